@@ -1,0 +1,31 @@
+import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { Database } from '@app/event-store/database';
+import { DATABASE } from '@app/platform/persistence.module';
+
+@Controller('health')
+export class HealthController {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  /** 200 when the database answers a query within two seconds, 503 otherwise. */
+  @Get()
+  async health(@Res() res: Response): Promise<void> {
+    const started = Date.now();
+    try {
+      await withTimeout(this.db.pool.query('SELECT 1'), 2000);
+      res.status(HttpStatus.OK).json({ status: 'ok', database: { kind: this.db.kind, latencyMs: Date.now() - started } });
+    } catch (error) {
+      res.status(HttpStatus.SERVICE_UNAVAILABLE).json({ status: 'unavailable', database: { kind: this.db.kind, error: (error as Error).message } });
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (v) => { clearTimeout(timer); resolve(v); },
+      (e) => { clearTimeout(timer); reject(e); },
+    );
+  });
+}

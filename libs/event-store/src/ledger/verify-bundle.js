@@ -1,0 +1,460 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Offline verifier for cert-ledger bundles (format "cert-ledger-bundle/1").
+ *
+ * This file is self-contained (Node.js >= 20 built-ins only) so that a regulator can
+ * read it in full and run it without installing anything:
+ *
+ *   node verify-bundle.js <bundle.ndjson> [--previous <older bundle or checkpoint.json>] [--key <public-key.pem>]
+ *
+ * Exit code 0: intact (one-line summary on stdout); 1: tampering or damage found ("FAILED at seq N:
+ * <reason>" on stderr); 2: bad arguments or unreadable file.
+ *
+ * What is proven, and how:
+ *  - Every event is hashed into a "leaf": SHA-256 of its canonical JSON (RFC 8785), so
+ *    changing any byte of an event changes its leaf.
+ *  - Leaves are folded into a hash chain: h(n) = SHA-256(h(n-1) || leaf(n)), h(0) = 64 zeros.
+ *    Removing, inserting or reordering events therefore changes every later chain value.
+ *  - The ledger operator periodically signs "checkpoints" {origin, size, head = h(size), time}
+ *    with an Ed25519 key. A valid signature on the final checkpoint vouches for the whole chain.
+ *  - With --previous, the chain at the older checkpoint's size must equal the older head:
+ *    the newer export only appended events and never rewrote history.
+ *  - With --key, the bundle must be signed by the key the regulator obtained independently
+ *    (otherwise a forger could simply re-sign a rewritten log with a key of their own).
+ *
+ * The bundle is read line by line, so memory use does not grow with the size of the ledger.
+ * The same module is imported by the server for the hashing and signing primitives, which
+ * guarantees that the server and the verifier hash exactly the same way.
+ */
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const readline = require('node:readline');
+
+const GENESIS = '0'.repeat(64);
+const BUNDLE_FORMAT = 'cert-ledger-bundle/1';
+const PROGRESS_EVERY = 100000;
+
+/** @param {unknown} s @returns {s is string} */
+const isHex64 = (s) => typeof s === 'string' && /^[0-9a-f]{64}$/.test(s);
+
+// ---- Canonical JSON (RFC 8785, "JCS") ---------------------------------------------------------
+
+/**
+ * Canonical JSON: keys sorted by UTF-16 code units, no whitespace, numbers and strings written
+ * exactly as JSON.stringify writes them (as RFC 8785 specifies), so equal data always hashes alike.
+ * Non-JSON values throw a TypeError instead of being silently altered the way JSON.stringify
+ * does (NaN -> null, functions dropped). As in JSON.stringify, `undefined` object members are
+ * omitted (they do not survive storage as JSON) and toJSON is honoured (a Date hashes like its
+ * stored ISO string).
+ * @param {unknown} value @returns {string}
+ */
+function canonicalize(value) {
+  return serialize(value, new Set());
+}
+
+/** @param {any} value @param {Set<object>} ancestors objects being serialised (cycle guard) @returns {string} */
+function serialize(value, ancestors) {
+  if (value !== null && typeof value === 'object' && typeof value.toJSON === 'function') value = value.toJSON();
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalize: ${value} is not a JSON number`);
+      return JSON.stringify(value); // shortest round-trip form; -0 becomes "0"
+    case 'object':
+      break;
+    default: // undefined (outside an object), function, symbol, bigint
+      throw new TypeError(`canonicalize: a ${typeof value} is not a JSON value`);
+  }
+  if (value === null) return 'null';
+  if (ancestors.has(value)) throw new TypeError('canonicalize: cyclic structure');
+  ancestors.add(value);
+  const parts = [];
+  if (Array.isArray(value)) {
+    // An index loop (not map) so that holes in sparse arrays are rejected as undefined.
+    for (let i = 0; i < value.length; i++) parts.push(serialize(value[i], ancestors));
+  } else {
+    // Array.prototype.sort without a comparator compares UTF-16 code units, as RFC 8785 requires.
+    for (const key of Object.keys(value).sort()) {
+      if (value[key] !== undefined) parts.push(JSON.stringify(key) + ':' + serialize(value[key], ancestors));
+    }
+  }
+  ancestors.delete(value); // the same object may legitimately appear twice, just not inside itself
+  return Array.isArray(value) ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
+}
+
+// ---- Hashes -----------------------------------------------------------------------------------
+
+/** SHA-256 as lowercase hex; strings are hashed as UTF-8. @param {string|Buffer} data */
+function sha256Hex(data) {
+  return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Leaf hash of a stored event. Only these seven fields are hashed; transport fields of the
+ * bundle (seq, position) are not, because seq is already bound by the chain position.
+ * @param {{eventId:any, streamId:any, version:any, type:any, schemaVersion:any, data:any, metadata:any}} event
+ */
+function leafHash(event) {
+  const { eventId, streamId, version, type, schemaVersion, data, metadata } = event;
+  return sha256Hex(canonicalize({ eventId, streamId, version, type, schemaVersion, data, metadata }));
+}
+
+/**
+ * One chain step: SHA-256 over the 32 raw bytes of the previous head followed by the 32 raw
+ * bytes of the leaf. Inputs are validated because Buffer.from(..., 'hex') silently ignores
+ * malformed hex, which would make a garbage value hash "successfully".
+ * @param {string} prevHex @param {string} leafHex
+ */
+function chainHash(prevHex, leafHex) {
+  if (!isHex64(prevHex) || !isHex64(leafHex)) throw new TypeError('chainHash: expects two 64-character lowercase hex digests');
+  return sha256Hex(Buffer.concat([Buffer.from(prevHex, 'hex'), Buffer.from(leafHex, 'hex')]));
+}
+
+// ---- Keys and checkpoint signatures (Ed25519) -------------------------------------------------
+
+/** @param {string|Buffer|crypto.KeyObject} key a public key (PEM) or a KeyObject @returns {crypto.KeyObject} */
+function toPublicKey(key) {
+  const k = key instanceof crypto.KeyObject && key.type === 'public' ? key : crypto.createPublicKey(key);
+  if (k.asymmetricKeyType !== 'ed25519') throw new TypeError(`expected an Ed25519 key, got ${k.asymmetricKeyType}`);
+  return k;
+}
+
+/**
+ * 'sha256:' + hex SHA-256 of the key's DER (SPKI) encoding: independent of PEM line wrapping.
+ * @param {string|Buffer|crypto.KeyObject} publicKeyPem
+ */
+function keyFingerprint(publicKeyPem) {
+  return 'sha256:' + sha256Hex(toPublicKey(publicKeyPem).export({ type: 'spki', format: 'der' }));
+}
+
+/** The exact bytes that are signed: canonical JSON of the four checkpoint fields, in UTF-8.
+ * @param {{origin?: unknown, size?: unknown, head?: unknown, time?: unknown}} checkpoint */
+function checkpointPayload({ origin, size, head, time }) {
+  return Buffer.from(canonicalize({ origin, size, head, time }), 'utf8');
+}
+
+/**
+ * Sign a checkpoint (used by the server). Returns {origin, size, head, time, signature(base64)}.
+ * @param {{origin:string, size:number, head:string, time:string}} checkpoint
+ * @param {string|Buffer|crypto.KeyObject} privateKey Ed25519 private key (PEM or KeyObject)
+ */
+function signCheckpoint(checkpoint, privateKey) {
+  const { origin, size, head, time } = checkpoint;
+  if (typeof origin !== 'string' || typeof time !== 'string' || !isHex64(head) || !(Number.isSafeInteger(size) && size >= 0)) {
+    throw new TypeError('signCheckpoint: expects {origin: string, size: integer >= 0, head: 64-hex, time: string}');
+  }
+  const key = privateKey instanceof crypto.KeyObject ? privateKey : crypto.createPrivateKey(privateKey);
+  if (key.asymmetricKeyType !== 'ed25519') throw new TypeError('signCheckpoint: expects an Ed25519 private key');
+  const signature = crypto.sign(null, checkpointPayload(checkpoint), key).toString('base64');
+  return { origin, size, head, time, signature };
+}
+
+/**
+ * True only if `checkpoint.signature` is a canonical base64 Ed25519 signature of the checkpoint
+ * by `publicKeyPem`. Never throws: any malformed input simply does not verify.
+ * @param {{origin?: unknown, size?: unknown, head?: unknown, time?: unknown, signature?: unknown}} checkpoint
+ * @param {string|Buffer|crypto.KeyObject} publicKeyPem
+ */
+function verifyCheckpointSignature(checkpoint, publicKeyPem) {
+  try {
+    const sig = checkpoint.signature;
+    // Node's base64 decoder is lenient; insisting on the canonical spelling keeps one meaning per string.
+    if (typeof sig !== 'string' || Buffer.from(sig, 'base64').toString('base64') !== sig) return false;
+    return crypto.verify(null, checkpointPayload(checkpoint), toPublicKey(publicKeyPem), Buffer.from(sig, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+// ---- Bundle verification ----------------------------------------------------------------------
+
+/** Why the header cannot be trusted, or null when it is well formed. @param {any} h @returns {string|null} */
+function headerProblem(h) {
+  if (h.kind !== 'header') return 'the first line is not a bundle header';
+  if (h.format !== BUNDLE_FORMAT) return `unknown bundle format ${JSON.stringify(h.format)} (expected "${BUNDLE_FORMAT}")`;
+  if (typeof h.origin !== 'string' || h.origin === '') return 'the header does not name the ledger origin';
+  if (!Number.isSafeInteger(h.from) || h.from < 1) return 'the header "from" is not an integer >= 1';
+  if (!isHex64(h.previousHead)) return 'the header "previousHead" is not a 64-character hex digest';
+  if (h.from === 1 && h.previousHead !== GENESIS) return 'a bundle starting at seq 1 must have the genesis previousHead';
+  try {
+    if (h.keyFingerprint !== keyFingerprint(h.publicKey)) return 'the header keyFingerprint does not match its public key';
+  } catch {
+    return 'the header does not contain a valid Ed25519 public key';
+  }
+  return null;
+}
+
+/**
+ * Verify a bundle, streaming, stopping at the first fault.
+ * @param {string | NodeJS.ReadableStream | AsyncIterable<string> | Iterable<string>} input
+ *   a file path, a readable byte stream, or the lines themselves
+ * @param {import('./verify-bundle').VerifyOptions} [options]
+ * @returns {Promise<import('./verify-bundle').VerifyResult>} I/O errors reject instead.
+ */
+async function verifyBundle(input, options = {}) {
+  const { previous, publicKeyPem, onProgress } = options;
+  if (previous !== undefined) assertCheckpointShape(previous, 'options.previous');
+  const pinned = publicKeyPem === undefined ? null : keyFingerprint(publicKeyPem);
+
+  const owned = typeof input === 'string' ? fs.createReadStream(input) : null; // streams we open, we close
+  const source = /** @type {any} */ (owned || input);
+  const lines = typeof source.pipe === 'function' ? readline.createInterface({ input: source, crlfDelay: Infinity }) : source;
+
+  let lineNo = 0;
+  let header = null;
+  let key = /** @type {crypto.KeyObject | undefined} */ (undefined); // the header key, once validated
+  let lastKind = ''; // kind of the previous line: a checkpoint may only follow the header or an event
+  let lastSeq = 0; // seq of the last event read (from-1 before the first one)
+  let running = GENESIS; // h(lastSeq), recomputed by us, never taken from the bundle
+  let covered = 0; // size of the last valid checkpoint
+  let events = 0;
+  let checkpoints = 0;
+  /** @param {number} firstBadSeq @param {string} reason @returns {import('./verify-bundle').VerifyFailure} */
+  const fail = (firstBadSeq, reason) => ({ ok: false, firstBadSeq, line: lineNo, reason });
+
+  try {
+    for await (const text of lines) {
+      lineNo++;
+      const rec = parseObject(text);
+      if (rec === null) return fail(lastSeq + 1, `line ${lineNo} is not a valid JSON object`);
+
+      // 1. Header: must come first; it fixes the origin, the signing key and the chain start.
+      if (header === null) {
+        const problem = headerProblem(rec);
+        if (problem) return fail(Number.isSafeInteger(rec.from) && rec.from > 0 ? rec.from : 1, problem);
+        header = rec;
+        key = toPublicKey(rec.publicKey);
+        if (pinned !== null && rec.keyFingerprint !== pinned) {
+          return fail(rec.from, `bundle signed by an unexpected key (fingerprint ${rec.keyFingerprint}, expected ${pinned})`);
+        }
+        lastSeq = covered = rec.from - 1;
+        running = rec.previousHead;
+        if (previous !== undefined) {
+          const problem2 = previousProblem(previous, header, key);
+          if (problem2) return fail(rec.from, problem2);
+        }
+        lastKind = 'header';
+        continue;
+      }
+
+      if (rec.kind === 'event') {
+        // 2. Events: contiguous seq, leaf recomputed from the content, chain recomputed from the leaf.
+        const expected = lastSeq + 1;
+        if (!Number.isSafeInteger(rec.seq)) return fail(expected, `line ${lineNo}: event without an integer seq`);
+        if (rec.seq > expected) return fail(expected, `sequence gap: expected ${expected}, found ${rec.seq}`);
+        if (rec.seq < expected) return fail(expected, `sequence out of order: expected ${expected}, found ${rec.seq} (duplicated or reordered event)`);
+        if (rec.event === null || typeof rec.event !== 'object') return fail(expected, `event ${expected} has no event body`);
+        let leaf;
+        try {
+          leaf = leafHash(rec.event);
+        } catch (e) {
+          return fail(expected, `event ${expected} cannot be canonicalized: ${errorMessage(e)}`);
+        }
+        if (leaf !== rec.leaf) return fail(expected, `event ${expected} was modified: leaf hash mismatch`);
+        running = chainHash(running, leaf);
+        if (running !== rec.chain) return fail(expected, `event ${expected}: chain hash mismatch (the hash chain is broken)`);
+        lastSeq = expected;
+        events++;
+        // Append-only proof: when we pass the older checkpoint's size, our chain must equal its head.
+        if (previous !== undefined && previous.size === lastSeq && previous.head !== running) {
+          return fail(lastSeq, `history was rewritten: the chain at seq ${lastSeq} differs from the previous export's head`);
+        }
+        if (onProgress) onProgress(lastSeq);
+      } else if (rec.kind === 'checkpoint') {
+        // 3. Checkpoints: right after the event they cover, matching our chain, signed by the header key.
+        const at = Math.max(lastSeq, header.from);
+        if (!Number.isSafeInteger(rec.size)) return fail(at, `line ${lineNo}: checkpoint without an integer size`);
+        if (rec.size !== lastSeq) {
+          return fail(Math.max(Math.min(rec.size, lastSeq) + 1, header.from), `checkpoint at size ${rec.size} is misplaced: it follows seq ${lastSeq}`);
+        }
+        if (lastKind === 'checkpoint') return fail(at, `checkpoint at size ${rec.size} is repeated on line ${lineNo}`);
+        if (rec.origin !== header.origin) {
+          return fail(at, `checkpoint at size ${rec.size}: origin ${JSON.stringify(rec.origin)} is not the bundle origin ${JSON.stringify(header.origin)}`);
+        }
+        if (rec.head !== running) return fail(at, `checkpoint at size ${rec.size}: head does not match the hash chain`);
+        if (typeof rec.time !== 'string') return fail(at, `checkpoint at size ${rec.size}: missing time`);
+        if (!key || !verifyCheckpointSignature(rec, key)) return fail(at, `checkpoint at size ${rec.size}: bad signature`);
+        covered = rec.size;
+        checkpoints++;
+      } else if (rec.kind === 'header') {
+        return fail(lastSeq + 1, `line ${lineNo}: unexpected second header`);
+      } else {
+        return fail(lastSeq + 1, `line ${lineNo}: unknown record kind ${JSON.stringify(rec.kind)}`);
+      }
+      lastKind = rec.kind;
+    }
+  } finally {
+    if (owned) owned.destroy();
+  }
+
+  // 4. End of bundle: everything must be vouched for by a signature, and nothing may be missing.
+  if (header === null) return fail(1, 'the bundle is empty: no header line');
+  if (lastSeq > covered) return fail(covered + 1, `the tail is not covered by a signed checkpoint: events after seq ${covered}`);
+  if (previous !== undefined && previous.size > lastSeq) {
+    return fail(lastSeq + 1, `the newer bundle is shorter than the previous export (it ends at seq ${lastSeq}, the previous checkpoint covers ${previous.size} events)`);
+  }
+  return { ok: true, events, lastSeq, head: running, checkpoints, keyFingerprint: header.keyFingerprint, from: header.from, origin: header.origin };
+}
+
+/** @param {unknown} e */
+const errorMessage = (e) => (e instanceof Error ? e.message : String(e));
+
+/** @param {string} text @returns {any} the parsed object, or null if the line is not a JSON object */
+function parseObject(text) {
+  try {
+    const value = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Checks on the older checkpoint that can be made as soon as the header is known.
+ * @param {import('./verify-bundle').PreviousCheckpoint} previous @param {any} header
+ * @param {crypto.KeyObject} key @returns {string|null}
+ */
+function previousProblem(previous, header, key) {
+  if (previous.origin !== undefined && previous.origin !== header.origin) {
+    return `the previous checkpoint belongs to another ledger (origin ${JSON.stringify(previous.origin)})`;
+  }
+  // An unsigned previous checkpoint (e.g. a head the regulator noted down) is accepted as is.
+  if (previous.signature !== undefined && !verifyCheckpointSignature(previous, key)) {
+    return 'the previous checkpoint is not signed by this bundle\'s key';
+  }
+  if (previous.size < header.from - 1) {
+    return `cannot prove append-only: bundle starts after the previous checkpoint (bundle starts at seq ${header.from}, previous checkpoint covers ${previous.size} events)`;
+  }
+  if (previous.size === header.from - 1 && previous.head !== header.previousHead) {
+    return 'history was rewritten: the bundle\'s previousHead differs from the previous export\'s head';
+  }
+  return null;
+}
+
+/** @param {any} cp @param {string} what */
+function assertCheckpointShape(cp, what) {
+  if (cp === null || typeof cp !== 'object' || !Number.isSafeInteger(cp.size) || cp.size < 0 || !isHex64(cp.head)) {
+    throw new TypeError(`${what} is not a checkpoint {size: integer >= 0, head: 64-hex, ...}`);
+  }
+}
+
+/**
+ * Load the older checkpoint for an append-only proof: either an older bundle (its last
+ * checkpoint line is used; the older bundle is streamed, never held in memory) or a JSON
+ * file containing one checkpoint object.
+ * @param {string} path @returns {Promise<import('./verify-bundle').PreviousCheckpoint>}
+ */
+async function loadPrevious(path) {
+  const input = fs.createReadStream(path);
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  let isBundle = null; // decided by the first line
+  let last = null;
+  try {
+    for await (const text of lines) {
+      if (isBundle === null) {
+        const first = parseObject(text); // null for e.g. the "{" of a pretty-printed checkpoint file
+        isBundle = first !== null && first.kind === 'header';
+        if (!isBundle) break; // a checkpoint JSON file: small, read as a whole below
+      } else if (text.includes('checkpoint')) {
+        const rec = JSON.parse(text);
+        if (rec && rec.kind === 'checkpoint') last = rec;
+      }
+    }
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+  const cp = isBundle ? last : JSON.parse(fs.readFileSync(path, 'utf8'));
+  if (cp === null) throw new Error(`${path} is a bundle without any checkpoint`);
+  assertCheckpointShape(cp, path);
+  return cp;
+}
+
+// ---- Command line -----------------------------------------------------------------------------
+
+const USAGE = 'usage: node verify-bundle.js <bundle.ndjson> [--previous <older bundle or checkpoint json>] [--key <public key PEM file>]';
+
+/** @param {string[]} argv @returns {{bundle:string, previous?:string, key?:string} | null} null on bad arguments */
+function parseArgs(argv) {
+  /** @type {{bundle?: string, previous?: string, key?: string}} */
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].startsWith('--') ? argv[i].split(/=(.*)/s) : [argv[i]];
+    if (flag === '--previous' || flag === '--key') {
+      const value = inline !== undefined ? inline : argv[++i];
+      const name = flag === '--key' ? 'key' : 'previous';
+      if (!value || out[name] !== undefined) return null;
+      out[name] = value;
+    } else if (flag.startsWith('-') || out.bundle !== undefined) {
+      return null;
+    } else {
+      out.bundle = flag;
+    }
+  }
+  return out.bundle === undefined ? null : { ...out, bundle: out.bundle };
+}
+
+/** @param {number} n @param {string} word */
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** @param {string[]} argv @returns {Promise<number>} the exit code: 0 intact, 1 fault found, 2 bad arguments or unreadable input */
+async function main(argv) {
+  const args = parseArgs(argv);
+  if (!args) return fail2(USAGE);
+  let publicKeyPem;
+  let previous;
+  try {
+    if (args.key !== undefined) keyFingerprint((publicKeyPem = fs.readFileSync(args.key, 'utf8'))); // must be Ed25519
+  } catch (e) {
+    return fail2(`cannot use the public key ${args.key}: ${errorMessage(e)}`);
+  }
+  try {
+    if (args.previous !== undefined) previous = await loadPrevious(args.previous);
+  } catch (e) {
+    return fail2(`cannot read the previous export ${args.previous}: ${errorMessage(e)}`);
+  }
+  // Progress only for a human watching a terminal; never pollute redirected output.
+  let shown = false;
+  /** @param {number} seq */
+  const onProgress = (seq) => {
+    if (seq % PROGRESS_EVERY !== 0) return;
+    shown = true;
+    process.stderr.write(`\rverified up to seq ${seq}...`);
+  };
+  let result;
+  try {
+    result = await verifyBundle(args.bundle, { previous, publicKeyPem, onProgress: process.stderr.isTTY ? onProgress : undefined });
+  } catch (e) {
+    return fail2(`cannot read the bundle ${args.bundle}: ${errorMessage(e)}`);
+  } finally {
+    if (shown) process.stderr.write('\n');
+  }
+  if (!result.ok) {
+    console.error(`FAILED at seq ${result.firstBadSeq}: ${result.reason}\n  (line ${result.line} of ${args.bundle})`);
+    return 1;
+  }
+  const range = result.events > 0 ? ` (seq ${result.from}..${result.lastSeq})` : '';
+  const extension = previous !== undefined ? `, extends previous export of ${plural(previous.size, 'event')}` : '';
+  console.log(`OK: ${plural(result.events, 'event')}${range}, ${plural(result.checkpoints, 'signed checkpoint')}, ` +
+    `head ${result.head}, key ${result.keyFingerprint}${extension}`);
+  return 0;
+}
+
+/** Report a usage or input problem (not a verification result) and return exit code 2. @param {string} message */
+function fail2(message) {
+  console.error(message);
+  return 2;
+}
+
+module.exports = {
+  canonicalize, sha256Hex, leafHash, chainHash, GENESIS, BUNDLE_FORMAT,
+  signCheckpoint, verifyCheckpointSignature, keyFingerprint, verifyBundle, loadPrevious,
+};
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,120 @@
+import type { Pool, PoolClient } from 'pg';
+
+/**
+ * Versioned, idempotent schema migrations, applied in order on start under an
+ * advisory lock so that several processes starting at once apply each exactly once.
+ * A migration is never edited once shipped: add a new one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  /** Statements run in one transaction. */
+  up: string;
+}
+
+/** The application role gets INSERT and SELECT on the log, nothing else. */
+export const APP_ROLE = 'cert_app';
+
+export const EVENT_STORE_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'event store: streams, events, immutability',
+    up: `
+      CREATE TABLE streams (
+        stream_id text PRIMARY KEY,
+        version bigint NOT NULL CHECK (version >= 0)
+      );
+      CREATE TABLE events (
+        global_position bigint GENERATED ALWAYS AS IDENTITY,
+        stream_id text NOT NULL,
+        version bigint NOT NULL,
+        event_id uuid NOT NULL UNIQUE,
+        type text NOT NULL,
+        schema_version int NOT NULL,
+        data jsonb NOT NULL,
+        metadata jsonb NOT NULL,
+        recorded_at timestamptz NOT NULL,
+        transaction_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+        hash text NOT NULL,
+        PRIMARY KEY (stream_id, version)
+      );
+      CREATE UNIQUE INDEX events_global_order ON events (transaction_id, global_position);
+      CREATE UNIQUE INDEX events_global_position ON events (global_position);
+      CREATE INDEX events_recorded_at ON events (recorded_at);
+
+      CREATE FUNCTION events_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        RAISE EXCEPTION 'the event log is append-only: % on events is refused', TG_OP
+          USING ERRCODE = 'insufficient_privilege';
+      END
+      $fn$;
+      CREATE TRIGGER events_no_update_delete BEFORE UPDATE OR DELETE ON events
+        FOR EACH ROW EXECUTE FUNCTION events_refuse_change();
+      CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+        FOR EACH STATEMENT EXECUTE FUNCTION events_refuse_change();
+    `,
+  },
+  {
+    version: 2,
+    name: 'least-privilege application role',
+    // Roles are cluster-wide: create once, tolerate a concurrent creator.
+    up: `
+      DO $do$
+      BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_ROLE}') THEN
+          CREATE ROLE ${APP_ROLE} NOLOGIN;
+        END IF;
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+      END
+      $do$;
+      DO $do$
+      BEGIN
+        EXECUTE format('GRANT USAGE ON SCHEMA %I TO ${APP_ROLE}', current_schema());
+      END
+      $do$;
+      REVOKE ALL ON events FROM ${APP_ROLE};
+      GRANT SELECT, INSERT ON events TO ${APP_ROLE};
+      GRANT SELECT, INSERT, UPDATE ON streams TO ${APP_ROLE};
+    `,
+  },
+];
+
+export async function migrate(pool: Pool, migrations: Migration[], lockName = 'schema_migrations'): Promise<number[]> {
+  const client = await pool.connect();
+  const applied: number[] = [];
+  let failure: Error | undefined;
+  try {
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      scope text NOT NULL, version int NOT NULL, name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (scope, version))`);
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (await applyOne(client, lockName, migration)) applied.push(migration.version);
+    }
+  } catch (error) {
+    failure = error as Error;
+    throw error;
+  } finally {
+    client.release(failure);
+  }
+  return applied;
+}
+
+async function applyOne(client: PoolClient, scope: string, migration: Migration): Promise<boolean> {
+  await client.query('BEGIN');
+  try {
+    // Serialises concurrent starters; released at commit.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`migrate:${scope}`]);
+    const done = await client.query('SELECT 1 FROM schema_migrations WHERE scope = $1 AND version = $2', [scope, migration.version]);
+    if (done.rowCount) {
+      await client.query('COMMIT');
+      return false;
+    }
+    await client.query(migration.up);
+    await client.query('INSERT INTO schema_migrations (scope, version, name) VALUES ($1, $2, $3)', [scope, migration.version, migration.name]);
+    await client.query('COMMIT');
+    return true;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw new Error(`migration ${scope} #${migration.version} (${migration.name}) failed: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { BACKENDS, TestDatabase } from '../../../test/support/databases';
+import { ConcurrencyError, EventStoreInputError, LOG_START, NewEvent, StoredEvent } from './event-store';
+import { leafHash } from './ledger/verify-bundle';
+import { PostgresEventStore } from './postgres-event-store';
+
+const meta = () => ({
+  actor: { id: 'u-test', role: 'admin' },
+  correlationId: randomUUID(),
+  causationId: null,
+  recordedAt: new Date().toISOString(),
+});
+const ev = (type: string, data: unknown = {}): NewEvent => ({ type, data, metadata: meta() });
+
+describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
+  let t: TestDatabase;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    t = await open();
+    store = new PostgresEventStore(t.db.pool, { pollIntervalMs: 50 });
+  });
+  afterAll(async () => t?.dispose());
+
+  const stream = () => `test-${randomUUID()}`;
+
+  it('appends in order and reads the stream back with versions 1..n', async () => {
+    const s = stream();
+    const first = await store.append(s, [ev('A', { n: 1 }), ev('B', { n: 2 })], { expectedVersion: 'no-stream' });
+    expect(first.streamVersion).toBe(2);
+    expect(first.positions).toHaveLength(2);
+    expect(first.positions[0]).toBeLessThan(first.positions[1]);
+    const second = await store.append(s, [ev('C', { n: 3 })], { expectedVersion: 2 });
+    expect(second.streamVersion).toBe(3);
+    const read = await store.readStream(s);
+    expect(read.map((e) => [e.version, e.type, e.data.n])).toEqual([[1, 'A', 1], [2, 'B', 2], [3, 'C', 3]]);
+    expect(await store.readStream(s, { fromVersion: 2, toVersion: 2 })).toHaveLength(1);
+    expect(await store.streamVersion(s)).toBe(3);
+    expect(await store.streamVersion(stream())).toBe(0);
+  });
+
+  it("honours 'no-stream', a number and 'any'", async () => {
+    const s = stream();
+    await store.append(s, [ev('A')], { expectedVersion: 'no-stream' });
+    await expect(store.append(s, [ev('A')], { expectedVersion: 'no-stream' })).rejects.toBeInstanceOf(ConcurrencyError);
+    await expect(store.append(s, [ev('A')], { expectedVersion: 5 })).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT', actual: 1, expected: 5 });
+    await expect(store.append(stream(), [ev('A')], { expectedVersion: 3 })).rejects.toBeInstanceOf(ConcurrencyError);
+    expect((await store.append(s, [ev('B')], { expectedVersion: 1 })).streamVersion).toBe(2);
+    expect((await store.append(s, [ev('C'), ev('D')], { expectedVersion: 'any' })).streamVersion).toBe(4);
+    expect((await store.append(stream(), [ev('E')], { expectedVersion: 'any' })).streamVersion).toBe(1);
+    expect((await store.append(stream(), [ev('E')], { expectedVersion: 0 })).streamVersion).toBe(1);
+    expect((await store.readStream(s)).map((e) => e.version)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('lets exactly one of 16 concurrent appenders win each version', async () => {
+    const s = stream();
+    await store.append(s, [ev('Start')], { expectedVersion: 'no-stream' });
+    const wins: number[] = [];
+    const otherErrors: unknown[] = [];
+    let conflicts = 0;
+    const writer = async (w: number) => {
+      for (let round = 0; round < 6; round++) {
+        const version = await store.streamVersion(s);
+        try {
+          const r = await store.append(s, [ev('Wrote', { w, round })], { expectedVersion: version });
+          wins.push(r.streamVersion);
+        } catch (error) {
+          if (error instanceof ConcurrencyError) conflicts++;
+          else otherErrors.push(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, (_, w) => writer(w)));
+    expect(otherErrors).toEqual([]);
+    expect(new Set(wins).size).toBe(wins.length);
+    const versions = (await store.readStream(s)).map((e) => e.version);
+    expect(versions).toEqual(Array.from({ length: wins.length + 1 }, (_, i) => i + 1));
+    expect(wins.length + conflicts).toBe(16 * 6);
+  });
+
+  it('answers a re-append of the same event ids with the first result and writes nothing', async () => {
+    const s = stream();
+    const events = [{ ...ev('A'), eventId: randomUUID() }, { ...ev('B'), eventId: randomUUID() }];
+    const first = await store.append(s, events, { expectedVersion: 'no-stream' });
+    const again = await store.append(s, events, { expectedVersion: 'no-stream' });
+    const againAny = await store.append(s, events, { expectedVersion: 'any' });
+    expect(again).toEqual(first);
+    expect(againAny).toEqual(first);
+    expect(await store.readStream(s)).toHaveLength(2);
+  });
+
+  it('appends to several streams atomically', async () => {
+    const a = stream();
+    const b = stream();
+    await store.append(b, [ev('B1')], { expectedVersion: 'no-stream' });
+    await expect(
+      store.appendMany([
+        { streamId: a, events: [ev('A1')], expectedVersion: 'no-stream' },
+        { streamId: b, events: [ev('B2')], expectedVersion: 'no-stream' },
+      ]),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await store.streamVersion(a)).toBe(0);
+    const results = await store.appendMany([
+      { streamId: a, events: [ev('A1')], expectedVersion: 'no-stream' },
+      { streamId: b, events: [ev('B2')], expectedVersion: 1 },
+    ]);
+    expect(results.map((r) => r.streamVersion)).toEqual([1, 2]);
+  });
+
+  it('refuses bad input with a typed error', async () => {
+    const circular: any = {};
+    circular.self = circular;
+    await expect(store.append('', [ev('A')], { expectedVersion: 'any' })).rejects.toBeInstanceOf(EventStoreInputError);
+    await expect(store.append('  ', [ev('A')], { expectedVersion: 'any' })).rejects.toBeInstanceOf(EventStoreInputError);
+    await expect(store.append(stream(), [ev('A', circular)], { expectedVersion: 'any' })).rejects.toBeInstanceOf(EventStoreInputError);
+    await expect(store.append(stream(), [ev('A', { n: 10n })], { expectedVersion: 'any' })).rejects.toBeInstanceOf(EventStoreInputError);
+    await expect(store.append(stream(), [ev('A', { s: 'nul\u0000' })], { expectedVersion: 'any' })).rejects.toBeInstanceOf(EventStoreInputError);
+    await expect(store.append(stream(), [ev('A')], { expectedVersion: -1 })).rejects.toBeInstanceOf(EventStoreInputError);
+    await expect(store.append(stream(), [], { expectedVersion: 'any' })).rejects.toBeInstanceOf(EventStoreInputError);
+    await expect(store.append(stream(), [ev('not a name!')], { expectedVersion: 'any' })).rejects.toBeInstanceOf(EventStoreInputError);
+    await expect(store.append(stream(), [{ ...ev('A'), eventId: 'nope' }], { expectedVersion: 'any' })).rejects.toBeInstanceOf(EventStoreInputError);
+  });
+
+  it('keeps the leaf hash stable across a round trip', async () => {
+    const s = stream();
+    await store.append(s, [ev('Scored', { criterion: 'CE1.1', note: 'é ü 漢字 "quoted"', nested: { b: 2, a: [1, 0.5, -3] } })], { expectedVersion: 'no-stream' });
+    const [stored] = await store.readStream(s);
+    expect(stored.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(leafHash(stored)).toBe(stored.hash);
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE on events', async () => {
+    const s = stream();
+    await store.append(s, [ev('A')], { expectedVersion: 'no-stream' });
+    await expect(t.db.pool.query(`UPDATE events SET type = 'B' WHERE stream_id = $1`, [s])).rejects.toMatchObject({ code: '42501' });
+    await expect(t.db.pool.query(`DELETE FROM events WHERE stream_id = $1`, [s])).rejects.toMatchObject({ code: '42501' });
+    await expect(t.db.pool.query(`TRUNCATE events`)).rejects.toMatchObject({ code: '42501' });
+    expect(await store.readStream(s)).toHaveLength(1);
+  });
+
+  it('never lets readAll skip an event that commits late', async () => {
+    const start = await drain(store, LOG_START);
+    const seen: StoredEvent[] = [];
+    let checkpoint = start.checkpoint;
+    let writing = true;
+    const reader = (async () => {
+      while (writing || seen.length < expected) {
+        const batch = await store.readAll({ after: checkpoint, limit: 7 });
+        for (const e of batch) seen.push(e);
+        if (batch.length) checkpoint = { transactionId: batch[batch.length - 1].transactionId, position: batch[batch.length - 1].globalPosition };
+        else await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    let expected = 0;
+    const slowWriter = async (i: number) => {
+      // Takes its position early and commits late, while quicker writers commit after it.
+      const client = await t.db.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const s = stream();
+        await client.query(`INSERT INTO streams (stream_id, version) VALUES ($1, 1)`, [s]);
+        await client.query(
+          `INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at, hash)
+           VALUES ($1, 1, $2, 'Late', 1, $3, '{}', now(), 'x')`,
+          [s, randomUUID(), JSON.stringify({ i })],
+        );
+        await client.query(`SELECT pg_sleep($1)`, [0.05 + Math.random() * 0.2]);
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    };
+    const quickWriter = async (i: number) => {
+      await store.append(stream(), [ev('Quick', { i })], { expectedVersion: 'no-stream' });
+    };
+    const jobs: Promise<void>[] = [];
+    for (let i = 0; i < 10; i++) {
+      jobs.push(slowWriter(i));
+      for (let k = 0; k < 3; k++) jobs.push(quickWriter(i * 10 + k));
+    }
+    expected = 40;
+    await Promise.all(jobs);
+    writing = false;
+    await reader;
+    const ids = seen.map((e) => e.eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(seen).toHaveLength(40);
+    for (let i = 1; i < seen.length; i++) {
+      const a = seen[i - 1];
+      const b = seen[i];
+      const ordered = BigInt(a.transactionId) < BigInt(b.transactionId) || (a.transactionId === b.transactionId && a.globalPosition < b.globalPosition);
+      expect(ordered).toBe(true);
+    }
+  });
+
+  it('wakes a subscriber on append and delivers every event once', async () => {
+    const { checkpoint } = await drain(store, LOG_START);
+    const got: string[] = [];
+    const sub = store.subscribe({ from: checkpoint, batchSize: 3, handle: async (batch) => void got.push(...batch.map((e) => e.eventId)) });
+    const appended: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const id = randomUUID();
+      appended.push(id);
+      await store.append(stream(), [{ ...ev('Sub', { i }), eventId: id }], { expectedVersion: 'no-stream' });
+    }
+    const deadline = Date.now() + 5000;
+    while (got.length < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await sub.stop();
+    expect(got).toEqual(appended);
+  });
+});
+
+async function drain(store: PostgresEventStore, from: typeof LOG_START) {
+  let checkpoint = from;
+  for (;;) {
+    const batch = await store.readAll({ after: checkpoint, limit: 1000 });
+    if (!batch.length) return { checkpoint };
+    const last = batch[batch.length - 1];
+    checkpoint = { transactionId: last.transactionId, position: last.globalPosition };
+  }
+}

@@ -1,0 +1,437 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Pool, PoolClient } from 'pg';
+import {
+  AppendResult,
+  ConcurrencyError,
+  EventStore,
+  EventStoreInputError,
+  ExpectedVersion,
+  LOG_START,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  StoredEvent,
+  StoreUnavailableError,
+  StreamWrite,
+  SubscribeOptions,
+  Subscription,
+} from './event-store';
+import { canonicalize, leafHash } from './ledger/verify-bundle';
+
+const NOTIFY_CHANNEL = 'cert_events';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_STREAM_ID = 200;
+
+type Queryable = Pick<Pool, 'query'> | PoolClient;
+
+interface PreparedEvent {
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  data: string;
+  metadata: string;
+  recordedAt: string;
+}
+
+/**
+ * Where wake-ups come from: the local process after each append, and (on a
+ * server database) LISTEN/NOTIFY for appends made by other processes.
+ */
+export interface AppendSignal {
+  on(listener: () => void): () => void;
+}
+
+export interface PostgresEventStoreOptions {
+  /** Extra wake-up source (LISTEN on a dedicated connection); the local emitter is always there. */
+  signal?: AppendSignal;
+  /** Poll interval when nothing wakes the subscribers: the back-up of NOTIFY. */
+  pollIntervalMs?: number;
+}
+
+export class PostgresEventStore implements EventStore {
+  private readonly local = new EventEmitter();
+  private readonly pollIntervalMs: number;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: PostgresEventStoreOptions = {},
+  ) {
+    this.local.setMaxListeners(0);
+    this.pollIntervalMs = options.pollIntervalMs ?? 2000;
+  }
+
+  async append(streamId: string, events: NewEvent[], options: { expectedVersion: ExpectedVersion }): Promise<AppendResult> {
+    const prepared = this.prepare(streamId, events, options.expectedVersion);
+    let result: AppendResult | null;
+    try {
+      result = await this.appendStatement(this.pool, streamId, prepared, options.expectedVersion);
+    } catch (error) {
+      const earlier = await this.earlierResult(error, streamId, prepared);
+      if (earlier) return earlier;
+      throw translate(error);
+    }
+    if (!result) {
+      const earlier = await this.findExisting(this.pool, streamId, prepared);
+      if (earlier) return earlier;
+      throw new ConcurrencyError(streamId, options.expectedVersion, await this.streamVersion(streamId));
+    }
+    this.local.emit('append');
+    return result;
+  }
+
+  async appendMany(writes: StreamWrite[]): Promise<AppendResult[]> {
+    if (writes.length === 0) throw new EventStoreInputError('appendMany needs at least one stream write');
+    const ids = new Set(writes.map((w) => w.streamId));
+    if (ids.size !== writes.length) throw new EventStoreInputError('appendMany: each stream may appear once');
+    const prepared = writes.map((w) => this.prepare(w.streamId, w.events, w.expectedVersion));
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw translate(error);
+    }
+    const results: AppendResult[] = [];
+    let conflict: number | null = null;
+    let failure: unknown = null;
+    try {
+      await client.query('BEGIN');
+      for (let i = 0; i < writes.length && conflict === null; i++) {
+        const result = await this.appendStatement(client, writes[i].streamId, prepared[i], writes[i].expectedVersion);
+        if (result) results.push(result);
+        else conflict = i;
+      }
+      await client.query(conflict === null ? 'COMMIT' : 'ROLLBACK');
+    } catch (error) {
+      failure = error;
+      await client.query('ROLLBACK').catch(() => undefined);
+    } finally {
+      // A connection that saw an error is discarded (the embedded server drops it anyway).
+      client.release(failure ? (failure as Error) : undefined);
+    }
+    // Look-ups happen only once the connection is back in the pool: with a pool of one, earlier would deadlock.
+    if (failure) {
+      if (isUniqueViolation(failure, 'events_event_id_key')) {
+        const earlier = await this.existingResults(writes, prepared);
+        if (earlier.length === writes.length) return earlier;
+      }
+      throw translate(failure);
+    }
+    if (conflict !== null) {
+      const earlier = await this.existingResults(writes, prepared);
+      if (earlier.length === writes.length) return earlier;
+      const w = writes[conflict];
+      throw new ConcurrencyError(w.streamId, w.expectedVersion, await this.streamVersion(w.streamId));
+    }
+    this.local.emit('append');
+    return results;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    checkStreamId(streamId);
+    const from = options.fromVersion ?? 1;
+    const to = options.toVersion ?? Number.MAX_SAFE_INTEGER;
+    const { rows } = await this.query(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 AND version BETWEEN $2 AND $3 ORDER BY version`,
+      [streamId, from, to],
+    );
+    return rows.map(toStored);
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    checkStreamId(streamId);
+    const { rows } = await this.query('SELECT version FROM streams WHERE stream_id = $1', [streamId]);
+    return rows.length ? Number(rows[0].version) : 0;
+  }
+
+  /**
+   * Gap-safe: a sequence value is taken before its transaction commits, so
+   * positions commit out of order. Only transactions older than every one
+   * still running are read, in (transaction id, position) order; a late
+   * commit is therefore read later, never skipped.
+   */
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    const after = options.after ?? LOG_START;
+    const limit = options.limit ?? 1000;
+    if (!Number.isInteger(limit) || limit < 1) throw new EventStoreInputError('limit must be a positive integer');
+    const { rows } = await this.query(
+      `SELECT ${COLUMNS} FROM events
+        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+        ORDER BY transaction_id, global_position
+        LIMIT $3`,
+      [after.transactionId, after.position, limit],
+    );
+    return rows.map(toStored);
+  }
+
+  async headPosition(): Promise<number> {
+    const { rows } = await this.query(
+      `SELECT coalesce(max(global_position), 0) AS head FROM events
+        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())`,
+    );
+    return Number(rows[0].head);
+  }
+
+  /** Wakes on every local append and on the external signal; polls slowly in between. */
+  subscribe(options: SubscribeOptions): Subscription {
+    let checkpoint = options.from;
+    let stopped = false;
+    let wake: (() => void) | null = null;
+    let pending = false;
+    const poke = () => {
+      pending = true;
+      wake?.();
+    };
+    this.local.on('append', poke);
+    const offSignal = this.options.signal?.on(poke);
+    const batchSize = options.batchSize ?? 500;
+    const loop = (async () => {
+      while (!stopped) {
+        pending = false;
+        try {
+          const batch = await this.readAll({ after: checkpoint, limit: batchSize });
+          if (batch.length > 0) {
+            await options.handle(batch);
+            const last = batch[batch.length - 1];
+            checkpoint = { transactionId: last.transactionId, position: last.globalPosition };
+            if (batch.length === batchSize) continue;
+          }
+        } catch (error) {
+          options.onError?.(error);
+        }
+        if (stopped || pending) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.pollIntervalMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = null;
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        this.local.off('append', poke);
+        offSignal?.();
+        wake?.();
+        await loop;
+      },
+    };
+  }
+
+  /** Subscribe to local appends (this process); used by read-your-writes waits and the sealer. */
+  onAppend(listener: () => void): () => void {
+    this.local.on('append', listener);
+    const off = this.options.signal?.on(listener);
+    return () => {
+      this.local.off('append', listener);
+      off?.();
+    };
+  }
+
+  private prepare(streamId: string, events: NewEvent[], expected: ExpectedVersion): PreparedEvent[] {
+    checkStreamId(streamId);
+    checkExpected(expected);
+    if (!Array.isArray(events) || events.length === 0) throw new EventStoreInputError(`append to ${streamId}: no events`);
+    return events.map((event, index) => {
+      if (!event || typeof event.type !== 'string' || !/^[A-Za-z][A-Za-z0-9.]{0,99}$/.test(event.type)) {
+        throw new EventStoreInputError(`event ${index} of ${streamId}: type must be an explicit name (letters and digits)`);
+      }
+      const eventId = event.eventId ?? randomUUID();
+      if (!UUID.test(eventId)) throw new EventStoreInputError(`event ${index} of ${streamId}: eventId must be a uuid`);
+      const schemaVersion = event.schemaVersion ?? 1;
+      if (!Number.isInteger(schemaVersion) || schemaVersion < 1) throw new EventStoreInputError(`event ${index}: schemaVersion must be a positive integer`);
+      const metadata = event.metadata;
+      if (!metadata || typeof metadata !== 'object' || typeof metadata.recordedAt !== 'string' || Number.isNaN(Date.parse(metadata.recordedAt))) {
+        throw new EventStoreInputError(`event ${index} of ${streamId}: metadata.recordedAt must be an ISO timestamp`);
+      }
+      let data: string;
+      let meta: string;
+      try {
+        // Canonical form: what is stored is exactly what is hashed.
+        data = canonicalize(event.data);
+        meta = canonicalize(metadata);
+      } catch (error) {
+        throw new EventStoreInputError(`event ${index} of ${streamId}: not serialisable as JSON (${(error as Error).message})`);
+      }
+      if (data === undefined) throw new EventStoreInputError(`event ${index} of ${streamId}: data is required`);
+      // PostgreSQL's jsonb cannot hold NUL characters: refuse them here rather than fail in the database.
+      if (data.includes('\\u0000') || meta.includes('\\u0000')) throw new EventStoreInputError(`event ${index} of ${streamId}: NUL characters are not allowed`);
+      return { eventId, type: event.type, schemaVersion, data, metadata: meta, recordedAt: metadata.recordedAt };
+    });
+  }
+
+  /**
+   * One statement: move the stream version (the expected-version check lives
+   * in its WHERE / ON CONFLICT, so there is no read-then-write race), insert
+   * the events and notify listeners. Returns null on a version conflict.
+   */
+  private async appendStatement(db: Queryable, streamId: string, events: PreparedEvent[], expected: ExpectedVersion): Promise<AppendResult | null> {
+    if (expected === 'any') return this.appendAny(db, streamId, events);
+    const base = expected === 'no-stream' ? 0 : expected;
+    const moveStream =
+      base === 0
+        ? `INSERT INTO streams AS s (stream_id, version) VALUES ($1, $2)
+             ON CONFLICT (stream_id) DO UPDATE SET version = s.version + $2 WHERE s.version = 0 RETURNING version`
+        : `UPDATE streams SET version = version + $2 WHERE stream_id = $1 AND version = $10 RETURNING version`;
+    // The leaf hash covers the stream version, known here from the expectation.
+    const hashes = events.map((e, i) => leafHash({ ...parsed(e), streamId, version: base + i + 1 }));
+    const params: unknown[] = [
+      streamId,
+      events.length,
+      events.map((e) => e.eventId),
+      events.map((e) => e.type),
+      events.map((e) => e.schemaVersion),
+      events.map((e) => e.data),
+      events.map((e) => e.metadata),
+      events.map((e) => e.recordedAt),
+      hashes,
+    ];
+    if (base !== 0) params.push(base);
+    const { rows } = await db.query(
+      `WITH moved AS (${moveStream}),
+       input AS (
+         SELECT * FROM unnest($3::uuid[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[])
+           WITH ORDINALITY AS t(event_id, type, schema_version, data, metadata, recorded_at, hash, ord)
+       ),
+       inserted AS (
+         INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at, hash)
+         SELECT $1, moved.version - $2 + input.ord, input.event_id, input.type, input.schema_version,
+                input.data::jsonb, input.metadata::jsonb, input.recorded_at::timestamptz, input.hash
+           FROM moved CROSS JOIN input
+         RETURNING global_position, version
+       )
+       SELECT (SELECT max(version) FROM inserted) AS version,
+              (SELECT array_agg(global_position ORDER BY version) FROM inserted) AS positions,
+              (SELECT pg_notify('${NOTIFY_CHANNEL}', '') FROM moved) AS notified`,
+      params,
+    );
+    const row = rows[0];
+    if (row.version === null) return null;
+    const positions = (row.positions as string[]).map(Number);
+    return { streamId, streamVersion: Number(row.version), positions, lastPosition: positions[positions.length - 1] };
+  }
+
+  /**
+   * expectedVersion 'any': the version is unknown until the row is locked, and
+   * the leaf hash covers it. Lock the row, read the version, insert, in one
+   * short transaction: the lock makes the append after it see the new version.
+   */
+  private async appendAny(db: Queryable, streamId: string, events: PreparedEvent[]): Promise<AppendResult | null> {
+    const ownClient = 'release' in db ? null : await this.pool.connect();
+    const client = (ownClient ?? db) as PoolClient;
+    let failure: Error | undefined;
+    try {
+      if (ownClient) await client.query('BEGIN');
+      await client.query(`INSERT INTO streams (stream_id, version) VALUES ($1, 0) ON CONFLICT (stream_id) DO NOTHING`, [streamId]);
+      const { rows } = await client.query('SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE', [streamId]);
+      const current = Number(rows[0].version);
+      const result = await this.appendStatement(client, streamId, events, current);
+      if (ownClient) await client.query(result ? 'COMMIT' : 'ROLLBACK');
+      return result;
+    } catch (error) {
+      failure = error as Error;
+      if (ownClient) await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      ownClient?.release(failure);
+    }
+  }
+
+  private async earlierResult(error: unknown, streamId: string, prepared: PreparedEvent[]): Promise<AppendResult | null> {
+    if (!isUniqueViolation(error, 'events_event_id_key')) return null;
+    return this.findExisting(this.pool, streamId, prepared);
+  }
+
+  /** Idempotency: if these event ids are already stored in this stream, answer as the first append did. */
+  private async findExisting(db: Queryable, streamId: string, prepared: PreparedEvent[]): Promise<AppendResult | null> {
+    const { rows } = await db.query(
+      'SELECT stream_id, version, global_position FROM events WHERE event_id = ANY($1::uuid[]) ORDER BY version',
+      [prepared.map((e) => e.eventId)],
+    );
+    if (rows.length === 0) return null;
+    if (rows.length !== prepared.length || rows.some((r) => r.stream_id !== streamId)) {
+      throw new EventStoreInputError(`append to ${streamId}: some event ids already exist elsewhere in the log`);
+    }
+    const positions = rows.map((r) => Number(r.global_position));
+    return { streamId, streamVersion: Number(rows[rows.length - 1].version), positions, lastPosition: positions[positions.length - 1] };
+  }
+
+  private async existingResults(writes: StreamWrite[], prepared: PreparedEvent[][]): Promise<AppendResult[]> {
+    const results: AppendResult[] = [];
+    for (let i = 0; i < writes.length; i++) {
+      const found = await this.findExisting(this.pool, writes[i].streamId, prepared[i]);
+      if (!found) return [];
+      results.push(found);
+    }
+    return results;
+  }
+
+  private async query(sql: string, params?: unknown[]) {
+    try {
+      return await this.pool.query(sql, params);
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+}
+
+const COLUMNS = `global_position, transaction_id::text AS transaction_id, stream_id, version, event_id, type,
+  schema_version, data, metadata, recorded_at, hash`;
+
+function toStored(row: any): StoredEvent {
+  return {
+    globalPosition: Number(row.global_position),
+    transactionId: row.transaction_id,
+    streamId: row.stream_id,
+    version: Number(row.version),
+    eventId: row.event_id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata,
+    recordedAt: new Date(row.recorded_at).toISOString(),
+    hash: row.hash,
+  };
+}
+
+function parsed(e: PreparedEvent) {
+  return { eventId: e.eventId, type: e.type, schemaVersion: e.schemaVersion, data: JSON.parse(e.data), metadata: JSON.parse(e.metadata) };
+}
+
+function checkStreamId(streamId: string): void {
+  if (typeof streamId !== 'string' || streamId.trim() === '' || streamId.length > MAX_STREAM_ID) {
+    throw new EventStoreInputError(`stream id must be a non-empty string of at most ${MAX_STREAM_ID} characters`);
+  }
+}
+
+function checkExpected(expected: ExpectedVersion): void {
+  if (expected === 'any' || expected === 'no-stream') return;
+  if (typeof expected !== 'number' || !Number.isSafeInteger(expected) || expected < 0) {
+    throw new EventStoreInputError(`expected version must be 'no-stream', 'any' or a non-negative integer, got ${String(expected)}`);
+  }
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e?.code === '23505' && e.constraint === constraint;
+}
+
+/** Connection-level failures become StoreUnavailableError (503); anything else is a bug and stays as is. */
+export function translate(error: unknown): unknown {
+  if (error instanceof ConcurrencyError || error instanceof EventStoreInputError || error instanceof StoreUnavailableError) return error;
+  const e = error as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  const message = e?.message ?? String(error);
+  if (
+    /^(08|57P|53)/.test(code) ||
+    code === '57014' ||
+    /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|timeout|terminat|Connection terminated|not queryable|Client has encountered a connection error/i.test(message)
+  ) {
+    return new StoreUnavailableError(`database unavailable: ${message}`, error);
+  }
+  return error;
+}
