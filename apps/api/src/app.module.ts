@@ -1,14 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuthConfig } from '@app/platform/auth/auth.config';
 import { AppConfig } from '@app/platform/config';
 import { persistenceModules } from '@app/platform/persistence.module';
+import { PlatformModule } from '@app/platform/platform.module';
 import { HealthController } from './health/health.controller';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, auth: AuthConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [...persistenceModules(config)],
+      imports: [...persistenceModules(config), PlatformModule.forRoot(auth)],
       controllers: [HealthController],
     };
   }

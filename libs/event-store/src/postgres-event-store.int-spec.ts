@@ -143,6 +143,7 @@ describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
     const seen: StoredEvent[] = [];
     let checkpoint = start.checkpoint;
     let writing = true;
+    const expected = 40;
     const reader = (async () => {
       while (writing || seen.length < expected) {
         const batch = await store.readAll({ after: checkpoint, limit: 7 });
@@ -151,7 +152,6 @@ describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
         else await new Promise((r) => setTimeout(r, 5));
       }
     })();
-    let expected = 0;
     const slowWriter = async (i: number) => {
       // Takes its position early and commits late, while quicker writers commit after it.
       const client = await t.db.pool.connect();
@@ -178,7 +178,6 @@ describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
       jobs.push(slowWriter(i));
       for (let k = 0; k < 3; k++) jobs.push(quickWriter(i * 10 + k));
     }
-    expected = 40;
     await Promise.all(jobs);
     writing = false;
     await reader;

@@ -2,7 +2,9 @@ import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Database } from '@app/event-store/database';
 import { DATABASE } from '@app/platform/persistence.module';
+import { Public } from '@app/platform/auth/roles';
 
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(@Inject(DATABASE) private readonly db: Database) {}

@@ -1,0 +1,47 @@
+import { DecisionContext, DomainEvent, RecordedEvent, StateSpec, fold } from './decider';
+import { DomainError } from './errors';
+
+/**
+ * Decider tests read as the rule: given these events, when this command,
+ * then these events (or this refusal). Used by every *.spec.ts of the domain.
+ */
+export interface Decider<S, C, E extends RecordedEvent = RecordedEvent, X = unknown> extends StateSpec<S, E> {
+  decide(command: C, state: S, context: DecisionContext & X): DomainEvent[];
+}
+
+export function testContext(overrides: Partial<DecisionContext> = {}): DecisionContext {
+  let n = 0;
+  return {
+    now: '2026-06-15T10:00:00.000Z',
+    newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+    actor: { id: 'user-1', role: 'admin' },
+    ...overrides,
+  };
+}
+
+export function given<S, C, E extends RecordedEvent, X>(decider: Decider<S, C, E, X>, events: E[] = []) {
+  return {
+    when(command: C, context: Partial<DecisionContext> & X = {} as Partial<DecisionContext> & X) {
+      const run = () => decider.decide(command, fold(decider, events), { ...testContext(), ...context } as DecisionContext & X);
+      return {
+        then(expected: DomainEvent[]) {
+          expect(run()).toEqual(expected);
+        },
+        thenMatch(expected: Array<Partial<DomainEvent> & Record<string, unknown>>) {
+          expect(run()).toMatchObject(expected);
+        },
+        thenThrows(code: string) {
+          let caught: unknown;
+          try {
+            run();
+          } catch (error) {
+            caught = error;
+          }
+          expect(caught).toBeInstanceOf(DomainError);
+          expect((caught as DomainError).code).toBe(code);
+        },
+        events: run,
+      };
+    },
+  };
+}

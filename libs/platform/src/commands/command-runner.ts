@@ -1,0 +1,148 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { DecisionContext, DomainEvent, RecordedEvent, StateSpec, fold } from '@app/domain/shared/decider';
+import { DomainError, notFound } from '@app/domain/shared/errors';
+import { currentSchemaVersion, upcast } from '@app/domain/shared/upcasters';
+import { ConcurrencyError, EventStore, ExpectedVersion, NewEvent, StoredEvent, StreamWrite } from '@app/event-store/event-store';
+import { EVENT_STORE } from '../persistence.module';
+import { CommandMeta } from './command-meta';
+
+/** What every command route answers (API.md "Commands"), plus fields of its own. */
+export interface CommandResult {
+  id: string;
+  position: number;
+  version: number;
+  [extra: string]: unknown;
+}
+
+export interface Loaded<S> {
+  state: S;
+  version: number;
+  events: StoredEvent[];
+}
+
+const MAX_ATTEMPTS = 12;
+
+/**
+ * Collects what a command reads and writes. Each stream it loads is appended
+ * with the version it was loaded at, so a concurrent change is a conflict, and
+ * the whole command is run again on fresh state.
+ */
+export class UnitOfWork {
+  private readonly versions = new Map<string, number>();
+  private readonly writes: Array<{ streamId: string; events: DomainEvent[]; expected: ExpectedVersion }> = [];
+  readonly context: DecisionContext;
+
+  constructor(
+    private readonly store: EventStore,
+    readonly meta: CommandMeta,
+    now: string,
+  ) {
+    this.context = { now, newId: () => randomUUID(), actor: meta.actor };
+  }
+
+  /** Loads and folds a stream (empty state and version 0 when it does not exist). */
+  async load<S>(streamId: string, spec: StateSpec<S, RecordedEvent>): Promise<Loaded<S>> {
+    const events = await this.store.readStream(streamId);
+    const version = events.length ? events[events.length - 1].version : 0;
+    this.versions.set(streamId, version);
+    return { state: fold(spec, events.map(asRecorded)), version, events };
+  }
+
+  /** Like load, but a stream that does not exist is a 404. */
+  async loadExisting<S>(streamId: string, spec: StateSpec<S, RecordedEvent>, what: string, id: string): Promise<Loaded<S>> {
+    const loaded = await this.load(streamId, spec);
+    if (loaded.version === 0) throw notFound(what, id);
+    return loaded;
+  }
+
+  /** Queues events for a stream; the expected version is the one it was loaded at ('no-stream' if never loaded). */
+  append(streamId: string, events: DomainEvent[]): void {
+    if (events.length === 0) return;
+    const existing = this.writes.find((w) => w.streamId === streamId);
+    if (existing) {
+      existing.events.push(...events);
+      return;
+    }
+    const loaded = this.versions.get(streamId);
+    this.writes.push({ streamId, events: [...events], expected: loaded === undefined ? 'no-stream' : loaded });
+  }
+
+  /** The version a stream was loaded at (0 if it did not exist or was not loaded). */
+  versionOf(streamId: string): number {
+    return this.versions.get(streamId) ?? 0;
+  }
+
+  get pendingWrites() {
+    return this.writes;
+  }
+}
+
+@Injectable()
+export class CommandRunner {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  /**
+   * Runs `work` (load, decide, queue appends), appends atomically, and answers
+   * `{ id, position, version }`. Without If-Match a concurrency conflict re-runs
+   * the command on fresh state (two assessors scoring one candidate both land);
+   * with If-Match the client's version must be the primary stream's.
+   */
+  async run(meta: CommandMeta, work: (uow: UnitOfWork) => Promise<{ id: string; primaryStream: string; extra?: Record<string, unknown> }>): Promise<CommandResult> {
+    for (let attempt = 1; ; attempt++) {
+      const uow = new UnitOfWork(this.store, meta, new Date().toISOString());
+      const outcome = await work(uow);
+      const loadedVersion = uow.versionOf(outcome.primaryStream);
+      if (meta.ifMatch !== undefined && meta.ifMatch !== loadedVersion) {
+        throw new DomainError('precondition', 'PRECONDITION_FAILED', `If-Match "${meta.ifMatch}" does not match the current version "${loadedVersion}"`);
+      }
+      const writes = uow.pendingWrites;
+      if (writes.length === 0) {
+        return { id: outcome.id, position: await this.store.headPosition(), version: loadedVersion, ...outcome.extra };
+      }
+      const streamWrites: StreamWrite[] = writes.map((w) => ({
+        streamId: w.streamId,
+        expectedVersion: w.expected,
+        events: w.events.map((e, index): NewEvent => ({
+          eventId: this.eventId(meta, w.streamId, index),
+          type: e.type,
+          schemaVersion: currentSchemaVersion(e.type),
+          data: e.data,
+          metadata: {
+            actor: { id: meta.actor.id, role: meta.actor.role },
+            correlationId: meta.correlationId,
+            causationId: meta.commandId,
+            recordedAt: uow.context.now,
+          },
+        })),
+      }));
+      try {
+        const results = streamWrites.length === 1
+          ? [await this.store.append(streamWrites[0].streamId, streamWrites[0].events, { expectedVersion: streamWrites[0].expectedVersion })]
+          : await this.store.appendMany(streamWrites);
+        const primary = results.find((r) => r.streamId === outcome.primaryStream) ?? results[0];
+        return { id: outcome.id, position: Math.max(...results.map((r) => r.lastPosition)), version: primary.streamVersion, ...outcome.extra };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        if (meta.ifMatch !== undefined) {
+          throw new DomainError('precondition', 'PRECONDITION_FAILED', `the stream changed concurrently: If-Match "${meta.ifMatch}" no longer matches`);
+        }
+        if (attempt >= MAX_ATTEMPTS) throw error;
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+      }
+    }
+  }
+
+  /** With an Idempotency-Key, the same command always produces the same event ids: a replay writes nothing. */
+  private eventId(meta: CommandMeta, streamId: string, index: number): string {
+    if (!meta.idempotencyKey) return randomUUID();
+    const h = createHash('sha256').update(`${meta.actor.id}\u0000${meta.idempotencyKey}\u0000${streamId}\u0000${index}`).digest('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  }
+}
+
+/** Stored events as the domain sees them, brought to the current schema version. */
+export function asRecorded(event: StoredEvent): RecordedEvent {
+  const current = upcast(event.type, event.schemaVersion, event.data);
+  return { type: event.type, data: current, recordedAt: event.recordedAt, globalPosition: event.globalPosition };
+}

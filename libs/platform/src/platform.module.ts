@@ -1,0 +1,44 @@
+import { Global, Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { Database } from '@app/event-store/database';
+import { migrate } from '@app/event-store/migrations';
+import { AuthConfig } from './auth/auth.config';
+import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
+import { TokenVerifier } from './auth/token-verifier';
+import { CommandRunner } from './commands/command-runner';
+import { CommandInterceptor, IDEMPOTENCY_MIGRATIONS } from './commands/idempotency';
+import { ErrorsFilter } from './http/errors.filter';
+import { DATABASE } from './persistence.module';
+
+export const AUTH_CONFIG = 'AUTH_CONFIG';
+
+@Injectable()
+class PlatformMigrations implements OnModuleInit {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  async onModuleInit(): Promise<void> {
+    await migrate(this.db.pool, IDEMPOTENCY_MIGRATIONS, 'platform');
+  }
+}
+
+/** Authentication, errors, the command pipeline: what every HTTP module relies on. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(auth: AuthConfig) {
+    return {
+      module: PlatformModule,
+      imports: [CqrsModule.forRoot()],
+      providers: [
+        PlatformMigrations,
+        { provide: AUTH_CONFIG, useValue: auth },
+        { provide: TOKEN_VERIFIER, useValue: new TokenVerifier(auth) },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ErrorsFilter },
+        CommandRunner,
+        CommandInterceptor,
+      ],
+      exports: [AUTH_CONFIG, TOKEN_VERIFIER, CommandRunner, CommandInterceptor, CqrsModule],
+    };
+  }
+}
