@@ -10,6 +10,7 @@ import { CommandRunner } from './commands/command-runner';
 import { CommandInterceptor, IDEMPOTENCY_MIGRATIONS } from './commands/idempotency';
 import { ErrorsFilter } from './http/errors.filter';
 import { DATABASE } from './persistence.module';
+import { PersonalDataVault } from './personal-data/vault';
 
 export const AUTH_CONFIG = 'AUTH_CONFIG';
 
@@ -37,8 +38,9 @@ export class PlatformModule {
         { provide: APP_FILTER, useClass: ErrorsFilter },
         CommandRunner,
         CommandInterceptor,
+        PersonalDataVault,
       ],
-      exports: [AUTH_CONFIG, TOKEN_VERIFIER, CommandRunner, CommandInterceptor, CqrsModule],
+      exports: [AUTH_CONFIG, TOKEN_VERIFIER, CommandRunner, CommandInterceptor, PersonalDataVault, CqrsModule],
     };
   }
 }
