@@ -3,14 +3,18 @@ import { AuthConfig } from '@app/platform/auth/auth.config';
 import { AppConfig } from '@app/platform/config';
 import { persistenceModules } from '@app/platform/persistence.module';
 import { PlatformModule } from '@app/platform/platform.module';
+import { SigningKey } from '@app/platform/signing/signing-key';
 import { HealthController } from './health/health.controller';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, auth: AuthConfig): DynamicModule {
+  static forRoot(config: AppConfig, auth: AuthConfig, signingKey: SigningKey): DynamicModule {
     return {
       module: AppModule,
-      imports: [...persistenceModules(config), PlatformModule.forRoot(auth)],
+      imports: [
+        ...persistenceModules(config),
+        PlatformModule.forRoot(auth, signingKey),
+      ],
       controllers: [HealthController],
     };
   }

@@ -11,6 +11,7 @@ import { CommandInterceptor, IDEMPOTENCY_MIGRATIONS } from './commands/idempoten
 import { ErrorsFilter } from './http/errors.filter';
 import { DATABASE } from './persistence.module';
 import { PersonalDataVault } from './personal-data/vault';
+import { SIGNING_KEY, SigningKey } from './signing/signing-key';
 
 export const AUTH_CONFIG = 'AUTH_CONFIG';
 
@@ -26,13 +27,14 @@ class PlatformMigrations implements OnModuleInit {
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot(auth: AuthConfig) {
+  static forRoot(auth: AuthConfig, signingKey: SigningKey) {
     return {
       module: PlatformModule,
       imports: [CqrsModule.forRoot()],
       providers: [
         PlatformMigrations,
         { provide: AUTH_CONFIG, useValue: auth },
+        { provide: SIGNING_KEY, useValue: signingKey },
         { provide: TOKEN_VERIFIER, useValue: new TokenVerifier(auth) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorsFilter },
@@ -40,7 +42,7 @@ export class PlatformModule {
         CommandInterceptor,
         PersonalDataVault,
       ],
-      exports: [AUTH_CONFIG, TOKEN_VERIFIER, CommandRunner, CommandInterceptor, PersonalDataVault, CqrsModule],
+      exports: [AUTH_CONFIG, SIGNING_KEY, TOKEN_VERIFIER, CommandRunner, CommandInterceptor, PersonalDataVault, CqrsModule],
     };
   }
 }
