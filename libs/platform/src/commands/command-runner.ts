@@ -124,10 +124,9 @@ export class CommandRunner {
         return { id: outcome.id, position: Math.max(...results.map((r) => r.lastPosition)), version: primary.streamVersion, ...outcome.extra };
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
-        if (meta.ifMatch !== undefined) {
-          throw new DomainError('precondition', 'PRECONDITION_FAILED', `the stream changed concurrently: If-Match "${meta.ifMatch}" no longer matches`);
-        }
-        if (attempt >= MAX_ATTEMPTS) throw error;
+        // With If-Match the client asked for exactly that version: a concurrent append that
+        // won the race is reported (409 CONCURRENCY_CONFLICT), never silently retried.
+        if (meta.ifMatch !== undefined || attempt >= MAX_ATTEMPTS) throw error;
         await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
       }
     }
