@@ -1,0 +1,285 @@
+import { RecordedEvent, StateSpec } from '../shared/decider';
+import { CriterionResult } from './proposal';
+
+/**
+ * The candidate's file (docs/events.md, stream `candidate-{id}`): events,
+ * state and evolve. Several aggregates write here (the jury's decisions and
+ * awards, appeals, erasure), so the state answers what each of them asks.
+ */
+
+/**
+ * Personal data as it travels in events: ciphertext under the candidate's key.
+ * Structurally the platform vault's `Sealed`; the domain only carries it.
+ */
+export interface SealedData {
+  alg: 'A256GCM';
+  kid: string;
+  iv: string;
+  ct: string;
+  tag: string;
+}
+
+export type AccessRoute = 'initial-training' | 'apprenticeship' | 'continuing-education' | 'vae' | 'independent';
+export const ACCESS_ROUTES: readonly AccessRoute[] = ['initial-training', 'apprenticeship', 'continuing-education', 'vae', 'independent'];
+
+export type AccommodationType = 'extra-time' | 'assistant' | 'adapted-communication' | 'adapted-equipment' | 'personal-equipment' | 'other';
+export const ACCOMMODATION_TYPES: readonly AccommodationType[] = ['extra-time', 'assistant', 'adapted-communication', 'adapted-equipment', 'personal-equipment', 'other'];
+
+/** By analogy with Code de l'éducation D.613-26: more than one third extra time needs a favourable referent opinion. */
+export const EXTRA_TIME_WITHOUT_OPINION_MAX = 33;
+
+export interface Accommodation {
+  type: AccommodationType;
+  extraTimePercent?: number;
+  details?: SealedData;
+}
+
+export type BlockDecisionValue = 'validated' | 'not-validated' | 'deferred';
+
+/** The plaintext sealed in `CandidateRegistered.identity`. */
+export interface Identity {
+  givenName: string;
+  familyName: string;
+  birthDate: string;
+  email: string;
+}
+
+export type CandidateEvent =
+  | RecordedEvent<'CandidateRegistered', { candidateId: string; identity: SealedData; accessRoute: AccessRoute }>
+  | RecordedEvent<'CandidateEnrolled', { candidateId: string; sessionId: string; referentialId: string; blocks: string[] }>
+  | RecordedEvent<'AccommodationRequested', { candidateId: string; requestId: string; accommodations: Accommodation[]; justification: SealedData }>
+  | RecordedEvent<'ReferentOpinionGiven', { candidateId: string; requestId: string; favourable: boolean; motivation: SealedData }>
+  | RecordedEvent<'AccommodationGranted', { candidateId: string; requestId: string; reason: string }>
+  | RecordedEvent<'AccommodationRefused', { candidateId: string; requestId: string; reason: string }>
+  | RecordedEvent<'AccommodationApplied', { candidateId: string; requestId: string; sessionId: string; evaluation: string; note?: string }>
+  | RecordedEvent<'CriterionScored', { candidateId: string; sessionId: string; block: string; criterion: string; result: CriterionResult; comment?: string }>
+  | RecordedEvent<
+      'CriterionScoreCorrected',
+      { candidateId: string; sessionId: string; block: string; criterion: string; result: CriterionResult; previousResult: CriterionResult; correctionReason: string; comment?: string }
+    >
+  | RecordedEvent<'NeutralisationRecommended', { candidateId: string; opinionId: string; criteria: string[]; motivation: SealedData }>
+  | RecordedEvent<'BlockDecisionRecorded', { candidateId: string; juryId: string; sessionId: string; block: string; decision: BlockDecisionValue; revision: boolean }>
+  | RecordedEvent<
+      'CertificationAwarded',
+      { candidateId: string; certificationCode: string; referentialId: string; juryId: string; blocks: Array<{ block: string; juryId: string }>; awardedOn: string }
+    >
+  | RecordedEvent<'AppealLodged', { candidateId: string; appealId: string; juryId: string; reason: string }>
+  | RecordedEvent<'CandidatePersonalDataErased', { candidateId: string; reason: string; beforeRetentionEnd: boolean }>;
+
+export type CandidateEventType = CandidateEvent['type'];
+
+export interface Enrolment {
+  sessionId: string;
+  referentialId: string;
+  /** Every block enrolled in that session, in enrolment order. */
+  blocks: string[];
+}
+
+export interface CriterionScore {
+  sessionId: string;
+  block: string;
+  criterion: string;
+  result: CriterionResult;
+  comment?: string;
+  /** How many times this score was corrected. */
+  corrections: number;
+}
+
+export type AccommodationStatus = 'requested' | 'opinion-given' | 'granted' | 'refused';
+
+export interface AccommodationApplication {
+  sessionId: string;
+  evaluation: string;
+  note?: string;
+}
+
+export interface AccommodationRequestState {
+  requestId: string;
+  accommodations: Accommodation[];
+  justification: SealedData;
+  status: AccommodationStatus;
+  opinion: { favourable: boolean; motivation: SealedData } | null;
+  decision: { granted: boolean; reason: string } | null;
+  applications: AccommodationApplication[];
+}
+
+export interface BlockDecision {
+  sessionId: string;
+  block: string;
+  decision: BlockDecisionValue;
+  juryId: string;
+  revision: boolean;
+}
+
+export interface CandidateState {
+  candidateId: string | null;
+  registered: boolean;
+  erased: boolean;
+  identity: SealedData | null;
+  accessRoute: AccessRoute | null;
+  /** By session id. */
+  enrolments: Record<string, Enrolment>;
+  /** Current score by session id, then criterion code: each session is a new evaluation. */
+  scores: Record<string, Record<string, CriterionScore>>;
+  /** By request id. */
+  accommodationRequests: Record<string, AccommodationRequestState>;
+  /** Referent opinions recommending neutralisation: opinion id → criteria. */
+  neutralisationOpinions: Record<string, { opinionId: string; criteria: string[] }>;
+  /** The current decision by session id, then block (a revision replaces the decision it revises). */
+  decisions: Record<string, Record<string, BlockDecision>>;
+  /** The latest decision recorded for each block, whatever the session. */
+  latestDecisions: Record<string, BlockDecision>;
+  /** Capitalised blocks: whose current decision is `validated` in some session. */
+  validatedBlocks: Record<string, { sessionId: string; juryId: string }>;
+  /** By certification code: awarded at most once. */
+  certifications: Record<string, { referentialId: string; juryId: string; awardedOn: string; blocks: Array<{ block: string; juryId: string }> }>;
+  /** By appeal id. */
+  appeals: Record<string, { appealId: string; juryId: string; reason: string }>;
+}
+
+export const initialCandidateState = (): CandidateState => ({
+  candidateId: null,
+  registered: false,
+  erased: false,
+  identity: null,
+  accessRoute: null,
+  enrolments: {},
+  scores: {},
+  accommodationRequests: {},
+  neutralisationOpinions: {},
+  decisions: {},
+  latestDecisions: {},
+  validatedBlocks: {},
+  certifications: {},
+  appeals: {},
+});
+
+export function evolveCandidate(state: CandidateState, raw: RecordedEvent): CandidateState {
+  const event = raw as CandidateEvent;
+  switch (event.type) {
+    case 'CandidateRegistered':
+      return { ...state, candidateId: event.data.candidateId, registered: true, identity: event.data.identity, accessRoute: event.data.accessRoute };
+    case 'CandidateEnrolled': {
+      const { sessionId, referentialId, blocks } = event.data;
+      const existing = state.enrolments[sessionId];
+      const merged = existing ? [...existing.blocks, ...blocks.filter((b) => !existing.blocks.includes(b))] : [...blocks];
+      return { ...state, enrolments: { ...state.enrolments, [sessionId]: { sessionId, referentialId, blocks: merged } } };
+    }
+    case 'AccommodationRequested': {
+      const { requestId, accommodations, justification } = event.data;
+      const request: AccommodationRequestState = { requestId, accommodations, justification, status: 'requested', opinion: null, decision: null, applications: [] };
+      return { ...state, accommodationRequests: { ...state.accommodationRequests, [requestId]: request } };
+    }
+    case 'ReferentOpinionGiven':
+      return updateRequest(state, event.data.requestId, (r) => ({ ...r, status: 'opinion-given', opinion: { favourable: event.data.favourable, motivation: event.data.motivation } }));
+    case 'AccommodationGranted':
+      return updateRequest(state, event.data.requestId, (r) => ({ ...r, status: 'granted', decision: { granted: true, reason: event.data.reason } }));
+    case 'AccommodationRefused':
+      return updateRequest(state, event.data.requestId, (r) => ({ ...r, status: 'refused', decision: { granted: false, reason: event.data.reason } }));
+    case 'AccommodationApplied': {
+      const { sessionId, evaluation, note } = event.data;
+      const application: AccommodationApplication = note === undefined ? { sessionId, evaluation } : { sessionId, evaluation, note };
+      return updateRequest(state, event.data.requestId, (r) => ({ ...r, applications: [...r.applications, application] }));
+    }
+    case 'CriterionScored':
+    case 'CriterionScoreCorrected': {
+      const { sessionId, block, criterion, result, comment } = event.data;
+      const previous = state.scores[sessionId]?.[criterion];
+      const score: CriterionScore = {
+        sessionId,
+        block,
+        criterion,
+        result,
+        ...(comment !== undefined ? { comment } : {}),
+        corrections: (previous?.corrections ?? 0) + (event.type === 'CriterionScoreCorrected' ? 1 : 0),
+      };
+      return { ...state, scores: { ...state.scores, [sessionId]: { ...state.scores[sessionId], [criterion]: score } } };
+    }
+    case 'NeutralisationRecommended':
+      return {
+        ...state,
+        neutralisationOpinions: { ...state.neutralisationOpinions, [event.data.opinionId]: { opinionId: event.data.opinionId, criteria: [...event.data.criteria] } },
+      };
+    case 'BlockDecisionRecorded': {
+      const { sessionId, block, decision, juryId, revision } = event.data;
+      const recorded: BlockDecision = { sessionId, block, decision, juryId, revision };
+      const decisions = { ...state.decisions, [sessionId]: { ...state.decisions[sessionId], [block]: recorded } };
+      return { ...state, decisions, latestDecisions: { ...state.latestDecisions, [block]: recorded }, validatedBlocks: validatedFrom(decisions) };
+    }
+    case 'CertificationAwarded': {
+      const { certificationCode, referentialId, juryId, awardedOn, blocks } = event.data;
+      return { ...state, certifications: { ...state.certifications, [certificationCode]: { referentialId, juryId, awardedOn, blocks } } };
+    }
+    case 'AppealLodged': {
+      const { appealId, juryId, reason } = event.data;
+      return { ...state, appeals: { ...state.appeals, [appealId]: { appealId, juryId, reason } } };
+    }
+    case 'CandidatePersonalDataErased':
+      return { ...state, erased: true };
+    default:
+      return state; // an event of a later schema this code does not know yet leaves the state as is
+  }
+}
+
+function updateRequest(state: CandidateState, requestId: string, change: (r: AccommodationRequestState) => AccommodationRequestState): CandidateState {
+  const request = state.accommodationRequests[requestId];
+  if (!request) return state;
+  return { ...state, accommodationRequests: { ...state.accommodationRequests, [requestId]: change(request) } };
+}
+
+/** A block stays acquired once validated; a revision that un-validates it in that session takes it back. */
+function validatedFrom(decisions: CandidateState['decisions']): CandidateState['validatedBlocks'] {
+  const validated: CandidateState['validatedBlocks'] = {};
+  for (const bySession of Object.values(decisions)) {
+    for (const d of Object.values(bySession)) {
+      if (d.decision === 'validated' && !validated[d.block]) validated[d.block] = { sessionId: d.sessionId, juryId: d.juryId };
+    }
+  }
+  return validated;
+}
+
+export const candidateSpec: StateSpec<CandidateState> = {
+  initialState: initialCandidateState,
+  evolve: evolveCandidate,
+};
+
+export const candidateStream = (id: string) => `candidate-${id}`;
+
+// Questions other aggregates and read models ask of the file.
+
+export function isEnrolledIn(state: CandidateState, sessionId: string, block?: string): boolean {
+  const enrolment = state.enrolments[sessionId];
+  return !!enrolment && (block === undefined || enrolment.blocks.includes(block));
+}
+
+/** The current score of a criterion in a session, or undefined. */
+export function scoreOf(state: CandidateState, sessionId: string, criterion: string): CriterionScore | undefined {
+  return state.scores[sessionId]?.[criterion];
+}
+
+/** Criterion → result for one block in one session: the input of `proposeBlock`. */
+export function blockScores(state: CandidateState, sessionId: string, block: string): Map<string, CriterionResult> {
+  const out = new Map<string, CriterionResult>();
+  for (const score of Object.values(state.scores[sessionId] ?? {})) if (score.block === block) out.set(score.criterion, score.result);
+  return out;
+}
+
+export function decisionOf(state: CandidateState, sessionId: string, block: string): BlockDecision | undefined {
+  return state.decisions[sessionId]?.[block];
+}
+
+export function isBlockValidated(state: CandidateState, block: string): boolean {
+  return !!state.validatedBlocks[block];
+}
+
+/** Every criterion the referent named for neutralisation, with the opinions naming it. */
+export function opinionsNaming(state: CandidateState, criterion: string): string[] {
+  return Object.values(state.neutralisationOpinions)
+    .filter((o) => o.criteria.includes(criterion))
+    .map((o) => o.opinionId);
+}
+
+/** The accommodations granted to the candidate (what a jury record shows). */
+export function grantedRequests(state: CandidateState): AccommodationRequestState[] {
+  return Object.values(state.accommodationRequests).filter((r) => r.status === 'granted');
+}
