@@ -1,0 +1,29 @@
+import { Body, Controller, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '@app/platform/auth/roles';
+import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
+import { CommandResult } from '@app/platform/commands/command-runner';
+import { CommandRoute } from '@app/platform/commands/idempotency';
+import { DraftReferentialCommand } from './draft-referential.handler';
+
+@ApiTags('referentials')
+@ApiBearerAuth()
+@Controller('v1/referentials')
+export class DraftReferentialController {
+  constructor(private readonly commands: CommandBus) {}
+
+  /**
+   * The body is the referential document itself, free-form JSON checked by the
+   * domain validator (same faults and paths as the CLI import), so it is taken
+   * raw: a class-validator DTO would be a second, diverging definition.
+   */
+  @Post()
+  @Roles('admin')
+  @CommandRoute()
+  @ApiOperation({ summary: 'Draft a referential version (ReferentialDrafted); 400 VALIDATION_FAILED lists every fault with its JSON path' })
+  @ApiBody({ description: 'a referential document (see API.md "Referential document")', schema: { type: 'object' } })
+  draft(@Body() document: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
+    return this.commands.execute(new DraftReferentialCommand(document, meta));
+  }
+}

@@ -1,0 +1,61 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { createHash } from 'node:crypto';
+import { referentialDecider } from '@app/domain/referential/referential-decider';
+import { referentialSpec, referentialStream } from '@app/domain/referential/referential-state';
+import { Database } from '@app/event-store/database';
+import { CommandMeta } from '@app/platform/commands/command-meta';
+import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
+import { DATABASE } from '@app/platform/persistence.module';
+
+/** Drafts a new referential version from an untrusted document (an HTTP body or a CLI file). */
+export class DraftReferentialCommand extends Command<CommandResult> {
+  constructor(
+    readonly document: unknown,
+    readonly meta: CommandMeta,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(DraftReferentialCommand)
+export class DraftReferentialHandler implements ICommandHandler<DraftReferentialCommand, CommandResult> {
+  constructor(
+    private readonly runner: CommandRunner,
+    @Inject(DATABASE) private readonly db: Database,
+  ) {}
+
+  execute({ document, meta }: DraftReferentialCommand): Promise<CommandResult> {
+    return this.runner.run(meta, async (uow) => {
+      const id = referentialIdFor(meta) ?? uow.context.newId();
+      const stream = referentialStream(id);
+      const loaded = await uow.load(stream, referentialSpec);
+      // Same Idempotency-Key after a crash between the append and the stored answer: the draft is already there.
+      if (meta.idempotencyKey && loaded.version > 0) return { id, primaryStream: stream };
+      const code = typeof (document as { code?: unknown } | null)?.code === 'string' ? (document as { code: string }).code : '';
+      const earlierDrafts = code ? await this.countDrafts(code) : 0;
+      uow.append(stream, referentialDecider.decide({ type: 'DraftReferential', referentialId: id, document, earlierDrafts }, loaded.state, uow.context));
+      return { id, primaryStream: stream };
+    });
+  }
+
+  /**
+   * Versions are numbered per certification code in draft order. Two drafts of
+   * one code at the same instant could both read the same count; drafting is a
+   * rare back-office act, and sessions pin the referential id, never the number.
+   */
+  private async countDrafts(code: string): Promise<number> {
+    const { rows } = await this.db.pool.query(
+      `SELECT count(*)::int AS n FROM events WHERE type = 'ReferentialDrafted' AND stream_id LIKE 'referential-%' AND data->'document'->>'code' = $1`,
+      [code],
+    );
+    return Number(rows[0].n);
+  }
+}
+
+/** With an Idempotency-Key, a retried draft lands on the same referential id instead of a second one. */
+function referentialIdFor(meta: CommandMeta): string | undefined {
+  if (!meta.idempotencyKey) return undefined;
+  const h = createHash('sha256').update(`referential\u0000${meta.actor.id}\u0000${meta.idempotencyKey}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

@@ -1,0 +1,27 @@
+import { Body, Controller, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '@app/platform/auth/roles';
+import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
+import { CommandResult } from '@app/platform/commands/command-runner';
+import { CommandRoute } from '@app/platform/commands/idempotency';
+import { requireEmptyBody } from '../empty-body';
+import { ReferentialIdPipe } from '../referential-id.pipe';
+import { PublishReferentialCommand } from './publish-referential.handler';
+
+@ApiTags('referentials')
+@ApiBearerAuth()
+@Controller('v1/referentials')
+export class PublishReferentialController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post(':id/publish')
+  @Roles('admin')
+  @CommandRoute()
+  @ApiOperation({ summary: 'Publish a draft (ReferentialPublished); 409 REFERENTIAL_ALREADY_PUBLISHED, 422 REFERENTIAL_RETIRED' })
+  @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
+  publish(@Param('id', ReferentialIdPipe) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
+    requireEmptyBody(body);
+    return this.commands.execute(new PublishReferentialCommand(id, meta));
+  }
+}
