@@ -1,0 +1,430 @@
+import { fold, RecordedEvent } from '../shared/decider';
+import { given } from '../shared/given-when-then';
+import { ReferentialDocument } from '../referential/referential';
+import { JuryMember, JuryState, jurySpec } from './jury';
+import { addMonths, appealDecider, DecideBlock, departsFromProposal, juryDecider } from './jury-decider';
+import { CandidateView, candidateViewSpec, SessionView, validatedBlocks } from './views';
+
+const JURY = 'a0000000-0000-4000-8000-000000000001';
+const OTHER_JURY = 'a0000000-0000-4000-8000-000000000002';
+const SESSION = 'b0000000-0000-4000-8000-000000000001';
+const EARLIER_SESSION = 'b0000000-0000-4000-8000-000000000002';
+const REF = 'c0000000-0000-4000-8000-000000000001';
+const CAND = 'd0000000-0000-4000-8000-000000000001';
+const OPINION = 'e0000000-0000-4000-8000-000000000001';
+const sealed = { alg: 'A256GCM', kid: CAND, iv: 'aXY=', ct: 'Y3Q=', tag: 'dGFn' };
+
+const doc: ReferentialDocument = {
+  code: 'RNCP00000',
+  title: 'Manager marketing et commercial',
+  certifier: 'CDE FEDE FRANCE',
+  validationRule: 'all-criteria',
+  blocks: [
+    {
+      code: 'BC01',
+      title: 'Stratégie',
+      competences: [
+        {
+          code: 'C1',
+          title: 'Analyser',
+          criteria: [
+            { code: 'CE1.1', text: 'core one', core: true },
+            { code: 'CE1.2', text: 'not core', core: false },
+          ],
+        },
+      ],
+    },
+    { code: 'BC02', title: 'Pilotage', competences: [{ code: 'C2', title: 'Piloter', criteria: [{ code: 'CE2.1', text: 'core two', core: true }] }] },
+  ],
+};
+
+const members: JuryMember[] = [
+  { userId: 'pres', name: 'Paule Président', president: true, professional: false },
+  { userId: 'pro', name: 'Pierre Pro', president: false, professional: true },
+];
+const asPresident = { actor: { id: 'pres', role: 'jury' as const } };
+const asMember = { actor: { id: 'pro', role: 'jury' as const } };
+const asStranger = { actor: { id: 'stranger', role: 'jury' as const } };
+
+const ev = (type: string, data: Record<string, unknown>, recordedAt?: string): RecordedEvent => ({ type, data, recordedAt });
+const convened = (revises?: object) => ev('JuryConvened', { juryId: JURY, sessionId: SESSION, referentialId: REF, members, ...(revises ? { revises } : {}) });
+const opened = ev('DeliberationOpened', { juryId: JURY });
+const closedEv = (at = '2026-06-20T10:00:00.000Z', juryId = JURY) => ev('DeliberationClosed', { juryId, sealHash: 'h', signature: 's', keyFingerprint: 'k', closedAt: at });
+
+function candidate(...more: RecordedEvent[]): CandidateView {
+  return fold(candidateViewSpec, [
+    ev('CandidateRegistered', { candidateId: CAND, identity: sealed, accessRoute: 'vae' }),
+    ev('CandidateEnrolled', { candidateId: CAND, sessionId: SESSION, referentialId: REF, blocks: ['BC01', 'BC02'] }),
+    ...more,
+  ]);
+}
+const score = (criterion: string, result = 'acquired', sessionId = SESSION) =>
+  ev('CriterionScored', { candidateId: CAND, sessionId, block: criterion.startsWith('CE1') ? 'BC01' : 'BC02', criterion, result });
+const opinion = (criteria = ['CE1.2']) => ev('NeutralisationRecommended', { candidateId: CAND, opinionId: OPINION, criteria, motivation: sealed });
+const allScored = () => [score('CE1.1'), score('CE1.2'), score('CE2.1')];
+
+const decide = (over: Partial<DecideBlock> = {}): DecideBlock => ({
+  type: 'DecideBlock',
+  candidateId: CAND,
+  block: 'BC01',
+  decision: 'validated',
+  candidate: candidate(...allScored()),
+  referentialId: REF,
+  referential: doc,
+  revised: null,
+  ...over,
+});
+
+describe('jury decider', () => {
+  describe('convene', () => {
+    const session: SessionView = { sessionId: SESSION, referentialId: REF, title: 'Juin', startsOn: '2026-06-01', endsOn: '2026-06-30' };
+    const cmd = (over: object = {}) => ({ type: 'ConveneJury' as const, juryId: JURY, sessionId: SESSION, members, session, ...over });
+
+    it('records the jury with the session referential', () => {
+      given(juryDecider).when(cmd()).then([{ type: 'JuryConvened', data: { juryId: JURY, sessionId: SESSION, referentialId: REF, members } }]);
+    });
+    it('needs the session to exist', () => {
+      given(juryDecider).when(cmd({ session: { sessionId: null, referentialId: null, title: null, startsOn: null, endsOn: null } })).thenThrows('NOT_FOUND');
+    });
+    it('needs exactly one president', () => {
+      given(juryDecider).when(cmd({ members: members.map((m) => ({ ...m, president: false })) })).thenThrows('PRESIDENT_REQUIRED');
+      given(juryDecider).when(cmd({ members: members.map((m) => ({ ...m, president: true })) })).thenThrows('PRESIDENT_REQUIRED');
+    });
+    it('needs a professional of the field', () => {
+      given(juryDecider).when(cmd({ members: members.map((m) => ({ ...m, professional: false })) })).thenThrows('PROFESSIONAL_REQUIRED');
+    });
+    it('refuses a user sitting twice', () => {
+      given(juryDecider).when(cmd({ members: [...members, { ...members[1], name: 'again' }] })).thenThrows('DUPLICATE_MEMBER');
+    });
+    it('refuses convening the same jury twice', () => {
+      given(juryDecider, [convened()]).when(cmd()).thenThrows('JURY_ALREADY_CONVENED');
+    });
+
+    describe('a revision jury', () => {
+      const revisedOpen = fold(jurySpec, [convened(), opened]);
+      const revisedClosed = fold(jurySpec, [convened(), opened, closedEv()]);
+      const revise = (over: object) => cmd({ juryId: OTHER_JURY, ...over });
+      it('revises a closed jury of the same session', () => {
+        given(juryDecider)
+          .when(revise({ revises: { juryId: JURY, reason: 'material-error' }, revised: { state: revisedClosed, appeals: [] } }))
+          .thenMatch([{ type: 'JuryConvened', data: { juryId: OTHER_JURY, revises: { juryId: JURY, reason: 'material-error' } } }]);
+      });
+      it('refuses to revise a jury that is not closed', () => {
+        given(juryDecider).when(revise({ revises: { juryId: JURY, reason: 'material-error' }, revised: { state: revisedOpen, appeals: [] } })).thenThrows('REVISED_JURY_NOT_CLOSED');
+      });
+      it('refuses to revise an unknown jury', () => {
+        given(juryDecider).when(revise({ revises: { juryId: JURY, reason: 'material-error' }, revised: { state: fold(jurySpec, []), appeals: [] } })).thenThrows('NOT_FOUND');
+      });
+      it('refuses another session', () => {
+        given(juryDecider)
+          .when(revise({ sessionId: EARLIER_SESSION, session: { ...session, sessionId: EARLIER_SESSION }, revises: { juryId: JURY, reason: 'material-error' }, revised: { state: revisedClosed, appeals: [] } }))
+          .thenThrows('REVISION_SESSION_MISMATCH');
+      });
+      it('on appeal, names an appeal lodged against the revised jury', () => {
+        const revises = { juryId: JURY, reason: 'appeal', appealId: OPINION };
+        given(juryDecider).when(revise({ revises, revised: { state: revisedClosed, appeals: [] } })).thenThrows('APPEAL_NOT_FOUND');
+        given(juryDecider).when(revise({ revises: { juryId: JURY, reason: 'appeal' }, revised: { state: revisedClosed, appeals: [] } })).thenThrows('VALIDATION_FAILED');
+        given(juryDecider)
+          .when(revise({ revises, revised: { state: revisedClosed, appeals: [{ appealId: OPINION, juryId: JURY }] } }))
+          .thenMatch([{ type: 'JuryConvened', data: { revises } }]);
+      });
+    });
+  });
+
+  describe('membership', () => {
+    it('refuses a non-member on every jury command (403)', () => {
+      given(juryDecider, [convened()]).when({ type: 'OpenDeliberation' }, asStranger).thenThrows('FORBIDDEN');
+      given(juryDecider, [convened(), opened]).when(decide(), asStranger).thenThrows('FORBIDDEN');
+      given(juryDecider, [convened()]).when({ type: 'RecuseMember', candidateId: CAND, reason: 'x', candidate: candidate() }, asStranger).thenThrows('FORBIDDEN');
+    });
+    it('refuses president-only commands to other members (403)', () => {
+      given(juryDecider, [convened()]).when({ type: 'OpenDeliberation' }, asMember).thenThrows('FORBIDDEN');
+      given(juryDecider, [convened(), opened]).when(decide(), asMember).thenThrows('FORBIDDEN');
+      given(juryDecider, [convened(), opened])
+        .when({ type: 'NeutraliseCriterion', candidateId: CAND, criterion: 'CE1.2', opinionId: OPINION, candidate: candidate(opinion()), referential: doc }, asMember)
+        .thenThrows('FORBIDDEN');
+      given(juryDecider, [convened(), opened]).when({ type: 'CloseDeliberation', seal: { sealHash: 'h', signature: 's', keyFingerprint: 'k' } }, asMember).thenThrows('FORBIDDEN');
+    });
+  });
+
+  describe('recusal', () => {
+    const recuse = (c = candidate()) => ({ type: 'RecuseMember' as const, candidateId: CAND, reason: 'former employer', candidate: c });
+    it('records the member recusing themself', () => {
+      given(juryDecider, [convened()]).when(recuse(), asMember).then([{ type: 'MemberRecused', data: { juryId: JURY, userId: 'pro', candidateId: CAND, reason: 'former employer' } }]);
+    });
+    it('only once per member and candidate', () => {
+      given(juryDecider, [convened(), ev('MemberRecused', { juryId: JURY, userId: 'pro', candidateId: CAND, reason: 'x' })]).when(recuse(), asMember).thenThrows('ALREADY_RECUSED');
+    });
+    it('only for a candidate of the session', () => {
+      const elsewhere = fold(candidateViewSpec, [ev('CandidateRegistered', { candidateId: CAND, identity: sealed })]);
+      given(juryDecider, [convened()]).when(recuse(elsewhere), asMember).thenThrows('CANDIDATE_NOT_IN_SESSION');
+      given(juryDecider, [convened()]).when(recuse(fold(candidateViewSpec, [])), asMember).thenThrows('NOT_FOUND');
+    });
+    it('not after close', () => {
+      given(juryDecider, [convened(), opened, closedEv()]).when(recuse(), asMember).thenThrows('DELIBERATION_CLOSED');
+    });
+  });
+
+  describe('open', () => {
+    it('opens once', () => {
+      given(juryDecider, [convened()]).when({ type: 'OpenDeliberation' }, asPresident).then([{ type: 'DeliberationOpened', data: { juryId: JURY } }]);
+      given(juryDecider, [convened(), opened]).when({ type: 'OpenDeliberation' }, asPresident).thenThrows('DELIBERATION_ALREADY_OPEN');
+      given(juryDecider, [convened(), opened, closedEv()]).when({ type: 'OpenDeliberation' }, asPresident).thenThrows('DELIBERATION_CLOSED');
+    });
+  });
+
+  describe('neutralise', () => {
+    const neutralise = (criterion = 'CE1.2', c = candidate(opinion())) => ({ type: 'NeutraliseCriterion' as const, candidateId: CAND, criterion, opinionId: OPINION, candidate: c, referential: doc });
+    it('neutralises a non-core criterion named by a referent opinion', () => {
+      given(juryDecider, [convened(), opened])
+        .when(neutralise(), asPresident)
+        .then([{ type: 'CriterionNeutralised', data: { juryId: JURY, candidateId: CAND, block: 'BC01', criterion: 'CE1.2', opinionId: OPINION } }]);
+    });
+    it('never a core criterion', () => {
+      given(juryDecider, [convened(), opened]).when(neutralise('CE1.1', candidate(opinion(['CE1.1']))), asPresident).thenThrows('CRITERION_IS_CORE');
+    });
+    it('needs the opinion to exist and name the criterion', () => {
+      given(juryDecider, [convened(), opened]).when(neutralise('CE1.2', candidate()), asPresident).thenThrows('NO_REFERENT_OPINION');
+      given(juryDecider, [convened(), opened]).when(neutralise('CE1.2', candidate(opinion(['CE2.1']))), asPresident).thenThrows('NO_REFERENT_OPINION');
+    });
+    it('only a criterion of the enrolled blocks', () => {
+      const onlyBc02 = fold(candidateViewSpec, [
+        ev('CandidateRegistered', { candidateId: CAND, identity: sealed }),
+        ev('CandidateEnrolled', { candidateId: CAND, sessionId: SESSION, referentialId: REF, blocks: ['BC02'] }),
+        opinion(),
+      ]);
+      given(juryDecider, [convened(), opened]).when(neutralise('CE1.2', onlyBc02), asPresident).thenThrows('CRITERION_NOT_IN_ENROLMENT');
+      given(juryDecider, [convened(), opened]).when(neutralise('CE99.9'), asPresident).thenThrows('CRITERION_NOT_IN_ENROLMENT');
+    });
+    it('once, and not after the block was decided', () => {
+      const n = ev('CriterionNeutralised', { juryId: JURY, candidateId: CAND, block: 'BC01', criterion: 'CE1.2', opinionId: OPINION });
+      given(juryDecider, [convened(), opened, n]).when(neutralise(), asPresident).thenThrows('CRITERION_ALREADY_NEUTRALISED');
+      const d = ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'validated', proposal: 'acquired' });
+      given(juryDecider, [convened(), opened, d]).when(neutralise(), asPresident).thenThrows('BLOCK_ALREADY_DECIDED');
+    });
+    it('needs the deliberation open', () => {
+      given(juryDecider, [convened()]).when(neutralise(), asPresident).thenThrows('DELIBERATION_NOT_OPEN');
+      given(juryDecider, [convened(), opened, closedEv()]).when(neutralise(), asPresident).thenThrows('DELIBERATION_CLOSED');
+    });
+    it('not by a recused president', () => {
+      given(juryDecider, [convened(), opened, ev('MemberRecused', { juryId: JURY, userId: 'pres', candidateId: CAND, reason: 'cousin' })])
+        .when(neutralise(), asPresident)
+        .thenThrows('MEMBER_RECUSED');
+    });
+  });
+
+  describe('decide', () => {
+    it('validates an acquired block, recorded in the jury and in the candidate file', () => {
+      given(juryDecider, [convened(), opened])
+        .when(decide(), asPresident)
+        .then([
+          { type: 'BlockDecided', data: { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'validated', proposal: 'acquired' } },
+          { type: 'BlockDecisionRecorded', data: { candidateId: CAND, juryId: JURY, sessionId: SESSION, block: 'BC01', decision: 'validated', revision: false } },
+        ]);
+    });
+    it('needs a motivation to depart from the proposal', () => {
+      const notAcquired = candidate(score('CE1.1'), score('CE1.2', 'not-acquired'));
+      given(juryDecider, [convened(), opened]).when(decide({ candidate: notAcquired }), asPresident).thenThrows('MOTIVATION_REQUIRED');
+      given(juryDecider, [convened(), opened]).when(decide({ decision: 'not-validated' }), asPresident).thenThrows('MOTIVATION_REQUIRED');
+      given(juryDecider, [convened(), opened]).when(decide({ decision: 'deferred', motivation: '   ' }), asPresident).thenThrows('MOTIVATION_REQUIRED');
+      given(juryDecider, [convened(), opened])
+        .when(decide({ candidate: notAcquired, motivation: ' Jury souverain : excellente soutenance ' }), asPresident)
+        .thenMatch([{ type: 'BlockDecided', data: { decision: 'validated', proposal: 'not-acquired', motivation: 'Jury souverain : excellente soutenance' } }, {}]);
+    });
+    it('agrees without motivation on not-validated / not-acquired', () => {
+      given(juryDecider, [convened(), opened])
+        .when(decide({ decision: 'not-validated', candidate: candidate(score('CE1.1'), score('CE1.2', 'not-acquired')) }), asPresident)
+        .thenMatch([{ type: 'BlockDecided', data: { decision: 'not-validated', proposal: 'not-acquired' } }, {}]);
+    });
+    it('defers or refuses an incomplete block only with a motivation', () => {
+      const incomplete = candidate(score('CE1.1'));
+      given(juryDecider, [convened(), opened]).when(decide({ decision: 'deferred', candidate: incomplete }), asPresident).thenThrows('MOTIVATION_REQUIRED');
+      given(juryDecider, [convened(), opened])
+        .when(decide({ decision: 'deferred', candidate: incomplete, motivation: 'épreuve à repasser' }), asPresident)
+        .thenMatch([{ type: 'BlockDecided', data: { decision: 'deferred', proposal: 'incomplete' } }, {}]);
+    });
+    it('never validates with unscored criteria, motivated or not', () => {
+      given(juryDecider, [convened(), opened]).when(decide({ candidate: candidate(score('CE1.1')), motivation: 'trust us' }), asPresident).thenThrows('SCORES_INCOMPLETE');
+    });
+    it("leaves this jury's neutralised criteria out of the proposal", () => {
+      const n = ev('CriterionNeutralised', { juryId: JURY, candidateId: CAND, block: 'BC01', criterion: 'CE1.2', opinionId: OPINION });
+      given(juryDecider, [convened(), opened, n])
+        .when(decide({ candidate: candidate(opinion(), score('CE1.1')) }), asPresident)
+        .thenMatch([{ type: 'BlockDecided', data: { decision: 'validated', proposal: 'acquired' } }, {}]);
+    });
+    it('decides a block once per deliberation', () => {
+      const d = ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'validated', proposal: 'acquired' });
+      given(juryDecider, [convened(), opened, d]).when(decide(), asPresident).thenThrows('BLOCK_ALREADY_DECIDED');
+    });
+    it('leaves a block decided by another jury of the session to a revision', () => {
+      const other = ev('BlockDecisionRecorded', { candidateId: CAND, juryId: OTHER_JURY, sessionId: SESSION, block: 'BC01', decision: 'not-validated', revision: false });
+      given(juryDecider, [convened(), opened]).when(decide({ candidate: candidate(...allScored(), other) }), asPresident).thenThrows('BLOCK_ALREADY_DECIDED');
+    });
+    it('only candidates enrolled in the session, for their enrolled blocks', () => {
+      const elsewhere = fold(candidateViewSpec, [
+        ev('CandidateRegistered', { candidateId: CAND, identity: sealed }),
+        ev('CandidateEnrolled', { candidateId: CAND, sessionId: EARLIER_SESSION, referentialId: REF, blocks: ['BC01'] }),
+      ]);
+      given(juryDecider, [convened(), opened]).when(decide({ candidate: elsewhere }), asPresident).thenThrows('CANDIDATE_NOT_IN_SESSION');
+      const onlyBc02 = fold(candidateViewSpec, [
+        ev('CandidateRegistered', { candidateId: CAND, identity: sealed }),
+        ev('CandidateEnrolled', { candidateId: CAND, sessionId: SESSION, referentialId: REF, blocks: ['BC02'] }),
+      ]);
+      given(juryDecider, [convened(), opened]).when(decide({ candidate: onlyBc02 }), asPresident).thenThrows('BLOCK_NOT_IN_ENROLMENT');
+    });
+    it('not by a president recused for that candidate (422 MEMBER_RECUSED)', () => {
+      given(juryDecider, [convened(), opened, ev('MemberRecused', { juryId: JURY, userId: 'pres', candidateId: CAND, reason: 'cousin' })])
+        .when(decide(), asPresident)
+        .thenThrows('MEMBER_RECUSED');
+    });
+    it('needs the deliberation open and not closed', () => {
+      given(juryDecider, [convened()]).when(decide(), asPresident).thenThrows('DELIBERATION_NOT_OPEN');
+      given(juryDecider, [convened(), opened, closedEv()]).when(decide(), asPresident).thenThrows('DELIBERATION_CLOSED');
+    });
+
+    describe('award', () => {
+      const bc02Validated = ev('BlockDecisionRecorded', { candidateId: CAND, juryId: JURY, sessionId: SESSION, block: 'BC02', decision: 'validated', revision: false });
+      const bc02Decided = ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC02', decision: 'validated', proposal: 'acquired' });
+      it('awards the certification when the last block is validated', () => {
+        given(juryDecider, [convened(), opened, bc02Decided])
+          .when(decide({ candidate: candidate(...allScored(), bc02Validated) }), asPresident)
+          .thenMatch([
+            { type: 'BlockDecided' },
+            { type: 'BlockDecisionRecorded' },
+            {
+              type: 'CertificationAwarded',
+              data: {
+                candidateId: CAND,
+                certificationCode: 'RNCP00000',
+                referentialId: REF,
+                juryId: JURY,
+                blocks: [
+                  { block: 'BC01', juryId: JURY },
+                  { block: 'BC02', juryId: JURY },
+                ],
+                awardedOn: '2026-06-15',
+              },
+            },
+          ]);
+      });
+      it('counts blocks validated in an earlier session (capitalised)', () => {
+        const earlier = ev('BlockDecisionRecorded', { candidateId: CAND, juryId: OTHER_JURY, sessionId: EARLIER_SESSION, block: 'BC02', decision: 'validated', revision: false });
+        const events = given(juryDecider, [convened(), opened]).when(decide({ candidate: candidate(...allScored(), earlier) }), asPresident).events();
+        expect(events.map((e) => e.type)).toEqual(['BlockDecided', 'BlockDecisionRecorded', 'CertificationAwarded']);
+        expect((events[2].data as any).blocks).toEqual([
+          { block: 'BC01', juryId: JURY },
+          { block: 'BC02', juryId: OTHER_JURY },
+        ]);
+      });
+      it('no award while a block is not validated', () => {
+        const events = given(juryDecider, [convened(), opened]).when(decide(), asPresident).events();
+        expect(events.map((e) => e.type)).toEqual(['BlockDecided', 'BlockDecisionRecorded']);
+      });
+      it('exactly once per candidate and certification code', () => {
+        const awarded = ev('CertificationAwarded', { candidateId: CAND, certificationCode: 'RNCP00000', referentialId: REF, juryId: OTHER_JURY, blocks: [], awardedOn: '2026-01-01' });
+        const earlier = ev('BlockDecisionRecorded', { candidateId: CAND, juryId: OTHER_JURY, sessionId: EARLIER_SESSION, block: 'BC02', decision: 'validated', revision: false });
+        const events = given(juryDecider, [convened(), opened]).when(decide({ candidate: candidate(...allScored(), earlier, awarded) }), asPresident).events();
+        expect(events.map((e) => e.type)).toEqual(['BlockDecided', 'BlockDecisionRecorded']);
+      });
+    });
+
+    describe('revision', () => {
+      const closedAt = '2026-06-20T10:00:00.000Z';
+      const originalDecided = (decision: string) =>
+        ev('BlockDecided', { juryId: OTHER_JURY, candidateId: CAND, block: 'BC01', decision, proposal: 'acquired', ...(decision === 'validated' ? {} : { motivation: 'm' }) });
+      const revisedJury = (decision: string): JuryState =>
+        fold(jurySpec, [
+          ev('JuryConvened', { juryId: OTHER_JURY, sessionId: SESSION, referentialId: REF, members }),
+          ev('DeliberationOpened', { juryId: OTHER_JURY }),
+          originalDecided(decision),
+          closedEv(closedAt, OTHER_JURY),
+        ]);
+      const recorded = (decision: string, juryId = OTHER_JURY) => ev('BlockDecisionRecorded', { candidateId: CAND, juryId, sessionId: SESSION, block: 'BC01', decision, revision: false });
+      const revisionJury = [convened({ juryId: OTHER_JURY, reason: 'material-error' }), opened];
+      const revise = (previous: string, decision: DecideBlock['decision'], motivation?: string) =>
+        decide({ decision, motivation, candidate: candidate(...allScored(), recorded(previous)), revised: revisedJury(previous) });
+      const within = { ...asPresident, now: '2026-10-20T10:00:00.000Z' };
+      const after = { ...asPresident, now: '2026-10-20T10:00:00.001Z' };
+
+      it('re-decides a block of the revised jury, marked as a revision', () => {
+        given(juryDecider, revisionJury)
+          .when(revise('not-validated', 'validated'), after)
+          .thenMatch([
+            { type: 'BlockDecided', data: { juryId: JURY, decision: 'validated' } },
+            { type: 'BlockDecisionRecorded', data: { juryId: JURY, decision: 'validated', revision: true } },
+          ]);
+      });
+      it('within four months may change a decision against the candidate', () => {
+        given(juryDecider, revisionJury)
+          .when(revise('validated', 'not-validated', 'erreur matérielle : notes inversées'), within)
+          .thenMatch([{ type: 'BlockDecided', data: { decision: 'not-validated' } }, { type: 'BlockDecisionRecorded', data: { revision: true } }]);
+      });
+      it('after four months only in the candidate’s favour', () => {
+        given(juryDecider, revisionJury).when(revise('validated', 'not-validated', 'erreur matérielle'), after).thenThrows('REVISION_NOT_IN_FAVOUR');
+        given(juryDecider, revisionJury).when(revise('not-validated', 'deferred', 'reporter'), after).thenThrows('REVISION_NOT_IN_FAVOUR');
+        given(juryDecider, revisionJury).when(revise('deferred', 'validated', 'recours fondé'), after).thenMatch([{ type: 'BlockDecided' }, { type: 'BlockDecisionRecorded' }]);
+      });
+      it('only blocks the revised jury decided, not yet revised by another jury', () => {
+        given(juryDecider, revisionJury).when(decide({ block: 'BC02', revised: revisedJury('validated'), candidate: candidate(...allScored(), recorded('validated')) }), asPresident).thenThrows('NOT_DECIDED_BY_REVISED_JURY');
+        const third = 'a0000000-0000-4000-8000-000000000003';
+        given(juryDecider, revisionJury)
+          .when(decide({ revised: revisedJury('not-validated'), motivation: 'x', candidate: candidate(...allScored(), recorded('not-validated'), recorded('validated', third)) }), asPresident)
+          .thenThrows('DECISION_ALREADY_REVISED');
+      });
+    });
+  });
+
+  describe('close', () => {
+    const seal = { sealHash: 'abc', signature: 'sig', keyFingerprint: 'sha256:k' };
+    it('closes an open deliberation with its seal', () => {
+      given(juryDecider, [convened(), opened])
+        .when({ type: 'CloseDeliberation', seal }, asPresident)
+        .then([{ type: 'DeliberationClosed', data: { juryId: JURY, ...seal, closedAt: '2026-06-15T10:00:00.000Z' } }]);
+    });
+    it('not before opening, and nothing after close', () => {
+      given(juryDecider, [convened()]).when({ type: 'CloseDeliberation', seal }, asPresident).thenThrows('DELIBERATION_NOT_OPEN');
+      given(juryDecider, [convened(), opened, closedEv()]).when({ type: 'CloseDeliberation', seal }, asPresident).thenThrows('DELIBERATION_CLOSED');
+    });
+  });
+
+  describe('appeal', () => {
+    const closedJury = fold(jurySpec, [convened(), opened, ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'not-validated', proposal: 'not-acquired' }), closedEv()]);
+    const registered = [ev('CandidateRegistered', { candidateId: CAND, identity: sealed })];
+    const appeal = (jury: JuryState) => ({ type: 'LodgeAppeal' as const, candidateId: CAND, juryId: JURY, reason: 'recours gracieux', jury });
+    it('is lodged against a closed jury that decided the candidate', () => {
+      given(appealDecider, registered)
+        .when(appeal(closedJury))
+        .then([{ type: 'AppealLodged', data: { candidateId: CAND, appealId: '00000000-0000-4000-8000-000000000001', juryId: JURY, reason: 'recours gracieux' } }]);
+    });
+    it('not against an open jury, one that did not decide them, or for an unknown candidate', () => {
+      given(appealDecider, registered).when(appeal(fold(jurySpec, [convened(), opened]))).thenThrows('JURY_NOT_CLOSED');
+      given(appealDecider, registered).when(appeal(fold(jurySpec, [convened(), opened, closedEv()]))).thenThrows('NOT_DECIDED_BY_JURY');
+      given(appealDecider, registered).when(appeal(fold(jurySpec, []))).thenThrows('NOT_FOUND');
+      given(appealDecider, []).when(appeal(closedJury)).thenThrows('NOT_FOUND');
+    });
+  });
+
+  describe('helpers', () => {
+    it('departing pairs', () => {
+      expect(departsFromProposal('validated', 'acquired')).toBe(false);
+      expect(departsFromProposal('not-validated', 'not-acquired')).toBe(false);
+      expect(departsFromProposal('validated', 'not-acquired')).toBe(true);
+      expect(departsFromProposal('not-validated', 'acquired')).toBe(true);
+      expect(departsFromProposal('not-validated', 'incomplete')).toBe(true);
+      for (const p of ['acquired', 'not-acquired', 'incomplete'] as const) expect(departsFromProposal('deferred', p)).toBe(true);
+    });
+    it('adds calendar months, clamping to the end of the month', () => {
+      expect(addMonths('2026-06-20T10:00:00.000Z', 4)).toBe('2026-10-20T10:00:00.000Z');
+      expect(addMonths('2026-10-31T23:59:00.000Z', 4)).toBe('2027-02-28T23:59:00.000Z');
+      expect(addMonths('2027-10-31T00:00:00.000Z', 4)).toBe('2028-02-29T00:00:00.000Z');
+    });
+    it('a revision supersedes the decision in force; capitalised blocks stay', () => {
+      const view = candidate(
+        ev('BlockDecisionRecorded', { candidateId: CAND, juryId: OTHER_JURY, sessionId: EARLIER_SESSION, block: 'BC02', decision: 'validated', revision: false }),
+        ev('BlockDecisionRecorded', { candidateId: CAND, juryId: OTHER_JURY, sessionId: SESSION, block: 'BC01', decision: 'validated', revision: false }),
+        ev('BlockDecisionRecorded', { candidateId: CAND, juryId: JURY, sessionId: SESSION, block: 'BC01', decision: 'not-validated', revision: true }),
+      );
+      expect([...validatedBlocks(view)]).toEqual([['BC02', OTHER_JURY]]);
+    });
+  });
+});

@@ -1,0 +1,157 @@
+import { RecordedEvent, StateSpec } from '../shared/decider';
+import { Proposal } from '../candidate/proposal';
+
+/**
+ * The jury's deliberation: who sits, who recused themselves for whom, which
+ * criteria were neutralised, what was decided, and the seal. Its stream is
+ * the procès-verbal: once `DeliberationClosed` is written nothing else is.
+ */
+export type BlockDecision = 'validated' | 'not-validated' | 'deferred';
+export const BLOCK_DECISIONS: readonly BlockDecision[] = ['validated', 'not-validated', 'deferred'];
+
+export type RevisionReason = 'material-error' | 'appeal';
+export const REVISION_REASONS: readonly RevisionReason[] = ['material-error', 'appeal'];
+
+export interface JuryMember {
+  userId: string;
+  name: string;
+  president: boolean;
+  professional: boolean;
+}
+
+export interface Revises {
+  juryId: string;
+  reason: RevisionReason;
+  appealId?: string;
+}
+
+export type JuryConvened = RecordedEvent<'JuryConvened', { juryId: string; sessionId: string; referentialId: string; members: JuryMember[]; revises?: Revises }>;
+export type MemberRecused = RecordedEvent<'MemberRecused', { juryId: string; userId: string; candidateId: string; reason: string }>;
+export type DeliberationOpened = RecordedEvent<'DeliberationOpened', { juryId: string }>;
+export type CriterionNeutralised = RecordedEvent<'CriterionNeutralised', { juryId: string; candidateId: string; block: string; criterion: string; opinionId: string }>;
+export type BlockDecided = RecordedEvent<
+  'BlockDecided',
+  { juryId: string; candidateId: string; block: string; decision: BlockDecision; proposal: Proposal; motivation?: string }
+>;
+export type DeliberationClosed = RecordedEvent<'DeliberationClosed', { juryId: string; sealHash: string; signature: string; keyFingerprint: string; closedAt: string }>;
+
+export type JuryEvent = JuryConvened | MemberRecused | DeliberationOpened | CriterionNeutralised | BlockDecided | DeliberationClosed;
+export const JURY_EVENT_TYPES: readonly JuryEvent['type'][] = [
+  'JuryConvened',
+  'MemberRecused',
+  'DeliberationOpened',
+  'CriterionNeutralised',
+  'BlockDecided',
+  'DeliberationClosed',
+];
+
+export type JuryStatus = 'none' | 'convened' | 'open' | 'closed';
+
+export interface Recusal {
+  userId: string;
+  candidateId: string;
+  reason: string;
+}
+
+export interface Neutralisation {
+  candidateId: string;
+  block: string;
+  criterion: string;
+  opinionId: string;
+}
+
+export interface Decision {
+  candidateId: string;
+  block: string;
+  decision: BlockDecision;
+  proposal: Proposal;
+  motivation?: string;
+  decidedAt: string | null;
+}
+
+export interface Seal {
+  sealHash: string;
+  signature: string;
+  keyFingerprint: string;
+  closedAt: string;
+}
+
+export interface JuryState {
+  juryId: string | null;
+  status: JuryStatus;
+  sessionId: string | null;
+  referentialId: string | null;
+  members: JuryMember[];
+  revises: Revises | null;
+  recusals: Recusal[];
+  neutralisations: Neutralisation[];
+  decisions: Decision[];
+  convenedAt: string | null;
+  openedAt: string | null;
+  seal: Seal | null;
+}
+
+export const juryStream = (juryId: string) => `jury-${juryId}`;
+
+export const juryInitialState = (): JuryState => ({
+  juryId: null,
+  status: 'none',
+  sessionId: null,
+  referentialId: null,
+  members: [],
+  revises: null,
+  recusals: [],
+  neutralisations: [],
+  decisions: [],
+  convenedAt: null,
+  openedAt: null,
+  seal: null,
+});
+
+export function evolveJury(state: JuryState, raw: RecordedEvent): JuryState {
+  const event = raw as JuryEvent;
+  switch (event.type) {
+    case 'JuryConvened':
+      return {
+        ...state,
+        juryId: event.data.juryId,
+        status: 'convened',
+        sessionId: event.data.sessionId,
+        referentialId: event.data.referentialId,
+        members: event.data.members,
+        revises: event.data.revises ?? null,
+        convenedAt: event.recordedAt ?? null,
+      };
+    case 'MemberRecused':
+      return { ...state, recusals: [...state.recusals, { userId: event.data.userId, candidateId: event.data.candidateId, reason: event.data.reason }] };
+    case 'DeliberationOpened':
+      return { ...state, status: 'open', openedAt: event.recordedAt ?? null };
+    case 'CriterionNeutralised': {
+      const { candidateId, block, criterion, opinionId } = event.data;
+      return { ...state, neutralisations: [...state.neutralisations, { candidateId, block, criterion, opinionId }] };
+    }
+    case 'BlockDecided': {
+      const { candidateId, block, decision, proposal, motivation } = event.data;
+      const entry: Decision = { candidateId, block, decision, proposal, decidedAt: event.recordedAt ?? null };
+      if (motivation !== undefined) entry.motivation = motivation;
+      return { ...state, decisions: [...state.decisions, entry] };
+    }
+    case 'DeliberationClosed': {
+      const { sealHash, signature, keyFingerprint, closedAt } = event.data;
+      return { ...state, status: 'closed', seal: { sealHash, signature, keyFingerprint, closedAt } };
+    }
+    default:
+      return state; // an event type of a later schema this code does not know leaves the state as is
+  }
+}
+
+export const jurySpec: StateSpec<JuryState, RecordedEvent> = { initialState: juryInitialState, evolve: evolveJury };
+
+export const president = (state: JuryState): JuryMember | undefined => state.members.find((m) => m.president);
+export const memberOf = (state: JuryState, userId: string): JuryMember | undefined => state.members.find((m) => m.userId === userId);
+export const isRecused = (state: JuryState, userId: string, candidateId: string): boolean =>
+  state.recusals.some((r) => r.userId === userId && r.candidateId === candidateId);
+export const decisionOf = (state: JuryState, candidateId: string, block: string): Decision | undefined =>
+  state.decisions.find((d) => d.candidateId === candidateId && d.block === block);
+export const neutralisedFor = (state: JuryState, candidateId: string, block?: string): Set<string> =>
+  new Set(state.neutralisations.filter((n) => n.candidateId === candidateId && (block === undefined || n.block === block)).map((n) => n.criterion));

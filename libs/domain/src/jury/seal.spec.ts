@@ -1,0 +1,47 @@
+import { fold, RecordedEvent } from '../shared/decider';
+import { jurySpec } from './jury';
+import { recordContent, SEAL_FORMAT } from './seal';
+
+const ev = (type: string, data: Record<string, unknown>): RecordedEvent => ({ type, data });
+const sealed = { alg: 'A256GCM', kid: 'cand-b', iv: 'aXY=', ct: 'Y2lwaGVy', tag: 'dGFn' };
+const members = [
+  { userId: 'pres', name: 'P', president: true, professional: false },
+  { userId: 'pro', name: 'Q', president: false, professional: true },
+];
+
+describe('recordContent', () => {
+  const events = [
+    ev('JuryConvened', { juryId: 'j', sessionId: 's', referentialId: 'r', members }),
+    ev('MemberRecused', { juryId: 'j', userId: 'pro', candidateId: 'cand-b', reason: 'voisin' }),
+    ev('DeliberationOpened', { juryId: 'j' }),
+    ev('CriterionNeutralised', { juryId: 'j', candidateId: 'cand-b', block: 'BC01', criterion: 'CE1.2', opinionId: 'o1' }),
+    ev('BlockDecided', { juryId: 'j', candidateId: 'cand-b', block: 'BC02', decision: 'deferred', proposal: 'incomplete', motivation: 'absent' }),
+    ev('BlockDecided', { juryId: 'j', candidateId: 'cand-a', block: 'BC01', decision: 'validated', proposal: 'acquired' }),
+  ];
+  const content = recordContent(fold(jurySpec, events), { id: 'r', code: 'RNCP00000', version: 2 }, { o1: { opinionId: 'o1', criteria: ['CE1.2'], motivation: sealed } }, '2026-06-20T10:00:00.000Z');
+
+  it('covers members, attendance, recusals, neutralisations with their opinion ciphertext, decisions and the closing time', () => {
+    expect(content).toEqual({
+      format: SEAL_FORMAT,
+      juryId: 'j',
+      sessionId: 's',
+      referential: { id: 'r', code: 'RNCP00000', version: 2 },
+      revises: null,
+      members,
+      attendance: ['pres', 'pro'],
+      recusals: [{ userId: 'pro', candidateId: 'cand-b', reason: 'voisin' }],
+      neutralisations: [{ candidateId: 'cand-b', block: 'BC01', criterion: 'CE1.2', opinion: { opinionId: 'o1', criteria: ['CE1.2'], motivation: sealed } }],
+      decisions: [
+        { candidateId: 'cand-a', block: 'BC01', proposal: 'acquired', decision: 'validated', motivation: null },
+        { candidateId: 'cand-b', block: 'BC02', proposal: 'incomplete', decision: 'deferred', motivation: 'absent' },
+      ],
+      closedAt: '2026-06-20T10:00:00.000Z',
+    });
+  });
+
+  it('does not depend on the order decisions arrived in', () => {
+    const swapped = [...events.slice(0, 4), events[5], events[4]];
+    const again = recordContent(fold(jurySpec, swapped), { id: 'r', code: 'RNCP00000', version: 2 }, { o1: { opinionId: 'o1', criteria: ['CE1.2'], motivation: sealed } }, '2026-06-20T10:00:00.000Z');
+    expect(JSON.stringify(again)).toBe(JSON.stringify(content));
+  });
+});

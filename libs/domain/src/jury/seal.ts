@@ -1,0 +1,77 @@
+import { JuryMember, JuryState, Revises } from './jury';
+import { NeutralisationOpinion, SealedValue } from './views';
+
+/**
+ * What the seal of a deliberation covers: the content of the procès-verbal
+ * as the log holds it. The hash is SHA-256 over the RFC 8785 canonical JSON
+ * of this object; personal data stays as stored (ciphertext), so the hash
+ * still verifies after a candidate's key is erased. Arrays are sorted by
+ * plain code-unit order so the content never depends on arrival order.
+ */
+export const SEAL_FORMAT = 'cert-jury-record/1';
+
+export interface SealedRecordContent {
+  format: typeof SEAL_FORMAT;
+  juryId: string;
+  sessionId: string;
+  referential: { id: string; code: string; version: number };
+  revises: Revises | null;
+  members: JuryMember[];
+  /** Members present. There is no attendance command: every convened member is recorded present. */
+  attendance: string[];
+  recusals: Array<{ userId: string; candidateId: string; reason: string }>;
+  neutralisations: Array<{
+    candidateId: string;
+    block: string;
+    criterion: string;
+    opinion: { opinionId: string; criteria: string[]; motivation: SealedValue } | null;
+  }>;
+  decisions: Array<{ candidateId: string; block: string; proposal: string; decision: string; motivation: string | null }>;
+  closedAt: string;
+}
+
+const cmp = (...keys: string[]) => (a: any, b: any) => {
+  for (const k of keys) {
+    if (a[k] < b[k]) return -1;
+    if (a[k] > b[k]) return 1;
+  }
+  return 0;
+};
+
+export function recordContent(
+  jury: JuryState,
+  referential: { id: string; code: string; version: number },
+  opinions: Readonly<Record<string, NeutralisationOpinion>>,
+  closedAt: string,
+): SealedRecordContent {
+  return {
+    format: SEAL_FORMAT,
+    juryId: jury.juryId!,
+    sessionId: jury.sessionId!,
+    referential: { id: referential.id, code: referential.code, version: referential.version },
+    revises: jury.revises ? { ...jury.revises } : null,
+    members: jury.members.map((m) => ({ userId: m.userId, name: m.name, president: m.president, professional: m.professional })),
+    attendance: jury.members.map((m) => m.userId),
+    recusals: jury.recusals.map((r) => ({ userId: r.userId, candidateId: r.candidateId, reason: r.reason })).sort(cmp('candidateId', 'userId')),
+    neutralisations: jury.neutralisations
+      .map((n) => {
+        const o = opinions[n.opinionId];
+        return {
+          candidateId: n.candidateId,
+          block: n.block,
+          criterion: n.criterion,
+          opinion: o ? { opinionId: o.opinionId, criteria: [...o.criteria], motivation: o.motivation } : null,
+        };
+      })
+      .sort(cmp('candidateId', 'block', 'criterion')),
+    decisions: jury.decisions
+      .map((d) => ({ candidateId: d.candidateId, block: d.block, proposal: d.proposal, decision: d.decision, motivation: d.motivation ?? null }))
+      .sort(cmp('candidateId', 'block')),
+    closedAt,
+  };
+}
+
+/** The message the certifier's Ed25519 key signs: binds the hash to this format and this jury. */
+export function sealSigningPayload(juryId: string, sealHash: string) {
+  return { format: SEAL_FORMAT, juryId, sealHash };
+}

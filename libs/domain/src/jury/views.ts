@@ -1,0 +1,165 @@
+import { RecordedEvent, StateSpec } from '../shared/decider';
+import { CriterionResult } from '../candidate/proposal';
+import { BlockDecision } from './jury';
+
+/**
+ * What the jury needs to know of a candidate's file and of a session, folded
+ * straight from their streams as docs/events.md defines them. The jury keeps
+ * its own narrow view rather than the candidate aggregate's full state so the
+ * deliberation depends on the event contract only.
+ */
+
+/** Personal data as stored in events (see libs/platform personal-data/vault.ts); the domain never opens it. */
+export interface SealedValue {
+  alg: string;
+  kid: string;
+  iv: string;
+  ct: string;
+  tag: string;
+}
+
+export interface NeutralisationOpinion {
+  opinionId: string;
+  criteria: string[];
+  motivation: SealedValue;
+}
+
+export interface RecordedBlockDecision {
+  juryId: string;
+  sessionId: string;
+  block: string;
+  decision: BlockDecision;
+  revision: boolean;
+}
+
+export interface AccommodationView {
+  requestId: string;
+  types: string[];
+  extraTimePercent: number | null;
+  status: 'requested' | 'granted' | 'refused';
+  reason: string | null;
+  applied: Array<{ sessionId: string; evaluation: string; note: string | null }>;
+}
+
+export interface CandidateView {
+  candidateId: string | null;
+  identity: SealedValue | null;
+  erased: boolean;
+  /** By session id: the blocks the candidate is enrolled for in that session. */
+  enrolments: Record<string, { referentialId: string; blocks: string[] }>;
+  /** By session id then criterion code: the latest result (a correction replaces the score). */
+  scores: Record<string, Record<string, CriterionResult>>;
+  opinions: Record<string, NeutralisationOpinion>;
+  /** Every BlockDecisionRecorded in log order: a revision supersedes an earlier decision of the same session and block. */
+  decisions: RecordedBlockDecision[];
+  awarded: string[];
+  appeals: Array<{ appealId: string; juryId: string; reason: string }>;
+  accommodations: AccommodationView[];
+}
+
+export const candidateViewStream = (candidateId: string) => `candidate-${candidateId}`;
+
+function evolveCandidateView(state: CandidateView, event: RecordedEvent): CandidateView {
+  const d = event.data as any;
+  switch (event.type) {
+    case 'CandidateRegistered':
+      return { ...state, candidateId: d.candidateId, identity: d.identity ?? null };
+    case 'CandidateEnrolled':
+      return { ...state, enrolments: { ...state.enrolments, [d.sessionId]: { referentialId: d.referentialId, blocks: [...d.blocks] } } };
+    case 'CriterionScored':
+    case 'CriterionScoreCorrected':
+      return { ...state, scores: { ...state.scores, [d.sessionId]: { ...(state.scores[d.sessionId] ?? {}), [d.criterion]: d.result } } };
+    case 'NeutralisationRecommended':
+      return { ...state, opinions: { ...state.opinions, [d.opinionId]: { opinionId: d.opinionId, criteria: [...d.criteria], motivation: d.motivation } } };
+    case 'BlockDecisionRecorded':
+      return {
+        ...state,
+        decisions: [...state.decisions, { juryId: d.juryId, sessionId: d.sessionId, block: d.block, decision: d.decision, revision: !!d.revision }],
+      };
+    case 'CertificationAwarded':
+      return { ...state, awarded: [...state.awarded, d.certificationCode] };
+    case 'AppealLodged':
+      return { ...state, appeals: [...state.appeals, { appealId: d.appealId, juryId: d.juryId, reason: d.reason }] };
+    case 'CandidatePersonalDataErased':
+      return { ...state, erased: true };
+    case 'AccommodationRequested': {
+      const list: Array<{ type: string; extraTimePercent?: number }> = Array.isArray(d.accommodations) ? d.accommodations : [];
+      const extra = list.find((a) => typeof a.extraTimePercent === 'number')?.extraTimePercent ?? null;
+      const entry: AccommodationView = { requestId: d.requestId, types: list.map((a) => a.type), extraTimePercent: extra, status: 'requested', reason: null, applied: [] };
+      return { ...state, accommodations: [...state.accommodations, entry] };
+    }
+    case 'AccommodationGranted':
+    case 'AccommodationRefused':
+      return {
+        ...state,
+        accommodations: state.accommodations.map((a) =>
+          a.requestId === d.requestId ? { ...a, status: event.type === 'AccommodationGranted' ? 'granted' : 'refused', reason: d.reason ?? null } : a,
+        ),
+      };
+    case 'AccommodationApplied':
+      return {
+        ...state,
+        accommodations: state.accommodations.map((a) =>
+          a.requestId === d.requestId ? { ...a, applied: [...a.applied, { sessionId: d.sessionId, evaluation: d.evaluation, note: d.note ?? null }] } : a,
+        ),
+      };
+    default:
+      return state;
+  }
+}
+
+export const candidateViewSpec: StateSpec<CandidateView, RecordedEvent> = {
+  initialState: () => ({
+    candidateId: null,
+    identity: null,
+    erased: false,
+    enrolments: {},
+    scores: {},
+    opinions: {},
+    decisions: [],
+    awarded: [],
+    appeals: [],
+    accommodations: [],
+  }),
+  evolve: evolveCandidateView,
+};
+
+/** The decision in force for a session and block: the latest recorded (a revision supersedes, both stay in the log). */
+export function currentDecision(view: CandidateView, sessionId: string, block: string): RecordedBlockDecision | undefined {
+  for (let i = view.decisions.length - 1; i >= 0; i--) {
+    const d = view.decisions[i];
+    if (d.sessionId === sessionId && d.block === block) return d;
+  }
+  return undefined;
+}
+
+/**
+ * Blocks validated and still in force, whatever the session (capitalised):
+ * block code → the jury that validated it (the latest such session wins).
+ */
+export function validatedBlocks(view: CandidateView): Map<string, string> {
+  const inForce = new Map<string, RecordedBlockDecision>();
+  for (const d of view.decisions) inForce.set(`${d.sessionId}\u0000${d.block}`, d);
+  const out = new Map<string, string>();
+  for (const d of inForce.values()) if (d.decision === 'validated') out.set(d.block, d.juryId);
+  return out;
+}
+
+export interface SessionView {
+  sessionId: string | null;
+  referentialId: string | null;
+  title: string | null;
+  startsOn: string | null;
+  endsOn: string | null;
+}
+
+export const sessionViewStream = (sessionId: string) => `session-${sessionId}`;
+
+export const sessionViewSpec: StateSpec<SessionView, RecordedEvent> = {
+  initialState: () => ({ sessionId: null, referentialId: null, title: null, startsOn: null, endsOn: null }),
+  evolve(state, event) {
+    if (event.type !== 'SessionOpened') return state;
+    const d = event.data as any;
+    return { sessionId: d.sessionId, referentialId: d.referentialId, title: d.title, startsOn: d.startsOn, endsOn: d.endsOn };
+  },
+};
