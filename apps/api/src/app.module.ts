@@ -5,17 +5,21 @@ import { persistenceModules } from '@app/platform/persistence.module';
 import { PlatformModule } from '@app/platform/platform.module';
 import { SigningKey } from '@app/platform/signing/signing-key';
 import { HealthController } from './health/health.controller';
+import { loadOperationsConfig } from '@app/platform/operations.config';
+import { ObservabilityModule } from './observability/observability.module';
 import { ReferentialsModule } from './referentials/referentials.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, auth: AuthConfig, signingKey: SigningKey): DynamicModule {
+  static forRoot(config: AppConfig, auth: AuthConfig, signingKey: SigningKey, env: NodeJS.ProcessEnv = process.env): DynamicModule {
+    const operations = loadOperationsConfig(env);
     return {
       module: AppModule,
       imports: [
         ...persistenceModules(config),
         PlatformModule.forRoot(auth, signingKey),
         ReferentialsModule,
+        ObservabilityModule.forRoot(operations),
       ],
       controllers: [HealthController],
     };

@@ -6,20 +6,29 @@ import { AppConfig } from '@app/platform/config';
 import { loadSigningKey } from '@app/platform/signing/signing-key';
 import { validationPipe } from '@app/platform/http/validation';
 import { AppModule } from './app.module';
+import { JsonLogger } from '@app/platform/observability/logger';
+import { Metrics, METRICS } from '@app/platform/observability/metrics';
+import { httpObservability } from './observability/http-observability';
+import { setupOpenApi } from './openapi';
 
 /** Builds the HTTP application; shared by main.ts and the end-to-end tests. */
 export async function createApp(config: AppConfig, env: NodeJS.ProcessEnv = process.env): Promise<INestApplication> {
   const auth = loadAuthConfig(env, config.dataDir);
   const signingKey = loadSigningKey(env, config.dataDir);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, auth, signingKey), {
-    logger: config.logLevel === 'silent' ? false : undefined,
+  const logger = config.logLevel === 'silent' ? null : new JsonLogger(config.logLevel);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, auth, signingKey, env), {
+    logger: logger ?? false,
     bodyParser: false,
   });
+  // First middleware: every response, refused ones included, is measured and logged with its correlation id.
+  app.use(httpObservability(app.get<Metrics>(METRICS), logger));
   if (auth.mode === 'development') {
     new Logger('Auth').warn(`no identity provider configured: trusting the DEVELOPMENT key in ${config.dataDir}/keys (never in production; see README "Security")`);
   }
   app.useBodyParser('json', { limit: '256kb', strict: true });
   app.useGlobalPipes(validationPipe());
-  app.enableShutdownHooks();
+  // SIGTERM: readiness off, in-flight requests finish (server close), projections stop, pools close, exit 0.
+  app.enableShutdownHooks([], { useProcessExit: true });
+  setupOpenApi(app);
   return app;
 }

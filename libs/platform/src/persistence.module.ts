@@ -3,8 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import * as pg from 'pg';
 import { Database, openDatabase } from '@app/event-store/database';
 import { EVENT_STORE_MIGRATIONS, migrate } from '@app/event-store/migrations';
-import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { AppConfig } from './config';
+import { InstrumentedEventStore } from './observability/instrumented-event-store';
+import { Metrics, METRICS } from './observability/metrics';
 
 export const APP_CONFIG = 'APP_CONFIG';
 export const DATABASE = 'DATABASE';
@@ -55,13 +56,13 @@ export class DatabaseModule {
     };
     const storeProvider = {
       provide: EVENT_STORE,
-      useFactory: (db: Database) => new PostgresEventStore(db.pool, { signal: db.signal }),
-      inject: [DATABASE],
+      useFactory: (db: Database, metrics: Metrics) => new InstrumentedEventStore(db.pool, { signal: db.signal }, metrics),
+      inject: [DATABASE, METRICS],
     };
     return {
       module: DatabaseModule,
-      providers: [{ provide: APP_CONFIG, useValue: config }, databaseProvider, storeProvider, DatabaseCloser],
-      exports: [APP_CONFIG, DATABASE, EVENT_STORE],
+      providers: [{ provide: APP_CONFIG, useValue: config }, { provide: METRICS, useFactory: () => new Metrics() }, databaseProvider, storeProvider, DatabaseCloser],
+      exports: [APP_CONFIG, DATABASE, EVENT_STORE, METRICS],
     };
   }
 }

@@ -1,0 +1,170 @@
+import { INestApplication, RequestMethod } from '@nestjs/common';
+import { HTTP_CODE_METADATA, INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { PUBLIC_KEY, ROLES_KEY } from '@app/platform/auth/roles';
+import { CommandInterceptor } from '@app/platform/commands/idempotency';
+
+const DESCRIPTION = `
+The system of record of an RNCP certifier: referentials, candidate files, jury deliberations and sealed records,
+on an append-only, hash-chained event log.
+
+**Authentication.** Every \`/v1\` route needs \`Authorization: Bearer <JWT>\` (\`sub\` = user id, \`roles\` = role names:
+\`admin\`, \`assessor\`, \`referent\`, \`jury\`, \`regulator\`). Each operation below states the roles it accepts
+("Roles: …" and \`x-roles\`). Missing or invalid token → 401; a role the route does not accept → 403.
+
+**Errors.** Every error body is \`{ "statusCode": 4xx, "code": "UPPER_SNAKE", "message": "…" }\` (schema \`ErrorBody\`):
+
+| status | when | codes |
+|---|---|---|
+| 400 | malformed body, unknown field, wrong type | \`VALIDATION_FAILED\` |
+| 401 | no or bad token | \`UNAUTHENTICATED\` |
+| 403 | role not allowed, not a member of that jury, not the president | \`FORBIDDEN\` |
+| 404 | unknown id | \`NOT_FOUND\` |
+| 409 | state conflict | \`DELIBERATION_CLOSED\`, \`CONCURRENCY_CONFLICT\`, \`IDEMPOTENCY_KEY_REUSED\` |
+| 412 | \`If-Match\` does not match the current version | \`PRECONDITION_FAILED\` |
+| 422 | a business rule refuses the command | \`CRITERION_IS_CORE\`, \`NO_REFERENT_OPINION\`, \`CRITERION_NOT_IN_ENROLMENT\`, \`MOTIVATION_REQUIRED\`, \`BLOCK_ALREADY_DECIDED\`, \`SCORES_INCOMPLETE\` |
+| 503 | database unavailable, or a read model could not catch up with \`X-Min-Position\` | \`SERVICE_UNAVAILABLE\` |
+
+**Commands** answer \`201 { id, position, version }\` with \`ETag: "<version>"\`, accept \`If-Match\` and \`Idempotency-Key\`.
+**Queries** are eventually consistent; send \`X-Min-Position: <position>\` to wait (up to 5 s) for your own write.
+**Correlation.** Send \`X-Correlation-Id\` to tie your request to the log lines and events it produces; it is echoed back
+(a new one is generated when absent).
+`.trim();
+
+export const ERROR_BODY_SCHEMA = {
+  type: 'object',
+  required: ['statusCode', 'code', 'message'],
+  properties: {
+    statusCode: { type: 'integer', example: 422 },
+    code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$', example: 'MOTIVATION_REQUIRED' },
+    message: { type: 'string', example: 'a decision that departs from the proposal needs a motivation' },
+    details: { description: 'optional: the faults (paths and problems) of a 400, or rule-specific details' },
+  },
+};
+
+const COMMAND_RESULT_SCHEMA = {
+  type: 'object',
+  required: ['id', 'position', 'version'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    position: { type: 'integer', description: 'global log position of the last event written (use it as X-Min-Position)' },
+    version: { type: 'integer', description: 'stream version, also in the ETag header' },
+  },
+  additionalProperties: true,
+};
+
+interface RouteRule {
+  roles: string[];
+  isPublic: boolean;
+  command: boolean;
+}
+
+/**
+ * Builds the OpenAPI document from the code and serves it at /docs (Swagger UI)
+ * and /docs-json. Role rules are read from the same @Roles/@Public metadata the
+ * guard enforces, so the document cannot drift from what the API does.
+ */
+export function setupOpenApi(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Certification backend')
+    .setDescription(DESCRIPTION)
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controllerKey, methodKey) => `${controllerKey}_${methodKey}`,
+  });
+  annotate(document, routeRules(app));
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'Certification backend API' });
+  return document;
+}
+
+/** `METHOD /path/{param}` → the route's role rule, read from every controller of the app. */
+export function routeRules(app: INestApplication): Map<string, RouteRule> {
+  const rules = new Map<string, RouteRule>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as (new (...args: unknown[]) => unknown) | undefined;
+      if (!controller || typeof controller !== 'function') continue;
+      const classPaths = asArray(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+      const proto = controller.prototype as Record<string, unknown>;
+      for (const key of Object.getOwnPropertyNames(proto)) {
+        const handler = proto[key];
+        if (key === 'constructor' || typeof handler !== 'function') continue;
+        const methodPaths = Reflect.getMetadata(PATH_METADATA, handler);
+        if (methodPaths === undefined) continue;
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]?.toLowerCase();
+        if (!method) continue;
+        const roles = (Reflect.getMetadata(ROLES_KEY, handler) ?? Reflect.getMetadata(ROLES_KEY, controller) ?? []) as string[];
+        const isPublic = Boolean(Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, controller));
+        const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
+        const command = interceptors.includes(CommandInterceptor) || (Reflect.getMetadata(HTTP_CODE_METADATA, handler) === 201 && method === 'post');
+        for (const c of classPaths) for (const m of asArray(methodPaths)) rules.set(`${method} ${openApiPath(c, m)}`, { roles, isPublic, command });
+      }
+    }
+  }
+  return rules;
+}
+
+function annotate(document: OpenAPIObject, rules: Map<string, RouteRule>): void {
+  document.components ??= {};
+  document.components.schemas ??= {};
+  document.components.schemas.ErrorBody = ERROR_BODY_SCHEMA as never;
+  document.components.schemas.CommandResult = COMMAND_RESULT_SCHEMA as never;
+  const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } } });
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const [method, op] of Object.entries(item as Record<string, any>)) {
+      if (!op || typeof op !== 'object' || !('responses' in op)) continue;
+      const rule = rules.get(`${method} ${path}`);
+      op.responses ??= {};
+      if (!rule || rule.isPublic) {
+        op.security = [];
+        op['x-roles'] = [];
+        op.description = prefix(op.description, '**Public**: no token needed.');
+        continue;
+      }
+      op['x-roles'] = rule.roles;
+      op.security = [{ bearer: [] }];
+      op.description = prefix(op.description, `**Roles:** ${rule.roles.length ? rule.roles.join(', ') : 'none (refused)'}.`);
+      op.responses['401'] ??= error('UNAUTHENTICATED: no or invalid bearer token');
+      op.responses['403'] ??= error(`FORBIDDEN: the token has none of the roles ${rule.roles.join(', ')} (or an object-level rule refuses)`);
+      if (op.requestBody || (op.parameters ?? []).some((p: { in?: string }) => p.in === 'path' || p.in === 'query')) {
+        op.responses['400'] ??= error('VALIDATION_FAILED: malformed body, unknown field, wrong type or malformed id');
+      }
+      if ((op.parameters ?? []).some((p: { in?: string }) => p.in === 'path')) op.responses['404'] ??= error('NOT_FOUND: unknown id');
+      if (rule.command) {
+        op.parameters ??= [];
+        const names = new Set(op.parameters.map((p: { name?: string }) => p.name?.toLowerCase()));
+        if (!names.has('idempotency-key')) op.parameters.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 }, description: 'same key + same body: the first answer again, nothing written; another body: 409 IDEMPOTENCY_KEY_REUSED' });
+        if (!names.has('if-match')) op.parameters.push({ name: 'If-Match', in: 'header', required: false, schema: { type: 'string', example: '"3"' }, description: 'the stream version you last saw; 412 PRECONDITION_FAILED when it moved' });
+        const created = op.responses['201'] ?? {};
+        created.description ??= 'Created';
+        created.content ??= { 'application/json': { schema: { $ref: '#/components/schemas/CommandResult' } } };
+        created.headers ??= { ETag: { description: 'the stream version, quoted ("3")', schema: { type: 'string' } } };
+        op.responses['201'] = created;
+        delete op.responses['200'];
+        op.responses['409'] ??= error('CONCURRENCY_CONFLICT, IDEMPOTENCY_KEY_REUSED or a state conflict such as DELIBERATION_CLOSED');
+        op.responses['412'] ??= error('PRECONDITION_FAILED: If-Match does not match');
+        op.responses['422'] ??= error('a business rule refuses the command (code names the rule)');
+      }
+    }
+  }
+}
+
+function prefix(description: string | undefined, line: string): string {
+  return description ? `${line}\n\n${description}` : line;
+}
+
+function asArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : [String(value)];
+}
+
+/** Nest path parts (`candidates`, `:id/progress`) → `/candidates/{id}/progress`. */
+export function openApiPath(...parts: string[]): string {
+  const joined = parts
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/');
+  return `/${joined}`.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
