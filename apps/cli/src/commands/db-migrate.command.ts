@@ -1,0 +1,24 @@
+import { loadConfig } from '@app/platform/config';
+import { createApp } from '../../../api/src/bootstrap';
+import { CliCommand } from '../command';
+
+/**
+ * Every module migrates its own tables when it starts; starting the whole
+ * application once (projections off, no HTTP listener) and closing it applies
+ * them all, under the same advisory locks, before the services start.
+ */
+export const dbMigrateCommand: CliCommand = {
+  name: 'db migrate',
+  summary: 'apply every database migration (run once before starting the services), then exit',
+  usage: 'db migrate',
+  async run() {
+    const env = { ...process.env, RUN_PROJECTIONS: 'false' };
+    const config = loadConfig(env);
+    const started = Date.now();
+    const app = await createApp(config, env);
+    await app.init();
+    await app.close();
+    process.stderr.write(`migrations applied (${Date.now() - started} ms)\n`);
+    return 0;
+  },
+};
