@@ -5,6 +5,7 @@ import { loadAuthConfig } from '@app/platform/auth/auth.config';
 import { AppConfig } from '@app/platform/config';
 import { loadSigningKey } from '@app/platform/signing/signing-key';
 import { validationPipe } from '@app/platform/http/validation';
+import { applyHttpSecurity } from '@app/platform/http/http-security';
 import { AppModule } from './app.module';
 import { JsonLogger } from '@app/platform/observability/logger';
 import { Metrics, METRICS } from '@app/platform/observability/metrics';
@@ -22,9 +23,8 @@ export async function createApp(config: AppConfig, env: NodeJS.ProcessEnv = proc
   });
   // First middleware: every response, refused ones included, is measured and logged with its correlation id.
   app.use(httpObservability(app.get<Metrics>(METRICS), logger));
-  if (auth.mode === 'development') {
-    new Logger('Auth').warn(`no identity provider configured: trusting the DEVELOPMENT key in ${config.dataDir}/keys (never in production; see README "Security")`);
-  }
+  for (const warning of auth.warnings) new Logger('Auth').warn(warning);
+  applyHttpSecurity(app, config);
   app.useBodyParser('json', { limit: '256kb', strict: true });
   app.useGlobalPipes(validationPipe());
   // SIGTERM: readiness off, in-flight requests finish (server close), projections stop, pools close, exit 0.

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { loadSecurityConfig, SecurityConfig } from './http/security.config';
 
 /** Everything the processes read from the environment, validated once at start. */
 export interface AppConfig {
@@ -11,6 +12,8 @@ export interface AppConfig {
   /** Projections run inside the API process unless a separate projector is deployed. */
   runProjections: boolean;
   logLevel: string;
+  /** Rate limits, CORS, proxies, retention (optional so hand-built configs in tests need not spell it). */
+  security?: SecurityConfig;
 }
 
 export class ConfigError extends Error {
@@ -30,6 +33,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000),
     runProjections: boolean(env, 'RUN_PROJECTIONS', true),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    security: loadSecurityConfig(env),
   };
 }
 

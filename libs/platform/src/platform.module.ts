@@ -9,7 +9,10 @@ import { TokenVerifier } from './auth/token-verifier';
 import { CommandRunner } from './commands/command-runner';
 import { CommandInterceptor, IDEMPOTENCY_MIGRATIONS } from './commands/idempotency';
 import { ErrorsFilter } from './http/errors.filter';
-import { DATABASE } from './persistence.module';
+import { RateLimits } from './http/rate-limit';
+import { loadSecurityConfig } from './http/security.config';
+import { AppConfig } from './config';
+import { APP_CONFIG, DATABASE } from './persistence.module';
 import { PersonalDataVault } from './personal-data/vault';
 import { SIGNING_KEY, SigningKey } from './signing/signing-key';
 
@@ -41,8 +44,9 @@ export class PlatformModule {
         CommandRunner,
         CommandInterceptor,
         PersonalDataVault,
+        { provide: RateLimits, useFactory: (config: AppConfig) => new RateLimits(config.security ?? loadSecurityConfig({})), inject: [APP_CONFIG] },
       ],
-      exports: [AUTH_CONFIG, SIGNING_KEY, TOKEN_VERIFIER, CommandRunner, CommandInterceptor, PersonalDataVault, CqrsModule],
+      exports: [AUTH_CONFIG, SIGNING_KEY, TOKEN_VERIFIER, CommandRunner, CommandInterceptor, PersonalDataVault, RateLimits, CqrsModule],
     };
   }
 }

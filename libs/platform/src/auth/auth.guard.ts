@@ -1,37 +1,51 @@
-import { CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { Role } from '@app/domain/shared/decider';
+import { RateLimits, rateLimitedBody } from '../http/rate-limit';
 import { AuthenticatedRequest, PUBLIC_KEY, ROLES_KEY } from './roles';
-import { TokenVerifier } from './token-verifier';
+import { IdentityProviderUnavailableError, TokenVerifier } from './token-verifier';
 
 export const TOKEN_VERIFIER = 'TOKEN_VERIFIER';
+
+/** The guard's own refusals start with these words, so tests can tell them from object-level 403s. */
+export const NO_ROLE_DECLARED = 'this route declares no role';
+export const ROLE_REQUIRED = 'requires one of the roles';
 
 /**
  * Global guard: a route is reachable only if it is marked @Public() or declares
  * @Roles(...). A route that declares nothing is refused (deny by default).
+ * Order: token (401), the user's rate limit (429), the route's roles (403).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
+    @Optional() @Inject(RateLimits) private readonly limits?: RateLimits,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const roles = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets);
     const req = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
     const header = req.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_\-.]{1,8192})$/.exec(header.trim()) : null;
+    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_\-.]{1,12288})$/.exec(header.trim()) : null;
     if (!match) throw error(HttpStatus.UNAUTHORIZED, 'UNAUTHENTICATED', 'a bearer token is required');
-    req.principal = await this.verifier.verify(match[1]).catch(() => {
+    req.principal = await this.verifier.verify(match[1]).catch((e: unknown) => {
+      if (e instanceof IdentityProviderUnavailableError) throw error(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', 'the identity provider cannot be reached, retry shortly');
       throw error(HttpStatus.UNAUTHORIZED, 'UNAUTHENTICATED', 'invalid or expired token');
     });
-    if (!roles || roles.length === 0) throw error(HttpStatus.FORBIDDEN, 'FORBIDDEN', 'this route declares no role');
+    const taken = this.limits?.takeForUser(req.principal.id);
+    if (taken && !taken.allowed) {
+      context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(taken.retryAfterSeconds));
+      throw new HttpException(rateLimitedBody(taken.retryAfterSeconds, 'user'), HttpStatus.TOO_MANY_REQUESTS);
+    }
+    if (!roles || roles.length === 0) throw error(HttpStatus.FORBIDDEN, 'FORBIDDEN', NO_ROLE_DECLARED);
     const acting = roles.find((r) => req.principal!.roles.includes(r));
-    if (!acting) throw error(HttpStatus.FORBIDDEN, 'FORBIDDEN', `requires one of the roles: ${roles.join(', ')}`);
+    if (!acting) throw error(HttpStatus.FORBIDDEN, 'FORBIDDEN', `${ROLE_REQUIRED}: ${roles.join(', ')}`);
     req.actingRole = acting;
     return true;
   }

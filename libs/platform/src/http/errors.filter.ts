@@ -44,6 +44,12 @@ export class ErrorsFilter implements ExceptionFilter {
     if (translated instanceof StoreUnavailableError) return { statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'the database is unavailable, retry shortly' };
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      // Express wraps body-parser and URL-decoding faults; their messages quote the input (possibly personal data): never echo it.
+      const cause = exception.cause as { type?: string; name?: string } | undefined;
+      if (status === 400 && cause && (cause.type === 'entity.parse.failed' || cause.name === 'SyntaxError')) {
+        return { statusCode: 400, code: 'VALIDATION_FAILED', message: 'malformed request body: not valid JSON' };
+      }
+      if (status === 400 && cause?.name === 'URIError') return { statusCode: 400, code: 'VALIDATION_FAILED', message: 'malformed URL encoding' };
       const response = exception.getResponse() as string | { code?: string; message?: string | string[]; details?: unknown };
       if (typeof response === 'object' && response.code) {
         return { statusCode: status, code: response.code, message: String(response.message), ...(response.details !== undefined ? { details: response.details } : {}) };
@@ -55,7 +61,9 @@ export class ErrorsFilter implements ExceptionFilter {
     const e = exception as { status?: number; statusCode?: number; type?: string; message?: string };
     const status = e?.status ?? e?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return { statusCode: status, code: codeFor(status), message: status === 400 ? `malformed request body: ${e.message ?? 'invalid JSON'}` : e.message ?? 'bad request' };
+      // The parser's own message quotes the body (possibly personal data, possibly markup): never echo it.
+      const message = e.type === 'entity.parse.failed' ? 'malformed request body: not valid JSON' : status === 400 ? 'malformed request body' : e.message ?? 'bad request';
+      return { statusCode: status, code: codeFor(status), message };
     }
     return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'internal error' };
   }
