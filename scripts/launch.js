@@ -8,7 +8,9 @@ const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
-const [app, ...args] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const buildOnly = argv[0] === '--build-only';
+const [app, ...args] = buildOnly ? argv.slice(1) : argv;
 const entry = join(root, 'dist', 'apps', app, 'src', 'main.js');
 
 function newestSource(dir, newest = 0) {
@@ -29,5 +31,6 @@ if (!existsSync(entry) || statSync(entry).mtimeMs < sources) {
   const built = spawnSync(process.execPath, [nest, 'build', app], { cwd: root, stdio: ['ignore', 2, 2] });
   if (built.status !== 0) process.exit(built.status ?? 1);
 }
+if (buildOnly) process.exit(0);
 process.argv = [process.argv[0], entry, ...args];
 require(entry);
