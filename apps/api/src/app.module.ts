@@ -7,6 +7,7 @@ import { SigningKey } from '@app/platform/signing/signing-key';
 import { HealthController } from './health/health.controller';
 import { loadOperationsConfig } from '@app/platform/operations.config';
 import { ObservabilityModule } from './observability/observability.module';
+import { ExportsModule } from './exports/exports.module';
 import { ReferentialsModule } from './referentials/referentials.module';
 
 @Module({})
@@ -20,6 +21,7 @@ export class AppModule {
         PlatformModule.forRoot(auth, signingKey),
         ReferentialsModule,
         ObservabilityModule.forRoot(operations),
+        ExportsModule.forRoot(operations),
       ],
       controllers: [HealthController],
     };

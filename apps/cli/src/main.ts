@@ -2,9 +2,11 @@ import 'reflect-metadata';
 import { ConfigError } from '@app/platform/config';
 import { CliCommand, UsageError } from './command';
 import { tokenCommand } from './commands/token.command';
+import { dbMigrateCommand } from './commands/db-migrate.command';
+import { accrochageExportCommand } from './commands/accrochage-export.command';
 
 /** Every CLI command, in the order `help` lists them. */
-const COMMANDS: CliCommand[] = [tokenCommand];
+const COMMANDS: CliCommand[] = [tokenCommand, dbMigrateCommand, accrochageExportCommand];
 
 function help(): string {
   const lines = ['usage: npm run -s cli -- <command> [options]', '', 'commands:'];
