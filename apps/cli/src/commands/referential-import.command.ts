@@ -1,0 +1,116 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CommandBus } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import seedDocument from '@app/domain/referential/seed/manager-marketing-commercial.referential.json';
+import { ValidationFault, validateReferential } from '@app/domain/referential/validate';
+import { DomainError } from '@app/domain/shared/errors';
+import { loadAuthConfig } from '@app/platform/auth/auth.config';
+import { CommandMeta } from '@app/platform/commands/command-meta';
+import { CommandResult } from '@app/platform/commands/command-runner';
+import { loadConfig } from '@app/platform/config';
+import { loadSigningKey } from '@app/platform/signing/signing-key';
+import { AppModule } from '../../../api/src/app.module';
+import { DraftReferentialCommand } from '../../../api/src/referentials/draft-referential/draft-referential.handler';
+import { PublishReferentialCommand } from '../../../api/src/referentials/publish-referential/publish-referential.handler';
+import { ReferentialReader } from '../../../api/src/referentials/read-referentials/referential-reader';
+import { CliCommand, parseArgs, UsageError } from '../command';
+
+export const referentialImportCommand: CliCommand = {
+  name: 'referential import',
+  summary: 'draft a referential version from a JSON document (same validation as POST /v1/referentials), and publish it with --publish',
+  usage: 'referential import <file.json> [--publish]',
+  async run(args) {
+    const { flags, positional } = parseArgs(args, ['publish']);
+    rejectUnknownFlags(flags, ['publish']);
+    if (positional.length !== 1) throw new UsageError('give exactly one document file');
+    const file = positional[0];
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      process.stderr.write(`error: cannot read ${file}: ${(error as Error).message}\n`);
+      return 1;
+    }
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      process.stderr.write(`error: ${file} is not JSON: ${(error as Error).message}\n`);
+      return 1;
+    }
+    return importReferential(document, file, flags.publish !== undefined);
+  },
+};
+
+export const referentialSeedCommand: CliCommand = {
+  name: 'referential seed',
+  summary: 'draft the shipped referential "Manager marketing et commercial" (review its core flags before publishing), and publish it with --publish',
+  usage: 'referential seed [--publish]',
+  async run(args) {
+    const { flags, positional } = parseArgs(args, ['publish']);
+    rejectUnknownFlags(flags, ['publish']);
+    if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
+    return importReferential(seedDocument, 'the shipped referential', flags.publish !== undefined);
+  },
+};
+
+/**
+ * Validates first (no database needed to refuse a bad file), then boots the
+ * application without HTTP and runs the very command handlers the API runs,
+ * as an admin actor named after the operating-system user: the events written
+ * are those a POST would write.
+ */
+async function importReferential(document: unknown, source: string, publish: boolean): Promise<number> {
+  const outcome = validateReferential(document);
+  if (!outcome.ok) {
+    process.stderr.write(faultReport(source, outcome.faults));
+    return 1;
+  }
+  // Projections catch up when the API next runs; this short-lived process only writes.
+  const config = { ...loadConfig(), runProjections: false };
+  const auth = loadAuthConfig(process.env, config.dataDir);
+  const signingKey = loadSigningKey(process.env, config.dataDir);
+  let app: INestApplicationContext | undefined;
+  try {
+    app = await NestFactory.createApplicationContext(AppModule.forRoot(config, auth, signingKey), { logger: false });
+    const bus = app.get(CommandBus);
+    const actor = { id: `cli:${osUser()}`, role: 'admin' as const };
+    const correlationId = randomUUID();
+    const meta = (): CommandMeta => ({ actor, correlationId, commandId: randomUUID() });
+    const drafted: CommandResult = await bus.execute(new DraftReferentialCommand(outcome.document, meta()));
+    const view = await app.get(ReferentialReader).get(drafted.id);
+    process.stdout.write(`referential ${drafted.id} drafted (version ${view.version} of ${view.code})\n`);
+    if (publish) {
+      await bus.execute(new PublishReferentialCommand(drafted.id, meta()));
+      process.stdout.write(`referential ${drafted.id} published\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof DomainError) {
+      process.stderr.write(Array.isArray(error.details) && error.code === 'VALIDATION_FAILED' ? faultReport(source, error.details as ValidationFault[]) : `error: ${error.code}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await app?.close();
+  }
+}
+
+function faultReport(source: string, faults: readonly ValidationFault[]): string {
+  return `error: ${source} is not a valid referential document (${faults.length} fault${faults.length > 1 ? 's' : ''}):\n${faults.map((f) => `  ${f.path}: ${f.message}\n`).join('')}`;
+}
+
+function rejectUnknownFlags(flags: Record<string, string[]>, known: string[]): void {
+  for (const name of Object.keys(flags)) if (!known.includes(name)) throw new UsageError(`unknown option --${name}`);
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return process.env.USER || 'unknown';
+  }
+}
