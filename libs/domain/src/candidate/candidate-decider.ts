@@ -1,0 +1,311 @@
+import { DecisionContext } from '../shared/decider';
+import { Decider } from '../shared/given-when-then';
+import { assertNever, conflict, forbidden, invalid, notFound, rule } from '../shared/errors';
+import { findBlock, locateCriterion } from '../referential/referential';
+import { ReferentialState } from '../referential/referential-state';
+import { SessionState } from '../session/session';
+import { isCalendarDate } from '../session/session-decider';
+import {
+  ACCESS_ROUTES,
+  ACCOMMODATION_TYPES,
+  AccessRoute,
+  AccommodationType,
+  CandidateEvent,
+  CandidateState,
+  EXTRA_TIME_WITHOUT_OPINION_MAX,
+  Identity,
+  SealedData,
+  candidateSpec,
+  decisionOf,
+  scoreOf,
+} from './candidate';
+import { CriterionResult } from './proposal';
+
+/**
+ * Commands on the candidate's file. Personal data (identity, accommodation
+ * details and justification, motivations) arrives already sealed by the
+ * caller; a blank free text arrives as null so the rule "X is required" stays
+ * here without the domain reading the plaintext.
+ */
+export type RegisterCandidate = { type: 'RegisterCandidate'; data: { candidateId: string; identity: SealedData; accessRoute: AccessRoute } };
+export type EnrolCandidate = { type: 'EnrolCandidate'; data: { candidateId: string; sessionId: string; blocks: string[] } };
+export type RequestAccommodation = {
+  type: 'RequestAccommodation';
+  data: {
+    candidateId: string;
+    accommodations: Array<{ type: AccommodationType; extraTimePercent?: number; details?: SealedData | null }>;
+    justification: SealedData | null;
+  };
+};
+export type GiveReferentOpinion = {
+  type: 'GiveReferentOpinion';
+  data: { candidateId: string; requestId: string; favourable: boolean; motivation: SealedData | null };
+};
+export type DecideAccommodation = { type: 'DecideAccommodation'; data: { candidateId: string; requestId: string; granted: boolean; reason: string } };
+export type ApplyAccommodation = {
+  type: 'ApplyAccommodation';
+  data: { candidateId: string; requestId: string; sessionId: string; evaluation: string; note?: string };
+};
+export type ScoreCriterion = {
+  type: 'ScoreCriterion';
+  data: { candidateId: string; sessionId: string; criterion: string; result: CriterionResult; comment?: string; correctionReason?: string };
+};
+export type RecommendNeutralisation = {
+  type: 'RecommendNeutralisation';
+  data: { candidateId: string; criteria: string[]; motivation: SealedData | null };
+};
+
+export type CandidateCommand =
+  | RegisterCandidate
+  | EnrolCandidate
+  | RequestAccommodation
+  | GiveReferentOpinion
+  | DecideAccommodation
+  | ApplyAccommodation
+  | ScoreCriterion
+  | RecommendNeutralisation;
+
+/**
+ * What a command reads besides the candidate's stream, loaded by the caller:
+ * the session of the command (enrol, apply, score), that session's referential
+ * (enrol, score), and the referential of every enrolment (neutralisation opinion).
+ */
+export interface CandidateDeps {
+  session?: SessionState;
+  referential?: ReferentialState;
+  referentials?: Record<string, ReferentialState>;
+}
+
+export const NAME_MAX = 100;
+export const EMAIL_MAX = 254;
+export const EARLIEST_BIRTH_DATE = '1900-01-01';
+export const TEXT_MAX = 2000;
+export const EVALUATION_MAX = 200;
+export const MAX_ACCOMMODATIONS = 10;
+export const MAX_EXTRA_TIME_PERCENT = 200;
+export const MAX_BLOCKS = 50;
+export const MAX_CRITERIA = 200;
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * Identity is sealed before it reaches `decide`; the caller checks it here
+ * first. Returns it normalised (trimmed); throws VALIDATION_FAILED naming
+ * each faulty field.
+ */
+export function checkIdentity(identity: Identity, today: string): Identity {
+  const normalised: Identity = {
+    givenName: identity.givenName.trim(),
+    familyName: identity.familyName.trim(),
+    birthDate: identity.birthDate.trim(),
+    email: identity.email.trim(),
+  };
+  const faults: Array<{ path: string; problems: string[] }> = [];
+  for (const field of ['givenName', 'familyName'] as const) {
+    const value = normalised[field];
+    if (!value || value.length > NAME_MAX || /[\u0000-\u001f\u007f]/.test(value)) faults.push({ path: field, problems: [`must be 1 to ${NAME_MAX} printable characters`] });
+  }
+  const { birthDate, email } = normalised;
+  if (!isCalendarDate(birthDate)) faults.push({ path: 'birthDate', problems: ['must be a real date YYYY-MM-DD'] });
+  else if (birthDate < EARLIEST_BIRTH_DATE || birthDate >= today.slice(0, 10)) faults.push({ path: 'birthDate', problems: [`must be after ${EARLIEST_BIRTH_DATE} and in the past`] });
+  if (email.length > EMAIL_MAX || !EMAIL.test(email)) faults.push({ path: 'email', problems: ['must be a valid email address'] });
+  if (faults.length) throw invalid(faults.map((f) => `${f.path}: ${f.problems.join(', ')}`).join('; '), faults);
+  return normalised;
+}
+
+export function decideCandidate(command: CandidateCommand, state: CandidateState, context: DecisionContext & CandidateDeps): CandidateEvent[] {
+  if (command.type === 'RegisterCandidate') return register(command, state);
+  const candidateId = command.data.candidateId;
+  if (!state.registered) throw notFound('candidate', candidateId);
+  if (state.erased) throw conflict('PERSONAL_DATA_ERASED', `the personal data of candidate ${candidateId} was erased: the file is closed`);
+  switch (command.type) {
+    case 'EnrolCandidate':
+      return enrol(command, state, context);
+    case 'RequestAccommodation':
+      return requestAccommodation(command, context);
+    case 'GiveReferentOpinion':
+      return giveOpinion(command, state);
+    case 'DecideAccommodation':
+      return decideAccommodation(command, state);
+    case 'ApplyAccommodation':
+      return applyAccommodation(command, state, context);
+    case 'ScoreCriterion':
+      return score(command, state, context);
+    case 'RecommendNeutralisation':
+      return recommendNeutralisation(command, state, context);
+    default:
+      return assertNever(command, 'candidate command');
+  }
+}
+
+function register(command: RegisterCandidate, state: CandidateState): CandidateEvent[] {
+  const { candidateId, identity, accessRoute } = command.data;
+  if (state.registered) throw conflict('CANDIDATE_ALREADY_REGISTERED', `candidate ${candidateId} is already registered`);
+  if (!ACCESS_ROUTES.includes(accessRoute)) throw invalid(`accessRoute must be one of ${ACCESS_ROUTES.join(', ')}`, [{ path: 'accessRoute', problems: ['unknown access route'] }]);
+  return [{ type: 'CandidateRegistered', data: { candidateId, identity, accessRoute } }];
+}
+
+function enrol(command: EnrolCandidate, state: CandidateState, context: CandidateDeps): CandidateEvent[] {
+  const { candidateId, sessionId, blocks } = command.data;
+  const session = openedSession(context.session, sessionId);
+  const document = context.referential?.document;
+  if (!document) throw notFound('referential', session.referentialId!);
+  if (blocks.length === 0 || blocks.length > MAX_BLOCKS) throw invalid(`blocks must list 1 to ${MAX_BLOCKS} blocks`, [{ path: 'blocks', problems: ['length'] }]);
+  if (new Set(blocks).size !== blocks.length) throw invalid('blocks must not repeat a block', [{ path: 'blocks', problems: ['duplicate'] }]);
+  const unknown = blocks.filter((b) => !findBlock(document, b));
+  if (unknown.length) throw rule('UNKNOWN_BLOCK', `the referential of session ${sessionId} has no block ${unknown.join(', ')}`, { blocks: unknown });
+  const validated = blocks.filter((b) => state.validatedBlocks[b]);
+  if (validated.length) {
+    throw rule('BLOCK_ALREADY_VALIDATED', `block ${validated.join(', ')} is already validated: it stays acquired and is not evaluated again`, { blocks: validated });
+  }
+  const already = blocks.filter((b) => state.enrolments[sessionId]?.blocks.includes(b));
+  if (already.length) throw conflict('ALREADY_ENROLLED', `candidate ${candidateId} is already enrolled in session ${sessionId} for ${already.join(', ')}`, { blocks: already });
+  return [{ type: 'CandidateEnrolled', data: { candidateId, sessionId, referentialId: session.referentialId!, blocks: [...blocks] } }];
+}
+
+function requestAccommodation(command: RequestAccommodation, context: DecisionContext): CandidateEvent[] {
+  const { candidateId, accommodations, justification } = command.data;
+  if (accommodations.length === 0 || accommodations.length > MAX_ACCOMMODATIONS) {
+    throw invalid(`accommodations must list 1 to ${MAX_ACCOMMODATIONS} accommodations`, [{ path: 'accommodations', problems: ['length'] }]);
+  }
+  const out = accommodations.map((a, i) => {
+    const path = `accommodations.${i}`;
+    if (!ACCOMMODATION_TYPES.includes(a.type)) throw invalid(`${path}.type must be one of ${ACCOMMODATION_TYPES.join(', ')}`, [{ path: `${path}.type`, problems: ['unknown type'] }]);
+    if (a.type === 'extra-time') {
+      const p = a.extraTimePercent;
+      if (p === undefined || !Number.isInteger(p) || p < 1 || p > MAX_EXTRA_TIME_PERCENT) {
+        throw invalid(`${path}.extraTimePercent must be an integer from 1 to ${MAX_EXTRA_TIME_PERCENT}`, [{ path: `${path}.extraTimePercent`, problems: ['range'] }]);
+      }
+    } else if (a.extraTimePercent !== undefined) {
+      throw invalid(`${path}.extraTimePercent applies to extra-time only`, [{ path: `${path}.extraTimePercent`, problems: ['not allowed'] }]);
+    }
+    if (a.type === 'other' && !a.details) throw rule('DETAILS_REQUIRED', `${path}: an accommodation of type other must say what it is (details)`);
+    return { type: a.type, ...(a.extraTimePercent !== undefined ? { extraTimePercent: a.extraTimePercent } : {}), ...(a.details ? { details: a.details } : {}) };
+  });
+  if (out.filter((a) => a.type === 'extra-time').length > 1) throw invalid('at most one extra-time accommodation per request', [{ path: 'accommodations', problems: ['duplicate extra-time'] }]);
+  if (!justification) throw rule('JUSTIFICATION_REQUIRED', 'an accommodation request must be justified');
+  return [{ type: 'AccommodationRequested', data: { candidateId, requestId: context.newId(), accommodations: out, justification } }];
+}
+
+function requestOf(state: CandidateState, requestId: string) {
+  const request = state.accommodationRequests[requestId];
+  if (!request) throw notFound('accommodation request', requestId);
+  return request;
+}
+
+function giveOpinion(command: GiveReferentOpinion, state: CandidateState): CandidateEvent[] {
+  const { candidateId, requestId, favourable, motivation } = command.data;
+  const request = requestOf(state, requestId);
+  if (request.decision) throw conflict('ACCOMMODATION_ALREADY_DECIDED', `request ${requestId} was already ${request.status}: the opinion comes before the decision`);
+  if (request.opinion) throw conflict('OPINION_ALREADY_GIVEN', `the referent already gave an opinion on request ${requestId}`);
+  if (!motivation) throw rule('MOTIVATION_REQUIRED', 'the referent opinion must be motivated');
+  return [{ type: 'ReferentOpinionGiven', data: { candidateId, requestId, favourable, motivation } }];
+}
+
+function decideAccommodation(command: DecideAccommodation, state: CandidateState): CandidateEvent[] {
+  const { candidateId, requestId, granted } = command.data;
+  const request = requestOf(state, requestId);
+  if (request.decision) throw conflict('ACCOMMODATION_ALREADY_DECIDED', `request ${requestId} was already ${request.status}`);
+  const reason = command.data.reason.trim();
+  if (!reason) throw rule('REASON_REQUIRED', 'a decision on an accommodation must give its reason');
+  if (reason.length > TEXT_MAX) throw invalid(`reason must be at most ${TEXT_MAX} characters`, [{ path: 'reason', problems: ['length'] }]);
+  if (granted) {
+    const over = request.accommodations.find((a) => a.type === 'extra-time' && (a.extraTimePercent ?? 0) > EXTRA_TIME_WITHOUT_OPINION_MAX);
+    if (over && !request.opinion?.favourable) {
+      throw rule('REFERENT_OPINION_REQUIRED', `extra time of ${over.extraTimePercent}% (more than one third) can only be granted after a favourable referent opinion`);
+    }
+    return [{ type: 'AccommodationGranted', data: { candidateId, requestId, reason } }];
+  }
+  return [{ type: 'AccommodationRefused', data: { candidateId, requestId, reason } }];
+}
+
+function applyAccommodation(command: ApplyAccommodation, state: CandidateState, context: DecisionContext & CandidateDeps): CandidateEvent[] {
+  const { candidateId, requestId, sessionId } = command.data;
+  const request = requestOf(state, requestId);
+  const session = openedSession(context.session, sessionId);
+  assertAssigned(session, context);
+  if (request.status !== 'granted') throw rule('ACCOMMODATION_NOT_GRANTED', `request ${requestId} is ${request.status}: only a granted accommodation is applied`);
+  if (!state.enrolments[sessionId]) throw rule('NOT_ENROLLED_IN_SESSION', `candidate ${candidateId} is not enrolled in session ${sessionId}`);
+  const evaluation = command.data.evaluation.trim();
+  if (!evaluation || evaluation.length > EVALUATION_MAX) throw invalid(`evaluation must be 1 to ${EVALUATION_MAX} characters`, [{ path: 'evaluation', problems: ['length'] }]);
+  const note = command.data.note?.trim();
+  if (note && note.length > TEXT_MAX) throw invalid(`note must be at most ${TEXT_MAX} characters`, [{ path: 'note', problems: ['length'] }]);
+  if (request.applications.some((a) => a.sessionId === sessionId && a.evaluation === evaluation)) {
+    throw conflict('ACCOMMODATION_ALREADY_APPLIED', `request ${requestId} is already recorded as applied in ${evaluation} of session ${sessionId}`);
+  }
+  return [{ type: 'AccommodationApplied', data: { candidateId, requestId, sessionId, evaluation, ...(note ? { note } : {}) } }];
+}
+
+function score(command: ScoreCriterion, state: CandidateState, context: DecisionContext & CandidateDeps): CandidateEvent[] {
+  const { candidateId, sessionId, criterion, result } = command.data;
+  const session = openedSession(context.session, sessionId);
+  assertAssigned(session, context);
+  const enrolment = state.enrolments[sessionId];
+  if (!enrolment) throw rule('NOT_ENROLLED_IN_SESSION', `candidate ${candidateId} is not enrolled in session ${sessionId}`);
+  const document = context.referential?.document;
+  if (!document) throw notFound('referential', enrolment.referentialId);
+  const located = locateCriterion(document, criterion);
+  if (!located || !enrolment.blocks.includes(located.block.code)) {
+    throw rule('CRITERION_NOT_IN_ENROLMENT', `criterion ${criterion} is not in a block candidate ${candidateId} is enrolled in for session ${sessionId}`);
+  }
+  const block = located.block.code;
+  if (decisionOf(state, sessionId, block)) throw rule('BLOCK_ALREADY_DECIDED', `the jury has decided block ${block}: only a revision deliberation changes it`);
+  const validatedIn = state.validatedBlocks[block];
+  if (validatedIn) throw rule('BLOCK_ALREADY_VALIDATED', `block ${block} was validated in session ${validatedIn.sessionId}: it is not evaluated again`);
+  if (result !== 'acquired' && result !== 'not-acquired') throw invalid('result must be acquired or not-acquired', [{ path: 'result', problems: ['unknown result'] }]);
+  const comment = optionalText(command.data.comment, 'comment');
+  const correctionReason = optionalText(command.data.correctionReason, 'correctionReason');
+  const previous = scoreOf(state, sessionId, criterion);
+  if (!previous) {
+    if (correctionReason) throw rule('NO_SCORE_TO_CORRECT', `criterion ${criterion} has no score yet in session ${sessionId}: nothing to correct`);
+    return [{ type: 'CriterionScored', data: { candidateId, sessionId, block, criterion, result, ...(comment ? { comment } : {}) } }];
+  }
+  if (!correctionReason) throw rule('CORRECTION_REASON_REQUIRED', `criterion ${criterion} is already scored ${previous.result}: a correction must give its reason`);
+  return [
+    {
+      type: 'CriterionScoreCorrected',
+      data: { candidateId, sessionId, block, criterion, result, previousResult: previous.result, correctionReason, ...(comment ? { comment } : {}) },
+    },
+  ];
+}
+
+function recommendNeutralisation(command: RecommendNeutralisation, state: CandidateState, context: DecisionContext & CandidateDeps): CandidateEvent[] {
+  const { candidateId, motivation } = command.data;
+  const criteria = [...new Set(command.data.criteria)];
+  if (criteria.length === 0 || criteria.length > MAX_CRITERIA) throw invalid(`criteria must list 1 to ${MAX_CRITERIA} criteria`, [{ path: 'criteria', problems: ['length'] }]);
+  if (!motivation) throw rule('MOTIVATION_REQUIRED', 'a neutralisation opinion must be motivated');
+  const outside = criteria.filter((code) => !Object.values(state.enrolments).some((e) => {
+    const document = context.referentials?.[e.referentialId]?.document;
+    const located = document && locateCriterion(document, code);
+    return !!located && e.blocks.includes(located.block.code);
+  }));
+  if (outside.length) {
+    throw rule('CRITERION_NOT_IN_ENROLMENT', `criterion ${outside.join(', ')} is not in a block candidate ${candidateId} is enrolled in`, { criteria: outside });
+  }
+  return [{ type: 'NeutralisationRecommended', data: { candidateId, opinionId: context.newId(), criteria, motivation } }];
+}
+
+function openedSession(session: SessionState | undefined, sessionId: string): SessionState {
+  if (!session?.opened) throw notFound('session', sessionId);
+  return session;
+}
+
+/** An assessor acts only on the sessions they are assigned to; an admin on any. */
+function assertAssigned(session: SessionState, context: DecisionContext): void {
+  if (context.actor.role === 'admin') return;
+  if (context.actor.role !== 'assessor' || !session.assessors.includes(context.actor.id)) {
+    throw forbidden(`${context.actor.id} is not an assessor of session ${session.sessionId}`);
+  }
+}
+
+function optionalText(value: string | undefined, path: string): string | undefined {
+  const trimmed = value?.trim();
+  if (trimmed && trimmed.length > TEXT_MAX) throw invalid(`${path} must be at most ${TEXT_MAX} characters`, [{ path, problems: ['length'] }]);
+  return trimmed || undefined;
+}
+
+export const candidateDecider: Decider<CandidateState, CandidateCommand, CandidateEvent, CandidateDeps> = {
+  ...candidateSpec,
+  decide: decideCandidate,
+} as Decider<CandidateState, CandidateCommand, CandidateEvent, CandidateDeps>;
+
