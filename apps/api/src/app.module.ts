@@ -9,6 +9,7 @@ import { loadOperationsConfig } from '@app/platform/operations.config';
 import { ObservabilityModule } from './observability/observability.module';
 import { ExportsModule } from './exports/exports.module';
 import { ReferentialsModule } from './referentials/referentials.module';
+import { JuriesModule } from './juries/juries.module';
 
 @Module({})
 export class AppModule {
@@ -20,6 +21,7 @@ export class AppModule {
         ...persistenceModules(config),
         PlatformModule.forRoot(auth, signingKey),
         ReferentialsModule,
+        JuriesModule,
         ObservabilityModule.forRoot(operations),
         ExportsModule.forRoot(operations),
       ],

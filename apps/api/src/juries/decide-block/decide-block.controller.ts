@@ -1,0 +1,51 @@
+import { Body, Controller, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { BLOCK_DECISIONS, BlockDecision } from '@app/domain/jury/jury';
+import { Roles } from '@app/platform/auth/roles';
+import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
+import { CommandResult } from '@app/platform/commands/command-runner';
+import { CommandRoute } from '@app/platform/commands/idempotency';
+import { JuryIdPipe } from '../jury-http';
+import { DecideBlockCommand } from './decide-block.handler';
+
+export class DecideBlockDto {
+  @ApiProperty()
+  @IsUUID()
+  candidateId!: string;
+
+  @ApiProperty({ example: 'BC01' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,40}$/, { message: 'block must be a block code such as BC01' })
+  block!: string;
+
+  @ApiProperty({ enum: BLOCK_DECISIONS })
+  @IsIn(BLOCK_DECISIONS as string[])
+  decision!: BlockDecision;
+
+  @ApiPropertyOptional({ description: 'required when the decision departs from the computed proposal (always for deferred)' })
+  @IsOptional()
+  @IsString()
+  @Length(0, 5000)
+  motivation?: string;
+}
+
+@ApiTags('juries')
+@ApiBearerAuth()
+@Controller('v1/juries')
+export class DecideBlockController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post(':id/decisions')
+  @Roles('jury')
+  @CommandRoute()
+  @ApiOperation({
+    summary: 'The president records the jury’s decision on a block (BlockDecided + BlockDecisionRecorded, and CertificationAwarded when every block is validated)',
+    description:
+      'Answers also `proposal` and `certificationAwarded`. 403 non-member or not the president; 409 DELIBERATION_NOT_OPEN, DELIBERATION_CLOSED; 422 MOTIVATION_REQUIRED, SCORES_INCOMPLETE, BLOCK_ALREADY_DECIDED, CANDIDATE_NOT_IN_SESSION, BLOCK_NOT_IN_ENROLMENT, MEMBER_RECUSED, NOT_DECIDED_BY_REVISED_JURY, DECISION_ALREADY_REVISED, REVISION_NOT_IN_FAVOUR',
+  })
+  decide(@Param('id', JuryIdPipe) id: string, @Body() body: DecideBlockDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
+    return this.commands.execute(new DecideBlockCommand(id, body.candidateId.toLowerCase(), body.block, body.decision, body.motivation, meta));
+  }
+}

@@ -1,0 +1,56 @@
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { isJuryEvent, juryDecider } from '@app/domain/jury/jury-decider';
+import { BlockDecision, JuryState, jurySpec, juryStream } from '@app/domain/jury/jury';
+import { candidateViewStream } from '@app/domain/jury/views';
+import { CommandMeta } from '@app/platform/commands/command-meta';
+import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
+import { JuryClock } from '../jury-clock';
+import { loadCandidate, loadJury, loadReferential } from '../jury-http';
+
+export class DecideBlockCommand extends Command<CommandResult> {
+  constructor(
+    readonly juryId: string,
+    readonly candidateId: string,
+    readonly block: string,
+    readonly decision: BlockDecision,
+    readonly motivation: string | undefined,
+    readonly meta: CommandMeta,
+  ) {
+    super();
+  }
+}
+
+/**
+ * One decision, two streams, one transaction: BlockDecided in the jury's
+ * record, BlockDecisionRecorded (and CertificationAwarded when it completes
+ * the certification) in the candidate's file. Both streams are appended at the
+ * versions they were read at, so a score landing meanwhile makes the command
+ * run again on the new scores: no score slips in after a decision.
+ */
+@CommandHandler(DecideBlockCommand)
+export class DecideBlockHandler implements ICommandHandler<DecideBlockCommand, CommandResult> {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly clock: JuryClock,
+  ) {}
+
+  execute({ juryId, candidateId, block, decision, motivation, meta }: DecideBlockCommand): Promise<CommandResult> {
+    return this.runner.run(meta, async (uow) => {
+      const context = { ...uow.context, now: this.clock.now() };
+      const jury = await loadJury(uow, juryId);
+      const candidate = await loadCandidate(uow, candidateId);
+      const referential = await loadReferential(uow, jury.referentialId!);
+      let revised: JuryState | null = null;
+      if (jury.revises) revised = (await uow.load(juryStream(jury.revises.juryId), jurySpec)).state;
+      const events = juryDecider.decide(
+        { type: 'DecideBlock', candidateId, block, decision, motivation, candidate, referentialId: jury.referentialId!, referential: referential.document, revised },
+        jury,
+        context,
+      );
+      uow.append(juryStream(juryId), events.filter(isJuryEvent));
+      uow.append(candidateViewStream(candidateId), events.filter((e) => !isJuryEvent(e)));
+      const proposal = (events[0].data as { proposal: string }).proposal;
+      return { id: juryId, primaryStream: juryStream(juryId), extra: { proposal, certificationAwarded: events.some((e) => e.type === 'CertificationAwarded') } };
+    });
+  }
+}

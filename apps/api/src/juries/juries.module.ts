@@ -1,0 +1,45 @@
+import { Module } from '@nestjs/common';
+import { CloseDeliberationController } from './close-deliberation/close-deliberation.controller';
+import { CloseDeliberationHandler } from './close-deliberation/close-deliberation.handler';
+import { ConveneJuryController } from './convene-jury/convene-jury.controller';
+import { ConveneJuryHandler } from './convene-jury/convene-jury.handler';
+import { DecideBlockController } from './decide-block/decide-block.controller';
+import { DecideBlockHandler } from './decide-block/decide-block.handler';
+import { JuryClock } from './jury-clock';
+import { LodgeAppealController } from './lodge-appeal/lodge-appeal.controller';
+import { LodgeAppealHandler } from './lodge-appeal/lodge-appeal.handler';
+import { NeutraliseCriterionController } from './neutralise-criterion/neutralise-criterion.controller';
+import { NeutraliseCriterionHandler } from './neutralise-criterion/neutralise-criterion.handler';
+import { OpenDeliberationController } from './open-deliberation/open-deliberation.controller';
+import { OpenDeliberationHandler } from './open-deliberation/open-deliberation.handler';
+import { JuryRecordReader } from './read-record/jury-record-reader';
+import { ReadRecordController } from './read-record/read-record.controller';
+import { RecuseMemberController } from './recuse-member/recuse-member.controller';
+import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
+
+/** Jury deliberations: convene, recuse, open, neutralise, decide, close and seal, appeal, and the record (JSON and PDF). */
+@Module({
+  controllers: [
+    ConveneJuryController,
+    RecuseMemberController,
+    OpenDeliberationController,
+    NeutraliseCriterionController,
+    DecideBlockController,
+    CloseDeliberationController,
+    LodgeAppealController,
+    ReadRecordController,
+  ],
+  providers: [
+    JuryClock,
+    ConveneJuryHandler,
+    RecuseMemberHandler,
+    OpenDeliberationHandler,
+    NeutraliseCriterionHandler,
+    DecideBlockHandler,
+    CloseDeliberationHandler,
+    LodgeAppealHandler,
+    JuryRecordReader,
+  ],
+  exports: [JuryRecordReader, JuryClock],
+})
+export class JuriesModule {}

@@ -1,0 +1,160 @@
+import { proposeBlock, Proposal } from '../candidate/proposal';
+import { criteriaOfBlock, findBlock, locateCriterion } from '../referential/referential';
+import { ReferentialState } from '../referential/referential-state';
+import { BlockDecision, decisionOf, JuryState, JuryStatus, neutralisedFor, Revises } from './jury';
+import { CandidateView, SealedValue, SessionView } from './views';
+
+/**
+ * The procès-verbal as JSON: folded from the jury's stream and the streams of
+ * the candidates it dealt with, cut at the same point. Everything is ordered
+ * by code-unit comparison or by the referential's order, and nothing depends
+ * on the clock or on arrival order, so one log always gives the same bytes.
+ */
+export interface JuryRecord {
+  juryId: string;
+  status: Exclude<JuryStatus, 'none'>;
+  session: { sessionId: string; title: string | null; startsOn: string | null; endsOn: string | null };
+  certification: { referentialId: string; code: string | null; title: string | null; level: number | null; certifier: string | null; version: number; validationRule: string | null };
+  revises: Revises | null;
+  convenedAt: string | null;
+  openedAt: string | null;
+  closedAt: string | null;
+  members: Array<{ userId: string; name: string; president: boolean; professional: boolean; present: boolean }>;
+  recusals: Array<{ userId: string; name: string; candidateId: string; reason: string }>;
+  candidates: CandidateRecord[];
+  sealHash: string | null;
+  signature: string | null;
+  keyFingerprint: string | null;
+}
+
+export interface CandidateRecord {
+  candidateId: string;
+  /** Given and family name; null when the candidate's personal data was erased (`erased: true`). */
+  name: string | null;
+  erased: boolean;
+  recusedMembers: string[];
+  blocks: BlockRecord[];
+  accommodations: Array<{
+    requestId: string;
+    types: string[];
+    extraTimePercent: number | null;
+    reason: string | null;
+    applied: Array<{ evaluation: string; note: string | null }>;
+  }>;
+}
+
+export interface BlockRecord {
+  block: string;
+  title: string | null;
+  /** The proposal the decision was taken on; for a block not decided yet, the proposal computed now. */
+  proposal: Proposal;
+  decision: BlockDecision | null;
+  motivation: string | null;
+  decidedAt: string | null;
+  criteria: { total: number; scored: number; acquired: number; neutralised: number };
+  neutralised: Array<{ criterion: string; text: string | null; opinionId: string; opinion: { criteria: string[]; motivation: string | null } | null }>;
+}
+
+export interface JuryRecordInput {
+  jury: JuryState;
+  referential: ReferentialState;
+  session: SessionView;
+  candidates: Readonly<Record<string, CandidateView>>;
+  /** Plaintext of personal data, or null when its key was erased. */
+  reveal(value: SealedValue): unknown;
+}
+
+const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export function candidatesOf(jury: JuryState): string[] {
+  const ids = new Set<string>([...jury.decisions.map((d) => d.candidateId), ...jury.neutralisations.map((n) => n.candidateId), ...jury.recusals.map((r) => r.candidateId)]);
+  return [...ids].sort(byCode);
+}
+
+export function buildJuryRecord({ jury, referential, session, candidates, reveal }: JuryRecordInput): JuryRecord {
+  const doc = referential.document;
+  const names = new Map(jury.members.map((m) => [m.userId, m.name]));
+  const sessionId = jury.sessionId!;
+  const blockOrder = (code: string) => {
+    const i = doc ? doc.blocks.findIndex((b) => b.code === code) : -1;
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+
+  const candidateRecords = candidatesOf(jury).map((candidateId): CandidateRecord => {
+    const view = candidates[candidateId];
+    const identity = view?.identity && !view.erased ? (reveal(view.identity) as { givenName?: string; familyName?: string } | null) : null;
+    const name = identity && (identity.givenName || identity.familyName) ? [identity.givenName, identity.familyName].filter(Boolean).join(' ') : null;
+    const enrolled = view?.enrolments[sessionId]?.blocks ?? [];
+    const decided = jury.decisions.filter((d) => d.candidateId === candidateId).map((d) => d.block);
+    const blocks = [...new Set([...enrolled, ...decided])].sort((a, b) => blockOrder(a) - blockOrder(b) || byCode(a, b));
+    return {
+      candidateId,
+      name,
+      erased: !!view?.erased || (!!view?.identity && identity === null),
+      recusedMembers: jury.recusals.filter((r) => r.candidateId === candidateId).map((r) => r.userId).sort(byCode),
+      blocks: blocks.map((block): BlockRecord => {
+        const decision = decisionOf(jury, candidateId, block);
+        const neutral = neutralisedFor(jury, candidateId, block);
+        const computed = proposeBlock(doc?.validationRule ?? 'all-criteria', doc ? criteriaOfBlock(doc, block) : [], new Map(Object.entries(view?.scores[sessionId] ?? {})), neutral);
+        return {
+          block,
+          title: doc ? findBlock(doc, block)?.title ?? null : null,
+          proposal: decision ? decision.proposal : computed.proposal,
+          decision: decision?.decision ?? null,
+          motivation: decision?.motivation ?? null,
+          decidedAt: decision?.decidedAt ?? null,
+          criteria: computed.criteria,
+          neutralised: jury.neutralisations
+            .filter((n) => n.candidateId === candidateId && n.block === block)
+            .sort((a, b) => byCode(a.criterion, b.criterion))
+            .map((n) => {
+              const opinion = view?.opinions[n.opinionId];
+              const motivation = opinion ? reveal(opinion.motivation) : null;
+              return {
+                criterion: n.criterion,
+                text: doc ? locateCriterion(doc, n.criterion)?.criterion.text ?? null : null,
+                opinionId: n.opinionId,
+                opinion: opinion ? { criteria: [...opinion.criteria], motivation: motivation === null || motivation === undefined ? null : typeof motivation === 'string' ? motivation : JSON.stringify(motivation) } : null,
+              };
+            }),
+        };
+      }),
+      accommodations: (view?.accommodations ?? [])
+        .filter((a) => a.status === 'granted')
+        .map((a) => ({
+          requestId: a.requestId,
+          types: [...a.types],
+          extraTimePercent: a.extraTimePercent,
+          reason: a.reason,
+          applied: a.applied.filter((x) => x.sessionId === sessionId).map((x) => ({ evaluation: x.evaluation, note: x.note })),
+        })),
+    };
+  });
+
+  return {
+    juryId: jury.juryId!,
+    status: jury.status as Exclude<JuryStatus, 'none'>,
+    session: { sessionId, title: session.title, startsOn: session.startsOn, endsOn: session.endsOn },
+    certification: {
+      referentialId: jury.referentialId!,
+      code: doc?.code ?? null,
+      title: doc?.title ?? null,
+      level: doc?.level ?? null,
+      certifier: doc?.certifier ?? null,
+      version: referential.version,
+      validationRule: doc?.validationRule ?? null,
+    },
+    revises: jury.revises,
+    convenedAt: jury.convenedAt,
+    openedAt: jury.openedAt,
+    closedAt: jury.seal?.closedAt ?? null,
+    members: jury.members.map((m) => ({ userId: m.userId, name: m.name, president: m.president, professional: m.professional, present: true })),
+    recusals: jury.recusals
+      .map((r) => ({ userId: r.userId, name: names.get(r.userId) ?? r.userId, candidateId: r.candidateId, reason: r.reason }))
+      .sort((a, b) => byCode(a.candidateId, b.candidateId) || byCode(a.userId, b.userId)),
+    candidates: candidateRecords,
+    sealHash: jury.seal?.sealHash ?? null,
+    signature: jury.seal?.signature ?? null,
+    keyFingerprint: jury.seal?.keyFingerprint ?? null,
+  };
+}

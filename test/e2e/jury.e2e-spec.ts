@@ -1,0 +1,532 @@
+import { createHash, createPublicKey, generateKeyPairSync, randomUUID, verify } from 'node:crypto';
+import { PDFParse } from 'pdf-parse';
+import { EventStore } from '@app/event-store/event-store';
+import { canonicalize } from '@app/event-store/ledger/verify-bundle';
+import { EVENT_STORE } from '@app/platform/persistence.module';
+import { PersonalDataVault } from '@app/platform/personal-data/vault';
+import { fold } from '@app/domain/shared/decider';
+import { asRecorded } from '@app/platform/commands/command-runner';
+import { jurySpec } from '@app/domain/jury/jury';
+import { recordContent } from '@app/domain/jury/seal';
+import { candidateViewSpec } from '@app/domain/jury/views';
+import { ReferentialDocument } from '@app/domain/referential/referential';
+import { JuryClock } from '../../apps/api/src/juries/jury-clock';
+import { startTestApp, TestApp } from '../support/app';
+
+/**
+ * A whole deliberation over HTTP on PostgreSQL. The referential, session and
+ * candidate files are seeded by appending their events (docs/events.md)
+ * straight to the event store, so this suite depends on the contract only.
+ */
+const doc: ReferentialDocument = {
+  code: 'RNCP99999',
+  title: 'Manager marketing et commercial',
+  level: 7,
+  certifier: 'CDE FEDE FRANCE',
+  validationRule: 'all-criteria',
+  blocks: [
+    {
+      code: 'BC01',
+      title: 'Construire la stratégie',
+      competences: [
+        {
+          code: 'C1',
+          title: 'Analyser le marché',
+          criteria: [
+            { code: 'CE1.1', text: 'Analyse pertinente', core: true },
+            { code: 'CE1.2', text: 'Présentation orale en groupe', core: false },
+          ],
+        },
+      ],
+    },
+    { code: 'BC02', title: 'Piloter la performance', competences: [{ code: 'C2', title: 'Piloter', criteria: [{ code: 'CE2.1', text: 'Tableau de bord', core: true }] }] },
+  ],
+};
+
+const T0 = '2026-07-01T10:00:00.000Z';
+const { privateKey } = generateKeyPairSync('ed25519');
+const SIGNING_KEY_PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const PUBLIC_KEY = createPublicKey(privateKey);
+
+describe('jury deliberation (HTTP, PostgreSQL)', () => {
+  let t: TestApp;
+  let store: EventStore;
+  let clock: jest.SpyInstance;
+  const tok: Record<string, string> = {};
+  const REF = randomUUID();
+  const SESSION = randomUUID();
+  const OTHER_SESSION = randomUUID();
+  const A = randomUUID(); // all acquired, BC01 + BC02: certified
+  const B = randomUUID(); // accommodation, CE1.2 neutralised on the referent's opinion
+  const C = randomUUID(); // enrolled in another session
+  const D = randomUUID(); // the president recuses themself; later erased
+  const E = randomUUID(); // CE1.2 unscored
+  const F = randomUUID(); // not-validated, then revised in their favour
+  const OPINION_B = randomUUID();
+  const REQUEST_B = randomUUID();
+  let jury: string;
+
+  const append = async (streamId: string, type: string, data: object, actor = { id: 'seed', role: 'admin' }) => {
+    const version = await store.streamVersion(streamId);
+    return store.append(streamId, [{ type, data, metadata: { actor, correlationId: randomUUID(), causationId: null, recordedAt: new Date().toISOString() } }], { expectedVersion: version });
+  };
+  const streamEvents = async (streamId: string) => (await store.readStream(streamId)).map(asRecorded);
+  const post = (path: string, who: string, body: object = {}) => t.http().post(path).set('authorization', tok[who]).send(body);
+  const get = (path: string, who: string) => t.http().get(path).set('authorization', tok[who]);
+  const expectError = async (res: { status: number; body: any }, status: number, code: string) => {
+    expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
+  };
+
+  async function seedCandidate(id: string, given: string, family: string, sessionId: string, blocks: string[], scores: Array<[string, string]>) {
+    const vault = t.app.get(PersonalDataVault);
+    const identity = await vault.seal(id, { givenName: given, familyName: family, birthDate: '1990-04-02', email: `${given.toLowerCase()}@example.org` });
+    await append(`candidate-${id}`, 'CandidateRegistered', { candidateId: id, identity, accessRoute: 'continuing-education' });
+    await append(`candidate-${id}`, 'CandidateEnrolled', { candidateId: id, sessionId, referentialId: REF, blocks });
+    for (const [criterion, result] of scores) {
+      await append(`candidate-${id}`, 'CriterionScored', { candidateId: id, sessionId, block: criterion.startsWith('CE1') ? 'BC01' : 'BC02', criterion, result }, { id: 'ass-1', role: 'assessor' });
+    }
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { SIGNING_KEY_PEM } });
+    store = t.app.get(EVENT_STORE);
+    clock = jest.spyOn(t.app.get(JuryClock), 'now').mockReturnValue(T0);
+    const users: Array<[string, string[], string]> = [
+      ['admin', ['admin'], 'Adèle Admin'],
+      ['pres', ['jury'], 'Paule Présidente'],
+      ['pro', ['jury'], 'Pierre Pro'],
+      ['outsider', ['jury'], 'Olga Outsider'],
+      ['reg', ['regulator'], 'Régis Régulateur'],
+      ['assessor', ['assessor'], 'Anna Assessor'],
+    ];
+    for (const [sub, roles, name] of users) tok[sub] = `Bearer ${await t.token(sub, roles as never, name)}`;
+
+    await append(`referential-${REF}`, 'ReferentialDrafted', { referentialId: REF, version: 1, document: doc });
+    await append(`referential-${REF}`, 'ReferentialPublished', { referentialId: REF, code: doc.code, version: 1 });
+    await append(`session-${SESSION}`, 'SessionOpened', { sessionId: SESSION, referentialId: REF, title: 'Session de juin 2026', startsOn: '2026-06-01', endsOn: '2026-06-30' });
+    await append(`session-${OTHER_SESSION}`, 'SessionOpened', { sessionId: OTHER_SESSION, referentialId: REF, title: 'Session de mars 2026', startsOn: '2026-03-01', endsOn: '2026-03-31' });
+
+    await seedCandidate(A, 'Alice', 'Durand', SESSION, ['BC01', 'BC02'], [['CE1.1', 'acquired'], ['CE1.2', 'acquired'], ['CE2.1', 'acquired']]);
+    await seedCandidate(B, 'Bruno', 'Martin', SESSION, ['BC01'], [['CE1.1', 'acquired']]);
+    await seedCandidate(C, 'Chloé', 'Bernard', OTHER_SESSION, ['BC01'], [['CE1.1', 'acquired']]);
+    await seedCandidate(D, 'David', 'Petit', SESSION, ['BC01'], [['CE1.1', 'acquired'], ['CE1.2', 'not-acquired']]);
+    await seedCandidate(E, 'Emma', 'Roux', SESSION, ['BC01'], [['CE1.1', 'acquired']]);
+    await seedCandidate(F, 'Fabien', 'Moreau', SESSION, ['BC01'], [['CE1.1', 'not-acquired'], ['CE1.2', 'acquired']]);
+
+    const vault = t.app.get(PersonalDataVault);
+    const sealedB = (v: unknown) => vault.seal(B, v);
+    await append(`candidate-${B}`, 'AccommodationRequested', { candidateId: B, requestId: REQUEST_B, accommodations: [{ type: 'extra-time', extraTimePercent: 33 }], justification: await sealedB('dyslexie') });
+    await append(`candidate-${B}`, 'ReferentOpinionGiven', { candidateId: B, requestId: REQUEST_B, favourable: true, motivation: await sealedB('favorable') }, { id: 'ref-1', role: 'referent' });
+    await append(`candidate-${B}`, 'AccommodationGranted', { candidateId: B, requestId: REQUEST_B, reason: 'avis favorable du référent' });
+    await append(`candidate-${B}`, 'AccommodationApplied', { candidateId: B, requestId: REQUEST_B, sessionId: SESSION, evaluation: 'Étude de cas BC01', note: 'salle séparée' });
+    await append(
+      `candidate-${B}`,
+      'NeutralisationRecommended',
+      { candidateId: B, opinionId: OPINION_B, criteria: ['CE1.1', 'CE1.2'], motivation: await sealedB('La présentation orale est rendue impossible par le trouble du candidat') },
+      { id: 'ref-1', role: 'referent' },
+    );
+  });
+  afterAll(async () => t?.close());
+
+  const members = [
+    { userId: 'pres', name: 'Paule Présidente', president: true, professional: false },
+    { userId: 'pro', name: 'Pierre Pro', president: false, professional: true },
+  ];
+
+  describe('convening', () => {
+    it('is for admins only (401 without a token, 403 for a jury member)', async () => {
+      await t.http().post('/v1/juries').send({ sessionId: SESSION, members }).expect(401);
+      await expectError(await post('/v1/juries', 'pres', { sessionId: SESSION, members }), 403, 'FORBIDDEN');
+    });
+    it('refuses malformed bodies (400)', async () => {
+      await expectError(await post('/v1/juries', 'admin', { sessionId: 'nope', members }), 400, 'VALIDATION_FAILED');
+      await expectError(await post('/v1/juries', 'admin', { sessionId: SESSION, members, extra: 1 }), 400, 'VALIDATION_FAILED');
+      await expectError(await post('/v1/juries', 'admin', { sessionId: SESSION, members: [{ userId: 'x' }] }), 400, 'VALIDATION_FAILED');
+      await expectError(await post('/v1/juries', 'admin', { sessionId: SESSION, members, revises: { juryId: randomUUID(), reason: 'whim' } }), 400, 'VALIDATION_FAILED');
+    });
+    it('refuses an unknown session (404) and a bad composition (422)', async () => {
+      await expectError(await post('/v1/juries', 'admin', { sessionId: randomUUID(), members }), 404, 'NOT_FOUND');
+      await expectError(await post('/v1/juries', 'admin', { sessionId: SESSION, members: members.map((m) => ({ ...m, president: false })) }), 422, 'PRESIDENT_REQUIRED');
+      await expectError(await post('/v1/juries', 'admin', { sessionId: SESSION, members: members.map((m) => ({ ...m, president: true })) }), 422, 'PRESIDENT_REQUIRED');
+      await expectError(await post('/v1/juries', 'admin', { sessionId: SESSION, members: members.map((m) => ({ ...m, professional: false })) }), 422, 'PROFESSIONAL_REQUIRED');
+      await expectError(await post('/v1/juries', 'admin', { sessionId: SESSION, members: [...members, members[1]] }), 422, 'DUPLICATE_MEMBER');
+    });
+    it('convenes the jury: 201 with id, position, version and ETag; actor from the token', async () => {
+      const res = await post('/v1/juries', 'admin', { sessionId: SESSION, members }).expect(201);
+      expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), position: expect.any(Number), version: 1 });
+      expect(res.headers.etag).toBe('"1"');
+      jury = res.body.id;
+      const [convened] = await store.readStream(`jury-${jury}`);
+      expect(convened).toMatchObject({ type: 'JuryConvened', data: { juryId: jury, sessionId: SESSION, referentialId: REF, members }, metadata: { actor: { id: 'admin', role: 'admin' } } });
+    });
+  });
+
+  describe('before opening', () => {
+    it('refuses decisions and neutralisations (409 DELIBERATION_NOT_OPEN)', async () => {
+      await expectError(await post(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: A, block: 'BC01', decision: 'validated' }), 409, 'DELIBERATION_NOT_OPEN');
+      await expectError(await post(`/v1/juries/${jury}/neutralisations`, 'pres', { candidateId: B, criterion: 'CE1.2', opinionId: OPINION_B }), 409, 'DELIBERATION_NOT_OPEN');
+      await expectError(await post(`/v1/juries/${jury}/close`, 'pres'), 409, 'DELIBERATION_NOT_OPEN');
+    });
+    it('answers 404 for an unknown or malformed jury id', async () => {
+      await expectError(await post(`/v1/juries/${randomUUID()}/open`, 'pres'), 404, 'NOT_FOUND');
+      await expectError(await post(`/v1/juries/not-a-uuid/open`, 'pres'), 404, 'NOT_FOUND');
+    });
+  });
+
+  let openedAt: number;
+  describe('opening', () => {
+    it('is for the president only: 403 for another member, a non-member, an admin', async () => {
+      await expectError(await post(`/v1/juries/${jury}/open`, 'pro'), 403, 'FORBIDDEN');
+      await expectError(await post(`/v1/juries/${jury}/open`, 'outsider'), 403, 'FORBIDDEN');
+      await expectError(await post(`/v1/juries/${jury}/open`, 'admin'), 403, 'FORBIDDEN');
+      await expectError(await post(`/v1/juries/${jury}/open`, 'pres', { now: true }), 400, 'VALIDATION_FAILED');
+    });
+    it('opens once', async () => {
+      const res = await post(`/v1/juries/${jury}/open`, 'pres').expect(201);
+      openedAt = res.body.position;
+      await expectError(await post(`/v1/juries/${jury}/open`, 'pres'), 409, 'DELIBERATION_ALREADY_OPEN');
+    });
+  });
+
+  describe('recusals', () => {
+    it('a member recuses themself; the president too', async () => {
+      await post(`/v1/juries/${jury}/recusals`, 'pro', { candidateId: B, reason: 'ancien employeur du candidat' }).expect(201);
+      await post(`/v1/juries/${jury}/recusals`, 'pres', { candidateId: D, reason: 'lien familial' }).expect(201);
+    });
+    it('refuses non-members (403), duplicates (409), candidates of another session (422), unknown candidates (404)', async () => {
+      await expectError(await post(`/v1/juries/${jury}/recusals`, 'outsider', { candidateId: B, reason: 'x' }), 403, 'FORBIDDEN');
+      await expectError(await post(`/v1/juries/${jury}/recusals`, 'pro', { candidateId: B, reason: 'encore' }), 409, 'ALREADY_RECUSED');
+      await expectError(await post(`/v1/juries/${jury}/recusals`, 'pro', { candidateId: C, reason: 'x' }), 422, 'CANDIDATE_NOT_IN_SESSION');
+      await expectError(await post(`/v1/juries/${jury}/recusals`, 'pro', { candidateId: randomUUID(), reason: 'x' }), 404, 'NOT_FOUND');
+      await expectError(await post(`/v1/juries/${jury}/recusals`, 'pro', { candidateId: B }), 400, 'VALIDATION_FAILED');
+    });
+  });
+
+  describe('neutralisations', () => {
+    const neutralise = (who: string, body: object) => post(`/v1/juries/${jury}/neutralisations`, who, body);
+    it('refuses other members and non-members (403)', async () => {
+      await expectError(await neutralise('pro', { candidateId: B, criterion: 'CE1.2', opinionId: OPINION_B }), 403, 'FORBIDDEN');
+      await expectError(await neutralise('outsider', { candidateId: B, criterion: 'CE1.2', opinionId: OPINION_B }), 403, 'FORBIDDEN');
+    });
+    it('refuses a core criterion, a missing opinion, a criterion outside the enrolment (422)', async () => {
+      await expectError(await neutralise('pres', { candidateId: B, criterion: 'CE1.1', opinionId: OPINION_B }), 422, 'CRITERION_IS_CORE');
+      await expectError(await neutralise('pres', { candidateId: A, criterion: 'CE1.2', opinionId: OPINION_B }), 422, 'NO_REFERENT_OPINION');
+      await expectError(await neutralise('pres', { candidateId: B, criterion: 'CE1.2', opinionId: randomUUID() }), 422, 'NO_REFERENT_OPINION');
+      await expectError(await neutralise('pres', { candidateId: B, criterion: 'CE2.1', opinionId: OPINION_B }), 422, 'CRITERION_NOT_IN_ENROLMENT');
+    });
+    it('neutralises a non-core criterion on the referent’s opinion, once', async () => {
+      await neutralise('pres', { candidateId: B, criterion: 'CE1.2', opinionId: OPINION_B }).expect(201);
+      await expectError(await neutralise('pres', { candidateId: B, criterion: 'CE1.2', opinionId: OPINION_B }), 422, 'CRITERION_ALREADY_NEUTRALISED');
+    });
+  });
+
+  describe('decisions', () => {
+    const decide = (who: string, body: object) => post(`/v1/juries/${jury}/decisions`, who, body);
+    it('refuses other members and non-members (403)', async () => {
+      await expectError(await decide('pro', { candidateId: A, block: 'BC01', decision: 'validated' }), 403, 'FORBIDDEN');
+      await expectError(await decide('outsider', { candidateId: A, block: 'BC01', decision: 'validated' }), 403, 'FORBIDDEN');
+      await expectError(await decide('pres', { candidateId: A, block: 'BC01', decision: 'passed' }), 400, 'VALIDATION_FAILED');
+    });
+    it('validates an acquired block, in the jury and the candidate file at once', async () => {
+      const res = await decide('pres', { candidateId: A, block: 'BC01', decision: 'validated' }).expect(201);
+      expect(res.body).toMatchObject({ id: jury, proposal: 'acquired', certificationAwarded: false });
+      const recorded = (await streamEvents(`candidate-${A}`)).filter((e) => e.type === 'BlockDecisionRecorded');
+      expect(recorded.map((e) => e.data)).toEqual([{ candidateId: A, juryId: jury, sessionId: SESSION, block: 'BC01', decision: 'validated', revision: false }]);
+      const decided = (await streamEvents(`jury-${jury}`)).filter((e) => e.type === 'BlockDecided');
+      expect(decided[0].globalPosition).toBeLessThan(recorded[0].globalPosition! + 2);
+    });
+    it('refuses the same block twice (422 BLOCK_ALREADY_DECIDED)', async () => {
+      await expectError(await decide('pres', { candidateId: A, block: 'BC01', decision: 'validated' }), 422, 'BLOCK_ALREADY_DECIDED');
+    });
+    it('needs a motivation to depart from the proposal (422 MOTIVATION_REQUIRED)', async () => {
+      await expectError(await decide('pres', { candidateId: A, block: 'BC02', decision: 'not-validated' }), 422, 'MOTIVATION_REQUIRED');
+      await expectError(await decide('pres', { candidateId: A, block: 'BC02', decision: 'deferred', motivation: '' }), 422, 'MOTIVATION_REQUIRED');
+    });
+    it('never validates with unscored criteria (422 SCORES_INCOMPLETE)', async () => {
+      await expectError(await decide('pres', { candidateId: E, block: 'BC01', decision: 'validated', motivation: 'confiance' }), 422, 'SCORES_INCOMPLETE');
+    });
+    it('decides only candidates and blocks of the session', async () => {
+      await expectError(await decide('pres', { candidateId: C, block: 'BC01', decision: 'validated' }), 422, 'CANDIDATE_NOT_IN_SESSION');
+      await expectError(await decide('pres', { candidateId: B, block: 'BC02', decision: 'validated' }), 422, 'BLOCK_NOT_IN_ENROLMENT');
+      await expectError(await decide('pres', { candidateId: randomUUID(), block: 'BC01', decision: 'validated' }), 404, 'NOT_FOUND');
+    });
+    it('a president recused for a candidate cannot decide for them (422 MEMBER_RECUSED)', async () => {
+      await expectError(await decide('pres', { candidateId: D, block: 'BC01', decision: 'not-validated' }), 422, 'MEMBER_RECUSED');
+    });
+    it('validates a block with a neutralised criterion left out of the proposal', async () => {
+      const res = await decide('pres', { candidateId: B, block: 'BC01', decision: 'validated' }).expect(201);
+      expect(res.body.proposal).toBe('acquired');
+    });
+    it('defers an incomplete block with a motivation; agrees with a not-acquired proposal without one', async () => {
+      await decide('pres', { candidateId: E, block: 'BC01', decision: 'deferred', motivation: 'Épreuve orale à repasser' }).expect(201);
+      await decide('pres', { candidateId: F, block: 'BC01', decision: 'not-validated' }).expect(201);
+    });
+    it('awards the certification when the last block is validated, exactly once', async () => {
+      const res = await decide('pres', { candidateId: A, block: 'BC02', decision: 'validated', motivation: 'Tableau de bord remarquable' }).expect(201);
+      expect(res.body.certificationAwarded).toBe(true);
+      const awards = (await streamEvents(`candidate-${A}`)).filter((e) => e.type === 'CertificationAwarded');
+      expect(awards.map((e) => e.data)).toEqual([
+        {
+          candidateId: A,
+          certificationCode: doc.code,
+          referentialId: REF,
+          juryId: jury,
+          blocks: [
+            { block: 'BC01', juryId: jury },
+            { block: 'BC02', juryId: jury },
+          ],
+          awardedOn: T0.slice(0, 10),
+        },
+      ]);
+    });
+  });
+
+  let seal: { sealHash: string; signature: string; keyFingerprint: string };
+  describe('closing and the seal', () => {
+    it('is for the president only (403)', async () => {
+      await expectError(await post(`/v1/juries/${jury}/close`, 'pro'), 403, 'FORBIDDEN');
+      await expectError(await post(`/v1/juries/${jury}/close`, 'outsider'), 403, 'FORBIDDEN');
+    });
+    it('seals: answers sealHash, signature and key fingerprint', async () => {
+      const res = await post(`/v1/juries/${jury}/close`, 'pres').expect(201);
+      expect(res.body).toMatchObject({ id: jury, sealHash: expect.stringMatching(/^[0-9a-f]{64}$/), signature: expect.any(String), keyFingerprint: expect.stringMatching(/^sha256:/) });
+      seal = { sealHash: res.body.sealHash, signature: res.body.signature, keyFingerprint: res.body.keyFingerprint };
+      const closed = (await streamEvents(`jury-${jury}`)).pop()!;
+      expect(closed).toMatchObject({ type: 'DeliberationClosed', data: { juryId: jury, ...seal, closedAt: T0 } });
+    });
+    it('anyone can recompute the hash from the log and check the signature with the public key', async () => {
+      const juryState = fold(jurySpec, await streamEvents(`jury-${jury}`));
+      const opinions = fold(candidateViewSpec, await streamEvents(`candidate-${B}`)).opinions;
+      const content = recordContent(juryState, { id: REF, code: doc.code, version: 1 }, opinions, T0);
+      expect(JSON.stringify(content)).not.toContain('La présentation orale'); // ciphertext, never plaintext
+      const hash = createHash('sha256').update(canonicalize(content), 'utf8').digest('hex');
+      expect(hash).toBe(seal.sealHash);
+      const message = Buffer.from(canonicalize({ format: 'cert-jury-record/1', juryId: jury, sealHash: hash }), 'utf8');
+      expect(verify(null, message, PUBLIC_KEY, Buffer.from(seal.signature, 'base64'))).toBe(true);
+      expect(verify(null, Buffer.from(canonicalize({ format: 'cert-jury-record/1', juryId: jury, sealHash: '0'.repeat(64) })), PUBLIC_KEY, Buffer.from(seal.signature, 'base64'))).toBe(false);
+    });
+    it('the record carries what the seal covers: recomputing from it gives the same hash', async () => {
+      const record = (await get(`/v1/juries/${jury}/record`, 'reg').expect(200)).body;
+      expect(record.sealVerification).toMatchObject({ intact: true, signatureValid: true, contentHash: seal.sealHash });
+      expect(createHash('sha256').update(canonicalize(record.sealVerification.content)).digest('hex')).toBe(record.sealHash);
+      expect(record.sealVerification.content.decisions.map((d: any) => [d.candidateId, d.block, d.decision, d.proposal, d.motivation])).toEqual(
+        record.candidates.flatMap((c: any) => c.blocks.filter((b: any) => b.decision).map((b: any) => [c.candidateId, b.block, b.decision, b.proposal, b.motivation])),
+      );
+    });
+    it('refuses anything after close (409 DELIBERATION_CLOSED)', async () => {
+      await expectError(await post(`/v1/juries/${jury}/open`, 'pres'), 409, 'DELIBERATION_CLOSED');
+      await expectError(await post(`/v1/juries/${jury}/close`, 'pres'), 409, 'DELIBERATION_CLOSED');
+      await expectError(await post(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: E, block: 'BC01', decision: 'deferred', motivation: 'x' }), 409, 'DELIBERATION_CLOSED');
+      await expectError(await post(`/v1/juries/${jury}/neutralisations`, 'pres', { candidateId: B, criterion: 'CE1.2', opinionId: OPINION_B }), 409, 'DELIBERATION_CLOSED');
+      await expectError(await post(`/v1/juries/${jury}/recusals`, 'pres', { candidateId: A, reason: 'x' }), 409, 'DELIBERATION_CLOSED');
+    });
+  });
+
+  describe('the record', () => {
+    it('is readable by admins, regulators and members; not by other jury users or assessors (403)', async () => {
+      await get(`/v1/juries/${jury}/record`, 'admin').expect(200);
+      await get(`/v1/juries/${jury}/record`, 'pro').expect(200);
+      await expectError(await get(`/v1/juries/${jury}/record`, 'outsider'), 403, 'FORBIDDEN');
+      await expectError(await get(`/v1/juries/${jury}/record`, 'assessor'), 403, 'FORBIDDEN');
+      await expectError(await get(`/v1/juries/${jury}/record.pdf`, 'outsider'), 403, 'FORBIDDEN');
+      await expectError(await get(`/v1/juries/${randomUUID()}/record`, 'admin'), 404, 'NOT_FOUND');
+      await expectError(await get(`/v1/juries/${jury}/record?asOf=yesterday`, 'admin'), 400, 'VALIDATION_FAILED');
+      await expectError(await get(`/v1/juries/${jury}/record?atPosition=-1`, 'admin'), 400, 'VALIDATION_FAILED');
+    });
+    it('shows members, recusals, proposals, decisions, motivations, neutralisations with the opinion, accommodations', async () => {
+      const r = (await get(`/v1/juries/${jury}/record`, 'pres').expect(200)).body;
+      expect(r).toMatchObject({
+        juryId: jury,
+        status: 'closed',
+        session: { sessionId: SESSION, title: 'Session de juin 2026' },
+        certification: { referentialId: REF, code: doc.code, title: doc.title, version: 1 },
+        members: members.map((m) => ({ ...m, present: true })),
+        recusals: expect.arrayContaining([
+          { userId: 'pro', name: 'Pierre Pro', candidateId: B, reason: 'ancien employeur du candidat' },
+          { userId: 'pres', name: 'Paule Présidente', candidateId: D, reason: 'lien familial' },
+        ]),
+        sealHash: seal.sealHash,
+        signature: seal.signature,
+        keyFingerprint: seal.keyFingerprint,
+      });
+      const byId = Object.fromEntries(r.candidates.map((c: any) => [c.candidateId, c]));
+      expect(byId[A]).toMatchObject({ name: 'Alice Durand', blocks: [{ block: 'BC01', proposal: 'acquired', decision: 'validated', motivation: null }, { block: 'BC02', decision: 'validated', motivation: 'Tableau de bord remarquable' }] });
+      expect(byId[B].blocks).toEqual([
+        expect.objectContaining({
+          block: 'BC01',
+          proposal: 'acquired',
+          decision: 'validated',
+          criteria: { total: 2, scored: 1, acquired: 1, neutralised: 1 },
+          neutralised: [{ criterion: 'CE1.2', text: 'Présentation orale en groupe', opinionId: OPINION_B, opinion: { criteria: ['CE1.1', 'CE1.2'], motivation: 'La présentation orale est rendue impossible par le trouble du candidat' } }],
+        }),
+      ]);
+      expect(byId[B].accommodations).toEqual([{ requestId: REQUEST_B, types: ['extra-time'], extraTimePercent: 33, reason: 'avis favorable du référent', applied: [{ evaluation: 'Étude de cas BC01', note: 'salle séparée' }] }]);
+      expect(byId[D]).toMatchObject({ recusedMembers: ['pres'], blocks: [{ block: 'BC01', decision: null, proposal: 'not-acquired' }] });
+      expect(byId[E].blocks[0]).toMatchObject({ decision: 'deferred', proposal: 'incomplete', motivation: 'Épreuve orale à repasser' });
+    });
+    it('time travel: as it stood when the deliberation opened, and by timestamp', async () => {
+      const atOpen = (await get(`/v1/juries/${jury}/record?atPosition=${openedAt}`, 'admin').expect(200)).body;
+      expect(atOpen).toMatchObject({ status: 'open', sealHash: null, candidates: [], recusals: [], atPosition: openedAt, sealVerification: null });
+      const before = (await get(`/v1/juries/${jury}/record?asOf=2000-01-01T00:00:00Z`, 'admin'));
+      await expectError(before, 404, 'NOT_FOUND');
+    });
+    it('the PDF procès-verbal says it all in French, seal at the end', async () => {
+      const res = await get(`/v1/juries/${jury}/record.pdf`, 'reg').buffer(true).parse((response, done) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.on('end', () => done(null, Buffer.concat(chunks)));
+      }).expect(200);
+      expect(res.headers['content-type']).toMatch(/^application\/pdf/);
+      const pdf = res.body as Buffer;
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      const parser = new PDFParse({ data: new Uint8Array(pdf) });
+      const text = (await parser.getText()).text;
+      await parser.destroy();
+      for (const expected of [
+        'Procès-verbal de délibération du jury',
+        `${doc.code} — ${doc.title}`,
+        'Version du référentiel : 1',
+        'Session de juin 2026',
+        'Paule Présidente (pres) — président(e) du jury',
+        'Pierre Pro (pro) — membre, professionnel(le) du secteur',
+        'Pierre Pro s’est déporté(e) pour le candidat',
+        'ancien employeur du candidat',
+        `Candidat : Alice Durand (${A})`,
+        'Bloc BC02 — Piloter la performance',
+        'Proposition : acquis',
+        'Décision du jury : validé',
+        'Motivation : Tableau de bord remarquable',
+        'Critère neutralisé CE1.2',
+        'La présentation orale est rendue impossible',
+        'temps majoré de 33 %',
+        'Appliqué lors de : Étude de cas BC01',
+        'Décision du jury : différé',
+        'Empreinte SHA-256',
+        seal.sealHash,
+        seal.signature,
+        seal.keyFingerprint,
+      ]) {
+        expect(text.replace(/\s+/g, ' ')).toContain(expected);
+      }
+      expect(text.indexOf(seal.sealHash)).toBeGreaterThan(text.indexOf('Candidat : Alice Durand'));
+    });
+    it('an erased candidate reads "effacé"; the seal still verifies', async () => {
+      await t.app.get(PersonalDataVault).erase(D);
+      const r = (await get(`/v1/juries/${jury}/record`, 'admin').expect(200)).body;
+      expect(r.candidates.find((c: any) => c.candidateId === D)).toMatchObject({ name: null, erased: true });
+      expect(r.sealVerification.intact).toBe(true);
+      const res = await get(`/v1/juries/${jury}/record.pdf`, 'admin').buffer(true).parse((response, done) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+      const parser = new PDFParse({ data: new Uint8Array(res.body as Buffer) });
+      const text = (await parser.getText()).text;
+      await parser.destroy();
+      expect(text).toContain(`Candidat : effacé (${D})`);
+      expect(text).not.toContain('David Petit');
+    });
+  });
+
+  describe('replay', () => {
+    it('the same log replayed into a fresh database gives byte-identical record JSON and the same seal hash', async () => {
+      const original = await get(`/v1/juries/${jury}/record`, 'reg').expect(200);
+      const copy = await startTestApp({ env: { SIGNING_KEY_PEM } });
+      try {
+        const target: EventStore = copy.app.get(EVENT_STORE);
+        for (let after = { transactionId: '0', position: 0 }; ; ) {
+          const batch = await store.readAll({ after, limit: 500 });
+          if (batch.length === 0) break;
+          for (const e of batch) {
+            await target.append(e.streamId, [{ eventId: e.eventId, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata }], { expectedVersion: e.version - 1 });
+          }
+          const last = batch[batch.length - 1];
+          after = { transactionId: last.transactionId, position: last.globalPosition };
+        }
+        // The data keys live outside the log (crypto-shredding); a restore carries them along.
+        const { rows } = await t.app.get('DATABASE').pool.query('SELECT subject_id, data_key, erased_at FROM personal_data_keys');
+        for (const row of rows) {
+          await copy.app.get('DATABASE').pool.query('INSERT INTO personal_data_keys (subject_id, data_key, erased_at) VALUES ($1, $2, $3)', [row.subject_id, row.data_key, row.erased_at]);
+        }
+        const regulator = `Bearer ${await copy.token('reg', ['regulator'])}`;
+        const replayed = await copy.http().get(`/v1/juries/${jury}/record`).set('authorization', regulator).expect(200);
+        expect(replayed.text).toBe(original.text);
+        expect(replayed.body.sealVerification).toMatchObject({ intact: true, contentHash: seal.sealHash });
+      } finally {
+        await copy.close();
+      }
+    });
+  });
+
+  describe('appeal and revision', () => {
+    let openJury: string;
+    let appealId: string;
+    beforeAll(async () => {
+      openJury = (await post('/v1/juries', 'admin', { sessionId: SESSION, members }).expect(201)).body.id;
+    });
+
+    it('an appeal is lodged by an admin against a closed jury that decided the candidate', async () => {
+      await expectError(await post(`/v1/candidates/${A}/appeals`, 'pres', { juryId: jury, reason: 'x' }), 403, 'FORBIDDEN');
+      await expectError(await post(`/v1/candidates/${A}/appeals`, 'admin', { juryId: openJury, reason: 'x' }), 422, 'JURY_NOT_CLOSED');
+      await expectError(await post(`/v1/candidates/${C}/appeals`, 'admin', { juryId: jury, reason: 'x' }), 422, 'NOT_DECIDED_BY_JURY');
+      await expectError(await post(`/v1/candidates/${A}/appeals`, 'admin', { juryId: randomUUID(), reason: 'x' }), 404, 'NOT_FOUND');
+      const res = await post(`/v1/candidates/${F}/appeals`, 'admin', { juryId: jury, reason: 'Erreur de report de la note CE1.1' }).expect(201);
+      appealId = res.body.appealId;
+      expect(res.body).toMatchObject({ id: F, appealId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect((await streamEvents(`candidate-${F}`)).pop()).toMatchObject({ type: 'AppealLodged', data: { candidateId: F, appealId, juryId: jury } });
+    });
+
+    it('a revision jury revises a closed jury only, naming a real appeal', async () => {
+      await expectError(await post('/v1/juries', 'admin', { sessionId: SESSION, members, revises: { juryId: openJury, reason: 'material-error' } }), 422, 'REVISED_JURY_NOT_CLOSED');
+      await expectError(await post('/v1/juries', 'admin', { sessionId: SESSION, members, revises: { juryId: jury, reason: 'appeal', appealId: randomUUID() } }), 422, 'APPEAL_NOT_FOUND');
+      await expectError(await post('/v1/juries', 'admin', { sessionId: OTHER_SESSION, members, revises: { juryId: jury, reason: 'material-error' } }), 422, 'REVISION_SESSION_MISMATCH');
+    });
+
+    it('the four-month rule, both ways, with a fixed clock', async () => {
+      const within = await post('/v1/juries', 'admin', { sessionId: SESSION, members, revises: { juryId: jury, reason: 'material-error' } }).expect(201);
+      const late = await post('/v1/juries', 'admin', { sessionId: SESSION, members, revises: { juryId: jury, reason: 'appeal', appealId } }).expect(201);
+      await post(`/v1/juries/${within.body.id}/open`, 'pres').expect(201);
+      await post(`/v1/juries/${late.body.id}/open`, 'pres').expect(201);
+
+      // Four months and a day after the closing: only in the candidate's favour.
+      clock.mockReturnValue('2026-11-02T10:00:00.000Z');
+      await expectError(
+        await post(`/v1/juries/${late.body.id}/decisions`, 'pres', { candidateId: A, block: 'BC01', decision: 'not-validated', motivation: 'erreur matérielle' }),
+        422,
+        'REVISION_NOT_IN_FAVOUR',
+      );
+      const favour = await post(`/v1/juries/${late.body.id}/decisions`, 'pres', { candidateId: F, block: 'BC01', decision: 'validated', motivation: 'Recours fondé : CE1.1 acquis' });
+      expect(favour.status).toBe(201);
+
+      // Within four months: a material error may be corrected against the candidate.
+      clock.mockReturnValue('2026-10-31T10:00:00.000Z');
+      await post(`/v1/juries/${within.body.id}/decisions`, 'pres', { candidateId: A, block: 'BC01', decision: 'not-validated', motivation: 'Erreur matérielle : notes inversées' }).expect(201);
+      await expectError(await post(`/v1/juries/${within.body.id}/decisions`, 'pres', { candidateId: E, block: 'BC02', decision: 'validated' }), 422, 'BLOCK_NOT_IN_ENROLMENT');
+      await expectError(await post(`/v1/juries/${within.body.id}/decisions`, 'pres', { candidateId: F, block: 'BC01', decision: 'not-validated' }), 422, 'DECISION_ALREADY_REVISED');
+      clock.mockReturnValue(T0);
+
+      const decisionsOf = async (id: string) => (await streamEvents(`candidate-${id}`)).filter((e) => e.type === 'BlockDecisionRecorded').map((e) => e.data);
+      expect(await decisionsOf(F)).toEqual([
+        { candidateId: F, juryId: jury, sessionId: SESSION, block: 'BC01', decision: 'not-validated', revision: false },
+        { candidateId: F, juryId: late.body.id, sessionId: SESSION, block: 'BC01', decision: 'validated', revision: true },
+      ]);
+      expect((await decisionsOf(A)).map((d: any) => [d.block, d.decision, d.revision])).toEqual([
+        ['BC01', 'validated', false],
+        ['BC02', 'validated', false],
+        ['BC01', 'not-validated', true],
+      ]);
+
+      // The sealed record stays as it was.
+      const original = (await get(`/v1/juries/${jury}/record`, 'reg').expect(200)).body;
+      expect(original.sealVerification.intact).toBe(true);
+      expect(original.candidates.find((c: any) => c.candidateId === F).blocks[0].decision).toBe('not-validated');
+      const revision = (await get(`/v1/juries/${late.body.id}/record`, 'reg').expect(200)).body;
+      expect(revision).toMatchObject({ revises: { juryId: jury, reason: 'appeal', appealId }, candidates: [{ candidateId: F, blocks: [{ decision: 'validated' }] }] });
+    });
+
+    it('an ordinary second jury of the session cannot overwrite a decision (only a revision can)', async () => {
+      await post(`/v1/juries/${openJury}/open`, 'pres').expect(201);
+      await expectError(await post(`/v1/juries/${openJury}/decisions`, 'pres', { candidateId: B, block: 'BC01', decision: 'validated' }), 422, 'BLOCK_ALREADY_DECIDED');
+    });
+  });
+});
