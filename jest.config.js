@@ -19,11 +19,12 @@ const base = {
     '^@app/(domain|event-store|projections|platform)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   testEnvironment: 'node',
-  testTimeout: 60000,
 };
 module.exports = {
+  // A global option: per-project values are ignored.
+  testTimeout: 60000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'] },
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,test}/**/*.{int,e2e}-spec.ts'], testPathIgnorePatterns: ['/test/reliability/', '/node_modules/'] },
     { ...base, displayName: 'reliability', testMatch: ['<rootDir>/test/reliability/**/*.{int,e2e}-spec.ts'] },
   ],
