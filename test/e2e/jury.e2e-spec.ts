@@ -62,6 +62,7 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
   const D = randomUUID(); // the president recuses themself; later erased
   const E = randomUUID(); // CE1.2 unscored
   const F = randomUUID(); // not-validated, then revised in their favour
+  const G = randomUUID(); // scored concurrently with the decision
   const OPINION_B = randomUUID();
   const REQUEST_B = randomUUID();
   let jury: string;
@@ -112,6 +113,7 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
     await seedCandidate(D, 'David', 'Petit', SESSION, ['BC01'], [['CE1.1', 'acquired'], ['CE1.2', 'not-acquired']]);
     await seedCandidate(E, 'Emma', 'Roux', SESSION, ['BC01'], [['CE1.1', 'acquired']]);
     await seedCandidate(F, 'Fabien', 'Moreau', SESSION, ['BC01'], [['CE1.1', 'not-acquired'], ['CE1.2', 'acquired']]);
+    await seedCandidate(G, 'Gaël', 'Simon', SESSION, ['BC01'], [['CE1.1', 'acquired']]);
 
     const vault = t.app.get(PersonalDataVault);
     const sealedB = (v: unknown) => vault.seal(B, v);
@@ -260,6 +262,27 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
     it('defers an incomplete block with a motivation; agrees with a not-acquired proposal without one', async () => {
       await decide('pres', { candidateId: E, block: 'BC01', decision: 'deferred', motivation: 'Épreuve orale à repasser' }).expect(201);
       await decide('pres', { candidateId: F, block: 'BC01', decision: 'not-validated' }).expect(201);
+    });
+    it('a score landing while the decision is taken makes it run again on the new scores (no score slips in unseen)', async () => {
+      const read = store.readStream.bind(store);
+      let raced = false;
+      const spy = jest.spyOn(store, 'readStream').mockImplementation(async (streamId, options) => {
+        const events = await read(streamId, options);
+        if (streamId === `candidate-${G}` && !raced) {
+          raced = true;
+          await append(streamId, 'CriterionScored', { candidateId: G, sessionId: SESSION, block: 'BC01', criterion: 'CE1.2', result: 'not-acquired' }, { id: 'ass-1', role: 'assessor' });
+        }
+        return events;
+      });
+      try {
+        const res = await decide('pres', { candidateId: G, block: 'BC01', decision: 'deferred', motivation: 'à revoir' }).expect(201);
+        expect(raced).toBe(true);
+        expect(res.body.proposal).toBe('not-acquired');
+      } finally {
+        spy.mockRestore();
+      }
+      const types = (await streamEvents(`candidate-${G}`)).map((e) => e.type);
+      expect(types.slice(-2)).toEqual(['CriterionScored', 'BlockDecisionRecorded']);
     });
     it('awards the certification when the last block is validated, exactly once', async () => {
       const res = await decide('pres', { candidateId: A, block: 'BC02', decision: 'validated', motivation: 'Tableau de bord remarquable' }).expect(201);
