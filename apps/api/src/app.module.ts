@@ -8,6 +8,7 @@ import { HealthController } from './health/health.controller';
 import { loadOperationsConfig } from '@app/platform/operations.config';
 import { ObservabilityModule } from './observability/observability.module';
 import { ExportsModule } from './exports/exports.module';
+import { CredentialsModule } from './credentials/credentials.module';
 import { ReferentialsModule } from './referentials/referentials.module';
 import { JuriesModule } from './juries/juries.module';
 
@@ -24,6 +25,7 @@ export class AppModule {
         JuriesModule,
         ObservabilityModule.forRoot(operations),
         ExportsModule.forRoot(operations),
+        CredentialsModule.forRoot(operations),
       ],
       controllers: [HealthController],
     };

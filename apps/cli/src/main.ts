@@ -4,11 +4,12 @@ import { CliCommand, UsageError } from './command';
 import { tokenCommand } from './commands/token.command';
 import { dbMigrateCommand } from './commands/db-migrate.command';
 import { accrochageExportCommand } from './commands/accrochage-export.command';
+import { credentialsVerifyCommand } from './commands/credentials-verify.command';
 import { referentialImportCommand, referentialSeedCommand } from './commands/referential-import.command';
 import { referentialFromRncpCommand } from './commands/referential-from-rncp.command';
 
 /** Every CLI command, in the order `help` lists them. */
-const COMMANDS: CliCommand[] = [tokenCommand, referentialImportCommand, referentialSeedCommand, referentialFromRncpCommand, dbMigrateCommand, accrochageExportCommand];
+const COMMANDS: CliCommand[] = [tokenCommand, referentialImportCommand, referentialSeedCommand, referentialFromRncpCommand, dbMigrateCommand, accrochageExportCommand, credentialsVerifyCommand];
 
 function help(): string {
   const lines = ['usage: npm run -s cli -- <command> [options]', '', 'commands:'];

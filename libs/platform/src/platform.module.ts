@@ -13,6 +13,7 @@ import { RateLimits } from './http/rate-limit';
 import { loadSecurityConfig } from './http/security.config';
 import { AppConfig } from './config';
 import { APP_CONFIG, DATABASE } from './persistence.module';
+import { IdentityViews } from './personal-data/identity-view';
 import { PersonalDataVault } from './personal-data/vault';
 import { SIGNING_KEY, SigningKey } from './signing/signing-key';
 
@@ -44,9 +45,10 @@ export class PlatformModule {
         CommandRunner,
         CommandInterceptor,
         PersonalDataVault,
+        IdentityViews,
         { provide: RateLimits, useFactory: (config: AppConfig) => new RateLimits(config.security ?? loadSecurityConfig({})), inject: [APP_CONFIG] },
       ],
-      exports: [AUTH_CONFIG, SIGNING_KEY, TOKEN_VERIFIER, CommandRunner, CommandInterceptor, PersonalDataVault, RateLimits, CqrsModule],
+      exports: [AUTH_CONFIG, SIGNING_KEY, TOKEN_VERIFIER, CommandRunner, CommandInterceptor, PersonalDataVault, IdentityViews, RateLimits, CqrsModule],
     };
   }
 }

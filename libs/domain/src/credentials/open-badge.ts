@@ -146,12 +146,12 @@ export function isRevoked(encodedList: string, index: number): boolean {
   return (bytes[index >> 3] & (0x80 >> (index & 7))) !== 0;
 }
 
-export function statusListCredential(options: { url: string; issuer: IssuerProfile; validFrom: string; revoked: Iterable<number> }) {
+export function statusListCredential(options: { url: string; issuer: IssuerProfile | string; validFrom: string; revoked: Iterable<number> }) {
   return {
     '@context': [VC_CONTEXT],
     id: options.url,
     type: ['VerifiableCredential', 'BitstringStatusListCredential'],
-    issuer: { id: options.issuer.id, name: options.issuer.name },
+    issuer: typeof options.issuer === 'string' ? options.issuer : { id: options.issuer.id, type: ['Profile'], name: options.issuer.name },
     validFrom: options.validFrom,
     credentialSubject: { id: `${options.url}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: encodeStatusList(options.revoked) },
   };

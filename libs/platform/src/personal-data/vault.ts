@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { conflict } from '@app/domain/shared/errors';
 import { Database } from '@app/event-store/database';
 import { migrate, Migration } from '@app/event-store/migrations';
 import { DATABASE } from '../persistence.module';
@@ -50,7 +51,8 @@ export class PersonalDataVault implements OnModuleInit {
   /** Encrypts a JSON value under the subject's key, creating the key on first use. Refused once erased. */
   async seal(subjectId: string, value: unknown): Promise<Sealed> {
     const key = await this.keyFor(subjectId, true);
-    if (!key) throw new Error(`personal data of ${subjectId} was erased: nothing new can be stored`);
+    // A 409, not a 500: a command about an erased candidate is a state conflict the client can understand.
+    if (!key) throw conflict('PERSONAL_DATA_ERASED', `the personal data of ${subjectId} was erased: nothing new can be stored`);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(subjectId, 'utf8'));
@@ -78,12 +80,24 @@ export class PersonalDataVault implements OnModuleInit {
 
   /** Crypto-shredding: the key is destroyed; returns false if it was already gone. */
   async erase(subjectId: string): Promise<boolean> {
+    if (subjectId.startsWith('system:')) throw new Error('application secrets are not personal data: they are never erased');
     const { rowCount } = await this.db.pool.query(
       `INSERT INTO personal_data_keys (subject_id, data_key, erased_at) VALUES ($1, NULL, now())
        ON CONFLICT (subject_id) DO UPDATE SET data_key = NULL, erased_at = now() WHERE personal_data_keys.erased_at IS NULL`,
       [subjectId],
     );
     return (rowCount ?? 0) > 0;
+  }
+
+  /**
+   * A named 32-byte application secret kept beside the data keys (e.g. the
+   * pseudonym key), shared by every instance on the same database. Names live
+   * under `system:`, which no candidate id (a uuid) can collide with.
+   */
+  async secret(name: string): Promise<Buffer> {
+    const key = await this.keyFor(`system:${name}`, true);
+    if (!key) throw new Error(`the secret ${name} was erased`);
+    return key;
   }
 
   async isErased(subjectId: string): Promise<boolean> {

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { isRevoked } from '@app/domain/credentials/open-badge';
+import { EventStore } from '@app/event-store/event-store';
+import { startTestApp, TestApp } from '../support/app';
+
+const meta = () => ({ actor: { id: 'jury-1', role: 'jury' }, correlationId: randomUUID(), causationId: null, recordedAt: new Date().toISOString() });
+const block = (code: string) => ({
+  code,
+  title: `Bloc ${code}`,
+  competences: [{ code: `C${code}`, title: `Compétence de ${code}`, criteria: [{ code: `CE${code}.1`, text: 't', core: true }] }],
+  modalities: [{ code: `M${code}`, title: `Étude de cas ${code}`, work: 'individual', production: ['written'], competences: [`C${code}`] }],
+});
+
+describe('Open Badges credentials over HTTP', () => {
+  let t: TestApp;
+  let store: EventStore;
+  let admin: string;
+  const candidateId = randomUUID();
+  const referentialId = randomUUID();
+  const sessionId = randomUUID();
+  const juryId = randomUUID();
+  const stream = `candidate-${candidateId}`;
+
+  async function decide(b: string, decision: string, revision = false) {
+    const eventId = randomUUID();
+    await store.append(stream, [{ eventId, type: 'BlockDecisionRecorded', data: { candidateId, juryId, sessionId, block: b, decision, revision }, metadata: meta() }], { expectedVersion: 'any' });
+    return eventId;
+  }
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { PUBLIC_BASE_URL: 'https://cert.example' } });
+    store = t.app.get('EVENT_STORE');
+    admin = await t.token('admin-1', ['admin']);
+    const document = { code: 'RNCP38000', title: 'Manager marketing et commercial', level: 7, certifier: 'CDE FEDE FRANCE', validationRule: 'all-criteria', blocks: [block('BC01'), block('BC02')] };
+    await store.append(`referential-${referentialId}`, [
+      { type: 'ReferentialDrafted', data: { referentialId, version: 1, document }, metadata: meta() },
+      { type: 'ReferentialPublished', data: { referentialId, code: 'RNCP38000', version: 1 }, metadata: meta() },
+    ], { expectedVersion: 'no-stream' });
+    await store.append(stream, [
+      { type: 'CandidateRegistered', data: { candidateId, identity: { alg: 'A256GCM', kid: candidateId, iv: '', ct: '', tag: '' }, accessRoute: 'vae' }, metadata: meta() },
+      { type: 'CandidateEnrolled', data: { candidateId, sessionId, referentialId, blocks: ['BC01', 'BC02'] }, metadata: meta() },
+    ], { expectedVersion: 'no-stream' });
+    await decide('BC01', 'validated');
+    await decide('BC02', 'validated');
+    await store.append(stream, [{ type: 'CertificationAwarded', data: { candidateId, certificationCode: 'RNCP38000', referentialId, juryId, blocks: [{ block: 'BC01', juryId }, { block: 'BC02', juryId }], awardedOn: '2025-06-30' }, metadata: meta() }], { expectedVersion: 'any' });
+  });
+  afterAll(async () => t?.close());
+
+  const get = async (path: string, roles: Array<'admin' | 'jury' | 'regulator' | 'assessor'> = ['admin']) =>
+    t.http().get(path).set('Authorization', `Bearer ${roles[0] === 'admin' ? admin : await t.token('u', roles)}`);
+  const verify = async (credential: unknown) => (await t.http().post('/v1/credentials/verify').set('Authorization', `Bearer ${await t.token('v', ['assessor'])}`).send(credential as object).expect(200)).body;
+
+  it('answers one credential per validated block and per award, the same on every call, to admin, jury and regulator only', async () => {
+    const res = await get(`/v1/candidates/${candidateId}/credentials`).then((r) => r);
+    expect(res.status).toBe(200);
+    expect(res.body.map((c: any) => c.credentialSubject.achievement.humanCode).sort()).toEqual(['RNCP38000', 'RNCP38000BC01', 'RNCP38000BC02']);
+    for (const c of res.body) {
+      expect(c.type).toEqual(['VerifiableCredential', 'OpenBadgeCredential']);
+      expect(c.issuer).toMatchObject({ id: expect.stringMatching(/^did:key:z6Mk/), name: 'CDE FEDE FRANCE' });
+      expect(c.credentialSubject.id).toBe(`urn:uuid:${candidateId}`);
+      expect(c.credentialStatus.statusListCredential).toBe('https://cert.example/v1/credentials/status');
+      expect(c.proof.cryptosuite).toBe('eddsa-jcs-2022');
+      expect(JSON.stringify(c)).not.toMatch(/A256GCM/);
+    }
+    const again = await get(`/v1/candidates/${candidateId}/credentials`, ['regulator']);
+    expect(again.body).toEqual(res.body);
+    expect((await get(`/v1/candidates/${candidateId}/credentials`, ['jury'])).status).toBe(200);
+    expect((await get(`/v1/candidates/${candidateId}/credentials`, ['assessor'])).status).toBe(403);
+    expect((await get(`/v1/candidates/not-a-uuid/credentials`)).status).toBe(400);
+    expect((await get(`/v1/candidates/${randomUUID()}/credentials`)).status).toBe(404);
+  });
+
+  it('verifies an issued credential and refuses a tampered one', async () => {
+    const [credential] = (await get(`/v1/candidates/${candidateId}/credentials`)).body;
+    expect(await verify(credential)).toEqual({ verified: true, checks: { proof: 'valid', issuer: 'this-certifier', status: 'active', validity: 'current' }, errors: [] });
+    const tampered = { ...credential, credentialSubject: { ...credential.credentialSubject, id: `urn:uuid:${randomUUID()}` } };
+    const result = await verify(tampered);
+    expect(result.verified).toBe(false);
+    expect(result.checks.proof).toBe('invalid');
+    await t.http().post('/v1/credentials/verify').send(credential).expect(401);
+  });
+
+  it('revokes the block and the certification credentials when a revision takes the block back', async () => {
+    const before = (await get(`/v1/candidates/${candidateId}/credentials`)).body;
+    const bc01 = before.find((c: any) => c.credentialSubject.achievement.humanCode === 'RNCP38000BC01');
+    const cert = before.find((c: any) => c.credentialSubject.achievement.humanCode === 'RNCP38000');
+    const bc02 = before.find((c: any) => c.credentialSubject.achievement.humanCode === 'RNCP38000BC02');
+    await decide('BC01', 'not-validated', true);
+
+    const after = (await get(`/v1/candidates/${candidateId}/credentials`)).body;
+    expect(after.map((c: any) => c.credentialSubject.achievement.humanCode)).toEqual(['RNCP38000BC02']);
+    expect((await verify(bc01)).checks.status).toBe('revoked');
+    expect((await verify(cert)).checks.status).toBe('revoked');
+    expect(await verify(bc02)).toMatchObject({ verified: true });
+
+    const list = (await get('/v1/credentials/status', ['assessor'])).body;
+    expect(list.type).toEqual(['VerifiableCredential', 'BitstringStatusListCredential']);
+    expect(list.proof.cryptosuite).toBe('eddsa-jcs-2022');
+    const encoded = list.credentialSubject.encodedList;
+    expect(isRevoked(encoded, Number(bc01.credentialStatus.statusListIndex))).toBe(true);
+    expect(isRevoked(encoded, Number(cert.credentialStatus.statusListIndex))).toBe(true);
+    expect(isRevoked(encoded, Number(bc02.credentialStatus.statusListIndex))).toBe(false);
+
+    // Validated again by a later revision: a new credential, the old one stays revoked.
+    await decide('BC01', 'validated', true);
+    const renewed = (await get(`/v1/candidates/${candidateId}/credentials`)).body;
+    const newBc01 = renewed.find((c: any) => c.credentialSubject.achievement.humanCode === 'RNCP38000BC01');
+    expect(newBc01.id).not.toBe(bc01.id);
+    expect(await verify(newBc01)).toMatchObject({ verified: true });
+    expect((await verify(bc01)).checks.status).toBe('revoked');
+  });
+});
