@@ -1,0 +1,44 @@
+import { APP_ROLE, Migration } from '../migrations';
+
+/** Applied in their own scope ('ledger'), after the event store's (the ledger references its positions). */
+export const LEDGER_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'ledger: hash chain and signed checkpoints, append-only',
+    up: `
+      CREATE TABLE ledger (
+        seq bigint PRIMARY KEY CHECK (seq >= 1),
+        global_position bigint NOT NULL UNIQUE,
+        transaction_id xid8 NOT NULL,
+        leaf text NOT NULL,
+        chain text NOT NULL,
+        sealed_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE ledger_checkpoints (
+        size bigint PRIMARY KEY CHECK (size >= 0),
+        head text NOT NULL,
+        time timestamptz NOT NULL,
+        origin text NOT NULL,
+        signature text NOT NULL,
+        key_fingerprint text NOT NULL
+      );
+      -- The ledger is as append-only as the log it seals: a rewrite must be visible, not silent.
+      CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        RAISE EXCEPTION 'the ledger is append-only: % on % is refused', TG_OP, TG_TABLE_NAME
+          USING ERRCODE = 'insufficient_privilege';
+      END
+      $fn$;
+      CREATE TRIGGER ledger_no_update_delete BEFORE UPDATE OR DELETE ON ledger
+        FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+      CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger
+        FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+      CREATE TRIGGER ledger_checkpoints_no_update_delete BEFORE UPDATE OR DELETE ON ledger_checkpoints
+        FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+      CREATE TRIGGER ledger_checkpoints_no_truncate BEFORE TRUNCATE ON ledger_checkpoints
+        FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+      REVOKE ALL ON ledger, ledger_checkpoints FROM ${APP_ROLE};
+      GRANT SELECT, INSERT ON ledger, ledger_checkpoints TO ${APP_ROLE};
+    `,
+  },
+];

@@ -1,0 +1,218 @@
+import type { Pool } from 'pg';
+import { checkpointFromRow, EVENT_COLUMNS, hashedEvent } from './sealer';
+import {
+  BUNDLE_FORMAT,
+  BundleCheckpointLine,
+  BundleEventLine,
+  BundleHeader,
+  chainHash,
+  GENESIS,
+  leafHash,
+  SignedCheckpoint,
+  verifyCheckpointSignature,
+} from './verify-bundle';
+
+/**
+ * Reading the ledger: the export bundle (the format of verify-bundle.js), the paged
+ * event listing, the checkpoints, and the server-side re-verification. Every read is
+ * keyset-paginated with short queries, never a cursor held open: on the embedded
+ * database the whole process shares one connection, and an export must not hold it
+ * for minutes.
+ */
+
+export interface LedgerKey {
+  origin: string;
+  publicKeyPem: string;
+  keyFingerprint: string;
+}
+
+/** A request outside the ledger (e.g. `from` beyond its end): the caller's fault, a 400. */
+export class LedgerRangeError extends Error {
+  readonly code = 'VALIDATION_FAILED';
+}
+
+export interface LedgerEntry {
+  seq: number;
+  position: number;
+  leaf: string;
+  chain: string;
+  event: BundleEventLine['event'];
+}
+
+const PAGE = 1000;
+
+const ENTRY_QUERY = `SELECT l.seq, l.global_position AS ledger_position, l.leaf, l.chain, ${EVENT_COLUMNS}
+  FROM ledger l LEFT JOIN events e ON e.global_position = l.global_position`;
+
+function toEntry(row: any): LedgerEntry {
+  // A ledger row whose event vanished (deleted behind the trigger's back) keeps its place, with an empty event.
+  return { seq: Number(row.seq), position: Number(row.ledger_position), leaf: row.leaf, chain: row.chain, event: hashedEvent(row) };
+}
+
+/** Ledger entries with seq > after, in ledger order, each with its event as stored now. */
+export async function listEntries(pool: Pool, after: number, limit: number): Promise<LedgerEntry[]> {
+  const { rows } = await pool.query(`${ENTRY_QUERY} WHERE l.seq > $1 ORDER BY l.seq LIMIT $2`, [after, limit]);
+  return rows.map(toEntry);
+}
+
+/** Latest checkpoints first; `before` (a size) pages further back. */
+export async function listCheckpoints(pool: Pool, limit: number, before?: number): Promise<Array<SignedCheckpoint & { keyFingerprint: string }>> {
+  const { rows } = await pool.query(
+    `SELECT * FROM ledger_checkpoints WHERE ($1::bigint IS NULL OR size < $1) ORDER BY size DESC LIMIT $2`,
+    [before ?? null, limit],
+  );
+  return rows.map((r) => ({ ...checkpointFromRow(r), keyFingerprint: r.key_fingerprint }));
+}
+
+export interface BundleExport {
+  header: BundleHeader;
+  /** Events to be written (for a progress bar). */
+  total: number;
+  /** The whole bundle as text chunks of whole lines, header first, the covering checkpoint last. */
+  chunks: AsyncGenerator<string, void, undefined>;
+}
+
+/**
+ * The bundle from seq `from` to `upTo.size`, which ends with `upTo`: the caller
+ * obtains it from the sealer's checkpointNow(), so the last line vouches for every
+ * event above it. Checkpoints sit right after the event they cover.
+ */
+export async function openExport(pool: Pool, key: LedgerKey, from: number, upTo: SignedCheckpoint, now = new Date()): Promise<BundleExport> {
+  if (!Number.isSafeInteger(from) || from < 1) throw new LedgerRangeError('from must be an integer >= 1');
+  if (from > upTo.size + 1) throw new LedgerRangeError(`from ${from} is beyond the end of the ledger (it holds ${upTo.size} events)`);
+  let previousHead = GENESIS;
+  if (from > 1) {
+    const { rows } = await pool.query('SELECT chain FROM ledger WHERE seq = $1', [from - 1]);
+    if (!rows.length) throw new LedgerRangeError(`the ledger has no entry ${from - 1}`);
+    previousHead = rows[0].chain;
+  }
+  const header: BundleHeader = {
+    kind: 'header',
+    format: BUNDLE_FORMAT,
+    origin: key.origin,
+    publicKey: key.publicKeyPem,
+    keyFingerprint: key.keyFingerprint,
+    from,
+    previousHead,
+    exportedAt: now.toISOString(),
+  };
+  return { header, total: upTo.size - from + 1, chunks: bundleChunks(pool, key, header, upTo) };
+}
+
+async function* bundleChunks(pool: Pool, key: LedgerKey, header: BundleHeader, upTo: SignedCheckpoint): AsyncGenerator<string, void, undefined> {
+  const checkpointLine = (cp: SignedCheckpoint): string => {
+    const line: BundleCheckpointLine = { kind: 'checkpoint', origin: cp.origin, size: cp.size, head: cp.head, time: cp.time, signature: cp.signature };
+    return `${JSON.stringify(line)}\n`;
+  };
+  // Only checkpoints signed by the key in the header can be verified against it.
+  const storedCheckpoints = async (fromSize: number, toSize: number): Promise<SignedCheckpoint[]> => {
+    const { rows } = await pool.query(
+      `SELECT * FROM ledger_checkpoints WHERE size BETWEEN $1 AND $2 AND size < $3 AND key_fingerprint = $4 ORDER BY size`,
+      [fromSize, toSize, upTo.size, key.keyFingerprint],
+    );
+    return rows.map(checkpointFromRow);
+  };
+
+  let chunk = `${JSON.stringify(header)}\n`;
+  // A checkpoint at from-1 vouches for previousHead: it may follow the header.
+  for (const cp of await storedCheckpoints(header.from - 1, header.from - 1)) chunk += checkpointLine(cp);
+  if (upTo.size === header.from - 1) chunk += checkpointLine(upTo);
+  yield chunk;
+
+  let after = header.from - 1;
+  while (after < upTo.size) {
+    const { rows } = await pool.query(`${ENTRY_QUERY} WHERE l.seq > $1 AND l.seq <= $2 ORDER BY l.seq LIMIT $3`, [after, upTo.size, PAGE]);
+    if (!rows.length) throw new Error(`the ledger ends at seq ${after}, before its checkpoint at ${upTo.size}`);
+    const entries = rows.map(toEntry);
+    const last = entries[entries.length - 1].seq;
+    const checkpoints = new Map((await storedCheckpoints(after + 1, last)).map((cp) => [cp.size, cp]));
+    if (last === upTo.size) checkpoints.set(upTo.size, upTo);
+    chunk = '';
+    for (const entry of entries) {
+      const line: BundleEventLine = { kind: 'event', seq: entry.seq, position: entry.position, leaf: entry.leaf, chain: entry.chain, event: entry.event };
+      chunk += `${JSON.stringify(line)}\n`;
+      const cp = checkpoints.get(entry.seq);
+      if (cp) chunk += checkpointLine(cp);
+    }
+    yield chunk;
+    after = last;
+  }
+}
+
+export type StoredVerification =
+  | { ok: true; verifiedUpTo: number; verifiedUpToPosition: number; checkpoints: number }
+  | { ok: false; verifiedUpTo: number; verifiedUpToPosition: number; checkpoints: number; firstBadSeq: number; firstBadPosition: number | null; reason: string };
+
+/**
+ * Re-verifies the stored log against the ledger, as an auditor would, but on the
+ * live tables: every stored event is hashed again from its columns and compared
+ * with both the hash recorded at append and the sealed leaf; the chain is
+ * recomputed; the sequence must be contiguous; every checkpoint must match the
+ * recomputed chain and carry a valid signature by the current key.
+ */
+export async function verifyStoredLedger(pool: Pool, key: LedgerKey, onProgress?: (seq: number) => void): Promise<StoredVerification> {
+  let running = GENESIS;
+  let verified = 0;
+  let verifiedPosition = 0;
+  let checkpoints = 0;
+  let checkedSize = -1; // checkpoints up to this size were checked
+  const fail = (seq: number, position: number | null, reason: string): StoredVerification => ({
+    ok: false,
+    verifiedUpTo: verified,
+    verifiedUpToPosition: verifiedPosition,
+    checkpoints,
+    firstBadSeq: seq,
+    firstBadPosition: position,
+    reason,
+  });
+  const checkCheckpoints = async (upToSize: number, positionOf: (size: number) => number | null, chainAt: (size: number) => string | undefined) => {
+    const { rows } = await pool.query(`SELECT * FROM ledger_checkpoints WHERE size > $1 AND size <= $2 ORDER BY size`, [checkedSize, upToSize]);
+    for (const row of rows) {
+      const cp = checkpointFromRow(row);
+      const chain = chainAt(cp.size);
+      if (chain === undefined || cp.head !== chain) return fail(cp.size, positionOf(cp.size), `checkpoint at size ${cp.size}: head does not match the recomputed chain`);
+      if (row.key_fingerprint !== key.keyFingerprint || cp.origin !== key.origin || !verifyCheckpointSignature(cp, key.publicKeyPem)) {
+        return fail(cp.size, positionOf(cp.size), `checkpoint at size ${cp.size}: not validly signed by the current key (${key.keyFingerprint})`);
+      }
+      checkpoints++;
+    }
+    checkedSize = upToSize;
+    return null;
+  };
+
+  const genesisProblem = await checkCheckpoints(0, () => null, (size) => (size === 0 ? GENESIS : undefined));
+  if (genesisProblem) return genesisProblem;
+  for (;;) {
+    const { rows } = await pool.query(`${ENTRY_QUERY} WHERE l.seq > $1 ORDER BY l.seq LIMIT $2`, [verified, PAGE]);
+    if (!rows.length) break;
+    const chains = new Map<number, string>();
+    const positions = new Map<number, number>();
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      const position = Number(row.ledger_position);
+      const expected = verified + 1;
+      if (seq !== expected) return fail(expected, null, `ledger sequence gap: expected seq ${expected}, found ${seq}`);
+      if (row.event_id === null) return fail(seq, position, `the event at position ${position} (seq ${seq}) is missing from the log`);
+      let leaf: string;
+      try {
+        leaf = leafHash(hashedEvent(row));
+      } catch (error) {
+        return fail(seq, position, `the event at position ${position} cannot be canonicalized: ${(error as Error).message}`);
+      }
+      if (leaf !== row.hash) return fail(seq, position, `the event at position ${position} was altered: it no longer matches the hash recorded at append`);
+      if (leaf !== row.leaf) return fail(seq, position, `the event at position ${position} does not match its sealed leaf`);
+      running = chainHash(running, leaf);
+      if (running !== row.chain) return fail(seq, position, `ledger entry ${seq}: chain hash mismatch (the hash chain is broken)`);
+      verified = seq;
+      verifiedPosition = position;
+      chains.set(seq, running);
+      positions.set(seq, position);
+    }
+    const problem = await checkCheckpoints(verified, (size) => positions.get(size) ?? null, (size) => chains.get(size));
+    if (problem) return problem;
+    onProgress?.(verified);
+  }
+  const beyond = await pool.query('SELECT size FROM ledger_checkpoints WHERE size > $1 ORDER BY size LIMIT 1', [verified]);
+  if (beyond.rows.length) return fail(verified + 1, null, `checkpoint at size ${beyond.rows[0].size} covers entries missing from the ledger (it ends at ${verified})`);
+  return { ok: true, verifiedUpTo: verified, verifiedUpToPosition: verifiedPosition, checkpoints };
+}

@@ -1,0 +1,102 @@
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { Database } from '../database';
+import { migrate } from '../migrations';
+import type { PostgresEventStore } from '../postgres-event-store';
+import { LEDGER_MIGRATIONS } from './ledger-migrations';
+import { LedgerKey } from './ledger-reader';
+import { LedgerConfig, LedgerSealer, LedgerStatus, loadLedgerConfig } from './sealer';
+import { SignedCheckpoint } from './verify-bundle';
+import { AppConfig } from '@app/platform/config';
+import { APP_CONFIG, DATABASE, EVENT_STORE } from '@app/platform/persistence.module';
+import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
+
+export const LEDGER_OPTIONS = 'LEDGER_OPTIONS';
+
+export interface LedgerModuleOptions {
+  /**
+   * Run the background sealer in this process. 'auto' follows RUN_PROJECTIONS (the API
+   * seals unless a separate projector does); the projector passes true.
+   */
+  runSealer: boolean | 'auto';
+  /** Checkpoint cadence; defaults to LEDGER_CHECKPOINT_EVERY / LEDGER_CHECKPOINT_SECONDS from the environment. */
+  config?: LedgerConfig;
+}
+
+/**
+ * The ledger of this process: applies its migrations, runs the sealer in the
+ * background (appends never wait for it), and seals on demand for exports.
+ */
+@Injectable()
+export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Ledger');
+  readonly sealer: LedgerSealer;
+  readonly key: LedgerKey;
+
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(EVENT_STORE) private readonly store: PostgresEventStore,
+    @Inject(SIGNING_KEY) signingKey: SigningKey,
+    @Inject(APP_CONFIG) private readonly appConfig: AppConfig,
+    @Inject(LEDGER_OPTIONS) private readonly options: LedgerModuleOptions,
+  ) {
+    const config = options.config ?? loadLedgerConfig(process.env);
+    this.key = { origin: signingKey.origin, publicKeyPem: signingKey.publicKeyPem, keyFingerprint: signingKey.fingerprint };
+    this.sealer = new LedgerSealer(db.pool, {
+      origin: signingKey.origin,
+      privateKey: signingKey.privateKey,
+      keyFingerprint: signingKey.fingerprint,
+      checkpointEvery: config.checkpointEvery,
+      checkpointSeconds: config.checkpointSeconds,
+    });
+  }
+
+  get pool() {
+    return this.db.pool;
+  }
+
+  async onModuleInit(): Promise<void> {
+    await migrate(this.db.pool, LEDGER_MIGRATIONS, 'ledger');
+  }
+
+  onApplicationBootstrap(): void {
+    const run = this.options.runSealer === 'auto' ? this.appConfig.runProjections : this.options.runSealer;
+    if (!run) return;
+    this.sealer.start(
+      (listener) => this.store.onAppend(listener),
+      // On a server several processes may run; the leader lock lives on a connection of its own.
+      this.db.kind === 'server' ? this.db.connection : undefined,
+      (error) => this.logger.error(`sealer: ${(error as Error).message ?? String(error)}`),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.sealer.stop();
+  }
+
+  /** Ledger size: events sealed so far. */
+  async sealedUpTo(): Promise<number> {
+    return (await this.sealer.status()).sealedSeq;
+  }
+
+  /** Seals everything visible, then returns a signed checkpoint covering the whole ledger. */
+  checkpointNow(): Promise<SignedCheckpoint> {
+    return this.sealer.checkpointNow();
+  }
+
+  /** For metrics and the audit status route: lag = headPosition - sealedPosition. */
+  status(): Promise<LedgerStatus & { lagPositions: number }> {
+    return this.sealer.status().then((s) => ({ ...s, lagPositions: Math.max(0, s.headPosition - s.sealedPosition) }));
+  }
+}
+
+/** Import with runSealer 'auto' in the API, true in the projector, false in one-shot CLI jobs. */
+@Module({})
+export class LedgerModule {
+  static forRoot(options: LedgerModuleOptions = { runSealer: 'auto' }): DynamicModule {
+    return {
+      module: LedgerModule,
+      providers: [{ provide: LEDGER_OPTIONS, useValue: options }, LedgerService],
+      exports: [LedgerService],
+    };
+  }
+}

@@ -1,0 +1,405 @@
+import type { KeyObject } from 'node:crypto';
+import { Client, Pool, PoolConfig } from 'pg';
+import { chainHash, GENESIS, leafHash, SignedCheckpoint, signCheckpoint } from './verify-bundle';
+
+/**
+ * The sealer gives every event of the log, in gap-safe order, a contiguous ledger
+ * sequence number and a chain hash h(n) = SHA-256(h(n-1) || leaf(n)), and signs a
+ * checkpoint {origin, size, head, time} every N events or T seconds.
+ *
+ * Correctness does not depend on who runs it: every batch runs in one transaction
+ * under a transaction-level advisory lock and re-reads where the ledger stands, so
+ * two sealers (an API process exporting, the projector's loop) serialise and each
+ * event is sealed exactly once. The session-level "leader" lock only stops several
+ * background loops from polling for nothing.
+ */
+
+export interface SealerOptions {
+  origin: string;
+  privateKey: KeyObject;
+  keyFingerprint: string;
+  /** Sign a checkpoint once this many events were sealed since the last one. */
+  checkpointEvery: number;
+  /** ... or once the oldest uncovered event waited this long. */
+  checkpointSeconds: number;
+  batchSize?: number;
+  /** Back-up poll of the background loop, when no append wakes it. */
+  pollIntervalMs?: number;
+  now?: () => Date;
+}
+
+export interface LedgerConfig {
+  checkpointEvery: number;
+  checkpointSeconds: number;
+}
+
+/** LEDGER_CHECKPOINT_EVERY (default 1000 events), LEDGER_CHECKPOINT_SECONDS (default 10). */
+export function loadLedgerConfig(env: NodeJS.ProcessEnv): LedgerConfig {
+  return {
+    checkpointEvery: positiveInteger(env, 'LEDGER_CHECKPOINT_EVERY', 1000, 1_000_000),
+    checkpointSeconds: positiveInteger(env, 'LEDGER_CHECKPOINT_SECONDS', 10, 86_400),
+  };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`${name} must be an integer between 1 and ${max}, got "${raw}"`);
+  return value;
+}
+
+/** A stored event does not hash to what was recorded at append: tampering or a bug. Sealing stops. */
+export class LedgerIntegrityError extends Error {
+  readonly code = 'LEDGER_INTEGRITY';
+  constructor(
+    readonly position: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LedgerIntegrityError';
+  }
+}
+
+export interface SealResult {
+  sealed: number;
+  /** Ledger size after the batch. */
+  size: number;
+  checkpoint?: SignedCheckpoint;
+}
+
+export interface LedgerStatus {
+  /** Ledger size: the seq of the last sealed event. */
+  sealedSeq: number;
+  /** Global position of the last sealed event (0 when none). */
+  sealedPosition: number;
+  /** Highest position visible to gap-safe readers. */
+  headPosition: number;
+  /** Events visible in the log but not sealed yet. */
+  unsealedEvents: number;
+  lastCheckpoint: { size: number; time: string } | null;
+  lastCheckpointAgeSeconds: number | null;
+  running: boolean;
+  leader: boolean;
+  halted: string | null;
+}
+
+/** The pg row of an event, as the ledger needs it. */
+export const EVENT_COLUMNS = `e.global_position, e.transaction_id::text AS transaction_id, e.stream_id, e.version, e.event_id,
+  e.type, e.schema_version, e.data, e.metadata, e.hash`;
+
+/** The seven hashed fields of a stored event row, typed as the leaf was at append. */
+export function hashedEvent(row: any) {
+  return {
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    version: Number(row.version),
+    type: row.type,
+    schemaVersion: Number(row.schema_version),
+    data: row.data,
+    metadata: row.metadata,
+  };
+}
+
+/** Advisory lock keys are per database, and tests give each suite a schema: the schema is part of the key. */
+const LOCK_KEY = `hashtext('cert-ledger-seal:' || current_schema())`;
+const LEADER_KEY = `hashtext('cert-ledger-leader:' || current_schema())`;
+
+export function checkpointFromRow(row: any): SignedCheckpoint {
+  return { origin: row.origin, size: Number(row.size), head: row.head, time: new Date(row.time).toISOString(), signature: row.signature };
+}
+
+export class LedgerSealer {
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly now: () => Date;
+  /** In-process serialisation: one batch at a time per process, so one pooled connection is enough. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private oldestUncoveredAt: Date | null = null;
+  private size = 0;
+  private haltedReason: string | null = null;
+  private loop: Promise<void> | null = null;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private pending = false;
+  private leaderClient: Client | null = null;
+  private isLeader = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: SealerOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 2000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get halted(): string | null {
+    return this.haltedReason;
+  }
+
+  /** Seals one batch (and signs a checkpoint if one is due, or if `forceCheckpoint`). */
+  sealBatch(forceCheckpoint = false): Promise<SealResult> {
+    return this.exclusive(() => this.sealBatchNow(forceCheckpoint));
+  }
+
+  /** Seals everything visible now; resolves to the ledger size. */
+  async sealAll(): Promise<number> {
+    for (;;) {
+      const r = await this.sealBatch();
+      if (r.sealed === 0) return r.size;
+    }
+  }
+
+  /** Seals what is visible, then makes sure a signed checkpoint covers the whole ledger. */
+  async checkpointNow(): Promise<SignedCheckpoint> {
+    await this.sealAll();
+    const r = await this.sealBatch(true);
+    if (!r.checkpoint) throw new Error('checkpointNow: no checkpoint was written');
+    return r.checkpoint;
+  }
+
+  /**
+   * Background loop, woken by appends (`subscribe`), with a slow poll as back-up.
+   * `leaderConnection`: on a server database, a dedicated connection on which the
+   * session advisory lock is held (released by PostgreSQL if this process dies, so
+   * another one takes over). Without it (embedded: one process) this loop leads.
+   */
+  start(subscribe: (listener: () => void) => () => void, leaderConnection?: PoolConfig, onError?: (error: unknown) => void): void {
+    if (this.loop) return;
+    this.stopped = false;
+    const off = subscribe(() => this.poke());
+    this.loop = (async () => {
+      try {
+        while (!this.stopped) {
+          this.pending = false;
+          let waitMs = this.pollIntervalMs;
+          try {
+            if (leaderConnection && !(await this.ensureLeader(leaderConnection))) {
+              waitMs = Math.max(this.pollIntervalMs, 5000);
+            } else {
+              const r = await this.sealBatch();
+              if (r.sealed > 0) continue;
+              waitMs = Math.min(this.pollIntervalMs, this.msUntilCheckpointDue());
+            }
+          } catch (error) {
+            if (error instanceof LedgerIntegrityError) {
+              onError?.(error);
+              return; // stays halted: a human must look before anything else is sealed
+            }
+            onError?.(error);
+            waitMs = Math.max(this.pollIntervalMs, 1000);
+          }
+          if (this.stopped || this.pending) continue;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.max(10, waitMs));
+            this.wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.wake = null;
+        }
+      } finally {
+        off();
+        await this.releaseLeader();
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    const loop = this.loop;
+    this.loop = null;
+    await loop;
+    await this.queue.catch(() => undefined);
+  }
+
+  get running(): boolean {
+    return this.loop !== null;
+  }
+
+  get leader(): boolean {
+    return this.isLeader;
+  }
+
+  async status(): Promise<LedgerStatus> {
+    // Counting only what lies after the last sealed (tx, pos) keeps this cheap: it walks the lag, not the log.
+    const { rows } = await this.pool.query(
+      `WITH last AS (SELECT seq, global_position, transaction_id FROM ledger ORDER BY seq DESC LIMIT 1)
+       SELECT (SELECT seq FROM last) AS sealed_seq,
+              (SELECT global_position FROM last) AS sealed_position,
+              (SELECT coalesce(max(global_position), 0) FROM events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())) AS head_position,
+              (SELECT count(*) FROM events e
+                WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+                  AND (NOT EXISTS (SELECT 1 FROM last) OR (e.transaction_id, e.global_position) > (SELECT transaction_id, global_position FROM last))) AS unsealed,
+              (SELECT row_to_json(c) FROM (SELECT size, time FROM ledger_checkpoints ORDER BY size DESC LIMIT 1) c) AS last_checkpoint`,
+    );
+    const r = rows[0];
+    const sealedSeq = Number(r.sealed_seq ?? 0);
+    const cp = r.last_checkpoint as { size: string | number; time: string } | null;
+    const cpTime = cp ? new Date(cp.time) : null;
+    return {
+      sealedSeq,
+      sealedPosition: Number(r.sealed_position ?? 0),
+      headPosition: Number(r.head_position),
+      unsealedEvents: Number(r.unsealed),
+      lastCheckpoint: cp && cpTime ? { size: Number(cp.size), time: cpTime.toISOString() } : null,
+      lastCheckpointAgeSeconds: cpTime ? Math.max(0, (this.now().getTime() - cpTime.getTime()) / 1000) : null,
+      running: this.running,
+      leader: this.isLeader,
+      halted: this.haltedReason,
+    };
+  }
+
+  private poke(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  private msUntilCheckpointDue(): number {
+    if (!this.oldestUncoveredAt) return Number.POSITIVE_INFINITY;
+    return this.oldestUncoveredAt.getTime() + this.options.checkpointSeconds * 1000 - this.now().getTime();
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sealBatchNow(forceCheckpoint: boolean): Promise<SealResult> {
+    if (this.haltedReason) throw new LedgerIntegrityError(0, `sealing is halted: ${this.haltedReason}`);
+    const client = await this.pool.connect();
+    let failure: Error | undefined;
+    let integrity: LedgerIntegrityError | null = null;
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT pg_advisory_xact_lock(${LOCK_KEY})`);
+      const last = await client.query(
+        `SELECT seq, chain, transaction_id::text AS transaction_id, global_position FROM ledger ORDER BY seq DESC LIMIT 1`,
+      );
+      let size = last.rows.length ? Number(last.rows[0].seq) : 0;
+      let head: string = last.rows.length ? last.rows[0].chain : GENESIS;
+      const after = last.rows.length ? { tx: last.rows[0].transaction_id as string, pos: last.rows[0].global_position as string } : { tx: '0', pos: '0' };
+      const cpRow = await client.query(`SELECT size FROM ledger_checkpoints ORDER BY size DESC LIMIT 1`);
+      const lastCpSize: number | null = cpRow.rows.length ? Number(cpRow.rows[0].size) : null;
+      const covered = lastCpSize ?? 0;
+
+      // A batch ends exactly where the next count-based checkpoint falls, so checkpoints land on multiples of N.
+      const sinceCheckpoint = size - covered;
+      const limit = Math.max(1, Math.min(this.batchSize, this.options.checkpointEvery - (sinceCheckpoint % this.options.checkpointEvery)));
+      const { rows } = await client.query(
+        `SELECT ${EVENT_COLUMNS} FROM events e
+          WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+            AND (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
+          ORDER BY e.transaction_id, e.global_position
+          LIMIT $3`,
+        [after.tx, after.pos, limit],
+      );
+      const seqs: number[] = [];
+      const positions: string[] = [];
+      const txs: string[] = [];
+      const leaves: string[] = [];
+      const chains: string[] = [];
+      for (const row of rows) {
+        const leaf = leafHash(hashedEvent(row));
+        if (leaf !== row.hash) {
+          integrity = new LedgerIntegrityError(
+            Number(row.global_position),
+            `event at position ${row.global_position} (stream ${row.stream_id} v${row.version}) does not hash to the leaf recorded at append: the stored event was altered, or the hash was computed differently`,
+          );
+          break;
+        }
+        head = chainHash(head, leaf);
+        size++;
+        seqs.push(size);
+        positions.push(row.global_position);
+        txs.push(row.transaction_id);
+        leaves.push(leaf);
+        chains.push(head);
+      }
+      const now = this.now();
+      if (seqs.length) {
+        await client.query(
+          `INSERT INTO ledger (seq, global_position, transaction_id, leaf, chain, sealed_at)
+           SELECT *, $6::timestamptz FROM unnest($1::bigint[], $2::bigint[], $3::text[]::xid8[], $4::text[], $5::text[])`,
+          [seqs, positions, txs, leaves, chains, now.toISOString()],
+        );
+      }
+      let checkpoint: SignedCheckpoint | undefined;
+      const uncovered = size - covered;
+      // T counts from when the oldest event not yet under a checkpoint was sealed.
+      let oldestUncoveredAt: Date | null = null;
+      if (uncovered > 0) {
+        if (seqs.length && seqs[0] === covered + 1) oldestUncoveredAt = now;
+        else {
+          const { rows: oldest } = await client.query('SELECT sealed_at FROM ledger WHERE seq = $1', [covered + 1]);
+          oldestUncoveredAt = oldest.length ? new Date(oldest[0].sealed_at) : now;
+        }
+      }
+      const due =
+        (uncovered > 0 || (lastCpSize === null && forceCheckpoint)) &&
+        (forceCheckpoint ||
+          uncovered >= this.options.checkpointEvery ||
+          (oldestUncoveredAt !== null && now.getTime() - oldestUncoveredAt.getTime() >= this.options.checkpointSeconds * 1000));
+      if (due) {
+        checkpoint = signCheckpoint({ origin: this.options.origin, size, head, time: now.toISOString() }, this.options.privateKey);
+        await client.query(
+          `INSERT INTO ledger_checkpoints (size, head, time, origin, signature, key_fingerprint) VALUES ($1, $2, $3, $4, $5, $6)`,
+          [checkpoint.size, checkpoint.head, checkpoint.time, checkpoint.origin, checkpoint.signature, this.options.keyFingerprint],
+        );
+      } else if (forceCheckpoint && lastCpSize !== null) {
+        // Already covered (uncovered === 0): hand back the stored checkpoint.
+        const stored = await client.query(`SELECT * FROM ledger_checkpoints WHERE size = $1`, [lastCpSize]);
+        checkpoint = checkpointFromRow(stored.rows[0]);
+      }
+      await client.query('COMMIT');
+      this.size = size;
+      this.oldestUncoveredAt = due ? null : oldestUncoveredAt;
+      if (integrity) {
+        this.haltedReason = integrity.message;
+        throw integrity;
+      }
+      return { sealed: seqs.length, size, checkpoint };
+    } catch (error) {
+      if (error === integrity) throw error;
+      failure = error as Error;
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release(failure);
+    }
+  }
+
+  /** Session-level leader lock on a dedicated connection; false while another process leads. */
+  private async ensureLeader(connection: PoolConfig): Promise<boolean> {
+    if (this.leaderClient && this.isLeader) return true;
+    if (!this.leaderClient) {
+      const client = new Client(connection);
+      client.on('error', () => {
+        // Connection lost: the lock went with it; try again on the next turn.
+        this.isLeader = false;
+        if (this.leaderClient === client) this.leaderClient = null;
+      });
+      await client.connect();
+      this.leaderClient = client;
+    }
+    try {
+      const { rows } = await this.leaderClient.query(`SELECT pg_try_advisory_lock(${LEADER_KEY}) AS ok`);
+      this.isLeader = rows[0].ok === true;
+    } catch (error) {
+      await this.releaseLeader();
+      throw error;
+    }
+    return this.isLeader;
+  }
+
+  private async releaseLeader(): Promise<void> {
+    const client = this.leaderClient;
+    this.leaderClient = null;
+    this.isLeader = false;
+    await client?.end().catch(() => undefined);
+  }
+}
