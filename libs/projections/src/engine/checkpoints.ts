@@ -1,0 +1,240 @@
+import type { Pool, PoolClient } from 'pg';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { LogCheckpoint, StoredEvent, StoreUnavailableError } from '@app/event-store/event-store';
+import { PostgresEventStore, translate } from '@app/event-store/postgres-event-store';
+import { upcast } from '@app/domain/shared/upcasters';
+import { CheckpointMoved, checkpointOf, EventApplyError, generationTable, Projection, ProjectionContext, ProjectionFailure } from './projection';
+
+export type GenerationStatus = 'building' | 'live' | 'retired';
+
+export interface CheckpointRow {
+  name: string;
+  generation: number;
+  codeVersion: number;
+  active: boolean;
+  status: GenerationStatus;
+  checkpoint: LogCheckpoint;
+  eventsApplied: number;
+  error: string | null;
+  failedAt: string | null;
+  updatedAt: string;
+}
+
+const ROW = `name, generation, code_version, active, status, transaction_id::text AS transaction_id, position,
+  events_applied, error, failed_at, updated_at`;
+
+function toRow(r: any): CheckpointRow {
+  return {
+    name: r.name,
+    generation: r.generation,
+    codeVersion: r.code_version,
+    active: r.active,
+    status: r.status,
+    checkpoint: { transactionId: r.transaction_id, position: Number(r.position) },
+    eventsApplied: Number(r.events_applied),
+    error: r.error,
+    failedAt: r.failed_at ? new Date(r.failed_at).toISOString() : null,
+    updatedAt: new Date(r.updated_at).toISOString(),
+  };
+}
+
+/**
+ * Checkpoints and generations of read-model tables. Every write to a read
+ * model goes through `applyBatch`, which moves the checkpoint in the same
+ * transaction (compare-and-set under a row lock), so a batch takes effect
+ * exactly once whatever crashes or how many runners there are.
+ */
+export class ProjectionCheckpoints {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly pool: Pool,
+    private readonly schema: string,
+  ) {}
+
+  async rows(name?: string): Promise<CheckpointRow[]> {
+    const { rows } = await this.pool.query(
+      `SELECT ${ROW} FROM projection_checkpoints ${name ? 'WHERE name = $1' : ''} ORDER BY name, generation`,
+      name ? [name] : [],
+    );
+    return rows.map(toRow);
+  }
+
+  async active(name: string): Promise<CheckpointRow | undefined> {
+    return (await this.rows(name)).find((r) => r.active);
+  }
+
+  /**
+   * A new, empty generation of the projection's tables. With `active`, it is
+   * only created when the projection has no active generation yet (first
+   * start), and the views point at it at once.
+   */
+  async createGeneration(projection: Projection, options: { active: boolean }): Promise<CheckpointRow> {
+    return this.transaction(async (client) => {
+      // Serialises concurrent starters and rebuilders of this projection (released at commit).
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.schema}:projection-ddl:${projection.name}`]);
+      if (options.active) {
+        const { rows } = await client.query(`SELECT ${ROW} FROM projection_checkpoints WHERE name = $1 AND active`, [projection.name]);
+        if (rows.length) return toRow(rows[0]);
+      }
+      const { rows: max } = await client.query('SELECT coalesce(max(generation), 0) AS g FROM projection_checkpoints WHERE name = $1', [projection.name]);
+      const generation = Number(max[0].g) + 1;
+      for (const [base, ddl] of Object.entries(projection.tables)) {
+        const table = generationTable(base, generation);
+        await client.query(`DROP TABLE IF EXISTS ${table}`); // leftover of a generation whose row was removed
+        await client.query(ddl(table));
+      }
+      const { rows } = await client.query(
+        `INSERT INTO projection_checkpoints (name, generation, code_version, active, status)
+         VALUES ($1, $2, $3, $4, $5) RETURNING ${ROW}`,
+        [projection.name, generation, projection.codeVersion, options.active, options.active ? 'live' : 'building'],
+      );
+      if (options.active) await this.pointViews(client, projection, generation);
+      return toRow(rows[0]);
+    });
+  }
+
+  /**
+   * Applies a batch read in gap-safe order to one generation and moves its
+   * checkpoint to the batch's last event, in one transaction. The stored
+   * checkpoint must be `expected` (and, for a live runner, the generation
+   * still active): otherwise nothing is written and CheckpointMoved is thrown.
+   */
+  async applyBatch(projection: Projection, generation: number, expected: LogCheckpoint, events: StoredEvent[], options: { requireActive: boolean }): Promise<LogCheckpoint> {
+    if (events.length === 0) return expected;
+    return this.transaction(async (client, runner) => {
+      const { rows } = await client.query(
+        `SELECT active, transaction_id::text AS transaction_id, position FROM projection_checkpoints
+          WHERE name = $1 AND generation = $2 FOR UPDATE`,
+        [projection.name, generation],
+      );
+      const row = rows[0];
+      if (!row) throw new CheckpointMoved(`generation ${generation} of ${projection.name} no longer exists`);
+      if (options.requireActive && !row.active) throw new CheckpointMoved(`generation ${generation} of ${projection.name} is no longer active`);
+      if (row.transaction_id !== expected.transactionId || Number(row.position) !== expected.position) {
+        throw new CheckpointMoved(`checkpoint of ${projection.name} g${generation} is at ${row.transaction_id}/${row.position}, expected ${expected.transactionId}/${expected.position}`);
+      }
+      return this.applyLocked(client, runner, projection, generation, events);
+    });
+  }
+
+  /**
+   * Makes `generation` the live one: under the checkpoint rows' locks (a live
+   * runner's next batch waits), applies what the log gained since the
+   * rebuild's last batch, flips `active` and points the views at the new
+   * tables, all in one transaction. Then drops the old generation.
+   */
+  async switchTo(projection: Projection, generation: number, batchSize: number, onBatch?: (events: number) => void): Promise<void> {
+    const previous = await this.transaction(async (client, runner) => {
+      const { rows } = await client.query(
+        `SELECT ${ROW} FROM projection_checkpoints WHERE name = $1 ORDER BY generation FOR UPDATE`,
+        [projection.name],
+      );
+      const all = rows.map(toRow);
+      const target = all.find((r) => r.generation === generation);
+      if (!target) throw new Error(`generation ${generation} of ${projection.name} does not exist`);
+      // The gap-safe read, on this transaction's own connection (the embedded database has no other).
+      const log = new PostgresEventStore(client as unknown as Pool);
+      let checkpoint = target.checkpoint;
+      for (;;) {
+        const events = await log.readAll({ after: checkpoint, limit: batchSize });
+        if (events.length === 0) break;
+        checkpoint = await this.applyLocked(client, runner, projection, generation, events);
+        onBatch?.(events.length);
+        if (events.length < batchSize) break;
+      }
+      await client.query(
+        `UPDATE projection_checkpoints
+            SET active = (generation = $2),
+                status = CASE WHEN generation = $2 THEN 'live' WHEN active THEN 'retired' ELSE status END,
+                updated_at = now()
+          WHERE name = $1`,
+        [projection.name, generation],
+      );
+      await this.pointViews(client, projection, generation);
+      return all.filter((r) => r.active && r.generation !== generation).map((r) => r.generation);
+    });
+    for (const old of previous) await this.dropGeneration(projection, old);
+  }
+
+  /** Removes a generation's tables and checkpoint (never the active one). */
+  async dropGeneration(projection: Projection, generation: number): Promise<void> {
+    await this.transaction(async (client) => {
+      const { rows } = await client.query('DELETE FROM projection_checkpoints WHERE name = $1 AND generation = $2 AND NOT active RETURNING generation', [projection.name, generation]);
+      if (!rows.length) return;
+      for (const base of Object.keys(projection.tables)) await client.query(`DROP TABLE IF EXISTS ${generationTable(base, generation)}`);
+    });
+  }
+
+  async markFailed(name: string, generation: number, error: string): Promise<void> {
+    await this.pool.query('UPDATE projection_checkpoints SET error = $3, failed_at = now(), updated_at = now() WHERE name = $1 AND generation = $2', [name, generation, error.slice(0, 2000)]);
+  }
+
+  /** A digest of a generation's tables, row by row in primary-key order: equal digests, equal read models. */
+  async tableHash(projection: Projection, generation: number): Promise<string> {
+    const parts: string[] = [];
+    for (const base of Object.keys(projection.tables).sort()) {
+      const table = generationTable(base, generation);
+      const { rows } = await this.pool.query(
+        `SELECT md5(coalesce(string_agg(row_to_json(t)::text, E'\\n' ORDER BY row_to_json(t)::text), '')) AS h, count(*) AS n FROM ${table} t`,
+      );
+      parts.push(`${base}:${rows[0].n}:${rows[0].h}`);
+    }
+    return parts.join(' ');
+  }
+
+  private async applyLocked(client: PoolClient, runner: QueryRunner, projection: Projection, generation: number, events: StoredEvent[]): Promise<LogCheckpoint> {
+    const handled = events
+      .filter((e) => projection.handles(e.type))
+      .map((e) => ({ ...e, data: upcast(e.type, e.schemaVersion, e.data) }));
+    if (handled.length > 0) {
+      const context: ProjectionContext = { manager: runner.manager, client, generation, table: (base) => generationTable(base, generation) };
+      try {
+        await projection.apply(handled, context);
+      } catch (error) {
+        const translated = translate(error instanceof EventApplyError ? error.cause : error);
+        if (translated instanceof StoreUnavailableError) throw translated; // transient: retried, not a failure
+        throw new ProjectionFailure(projection.name, error instanceof EventApplyError ? error.event : undefined, error instanceof EventApplyError ? error.cause : error);
+      }
+    }
+    const next = checkpointOf(events[events.length - 1]);
+    await client.query(
+      `UPDATE projection_checkpoints
+          SET transaction_id = $3::text::xid8, position = $4, events_applied = events_applied + $5,
+              error = NULL, failed_at = NULL, updated_at = now()
+        WHERE name = $1 AND generation = $2`,
+      [projection.name, generation, next.transactionId, next.position, handled.length],
+    );
+    return next;
+  }
+
+  private async pointViews(client: PoolClient, projection: Projection, generation: number): Promise<void> {
+    for (const base of Object.keys(projection.tables)) {
+      // DROP + CREATE rather than CREATE OR REPLACE: a new code version may change the columns.
+      await client.query(`DROP VIEW IF EXISTS ${base}`);
+      await client.query(`CREATE VIEW ${base} AS SELECT * FROM ${generationTable(base, generation)}`);
+    }
+  }
+
+  /** One transaction on one connection; the callback must not use the pool (a pool of one would deadlock). */
+  private async transaction<T>(fn: (client: PoolClient, runner: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    let client: PoolClient;
+    try {
+      client = (await runner.connect()) as PoolClient;
+    } catch (error) {
+      await runner.release().catch(() => undefined);
+      throw translate(error);
+    }
+    try {
+      await runner.startTransaction();
+      const result = await fn(client, runner);
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
+  }
+}

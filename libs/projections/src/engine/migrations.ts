@@ -1,0 +1,30 @@
+import type { Migration } from '@app/event-store/migrations';
+
+/**
+ * One row per projection and generation. The active generation is the one the
+ * views point at; a rebuild fills a new generation beside it, then flips
+ * `active` and the views in one transaction.
+ */
+export const PROJECTION_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'projection checkpoints',
+    up: `
+      CREATE TABLE projection_checkpoints (
+        name text NOT NULL,
+        generation int NOT NULL,
+        code_version int NOT NULL,
+        active boolean NOT NULL DEFAULT false,
+        status text NOT NULL CHECK (status IN ('building', 'live', 'retired')),
+        transaction_id xid8 NOT NULL DEFAULT '0',
+        position bigint NOT NULL DEFAULT 0,
+        events_applied bigint NOT NULL DEFAULT 0,
+        error text,
+        failed_at timestamptz,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (name, generation)
+      );
+      CREATE UNIQUE INDEX projection_checkpoints_one_active ON projection_checkpoints (name) WHERE active;
+    `,
+  },
+];

@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { openDatabase, Database } from '@app/event-store/database';
+import { StoredEvent } from '@app/event-store/event-store';
+import { PostgresEventStore } from '@app/event-store/postgres-event-store';
+import { serverDatabase, TestDatabase, TEST_DATABASE_URL } from '../../../../test/support/databases';
+import { CandidateProgressQuery } from '../candidate-progress/candidate-progress.query';
+import { CANDIDATE_PROGRESS, candidateProgressProjection } from '../candidate-progress/candidate-progress.projection';
+import { READ_MODEL_ENTITIES } from '../projections';
+import { candidateWrites, newWorld, referentialWrite, World } from '../testing/progress-fixtures';
+import { sharedDataSource } from './data-source';
+import { Projection } from './projection';
+import { ProjectionRuntime } from './projection-runtime';
+
+jest.setTimeout(60_000);
+
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+async function runtimeOn(db: Database, projections: Projection[], options: { batchSize?: number; failureRetryMs?: number; logger?: typeof quiet } = {}) {
+  const store = new PostgresEventStore(db.pool, { signal: db.signal, pollIntervalMs: 200 });
+  const dataSource = await sharedDataSource(db, READ_MODEL_ENTITIES);
+  const runtime = new ProjectionRuntime(db, store, dataSource, projections, { lockRetryMs: 200, logger: quiet, ...options });
+  await runtime.init();
+  return { runtime, store, dataSource };
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function seed(store: PostgresEventStore, world: World, candidates: number, perTransaction = 50): Promise<string[]> {
+  const ids = Array.from({ length: candidates }, () => randomUUID());
+  for (let i = 0; i < ids.length; i += perTransaction) await store.appendMany(candidateWrites(world, ids.slice(i, i + perTransaction), i));
+  return ids;
+}
+
+async function activeHash(runtime: ProjectionRuntime, name = CANDIDATE_PROGRESS): Promise<string> {
+  const active = await runtime.checkpoints.active(name);
+  return runtime.checkpoints.tableHash(runtime.projection(name), active!.generation);
+}
+
+describe('projection engine on PostgreSQL', () => {
+  let t: TestDatabase;
+  let store: PostgresEventStore;
+  let world: World;
+
+  beforeEach(async () => {
+    t = await serverDatabase();
+    store = new PostgresEventStore(t.db.pool);
+    world = newWorld();
+    await store.appendMany([referentialWrite(world)]);
+  });
+  afterEach(async () => t?.dispose());
+
+  it('commits a batch with its checkpoint or not at all: a crash mid-batch leaves the tables as a clean run makes them', async () => {
+    await seed(store, world, 60);
+    let calls = 0;
+    const crashing: Projection = {
+      ...candidateProgressProjection,
+      async apply(events, tx) {
+        await candidateProgressProjection.apply(events, tx); // the writes happen, then the process "dies"
+        if (++calls === 3) throw new Error('simulated crash in the middle of a batch');
+      },
+    };
+    const first = await runtimeOn(t.db, [crashing], { batchSize: 100, failureRetryMs: 60_000 });
+    first.runtime.start();
+    await until(async () => (await first.runtime.status())[0].status === 'failed', 10_000, 'failure');
+    const [failed] = await first.runtime.status();
+    expect(failed.error).toMatch(/simulated crash/);
+    expect(failed.position).toBeGreaterThan(0);
+    expect(failed.position).toBeLessThan(failed.head);
+    // Exactly the events up to the checkpoint are in the table: two whole batches, nothing of the third.
+    const { rows } = await t.db.pool.query(`SELECT max(last_position) AS p FROM candidate_progress`);
+    expect(Number(rows[0].p)).toBeLessThanOrEqual(failed.position);
+    await first.runtime.stop();
+
+    const second = await runtimeOn(t.db, [candidateProgressProjection], { batchSize: 100 });
+    second.runtime.start();
+    const head = await store.headPosition();
+    expect(await second.runtime.waitFor(CANDIDATE_PROGRESS, head, 20_000)).toBe(true);
+    await second.runtime.stop();
+    const resumed = await activeHash(second.runtime);
+    expect((await second.runtime.status())[0].status).toBe('live');
+
+    await second.runtime.rebuild(CANDIDATE_PROGRESS);
+    expect(await activeHash(second.runtime)).toBe(resumed);
+  });
+
+  it('replaying events already applied changes nothing', async () => {
+    await seed(store, world, 20);
+    const { runtime } = await runtimeOn(t.db, [candidateProgressProjection]);
+    runtime.start();
+    expect(await runtime.waitFor(CANDIDATE_PROGRESS, await store.headPosition(), 10_000)).toBe(true);
+    await runtime.stop();
+    const before = await activeHash(runtime);
+    const events: StoredEvent[] = await store.readAll({ limit: 10_000 });
+    const client = await t.db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const active = await runtime.checkpoints.active(CANDIDATE_PROGRESS);
+      await candidateProgressProjection.apply(events.filter((e) => candidateProgressProjection.handles(e.type)), {
+        client,
+        manager: undefined as never,
+        generation: active!.generation,
+        table: (base) => `${base}_g${active!.generation}`,
+      });
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    expect(await activeHash(runtime)).toBe(before);
+  });
+
+  it('two processes at once: one runner holds the lock, the other takes over when it stops, no event applied twice', async () => {
+    // A projection that inserts one row per event without ON CONFLICT: applying an event twice would fail it.
+    const logProjection = (runnerName: string): Projection => ({
+      name: 'apply-log',
+      codeVersion: 1,
+      tables: { apply_log: (t) => `CREATE TABLE ${t} (position bigint PRIMARY KEY, runner text NOT NULL)` },
+      handles: () => true,
+      async apply(events, { client, table }) {
+        await client.query(`INSERT INTO ${table('apply_log')} (position, runner) SELECT unnest($1::bigint[]), $2`, [events.map((e) => e.globalPosition), runnerName]);
+      },
+    });
+    const other = await openDatabase({ url: TEST_DATABASE_URL, dataDir: '/tmp', schema: t.schema, poolSize: 5 });
+    try {
+      const a = await runtimeOn(t.db, [logProjection('a')], { batchSize: 20 });
+      const b = await runtimeOn(other, [logProjection('b')], { batchSize: 20 });
+      a.runtime.start();
+      await until(() => a.runtime.runnerStatus('apply-log') === 'live', 5000, 'a live');
+      b.runtime.start();
+      let writing = true;
+      const writer = (async () => {
+        while (writing) await seed(store, world, 5, 5);
+      })();
+      await until(async () => (await t.db.pool.query('SELECT count(*) AS n FROM apply_log')).rows[0].n > 100, 10_000, 'a applying');
+      expect(b.runtime.runnerStatus('apply-log')).toBe('waiting-for-lock');
+      const stoppedAt = Date.now();
+      await a.runtime.stop();
+      await until(() => b.runtime.runnerStatus('apply-log') === 'live', 5000, 'b takes over');
+      expect(Date.now() - stoppedAt).toBeLessThan(3000);
+      await new Promise((r) => setTimeout(r, 300));
+      writing = false;
+      await writer;
+      expect(await b.runtime.waitFor('apply-log', await store.headPosition(), 10_000)).toBe(true);
+      await b.runtime.stop();
+      const { rows } = await t.db.pool.query(
+        `SELECT (SELECT count(*) FROM events) AS events, count(*) AS applied, count(DISTINCT position) AS distinct_positions,
+                count(*) FILTER (WHERE runner = 'a') AS by_a, count(*) FILTER (WHERE runner = 'b') AS by_b FROM apply_log`,
+      );
+      expect(Number(rows[0].applied)).toBe(Number(rows[0].events));
+      expect(Number(rows[0].distinct_positions)).toBe(Number(rows[0].events));
+      expect(Number(rows[0].by_a)).toBeGreaterThan(0);
+      expect(Number(rows[0].by_b)).toBeGreaterThan(0);
+      expect((await b.runtime.status())[0].status).toBe('live');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a rebuild under concurrent writes ends identical to a from-scratch rebuild, and queries answer meanwhile', async () => {
+    await seed(store, world, 100);
+    const { runtime, dataSource } = await runtimeOn(t.db, [candidateProgressProjection], { batchSize: 50 });
+    runtime.start();
+    expect(await runtime.waitFor(CANDIDATE_PROGRESS, await store.headPosition(), 10_000)).toBe(true);
+    const query = new CandidateProgressQuery(dataSource, t.db.pool);
+    const someone = (await t.db.pool.query('SELECT candidate_id FROM candidate_progress LIMIT 1')).rows[0].candidate_id;
+    const generationBefore = (await runtime.checkpoints.active(CANDIDATE_PROGRESS))!.generation;
+
+    let writing = true;
+    let answered = 0;
+    const writer = (async () => {
+      let k = 1000;
+      while (writing) await seed(store, world, 3, 3).then(() => (k += 3));
+    })();
+    const reader = (async () => {
+      while (writing) {
+        if (await query.live(someone)) answered++;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const rebuilt = await runtime.rebuild(CANDIDATE_PROGRESS);
+    await new Promise((r) => setTimeout(r, 200));
+    writing = false;
+    await Promise.all([writer, reader]);
+    expect(rebuilt.generation).toBe(generationBefore + 1);
+    expect(answered).toBeGreaterThan(0);
+    expect(await runtime.waitFor(CANDIDATE_PROGRESS, await store.headPosition(), 10_000)).toBe(true);
+    await runtime.stop();
+    const live = await activeHash(runtime);
+    // The old generation's tables are gone.
+    const { rows } = await t.db.pool.query(`SELECT to_regclass('candidate_progress_g${generationBefore}') AS t`);
+    expect(rows[0].t).toBeNull();
+
+    await runtime.rebuild(CANDIDATE_PROGRESS);
+    expect(await activeHash(runtime)).toBe(live);
+    const count = (await t.db.pool.query('SELECT count(*) AS n FROM candidate_progress')).rows[0].n;
+    expect(Number(count)).toBeGreaterThan(100);
+  });
+
+  it('a new code version rebuilds itself beside the live tables on start', async () => {
+    await seed(store, world, 30);
+    const v1 = await runtimeOn(t.db, [candidateProgressProjection]);
+    v1.runtime.start();
+    expect(await v1.runtime.waitFor(CANDIDATE_PROGRESS, await store.headPosition(), 10_000)).toBe(true);
+    await v1.runtime.stop();
+    const hash = await activeHash(v1.runtime);
+    const v2 = await runtimeOn(t.db, [{ ...candidateProgressProjection, codeVersion: 2 }]);
+    v2.runtime.start();
+    await until(async () => (await v2.runtime.checkpoints.active(CANDIDATE_PROGRESS))!.codeVersion === 2, 10_000, 'switch to v2');
+    await v2.runtime.stop();
+    const active = (await v2.runtime.checkpoints.active(CANDIDATE_PROGRESS))!;
+    expect(active.generation).toBe(2);
+    expect(await activeHash(v2.runtime)).toBe(hash);
+  });
+
+  it('time travel (atPosition, asOf) answers what the live read model answered at that position', async () => {
+    const { runtime, dataSource } = await runtimeOn(t.db, [candidateProgressProjection], { batchSize: 7 });
+    runtime.start();
+    const query = new CandidateProgressQuery(dataSource, t.db.pool);
+    const ids = Array.from({ length: 6 }, () => randomUUID());
+    const snapshots: Array<{ position: number; asOf: string; views: unknown[] }> = [];
+    // Candidate by candidate, event by event (via small transactions), take the live answer after each step.
+    for (let i = 0; i < ids.length; i++) {
+      for (const write of candidateWrites(world, [ids[i]], i)) {
+        for (const event of write.events) {
+          const recordedNow = { ...event, metadata: { ...event.metadata, recordedAt: new Date().toISOString() } };
+          await store.append(write.streamId, [recordedNow], { expectedVersion: 'any' });
+          const position = await store.headPosition();
+          expect(await runtime.waitFor(CANDIDATE_PROGRESS, position, 10_000)).toBe(true);
+          const asOf = new Date().toISOString();
+          await new Promise((r) => setTimeout(r, 2)); // the next event is recorded strictly later
+          snapshots.push({ position, asOf, views: await Promise.all(ids.map((id) => query.live(id))) });
+        }
+      }
+    }
+    await runtime.stop();
+    expect(snapshots.length).toBeGreaterThan(40);
+    for (const snap of snapshots) {
+      const atPosition = await Promise.all(ids.map((id) => query.at(id, { position: snap.position })));
+      expect(atPosition).toEqual(snap.views);
+    }
+    for (const snap of snapshots.filter((_, k) => k % 5 === 0)) {
+      expect(await Promise.all(ids.map((id) => query.at(id, { asOf: snap.asOf })))).toEqual(snap.views);
+    }
+    expect(snapshots.at(-1)!.views.some((v) => (v as { certified: boolean } | null)?.certified)).toBe(true);
+  });
+
+  it('read-your-writes: waits on the runner without polling, and gives up when the projection cannot catch up', async () => {
+    const { runtime } = await runtimeOn(t.db, [candidateProgressProjection]);
+    const [id] = await seed(store, world, 1);
+    const head = await store.headPosition();
+    const started = Date.now();
+    expect(await runtime.waitFor(CANDIDATE_PROGRESS, head, 300)).toBe(false); // not running
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    runtime.start();
+    expect(await runtime.waitFor(CANDIDATE_PROGRESS, head, 5000)).toBe(true);
+    const written = await store.append(`candidate-${id}`, candidateWrites(world, [id], 2)[0].events.slice(2, 3), { expectedVersion: 'any' });
+    expect(await runtime.waitFor(CANDIDATE_PROGRESS, written.lastPosition, 5000)).toBe(true);
+    const active = (await runtime.checkpoints.active(CANDIDATE_PROGRESS))!;
+    expect(active.checkpoint.position).toBeGreaterThanOrEqual(written.lastPosition);
+    await runtime.stop();
+  });
+});

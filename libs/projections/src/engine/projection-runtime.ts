@@ -1,0 +1,342 @@
+import { EventEmitter } from 'node:events';
+import { Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { Database } from '@app/event-store/database';
+import { EventStore, LOG_START, LogCheckpoint } from '@app/event-store/event-store';
+import { migrate } from '@app/event-store/migrations';
+import { CheckpointRow, ProjectionCheckpoints } from './checkpoints';
+import { PROJECTION_MIGRATIONS } from './migrations';
+import { CheckpointMoved, compareCheckpoints, Projection, ProjectionFailure } from './projection';
+import { advisoryLock, noLock, RunnerLock } from './runner-lock';
+
+export interface ProjectionLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface RuntimeOptions {
+  /** Events read and applied per transaction. */
+  batchSize?: number;
+  /** How often a waiting process tries to take over a projection (server database). */
+  lockRetryMs?: number;
+  /** After a failing event, how long before the runner tries that event again (it never skips it). */
+  failureRetryMs?: number;
+  logger?: ProjectionLogger;
+}
+
+export type RunnerStatus = 'idle' | 'waiting-for-lock' | 'rebuilding' | 'live' | 'failed' | 'stopped';
+
+export interface ProjectionState {
+  name: string;
+  codeVersion: number;
+  /** Generation the queries read (null before the first start). */
+  generation: number | null;
+  /** live / failed from the checkpoint table; what this process's runner does in `runner`. */
+  status: 'live' | 'failed' | 'missing';
+  runner: RunnerStatus | 'not-running-here';
+  position: number;
+  transactionId: string;
+  head: number;
+  /** Positions between the log head and the checkpoint (an upper bound of events behind). */
+  lag: number;
+  eventsApplied: number;
+  error: string | null;
+  failedAt: string | null;
+  updatedAt: string | null;
+  failures: number;
+  rebuilding: { generation: number; position: number; codeVersion: number } | null;
+}
+
+export interface RebuildProgress {
+  (done: number, total: number): void;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/** One projection in this process: takes the runner lock, follows the log, stops on a failing event. */
+class ProjectionRunner {
+  status: RunnerStatus = 'idle';
+  generation = 0;
+  checkpoint: LogCheckpoint = LOG_START;
+  failures = 0;
+  private loop: Promise<void> | null = null;
+  private stopResolve!: () => void;
+  private readonly stopping = new Promise<void>((resolve) => (this.stopResolve = resolve));
+  private stopped = false;
+
+  constructor(
+    private readonly projection: Projection,
+    private readonly runtime: ProjectionRuntime,
+    private readonly lock: RunnerLock,
+    private readonly options: Required<Omit<RuntimeOptions, 'logger'>> & { logger: ProjectionLogger },
+  ) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopResolve();
+    await this.loop;
+    this.status = 'stopped';
+  }
+
+  private async run(): Promise<void> {
+    const { logger } = this.options;
+    while (!this.stopped) {
+      this.status = 'waiting-for-lock';
+      const lock = await this.lock.acquire(this.stopping);
+      if (!lock) break;
+      logger.log(`projection ${this.projection.name}: this process is the active runner`);
+      try {
+        const outcome = await this.runLocked(lock.lost);
+        if (outcome === 'lost') logger.warn(`projection ${this.projection.name}: runner lock lost (connection closed); trying to take it again`);
+        if (outcome === 'failed') await Promise.race([sleep(this.options.failureRetryMs), this.stopping, lock.lost]);
+      } catch (error) {
+        if (!this.stopped) {
+          logger.warn(`projection ${this.projection.name}: ${(error as Error).message}; retrying`);
+          await Promise.race([sleep(1000), this.stopping]);
+        }
+      } finally {
+        await lock.release();
+      }
+    }
+  }
+
+  private async runLocked(lost: Promise<void>): Promise<'stopped' | 'lost' | 'failed'> {
+    const { checkpoints } = this.runtime;
+    let active: CheckpointRow | undefined = await checkpoints.createGeneration(this.projection, { active: true });
+    if (active.codeVersion !== this.projection.codeVersion) {
+      this.options.logger.log(`projection ${this.projection.name}: code version ${active.codeVersion} → ${this.projection.codeVersion}, rebuilding beside the live tables`);
+      this.status = 'rebuilding';
+      let lostNow = false;
+      void lost.then(() => (lostNow = true));
+      await this.runtime.rebuild(this.projection.name, { cancelled: () => this.stopped || lostNow });
+      active = undefined;
+    }
+    for (;;) {
+      active ??= await checkpoints.createGeneration(this.projection, { active: true });
+      this.generation = active.generation;
+      this.checkpoint = active.checkpoint;
+      this.status = 'live';
+      this.runtime.events.emit('progress', this.projection.name);
+      const outcome = await this.follow(lost);
+      if (outcome !== 'resync') return outcome;
+      active = undefined;
+    }
+  }
+
+  private follow(lost: Promise<void>): Promise<'resync' | 'stopped' | 'lost' | 'failed'> {
+    const { checkpoints, events } = this.runtime;
+    return new Promise((resolve) => {
+      let finished = false;
+      const finish = (outcome: 'resync' | 'stopped' | 'lost' | 'failed') => {
+        if (finished) return;
+        finished = true;
+        // Not awaited here: this may run inside the subscription's own loop.
+        void subscription.stop().then(() => resolve(outcome));
+      };
+      const subscription = this.runtime.store.subscribe({
+        from: this.checkpoint,
+        batchSize: this.options.batchSize,
+        handle: async (batch) => {
+          if (finished) throw new CheckpointMoved('runner stopping');
+          this.checkpoint = await checkpoints.applyBatch(this.projection, this.generation, this.checkpoint, batch, { requireActive: true });
+          if (this.status === 'failed') this.status = 'live';
+          events.emit('progress', this.projection.name);
+        },
+        onError: (error) => {
+          if (error instanceof CheckpointMoved) finish('resync');
+          else if (error instanceof ProjectionFailure) {
+            this.failures++;
+            this.status = 'failed';
+            this.options.logger.error(`${error.message} — not skipped; fix the cause, the runner retries this event every ${Math.round(this.options.failureRetryMs / 1000)} s`);
+            void checkpoints.markFailed(this.projection.name, this.generation, error.message).catch(() => undefined);
+            events.emit('progress', this.projection.name);
+            finish('failed');
+          } else if (!finished) {
+            this.options.logger.warn(`projection ${this.projection.name}: ${(error as Error)?.message ?? String(error)} (will retry)`);
+          }
+        },
+      });
+      void this.stopping.then(() => finish('stopped'));
+      void lost.then(() => finish('lost'));
+    });
+  }
+}
+
+/**
+ * The projection engine of one process: its runners (one per projection,
+ * active only while holding that projection's lock), status, read-your-writes
+ * waits and rebuilds. Plain class: the Nest module, the projector and the CLI
+ * all build it the same way.
+ */
+export class ProjectionRuntime {
+  readonly checkpoints: ProjectionCheckpoints;
+  /** 'progress' (projection name) after every batch a local runner commits. */
+  readonly events = new EventEmitter();
+  private readonly runners = new Map<string, ProjectionRunner>();
+  private readonly options: Required<Omit<RuntimeOptions, 'logger'>> & { logger: ProjectionLogger };
+
+  constructor(
+    readonly db: Database,
+    readonly store: EventStore,
+    dataSource: DataSource,
+    readonly projections: Projection[],
+    options: RuntimeOptions = {},
+  ) {
+    this.events.setMaxListeners(0);
+    this.checkpoints = new ProjectionCheckpoints(dataSource, db.pool, db.schema);
+    this.options = {
+      batchSize: options.batchSize ?? 500,
+      lockRetryMs: options.lockRetryMs ?? 1000,
+      failureRetryMs: options.failureRetryMs ?? 30_000,
+      logger: options.logger ?? new Logger('Projections'),
+    };
+  }
+
+  projection(name: string): Projection {
+    const found = this.projections.find((p) => p.name === name);
+    if (!found) throw new Error(`unknown projection ${name} (known: ${this.projections.map((p) => p.name).join(', ')})`);
+    return found;
+  }
+
+  /** Checkpoint table, and a first generation (tables and views) for every projection, so queries never meet a missing view. */
+  async init(): Promise<void> {
+    await migrate(this.db.pool, PROJECTION_MIGRATIONS, 'projections');
+    for (const projection of this.projections) await this.checkpoints.createGeneration(projection, { active: true });
+  }
+
+  start(): void {
+    for (const projection of this.projections) {
+      if (this.runners.has(projection.name)) continue;
+      const lock = this.db.kind === 'server' ? advisoryLock(this.db.connection, `${this.db.schema}:projection:${projection.name}`, this.options.lockRetryMs) : noLock;
+      const runner = new ProjectionRunner(projection, this, lock, this.options);
+      this.runners.set(projection.name, runner);
+      runner.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((r) => r.stop()));
+    this.runners.clear();
+  }
+
+  /** The local runner's status, or undefined when projections do not run in this process. */
+  runnerStatus(name: string): RunnerStatus | undefined {
+    return this.runners.get(name)?.status;
+  }
+
+  async status(): Promise<ProjectionState[]> {
+    const rows = await this.checkpoints.rows();
+    const head = await this.store.headPosition();
+    return this.projections.map((projection) => {
+      const mine = rows.filter((r) => r.name === projection.name);
+      const active = mine.find((r) => r.active);
+      const building = mine.find((r) => !r.active && r.status === 'building');
+      const runner = this.runners.get(projection.name);
+      const position = active?.checkpoint.position ?? 0;
+      return {
+        name: projection.name,
+        codeVersion: projection.codeVersion,
+        generation: active?.generation ?? null,
+        status: !active ? 'missing' : active.error ? 'failed' : 'live',
+        runner: runner?.status ?? 'not-running-here',
+        position,
+        transactionId: active?.checkpoint.transactionId ?? '0',
+        head,
+        lag: Math.max(0, head - position),
+        eventsApplied: active?.eventsApplied ?? 0,
+        error: active?.error ?? null,
+        failedAt: active?.failedAt ?? null,
+        updatedAt: active?.updatedAt ?? null,
+        failures: runner?.failures ?? 0,
+        rebuilding: building ? { generation: building.generation, position: building.checkpoint.position, codeVersion: building.codeVersion } : null,
+      };
+    });
+  }
+
+  /**
+   * Read-your-writes. "Passed position n" means every committed event whose
+   * position is at most n has been applied. The log is read in (transaction
+   * id, position) order, so the target is the greatest (tx, position) among
+   * committed events at or below n: once the checkpoint reaches it, nothing
+   * at or below n is left. One query finds the target; then the wait is on
+   * the local runner's progress events (no polling) — or, when another
+   * process runs the projection, on its checkpoint row every 200 ms.
+   */
+  async waitFor(name: string, position: number, timeoutMs: number): Promise<boolean> {
+    this.projection(name);
+    const { rows } = await this.db.pool.query(
+      `SELECT transaction_id::text AS tx, global_position AS pos FROM events
+        WHERE global_position <= $1 ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+      [position],
+    );
+    if (!rows.length) return true;
+    const target: LogCheckpoint = { transactionId: rows[0].tx, position: Number(rows[0].pos) };
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const runner = this.runners.get(name);
+      const local = runner?.status === 'live';
+      const reached = local ? runner!.checkpoint : (await this.checkpoints.active(name))?.checkpoint;
+      if (reached && compareCheckpoints(reached, target) >= 0) return true;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      if (local) await this.nextProgress(name, Math.min(remaining, 1000));
+      else await sleep(Math.min(remaining, 200));
+    }
+  }
+
+  /**
+   * Builds a new generation from position zero beside the live one (queries
+   * keep reading the live one), then switches atomically. On a server
+   * database, concurrent rebuilds of one projection queue behind a lock.
+   */
+  async rebuild(name: string, options: { onProgress?: RebuildProgress; cancelled?: () => boolean } = {}): Promise<{ generation: number; events: number }> {
+    const projection = this.projection(name);
+    await migrate(this.db.pool, PROJECTION_MIGRATIONS, 'projections');
+    const lock = this.db.kind === 'server' ? advisoryLock(this.db.connection, `${this.db.schema}:projection-rebuild:${name}`, 500) : noLock;
+    const held = await lock.acquire(new Promise<void>(() => undefined));
+    try {
+      // Generations left 'building' by an interrupted rebuild: nobody else builds them while we hold the lock.
+      for (const row of await this.checkpoints.rows(name)) if (!row.active) await this.checkpoints.dropGeneration(projection, row.generation);
+      const { rows } = await this.db.pool.query('SELECT count(*) AS n FROM events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())');
+      const total = Number(rows[0].n);
+      const target = await this.checkpoints.createGeneration(projection, { active: false });
+      let checkpoint = LOG_START;
+      let done = 0;
+      for (;;) {
+        if (options.cancelled?.()) throw new Error(`rebuild of ${name} cancelled`);
+        const events = await this.store.readAll({ after: checkpoint, limit: this.options.batchSize });
+        if (events.length === 0) break;
+        checkpoint = await this.checkpoints.applyBatch(projection, target.generation, checkpoint, events, { requireActive: false });
+        done += events.length;
+        options.onProgress?.(done, Math.max(total, done));
+        if (events.length < this.options.batchSize) break;
+      }
+      await this.checkpoints.switchTo(projection, target.generation, this.options.batchSize, (n) => {
+        done += n;
+        options.onProgress?.(done, Math.max(total, done));
+      });
+      this.options.logger.log(`projection ${name}: generation ${target.generation} is live (${done} events)`);
+      return { generation: target.generation, events: done };
+    } finally {
+      await held?.release();
+    }
+  }
+
+  private nextProgress(name: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.events.off('progress', listener);
+        resolve();
+      };
+      const listener = (which: string) => which === name && done();
+      const timer = setTimeout(done, timeoutMs);
+      this.events.on('progress', listener);
+    });
+  }
+}

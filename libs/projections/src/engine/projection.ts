@@ -1,0 +1,73 @@
+import type { PoolClient } from 'pg';
+import type { EntityManager } from 'typeorm';
+import type { LogCheckpoint, StoredEvent } from '@app/event-store/event-store';
+
+/**
+ * What a batch's `apply` gets: the batch transaction (TypeORM manager and the
+ * raw client of the same connection) and the names of this generation's tables.
+ * Everything written here commits with the checkpoint, or not at all.
+ */
+export interface ProjectionContext {
+  manager: EntityManager;
+  /** The transaction's own connection. On the embedded database it is the only one: never use the pool here. */
+  client: PoolClient;
+  generation: number;
+  /** The table of this generation for a base table name (e.g. candidate_progress → candidate_progress_g2). */
+  table(base: string): string;
+}
+
+export interface Projection {
+  name: string;
+  /** Bump when evolve or the tables change: the projection then rebuilds itself beside the live one on start. */
+  codeVersion: number;
+  /** Base table name → CREATE TABLE statement for a given generation's table name. Queries read the base name (a view). */
+  tables: Record<string, (table: string) => string>;
+  handles(eventType: string): boolean;
+  /** Idempotent: an event at or before a row's last applied position changes nothing. */
+  apply(events: StoredEvent[], tx: ProjectionContext): Promise<void>;
+}
+
+export const generationTable = (base: string, generation: number) => `${base}_g${generation}`;
+
+/** Order of the gap-safe log: transaction id (xid8, compared as a big integer), then position. */
+export function compareCheckpoints(a: LogCheckpoint, b: LogCheckpoint): number {
+  const ta = BigInt(a.transactionId);
+  const tb = BigInt(b.transactionId);
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return a.position - b.position;
+}
+
+export const checkpointOf = (event: StoredEvent): LogCheckpoint => ({ transactionId: event.transactionId, position: event.globalPosition });
+
+/** An event the projection could not apply: the projection stops on it rather than skip it. */
+export class ProjectionFailure extends Error {
+  constructor(
+    readonly projection: string,
+    readonly event: { globalPosition: number; transactionId: string; type: string; streamId: string } | undefined,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `projection ${projection} stopped${event ? ` at event #${event.globalPosition} (${event.type} in ${event.streamId}, tx ${event.transactionId})` : ''}: ${(cause as Error)?.message ?? String(cause)}`,
+    );
+    this.name = 'ProjectionFailure';
+  }
+}
+
+/** Thrown by a projection's apply to name the event that failed. */
+export class EventApplyError extends Error {
+  constructor(
+    readonly event: StoredEvent,
+    override readonly cause: unknown,
+  ) {
+    super((cause as Error)?.message ?? String(cause));
+    this.name = 'EventApplyError';
+  }
+}
+
+/** The stored checkpoint is not the one this runner expected: another runner or a rebuild moved it. */
+export class CheckpointMoved extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointMoved';
+  }
+}
