@@ -17,7 +17,7 @@ import {
   SubscribeOptions,
   Subscription,
 } from './event-store';
-import { canonicalize, leafHash } from './ledger/verify-bundle';
+import { canonicalize, sha256Hex } from './ledger/verify-bundle';
 
 const NOTIFY_CHANNEL = 'cert_events';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -52,6 +52,13 @@ export interface PostgresEventStoreOptions {
 export class PostgresEventStore implements EventStore {
   private readonly local = new EventEmitter();
   private readonly pollIntervalMs: number;
+  /**
+   * Single appends use named statements: parsed and planned once per pooled
+   * connection instead of on every append (~1.5x throughput, docs/performance.md).
+   * PGlite shares one backend between its connections, so a reconnected client
+   * finds the name taken (42P05): the store then stays with unnamed statements.
+   */
+  private named = true;
 
   constructor(
     private readonly pool: Pool,
@@ -65,7 +72,11 @@ export class PostgresEventStore implements EventStore {
     const prepared = this.prepare(streamId, events, options.expectedVersion);
     let result: AppendResult | null;
     try {
-      result = await this.appendStatement(this.pool, streamId, prepared, options.expectedVersion);
+      result = await this.appendStatement(this.pool, streamId, prepared, options.expectedVersion).catch((error) => {
+        if (!this.named || (error as { code?: string })?.code !== '42P05') throw error;
+        this.named = false;
+        return this.appendStatement(this.pool, streamId, prepared, options.expectedVersion);
+      });
     } catch (error) {
       const earlier = await this.earlierResult(error, streamId, prepared);
       if (earlier) return earlier;
@@ -76,7 +87,7 @@ export class PostgresEventStore implements EventStore {
       if (earlier) return earlier;
       throw new ConcurrencyError(streamId, options.expectedVersion, await this.streamVersion(streamId));
     }
-    this.local.emit('append');
+    this.appended();
     return result;
   }
 
@@ -123,7 +134,7 @@ export class PostgresEventStore implements EventStore {
       const w = writes[conflict];
       throw new ConcurrencyError(w.streamId, w.expectedVersion, await this.streamVersion(w.streamId));
     }
-    this.local.emit('append');
+    this.appended();
     return results;
   }
 
@@ -222,6 +233,40 @@ export class PostgresEventStore implements EventStore {
     };
   }
 
+  private notifying = false;
+  private notifyAgain = false;
+
+  /**
+   * Wakes local subscribers at once and other processes (LISTEN) just after
+   * the commit. The NOTIFY runs outside the append, coalesced to one at a time:
+   * inside the append transaction it would hold PostgreSQL's global notify lock
+   * through the commit and serialise every concurrent append (no group commit;
+   * measured ~3x slower with 8 writers, see docs/performance.md). A wake-up is a
+   * hint only: subscribers also poll.
+   */
+  private appended(): void {
+    this.local.emit('append');
+    this.notifyOthers();
+  }
+
+  private notifyOthers(): void {
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    void this.pool
+      .query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`)
+      .catch(() => undefined)
+      .finally(() => {
+        this.notifying = false;
+        if (this.notifyAgain) {
+          this.notifyAgain = false;
+          this.notifyOthers();
+        }
+      });
+  }
+
   /** Subscribe to local appends (this process); used by read-your-writes waits and the sealer. */
   onAppend(listener: () => void): () => void {
     this.local.on('append', listener);
@@ -278,7 +323,7 @@ export class PostgresEventStore implements EventStore {
              ON CONFLICT (stream_id) DO UPDATE SET version = s.version + $2 WHERE s.version = 0 RETURNING version`
         : `UPDATE streams SET version = version + $2 WHERE stream_id = $1 AND version = $10 RETURNING version`;
     // The leaf hash covers the stream version, known here from the expectation.
-    const hashes = events.map((e, i) => leafHash({ ...parsed(e), streamId, version: base + i + 1 }));
+    const hashes = events.map((e, i) => leafFromCanonical(e, streamId, base + i + 1));
     const params: unknown[] = [
       streamId,
       events.length,
@@ -291,8 +336,12 @@ export class PostgresEventStore implements EventStore {
       hashes,
     ];
     if (base !== 0) params.push(base);
-    const { rows } = await db.query(
-      `WITH moved AS (${moveStream}),
+    // Inside a caller's transaction a failed Parse would abort it: named only on the pool.
+    const name = this.named && db === this.pool ? (base === 0 ? 'event_store_append_new' : 'event_store_append') : undefined;
+    const { rows } = await db.query({
+      name,
+      values: params,
+      text: `WITH moved AS (${moveStream}),
        input AS (
          SELECT * FROM unnest($3::uuid[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[])
            WITH ORDINALITY AS t(event_id, type, schema_version, data, metadata, recorded_at, hash, ord)
@@ -305,10 +354,8 @@ export class PostgresEventStore implements EventStore {
          RETURNING global_position, version
        )
        SELECT (SELECT max(version) FROM inserted) AS version,
-              (SELECT array_agg(global_position ORDER BY version) FROM inserted) AS positions,
-              (SELECT pg_notify('${NOTIFY_CHANNEL}', '') FROM moved) AS notified`,
-      params,
-    );
+              (SELECT array_agg(global_position ORDER BY version) FROM inserted) AS positions`,
+    });
     const row = rows[0];
     if (row.version === null) return null;
     const positions = (row.positions as string[]).map(Number);
@@ -398,8 +445,16 @@ function toStored(row: any): StoredEvent {
   };
 }
 
-function parsed(e: PreparedEvent) {
-  return { eventId: e.eventId, type: e.type, schemaVersion: e.schemaVersion, data: JSON.parse(e.data), metadata: JSON.parse(e.metadata) };
+/**
+ * leafHash() of the event, built from the canonical data and metadata already
+ * computed (no parse and re-serialise): the seven keys in RFC 8785 order
+ * (data, eventId, metadata, schemaVersion, streamId, type, version).
+ */
+function leafFromCanonical(e: PreparedEvent, streamId: string, version: number): string {
+  return sha256Hex(
+    `{"data":${e.data},"eventId":${JSON.stringify(e.eventId)},"metadata":${e.metadata},"schemaVersion":${e.schemaVersion},` +
+      `"streamId":${JSON.stringify(streamId)},"type":${JSON.stringify(e.type)},"version":${version}}`,
+  );
 }
 
 function checkStreamId(streamId: string): void {
