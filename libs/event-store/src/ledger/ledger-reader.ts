@@ -140,15 +140,26 @@ async function* bundleChunks(pool: Pool, key: LedgerKey, header: BundleHeader, u
 }
 
 export type StoredVerification =
-  | { ok: true; verifiedUpTo: number; verifiedUpToPosition: number; checkpoints: number }
-  | { ok: false; verifiedUpTo: number; verifiedUpToPosition: number; checkpoints: number; firstBadSeq: number; firstBadPosition: number | null; reason: string };
+  | { ok: true; verifiedUpTo: number; verifiedUpToPosition: number; checkpoints: number; unsealedChecked: number }
+  | {
+      ok: false;
+      verifiedUpTo: number;
+      verifiedUpToPosition: number;
+      checkpoints: number;
+      unsealedChecked: number;
+      firstBadSeq: number;
+      firstBadPosition: number | null;
+      reason: string;
+    };
 
 /**
  * Re-verifies the stored log against the ledger, as an auditor would, but on the
  * live tables: every stored event is hashed again from its columns and compared
  * with both the hash recorded at append and the sealed leaf; the chain is
  * recomputed; the sequence must be contiguous; every checkpoint must match the
- * recomputed chain and carry a valid signature by the current key.
+ * recomputed chain and carry a valid signature by the current key. Events committed
+ * but not sealed yet are checked against their append-time hash (the sealer would
+ * stop on them).
  */
 export async function verifyStoredLedger(pool: Pool, key: LedgerKey, onProgress?: (seq: number) => void): Promise<StoredVerification> {
   let running = GENESIS;
@@ -156,11 +167,13 @@ export async function verifyStoredLedger(pool: Pool, key: LedgerKey, onProgress?
   let verifiedPosition = 0;
   let checkpoints = 0;
   let checkedSize = -1; // checkpoints up to this size were checked
+  let unsealedChecked = 0;
   const fail = (seq: number, position: number | null, reason: string): StoredVerification => ({
     ok: false,
     verifiedUpTo: verified,
     verifiedUpToPosition: verifiedPosition,
     checkpoints,
+    unsealedChecked,
     firstBadSeq: seq,
     firstBadPosition: position,
     reason,
@@ -214,5 +227,33 @@ export async function verifyStoredLedger(pool: Pool, key: LedgerKey, onProgress?
   }
   const beyond = await pool.query('SELECT size FROM ledger_checkpoints WHERE size > $1 ORDER BY size LIMIT 1', [verified]);
   if (beyond.rows.length) return fail(verified + 1, null, `checkpoint at size ${beyond.rows[0].size} covers entries missing from the ledger (it ends at ${verified})`);
-  return { ok: true, verifiedUpTo: verified, verifiedUpToPosition: verifiedPosition, checkpoints };
+
+  const last = await pool.query('SELECT transaction_id::text AS tx, global_position FROM ledger WHERE seq = $1', [verified]);
+  let after = last.rows.length ? { tx: last.rows[0].tx as string, pos: last.rows[0].global_position as string } : { tx: '0', pos: '0' };
+  for (;;) {
+    const { rows } = await pool.query(
+      `SELECT ${EVENT_COLUMNS} FROM events e
+        WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          AND (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
+        ORDER BY e.transaction_id, e.global_position
+        LIMIT $3`,
+      [after.tx, after.pos, PAGE],
+    );
+    for (const row of rows) {
+      const position = Number(row.global_position);
+      let leaf: string | null;
+      try {
+        leaf = leafHash(hashedEvent(row));
+      } catch {
+        leaf = null;
+      }
+      if (leaf !== row.hash) {
+        return fail(verified + unsealedChecked + 1, position, `the event at position ${position} (not sealed yet) was altered: it no longer matches the hash recorded at append`);
+      }
+      unsealedChecked++;
+    }
+    if (rows.length < PAGE) break;
+    after = { tx: rows[rows.length - 1].transaction_id, pos: rows[rows.length - 1].global_position };
+  }
+  return { ok: true, verifiedUpTo: verified, verifiedUpToPosition: verifiedPosition, checkpoints, unsealedChecked };
 }
