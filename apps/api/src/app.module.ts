@@ -11,6 +11,7 @@ import { ExportsModule } from './exports/exports.module';
 import { CredentialsModule } from './credentials/credentials.module';
 import { ReferentialsModule } from './referentials/referentials.module';
 import { JuriesModule } from './juries/juries.module';
+import { AuditModule } from './audit/audit.module';
 
 @Module({})
 export class AppModule {
@@ -26,6 +27,7 @@ export class AppModule {
         ObservabilityModule.forRoot(operations),
         ExportsModule.forRoot(operations),
         CredentialsModule.forRoot(operations),
+        AuditModule.forRoot(env),
       ],
       controllers: [HealthController],
     };

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { Client, Pool, PoolConfig } from 'pg';
+import { ConfigError } from '@app/platform/config';
 import { chainHash, GENESIS, leafHash, SignedCheckpoint, signCheckpoint } from './verify-bundle';
 
 /**
@@ -45,7 +46,7 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number,
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`${name} must be an integer between 1 and ${max}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigError(`${name} must be an integer between 1 and ${max}, got "${raw}"`);
   return value;
 }
 

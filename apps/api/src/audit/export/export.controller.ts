@@ -1,0 +1,87 @@
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { Response } from 'express';
+import { once } from 'node:events';
+import { conflict, invalid } from '@app/domain/shared/errors';
+import { LedgerRangeError, openExport } from '@app/event-store/ledger/ledger-reader';
+import { LedgerService } from '@app/event-store/ledger/ledger.service';
+import { LedgerIntegrityError } from '@app/event-store/ledger/sealer';
+import { Roles } from '@app/platform/auth/roles';
+
+export class ExportQuery {
+  @ApiPropertyOptional({ description: 'first ledger sequence number of the bundle (an increment after an earlier export); default 1', minimum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  from?: number;
+}
+
+@ApiTags('audit')
+@Controller('v1/audit')
+export class ExportController {
+  constructor(private readonly ledger: LedgerService) {}
+
+  @Get('export')
+  @Roles('regulator', 'admin')
+  @ApiOperation({
+    summary: 'The ledger as a verifiable bundle (cert-ledger-bundle/1, newline-delimited JSON)',
+    description:
+      'Seals what is committed, signs a checkpoint at the head, then streams: a header (origin, public key, from, previousHead), ' +
+      'every event with its seq, leaf and chain hash, and the signed checkpoints right after the event they cover; the last line is ' +
+      'the checkpoint covering the whole bundle. Verify it offline with `npm run -s verify -- bundle.ndjson` (see docs/auditors.md).',
+  })
+  @ApiProduces('application/x-ndjson')
+  @ApiResponse({ status: 200, description: 'the bundle; headers X-Ledger-From, X-Ledger-Size' })
+  @ApiResponse({ status: 400, description: 'from is not an integer >= 1, or lies beyond the end of the ledger' })
+  @ApiResponse({ status: 409, description: 'LEDGER_INTEGRITY: a stored event no longer matches its append-time hash; sealing stopped (see GET /v1/audit/verify)' })
+  async export(@Query() query: ExportQuery, @Res() res: Response): Promise<void> {
+    const from = query.from ?? 1;
+    const checkpoint = await this.ledger.checkpointNow().catch(integrityConflict);
+    const bundle = await openExport(this.ledger.pool, this.ledger.key, from, checkpoint).catch((error) => {
+      throw error instanceof LedgerRangeError ? invalid(error.message) : error;
+    });
+    res.status(200);
+    res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="ledger-${from}-${checkpoint.size}.ndjson"`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Ledger-From', String(from));
+    res.setHeader('X-Ledger-Size', String(checkpoint.size));
+    await streamTo(res, bundle.chunks);
+  }
+}
+
+function integrityConflict(error: unknown): never {
+  if (error instanceof LedgerIntegrityError) throw conflict('LEDGER_INTEGRITY', `${error.message}; run GET /v1/audit/verify`);
+  throw error;
+}
+
+/**
+ * Writes page by page, waiting for the socket to drain, so memory stays flat for
+ * any ledger size. A failure after the first byte can no longer become an error
+ * body: the connection is cut, and the truncated bundle fails verification
+ * ("tail not covered by a signed checkpoint") rather than passing for complete.
+ */
+async function streamTo(res: Response, chunks: AsyncGenerator<string, void, undefined>): Promise<void> {
+  let closed = false;
+  const onClose = () => {
+    closed = true;
+  };
+  res.on('close', onClose);
+  try {
+    for await (const chunk of chunks) {
+      if (closed) break;
+      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
+    if (!closed) res.end();
+  } catch (error) {
+    if (!res.headersSent) throw error;
+    res.destroy(error as Error);
+  } finally {
+    res.off('close', onClose);
+    await chunks.return(undefined);
+  }
+}

@@ -1,0 +1,78 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { once } from 'node:events';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { openExport } from '@app/event-store/ledger/ledger-reader';
+import { LedgerService } from '@app/event-store/ledger/ledger.service';
+import { loadAuthConfig } from '@app/platform/auth/auth.config';
+import { loadConfig } from '@app/platform/config';
+import { loadSigningKey } from '@app/platform/signing/signing-key';
+import { AppModule } from '../../../api/src/app.module';
+import { CliCommand, parseArgs, progress, UsageError } from '../command';
+
+export const auditExportCommand: CliCommand = {
+  name: 'audit export',
+  summary: 'write the audit ledger bundle to a file (seals and signs a checkpoint first); verify it with npm run -s verify',
+  usage: 'audit export <file.ndjson> [--from N]',
+  async run(args) {
+    const { flags, positional } = parseArgs(args);
+    for (const name of Object.keys(flags)) if (name !== 'from') throw new UsageError(`unknown option --${name}`);
+    if (positional.length !== 1) throw new UsageError('give exactly one output file');
+    const file = positional[0];
+    const from = flags.from ? Number(flags.from[0]) : 1;
+    if (!Number.isSafeInteger(from) || from < 1) throw new UsageError('--from must be an integer >= 1');
+    return withLedger(async (ledger) => {
+      const checkpoint = await ledger.checkpointNow();
+      if (from > checkpoint.size + 1) throw new UsageError(`--from ${from} is beyond the end of the ledger (${checkpoint.size} events)`);
+      const bundle = await openExport(ledger.pool, ledger.key, from, checkpoint);
+      const bar = progress('exporting events', bundle.total);
+      // Written aside and renamed at the end: a failed export never leaves a plausible half bundle behind.
+      const partial = `${file}.partial`;
+      const out = createWriteStream(partial);
+      let written = 0;
+      try {
+        for await (const chunk of bundle.chunks) {
+          if (!out.write(chunk)) await once(out, 'drain');
+          written += countEvents(chunk);
+          bar.update(written);
+        }
+        out.end();
+        await once(out, 'finish');
+      } catch (error) {
+        out.destroy();
+        rmSync(partial, { force: true });
+        throw error;
+      }
+      bar.done(written);
+      renameSync(partial, file);
+      process.stderr.write(
+        `wrote ${file}: ${written} events (seq ${from}..${checkpoint.size}), head ${checkpoint.head}, signed by ${ledger.key.keyFingerprint}\n` +
+          `verify it with: npm run -s verify -- ${file}${from > 1 ? ' --previous <the earlier bundle>' : ''}\n`,
+      );
+      return 0;
+    });
+  },
+};
+
+function countEvents(chunk: string): number {
+  let n = 0;
+  for (let i = chunk.indexOf('{"kind":"event"'); i !== -1; i = chunk.indexOf('{"kind":"event"', i + 1)) n++;
+  return n;
+}
+
+/**
+ * Boots the application without HTTP, as the API would (same database, same key),
+ * but without background work: the sealer seals on demand for this one job.
+ */
+export async function withLedger(job: (ledger: LedgerService) => Promise<number>): Promise<number> {
+  const config = { ...loadConfig(), runProjections: false };
+  const auth = loadAuthConfig(process.env, config.dataDir);
+  const signingKey = loadSigningKey(process.env, config.dataDir);
+  let app: INestApplicationContext | undefined;
+  try {
+    app = await NestFactory.createApplicationContext(AppModule.forRoot(config, auth, signingKey), { logger: false });
+    return await job(app.get(LedgerService, { strict: false }));
+  } finally {
+    await app?.close();
+  }
+}

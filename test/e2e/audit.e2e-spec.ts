@@ -1,0 +1,160 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { PostgresEventStore } from '@app/event-store/postgres-event-store';
+import { appendEvents } from '@app/event-store/ledger/ledger-test-kit';
+import { LedgerService } from '@app/event-store/ledger/ledger.service';
+import { verifyBundle } from '@app/event-store/ledger/verify-bundle';
+import { EVENT_STORE } from '@app/platform/persistence.module';
+import { auditExportCommand } from '../../apps/cli/src/commands/audit-export.command';
+import { auditVerifyCommand } from '../../apps/cli/src/commands/audit-verify.command';
+import { startTestApp, TestApp } from '../support/app';
+import { TEST_DATABASE_URL } from '../support/databases';
+
+const lines = (text: string) => text.split('\n').filter((l) => l !== '');
+
+describe('Audit ledger over HTTP and the CLI', () => {
+  let t: TestApp;
+  let store: PostgresEventStore;
+  let regulator: string;
+  let admin: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { LEDGER_CHECKPOINT_EVERY: '5', LEDGER_CHECKPOINT_SECONDS: '3600' } });
+    store = t.app.get(EVENT_STORE);
+    regulator = `Bearer ${await t.token('reg-1', ['regulator'])}`;
+    admin = `Bearer ${await t.token('admin-1', ['admin'])}`;
+    await appendEvents(store, 12);
+  });
+  afterAll(async () => t?.close());
+
+  const get = (path: string, auth = regulator) => t.http().get(path).set('Authorization', auth);
+  const exportText = async (path = '/v1/audit/export') => {
+    const res = await get(path).buffer(true).parse((r, done) => {
+      let text = '';
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => (text += c));
+      r.on('end', () => done(null, text));
+    });
+    return res;
+  };
+
+  it('the background sealer seals appended events and signs checkpoints every LEDGER_CHECKPOINT_EVERY events', async () => {
+    const ledger = t.app.get(LedgerService);
+    const deadline = Date.now() + 10_000;
+    while ((await ledger.sealedUpTo()) < 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const status = await get('/v1/audit/status');
+    expect(status.status).toBe(200);
+    expect(status.body).toMatchObject({ sealedSeq: 12, unsealedEvents: 0, lagPositions: 0, running: true, halted: null });
+    const cps = await get('/v1/audit/checkpoints');
+    expect(cps.status).toBe(200);
+    expect(cps.body.map((c: { size: number }) => c.size)).toEqual([10, 5]);
+  });
+
+  it('GET /v1/audit/export streams a bundle that verifies offline against the served public key', async () => {
+    const res = await exportText();
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    expect(res.headers['x-ledger-size']).toBe('12');
+    const key = await get('/v1/audit/public-key?format=pem', `Bearer ${await t.token('jury-1', ['jury'])}`);
+    expect(key.status).toBe(200);
+    expect(key.text).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    const result = await verifyBundle(lines(res.body), { publicKeyPem: key.text });
+    expect(result).toMatchObject({ ok: true, events: 12, lastSeq: 12, checkpoints: 3 });
+    const json = await get('/v1/audit/public-key');
+    expect(json.body).toEqual({ publicKey: key.text, keyFingerprint: result.ok && result.keyFingerprint, origin: expect.any(String), algorithm: 'Ed25519' });
+  });
+
+  it('?from=N gives an increment that, with the earlier export as --previous, proves append-only', async () => {
+    const first = await exportText();
+    const older = lines(first.body);
+    const previous = JSON.parse(older[older.length - 1]);
+    await appendEvents(store, 4, 50);
+    const inc = await exportText(`/v1/audit/export?from=${previous.size + 1}`);
+    expect(inc.status).toBe(200);
+    const result = await verifyBundle(lines(inc.body), { previous });
+    expect(result).toMatchObject({ ok: true, from: previous.size + 1, lastSeq: previous.size + 4 });
+  });
+
+  it('refuses bad export and paging parameters with 400, never 500', async () => {
+    for (const path of ['/v1/audit/export?from=0', '/v1/audit/export?from=abc', '/v1/audit/export?from=999999', '/v1/audit/events?limit=1001', '/v1/audit/events?after=-1', '/v1/audit/checkpoints?limit=x', '/v1/audit/public-key?format=der']) {
+      const res = await get(path);
+      expect([path, res.status, res.body.code]).toEqual([path, 400, 'VALIDATION_FAILED']);
+    }
+  });
+
+  it('GET /v1/audit/events pages the sealed events in ledger order with their hashes', async () => {
+    const page = await get('/v1/audit/events?after=2&limit=3', admin);
+    expect(page.status).toBe(200);
+    expect(page.body.map((e: { seq: number }) => e.seq)).toEqual([3, 4, 5]);
+    expect(page.body[0]).toEqual({
+      seq: 3,
+      position: expect.any(Number),
+      leaf: expect.stringMatching(/^[0-9a-f]{64}$/),
+      chain: expect.stringMatching(/^[0-9a-f]{64}$/),
+      event: expect.objectContaining({ type: 'TestHappened', metadata: expect.objectContaining({ actor: { id: 'user-1', role: 'admin' } }) }),
+    });
+    expect((await get('/v1/audit/events', admin)).body.length).toBeGreaterThanOrEqual(16);
+  });
+
+  it('audit routes are for regulators and admins (the public key also for juries)', async () => {
+    const assessor = `Bearer ${await t.token('ass-1', ['assessor'])}`;
+    for (const path of ['/v1/audit/export', '/v1/audit/verify', '/v1/audit/events', '/v1/audit/checkpoints', '/v1/audit/public-key', '/v1/audit/status']) {
+      expect([path, (await get(path, assessor)).status]).toEqual([path, 403]);
+      expect([path, (await t.http().get(path)).status]).toEqual([path, 401]);
+    }
+  });
+
+  it('the CLI writes the same bundle to a file (audit export) and re-verifies the database (audit verify)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-cli-'));
+    const saved = Object.fromEntries(Object.keys(t.env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, t.env);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const file = join(dir, 'bundle.ndjson');
+      expect(await auditExportCommand.run([file])).toBe(0);
+      const result = await verifyBundle(file);
+      expect(result).toMatchObject({ ok: true, lastSeq: 16 });
+      expect(await auditExportCommand.run([join(dir, 'inc.ndjson'), '--from', '17'])).toBe(0);
+      expect(lines(readFileSync(join(dir, 'inc.ndjson'), 'utf8'))).toHaveLength(2); // header + the covering checkpoint
+      expect(await auditVerifyCommand.run([])).toBe(0);
+      expect(String(stdout.mock.calls.map((c) => c[0]).join(''))).toMatch(/"ok":true/);
+    } finally {
+      stderr.mockRestore();
+      stdout.mockRestore();
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('GET /v1/audit/verify finds an event changed in the database by a superuser who disabled the trigger', async () => {
+    const before = await get('/v1/audit/verify');
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({ ok: true, verifiedUpTo: 16 });
+    const target = (await get('/v1/audit/events?after=6&limit=1')).body[0];
+    const su = new Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${t.schema}` });
+    await su.connect();
+    try {
+      // The trigger refuses the change to the application...
+      await expect(su.query(`UPDATE events SET data = jsonb_set(data, '{text}', '"forged"') WHERE global_position = $1`, [target.position])).rejects.toThrow(/append-only/);
+      // ...but not to a superuser who disables it.
+      await su.query('ALTER TABLE events DISABLE TRIGGER USER');
+      await su.query(`UPDATE events SET data = jsonb_set(data, '{text}', '"forged"') WHERE global_position = $1`, [target.position]);
+      await su.query('ALTER TABLE events ENABLE TRIGGER USER');
+    } finally {
+      await su.end();
+    }
+    const after = await get('/v1/audit/verify', admin);
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({ ok: false, verifiedUpTo: 6, firstBadSeq: 7, firstBadPosition: target.position, reason: expect.stringMatching(/altered/) });
+    // The export still streams the stored (altered) event, and the offline verifier names it.
+    const res = await exportText();
+    const offline = await verifyBundle(lines(res.body));
+    expect(offline).toMatchObject({ ok: false, firstBadSeq: 7 });
+  });
+});
