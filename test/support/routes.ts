@@ -64,7 +64,11 @@ export function expressRoutes(app: INestApplication): Array<{ method: string; pa
 
 /** A concrete URL for a route: every `:param` replaced by `id` (an unknown uuid by default). */
 export function concretePath(path: string, id: (param: string) => string): string {
-  return path.replace(/:([A-Za-z0-9_]+)/g, (_, param: string) => encodeURIComponent(id(param)));
+  // A value that already looks percent-encoded is sent as is (to test malformed encodings too).
+  return path.replace(/:([A-Za-z0-9_]+)/g, (_, param: string) => {
+    const value = id(param);
+    return /%[0-9A-Fa-f]{2}/.test(value) ? value : encodeURIComponent(value);
+  });
 }
 
 function methodNames(prototype: object): string[] {
