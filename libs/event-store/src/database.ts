@@ -55,6 +55,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await ensureSchema(options.url, schema);
     const pool = new Pool(connection);
     pool.on('error', () => undefined); // an idle client dropped by the server is replaced on next use
+    // pg-pool listens for errors only on idle clients: a checked-out client (a transaction, a
+    // projection batch) whose server crashes emits 'error' with no listener, which kills the
+    // process. Its queries still reject (→ 503) and the pool discards it on release.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const signal = listenForAppends(connection);
     return {
       kind: 'server',
