@@ -4,8 +4,8 @@ import { loadSecurityConfig } from './security.config';
 describe('loadSecurityConfig', () => {
   it('defaults: generous rate limits, CORS closed, no proxy trusted, five years of retention', () => {
     expect(loadSecurityConfig({})).toEqual({
-      rateLimitPerMinuteUser: 6000,
-      rateLimitPerMinuteIp: 12000,
+      rateLimitPerMinuteUser: 30000,
+      rateLimitPerMinuteIp: 60000,
       corsOrigins: [],
       trustProxy: false,
       retentionYears: 5,

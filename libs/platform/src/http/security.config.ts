@@ -18,8 +18,8 @@ export interface SecurityConfig {
 
 export function loadSecurityConfig(env: NodeJS.ProcessEnv = process.env): SecurityConfig {
   return {
-    rateLimitPerMinuteUser: integer(env, 'RATE_LIMIT_PER_MINUTE_USER', 6_000, 0, 10_000_000),
-    rateLimitPerMinuteIp: integer(env, 'RATE_LIMIT_PER_MINUTE_IP', 12_000, 0, 10_000_000),
+    rateLimitPerMinuteUser: integer(env, 'RATE_LIMIT_PER_MINUTE_USER', 30_000, 0, 10_000_000),
+    rateLimitPerMinuteIp: integer(env, 'RATE_LIMIT_PER_MINUTE_IP', 60_000, 0, 10_000_000),
     corsOrigins: corsOrigins(env.CORS_ORIGINS),
     trustProxy: trustProxy(env.TRUST_PROXY),
     retentionYears: integer(env, 'RETENTION_YEARS', 5, 0, 100),
