@@ -11,6 +11,8 @@ import { ExportsModule } from './exports/exports.module';
 import { CredentialsModule } from './credentials/credentials.module';
 import { ReferentialsModule } from './referentials/referentials.module';
 import { JuriesModule } from './juries/juries.module';
+import { ProgressModule } from './progress/progress.module';
+import { HistoryModule } from './history/history.module';
 import { AuditModule } from './audit/audit.module';
 
 @Module({})
@@ -27,6 +29,8 @@ export class AppModule {
         ObservabilityModule.forRoot(operations),
         ExportsModule.forRoot(operations),
         CredentialsModule.forRoot(operations),
+        ProgressModule,
+        HistoryModule,
         AuditModule.forRoot(env),
       ],
       controllers: [HealthController],

@@ -1,1 +1,27 @@
-export {};
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadConfig } from '@app/platform/config';
+import { JsonLogger } from '@app/platform/observability/logger';
+import { ProjectorModule } from './projector.module';
+
+/**
+ * The projections as a separate worker (scale-out): same modules as the API,
+ * no HTTP. Any number may run; per projection one holds the advisory lock and
+ * the others wait to take over. Set RUN_PROJECTIONS=false on the API then.
+ */
+async function main(): Promise<void> {
+  const config = { ...loadConfig(), runProjections: true };
+  if (!config.databaseUrl) {
+    throw new ConfigError('DATABASE_URL is required: the embedded database belongs to one process, which runs the projections inside the API');
+  }
+  const logger = config.logLevel === 'silent' ? false : new JsonLogger(config.logLevel);
+  const app = await NestFactory.createApplicationContext(ProjectorModule.forRoot(config), { logger });
+  app.enableShutdownHooks();
+  new Logger('Projector').log(`projector started (pid ${process.pid}); waiting for or holding each projection's runner lock`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
+  process.exit(1);
+});

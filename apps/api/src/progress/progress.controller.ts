@@ -1,0 +1,83 @@
+import { Controller, Get, Headers, HttpException, HttpStatus, Inject, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { invalid, notFound } from '@app/domain/shared/errors';
+import { EventStore } from '@app/event-store/event-store';
+import { Roles } from '@app/platform/auth/roles';
+import { EVENT_STORE } from '@app/platform/persistence.module';
+import { CandidateProgressView } from '@app/projections/candidate-progress/candidate-progress.evolve';
+import { CANDIDATE_PROGRESS } from '@app/projections/candidate-progress/candidate-progress.projection';
+import { AsOf, CandidateProgressQuery } from '@app/projections/candidate-progress/candidate-progress.query';
+import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
+import { CandidateIdPipe } from './candidate-id.pipe';
+
+/** How long `X-Min-Position` may hold a request (API.md: up to 5 s). */
+const MIN_POSITION_WAIT_MS = 5000;
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+@ApiTags('candidates')
+@ApiBearerAuth()
+@Controller('v1/candidates')
+export class ProgressController {
+  constructor(
+    private readonly progress: CandidateProgressQuery,
+    private readonly runtime: ProjectionRuntime,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  @Get(':id/progress')
+  @Roles('admin', 'assessor', 'jury', 'regulator')
+  @ApiOperation({ summary: "The candidate's progress per block: proposal from the scores, the jury's decision, criteria counted (live read model, or as it stood at asOf / atPosition)" })
+  @ApiQuery({ name: 'asOf', required: false, description: 'ISO 8601 timestamp: the answer as it stood then (folded from the log)' })
+  @ApiQuery({ name: 'atPosition', required: false, description: 'global log position: the answer as it stood once that position was written' })
+  @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the read model has processed this log position (the `position` a command returned)' })
+  @ApiResponse({ status: 200, description: '{ candidateId, certified, blocks: [{ code, proposal, decision, criteria: { total, scored, acquired, neutralised } }] }' })
+  @ApiResponse({ status: 404, description: 'unknown candidate (or not yet registered at asOf / atPosition)' })
+  @ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: the read model did not reach X-Min-Position within 5 s (Retry-After)' })
+  async read(
+    @Param('id', new CandidateIdPipe()) id: string,
+    @Query('asOf') asOf?: string,
+    @Query('atPosition') atPosition?: string,
+    @Headers('x-min-position') minPosition?: string,
+  ): Promise<CandidateProgressView> {
+    const bound = timeTravel(asOf, atPosition);
+    if (bound) {
+      // Folded from the log itself: always as of that point, whatever the projection's lag.
+      const then = await this.progress.at(id, bound);
+      if (!then) throw notFound('candidate', id);
+      return then;
+    }
+    if (minPosition !== undefined) {
+      const position = nonNegativeInteger(minPosition, 'X-Min-Position');
+      if (!(await this.runtime.waitFor(CANDIDATE_PROGRESS, position, MIN_POSITION_WAIT_MS))) {
+        throw new HttpException(
+          { statusCode: 503, code: 'PROJECTION_LAGGING', message: `the progress read model has not reached position ${position} yet; retry shortly` },
+          HttpStatus.SERVICE_UNAVAILABLE,
+        );
+      }
+    }
+    const live = await this.progress.live(id);
+    if (live) return live;
+    // Not projected (yet): the log decides whether the candidate exists, and answers it folded.
+    if ((await this.store.streamVersion(`candidate-${id}`)) === 0) throw notFound('candidate', id);
+    const now = await this.progress.at(id, {});
+    if (!now) throw notFound('candidate', id);
+    return now;
+  }
+}
+
+function timeTravel(asOf: unknown, atPosition: unknown): AsOf | null {
+  if (asOf === undefined && atPosition === undefined) return null;
+  const bound: AsOf = {};
+  if (asOf !== undefined) {
+    if (typeof asOf !== 'string' || !ISO_TIMESTAMP.test(asOf) || Number.isNaN(Date.parse(asOf))) throw invalid('asOf must be an ISO 8601 timestamp (e.g. 2025-06-30T12:00:00Z)');
+    bound.asOf = new Date(asOf).toISOString();
+  }
+  if (atPosition !== undefined) bound.position = nonNegativeInteger(atPosition, 'atPosition');
+  return bound;
+}
+
+function nonNegativeInteger(raw: unknown, name: string): number {
+  const value = typeof raw === 'string' && /^\d{1,15}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(value)) throw invalid(`${name} must be a non-negative integer`);
+  return value;
+}

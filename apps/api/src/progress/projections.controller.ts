@@ -1,0 +1,18 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '@app/platform/auth/roles';
+import { ProjectionStatus } from '@app/projections/projections.module';
+
+@ApiTags('operations')
+@ApiBearerAuth()
+@Controller('v1/projections')
+export class ProjectionsController {
+  constructor(private readonly projections: ProjectionStatus) {}
+
+  @Get()
+  @Roles('admin')
+  @ApiOperation({ summary: 'Each projection: generation, position reached, log head, lag, failure, rebuild in progress, and what the runner of this process does' })
+  async list() {
+    return this.projections.status();
+  }
+}

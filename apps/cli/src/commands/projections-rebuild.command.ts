@@ -1,0 +1,47 @@
+import { loadConfig } from '@app/platform/config';
+import { openProjectionRuntime } from '@app/projections/engine/open-runtime';
+import { integer } from '@app/platform/config';
+import { PROJECTIONS } from '@app/projections/projections';
+import { CliCommand, parseArgs, progress, UsageError } from '../command';
+
+export const stderrLogger = {
+  log: (m: string) => process.stderr.write(`${m}\n`),
+  warn: (m: string) => process.stderr.write(`warning: ${m}\n`),
+  error: (m: string) => process.stderr.write(`error: ${m}\n`),
+};
+
+export const projectionsRebuildCommand: CliCommand = {
+  name: 'projections rebuild',
+  summary: 'rebuild a read model from position zero beside the live one, then switch atomically (queries keep answering meanwhile)',
+  usage: `projections rebuild <${PROJECTIONS.map((p) => p.name).join(' | ')}> [--batch-size N]`,
+  async run(args) {
+    const { flags, positional } = parseArgs(args);
+    const name = positional[0];
+    if (!name || positional.length > 1) throw new UsageError('name one projection');
+    if (!PROJECTIONS.some((p) => p.name === name)) throw new UsageError(`unknown projection ${name} (known: ${PROJECTIONS.map((p) => p.name).join(', ')})`);
+    const batchSize = integer({ B: flags['batch-size']?.[0] }, 'B', 500, 1, 10_000);
+    const config = loadConfig();
+    if (!config.databaseUrl) {
+      process.stderr.write('embedded database: stop the API first (it is the only process that may open the data directory)\n');
+    }
+    const { runtime, db } = await openProjectionRuntime(config, { batchSize, logger: stderrLogger });
+    try {
+      let bar: ReturnType<typeof progress> | null = null;
+      let last = 0;
+      const started = Date.now();
+      const result = await runtime.rebuild(name, {
+        onProgress: (done, total) => {
+          bar ??= progress(`rebuilding ${name}`, total);
+          bar.update(done);
+          last = done;
+        },
+      });
+      (bar as ReturnType<typeof progress> | null)?.done(last);
+      const seconds = (Date.now() - started) / 1000;
+      process.stderr.write(`${name}: generation ${result.generation} is live, ${result.events} events in ${seconds.toFixed(1)} s\n`);
+      return 0;
+    } finally {
+      await db.close();
+    }
+  },
+};

@@ -1,0 +1,23 @@
+import { Database, openDatabase } from '@app/event-store/database';
+import { EVENT_STORE_MIGRATIONS, migrate } from '@app/event-store/migrations';
+import { PostgresEventStore } from '@app/event-store/postgres-event-store';
+import { AppConfig } from '@app/platform/config';
+import { PROJECTIONS, READ_MODEL_ENTITIES } from '../projections';
+import { sharedDataSource } from './data-source';
+import { ProjectionLogger, ProjectionRuntime, RuntimeOptions } from './projection-runtime';
+
+/** The engine outside Nest (CLI): its own small pool on the configured database. Close the returned database when done. */
+export async function openProjectionRuntime(config: AppConfig, options: RuntimeOptions & { logger: ProjectionLogger }): Promise<{ runtime: ProjectionRuntime; db: Database }> {
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.schema, poolSize: 3, statementTimeoutMs: config.statementTimeoutMs });
+  try {
+    await migrate(db.pool, EVENT_STORE_MIGRATIONS, 'event-store');
+    const store = new PostgresEventStore(db.pool, { signal: db.signal });
+    const dataSource = await sharedDataSource(db, READ_MODEL_ENTITIES);
+    const runtime = new ProjectionRuntime(db, store, dataSource, PROJECTIONS, options);
+    await runtime.init();
+    return { runtime, db };
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,71 @@
+import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { Database } from '@app/event-store/database';
+import { EventStore } from '@app/event-store/event-store';
+import { AppConfig, integer } from '@app/platform/config';
+import { APP_CONFIG, DATABASE, EVENT_STORE } from '@app/platform/persistence.module';
+import { CandidateProgressQuery } from './candidate-progress/candidate-progress.query';
+import { ProjectionRuntime, ProjectionState } from './engine/projection-runtime';
+import { PROJECTIONS, READ_MODEL_ENTITIES } from './projections';
+
+/**
+ * What metrics, health and the admin route read: per projection the position
+ * reached, the log head, the lag and whether it is failed. Works in every
+ * process (it reads the checkpoint table), whether or not the projections run here.
+ */
+@Injectable()
+export class ProjectionStatus {
+  constructor(private readonly runtime: ProjectionRuntime) {}
+
+  async status(): Promise<Array<ProjectionState & { failed: boolean }>> {
+    return (await this.runtime.status()).map((p) => ({ ...p, failed: p.status === 'failed' }));
+  }
+}
+
+@Injectable()
+class ProjectionLifecycle implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  constructor(
+    private readonly runtime: ProjectionRuntime,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.runtime.init();
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.runProjections) this.runtime.start();
+    else new Logger('Projections').log('RUN_PROJECTIONS=false: projections run in a separate projector process');
+  }
+
+  /** Before the database closes (that happens at application shutdown). */
+  async onModuleDestroy(): Promise<void> {
+    await this.runtime.stop();
+  }
+}
+
+/** The engine, its read models and their queries: imported by the API's query modules and by the projector. */
+@Module({
+  imports: [TypeOrmModule.forFeature(READ_MODEL_ENTITIES)],
+  providers: [
+    {
+      provide: ProjectionRuntime,
+      useFactory: (db: Database, store: EventStore, dataSource: DataSource) =>
+        new ProjectionRuntime(db, store, dataSource, PROJECTIONS, {
+          batchSize: integer(process.env, 'PROJECTION_BATCH_SIZE', 500, 1, 10_000),
+          failureRetryMs: integer(process.env, 'PROJECTION_FAILURE_RETRY_MS', 30_000, 100, 3_600_000),
+        }),
+      inject: [DATABASE, EVENT_STORE, DataSource],
+    },
+    {
+      provide: CandidateProgressQuery,
+      useFactory: (dataSource: DataSource, db: Database) => new CandidateProgressQuery(dataSource, db.pool),
+      inject: [DataSource, DATABASE],
+    },
+    ProjectionLifecycle,
+    ProjectionStatus,
+  ],
+  exports: [ProjectionRuntime, ProjectionStatus, CandidateProgressQuery],
+})
+export class ProjectionsModule {}
