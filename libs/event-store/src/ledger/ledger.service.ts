@@ -20,6 +20,8 @@ export interface LedgerModuleOptions {
   runSealer: boolean | 'auto';
   /** Checkpoint cadence; defaults to LEDGER_CHECKPOINT_EVERY / LEDGER_CHECKPOINT_SECONDS from the environment. */
   config?: LedgerConfig;
+  /** For processes without the PlatformModule (the projector): the key it would provide as SIGNING_KEY. */
+  signingKey?: SigningKey;
 }
 
 /**
@@ -89,13 +91,21 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   }
 }
 
-/** Import with runSealer 'auto' in the API, true in the projector, false in one-shot CLI jobs. */
+/**
+ * Import with runSealer 'auto' in the API, true in the projector:
+ * `LedgerModule.forRoot({ runSealer: true, config: loadLedgerConfig(env), signingKey: loadSigningKey(env, dataDir) })`.
+ * Every process that seals must hold the same key (SIGNING_KEY_PEM / SIGNING_KEY_FILE).
+ */
 @Module({})
 export class LedgerModule {
   static forRoot(options: LedgerModuleOptions = { runSealer: 'auto' }): DynamicModule {
     return {
       module: LedgerModule,
-      providers: [{ provide: LEDGER_OPTIONS, useValue: options }, LedgerService],
+      providers: [
+        { provide: LEDGER_OPTIONS, useValue: options },
+        ...(options.signingKey ? [{ provide: SIGNING_KEY, useValue: options.signingKey }] : []),
+        LedgerService,
+      ],
       exports: [LedgerService],
     };
   }
