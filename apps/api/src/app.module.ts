@@ -11,6 +11,8 @@ import { ExportsModule } from './exports/exports.module';
 import { CredentialsModule } from './credentials/credentials.module';
 import { ReferentialsModule } from './referentials/referentials.module';
 import { JuriesModule } from './juries/juries.module';
+import { SessionsModule } from './sessions/sessions.module';
+import { CandidatesModule } from './candidates/candidates.module';
 import { ProgressModule } from './progress/progress.module';
 import { HistoryModule } from './history/history.module';
 import { AuditModule } from './audit/audit.module';
@@ -26,6 +28,8 @@ export class AppModule {
         PlatformModule.forRoot(auth, signingKey),
         ReferentialsModule,
         JuriesModule,
+        SessionsModule,
+        CandidatesModule,
         ObservabilityModule.forRoot(operations),
         ExportsModule.forRoot(operations),
         CredentialsModule.forRoot(operations),

@@ -21,7 +21,13 @@ export interface Loaded<S> {
   events: StoredEvent[];
 }
 
-const MAX_ATTEMPTS = 12;
+/**
+ * Under heavy contention on one stream (fifty assessors scoring one candidate
+ * at once) only one append wins each round: the others back off with full
+ * jitter, growing exponentially up to a cap, so they spread out and all land.
+ */
+const MAX_ATTEMPTS = 40;
+const MAX_BACKOFF_MS = 100;
 
 /**
  * Collects what a command reads and writes. Each stream it loads is appended
@@ -127,7 +133,7 @@ export class CommandRunner {
         // With If-Match the client asked for exactly that version: a concurrent append that
         // won the race is reported (409 CONCURRENCY_CONFLICT), never silently retried.
         if (meta.ifMatch !== undefined || attempt >= MAX_ATTEMPTS) throw error;
-        await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt)));
       }
     }
   }

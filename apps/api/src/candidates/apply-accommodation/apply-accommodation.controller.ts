@@ -1,0 +1,53 @@
+import { Body, Controller, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { Roles } from '@app/platform/auth/roles';
+import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
+import { CommandResult } from '@app/platform/commands/command-runner';
+import { CommandRoute } from '@app/platform/commands/idempotency';
+import { UUID } from '../../sessions/uuid-param.pipe';
+import { CandidateIdParam } from '../candidate-loading';
+import { RequestIdParam } from '../request-id';
+import { ApplyAccommodationCommand } from './apply-accommodation.handler';
+
+export class ApplyAccommodationDto {
+  @ApiProperty({ format: 'uuid', description: 'a session the candidate is enrolled in' })
+  @IsString()
+  @Matches(UUID, { message: 'sessionId must be a UUID' })
+  sessionId!: string;
+
+  @ApiProperty({ maxLength: 200, example: 'M1', description: 'the evaluation (e.g. a modality code) in which it was applied' })
+  @IsString()
+  @Length(1, 200)
+  evaluation!: string;
+
+  @ApiPropertyOptional({ maxLength: 2000, description: 'not sealed: no health details here' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  note?: string;
+}
+
+@ApiTags('candidates')
+@ApiBearerAuth()
+@Controller('v1/candidates')
+export class ApplyAccommodationController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post(':id/accommodations/:requestId/applications')
+  @Roles('admin', 'assessor')
+  @CommandRoute()
+  @ApiOperation({
+    summary: 'Record a granted accommodation as applied in an evaluation (AccommodationApplied); assessor of the session or admin; 422 ACCOMMODATION_NOT_GRANTED, NOT_ENROLLED_IN_SESSION; 409 ACCOMMODATION_ALREADY_APPLIED',
+  })
+  apply(
+    @Param('id', CandidateIdParam()) id: string,
+    @Param('requestId', RequestIdParam()) requestId: string,
+    @Body() body: ApplyAccommodationDto,
+    @Meta() meta: CommandMeta,
+  ): Promise<CommandResult> {
+    const note = body.note ?? undefined;
+    return this.commands.execute(new ApplyAccommodationCommand(id, requestId, { sessionId: body.sessionId.toLowerCase(), evaluation: body.evaluation, ...(note !== undefined ? { note } : {}) }, meta));
+  }
+}

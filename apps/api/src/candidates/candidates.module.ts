@@ -1,0 +1,51 @@
+import { Module } from '@nestjs/common';
+import { ApplyAccommodationController } from './apply-accommodation/apply-accommodation.controller';
+import { ApplyAccommodationHandler } from './apply-accommodation/apply-accommodation.handler';
+import { DecideAccommodationController } from './decide-accommodation/decide-accommodation.controller';
+import { DecideAccommodationHandler } from './decide-accommodation/decide-accommodation.handler';
+import { EnrolCandidateController } from './enrol-candidate/enrol-candidate.controller';
+import { EnrolCandidateHandler } from './enrol-candidate/enrol-candidate.handler';
+import { GiveReferentOpinionController } from './give-referent-opinion/give-referent-opinion.controller';
+import { GiveReferentOpinionHandler } from './give-referent-opinion/give-referent-opinion.handler';
+import { CandidateContextReader } from './candidate-loading';
+import { CandidateIdentity } from './identity';
+import { PersonalText } from './personal-text';
+import { ReadCandidateController } from './read-candidate/read-candidate.controller';
+import { RecommendNeutralisationController } from './recommend-neutralisation/recommend-neutralisation.controller';
+import { RecommendNeutralisationHandler } from './recommend-neutralisation/recommend-neutralisation.handler';
+import { RegisterCandidateController } from './register-candidate/register-candidate.controller';
+import { RegisterCandidateHandler } from './register-candidate/register-candidate.handler';
+import { RequestAccommodationController } from './request-accommodation/request-accommodation.controller';
+import { RequestAccommodationHandler } from './request-accommodation/request-accommodation.handler';
+import { ScoreCriterionController } from './score-criterion/score-criterion.controller';
+import { ScoreCriterionHandler } from './score-criterion/score-criterion.handler';
+
+/** The candidate's file: registration, enrolment, accommodations, scoring, neutralisation opinions, and its read. */
+@Module({
+  controllers: [
+    RegisterCandidateController,
+    EnrolCandidateController,
+    RequestAccommodationController,
+    GiveReferentOpinionController,
+    DecideAccommodationController,
+    ApplyAccommodationController,
+    ScoreCriterionController,
+    RecommendNeutralisationController,
+    ReadCandidateController,
+  ],
+  providers: [
+    CandidateIdentity,
+    PersonalText,
+    CandidateContextReader,
+    RegisterCandidateHandler,
+    EnrolCandidateHandler,
+    RequestAccommodationHandler,
+    GiveReferentOpinionHandler,
+    DecideAccommodationHandler,
+    ApplyAccommodationHandler,
+    ScoreCriterionHandler,
+    RecommendNeutralisationHandler,
+  ],
+  exports: [CandidateIdentity, PersonalText],
+})
+export class CandidatesModule {}

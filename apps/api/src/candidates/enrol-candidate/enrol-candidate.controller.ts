@@ -1,0 +1,42 @@
+import { Body, Controller, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsString, Length, Matches } from 'class-validator';
+import { Roles } from '@app/platform/auth/roles';
+import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
+import { CommandResult } from '@app/platform/commands/command-runner';
+import { CommandRoute } from '@app/platform/commands/idempotency';
+import { UUID } from '../../sessions/uuid-param.pipe';
+import { CandidateIdParam } from '../candidate-loading';
+import { EnrolCandidateCommand } from './enrol-candidate.handler';
+
+export class EnrolCandidateDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsString()
+  @Matches(UUID, { message: 'sessionId must be a UUID' })
+  sessionId!: string;
+
+  @ApiProperty({ type: [String], example: ['BC01', 'BC02'], description: "block codes of the session's referential" })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Length(1, 40, { each: true })
+  blocks!: string[];
+}
+
+@ApiTags('candidates')
+@ApiBearerAuth()
+@Controller('v1/candidates')
+export class EnrolCandidateController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post(':id/enrolments')
+  @Roles('admin')
+  @CommandRoute()
+  @ApiOperation({ summary: 'Enrol in a session for some or all blocks (CandidateEnrolled); 422 UNKNOWN_BLOCK, BLOCK_ALREADY_VALIDATED; 409 ALREADY_ENROLLED' })
+  enrol(@Param('id', CandidateIdParam()) id: string, @Body() body: EnrolCandidateDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
+    return this.commands.execute(new EnrolCandidateCommand(id, body.sessionId.toLowerCase(), body.blocks, meta));
+  }
+}

@@ -1,0 +1,42 @@
+import { Body, Controller, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsBoolean, IsString, MaxLength } from 'class-validator';
+import { Roles } from '@app/platform/auth/roles';
+import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
+import { CommandResult } from '@app/platform/commands/command-runner';
+import { CommandRoute } from '@app/platform/commands/idempotency';
+import { CandidateIdParam } from '../candidate-loading';
+import { RequestIdParam } from '../request-id';
+import { GiveReferentOpinionCommand } from './give-referent-opinion.handler';
+
+export class GiveReferentOpinionDto {
+  @ApiProperty()
+  @IsBoolean()
+  favourable!: boolean;
+
+  @ApiProperty({ maxLength: 4000, description: 'required; sealed (health data)' })
+  @IsString()
+  @MaxLength(4000)
+  motivation!: string;
+}
+
+@ApiTags('candidates')
+@ApiBearerAuth()
+@Controller('v1/candidates')
+export class GiveReferentOpinionController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post(':id/accommodations/:requestId/opinion')
+  @Roles('referent')
+  @CommandRoute()
+  @ApiOperation({ summary: "The referent's motivated opinion (ReferentOpinionGiven); 422 MOTIVATION_REQUIRED; 409 OPINION_ALREADY_GIVEN, ACCOMMODATION_ALREADY_DECIDED" })
+  give(
+    @Param('id', CandidateIdParam()) id: string,
+    @Param('requestId', RequestIdParam()) requestId: string,
+    @Body() body: GiveReferentOpinionDto,
+    @Meta() meta: CommandMeta,
+  ): Promise<CommandResult> {
+    return this.commands.execute(new GiveReferentOpinionCommand(id, requestId, body.favourable, body.motivation, meta));
+  }
+}

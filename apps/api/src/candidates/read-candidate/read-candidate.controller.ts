@@ -1,0 +1,94 @@
+import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { candidateSpec, candidateStream, CandidateState, Identity } from '@app/domain/candidate/candidate';
+import { fold, Role } from '@app/domain/shared/decider';
+import { forbidden, notFound } from '@app/domain/shared/errors';
+import { sessionSpec, sessionStream } from '@app/domain/session/session';
+import { EventStore } from '@app/event-store/event-store';
+import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
+import { Principal } from '@app/platform/auth/token-verifier';
+import { asRecorded } from '@app/platform/commands/command-runner';
+import { EVENT_STORE } from '@app/platform/persistence.module';
+import { CandidateIdParam } from '../candidate-loading';
+import { CandidateIdentity } from '../identity';
+import { PersonalText } from '../personal-text';
+
+/** Roles that see who the candidate is and the health texts of their accommodation file. */
+const IDENTIFIED: readonly Role[] = ['admin', 'referent'];
+
+/**
+ * The candidate's file as its stream says now. Identity and health texts are
+ * opened only for the roles that handle them; everyone else gets the file
+ * without them. An assessor sees only candidates of the sessions they assess.
+ */
+@ApiTags('candidates')
+@ApiBearerAuth()
+@Controller('v1/candidates')
+export class ReadCandidateController {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly identities: CandidateIdentity,
+    private readonly texts: PersonalText,
+  ) {}
+
+  @Get(':id')
+  @Roles('admin', 'referent', 'jury', 'assessor', 'regulator')
+  @ApiOperation({ summary: "The candidate's file: identity (admin, referent), enrolments, accommodations and their status, scores, opinions, decisions (ETag: stream version)" })
+  async read(
+    @Param('id', CandidateIdParam()) id: string,
+    @CurrentPrincipal() principal: Principal & { actingRole: Role },
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Record<string, unknown>> {
+    const events = await this.store.readStream(candidateStream(id));
+    const state = fold(candidateSpec, events.map(asRecorded));
+    if (!state.registered) throw notFound('candidate', id);
+    const role = principal.actingRole;
+    if (role === 'assessor') await this.assertAssessorOf(state, principal.id);
+    const reveal = IDENTIFIED.includes(role);
+    const version = events[events.length - 1].version;
+    res.setHeader('ETag', `"${version}"`);
+    return {
+      candidateId: id,
+      version,
+      erased: state.erased,
+      ...(reveal ? { identity: state.erased ? null : await this.identityOf(state) } : {}),
+      accessRoute: state.accessRoute,
+      enrolments: Object.values(state.enrolments),
+      accommodationRequests: await Promise.all(
+        Object.values(state.accommodationRequests).map(async (r) => ({
+          requestId: r.requestId,
+          status: r.status,
+          accommodations: await Promise.all(
+            r.accommodations.map(async (a) => ({
+              type: a.type,
+              ...(a.extraTimePercent !== undefined ? { extraTimePercent: a.extraTimePercent } : {}),
+              ...(a.details && reveal ? { details: await this.texts.open(a.details) } : {}),
+            })),
+          ),
+          ...(reveal ? { justification: await this.texts.open(r.justification) } : {}),
+          opinion: r.opinion && { favourable: r.opinion.favourable, ...(reveal ? { motivation: await this.texts.open(r.opinion.motivation) } : {}) },
+          decision: r.decision,
+          applications: r.applications,
+        })),
+      ),
+      scores: Object.values(state.scores).flatMap((bySession) => Object.values(bySession)),
+      neutralisationOpinions: Object.values(state.neutralisationOpinions),
+      decisions: Object.values(state.decisions).flatMap((bySession) => Object.values(bySession)),
+      validatedBlocks: Object.keys(state.validatedBlocks),
+      certifications: Object.entries(state.certifications).map(([certificationCode, c]) => ({ certificationCode, ...c })),
+    };
+  }
+
+  private async identityOf(state: CandidateState): Promise<Identity | null> {
+    return this.identities.read(state.identity);
+  }
+
+  private async assertAssessorOf(state: CandidateState, userId: string): Promise<void> {
+    for (const sessionId of Object.keys(state.enrolments)) {
+      const session = fold(sessionSpec, (await this.store.readStream(sessionStream(sessionId))).map(asRecorded));
+      if (session.assessors.includes(userId)) return;
+    }
+    throw forbidden(`${userId} assesses no session of this candidate`);
+  }
+}

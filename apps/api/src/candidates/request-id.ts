@@ -1,0 +1,3 @@
+import { UuidParam } from '../sessions/uuid-param.pipe';
+
+export const RequestIdParam = () => new UuidParam('accommodation request');

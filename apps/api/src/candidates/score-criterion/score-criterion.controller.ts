@@ -1,0 +1,70 @@
+import { Body, Controller, Param, Post } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { CriterionResult } from '@app/domain/candidate/proposal';
+import { Roles } from '@app/platform/auth/roles';
+import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
+import { CommandResult } from '@app/platform/commands/command-runner';
+import { CommandRoute } from '@app/platform/commands/idempotency';
+import { UUID } from '../../sessions/uuid-param.pipe';
+import { CandidateIdParam } from '../candidate-loading';
+import { ScoreCriterionCommand } from './score-criterion.handler';
+
+export class ScoreCriterionDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsString()
+  @Matches(UUID, { message: 'sessionId must be a UUID' })
+  sessionId!: string;
+
+  @ApiProperty({ example: 'CE1.1', maxLength: 40 })
+  @IsString()
+  @Length(1, 40)
+  criterion!: string;
+
+  @ApiProperty({ enum: ['acquired', 'not-acquired'] })
+  @IsIn(['acquired', 'not-acquired'])
+  result!: CriterionResult;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  comment?: string;
+
+  @ApiPropertyOptional({ maxLength: 2000, description: 'required to change a criterion already scored' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  correctionReason?: string;
+}
+
+@ApiTags('candidates')
+@ApiBearerAuth()
+@Controller('v1/candidates')
+export class ScoreCriterionController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post(':id/scores')
+  @Roles('assessor')
+  @CommandRoute()
+  @ApiOperation({
+    summary:
+      'Score a criterion (CriterionScored) or correct it (CriterionScoreCorrected); assessor of the session (403 otherwise); 422 CRITERION_NOT_IN_ENROLMENT, NOT_ENROLLED_IN_SESSION, CORRECTION_REASON_REQUIRED, NO_SCORE_TO_CORRECT, BLOCK_ALREADY_DECIDED, BLOCK_ALREADY_VALIDATED',
+  })
+  score(@Param('id', CandidateIdParam()) id: string, @Body() body: ScoreCriterionDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
+    return this.commands.execute(
+      new ScoreCriterionCommand(
+        id,
+        {
+          sessionId: body.sessionId.toLowerCase(),
+          criterion: body.criterion,
+          result: body.result,
+          ...(body.comment != null ? { comment: body.comment } : {}),
+          ...(body.correctionReason != null ? { correctionReason: body.correctionReason } : {}),
+        },
+        meta,
+      ),
+    );
+  }
+}
