@@ -1,6 +1,5 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { verifyOffline } from '../../../api/src/credentials/credential-issuer';
 import { CliCommand, parseArgs, UsageError } from '../command';
 
 /**
@@ -30,6 +29,7 @@ export const credentialsVerifyCommand: CliCommand = {
         throw new UsageError(`--key: ${flags.key[0]} is not a readable public key PEM`);
       }
     }
+    const { verifyOffline } = await import('../../../api/src/credentials/credential-issuer');
     const result = verifyOffline(credential, pinned);
     const c = (credential ?? {}) as Record<string, any>;
     process.stdout.write(

@@ -1,5 +1,4 @@
 import { loadConfig } from '@app/platform/config';
-import { createApp } from '../../../api/src/bootstrap';
 import { CliCommand } from '../command';
 
 /**
@@ -15,6 +14,8 @@ export const dbMigrateCommand: CliCommand = {
     const env = { ...process.env, RUN_PROJECTIONS: 'false' };
     const config = loadConfig(env);
     const started = Date.now();
+    // Loaded on use: the whole application graph is heavy, and `help` should stay instant.
+    const { createApp } = await import('../../../api/src/bootstrap');
     const app = await createApp(config, env);
     await app.init();
     await app.close();
