@@ -1,0 +1,23 @@
+'use strict';
+// Verifies one bundle in a process of its own, so that its peak RSS is the
+// verifier's alone; prints { ok, events, ms, maxRssMb, heapMb } as JSON.
+const { verifyBundle } = require('../../../libs/event-store/src/ledger/verify-bundle');
+
+const file = process.argv[2];
+let peakHeap = 0;
+const t0 = performance.now();
+verifyBundle(file, {
+  onProgress: (seq) => {
+    if (seq % 10000 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  },
+}).then((result) => {
+  const ms = performance.now() - t0;
+  process.stdout.write(JSON.stringify({
+    ok: result.ok,
+    reason: result.ok ? undefined : result.reason,
+    events: result.ok ? result.events : 0,
+    ms: Math.round(ms),
+    maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    heapMb: Math.round(peakHeap / 1048576),
+  }) + '\n');
+});

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Pool } from 'pg';
+import type { NewEvent } from '@app/event-store/event-store';
+
+export const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+export function benchUrl(): string {
+  return process.env.BENCH_DATABASE_URL || DEFAULT_URL;
+}
+
+/** A name no other run uses, valid for a schema or a database. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  await withClient(url, (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+}
+
+/**
+ * A throwaway database next to `url` (for code that only knows the public
+ * schema, like the peer store); returns its URL and a dropper.
+ */
+export async function freshDatabase(url: string, prefix: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const name = uniqueName(prefix);
+  await withClient(url, (c) => c.query(`CREATE DATABASE ${name}`));
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    name,
+    drop: () => withClient(url, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+/** A pool whose every connection works in `schema` (same settings as openDatabase). */
+export function schemaPool(url: string, schema: string, max: number): Pool {
+  const pool = new Pool({ connectionString: url, max, options: `-c search_path=${schema}` });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Samples RSS and heap while `fn` runs: the peak of a phase, not of the process. */
+export async function sampled<T>(fn: () => Promise<T>, everyMs = 25): Promise<{ result: T; ms: number; peakRssMb: number; peakHeapMb: number; startRssMb: number }> {
+  const start = process.memoryUsage();
+  let peakRss = start.rss;
+  let peakHeap = start.heapUsed;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    if (m.rss > peakRss) peakRss = m.rss;
+    if (m.heapUsed > peakHeap) peakHeap = m.heapUsed;
+  }, everyMs);
+  const t0 = performance.now();
+  try {
+    const result = await fn();
+    const ms = performance.now() - t0;
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    return { result, ms, peakRssMb: mb(peakRss), peakHeapMb: mb(peakHeap), startRssMb: mb(start.rss) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export const mb = (bytes: number) => round(bytes / 1024 / 1024, 1);
+
+export function round(n: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+export function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
+  if (a == null || b == null || b === 0) return null;
+  return round(a / b, 2);
+}
+
+/** Runs `count` tasks with `concurrency` workers; worker i gets tasks i, i+c, i+2c... */
+export async function inParallel(concurrency: number, worker: (index: number) => Promise<void>): Promise<void> {
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
+}
+
+export const ACTOR = { id: '6f1c1f33-6f0b-4a57-9a3c-0c4c8a8b2a11', role: 'assessor' };
+
+/** A realistic CriterionScored event of a candidate file (the same payload for every contender). */
+export function scoreEvent(candidateId: string, sessionId: string, n: number): NewEvent {
+  return {
+    eventId: randomUUID(),
+    type: 'CriterionScored',
+    data: {
+      candidateId,
+      sessionId,
+      block: `BC0${(n % 4) + 1}`,
+      criterion: `CE${(n % 4) + 1}.${(n % 25) + 1}`,
+      result: n % 3 === 0 ? 'not-acquired' : 'acquired',
+      comment: 'Observed during the practical case study; evidence filed.',
+    },
+    metadata: {
+      actor: ACTOR,
+      correlationId: randomUUID(),
+      causationId: randomUUID(),
+      recordedAt: new Date().toISOString(),
+    },
+  };
+}
+
+export interface Notes {
+  notes: string[];
+}
+
+export function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}

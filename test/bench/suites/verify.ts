@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, KeyObject } from 'node:crypto';
+import { createWriteStream, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import type { Pool } from 'pg';
+import { BUNDLE_FORMAT, chainHash, GENESIS, keyFingerprint, signCheckpoint } from '@app/event-store/ledger/verify-bundle';
+import { log, mb, round } from '../lib';
+
+/**
+ * Suite 4: export the log as a cert-ledger bundle, then verify it offline
+ * (verify-bundle.js in a child process, so its peak RSS is its own), at two
+ * sizes to show that memory stays flat as the log grows.
+ */
+export interface VerifyPoint {
+  events: number;
+  exportMs: number;
+  exportEventsPerSec: number;
+  bundleMb: number;
+  verifyMs: number;
+  verifyEventsPerSec: number;
+  verifyMaxRssMb: number;
+  verifyHeapMb: number;
+  ok: boolean;
+}
+
+export interface VerifySuiteResult {
+  exporter: string;
+  points: VerifyPoint[];
+  memoryFlat: boolean | null;
+  notes: string[];
+}
+
+const CHECKPOINT_EVERY = 100_000;
+
+/**
+ * A bundle written the way the ledger writes one (header, events with seq,
+ * leaf and chain, a signed checkpoint every 100,000 events and at the end),
+ * straight from the events table: the stand-in until the audit export ships.
+ */
+export async function exportBundle(pool: Pool, file: string, limit: number): Promise<{ events: number; ms: number }> {
+  const t0 = performance.now();
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const origin = 'bench.cert-ledger.invalid';
+  const out = createWriteStream(file);
+  const write = async (line: string) => {
+    if (!out.write(line)) await once(out, 'drain');
+  };
+  await write(JSON.stringify({ kind: 'header', format: BUNDLE_FORMAT, origin, publicKey: publicKeyPem, keyFingerprint: keyFingerprint(publicKeyPem), from: 1, previousHead: GENESIS, exportedAt: new Date().toISOString() }) + '\n');
+  let seq = 0;
+  let head = GENESIS;
+  let after = { tx: '0', pos: 0 };
+  const checkpoint = async (key: KeyObject) => write(JSON.stringify({ kind: 'checkpoint', ...signCheckpoint({ origin, size: seq, head, time: new Date().toISOString() }, key) }) + '\n');
+  while (seq < limit) {
+    const { rows } = await pool.query(
+      `SELECT global_position, transaction_id::text AS tx, stream_id, version, event_id, type, schema_version, data::text AS data, metadata::text AS metadata, hash
+         FROM events WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+        ORDER BY transaction_id, global_position LIMIT $3`,
+      [after.tx, after.pos, Math.min(10_000, limit - seq)],
+    );
+    if (!rows.length) break;
+    let chunk = '';
+    for (const r of rows) {
+      seq++;
+      head = chainHash(head, r.hash);
+      // data and metadata go out as PostgreSQL prints them: the verifier re-canonicalises anyway.
+      chunk += `{"kind":"event","seq":${seq},"position":${r.global_position},"leaf":"${r.hash}","chain":"${head}","event":{"eventId":"${r.event_id}","streamId":${JSON.stringify(r.stream_id)},"version":${r.version},"type":${JSON.stringify(r.type)},"schemaVersion":${r.schema_version},"data":${r.data},"metadata":${r.metadata}}}\n`;
+      if (seq % CHECKPOINT_EVERY === 0) {
+        await write(chunk);
+        chunk = '';
+        await checkpoint(privateKey);
+      }
+    }
+    if (chunk) await write(chunk);
+    const last = rows[rows.length - 1];
+    after = { tx: last.tx, pos: Number(last.global_position) };
+  }
+  if (seq % CHECKPOINT_EVERY !== 0 || seq === 0) await checkpoint(privateKey);
+  out.end();
+  await once(out, 'close');
+  return { events: seq, ms: performance.now() - t0 };
+}
+
+function verifyInChild(file: string): Promise<{ ok: boolean; reason?: string; events: number; ms: number; maxRssMb: number; heapMb: number }> {
+  const child = join(__dirname, '..', 'children', 'verify.js');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [child, file], { maxBuffer: 1 << 20 }, (error, stdout) => {
+      if (error) return reject(error);
+      resolve(JSON.parse(stdout.trim().split('\n').pop()!));
+    });
+  });
+}
+
+export async function verifySuite(pool: Pool, dir: string, sizes: number[]): Promise<VerifySuiteResult> {
+  const notes: string[] = [];
+  const points: VerifyPoint[] = [];
+  for (const size of sizes) {
+    const file = join(dir, `bundle-${size}.ndjson`);
+    log(`verify: exporting ${size} events…`);
+    const exported = await exportBundle(pool, file, size);
+    log(`verify: verifying ${exported.events} events offline…`);
+    const verified = await verifyInChild(file);
+    if (!verified.ok) notes.push(`bundle of ${size} did not verify: ${verified.reason}`);
+    points.push({
+      events: exported.events,
+      exportMs: round(exported.ms),
+      exportEventsPerSec: round((exported.events / exported.ms) * 1000),
+      bundleMb: mb(statSync(file).size),
+      verifyMs: verified.ms,
+      verifyEventsPerSec: round((verified.events / verified.ms) * 1000),
+      verifyMaxRssMb: verified.maxRssMb,
+      verifyHeapMb: verified.heapMb,
+      ok: verified.ok,
+    });
+  }
+  // Flat: ten times the events may not cost more than a quarter more memory (plus 16 MB of noise).
+  const [small, large] = [points[0], points[points.length - 1]];
+  const memoryFlat = points.length < 2 ? null : large.verifyMaxRssMb <= small.verifyMaxRssMb * 1.25 + 16;
+  return { exporter: 'bench bundle writer (ledger format, stored leaf hashes)', points, memoryFlat, notes };
+}
