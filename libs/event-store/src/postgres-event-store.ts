@@ -159,7 +159,9 @@ export class PostgresEventStore implements EventStore {
    * Gap-safe: a sequence value is taken before its transaction commits, so
    * positions commit out of order. Only transactions older than every one
    * still running are read, in (transaction id, position) order; a late
-   * commit is therefore read later, never skipped.
+   * commit is therefore read later, never skipped. ORDER BY names the table:
+   * bare, it would sort by the text alias of the select list ('1000' < '999',
+   * skipping events when transaction ids gain a digit) and could not use the index.
    */
   async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
     const after = options.after ?? LOG_START;
@@ -169,7 +171,7 @@ export class PostgresEventStore implements EventStore {
       `SELECT ${COLUMNS} FROM events
         WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
           AND (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
-        ORDER BY transaction_id, global_position
+        ORDER BY events.transaction_id, events.global_position
         LIMIT $3`,
       [after.transactionId, after.position, limit],
     );
