@@ -29,6 +29,13 @@ describe('Audit ledger over HTTP and the CLI', () => {
   });
   afterAll(async () => t?.close());
 
+  /** Committed events reach the ledger once no older transaction in the cluster is still open: wait, don't assume. */
+  const sealed = async (size: number) => {
+    const ledger = t.app.get(LedgerService);
+    const deadline = Date.now() + 20_000;
+    while ((await ledger.sealedUpTo()) < size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await ledger.sealedUpTo()).toBeGreaterThanOrEqual(size);
+  };
   const get = (path: string, auth = regulator) => t.http().get(path).set('Authorization', auth);
   const exportText = async (path = '/v1/audit/export') => {
     const res = await get(path).buffer(true).parse((r, done) => {
@@ -41,9 +48,7 @@ describe('Audit ledger over HTTP and the CLI', () => {
   };
 
   it('the background sealer seals appended events and signs checkpoints every LEDGER_CHECKPOINT_EVERY events', async () => {
-    const ledger = t.app.get(LedgerService);
-    const deadline = Date.now() + 10_000;
-    while ((await ledger.sealedUpTo()) < 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await sealed(12);
     const status = await get('/v1/audit/status');
     expect(status.status).toBe(200);
     expect(status.body).toMatchObject({ sealedSeq: 12, unsealedEvents: 0, lagPositions: 0, running: true, halted: null });
@@ -71,6 +76,7 @@ describe('Audit ledger over HTTP and the CLI', () => {
     const older = lines(first.body);
     const previous = JSON.parse(older[older.length - 1]);
     await appendEvents(store, 4, 50);
+    await sealed(previous.size + 4);
     const inc = await exportText(`/v1/audit/export?from=${previous.size + 1}`);
     expect(inc.status).toBe(200);
     const result = await verifyBundle(lines(inc.body), { previous });

@@ -4,7 +4,7 @@ import { serverDatabase, TestDatabase } from '../../../../test/support/databases
 import { migrate } from '../migrations';
 import { PostgresEventStore } from '../postgres-event-store';
 import { LEDGER_MIGRATIONS } from './ledger-migrations';
-import { exportLines, newKey, sealer as newSealer, TestKey } from './ledger-test-kit';
+import { exportLines, newKey, sealAtLeast, sealer as newSealer, TestKey } from './ledger-test-kit';
 import { canonicalize, verifyBundle } from './verify-bundle';
 
 /**
@@ -136,6 +136,7 @@ describe('property: random logs, random single mutations of their export', () =>
   let t: TestDatabase;
   let store: PostgresEventStore;
   let key: TestKey;
+  let appended = 0;
 
   beforeAll(async () => {
     t = await serverDatabase();
@@ -161,7 +162,10 @@ describe('property: random logs, random single mutations of their export', () =>
               metadata: { actor: { id: e.actor, role: e.role }, correlationId: randomUUID(), causationId: null, recordedAt: new Date().toISOString() },
             }], { expectedVersion: 'any' });
           }
-          const cp = await newSealer(t.db.pool, key, { checkpointEvery: every, batchSize: 3 }).checkpointNow();
+          appended += events.length;
+          const sealer = newSealer(t.db.pool, key, { checkpointEvery: every, batchSize: 3 });
+          await sealAtLeast(sealer, appended);
+          const cp = await sealer.checkpointNow();
           const from = 1 + (fromPick % (cp.size + 1));
           const bundle = await exportLines(t.db.pool, key, cp, from);
 

@@ -84,3 +84,19 @@ export function forge(lines: string[], forgerKey: TestKey, mutate: (records: any
   }
   return records.map((r) => JSON.stringify(r));
 }
+
+/**
+ * Seals until the ledger holds at least `size` events. Gap-safe sealing only
+ * reaches transactions older than every one still running in the whole cluster,
+ * so another session's open transaction (another suite, another engineer) can
+ * hold it back for a moment: tests wait for it rather than assume it.
+ */
+export async function sealAtLeast(sealer: LedgerSealer, size: number, timeoutMs = 20_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const sealed = await sealer.sealAll();
+    if (sealed >= size) return sealed;
+    if (Date.now() > deadline) throw new Error(`sealed ${sealed} events, expected at least ${size}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -5,6 +5,7 @@ import { embeddedDatabase, serverDatabase, TestDatabase, TEST_DATABASE_URL } fro
 import { migrate } from '../migrations';
 import { PostgresEventStore } from '../postgres-event-store';
 import { LEDGER_MIGRATIONS } from './ledger-migrations';
+import { sealAtLeast } from './ledger-test-kit';
 import { LedgerIntegrityError, LedgerSealer, SealerOptions } from './sealer';
 import { chainHash, GENESIS, keyFingerprint, verifyCheckpointSignature } from './verify-bundle';
 
@@ -56,7 +57,7 @@ describe('ledger sealer', () => {
   it('gives every event a contiguous seq and the chain hash, with signed checkpoints every N events', async () => {
     await appendMany(store, 25);
     const sealer = new LedgerSealer(t.db.pool, sealerOptions({ batchSize: 7 }));
-    expect(await sealer.sealAll()).toBe(25);
+    expect(await sealAtLeast(sealer, 25)).toBe(25);
     const rows = await ledgerRows(t);
     expectValidChain(rows, 25);
     const { rows: cps } = await t.db.pool.query('SELECT size, head, origin, time, signature FROM ledger_checkpoints ORDER BY size');
@@ -74,10 +75,10 @@ describe('ledger sealer', () => {
 
   it('is idempotent across restarts: a second sealer continues where the first stopped', async () => {
     await appendMany(store, 12);
-    await new LedgerSealer(t.db.pool, sealerOptions()).sealAll();
+    await sealAtLeast(new LedgerSealer(t.db.pool, sealerOptions()), 12);
     await appendMany(store, 5);
     const second = new LedgerSealer(t.db.pool, sealerOptions());
-    expect(await second.sealAll()).toBe(17);
+    expect(await sealAtLeast(second, 17)).toBe(17);
     expect(await second.sealAll()).toBe(17);
     expectValidChain(await ledgerRows(t), 17);
   });
@@ -102,10 +103,10 @@ describe('ledger sealer', () => {
     const sealer = new LedgerSealer(t.db.pool, sealerOptions({ checkpointEvery: 1000, checkpointSeconds: 10, now: () => new Date(clock) }));
     const sizes = async () => (await t.db.pool.query('SELECT size FROM ledger_checkpoints ORDER BY size')).rows.map((r) => Number(r.size));
     await appendMany(store, 2);
-    await sealer.sealAll();
+    await sealAtLeast(sealer, 2);
     clock += 5_000;
     await appendMany(store, 1);
-    await sealer.sealBatch();
+    await sealAtLeast(sealer, 3);
     expect(await sizes()).toEqual([]);
     clock += 5_000;
     await sealer.sealBatch();
@@ -128,6 +129,8 @@ describe('ledger sealer with concurrent processes and transactions', () => {
 
   it('never skips an event whose transaction commits late (gap-safe order)', async () => {
     await appendMany(store, 2);
+    const sealer = new LedgerSealer(t.db.pool, sealerOptions());
+    await sealAtLeast(sealer, 2);
     const slow = new Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${t.schema}` });
     await slow.connect();
     try {
@@ -138,11 +141,10 @@ describe('ledger sealer with concurrent processes and transactions', () => {
         [randomUUID()],
       );
       await appendMany(store, 3);
-      const sealer = new LedgerSealer(t.db.pool, sealerOptions());
       // The late transaction holds the horizon: nothing after it may be sealed yet.
       expect(await sealer.sealAll()).toBe(2);
       await slow.query('ROLLBACK');
-      expect(await sealer.sealAll()).toBe(5);
+      expect(await sealAtLeast(sealer, 5)).toBe(5);
       expectValidChain(await ledgerRows(t), 5);
     } finally {
       await slow.end();
@@ -158,7 +160,7 @@ describe('ledger sealer with concurrent processes and transactions', () => {
       for (let i = 0; i < 15; i++) await s.sealAll();
     }));
     await Promise.all([appending, sealing]);
-    await sealers[0].sealAll();
+    await sealAtLeast(sealers[0], 40);
     const rows = await ledgerRows(t);
     expectValidChain(rows, 40);
     expect(new Set(rows.map((r) => r.position)).size).toBe(40);
@@ -190,7 +192,7 @@ describe('ledger sealer with concurrent processes and transactions', () => {
       await admin.end();
     }
     const sealer = new LedgerSealer(t.db.pool, sealerOptions());
-    const error = await sealer.sealAll().catch((e) => e);
+    const error = await sealAtLeast(sealer, 4).catch((e) => e);
     expect(error).toBeInstanceOf(LedgerIntegrityError);
     expect((await ledgerRows(t)).length).toBe(2); // the intact prefix is sealed, nothing after the fault
     expect((await sealer.status()).halted).toMatch(/does not hash/);

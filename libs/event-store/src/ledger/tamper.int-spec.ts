@@ -6,7 +6,7 @@ import { serverDatabase, TestDatabase } from '../../../../test/support/databases
 import { migrate } from '../migrations';
 import { PostgresEventStore } from '../postgres-event-store';
 import { LEDGER_MIGRATIONS } from './ledger-migrations';
-import { ledgerKey, appendEvents, exportLines, forge, newKey, sealer as newSealer, TestKey } from './ledger-test-kit';
+import { appendEvents, exportLines, forge, ledgerKey, newKey, sealAtLeast, sealer as newSealer, TestKey } from './ledger-test-kit';
 import { LedgerRangeError, openExport } from './ledger-reader';
 import { LedgerSealer } from './sealer';
 import { chainHash, GENESIS, leafHash, SignedCheckpoint, signCheckpoint, verifyBundle, VerifyResult } from './verify-bundle';
@@ -31,6 +31,7 @@ describe('export bundle: tampering is detected offline', () => {
     key = newKey();
     sealer = newSealer(t.db.pool, key, { checkpointEvery: 10 });
     await appendEvents(store, 30);
+    await sealAtLeast(sealer, 30);
     checkpoint = await sealer.checkpointNow();
     bundle = await exportLines(t.db.pool, key, checkpoint);
     dir = mkdtempSync(join(tmpdir(), 'ledger-tamper-'));
@@ -182,6 +183,7 @@ describe('export bundle: tampering is detected offline', () => {
 
   it('--previous proves that a later export extends an earlier one, whole or incremental', async () => {
     await appendEvents(store, 7, 100);
+    await sealAtLeast(sealer, 37);
     const later = await sealer.checkpointNow();
     expect(later.size).toBe(37);
     const full = await exportLines(t.db.pool, key, later);
