@@ -55,6 +55,10 @@ describe('Audit ledger over HTTP and the CLI', () => {
     const cps = await get('/v1/audit/checkpoints');
     expect(cps.status).toBe(200);
     expect(cps.body.map((c: { size: number }) => c.size)).toEqual([10, 5]);
+    const metrics = await t.http().get('/metrics').set('Authorization', admin);
+    expect(metrics.text).toMatch(/^ledger_sealed_events 12$/m);
+    expect(metrics.text).toMatch(/^ledger_lag_events 0$/m);
+    expect(metrics.text).toMatch(/^ledger_checkpoint_age_seconds \d/m);
   });
 
   it('GET /v1/audit/export streams a bundle that verifies offline against the served public key', async () => {
