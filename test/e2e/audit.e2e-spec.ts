@@ -37,15 +37,13 @@ describe('Audit ledger over HTTP and the CLI', () => {
     expect(await ledger.sealedUpTo()).toBeGreaterThanOrEqual(size);
   };
   const get = (path: string, auth = regulator) => t.http().get(path).set('Authorization', auth);
-  const exportText = async (path = '/v1/audit/export') => {
-    const res = await get(path).buffer(true).parse((r, done) => {
+  const exportText = (path = '/v1/audit/export') =>
+    get(path).buffer(true).parse((r, done) => {
       let text = '';
       r.setEncoding('utf8');
       r.on('data', (c: string) => (text += c));
       r.on('end', () => done(null, text));
     });
-    return res;
-  };
 
   it('the background sealer seals appended events and signs checkpoints every LEDGER_CHECKPOINT_EVERY events', async () => {
     await sealed(12);
@@ -87,6 +85,17 @@ describe('Audit ledger over HTTP and the CLI', () => {
     expect(result).toMatchObject({ ok: true, from: previous.size + 1, lastSeq: previous.size + 4 });
   });
 
+  it('X-Min-Position waits until the client\'s own write is sealed (read-your-writes), 503 when it cannot be', async () => {
+    const written = await store.append('stream-rw', [{ type: 'TestHappened', data: { rw: true }, metadata: { actor: { id: 'u', role: 'admin' }, correlationId: 'c', causationId: null, recordedAt: new Date().toISOString() } }], { expectedVersion: 'any' });
+    const res = await exportText().set('X-Min-Position', String(written.lastPosition));
+    expect(res.status).toBe(200);
+    expect(lines(res.body).some((l) => l.includes(`"position":${written.lastPosition},`))).toBe(true);
+    expect((await get('/v1/audit/events?limit=1000').set('X-Min-Position', String(written.lastPosition))).body.map((e: { position: number }) => e.position)).toContain(written.lastPosition);
+    expect((await get('/v1/audit/events').set('X-Min-Position', 'soon')).status).toBe(400);
+    const lagging = await get('/v1/audit/events').set('X-Min-Position', String(written.lastPosition + 1000));
+    expect([lagging.status, lagging.body.code, lagging.headers['retry-after']]).toEqual([503, 'LEDGER_LAGGING', '2']);
+  });
+
   it('refuses bad export and paging parameters with 400, never 500', async () => {
     for (const path of ['/v1/audit/export?from=0', '/v1/audit/export?from=abc', '/v1/audit/export?from=999999', '/v1/audit/events?limit=1001', '/v1/audit/events?after=-1', '/v1/audit/checkpoints?limit=x', '/v1/audit/public-key?format=der']) {
       const res = await get(path);
@@ -105,7 +114,7 @@ describe('Audit ledger over HTTP and the CLI', () => {
       chain: expect.stringMatching(/^[0-9a-f]{64}$/),
       event: expect.objectContaining({ type: 'TestHappened', metadata: expect.objectContaining({ actor: { id: 'user-1', role: 'admin' } }) }),
     });
-    expect((await get('/v1/audit/events', admin)).body.length).toBeGreaterThanOrEqual(16);
+    expect((await get('/v1/audit/events', admin)).body.length).toBeGreaterThanOrEqual(17);
   });
 
   it('audit routes are for regulators and admins (the public key also for juries)', async () => {
@@ -126,8 +135,8 @@ describe('Audit ledger over HTTP and the CLI', () => {
       const file = join(dir, 'bundle.ndjson');
       expect(await auditExportCommand.run([file])).toBe(0);
       const result = await verifyBundle(file);
-      expect(result).toMatchObject({ ok: true, lastSeq: 16 });
-      expect(await auditExportCommand.run([join(dir, 'inc.ndjson'), '--from', '17'])).toBe(0);
+      expect(result).toMatchObject({ ok: true, lastSeq: 17 });
+      expect(await auditExportCommand.run([join(dir, 'inc.ndjson'), '--from', '18'])).toBe(0);
       expect(lines(readFileSync(join(dir, 'inc.ndjson'), 'utf8'))).toHaveLength(2); // header + the covering checkpoint
       expect(await auditVerifyCommand.run([])).toBe(0);
       expect(String(stdout.mock.calls.map((c) => c[0]).join(''))).toMatch(/"ok":true/);
@@ -145,7 +154,7 @@ describe('Audit ledger over HTTP and the CLI', () => {
   it('GET /v1/audit/verify finds an event changed in the database by a superuser who disabled the trigger', async () => {
     const before = await get('/v1/audit/verify');
     expect(before.status).toBe(200);
-    expect(before.body).toMatchObject({ ok: true, verifiedUpTo: 16 });
+    expect(before.body).toMatchObject({ ok: true, verifiedUpTo: 17 });
     const target = (await get('/v1/audit/events?after=6&limit=1')).body[0];
     const su = new Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${t.schema}` });
     await su.connect();

@@ -85,6 +85,27 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
     return this.sealer.checkpointNow();
   }
 
+  /**
+   * Read-your-writes for audit reads (`X-Min-Position`): seals on demand until the
+   * event at `position` is in the ledger (or no event holds that position and the
+   * log has passed it); false after `timeoutMs`.
+   */
+  async waitForPosition(position: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.sealer.sealAll();
+      const { rows } = await this.db.pool.query(
+        `SELECT EXISTS (SELECT 1 FROM ledger WHERE global_position = $1) AS sealed,
+                NOT EXISTS (SELECT 1 FROM events WHERE global_position = $1)
+                  AND EXISTS (SELECT 1 FROM events WHERE global_position > $1) AS skipped`,
+        [position],
+      );
+      if (rows[0].sealed || rows[0].skipped) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** For metrics and the audit status route: lag = headPosition - sealedPosition. */
   status(): Promise<LedgerStatus & { lagPositions: number }> {
     return this.sealer.status().then((s) => ({ ...s, lagPositions: Math.max(0, s.headPosition - s.sealedPosition) }));

@@ -1,5 +1,5 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, HttpException, HttpStatus, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiProduces, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
@@ -35,11 +35,14 @@ export class ExportController {
       'the checkpoint covering the whole bundle. Verify it offline with `npm run -s verify -- bundle.ndjson` (see docs/auditors.md).',
   })
   @ApiProduces('application/x-ndjson')
+  @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the event at this log position is sealed (the `position` a command returned)' })
   @ApiResponse({ status: 200, description: 'the bundle; headers X-Ledger-From, X-Ledger-Size' })
   @ApiResponse({ status: 400, description: 'from is not an integer >= 1, or lies beyond the end of the ledger' })
   @ApiResponse({ status: 409, description: 'LEDGER_INTEGRITY: a stored event no longer matches its append-time hash; sealing stopped (see GET /v1/audit/verify)' })
-  async export(@Query() query: ExportQuery, @Res() res: Response): Promise<void> {
+  @ApiResponse({ status: 503, description: 'LEDGER_LAGGING: the event at X-Min-Position was not sealed within 5 s (Retry-After)' })
+  async export(@Query() query: ExportQuery, @Res() res: Response, @Headers('x-min-position') minPosition?: string): Promise<void> {
     const from = query.from ?? 1;
+    if (minPosition !== undefined) await waitSealed(this.ledger, minPosition);
     const checkpoint = await this.ledger.checkpointNow().catch(integrityConflict);
     const bundle = await openExport(this.ledger.pool, this.ledger.key, from, checkpoint).catch((error) => {
       throw error instanceof LedgerRangeError ? invalid(error.message) : error;
@@ -51,6 +54,18 @@ export class ExportController {
     res.setHeader('X-Ledger-From', String(from));
     res.setHeader('X-Ledger-Size', String(checkpoint.size));
     await streamTo(res, bundle.chunks);
+  }
+}
+
+/** API.md: a query sent with X-Min-Position waits up to 5 s for that position, then answers 503. */
+export async function waitSealed(ledger: LedgerService, raw: string): Promise<void> {
+  const position = /^\d{1,15}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(position)) throw invalid('X-Min-Position must be a non-negative integer');
+  if (!(await ledger.waitForPosition(position, 5000).catch(integrityConflict))) {
+    throw new HttpException(
+      { statusCode: 503, code: 'LEDGER_LAGGING', message: `the ledger has not sealed position ${position} yet; retry shortly` },
+      HttpStatus.SERVICE_UNAVAILABLE,
+    );
   }
 }
 

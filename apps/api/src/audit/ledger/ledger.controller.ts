@@ -1,11 +1,12 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
 import { LedgerEntry, listCheckpoints, listEntries } from '@app/event-store/ledger/ledger-reader';
 import { LedgerService } from '@app/event-store/ledger/ledger.service';
 import { Roles } from '@app/platform/auth/roles';
+import { waitSealed } from '../export/export.controller';
 
 export class LedgerEventsQuery {
   @ApiPropertyOptional({ description: 'answer entries with seq > after (keyset paging: pass the last seq you received)', default: 0 })
@@ -88,7 +89,9 @@ export class LedgerController {
   @Roles('regulator', 'admin')
   @ApiOperation({ summary: 'Sealed events in ledger order, with their leaf and chain hashes' })
   @ApiOkResponse({ type: [LedgerEntryDto] })
-  events(@Query() query: LedgerEventsQuery): Promise<LedgerEntry[]> {
+  @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the event at this log position is sealed' })
+  async events(@Query() query: LedgerEventsQuery, @Headers('x-min-position') minPosition?: string): Promise<LedgerEntry[]> {
+    if (minPosition !== undefined) await waitSealed(this.ledger, minPosition);
     return listEntries(this.ledger.pool, query.after ?? 0, query.limit ?? 100);
   }
 
