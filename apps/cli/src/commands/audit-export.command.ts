@@ -46,7 +46,7 @@ export const auditExportCommand: CliCommand = {
       bar.done(written);
       renameSync(partial, file);
       process.stderr.write(
-        `wrote ${file}: ${written} events (seq ${from}..${checkpoint.size}), head ${checkpoint.head}, signed by ${ledger.key.keyFingerprint}\n` +
+        `wrote ${file}: ${written ? `${written} events (seq ${from}..${checkpoint.size})` : 'no new event'}, ledger size ${checkpoint.size}, head ${checkpoint.head}, signed by ${ledger.key.keyFingerprint}\n` +
           `verify it with: npm run -s verify -- ${file}${from > 1 ? ' --previous <the earlier bundle>' : ''}\n`,
       );
       return 0;
