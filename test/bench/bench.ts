@@ -47,16 +47,17 @@ export const FULL: Sizes = {
   verifySizes: [100_000, 1_000_000],
 };
 
+/** Same suites, sizes cut so that the whole run stays under two minutes on a quiet 2-core machine. */
 export const QUICK: Sizes = {
   appendEvents: 2_000,
-  embeddedAppendEvents: 1_000,
+  embeddedAppendEvents: 500,
   httpSeconds: 5,
-  httpCandidates: 500,
+  httpCandidates: 100,
   httpConnections: 32,
   embeddedHttpSeconds: 3,
-  embeddedHttpCandidates: 40,
-  bigLogCandidates: 500,
-  verifySizes: [10_000, 50_000],
+  embeddedHttpCandidates: 20,
+  bigLogCandidates: 200,
+  verifySizes: [5_000, 20_000],
 };
 
 export interface BenchResults {
@@ -199,6 +200,7 @@ export function table(r: BenchResults): string {
   if (r.rebuild) rows.push(['rebuild', `events/s (${fmt(r.rebuild.events)} events), peak RSS`, fmt(r.rebuild.eventsPerSec), `${fmt(r.rebuild.peakRssMb)} MB`, '']);
   else rows.push(['rebuild', 'not run', '—', '—', '—']);
   if (r.verify) {
+    if (r.verify.seal) rows.push(['ledger seal', `ev/s (${fmt(r.verify.seal.events)} events)`, fmt(r.verify.seal.eventsPerSec), '', '']);
     for (const p of r.verify.points) {
       rows.push([`verify ${fmt(p.events)}`, 'offline ev/s, peak RSS', fmt(p.verifyEventsPerSec), `${fmt(p.verifyMaxRssMb)} MB`, p.ok ? 'intact' : 'FAILED']);
       rows.push([`export ${fmt(p.events)}`, 'ev/s, bundle size', fmt(p.exportEventsPerSec), `${fmt(p.bundleMb)} MB`, '']);

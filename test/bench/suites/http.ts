@@ -109,8 +109,8 @@ export async function httpSuite(opts: HttpSuiteOptions): Promise<HttpSuiteResult
     await must('assign assessor', admin.post(`/v1/sessions/${sessionId}/assessors`, { userId: 'bench-assessor' }));
     const blocks = [...new Set(SEED_CRITERIA.map((c) => c.block))];
     const candidateIds: string[] = new Array(opts.candidates);
-    await inParallel(8, async (w) => {
-      for (let i = w; i < opts.candidates; i += 8) {
+    await inParallel(16, async (w) => {
+      for (let i = w; i < opts.candidates; i += 16) {
         const id = (
           await must(
             'register candidate',
