@@ -129,6 +129,15 @@ describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
     expect(leafHash(stored)).toBe(stored.hash);
   });
 
+  it('hashes an upper-case event id in the form the database gives back', async () => {
+    const s = stream();
+    const id = randomUUID().toUpperCase();
+    await store.append(s, [{ ...ev('A'), eventId: id }], { expectedVersion: 'no-stream' });
+    const [stored] = await store.readStream(s);
+    expect(stored.eventId).toBe(id.toLowerCase());
+    expect(leafHash(stored)).toBe(stored.hash);
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE on events', async () => {
     const s = stream();
     await store.append(s, [ev('A')], { expectedVersion: 'no-stream' });

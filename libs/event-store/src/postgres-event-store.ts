@@ -287,7 +287,8 @@ export class PostgresEventStore implements EventStore {
       if (!event || typeof event.type !== 'string' || !/^[A-Za-z][A-Za-z0-9.]{0,99}$/.test(event.type)) {
         throw new EventStoreInputError(`event ${index} of ${streamId}: type must be an explicit name (letters and digits)`);
       }
-      const eventId = event.eventId ?? randomUUID();
+      // PostgreSQL returns uuids in lowercase: hash the form that will be read back.
+      const eventId = (event.eventId ?? randomUUID()).toLowerCase();
       if (!UUID.test(eventId)) throw new EventStoreInputError(`event ${index} of ${streamId}: eventId must be a uuid`);
       const schemaVersion = event.schemaVersion ?? 1;
       if (!Number.isInteger(schemaVersion) || schemaVersion < 1) throw new EventStoreInputError(`event ${index}: schemaVersion must be a positive integer`);
