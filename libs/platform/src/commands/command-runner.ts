@@ -37,19 +37,39 @@ const MAX_BACKOFF_MS = 100;
 export class UnitOfWork {
   private readonly versions = new Map<string, number>();
   private readonly writes: Array<{ streamId: string; events: DomainEvent[]; expected: ExpectedVersion }> = [];
+  /** This command's own events, found already stored by a retry with the same Idempotency-Key. */
+  readonly applied = new Map<string, StoredEvent[]>();
   readonly context: DecisionContext;
 
   constructor(
     private readonly store: EventStore,
     readonly meta: CommandMeta,
     now: string,
+    /** The deterministic id of this command's n-th event in a stream (only with an Idempotency-Key). */
+    private readonly ownEventId?: (streamId: string, index: number) => string,
   ) {
-    this.context = { now, newId: () => randomUUID(), actor: meta.actor };
+    let n = 0;
+    // Under an Idempotency-Key the ids a decision generates are deterministic too, so a retry decides the same ids.
+    const newId = meta.idempotencyKey ? () => deterministicUuid(`${meta.actor.id}\u0000${meta.idempotencyKey}\u0000id\u0000${n++}`) : () => randomUUID();
+    this.context = { now, newId, actor: meta.actor };
   }
 
   /** Loads and folds a stream (empty state and version 0 when it does not exist). */
   async load<S>(streamId: string, spec: StateSpec<S, RecordedEvent>): Promise<Loaded<S>> {
-    const events = await this.store.readStream(streamId);
+    let events = await this.store.readStream(streamId);
+    if (this.ownEventId) {
+      // A retry (same Idempotency-Key) of a command whose append landed but whose answer was
+      // lost (the process died in between): decide again on the state before its own events,
+      // which are kept aside so the runner answers with them instead of appending.
+      const first = this.ownEventId(streamId, 0);
+      const at = events.findIndex((e) => e.eventId === first);
+      if (at >= 0) {
+        const own: StoredEvent[] = [];
+        for (let j = at; j < events.length && events[j].eventId === this.ownEventId(streamId, j - at); j++) own.push(events[j]);
+        this.applied.set(streamId, own);
+        events = events.slice(0, at);
+      }
+    }
     const version = events.length ? events[events.length - 1].version : 0;
     this.versions.set(streamId, version);
     return { state: fold(spec, events.map(asRecorded)), version, events };
@@ -96,9 +116,15 @@ export class CommandRunner {
    */
   async run(meta: CommandMeta, work: (uow: UnitOfWork) => Promise<{ id: string; primaryStream: string; extra?: Record<string, unknown> }>): Promise<CommandResult> {
     for (let attempt = 1; ; attempt++) {
-      const uow = new UnitOfWork(this.store, meta, new Date().toISOString());
+      const uow = new UnitOfWork(this.store, meta, new Date().toISOString(), meta.idempotencyKey ? (stream, index) => this.eventId(meta, stream, index) : undefined);
       const outcome = await work(uow);
       const loadedVersion = uow.versionOf(outcome.primaryStream);
+      if (uow.applied.size > 0) {
+        // Already applied by an earlier attempt: answer as it would have, write nothing.
+        const own = [...uow.applied.values()].flat();
+        const primary = uow.applied.get(outcome.primaryStream);
+        return { id: outcome.id, position: Math.max(...own.map((e) => e.globalPosition)), version: primary ? primary[primary.length - 1].version : loadedVersion, ...outcome.extra };
+      }
       if (meta.ifMatch !== undefined && meta.ifMatch !== loadedVersion) {
         throw new DomainError('precondition', 'PRECONDITION_FAILED', `If-Match "${meta.ifMatch}" does not match the current version "${loadedVersion}"`);
       }
@@ -141,9 +167,14 @@ export class CommandRunner {
   /** With an Idempotency-Key, the same command always produces the same event ids: a replay writes nothing. */
   private eventId(meta: CommandMeta, streamId: string, index: number): string {
     if (!meta.idempotencyKey) return randomUUID();
-    const h = createHash('sha256').update(`${meta.actor.id}\u0000${meta.idempotencyKey}\u0000${streamId}\u0000${index}`).digest('hex');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    return deterministicUuid(`${meta.actor.id}\u0000${meta.idempotencyKey}\u0000${streamId}\u0000${index}`);
   }
+}
+
+/** A version-4-shaped uuid from a SHA-256 of `seed`. */
+function deterministicUuid(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** Stored events as the domain sees them, brought to the current schema version. */
