@@ -109,7 +109,7 @@ describe('candidate file (HTTP, PostgreSQL)', () => {
   });
 
   describe('registration', () => {
-    it('registers a candidate whose identity is stored sealed, and shows it to admins only', async () => {
+    it('registers a candidate whose identity is stored sealed, shown in clear to admins and pseudonymised to regulators', async () => {
       candidate = await register();
       const [event] = await streamOf(candidate);
       expect(event.type).toBe('CandidateRegistered');
@@ -121,8 +121,9 @@ describe('candidate file (HTTP, PostgreSQL)', () => {
       expect(asAdmin.body).toMatchObject({ candidateId: candidate, accessRoute: 'apprenticeship', erased: false, identity: { givenName: 'Alice', familyName: 'Martinez', birthDate: '1998-04-02', email: 'alice.martinez@example.org' } });
       expect(asAdmin.headers.etag).toBe('"1"');
       const asRegulator = await get(`/v1/candidates/${candidate}`, 'regulator').expect(200);
-      expect(asRegulator.body.identity).toBeUndefined();
-      expect(JSON.stringify(asRegulator.body)).not.toMatch(/Martinez/);
+      expect(asRegulator.body.identity).toEqual({ status: 'pseudonymised', pseudonym: expect.stringMatching(/^C-[0-9A-F]{16}$/) });
+      expect(asRegulator.body.identity.pseudonym).toBe(asAdmin.body.identity.pseudonym);
+      expect(JSON.stringify(asRegulator.body)).not.toMatch(/Martinez|Alice|1998|example\.org/);
     });
 
     it('refuses an implausible identity (400)', async () => {
@@ -260,7 +261,9 @@ describe('candidate file (HTTP, PostgreSQL)', () => {
       });
       expect(asAdmin.accommodationRequests.map((r: any) => r.status).sort()).toEqual(['granted', 'refused']);
       const asJury = (await get(`/v1/candidates/${candidate}`, 'jury').expect(200)).body;
-      expect(JSON.stringify(asJury)).not.toMatch(/MDPH|fatigabilit|réparties|Martinez/);
+      // The jury deliberates on named candidates, but the health texts stay with admins and referents.
+      expect(asJury.identity).toMatchObject({ status: 'identified', familyName: 'Martinez' });
+      expect(JSON.stringify(asJury)).not.toMatch(/MDPH|fatigabilit|réparties/);
       expect(asJury.accommodationRequests.find((r: any) => r.requestId === requestId)).toMatchObject({ status: 'granted', opinion: { favourable: true } });
     });
   });

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { candidateSpec, candidateStream, CandidateState, Identity } from '@app/domain/candidate/candidate';
+import { candidateSpec, candidateStream, CandidateState } from '@app/domain/candidate/candidate';
 import { fold, Role } from '@app/domain/shared/decider';
 import { forbidden, notFound } from '@app/domain/shared/errors';
 import { sessionSpec, sessionStream } from '@app/domain/session/session';
@@ -11,11 +11,12 @@ import { Principal } from '@app/platform/auth/token-verifier';
 import { asRecorded } from '@app/platform/commands/command-runner';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { CandidateIdParam } from '../candidate-loading';
-import { CandidateIdentity } from '../identity';
+import { IdentityViews } from '@app/platform/personal-data/identity-view';
+import { Sealed } from '@app/platform/personal-data/vault';
 import { PersonalText } from '../personal-text';
 
-/** Roles that see who the candidate is and the health texts of their accommodation file. */
-const IDENTIFIED: readonly Role[] = ['admin', 'referent'];
+/** Roles that read the health texts of the accommodation file (identity follows IdentityViews). */
+const HEALTH_READERS: readonly Role[] = ['admin', 'referent'];
 
 /**
  * The candidate's file as its stream says now. Identity and health texts are
@@ -28,13 +29,13 @@ const IDENTIFIED: readonly Role[] = ['admin', 'referent'];
 export class ReadCandidateController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly identities: CandidateIdentity,
+    private readonly views: IdentityViews,
     private readonly texts: PersonalText,
   ) {}
 
   @Get(':id')
   @Roles('admin', 'referent', 'jury', 'assessor', 'regulator')
-  @ApiOperation({ summary: "The candidate's file: identity (admin, referent), enrolments, accommodations and their status, scores, opinions, decisions (ETag: stream version)" })
+  @ApiOperation({ summary: "The candidate's file: identity (admin, assessor, referent, jury; pseudonymised for regulators; [erased] after erasure), enrolments, accommodations and their status, scores, opinions, decisions (ETag: stream version)" })
   async read(
     @Param('id', CandidateIdParam()) id: string,
     @CurrentPrincipal() principal: Principal & { actingRole: Role },
@@ -45,14 +46,15 @@ export class ReadCandidateController {
     if (!state.registered) throw notFound('candidate', id);
     const role = principal.actingRole;
     if (role === 'assessor') await this.assertAssessorOf(state, principal.id);
-    const reveal = IDENTIFIED.includes(role);
+    const reveal = HEALTH_READERS.includes(role);
     const version = events[events.length - 1].version;
     res.setHeader('ETag', `"${version}"`);
     return {
       candidateId: id,
       version,
       erased: state.erased,
-      ...(reveal ? { identity: state.erased ? null : await this.identityOf(state) } : {}),
+      // Identified for the roles whose work needs the name, a pseudonym for regulators, "[erased]" after erasure.
+      identity: await this.views.identity(id, state.identity as Sealed | null, role),
       accessRoute: state.accessRoute,
       enrolments: Object.values(state.enrolments),
       accommodationRequests: await Promise.all(
@@ -78,10 +80,6 @@ export class ReadCandidateController {
       validatedBlocks: Object.keys(state.validatedBlocks),
       certifications: Object.entries(state.certifications).map(([certificationCode, c]) => ({ certificationCode, ...c })),
     };
-  }
-
-  private async identityOf(state: CandidateState): Promise<Identity | null> {
-    return this.identities.read(state.identity);
   }
 
   private async assertAssessorOf(state: CandidateState, userId: string): Promise<void> {
