@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { PostgresEventStore } from '@app/event-store/postgres-event-store';
+import { CANDIDATE_PROGRESS } from '@app/projections/candidate-progress/candidate-progress.projection';
+import { PROGRESS_EVENT_TYPES } from '@app/projections/candidate-progress/candidate-progress.evolve';
+import { sharedDataSource } from '@app/projections/engine/data-source';
+import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
+import { PROJECTIONS, READ_MODEL_ENTITIES } from '@app/projections/projections';
+import { candidateWrites, newWorld, referentialWrite } from '@app/projections/testing/progress-fixtures';
+import { AppProcess, appProcess, dataDirWithTokens } from '../support/api-process';
+import { serverDatabase, TestDatabase, TEST_DATABASE_URL } from '../support/databases';
+import { ensureBuilt } from '../support/processes';
+
+const EVENTS = 10_000;
+const KILLS = 20;
+const BATCH = 40;
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Projector killed: 10,000 events are appended first, then the projector
+ * process catches up on them and is SIGKILLed 20 times at random points (some
+ * while it starts, most in the middle of its batches), restarted each time.
+ * Pass: once the last one has caught up, the read model's tables hash the same
+ * as a fresh rebuild from the log, and the projection counted every event it
+ * handles exactly once.
+ */
+describe('reliability: the projector is SIGKILLed 20 times while catching up', () => {
+  let t: TestDatabase;
+  let runtime: ProjectionRuntime;
+  let keys: ReturnType<typeof dataDirWithTokens>;
+  let projector: AppProcess | undefined;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    t = await serverDatabase();
+    keys = dataDirWithTokens();
+    runtime = new ProjectionRuntime(t.db, new PostgresEventStore(t.db.pool), await sharedDataSource(t.db, READ_MODEL_ENTITIES), PROJECTIONS, { logger: quiet });
+    await runtime.init(); // this process only observes and rebuilds
+  }, 300_000); // the first suite to need dist builds it
+  afterAll(async () => {
+    await projector?.kill('SIGKILL');
+    await t?.dispose();
+    keys?.dispose();
+  });
+
+  it('ends with read models equal to a fresh rebuild', async () => {
+    const store = new PostgresEventStore(t.db.pool);
+    const count = async () => Number((await t.db.pool.query('SELECT count(*) AS n FROM events')).rows[0].n);
+    const position = async () => (await runtime.checkpoints.active(CANDIDATE_PROGRESS))?.checkpoint.position ?? 0;
+    const world = newWorld();
+    await store.appendMany([referentialWrite(world)]);
+    for (let offset = 0; (await count()) < EVENTS; offset += 100) {
+      await store.appendMany(candidateWrites(world, Array.from({ length: 100 }, () => randomUUID()), offset));
+    }
+    const total = await count();
+    const head = await store.headPosition();
+
+    const env = { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: t.schema, DATA_DIR: keys.dataDir, PROJECTION_BATCH_SIZE: String(BATCH), LOG_LEVEL: 'warn' };
+    const kills: Array<{ at: number; phase: 'starting' | 'catching up' | 'caught up'; lifeMs: number }> = [];
+    const started = Date.now();
+    for (let k = 0; k < KILLS; k++) {
+      const before = await position();
+      projector = await appProcess('projector', env);
+      const born = Date.now();
+      if (Math.random() < 0.2) {
+        await sleep(Math.random() * 1500); // somewhere in its start: migrations, DDL, taking the lock
+      } else {
+        // Somewhere in the middle of its batches: once it has moved the checkpoint, a little later.
+        const deadline = Date.now() + 60_000;
+        while ((await position()) === before && Date.now() < deadline) await sleep(10);
+        await sleep(Math.random() * 400);
+      }
+      await projector.kill('SIGKILL');
+      const at = await position();
+      kills.push({ at, phase: at >= head ? 'caught up' : at === before ? 'starting' : 'catching up', lifeMs: Date.now() - born });
+    }
+    projector = await appProcess('projector', env);
+    const deadline = Date.now() + 120_000;
+    while ((await position()) < head && Date.now() < deadline) await sleep(50);
+    await projector.kill('SIGTERM');
+    const elapsed = Date.now() - started;
+
+    const state = (await runtime.status()).find((s) => s.name === CANDIDATE_PROGRESS)!;
+    const { rows } = await t.db.pool.query('SELECT type FROM events');
+    const handled = rows.filter((r) => PROGRESS_EVENT_TYPES.has(r.type)).length;
+    const active = (await runtime.checkpoints.active(CANDIDATE_PROGRESS))!;
+    const afterKills = await runtime.checkpoints.tableHash(runtime.projection(CANDIDATE_PROGRESS), active.generation);
+    await runtime.rebuild(CANDIDATE_PROGRESS);
+    const rebuilt = await runtime.checkpoints.tableHash(runtime.projection(CANDIDATE_PROGRESS), (await runtime.checkpoints.active(CANDIDATE_PROGRESS))!.generation);
+
+    console.log(
+      `projector killed: ${total} events, ${KILLS} SIGKILLs in ${(elapsed / 1000).toFixed(1)} s ` +
+        `(${kills.filter((k) => k.phase === 'starting').length} while starting, ${kills.filter((k) => k.phase === 'catching up').length} mid catch-up, ` +
+        `${kills.filter((k) => k.phase === 'caught up').length} after; checkpoints at kill ${kills.map((k) => k.at).join(', ')} of ${head}); ` +
+        `final position ${state.position}, ${state.eventsApplied} events applied once for ${handled} handled; ` +
+        `read model ${afterKills.split(' ').map((p) => p.split(':').slice(0, 2).join(' ')).join(', ')} rows; equals a fresh rebuild: ${afterKills === rebuilt}`,
+    );
+    expect(state.position).toBeGreaterThanOrEqual(head);
+    expect(state.status).toBe('live');
+    expect(state.eventsApplied).toBe(handled);
+    expect(afterKills).toBe(rebuilt);
+    expect(kills.filter((k) => k.phase === 'catching up').length).toBeGreaterThanOrEqual(KILLS / 2);
+  }, 400_000);
+});
