@@ -1,3 +1,4 @@
+import { Identity } from './candidate';
 import { fold } from '../shared/decider';
 import { DomainError } from '../shared/errors';
 import { given } from '../shared/given-when-then';
@@ -37,8 +38,8 @@ const decide = (granted: boolean, reason = 'medical certificate'): CandidateComm
 const granted: CandidateEvent = { type: 'AccommodationGranted', data: { candidateId: CANDIDATE, requestId: 'req-1', reason: 'ok' } };
 
 describe('checkIdentity', () => {
-  const good = { givenName: ' Alice ', familyName: 'Martin', birthDate: '1990-04-02', email: 'alice@example.org' };
-  const fault = (identity: typeof good) => {
+  const good: Identity = { givenName: ' Alice ', familyName: 'Martin', birthDate: '1990-04-02', email: 'alice@example.org' };
+  const fault = (identity: Identity) => {
     try {
       checkIdentity(identity, '2026-06-15T10:00:00.000Z');
     } catch (e) {
@@ -51,6 +52,11 @@ describe('checkIdentity', () => {
 
   it('accepts a plausible identity and trims it', () => {
     expect(checkIdentity(good, '2026-06-15T10:00:00.000Z')).toEqual({ ...good, givenName: 'Alice' });
+  });
+  it('keeps the optional sex and INSEE birth commune the CDC needs, and refuses malformed ones', () => {
+    expect(checkIdentity({ ...good, sex: 'F', birthPlaceCode: '2a004' }, '2026-06-15T10:00:00.000Z')).toMatchObject({ sex: 'F', birthPlaceCode: '2A004' });
+    expect(fault({ ...good, sex: 'X' as never })).toEqual(['sex']);
+    expect(fault({ ...good, birthPlaceCode: 'Paris' })).toEqual(['birthPlaceCode']);
   });
   it('refuses blank or overlong names', () => {
     expect(fault({ ...good, givenName: '   ' })).toEqual(['givenName']);

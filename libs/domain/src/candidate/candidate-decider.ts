@@ -99,6 +99,8 @@ export function checkIdentity(identity: Identity, today: string): Identity {
     familyName: identity.familyName.trim(),
     birthDate: identity.birthDate.trim(),
     email: identity.email.trim(),
+    ...(identity.sex !== undefined ? { sex: identity.sex } : {}),
+    ...(identity.birthPlaceCode !== undefined ? { birthPlaceCode: identity.birthPlaceCode.trim().toUpperCase() } : {}),
   };
   const faults: Array<{ path: string; problems: string[] }> = [];
   for (const field of ['givenName', 'familyName'] as const) {
@@ -109,6 +111,8 @@ export function checkIdentity(identity: Identity, today: string): Identity {
   if (!isCalendarDate(birthDate)) faults.push({ path: 'birthDate', problems: ['must be a real date YYYY-MM-DD'] });
   else if (birthDate < EARLIEST_BIRTH_DATE || birthDate >= today.slice(0, 10)) faults.push({ path: 'birthDate', problems: [`must be after ${EARLIEST_BIRTH_DATE} and in the past`] });
   if (email.length > EMAIL_MAX || !EMAIL.test(email)) faults.push({ path: 'email', problems: ['must be a valid email address'] });
+  if (normalised.sex !== undefined && normalised.sex !== 'M' && normalised.sex !== 'F') faults.push({ path: 'sex', problems: ['must be M or F (as the CDC declares it)'] });
+  if (normalised.birthPlaceCode !== undefined && !/^(\d{5}|2[AB]\d{3})$/.test(normalised.birthPlaceCode)) faults.push({ path: 'birthPlaceCode', problems: ['must be an INSEE commune code (5 characters, 99xxx abroad)'] });
   if (faults.length) throw invalid(faults.map((f) => `${f.path}: ${f.problems.join(', ')}`).join('; '), faults);
   return normalised;
 }

@@ -42,6 +42,10 @@ export interface Identity {
   familyName: string;
   birthDate: string;
   email: string;
+  /** Optional at registration; required by the CDC to declare an award (accrochage). */
+  sex?: 'M' | 'F';
+  /** INSEE code of the birth commune (99xxx for a birth abroad); required by the CDC too. */
+  birthPlaceCode?: string;
 }
 
 export type CandidateEvent =

@@ -1,7 +1,7 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsString, MaxLength } from 'class-validator';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ACCESS_ROUTES, AccessRoute } from '@app/domain/candidate/candidate';
 import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
@@ -33,6 +33,17 @@ export class RegisterCandidateDto {
   @ApiProperty({ enum: ACCESS_ROUTES })
   @IsIn(ACCESS_ROUTES)
   accessRoute!: AccessRoute;
+
+  @ApiPropertyOptional({ enum: ['M', 'F'], description: 'needed to declare an award to the CDC (accrochage)' })
+  @IsOptional()
+  @IsIn(['M', 'F'])
+  sex?: 'M' | 'F';
+
+  @ApiPropertyOptional({ example: '75056', description: 'INSEE code of the birth commune (99xxx abroad); needed to declare an award to the CDC' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^(\d{5}|2[ABab]\d{3})$/, { message: 'birthPlaceCode must be an INSEE commune code' })
+  birthPlaceCode?: string;
 }
 
 @ApiTags('candidates')
