@@ -1,4 +1,8 @@
+import { openDatabase } from '@app/event-store/database';
+import { EVENT_STORE_MIGRATIONS, migrate } from '@app/event-store/migrations';
+import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { loadConfig } from '@app/platform/config';
+import { PersonalDataVault, VAULT_MIGRATIONS } from '@app/platform/personal-data/vault';
 import { loadOperationsConfig } from '@app/platform/operations.config';
 import { CliCommand, parseArgs, UsageError } from '../command';
 
@@ -16,11 +20,7 @@ export const accrochageExportCommand: CliCommand = {
     for (const [name, v] of [['--from', from], ['--to', to]] as const) if (v !== undefined && !DATE.test(v)) throw new UsageError(`${name} must be a date YYYY-MM-DD`);
     if (from && to && from > to) throw new UsageError('--from must not be after --to');
     const config = loadConfig();
-    // Loaded on use, so that `help` does not pay for the database and vault modules.
-    const { openDatabase } = await import('@app/event-store/database');
-    const { EVENT_STORE_MIGRATIONS, migrate } = await import('@app/event-store/migrations');
-    const { PostgresEventStore } = await import('@app/event-store/postgres-event-store');
-    const { PersonalDataVault, VAULT_MIGRATIONS } = await import('@app/platform/personal-data/vault');
+    // Loaded on use, so that `help` does not pay for the exporter and its modules.
     const { ACCROCHAGE_MIGRATIONS, AccrochageExporter, warningText } = await import('../../../api/src/exports/accrochage/accrochage-exporter');
     const operations = loadOperationsConfig();
     const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.schema, poolSize: 2, statementTimeoutMs: config.statementTimeoutMs });
