@@ -13,9 +13,10 @@ import { ReferentialsModule } from './referentials/referentials.module';
 import { JuriesModule } from './juries/juries.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { CandidatesModule } from './candidates/candidates.module';
+import { ErasureModule } from './erasure/erasure.module';
+import { AuditModule } from './audit/audit.module';
 import { ProgressModule } from './progress/progress.module';
 import { HistoryModule } from './history/history.module';
-import { AuditModule } from './audit/audit.module';
 
 @Module({})
 export class AppModule {
@@ -30,12 +31,13 @@ export class AppModule {
         JuriesModule,
         SessionsModule,
         CandidatesModule,
+        ErasureModule,
         ObservabilityModule.forRoot(operations),
         ExportsModule.forRoot(operations),
         CredentialsModule.forRoot(operations),
+        AuditModule.forRoot(env),
         ProgressModule,
         HistoryModule,
-        AuditModule.forRoot(env),
       ],
       controllers: [HealthController],
     };

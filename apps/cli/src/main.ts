@@ -7,10 +7,10 @@ import { accrochageExportCommand } from './commands/accrochage-export.command';
 import { credentialsVerifyCommand } from './commands/credentials-verify.command';
 import { referentialImportCommand, referentialSeedCommand } from './commands/referential-import.command';
 import { referentialFromRncpCommand } from './commands/referential-from-rncp.command';
-import { projectionsRebuildCommand } from './commands/projections-rebuild.command';
-import { projectionsStatusCommand } from './commands/projections-status.command';
 import { auditExportCommand } from './commands/audit-export.command';
 import { auditVerifyCommand } from './commands/audit-verify.command';
+import { projectionsRebuildCommand } from './commands/projections-rebuild.command';
+import { projectionsStatusCommand } from './commands/projections-status.command';
 
 /** Every CLI command, in the order `help` lists them. */
 const COMMANDS: CliCommand[] = [tokenCommand, referentialImportCommand, referentialSeedCommand, referentialFromRncpCommand, dbMigrateCommand, accrochageExportCommand, credentialsVerifyCommand, auditExportCommand, auditVerifyCommand, projectionsRebuildCommand, projectionsStatusCommand];
