@@ -112,7 +112,9 @@ async function ensureSchema(url: string, schema: string): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    // The application role may not create schemas: only ask when the schema is missing.
+    const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (!rowCount) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   } catch (error) {
     if ((error as { code?: string }).code !== '23505') throw error; // concurrent creator
   } finally {

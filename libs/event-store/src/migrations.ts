@@ -77,6 +77,23 @@ export const EVENT_STORE_MIGRATIONS: Migration[] = [
       GRANT SELECT, INSERT, UPDATE ON streams TO ${APP_ROLE};
     `,
   },
+  {
+    version: 3,
+    name: 'application role on the tables other modules create later',
+    // Read models, checkpoints, keys and idempotency answers are created by their own
+    // migrations after this one: default privileges reach them. The log keeps the narrower
+    // grant of migration 2 (tables created earlier are not affected), and every append-only
+    // table refuses UPDATE and DELETE by trigger whatever the grant.
+    up: `
+      DO $do$
+      BEGIN
+        EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${APP_ROLE}', current_schema());
+        EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT USAGE, SELECT ON SEQUENCES TO ${APP_ROLE}', current_schema());
+      END
+      $do$;
+      GRANT SELECT, INSERT ON schema_migrations TO ${APP_ROLE};
+    `,
+  },
 ];
 
 export async function migrate(pool: Pool, migrations: Migration[], lockName = 'schema_migrations'): Promise<number[]> {
@@ -84,9 +101,13 @@ export async function migrate(pool: Pool, migrations: Migration[], lockName = 's
   const applied: number[] = [];
   let failure: Error | undefined;
   try {
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      scope text NOT NULL, version int NOT NULL, name text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (scope, version))`);
+    // Asked first: the application role may read the table but not create anything.
+    const { rows } = await client.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
+    if (!rows[0].present) {
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        scope text NOT NULL, version int NOT NULL, name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (scope, version))`);
+    }
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (await applyOne(client, lockName, migration)) applied.push(migration.version);
     }
