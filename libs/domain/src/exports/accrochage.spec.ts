@@ -1,31 +1,5 @@
-import * as sax from 'sax';
+import { parseXml, XmlElement as El } from '../../../../test/support/xml';
 import { buildAccrochageXml, declarationDeadline, daysUntilDeadline, escapeXml, Flux, MODALITE_ACCES, Passage, titulaireFrom } from './accrochage';
-
-interface El {
-  name: string;
-  attrs: Record<string, string>;
-  children: El[];
-  text: string;
-}
-
-/** Parses strictly (sax throws on malformed XML) into a small tree. */
-function parseXml(xml: string): El {
-  const parser = sax.parser(true, { trim: false });
-  const root: El = { name: '#root', attrs: {}, children: [], text: '' };
-  const stack: El[] = [root];
-  parser.onopentag = (node) => {
-    const el: El = { name: node.name, attrs: node.attributes as Record<string, string>, children: [], text: '' };
-    stack[stack.length - 1].children.push(el);
-    stack.push(el);
-  };
-  parser.ontext = (t) => (stack[stack.length - 1].text += t);
-  parser.onclosetag = () => void stack.pop();
-  parser.onerror = (e) => {
-    throw e;
-  };
-  parser.write(xml).close();
-  return root.children[0];
-}
 
 const child = (el: El, name: string) => {
   const found = el.children.find((c) => c.name === name);
