@@ -28,6 +28,13 @@ export async function loadCandidate(uow: UnitOfWork, candidateId: string): Promi
  */
 @Injectable()
 export class CandidateContextReader {
+  /**
+   * Folded referentials by stream version. The document is tens of kilobytes
+   * of JSON and every score needs it: asking the stream's version is one small
+   * query, and the fold is redone only when the stream moved (publish, retire).
+   */
+  private readonly referentials = new Map<string, { version: number; state: ReferentialState }>();
+
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   /** The session (undefined when it does not exist) and its referential. */
@@ -38,6 +45,14 @@ export class CandidateContextReader {
   }
 
   async referential(referentialId: string): Promise<ReferentialState> {
-    return fold(referentialSpec, (await this.store.readStream(referentialStream(referentialId))).map(asRecorded));
+    const stream = referentialStream(referentialId);
+    const version = await this.store.streamVersion(stream);
+    const cached = this.referentials.get(referentialId);
+    if (cached && cached.version === version) return cached.state;
+    const events = await this.store.readStream(stream);
+    const state = fold(referentialSpec, events.map(asRecorded));
+    const folded = events.length ? events[events.length - 1].version : 0;
+    if (folded > 0) this.referentials.set(referentialId, { version: folded, state });
+    return state;
   }
 }
