@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
-import { hostname } from 'node:os';
+import pino, { Logger as Pino } from 'pino';
+import { REDACT_PATHS } from '../http/redaction';
 
 /** pino's numeric levels, so that pino tooling (pino-pretty, log shippers) reads these lines as its own. */
 export const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity } as const;
@@ -22,39 +23,32 @@ export function scrub(text: string): string {
 }
 
 /**
- * Structured JSON logs, one line per record, in pino's shape
- * (`level`, `time`, `pid`, `hostname`, `msg`). nestjs-pino / pino are not
- * installed in this repository, so this is the small part of them we need;
- * on a terminal the lines go through pino-pretty.
+ * Structured JSON logs through pino, one line per record (`level`, `time`,
+ * `pid`, `hostname`, `msg` and the record's fields), with the redaction paths
+ * of the security work (tokens, cookies, bodies, personal fields) and tokens
+ * scrubbed from messages. Also Nest's LoggerService, so framework messages
+ * come out the same way; on a terminal the lines go through pino-pretty.
  */
 export class JsonLogger implements LoggerService {
-  private readonly threshold: number;
-  private readonly base: { pid: number; hostname: string };
+  private readonly pino: Pino;
 
   constructor(
     level: string,
-    private readonly sink: LogSink = defaultSink(),
-    private readonly bindings: Record<string, unknown> = {},
+    sink: LogSink = defaultSink(),
+    bindings: Record<string, unknown> = {},
   ) {
-    this.threshold = LEVELS[(level as LevelName) in LEVELS ? (level as LevelName) : 'info'];
-    this.base = { pid: process.pid, hostname: hostname() };
+    const known = (level as LevelName) in LEVELS ? level : 'info';
+    this.pino = pino({ level: known, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, { write: (line: string) => sink.write(line) }).child(bindings);
   }
 
   isEnabled(level: LevelName): boolean {
-    return LEVELS[level] >= this.threshold;
+    return level !== 'silent' && this.pino.isLevelEnabled(level);
   }
 
   /** A record with structured fields (the request log uses this). */
   write(level: Exclude<LevelName, 'silent'>, fields: Record<string, unknown>, msg: string): void {
     if (!this.isEnabled(level)) return;
-    const record = { level: LEVELS[level], time: Date.now(), ...this.base, ...this.bindings, ...fields, msg: scrub(msg) };
-    let line: string;
-    try {
-      line = JSON.stringify(record);
-    } catch {
-      line = JSON.stringify({ level: LEVELS[level], time: record.time, ...this.base, msg: scrub(msg) });
-    }
-    this.sink.write(`${line}\n`);
+    this.pino[level](fields, scrub(msg));
   }
 
   log(message: unknown, ...rest: unknown[]): void {
