@@ -114,31 +114,3 @@ describe('progress, history and projections over HTTP', () => {
     await t.http().get(`/v1/candidates/${id}/progress`).set(auth(admin)).set('X-Min-Position', String(position)).expect(200);
   });
 });
-
-describe('progress on the embedded database (one connection for everything)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp({ embedded: true });
-  });
-  afterAll(async () => t?.close());
-
-  it('projects, waits for X-Min-Position, time-travels and rebuilds without deadlocking the single connection', async () => {
-    const store = t.app.get<EventStore>(EVENT_STORE);
-    const world = newWorld();
-    const id = randomUUID();
-    await store.appendMany([referentialWrite(world)]);
-    let last = 0;
-    for (const w of candidateWrites(world, [id], 4)) last = (await store.append(w.streamId, w.events, { expectedVersion: 'any' })).lastPosition;
-    const admin = await t.token('admin-1', ['admin']);
-    const live = await t.http().get(`/v1/candidates/${id}/progress`).set({ Authorization: `Bearer ${admin}` }).set('X-Min-Position', String(last)).expect(200);
-    expect(live.body.certified).toBe(true);
-    const then = await t.http().get(`/v1/candidates/${id}/progress?atPosition=${last}`).set({ Authorization: `Bearer ${admin}` }).expect(200);
-    expect(then.body).toEqual(live.body);
-    const runtime = t.app.get(ProjectionRuntime);
-    const rebuilt = await runtime.rebuild(CANDIDATE_PROGRESS);
-    expect(rebuilt.generation).toBe(2);
-    const again = await t.http().get(`/v1/candidates/${id}/progress`).set({ Authorization: `Bearer ${admin}` }).set('X-Min-Position', String(last)).expect(200);
-    expect(again.body).toEqual(live.body);
-  });
-});

@@ -36,8 +36,10 @@ export class CandidateProgressQuery {
   /**
    * Time travel: the candidate's stream, the jury events about them and the
    * referentials they enrolled under, up to the bound, folded in log order
-   * with the live projection's evolve. Null when the candidate was not
-   * registered at that point.
+   * with the live projection's evolve. Every committed event up to the bound
+   * counts (not only those past the gap-safe horizon, which another
+   * session's open transaction may hold back). Null when the candidate was
+   * not registered at that point.
    */
   async at(candidateId: string, bound: AsOf): Promise<CandidateProgressView | null> {
     const params: unknown[] = [`candidate-${candidateId}`, candidateId];
@@ -75,8 +77,8 @@ export class CandidateProgressQuery {
   private async read(where: string, params: unknown[]): Promise<LogRow[]> {
     const { rows } = await this.pool.query(
       `SELECT type, data, schema_version, transaction_id::text AS transaction_id, global_position FROM events
-        WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AND ${where}
-        ORDER BY transaction_id, global_position`,
+        WHERE ${where}
+        ORDER BY events.transaction_id, events.global_position`,
       params,
     );
     return rows.map((r) => ({
