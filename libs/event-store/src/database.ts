@@ -68,7 +68,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       signal,
       close: async () => {
         await signal.close();
-        await pool.end();
+        await endPool(pool);
       },
     };
   }
@@ -100,11 +100,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     connection,
     schema: 'public',
     close: async () => {
-      await pool.end();
+      await endPool(pool);
       await server.stop();
       await db.close();
     },
   };
+}
+
+/** TypeORM ends the shared pool when its DataSource is destroyed: a second end must not stop the rest of the close. */
+async function endPool(pool: Pool): Promise<void> {
+  if ((pool as Pool & { ending?: boolean }).ending) return;
+  await pool.end();
 }
 
 async function ensureSchema(url: string, schema: string): Promise<void> {
