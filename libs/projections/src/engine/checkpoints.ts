@@ -142,12 +142,16 @@ export class ProjectionCheckpoints {
         onBatch?.(events.length);
         if (events.length < batchSize) break;
       }
+      // Two statements: the unique index on the active generation is checked row by row,
+      // so the old generation must stop being active before the new one starts.
       await client.query(
-        `UPDATE projection_checkpoints
-            SET active = (generation = $2),
-                status = CASE WHEN generation = $2 THEN 'live' WHEN active THEN 'retired' ELSE status END,
-                updated_at = now()
-          WHERE name = $1`,
+        `UPDATE projection_checkpoints SET active = false, status = 'retired', updated_at = now()
+          WHERE name = $1 AND active AND generation <> $2`,
+        [projection.name, generation],
+      );
+      await client.query(
+        `UPDATE projection_checkpoints SET active = true, status = 'live', updated_at = now()
+          WHERE name = $1 AND generation = $2`,
         [projection.name, generation],
       );
       await this.pointViews(client, projection, generation);
