@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { AppProcess, appProcess, dataDirWithTokens } from '../support/api-process';
 import { ensureBuilt } from '../support/processes';
@@ -43,7 +44,9 @@ describe('reliability: the database crashes under load', () => {
     const assessor = new ApiClient(api.base, await keys.token('assessor-1', ['assessor']), 10_000);
     const regulator = new ApiClient(api.base, await keys.token('regulator-1', ['regulator']), 30_000);
     const scenario = await setUpScenario(admin, { candidates: 12, blocks: ['BC01', 'BC02'] });
-    const work = scenario.candidateIds.flatMap((candidateId) => scenario.criteria.map((c) => ({ candidateId, criterion: c.criterion })));
+    // Each command keeps its Idempotency-Key: one refused during the outage goes back in the queue,
+    // and its retry is safe even if it had committed before the connection broke.
+    const work = scenario.candidateIds.flatMap((candidateId) => scenario.criteria.map((c) => ({ candidateId, criterion: c.criterion, key: randomUUID() })));
 
     let phase: Phase = 'before';
     let running = true;
@@ -57,10 +60,14 @@ describe('reliability: the database crashes under load', () => {
         const startedIn = phase;
         let status: number | string;
         try {
-          const answer = await assessor.post(`/v1/candidates/${item.candidateId}/scores`, { sessionId: scenario.sessionId, criterion: item.criterion, result: 'acquired' });
+          const answer = await assessor.post(
+            `/v1/candidates/${item.candidateId}/scores`,
+            { sessionId: scenario.sessionId, criterion: item.criterion, result: 'acquired' },
+            { 'idempotency-key': item.key },
+          );
           status = answer.status;
           if (status === 201) {
-            acked.push({ ...item, phase: startedIn });
+            acked.push({ candidateId: item.candidateId, criterion: item.criterion, phase: startedIn });
             if (startedIn === 'after' && !firstRecovered) firstRecovered = Date.now();
           } else if (status !== 503) {
             status = `${status} ${answer.body?.code}`;
@@ -69,7 +76,10 @@ describe('reliability: the database crashes under load', () => {
           status = `network: ${(error as Error).name}`;
         }
         requests.push({ phase: startedIn, status, ms: Date.now() - at, at });
-        if (status !== 201) await new Promise((r) => setTimeout(r, 50));
+        if (status !== 201) {
+          work.push(item);
+          await new Promise((r) => setTimeout(r, 50));
+        }
       }
     };
     const load = Promise.all(Array.from({ length: CLIENTS }, client));
