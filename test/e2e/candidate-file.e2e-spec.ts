@@ -327,6 +327,16 @@ describe('candidate file (HTTP, PostgreSQL)', () => {
       expectError(await score({ ...body, result: 'not-acquired' }, 'assessor', { 'Idempotency-Key': 'score-ce13' }), 409, 'IDEMPOTENCY_KEY_REUSED');
     });
 
+    it('registers once when a registration is retried with its Idempotency-Key after the answer was lost', async () => {
+      const body = { givenName: 'Inès', familyName: 'Retry', birthDate: '1990-01-01', email: 'ines.retry@example.org', accessRoute: 'vae' };
+      const first = await post('/v1/candidates', 'admin', body).set('Idempotency-Key', 'register-ines').expect(201);
+      // As if the process died between the append and storing the answer.
+      await t.app.get('DATABASE').pool.query(`DELETE FROM idempotency_keys WHERE key = 'register-ines'`);
+      const retry = await post('/v1/candidates', 'admin', body).set('Idempotency-Key', 'register-ines').expect(201);
+      expect(retry.body.id).toBe(first.body.id);
+      expect((await streamOf(first.body.id)).map((e) => e.type)).toEqual(['CandidateRegistered']);
+    });
+
     it('honours If-Match (412 on a stale version)', async () => {
       const version = (await streamOf(candidate)).length;
       expectError(await score({ sessionId: session, criterion: 'CE2.2', result: 'acquired' }, 'assessor', { 'If-Match': `"${version - 1}"` }), 412, 'PRECONDITION_FAILED');

@@ -3,7 +3,6 @@ import { AccessRoute, candidateSpec, candidateStream, Identity } from '@app/doma
 import { checkIdentity, decideCandidate } from '@app/domain/candidate/candidate-decider';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
-import { randomUUID } from 'node:crypto';
 import { CandidateIdentity } from '../identity';
 
 export class RegisterCandidateCommand extends Command<CommandResult> {
@@ -26,9 +25,11 @@ export class RegisterCandidateHandler implements ICommandHandler<RegisterCandida
 
   async execute({ identity, accessRoute, meta }: RegisterCandidateCommand): Promise<CommandResult> {
     const checked = checkIdentity(identity, new Date().toISOString());
-    const candidateId = randomUUID();
-    const sealed = await this.identities.seal(candidateId, checked);
     return this.runner.run(meta, async (uow) => {
+      // Drawn through the context: under an Idempotency-Key a retried registration gets the same id,
+      // so a retry after a crash finds its candidate instead of creating a second one.
+      const candidateId = uow.context.newId();
+      const sealed = await this.identities.seal(candidateId, checked);
       const stream = candidateStream(candidateId);
       const { state } = await uow.load(stream, candidateSpec);
       uow.append(stream, decideCandidate({ type: 'RegisterCandidate', data: { candidateId, identity: sealed, accessRoute } }, state, uow.context));
