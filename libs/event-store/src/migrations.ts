@@ -94,6 +94,13 @@ export const EVENT_STORE_MIGRATIONS: Migration[] = [
       GRANT SELECT, INSERT ON schema_migrations TO ${APP_ROLE};
     `,
   },
+  {
+    version: 4,
+    name: 'neutralisations by candidate',
+    // Time travel folds a candidate's stream and the jury neutralisations naming them;
+    // without this index the second read scans the whole log.
+    up: `CREATE INDEX events_neutralisations_by_candidate ON events ((data->>'candidateId')) WHERE type = 'CriterionNeutralised';`,
+  },
 ];
 
 export async function migrate(pool: Pool, migrations: Migration[], lockName = 'schema_migrations'): Promise<number[]> {

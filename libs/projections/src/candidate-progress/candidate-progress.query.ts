@@ -42,12 +42,14 @@ export class CandidateProgressQuery {
    * not registered at that point.
    */
   async at(candidateId: string, bound: AsOf): Promise<CandidateProgressView | null> {
-    const params: unknown[] = [`candidate-${candidateId}`, candidateId];
-    const limits = this.limits(bound, params);
-    const own = await this.read(
-      `(stream_id = $1 OR (stream_id LIKE 'jury-%' AND type = 'CriterionNeutralised' AND data->>'candidateId' = $2))${limits}`,
-      params,
-    );
+    // Two reads, each on its own index (the stream's primary key; the neutralisations by
+    // candidate): one query with an OR across them scans the whole log.
+    const streamParams: unknown[] = [`candidate-${candidateId}`];
+    const neutralisedParams: unknown[] = [candidateId];
+    const own = [
+      ...(await this.read(`stream_id = $1${this.limits(bound, streamParams)}`, streamParams)),
+      ...(await this.read(`type = 'CriterionNeutralised' AND data->>'candidateId' = $1${this.limits(bound, neutralisedParams)}`, neutralisedParams)),
+    ];
     const referentialIds = [...new Set(own.filter((e) => e.type === 'CandidateEnrolled').map((e) => String(e.data.referentialId)))];
     let referentials: LogRow[] = [];
     if (referentialIds.length) {
