@@ -54,7 +54,7 @@ export class PostgresEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   /**
    * Single appends use named statements: parsed and planned once per pooled
-   * connection instead of on every append (~1.5x throughput, docs/performance.md).
+   * connection instead of on every append (~1.5x throughput, README "Performance").
    * PGlite shares one backend between its connections, so a reconnected client
    * finds the name taken (42P05): the store then stays with unnamed statements.
    */
@@ -243,7 +243,7 @@ export class PostgresEventStore implements EventStore {
    * the commit. The NOTIFY runs outside the append, coalesced to one at a time:
    * inside the append transaction it would hold PostgreSQL's global notify lock
    * through the commit and serialise every concurrent append (no group commit;
-   * measured ~3x slower with 8 writers, see docs/performance.md). A wake-up is a
+   * measured ~3x slower with 8 writers, see README "Performance"). A wake-up is a
    * hint only: subscribers also poll.
    */
   private appended(): void {

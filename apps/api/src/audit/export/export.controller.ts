@@ -32,7 +32,7 @@ export class ExportController {
     description:
       'Seals what is committed, signs a checkpoint at the head, then streams: a header (origin, public key, from, previousHead), ' +
       'every event with its seq, leaf and chain hash, and the signed checkpoints right after the event they cover; the last line is ' +
-      'the checkpoint covering the whole bundle. Verify it offline with `npm run -s verify -- bundle.ndjson` (see docs/auditors.md).',
+      'the checkpoint covering the whole bundle. Verify it offline with `npm run -s verify -- bundle.ndjson` (see README "For auditors").',
   })
   @ApiProduces('application/x-ndjson')
   @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the event at this log position is sealed (the `position` a command returned)' })
