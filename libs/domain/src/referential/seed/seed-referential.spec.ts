@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -53,6 +53,10 @@ interface ReferentialDoc {
 const SEED_PATH = join(__dirname, '../../../../../../shared/seeds/000_acff4d52813f755f.txt');
 const DOC_PATH = join(__dirname, 'manager-marketing-commercial.referential.json');
 
+if (!existsSync(SEED_PATH)) {
+  // Not skipped: the transcription must be checked against its source, which lives in shared/ beside the repository.
+  throw new Error(`the seed referential is read from ${SEED_PATH} (shared/ beside the repository, as CI lays it out)`);
+}
 const seed = readFileSync(SEED_PATH, 'utf8');
 const doc = JSON.parse(readFileSync(DOC_PATH, 'utf8')) as ReferentialDoc;
 
