@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Identity } from '@app/domain/candidate/candidate';
-import { isSealed, PersonalDataVault, Sealed } from '@app/platform/personal-data/vault';
+import { PersonalDataVault, Sealed } from '@app/platform/personal-data/vault';
 
 /**
- * The one place a candidate's identity is sealed and read back. Everything
- * else carries the Sealed value; erasure (crypto-shredding) and
- * pseudonymisation plug in here.
+ * The one place a candidate's identity is sealed. Everything else carries the
+ * Sealed value; reading it back, as each role may see it, goes through
+ * IdentityViews (libs/platform/src/personal-data/identity-view.ts).
  */
 @Injectable()
 export class CandidateIdentity {
@@ -13,10 +13,5 @@ export class CandidateIdentity {
 
   seal(candidateId: string, identity: Identity): Promise<Sealed> {
     return this.vault.seal(candidateId, identity);
-  }
-
-  /** The plaintext identity, or null once the candidate's key was erased. */
-  async read(sealed: unknown): Promise<Identity | null> {
-    return isSealed(sealed) ? this.vault.open<Identity>(sealed) : null;
   }
 }
