@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BACKENDS, TestDatabase } from '../../../test/support/databases';
+import { BACKENDS, serverDatabase, TestDatabase } from '../../../test/support/databases';
 import { ConcurrencyError, EventStoreInputError, LOG_START, NewEvent, StoredEvent } from './event-store';
 import { leafHash } from './ledger/verify-bundle';
 import { PostgresEventStore } from './postgres-event-store';
@@ -215,6 +215,32 @@ describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
     while (got.length < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     await sub.stop();
     expect(got).toEqual(appended);
+  });
+});
+
+describe('wake-ups across processes (server database)', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await serverDatabase();
+  });
+  afterAll(async () => t?.dispose());
+
+  it('delivers the last events of a burst through the trailing NOTIFY, without waiting for the poll', async () => {
+    // Two stores on separate pools stand for two processes: only NOTIFY can wake the reader,
+    // whose poll (one minute) is far beyond the deadline.
+    const writer = new PostgresEventStore(t.db.pool);
+    const reader = new PostgresEventStore(t.db.pool, { signal: t.db.signal, pollIntervalMs: 60_000 });
+    const { checkpoint } = await drain(reader, LOG_START);
+    const got: string[] = [];
+    const sub = reader.subscribe({ from: checkpoint, handle: async (batch) => void got.push(...batch.map((e) => e.eventId)) });
+    await new Promise((r) => setTimeout(r, 100)); // the subscriber has read the empty tail and sleeps
+    const ids = Array.from({ length: 30 }, () => randomUUID());
+    // A burst inside one throttle window: one NOTIFY at its start, one trailing at its end.
+    await Promise.all(ids.map((id) => writer.append(`test-${randomUUID()}`, [{ ...ev('Burst'), eventId: id }], { expectedVersion: 'no-stream' })));
+    const deadline = Date.now() + 5000;
+    while (got.length < ids.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await sub.stop();
+    expect([...got].sort()).toEqual([...ids].sort());
   });
 });
 
