@@ -1,4 +1,4 @@
-import { emptySlice, evolveProgress, ProgressEvent, ProgressSlice, progressView } from './candidate-progress.evolve';
+import { applyProgressEvent, emptySlice, evolveProgress, ProgressEvent, ProgressSlice, progressView } from './candidate-progress.evolve';
 import { fixtureReferential } from '../testing/progress-fixtures';
 
 const C = 'c1';
@@ -7,7 +7,7 @@ const S2 = 's2';
 let position = 0;
 const e = (type: string, data: object): ProgressEvent => ({ type, data: { candidateId: C, ...data }, transactionId: String(100 + ++position), globalPosition: position });
 const fold = (events: ProgressEvent[], from: ProgressSlice = emptySlice()) => events.reduce(evolveProgress, from);
-const view = (slice: ProgressSlice) => progressView(slice.candidates.get(C)!);
+const view = (slice: ProgressSlice) => progressView(slice.candidates.get(C)!, slice.referentials);
 const score = (sessionId: string, block: string, criterion: string, result = 'acquired') => e('CriterionScored', { sessionId, block, criterion, result });
 
 describe('candidate progress evolve', () => {
@@ -77,5 +77,58 @@ describe('candidate progress evolve', () => {
     expect(evolveProgress(once, e('SessionOpened', { sessionId: S1 }))).toBe(once);
     const other = evolveProgress(once, { ...score(S1, 'BC01', 'CE1.2'), data: { candidateId: 'c2', sessionId: S1, block: 'BC01', criterion: 'CE1.2', result: 'acquired' } });
     expect(view(other)).toEqual(view(once));
+  });
+
+  it('a candidate state names the referential instead of copying its criteria; the view looks them up', () => {
+    const slice = fold([referential(), e('CandidateRegistered', {}), enrol(S1, ['BC01', 'BC02']), score(S1, 'BC01', 'CE1.1')]);
+    const state = slice.candidates.get(C)!;
+    expect(state.blocks.map((b) => b.referentialId)).toEqual(['r1', 'r1']);
+    expect(JSON.stringify(state)).not.toContain('"core"');
+    expect(view(slice).blocks.map((b) => b.criteria.total)).toEqual([2, 3]);
+    expect(() => progressView(state, new Map())).toThrow(/referential r1/);
+  });
+
+  it('a block enrolled before its referential is in the log counts no criteria, even once the referential is drafted', () => {
+    const slice = fold([e('CandidateRegistered', {}), enrol(S1, ['BC01']), referential(), score(S1, 'BC01', 'CE1.1'), enrol(S2, ['BC02'])]);
+    expect(view(slice).blocks).toEqual([
+      { code: 'BC01', proposal: 'acquired', decision: null, criteria: { total: 0, scored: 0, acquired: 0, neutralised: 0 } },
+      { code: 'BC02', proposal: 'incomplete', decision: null, criteria: { total: 3, scored: 0, acquired: 0, neutralised: 0 } },
+    ]);
+  });
+
+  it('a referential version is drafted once: a second draft under the same id does not change what enrolments pinned', () => {
+    const changed = { ...fixtureReferential('r1'), document: { ...fixtureReferential('r1').document, blocks: [] } };
+    const slice = fold([referential(), e('CandidateRegistered', {}), enrol(S1, ['BC01']), e('ReferentialDrafted', changed)]);
+    expect(view(slice).blocks[0].criteria.total).toBe(2);
+  });
+
+  it('evolveProgress leaves the slice it is given untouched; applyProgressEvent changes an owned slice in place and says what changed', () => {
+    const once = fold([referential(), e('CandidateRegistered', {}), enrol(S1, ['BC01'])]);
+    const frozen = JSON.stringify(view(once));
+    const next = evolveProgress(once, score(S1, 'BC01', 'CE1.1'));
+    expect(JSON.stringify(view(once))).toBe(frozen);
+    expect(view(next).blocks[0].criteria.scored).toBe(1);
+
+    const owned = emptySlice();
+    expect(applyProgressEvent(owned, referential())).toEqual(['referential', 'r1']);
+    expect(applyProgressEvent(owned, e('CandidateRegistered', {}))).toEqual(['candidate', C]);
+    const state = owned.candidates.get(C);
+    const again = { ...score(S1, 'BC01', 'CE1.1') };
+    expect(applyProgressEvent(owned, again)).toEqual(['candidate', C]);
+    expect(owned.candidates.get(C)).toBe(state); // changed in place
+    expect(applyProgressEvent(owned, again)).toBeNull(); // a replay changes nothing
+    expect(applyProgressEvent(owned, e('SessionOpened', { sessionId: S1 }))).toBeNull();
+  });
+
+  it('orders transaction ids as numbers, not as text', () => {
+    const at = { tx: '999', position: 5 };
+    const event = (tx: string, position: number): ProgressEvent => ({ type: 'CandidateRegistered', data: { candidateId: C }, transactionId: tx, globalPosition: position });
+    const slice = emptySlice();
+    slice.candidates.set(C, { candidateId: C, registered: false, certified: false, blocks: [], at });
+    expect(applyProgressEvent(slice, event('1000', 1))).not.toBeNull();
+    slice.candidates.get(C)!.at = at;
+    expect(applyProgressEvent(slice, event('998', 9))).toBeNull();
+    expect(applyProgressEvent(slice, event('999', 5))).toBeNull();
+    expect(applyProgressEvent(slice, event('999', 6))).not.toBeNull();
   });
 });

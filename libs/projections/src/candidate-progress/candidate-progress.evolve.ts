@@ -30,12 +30,21 @@ export interface ReferentialCriteria {
   at: LogMark;
 }
 
+/**
+ * A block the candidate enrolled in. The referential's rule and criteria are not
+ * copied here: they are looked up by `referentialId` (a referential version is
+ * drafted once and never changes), so a candidate's state holds only what is
+ * theirs — the per-batch writes of the read model stay small.
+ */
 export interface BlockState {
   code: string;
-  referentialId: string;
+  /**
+   * The referential the enrolment pins; null when it was not in the log when
+   * the candidate enrolled (the block then counts under 'all-criteria' with no
+   * criteria, whatever is drafted later).
+   */
+  referentialId: string | null;
   sessionId: string;
-  rule: ValidationRuleName;
-  criteria: Array<{ code: string; core: boolean }>;
   scores: Record<string, CriterionResult>;
   neutralised: string[];
   decision: BlockDecision | null;
@@ -82,15 +91,26 @@ export const PROGRESS_EVENT_TYPES = new Set([
 
 type ProgressEventType = 'ReferentialDrafted' | 'CandidateRegistered' | 'CandidateEnrolled' | 'CriterionScored' | 'CriterionScoreCorrected' | 'CriterionNeutralised' | 'BlockDecisionRecorded' | 'CertificationAwarded';
 
-export const emptySlice = (): ProgressSlice => ({ referentials: new Map(), candidates: new Map() });
+export const emptySlice = (): OwnedProgressSlice => ({ referentials: new Map(), candidates: new Map() });
+
+/** A slice its holder owns and lets `applyProgressEvent` change in place (a batch, a time-travel fold). */
+export interface OwnedProgressSlice {
+  referentials: Map<string, ReferentialCriteria>;
+  candidates: Map<string, CandidateProgressState>;
+}
 
 const markOf = (e: ProgressEvent): LogMark => ({ tx: e.transactionId, position: e.globalPosition });
 
+/** Transaction ids (xid8) as decimal strings without leading zeros: longer is greater, else compare as text. */
+function compareTx(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Already applied: at or before the row's last event in (tx, position) order. Makes replays change nothing. */
 export function alreadyApplied(at: LogMark, e: ProgressEvent): boolean {
-  const tx = BigInt(e.transactionId);
-  const last = BigInt(at.tx);
-  return tx < last || (tx === last && e.globalPosition <= at.position);
+  const c = compareTx(String(e.transactionId), String(at.tx));
+  return c < 0 || (c === 0 && e.globalPosition <= at.position);
 }
 
 /** The row an event of this type touches: ['referential', id] or ['candidate', id]. */
@@ -100,26 +120,59 @@ export function keyOf(e: ProgressEvent): ['referential' | 'candidate', string] |
   return ['candidate', String(e.data?.candidateId)];
 }
 
+/**
+ * The evolve step, shared by the live projection and time travel: applies one
+ * event to a slice the caller owns, changing the touched entry in place (no
+ * copy of the maps or of the candidate per event). Returns the key of the
+ * entry it changed, or null when the event changes nothing (another type,
+ * already applied, a replay).
+ */
+export function applyProgressEvent(slice: OwnedProgressSlice, event: ProgressEvent): ['referential' | 'candidate', string] | null {
+  const key = keyOf(event);
+  if (!key) return null;
+  if (key[0] === 'referential') {
+    // A referential version is drafted once and never changes (the referential decider refuses a second draft):
+    // the first draft stands, so what an enrolment pinned stays what it pinned.
+    if (slice.referentials.has(key[1])) return null;
+    slice.referentials.set(key[1], referentialCriteria(event));
+    return key;
+  }
+  let state = slice.candidates.get(key[1]);
+  if (state && alreadyApplied(state.at, event)) return null;
+  if (!state) {
+    state = initialCandidate(key[1]);
+    slice.candidates.set(key[1], state);
+  }
+  evolveCandidate(state, event, slice.referentials);
+  state.at = markOf(event);
+  return key;
+}
+
+/**
+ * The same step as a pure function: the slice given is left untouched (the
+ * entry the event changes is copied first), and returned as is when the event
+ * changes nothing.
+ */
 export function evolveProgress(slice: ProgressSlice, event: ProgressEvent): ProgressSlice {
   const key = keyOf(event);
   if (!key) return slice;
-  if (key[0] === 'referential') {
-    const current = slice.referentials.get(key[1]);
-    if (current && alreadyApplied(current.at, event)) return slice;
-    const next = new Map(slice.referentials);
-    next.set(key[1], referentialCriteria(event));
-    return { ...slice, referentials: next };
-  }
-  const current = slice.candidates.get(key[1]) ?? initialCandidate(key[1]);
-  if (alreadyApplied(current.at, event)) return slice;
-  const updated = evolveCandidate(current, event, slice.referentials);
-  const next = new Map(slice.candidates);
-  next.set(key[1], { ...updated, at: markOf(event) });
-  return { ...slice, candidates: next };
+  const current = key[0] === 'referential' ? slice.referentials.get(key[1]) : slice.candidates.get(key[1]);
+  if (current && (key[0] === 'referential' || alreadyApplied(current.at, event))) return slice;
+  const owned: OwnedProgressSlice = { referentials: new Map(slice.referentials), candidates: new Map(slice.candidates) };
+  if (key[0] === 'candidate' && current) owned.candidates.set(key[1], cloneCandidate(current as CandidateProgressState));
+  return applyProgressEvent(owned, event) ? owned : slice;
 }
 
 export function initialCandidate(candidateId: string): CandidateProgressState {
   return { candidateId, registered: false, certified: false, blocks: [], at: { tx: '0', position: 0 } };
+}
+
+export function cloneCandidate(state: CandidateProgressState): CandidateProgressState {
+  return {
+    ...state,
+    blocks: state.blocks.map((b) => ({ ...b, scores: { ...b.scores }, neutralised: [...b.neutralised] })),
+    at: { ...state.at },
+  };
 }
 
 function referentialCriteria(event: ProgressEvent): ReferentialCriteria {
@@ -131,63 +184,75 @@ function referentialCriteria(event: ProgressEvent): ReferentialCriteria {
   return { referentialId: event.data.referentialId, rule: document?.validationRule ?? 'all-criteria', blocks, at: markOf(event) };
 }
 
-function evolveCandidate(state: CandidateProgressState, event: ProgressEvent, referentials: ProgressSlice['referentials']): CandidateProgressState {
+/** Changes `state` (owned by the caller) in place. */
+function evolveCandidate(state: CandidateProgressState, event: ProgressEvent, referentials: ProgressSlice['referentials']): void {
   const type = event.type as ProgressEventType;
   const d = event.data;
   switch (type) {
     case 'CandidateRegistered':
-      return { ...state, registered: true };
+      state.registered = true;
+      return;
     case 'CandidateEnrolled': {
-      const referential = referentials.get(d.referentialId);
+      const referentialId = d.referentialId != null && referentials.has(d.referentialId) ? String(d.referentialId) : null;
       const blocks = new Map(state.blocks.map((b) => [b.code, b]));
       for (const code of (d.blocks ?? []) as string[]) {
         // A validated block stays acquired across sessions (capitalised): a new enrolment does not reset it.
         if (blocks.get(code)?.decision === 'validated') continue;
-        blocks.set(code, {
-          code,
-          referentialId: d.referentialId,
-          sessionId: d.sessionId,
-          rule: referential?.rule ?? 'all-criteria',
-          criteria: referential?.blocks[code] ?? [],
-          scores: {},
-          neutralised: [],
-          decision: null,
-        });
+        blocks.set(code, { code, referentialId, sessionId: d.sessionId, scores: {}, neutralised: [], decision: null });
       }
-      return { ...state, blocks: [...blocks.values()].sort((a, b) => a.code.localeCompare(b.code)) };
+      state.blocks = [...blocks.values()].sort((a, b) => a.code.localeCompare(b.code));
+      return;
     }
     case 'CriterionScored':
-    case 'CriterionScoreCorrected':
+    case 'CriterionScoreCorrected': {
       // Scores of an earlier session of a re-enrolled block no longer count.
-      return updateBlock(state, d.block, (b) => (b.sessionId === d.sessionId ? { ...b, scores: { ...b.scores, [d.criterion]: d.result } } : b));
-    case 'CriterionNeutralised':
-      return updateBlock(state, d.block, (b) => (b.neutralised.includes(d.criterion) ? b : { ...b, neutralised: [...b.neutralised, d.criterion] }));
-    case 'BlockDecisionRecorded':
+      const block = blockOf(state, d.block);
+      if (block && block.sessionId === d.sessionId) block.scores[d.criterion] = d.result;
+      return;
+    }
+    case 'CriterionNeutralised': {
+      const block = blockOf(state, d.block);
+      if (block && !block.neutralised.includes(d.criterion)) block.neutralised.push(d.criterion);
+      return;
+    }
+    case 'BlockDecisionRecorded': {
       // The latest decision stands: a revision deliberation supersedes the earlier one.
-      return updateBlock(state, d.block, (b) => ({ ...b, decision: d.decision }));
+      const block = blockOf(state, d.block);
+      if (block) block.decision = d.decision;
+      return;
+    }
     case 'CertificationAwarded':
-      return { ...state, certified: true };
+      state.certified = true;
+      return;
     case 'ReferentialDrafted':
-      return state;
+      return;
     default:
       return assertNever(type, 'progress event');
   }
 }
 
-function updateBlock(state: CandidateProgressState, code: string, change: (b: BlockState) => BlockState): CandidateProgressState {
-  if (!state.blocks.some((b) => b.code === code)) return state;
-  return { ...state, blocks: state.blocks.map((b) => (b.code === code ? change(b) : b)) };
+function blockOf(state: CandidateProgressState, code: string): BlockState | undefined {
+  for (const b of state.blocks) if (b.code === code) return b;
+  return undefined;
 }
 
-/** The query's answer for a candidate state: the proposal of each block under its referential's rule. */
-export function progressView(state: CandidateProgressState): CandidateProgressView {
+const NO_CRITERIA: Array<{ code: string; core: boolean }> = [];
+
+/**
+ * The query's answer for a candidate state: the proposal of each block under
+ * the rule and criteria of the referential its enrolment pinned, looked up in
+ * `referentials` (which must hold every referential the candidate's blocks name).
+ */
+export function progressView(state: CandidateProgressState, referentials: ProgressSlice['referentials']): CandidateProgressView {
   return {
     candidateId: state.candidateId,
     certified: state.certified,
     blocks: state.blocks.map((b) => {
+      const referential = b.referentialId === null ? undefined : referentials.get(b.referentialId);
+      if (b.referentialId !== null && !referential) throw new Error(`referential ${b.referentialId} of block ${b.code} of candidate ${state.candidateId} is not loaded`);
       const { proposal, criteria } = proposeBlock(
-        b.rule,
-        b.criteria.map((c) => ({ code: c.code, core: c.core, text: '' })),
+        referential?.rule ?? 'all-criteria',
+        (referential?.blocks[b.code] ?? NO_CRITERIA).map((c) => ({ code: c.code, core: c.core, text: '' })),
         new Map(Object.entries(b.scores)),
         new Set(b.neutralised),
       );

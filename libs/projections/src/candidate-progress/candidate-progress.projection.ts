@@ -1,10 +1,10 @@
 import type { StoredEvent } from '@app/event-store/event-store';
 import { EventApplyError, Projection } from '../engine/projection';
 import {
+  applyProgressEvent,
   CandidateProgressState,
   emptySlice,
-  evolveProgress,
-  keyOf,
+  OwnedProgressSlice,
   PROGRESS_EVENT_TYPES,
   ProgressSlice,
   progressView,
@@ -14,13 +14,18 @@ import {
 export const CANDIDATE_PROGRESS = 'candidate-progress';
 
 /**
- * Per batch: load the rows the batch touches, fold the batch with the pure
- * evolve, upsert the rows that changed — three statements whatever the batch
- * size, all in the batch's transaction.
+ * Per batch, whatever its size: load the candidate rows the batch touches,
+ * then the referentials they and the batch name; fold the batch in place with
+ * the evolve step time travel uses; upsert the changed rows with one
+ * multi-row statement per table. All in the batch's transaction.
+ *
+ * Code version 2: a candidate's state no longer carries copies of the
+ * referential's criteria (it names the referential instead), which made every
+ * row ~6.6 KB of JSON rewritten on each batch.
  */
 export const candidateProgressProjection: Projection = {
   name: CANDIDATE_PROGRESS,
-  codeVersion: 1,
+  codeVersion: 2,
   tables: {
     candidate_progress: (t) => `CREATE TABLE ${t} (
       candidate_id text PRIMARY KEY,
@@ -38,53 +43,57 @@ export const candidateProgressProjection: Projection = {
     const candidateIds = new Set<string>();
     const referentialIds = new Set<string>();
     for (const e of events) {
-      const key = keyOf(toProgressEvent(e));
-      if (!key) continue;
-      (key[0] === 'candidate' ? candidateIds : referentialIds).add(key[1]);
+      if (!PROGRESS_EVENT_TYPES.has(e.type)) continue;
+      if (e.type === 'ReferentialDrafted') referentialIds.add(String(e.data?.referentialId));
+      else candidateIds.add(String(e.data?.candidateId));
       if (e.type === 'CandidateEnrolled' && e.data?.referentialId) referentialIds.add(String(e.data.referentialId));
     }
-    const referentials = new Map<string, ReferentialCriteria>();
-    const candidates = new Map<string, CandidateProgressState>();
-    if (referentialIds.size) {
-      const { rows } = await client.query(`SELECT referential_id, state FROM ${table('progress_referentials')} WHERE referential_id = ANY($1::text[])`, [[...referentialIds]]);
-      for (const r of rows) referentials.set(r.referential_id, r.state);
-    }
+    const slice: OwnedProgressSlice = { referentials: new Map(), candidates: new Map() };
     if (candidateIds.size) {
       const { rows } = await client.query(`SELECT candidate_id, state FROM ${table('candidate_progress')} WHERE candidate_id = ANY($1::text[])`, [[...candidateIds]]);
-      for (const r of rows) candidates.set(r.candidate_id, r.state);
+      for (const r of rows) {
+        const state = r.state as CandidateProgressState;
+        slice.candidates.set(r.candidate_id, state);
+        for (const b of state.blocks) if (b.referentialId !== null) referentialIds.add(b.referentialId);
+      }
     }
-    const before: ProgressSlice = { referentials, candidates };
-    let slice = before;
+    if (referentialIds.size) {
+      const { rows } = await client.query(`SELECT referential_id, state FROM ${table('progress_referentials')} WHERE referential_id = ANY($1::text[])`, [[...referentialIds]]);
+      for (const r of rows) slice.referentials.set(r.referential_id, r.state);
+    }
+    const changedCandidates = new Set<string>();
+    const changedReferentials = new Set<string>();
     for (const e of events) {
+      let changed: ReturnType<typeof applyProgressEvent>;
       try {
-        slice = evolveProgress(slice, toProgressEvent(e));
+        changed = applyProgressEvent(slice, toProgressEvent(e));
       } catch (error) {
         throw new EventApplyError(e, error);
       }
+      if (changed) (changed[0] === 'candidate' ? changedCandidates : changedReferentials).add(changed[1]);
     }
-    const changedCandidates = [...slice.candidates.values()].filter((c) => before.candidates.get(c.candidateId) !== c);
-    const changedReferentials = [...slice.referentials.values()].filter((r) => before.referentials.get(r.referentialId) !== r);
-    if (changedReferentials.length) {
+    if (changedReferentials.size) {
+      const rows = [...changedReferentials].map((id) => {
+        const r = slice.referentials.get(id)!;
+        return { id, state: r, pos: r.at.position };
+      });
       await client.query(
         `INSERT INTO ${table('progress_referentials')} (referential_id, state, last_position)
          SELECT r.id, r.state, r.pos FROM jsonb_to_recordset($1::jsonb) AS r(id text, state jsonb, pos bigint)
          ON CONFLICT (referential_id) DO UPDATE SET state = excluded.state, last_position = excluded.last_position`,
-        [JSON.stringify(changedReferentials.map((r) => ({ id: r.referentialId, state: r, pos: r.at.position })))],
+        [JSON.stringify(rows)],
       );
     }
-    if (changedCandidates.length) {
+    if (changedCandidates.size) {
+      const rows = [...changedCandidates].map((id) => {
+        const c = slice.candidates.get(id)!;
+        return { id, certified: c.certified, blocks: progressView(c, slice.referentials).blocks, state: c, pos: c.at.position };
+      });
       await client.query(
         `INSERT INTO ${table('candidate_progress')} (candidate_id, certified, blocks, state, last_position)
          SELECT r.id, r.certified, r.blocks, r.state, r.pos FROM jsonb_to_recordset($1::jsonb) AS r(id text, certified boolean, blocks jsonb, state jsonb, pos bigint)
          ON CONFLICT (candidate_id) DO UPDATE SET certified = excluded.certified, blocks = excluded.blocks, state = excluded.state, last_position = excluded.last_position`,
-        [
-          JSON.stringify(
-            changedCandidates.map((c) => {
-              const view = progressView(c);
-              return { id: c.candidateId, certified: view.certified, blocks: view.blocks, state: c, pos: c.at.position };
-            }),
-          ),
-        ],
+        [JSON.stringify(rows)],
       );
     }
   },
@@ -96,7 +105,7 @@ export function toProgressEvent(e: Pick<StoredEvent, 'type' | 'data' | 'transact
 
 /** Rebuilding from the log, in memory: the same fold the projection stores. */
 export function foldProgress(events: Iterable<Pick<StoredEvent, 'type' | 'data' | 'transactionId' | 'globalPosition'>>): ProgressSlice {
-  let slice = emptySlice();
-  for (const e of events) slice = evolveProgress(slice, toProgressEvent(e));
+  const slice = emptySlice();
+  for (const e of events) applyProgressEvent(slice, toProgressEvent(e));
   return slice;
 }

@@ -59,8 +59,9 @@ export class CandidateProgressQuery {
     const events = [...referentials, ...own].sort(
       (a, b) => (BigInt(a.transactionId) < BigInt(b.transactionId) ? -1 : BigInt(a.transactionId) > BigInt(b.transactionId) ? 1 : a.globalPosition - b.globalPosition),
     );
-    const state = foldProgress(events).candidates.get(candidateId);
-    return state?.registered ? progressView(state) : null;
+    const slice = foldProgress(events);
+    const state = slice.candidates.get(candidateId);
+    return state?.registered ? progressView(state, slice.referentials) : null;
   }
 
   private limits(bound: AsOf, params: unknown[]): string {

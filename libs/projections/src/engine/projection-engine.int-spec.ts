@@ -222,9 +222,10 @@ describe('projection engine on PostgreSQL', () => {
     expect(await v1.runtime.waitFor(CANDIDATE_PROGRESS, await committedHead(t.db), 30_000)).toBe(true);
     await v1.runtime.stop();
     const hash = await activeHash(v1.runtime);
-    const v2 = await runtimeOn(t.db, [{ ...candidateProgressProjection, codeVersion: 2 }]);
+    const nextVersion = candidateProgressProjection.codeVersion + 1;
+    const v2 = await runtimeOn(t.db, [{ ...candidateProgressProjection, codeVersion: nextVersion }]);
     v2.runtime.start();
-    await until(async () => (await v2.runtime.checkpoints.active(CANDIDATE_PROGRESS))!.codeVersion === 2, 30_000, 'switch to v2');
+    await until(async () => (await v2.runtime.checkpoints.active(CANDIDATE_PROGRESS))!.codeVersion === nextVersion, 30_000, 'switch to the next version');
     expect(await v2.runtime.waitFor(CANDIDATE_PROGRESS, await committedHead(t.db), 30_000)).toBe(true);
     await v2.runtime.stop();
     const active = (await v2.runtime.checkpoints.active(CANDIDATE_PROGRESS))!;
