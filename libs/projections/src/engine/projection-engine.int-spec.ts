@@ -243,6 +243,33 @@ describe('projection engine on PostgreSQL', () => {
     expect(await Promise.all(ids.map((id) => query.at(id, {})))).toEqual(answers);
   });
 
+  it('a rebuild stopped by a failing event leaves the live generation answering; the next rebuild starts over', async () => {
+    await seed(store, world, 40);
+    const { runtime } = await runtimeOn(t.db, [candidateProgressProjection], { rebuildBatchSize: 50 });
+    await runtime.rebuild(CANDIDATE_PROGRESS);
+    await settle(runtime, t.db);
+    const live = await runtime.checkpoints.active(CANDIDATE_PROGRESS);
+    const hash = await activeHash(runtime);
+    let calls = 0;
+    const failing: Projection = {
+      ...candidateProgressProjection,
+      async apply(events, tx) {
+        if (++calls === 3) throw new Error('bad event');
+        await candidateProgressProjection.apply(events, tx);
+      },
+    };
+    const broken = await runtimeOn(t.db, [failing], { rebuildBatchSize: 50 });
+    // The third batch fails while the fourth is being read.
+    await expect(broken.runtime.rebuild(CANDIDATE_PROGRESS)).rejects.toThrow(/candidate-progress stopped: bad event/);
+    expect((await runtime.checkpoints.active(CANDIDATE_PROGRESS))!.generation).toBe(live!.generation);
+    expect(await activeHash(runtime)).toBe(hash);
+    const again = await runtime.rebuild(CANDIDATE_PROGRESS);
+    await settle(runtime, t.db);
+    expect(again.generation).toBeGreaterThan(live!.generation);
+    expect(await activeHash(runtime)).toBe(hash);
+    expect((await runtime.checkpoints.rows(CANDIDATE_PROGRESS)).length).toBe(1);
+  });
+
   it('a new code version rebuilds itself beside the live tables on start', async () => {
     await seed(store, world, 30);
     const v1 = await runtimeOn(t.db, [candidateProgressProjection]);

@@ -308,37 +308,43 @@ export class ProjectionRuntime {
     await migrate(this.db.pool, PROJECTION_MIGRATIONS, 'projections');
     const lock = this.db.kind === 'server' ? advisoryLock(this.db.connection, `${this.db.schema}:projection-rebuild:${name}`, 500) : noLock;
     const held = await lock.acquire(new Promise<void>(() => undefined));
+    const batchSize = this.options.rebuildBatchSize;
+    // The next batch is read (on another pooled connection) while this one is applied, so the
+    // database reads while Node folds and the other way round; the first one while the new
+    // generation is set up. On the embedded database a read just queues for the one connection.
+    // A batch is read from the last event of the one before, known before that one is applied.
+    const read = (after: LogCheckpoint): Promise<StoredEvent[]> => {
+      const reading = this.store.readAll({ after, limit: batchSize });
+      // Handled where it is awaited; this only keeps a failure while nobody awaits it yet (or
+      // after an earlier failure, ever) from being an unhandled rejection.
+      reading.catch(() => undefined);
+      return reading;
+    };
+    let next: Promise<StoredEvent[]> | null = read(LOG_START);
     try {
+      // Only for progress reports: counted meanwhile, awaited before the first report.
+      let total = 0;
+      const counting = this.db.pool
+        .query('SELECT count(*) AS n FROM events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())')
+        .then(({ rows }) => void (total = Number(rows[0].n)))
+        .catch(() => undefined);
       // Generations left 'building' by an interrupted rebuild: nobody else builds them while we hold the lock.
       for (const row of await this.checkpoints.rows(name)) if (!row.active) await this.checkpoints.dropGeneration(projection, row.generation);
-      const { rows } = await this.db.pool.query('SELECT count(*) AS n FROM events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())');
-      const total = Number(rows[0].n);
       const target = await this.checkpoints.createGeneration(projection, { active: false });
-      const batchSize = this.options.rebuildBatchSize;
       let done = 0;
-      // The next batch is read (on another pooled connection) while this one is applied, so the
-      // database reads while Node folds and the other way round. On the embedded database the
-      // read just queues behind the batch transaction for the one connection. A batch is read
-      // from the last event of the one before, which is known before that one is applied.
-      let next: Promise<StoredEvent[]> | null = this.store.readAll({ after: LOG_START, limit: batchSize });
       let checkpoint = LOG_START;
-      try {
-        while (next) {
-          const events: StoredEvent[] = await next;
-          next = null;
-          if (events.length === 0) break;
-          if (options.cancelled?.()) throw new Error(`rebuild of ${name} cancelled`);
-          if (events.length === batchSize) {
-            next = this.store.readAll({ after: checkpointOf(events[events.length - 1]), limit: batchSize });
-          }
-          checkpoint = await this.checkpoints.applyBatch(projection, target.generation, checkpoint, events, { requireActive: false });
-          done += events.length;
-          options.onProgress?.(done, Math.max(total, done));
-        }
-      } finally {
-        // A read started for a batch that will not be applied must not end as an unhandled rejection.
-        next?.catch(() => undefined);
+      while (next) {
+        const events: StoredEvent[] = await next;
+        next = null;
+        if (events.length === 0) break;
+        if (options.cancelled?.()) throw new Error(`rebuild of ${name} cancelled`);
+        if (events.length === batchSize) next = read(checkpointOf(events[events.length - 1]));
+        checkpoint = await this.checkpoints.applyBatch(projection, target.generation, checkpoint, events, { requireActive: false });
+        done += events.length;
+        await counting;
+        options.onProgress?.(done, Math.max(total, done));
       }
+      await counting;
       await this.checkpoints.switchTo(projection, target.generation, batchSize, (n) => {
         done += n;
         options.onProgress?.(done, Math.max(total, done));
