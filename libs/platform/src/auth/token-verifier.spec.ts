@@ -104,6 +104,64 @@ describe('TokenVerifier', () => {
   });
 });
 
+describe('TokenVerifier: remembered tokens', () => {
+  const ed = generateKeyPairSync('ed25519');
+  const sign = (payload: object) => rawToken({ alg: 'EdDSA', typ: 'JWT' }, payload, (input) => nodeSign(null, Buffer.from(input), ed.privateKey));
+  const clock = (start: number) => {
+    let t = start;
+    return { now: () => t, advance: (ms: number) => void (t += ms) };
+  };
+
+  it('checks the signature of a token once, then again after the cache period', async () => {
+    const c = clock(Date.now());
+    const verifier = new TokenVerifier(providerConfig(ed.publicKey), { now: c.now, cacheTtlMs: 60_000 });
+    const checks = jest.spyOn(verifier as unknown as { check(): unknown }, 'check');
+    const token = sign(goodClaims());
+    const first = await verifier.verify(token);
+    const second = await verifier.verify(token);
+    expect(second).toEqual(first);
+    expect(checks).toHaveBeenCalledTimes(1);
+    c.advance(61_000);
+    await expect(verifier.verify(token)).resolves.toEqual(first);
+    expect(checks).toHaveBeenCalledTimes(2);
+  });
+
+  it('never serves a remembered token past its expiry (plus the clock tolerance)', async () => {
+    const c = clock(Date.now());
+    const verifier = new TokenVerifier(providerConfig(ed.publicKey, { AUTH_CLOCK_TOLERANCE_SECONDS: '5' }), { now: c.now, cacheTtlMs: 3_600_000 });
+    const token = sign({ ...goodClaims(), exp: Math.floor(c.now() / 1000) + 10 });
+    await expect(verifier.verify(token)).resolves.toMatchObject({ id: 'alice' });
+    c.advance(14_000);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ id: 'alice' });
+    c.advance(2_000);
+    await expect(verifier.verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('does not remember refused tokens, and a caller cannot alter what is remembered', async () => {
+    const verifier = new TokenVerifier(providerConfig(ed.publicKey));
+    const token = sign(goodClaims());
+    const [h, , sig] = token.split('.');
+    const altered = `${h}.${b64url(JSON.stringify({ ...goodClaims(), roles: ['regulator'] }))}.${sig}`;
+    await expect(verifier.verify(altered)).rejects.toBeInstanceOf(InvalidTokenError);
+    const principal = await verifier.verify(token);
+    principal.roles.push('regulator');
+    await expect(verifier.verify(altered)).rejects.toBeInstanceOf(InvalidTokenError);
+    expect((await verifier.verify(token)).roles).toEqual(['admin', 'jury']);
+  });
+
+  it('forgets the oldest token beyond its size', async () => {
+    const verifier = new TokenVerifier(providerConfig(ed.publicKey), { cacheSize: 2 });
+    const checks = jest.spyOn(verifier as unknown as { check(): unknown }, 'check');
+    const tokens = ['a', 'b', 'c'].map((sub) => sign({ ...goodClaims(), sub }));
+    for (const t of tokens) await verifier.verify(t);
+    expect(checks).toHaveBeenCalledTimes(3);
+    await verifier.verify(tokens[2]);
+    expect(checks).toHaveBeenCalledTimes(3);
+    await verifier.verify(tokens[0]);
+    expect(checks).toHaveBeenCalledTimes(4);
+  });
+});
+
 describe('TokenVerifier with a JWKS URL', () => {
   let server: Server;
   let url: string;
