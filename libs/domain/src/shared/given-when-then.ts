@@ -19,10 +19,24 @@ export function testContext(overrides: Partial<DecisionContext> = {}): DecisionC
   };
 }
 
+/**
+ * States are frozen, deeply, at every step: an evolve or decide that changed a
+ * state in place throws here. The API keeps folded states between commands
+ * (StreamStates), which is only sound because nothing ever changes them.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 export function given<S, C, E extends RecordedEvent, X>(decider: Decider<S, C, E, X>, events: E[] = []) {
+  const frozen: StateSpec<S, E> = { initialState: () => deepFreeze(decider.initialState()), evolve: (state, event) => deepFreeze(decider.evolve(state, event)) };
   return {
     when(command: C, context: Partial<DecisionContext> & X = {} as Partial<DecisionContext> & X) {
-      const run = () => decider.decide(command, fold(decider, events), { ...testContext(), ...context } as DecisionContext & X);
+      const run = () => decider.decide(command, fold(frozen, events), { ...testContext(), ...context } as DecisionContext & X);
       return {
         then(expected: DomainEvent[]) {
           expect(run()).toEqual(expected);
