@@ -77,6 +77,12 @@ export interface ReadStreamOptions {
   toVersion?: number;
 }
 
+/** One stream of a readStreams call, from a version on (default 1). */
+export interface StreamRead {
+  streamId: string;
+  fromVersion?: number;
+}
+
 export interface Subscription {
   stop(): Promise<void>;
 }
@@ -94,6 +100,8 @@ export interface EventStore {
   /** Several streams in one transaction: all appended or none (e.g. a jury decision and the candidate's file). */
   appendMany(writes: StreamWrite[]): Promise<AppendResult[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  /** Several streams in one round trip (a command's reads): one array per read, in the order asked. */
+  readStreams(reads: StreamRead[]): Promise<StoredEvent[][]>;
   streamVersion(streamId: string): Promise<number>;
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
   subscribe(options: SubscribeOptions): Subscription;

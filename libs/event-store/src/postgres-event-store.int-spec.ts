@@ -89,6 +89,17 @@ describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
     expect(await store.readStream(s)).toHaveLength(2);
   });
 
+  it('reads several streams in one call, each from its own version, in the order asked', async () => {
+    const [a, b, missing] = [stream(), stream(), stream()];
+    await store.append(a, [ev('A1'), ev('A2'), ev('A3')], { expectedVersion: 'no-stream' });
+    await store.append(b, [ev('B1'), ev('B2')], { expectedVersion: 'no-stream' });
+    const read = await store.readStreams([{ streamId: b }, { streamId: missing }, { streamId: a, fromVersion: 2 }, { streamId: b, fromVersion: 3 }]);
+    expect(read.map((events) => events.map((e) => `${e.type}@${e.version}`))).toEqual([['B1@1', 'B2@2'], [], ['A2@2', 'A3@3'], []]);
+    expect(read[2]).toEqual((await store.readStream(a)).slice(1));
+    expect(await store.readStreams([])).toEqual([]);
+    await expect(store.readStreams([{ streamId: a, fromVersion: 0 }])).rejects.toBeInstanceOf(EventStoreInputError);
+  });
+
   it('appends to several streams atomically', async () => {
     const a = stream();
     const b = stream();

@@ -13,6 +13,7 @@ import {
   ReadStreamOptions,
   StoredEvent,
   StoreUnavailableError,
+  StreamRead,
   StreamWrite,
   SubscribeOptions,
   Subscription,
@@ -144,11 +145,31 @@ export class PostgresEventStore implements EventStore {
     checkStreamId(streamId);
     const from = options.fromVersion ?? 1;
     const to = options.toVersion ?? Number.MAX_SAFE_INTEGER;
-    const { rows } = await this.query(
+    const { rows } = await this.namedQuery(
+      'event_store_read_stream',
       `SELECT ${COLUMNS} FROM events WHERE stream_id = $1 AND version BETWEEN $2 AND $3 ORDER BY version`,
       [streamId, from, to],
     );
     return rows.map(toStored);
+  }
+
+  async readStreams(reads: StreamRead[]): Promise<StoredEvent[][]> {
+    for (const r of reads) {
+      checkStreamId(r.streamId);
+      if (r.fromVersion !== undefined && (!Number.isSafeInteger(r.fromVersion) || r.fromVersion < 1)) throw new EventStoreInputError('fromVersion must be a positive integer');
+    }
+    const out: StoredEvent[][] = reads.map(() => []);
+    if (reads.length === 0) return out;
+    const { rows } = await this.namedQuery(
+      'event_store_read_streams',
+      `SELECT r.ord, ${COLUMNS}
+         FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS r(sid, from_version, ord)
+         JOIN events ON events.stream_id = r.sid AND events.version >= r.from_version
+        ORDER BY r.ord, events.version`,
+      [reads.map((r) => r.streamId), reads.map((r) => r.fromVersion ?? 1)],
+    );
+    for (const row of rows) out[Number(row.ord) - 1].push(toStored(row));
+    return out;
   }
 
   async streamVersion(streamId: string): Promise<number> {
@@ -387,6 +408,22 @@ export class PostgresEventStore implements EventStore {
       results.push(found);
     }
     return results;
+  }
+
+  /**
+   * A read run as a named statement on the pool (parsed and planned once per
+   * connection), unnamed once the database refused a name (see `named`).
+   */
+  private async namedQuery(name: string, text: string, values: unknown[]) {
+    try {
+      return await this.pool.query({ name: this.named ? name : undefined, text, values });
+    } catch (error) {
+      if (this.named && (error as { code?: string })?.code === '42P05') {
+        this.named = false;
+        return this.query(text, values);
+      }
+      throw translate(error);
+    }
   }
 
   private async query(sql: string, params?: unknown[]) {
