@@ -7,6 +7,7 @@ import { AuthConfig } from './auth/auth.config';
 import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
 import { TokenVerifier } from './auth/token-verifier';
 import { CommandRunner } from './commands/command-runner';
+import { StreamStates } from './commands/stream-states';
 import { CommandInterceptor, IDEMPOTENCY_MIGRATIONS } from './commands/idempotency';
 import { ErrorsFilter } from './http/errors.filter';
 import { RateLimits } from './http/rate-limit';
@@ -42,13 +43,14 @@ export class PlatformModule {
         { provide: TOKEN_VERIFIER, useValue: new TokenVerifier(auth) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorsFilter },
+        StreamStates,
         CommandRunner,
         CommandInterceptor,
         PersonalDataVault,
         IdentityViews,
         { provide: RateLimits, useFactory: (config: AppConfig) => new RateLimits(config.security ?? loadSecurityConfig({})), inject: [APP_CONFIG] },
       ],
-      exports: [AUTH_CONFIG, SIGNING_KEY, TOKEN_VERIFIER, CommandRunner, CommandInterceptor, PersonalDataVault, IdentityViews, RateLimits, CqrsModule],
+      exports: [AUTH_CONFIG, SIGNING_KEY, TOKEN_VERIFIER, StreamStates, CommandRunner, CommandInterceptor, PersonalDataVault, IdentityViews, RateLimits, CqrsModule],
     };
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { referentialStream } from '@app/domain/referential/referential-state';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { serverDatabase, TestDatabase } from '../../../../test/support/databases';
+import { StreamStates } from '@app/platform/commands/stream-states';
 import { CandidateContextReader } from './candidate-loading';
 
 const SEED = JSON.parse(readFileSync(join(__dirname, '../../../../libs/domain/src/referential/seed/manager-marketing-commercial.referential.json'), 'utf8'));
@@ -16,7 +17,7 @@ describe('CandidateContextReader referential cache', () => {
 
   it('reuses the folded referential while its stream is unchanged, and folds again when it moves', async () => {
     const store = new PostgresEventStore(t.db.pool);
-    const reader = new CandidateContextReader(store);
+    const reader = new CandidateContextReader(new StreamStates(store));
     const id = randomUUID();
     await store.append(referentialStream(id), [{ type: 'ReferentialDrafted', data: { referentialId: id, version: 1, document: SEED }, metadata: meta() }], { expectedVersion: 'no-stream' });
     const draft = await reader.referential(id);

@@ -1,12 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { candidateSpec, CandidateState, candidateStream } from '@app/domain/candidate/candidate';
-import { fold } from '@app/domain/shared/decider';
 import { notFound } from '@app/domain/shared/errors';
 import { ReferentialState, referentialSpec, referentialStream } from '@app/domain/referential/referential-state';
 import { SessionState, sessionSpec, sessionStream } from '@app/domain/session/session';
-import { EventStore } from '@app/event-store/event-store';
-import { asRecorded, UnitOfWork } from '@app/platform/commands/command-runner';
-import { EVENT_STORE } from '@app/platform/persistence.module';
+import { UnitOfWork } from '@app/platform/commands/command-runner';
+import { StreamFold, StreamStates } from '@app/platform/commands/stream-states';
 import { UuidParam } from '../sessions/uuid-param.pipe';
 
 export const CandidateIdParam = () => new UuidParam('candidate');
@@ -19,40 +17,48 @@ export async function loadCandidate(uow: UnitOfWork, candidateId: string): Promi
   return { stream, state };
 }
 
+/** What a candidate command assessed in a session decides on. */
+export interface CandidateInSession {
+  stream: string;
+  state: CandidateState;
+  /** Empty when the session does not exist (the decider refuses). */
+  deps: { session?: SessionState; referential?: ReferentialState };
+}
+
 /**
- * What a candidate command reads but never writes: the session and the
- * referential version it pins. Read once per command, outside the retry loop,
- * so that when many commands race on one candidate's stream each retry only
- * re-reads that stream (a published referential never changes; an assessor
- * assigned a moment later simply counts from the next command).
+ * Reads for candidate commands, through the folded states kept between
+ * commands (StreamStates): each read brings only what was appended since.
  */
 @Injectable()
 export class CandidateContextReader {
+  constructor(private readonly states: StreamStates) {}
+
   /**
-   * Folded referentials by stream version. The document is tens of kilobytes
-   * of JSON and every score needs it: asking the stream's version is one small
-   * query, and the fold is redone only when the stream moved (publish, retire).
+   * The candidate's file (404 when it does not exist), the session and the
+   * referential version it pins, in one round trip once this process has
+   * seen the session (a session's referential never changes). Called inside
+   * the command's retry loop: a retry re-reads only what moved.
    */
-  private readonly referentials = new Map<string, { version: number; state: ReferentialState }>();
-
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-
-  /** The session (undefined when it does not exist) and its referential. */
-  async session(sessionId: string): Promise<{ session?: SessionState; referential?: ReferentialState }> {
-    const session = fold(sessionSpec, (await this.store.readStream(sessionStream(sessionId))).map(asRecorded));
-    if (!session.opened) return {};
-    return { session, referential: await this.referential(session.referentialId!) };
+  async withSession(uow: UnitOfWork, candidateId: string, sessionId: string): Promise<CandidateInSession> {
+    const stream = candidateStream(candidateId);
+    const seen = this.states.peek(sessionStream(sessionId), sessionSpec)?.state;
+    const referentialId = seen?.opened ? seen.referentialId : null;
+    const reads: StreamFold[] = [
+      { streamId: stream, spec: candidateSpec },
+      { streamId: sessionStream(sessionId), spec: sessionSpec },
+    ];
+    if (referentialId) reads.push({ streamId: referentialStream(referentialId), spec: referentialSpec });
+    const [candidate, session, pinned] = await uow.loadMany(reads);
+    const state = candidate.state as CandidateState;
+    if (!state.registered) throw notFound('candidate', candidateId);
+    const opened = session.state as SessionState;
+    if (!opened.opened) return { stream, state, deps: {} };
+    const referential = opened.referentialId === referentialId ? (pinned.state as ReferentialState) : await this.referential(opened.referentialId!);
+    return { stream, state, deps: { session: opened, referential } };
   }
 
+  /** The referential document is tens of kilobytes of JSON: folded once, then only what was appended since. */
   async referential(referentialId: string): Promise<ReferentialState> {
-    const stream = referentialStream(referentialId);
-    const version = await this.store.streamVersion(stream);
-    const cached = this.referentials.get(referentialId);
-    if (cached && cached.version === version) return cached.state;
-    const events = await this.store.readStream(stream);
-    const state = fold(referentialSpec, events.map(asRecorded));
-    const folded = events.length ? events[events.length - 1].version : 0;
-    if (folded > 0) this.referentials.set(referentialId, { version: folded, state });
-    return state;
+    return (await this.states.fold(referentialStream(referentialId), referentialSpec)).state;
   }
 }

@@ -1,11 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { DecisionContext, DomainEvent, RecordedEvent, StateSpec, fold } from '@app/domain/shared/decider';
 import { DomainError, notFound } from '@app/domain/shared/errors';
-import { currentSchemaVersion, upcast } from '@app/domain/shared/upcasters';
+import { currentSchemaVersion } from '@app/domain/shared/upcasters';
 import { ConcurrencyError, EventStore, ExpectedVersion, NewEvent, StoredEvent, StreamWrite } from '@app/event-store/event-store';
 import { EVENT_STORE } from '../persistence.module';
 import { CommandMeta } from './command-meta';
+import { asRecorded, StreamFold, StreamStates } from './stream-states';
+
+export { asRecorded };
 
 /** What every command route answers (API.md "Commands"), plus fields of its own. */
 export interface CommandResult {
@@ -18,7 +21,6 @@ export interface CommandResult {
 export interface Loaded<S> {
   state: S;
   version: number;
-  events: StoredEvent[];
 }
 
 /**
@@ -43,6 +45,7 @@ export class UnitOfWork {
 
   constructor(
     private readonly store: EventStore,
+    private readonly states: StreamStates,
     readonly meta: CommandMeta,
     now: string,
     /** The deterministic id of this command's n-th event in a stream (only with an Idempotency-Key). */
@@ -56,23 +59,39 @@ export class UnitOfWork {
 
   /** Loads and folds a stream (empty state and version 0 when it does not exist). */
   async load<S>(streamId: string, spec: StateSpec<S, RecordedEvent>): Promise<Loaded<S>> {
+    if (!this.ownEventId) {
+      const { state, version } = await this.states.fold(streamId, spec);
+      this.versions.set(streamId, version);
+      return { state, version };
+    }
+    // A retry (same Idempotency-Key) of a command whose append landed but whose answer was
+    // lost (the process died in between): decide again on the state before its own events,
+    // which are kept aside so the runner answers with them instead of appending. This needs
+    // the whole stream, not a folded state that may already include them.
     let events = await this.store.readStream(streamId);
-    if (this.ownEventId) {
-      // A retry (same Idempotency-Key) of a command whose append landed but whose answer was
-      // lost (the process died in between): decide again on the state before its own events,
-      // which are kept aside so the runner answers with them instead of appending.
-      const first = this.ownEventId(streamId, 0);
-      const at = events.findIndex((e) => e.eventId === first);
-      if (at >= 0) {
-        const own: StoredEvent[] = [];
-        for (let j = at; j < events.length && events[j].eventId === this.ownEventId(streamId, j - at); j++) own.push(events[j]);
-        this.applied.set(streamId, own);
-        events = events.slice(0, at);
-      }
+    const first = this.ownEventId(streamId, 0);
+    const at = events.findIndex((e) => e.eventId === first);
+    if (at >= 0) {
+      const own: StoredEvent[] = [];
+      for (let j = at; j < events.length && events[j].eventId === this.ownEventId(streamId, j - at); j++) own.push(events[j]);
+      this.applied.set(streamId, own);
+      events = events.slice(0, at);
     }
     const version = events.length ? events[events.length - 1].version : 0;
     this.versions.set(streamId, version);
-    return { state: fold(spec, events.map(asRecorded)), version, events };
+    return { state: fold(spec, events.map(asRecorded)), version };
+  }
+
+  /** Several streams in one round trip (one at a time under an Idempotency-Key, see load). */
+  async loadMany(streams: StreamFold[]): Promise<Loaded<unknown>[]> {
+    if (this.ownEventId) {
+      const loaded: Loaded<unknown>[] = [];
+      for (const s of streams) loaded.push(await this.load(s.streamId, s.spec));
+      return loaded;
+    }
+    const folded = await this.states.foldMany(streams);
+    streams.forEach((s, i) => this.versions.set(s.streamId, folded[i].version));
+    return folded;
   }
 
   /** Like load, but a stream that does not exist is a 404. */
@@ -106,7 +125,11 @@ export class UnitOfWork {
 
 @Injectable()
 export class CommandRunner {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  private readonly states: StreamStates;
+
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore, @Optional() states?: StreamStates) {
+    this.states = states ?? new StreamStates(store);
+  }
 
   /**
    * Runs `work` (load, decide, queue appends), appends atomically, and answers
@@ -116,7 +139,7 @@ export class CommandRunner {
    */
   async run(meta: CommandMeta, work: (uow: UnitOfWork) => Promise<{ id: string; primaryStream: string; extra?: Record<string, unknown> }>): Promise<CommandResult> {
     for (let attempt = 1; ; attempt++) {
-      const uow = new UnitOfWork(this.store, meta, new Date().toISOString(), meta.idempotencyKey ? (stream, index) => this.eventId(meta, stream, index) : undefined);
+      const uow = new UnitOfWork(this.store, this.states, meta, new Date().toISOString(), meta.idempotencyKey ? (stream, index) => this.eventId(meta, stream, index) : undefined);
       const outcome = await work(uow);
       const loadedVersion = uow.versionOf(outcome.primaryStream);
       if (uow.applied.size > 0) {
@@ -177,8 +200,3 @@ function deterministicUuid(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** Stored events as the domain sees them, brought to the current schema version. */
-export function asRecorded(event: StoredEvent): RecordedEvent {
-  const current = upcast(event.type, event.schemaVersion, event.data);
-  return { type: event.type, data: current, recordedAt: event.recordedAt, globalPosition: event.globalPosition };
-}

@@ -2,7 +2,7 @@ import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decideCandidate } from '@app/domain/candidate/candidate-decider';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
-import { CandidateContextReader, loadCandidate } from '../candidate-loading';
+import { CandidateContextReader } from '../candidate-loading';
 
 export class ApplyAccommodationCommand extends Command<CommandResult> {
   constructor(
@@ -24,9 +24,8 @@ export class ApplyAccommodationHandler implements ICommandHandler<ApplyAccommoda
   ) {}
 
   async execute({ candidateId, requestId, body, meta }: ApplyAccommodationCommand): Promise<CommandResult> {
-    const deps = await this.reader.session(body.sessionId);
     return this.runner.run(meta, async (uow) => {
-      const { stream, state } = await loadCandidate(uow, candidateId);
+      const { stream, state, deps } = await this.reader.withSession(uow, candidateId, body.sessionId);
       uow.append(stream, decideCandidate({ type: 'ApplyAccommodation', data: { candidateId, requestId, ...body } }, state, { ...uow.context, ...deps }));
       return { id: candidateId, primaryStream: stream, extra: { requestId } };
     });

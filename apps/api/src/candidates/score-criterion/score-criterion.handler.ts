@@ -3,7 +3,7 @@ import { CriterionResult } from '@app/domain/candidate/proposal';
 import { decideCandidate } from '@app/domain/candidate/candidate-decider';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
-import { CandidateContextReader, loadCandidate } from '../candidate-loading';
+import { CandidateContextReader } from '../candidate-loading';
 
 export class ScoreCriterionCommand extends Command<CommandResult> {
   constructor(
@@ -28,9 +28,8 @@ export class ScoreCriterionHandler implements ICommandHandler<ScoreCriterionComm
   ) {}
 
   async execute({ candidateId, body, meta }: ScoreCriterionCommand): Promise<CommandResult> {
-    const deps = await this.reader.session(body.sessionId);
     return this.runner.run(meta, async (uow) => {
-      const { stream, state } = await loadCandidate(uow, candidateId);
+      const { stream, state, deps } = await this.reader.withSession(uow, candidateId, body.sessionId);
       const events = decideCandidate({ type: 'ScoreCriterion', data: { candidateId, ...body } }, state, { ...uow.context, ...deps });
       uow.append(stream, events);
       return { id: candidateId, primaryStream: stream, extra: { event: events[0].type } };

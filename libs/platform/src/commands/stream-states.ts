@@ -1,0 +1,113 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { RecordedEvent, StateSpec } from '@app/domain/shared/decider';
+import { upcast } from '@app/domain/shared/upcasters';
+import { EventStore, StoredEvent } from '@app/event-store/event-store';
+import { EVENT_STORE } from '../persistence.module';
+
+/** How many folded streams one process keeps (a candidate's file is a few kilobytes of state). */
+const DEFAULT_CAPACITY = 2_000;
+export const STREAM_STATES_CAPACITY = 'STREAM_STATES_CAPACITY';
+
+export interface FoldedStream<S> {
+  state: S;
+  /** The version of the last event folded (0: the stream does not exist). */
+  version: number;
+}
+
+export interface StreamFold {
+  streamId: string;
+  spec: StateSpec<any, RecordedEvent>;
+}
+
+interface Entry {
+  spec: StateSpec<any, RecordedEvent>;
+  state: unknown;
+  version: number;
+}
+
+/**
+ * Folded stream states, kept between commands. A stream only grows and its
+ * events never change, so the state at version v plus the events after v is
+ * exactly the state of the whole stream: a command reads only what was
+ * appended since it last looked (usually nothing or one event) instead of the
+ * whole file, and folds only that. Every read still goes to the database, so
+ * appends made by other processes are seen as before.
+ *
+ * States are shared between commands and must not be changed in place: the
+ * evolve functions and deciders of the domain build new objects (their tests
+ * freeze the state to be sure of it). Entries are per stream and state spec;
+ * the least recently used is dropped beyond the capacity.
+ */
+@Injectable()
+export class StreamStates {
+  private readonly entries = new Map<string, Entry[]>();
+  private size = 0;
+
+  private readonly capacity: number;
+
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore, @Optional() @Inject(STREAM_STATES_CAPACITY) capacity?: number) {
+    this.capacity = capacity ?? DEFAULT_CAPACITY;
+  }
+
+  async fold<S>(streamId: string, spec: StateSpec<S, RecordedEvent>): Promise<FoldedStream<S>> {
+    return (await this.foldMany([{ streamId, spec }]))[0] as FoldedStream<S>;
+  }
+
+  /** Several streams brought up to date in one round trip; one result per stream, in order. */
+  async foldMany(streams: StreamFold[]): Promise<FoldedStream<unknown>[]> {
+    const known = streams.map((s) => this.take(s.streamId, s.spec));
+    const newer =
+      streams.length === 1
+        ? [await this.store.readStream(streams[0].streamId, known[0] ? { fromVersion: known[0].version + 1 } : {})]
+        : await this.store.readStreams(streams.map((s, i) => ({ streamId: s.streamId, fromVersion: (known[i]?.version ?? 0) + 1 })));
+    return streams.map(({ streamId, spec }, i) => {
+      let state = known[i] ? known[i]!.state : spec.initialState();
+      for (const event of newer[i]) state = spec.evolve(state, asRecorded(event));
+      const version = newer[i].length ? newer[i][newer[i].length - 1].version : (known[i]?.version ?? 0);
+      if (version > 0) this.keep(streamId, { spec, state, version });
+      return { state, version };
+    });
+  }
+
+  /** The state last folded here, without asking the database: it may be behind, use it only to know what to read. */
+  peek<S>(streamId: string, spec: StateSpec<S, RecordedEvent>): FoldedStream<S> | undefined {
+    const entry = this.entries.get(streamId)?.find((e) => e.spec === spec);
+    return entry ? { state: entry.state as S, version: entry.version } : undefined;
+  }
+
+  /** Finds the entry and marks it as the most recently used. */
+  private take(streamId: string, spec: StateSpec<any, RecordedEvent>): Entry | undefined {
+    const list = this.entries.get(streamId);
+    const entry = list?.find((e) => e.spec === spec);
+    if (list) {
+      this.entries.delete(streamId);
+      this.entries.set(streamId, list);
+    }
+    return entry;
+  }
+
+  private keep(streamId: string, entry: Entry): void {
+    const list = this.entries.get(streamId) ?? [];
+    const at = list.findIndex((e) => e.spec === entry.spec);
+    // Two commands may fold the same stream at once: keep the further one.
+    if (at >= 0 && list[at].version >= entry.version) return;
+    if (at >= 0) list[at] = entry;
+    else {
+      list.push(entry);
+      this.size++;
+    }
+    this.entries.delete(streamId);
+    this.entries.set(streamId, list);
+    while (this.size > this.capacity) {
+      const [oldest, dropped] = this.entries.entries().next().value!;
+      this.entries.delete(oldest);
+      this.size -= dropped.length;
+    }
+  }
+}
+
+/** Stored events as the domain sees them, brought to the current schema version. */
+export function asRecorded(event: StoredEvent): RecordedEvent {
+  const current = upcast(event.type, event.schemaVersion, event.data);
+  return { type: event.type, data: current, recordedAt: event.recordedAt, globalPosition: event.globalPosition };
+}
