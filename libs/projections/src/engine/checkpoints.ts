@@ -187,9 +187,13 @@ export class ProjectionCheckpoints {
   }
 
   private async applyLocked(client: PoolClient, runner: QueryRunner, projection: Projection, generation: number, events: StoredEvent[]): Promise<LogCheckpoint> {
-    const handled = events
-      .filter((e) => projection.handles(e.type))
-      .map((e) => ({ ...e, data: upcast(e.type, e.schemaVersion, e.data) }));
+    const handled: StoredEvent[] = [];
+    for (const e of events) {
+      if (!projection.handles(e.type)) continue;
+      const data = upcast(e.type, e.schemaVersion, e.data);
+      // A copy only when an upcaster changed the data: a rebuild batch is thousands of events.
+      handled.push(data === e.data ? e : { ...e, data });
+    }
     if (handled.length > 0) {
       const context: ProjectionContext = { manager: runner.manager, client, generation, table: (base) => generationTable(base, generation) };
       try {
