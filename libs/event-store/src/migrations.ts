@@ -109,6 +109,14 @@ export const EVENT_STORE_MIGRATIONS: Migration[] = [
     // index only cost every append an extra B-tree insertion.
     up: `DROP INDEX IF EXISTS events_recorded_at;`,
   },
+  {
+    version: 6,
+    name: 'jury events by candidate',
+    // A candidate's history lists the jury events naming them (recusals, neutralisations,
+    // decisions): without this index each history request scanned the whole log. Partial:
+    // only jury events are indexed, the rest of the log pays nothing but the predicate.
+    up: `CREATE INDEX events_jury_by_candidate ON events ((data->>'candidateId'), global_position) WHERE stream_id LIKE 'jury-%';`,
+  },
 ];
 
 export async function migrate(pool: Pool, migrations: Migration[], lockName = 'schema_migrations'): Promise<number[]> {
