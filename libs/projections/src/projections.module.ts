@@ -54,6 +54,7 @@ class ProjectionLifecycle implements OnModuleInit, OnApplicationBootstrap, OnMod
       useFactory: (db: Database, store: EventStore, dataSource: DataSource) =>
         new ProjectionRuntime(db, store, dataSource, PROJECTIONS, {
           batchSize: integer(process.env, 'PROJECTION_BATCH_SIZE', 500, 1, 10_000),
+          rebuildBatchSize: integer(process.env, 'PROJECTION_REBUILD_BATCH_SIZE', 5000, 1, 50_000),
           failureRetryMs: integer(process.env, 'PROJECTION_FAILURE_RETRY_MS', 30_000, 100, 3_600_000),
         }),
       inject: [DATABASE, EVENT_STORE, DataSource],

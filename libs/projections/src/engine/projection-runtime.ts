@@ -303,12 +303,16 @@ export class ProjectionRuntime {
    * keep reading the live one), then switches atomically. On a server
    * database, concurrent rebuilds of one projection queue behind a lock.
    */
-  async rebuild(name: string, options: { onProgress?: RebuildProgress; cancelled?: () => boolean } = {}): Promise<{ generation: number; events: number }> {
+  async rebuild(
+    name: string,
+    options: { onProgress?: RebuildProgress; cancelled?: () => boolean; /** Overrides the runtime's rebuildBatchSize for this rebuild. */ batchSize?: number } = {},
+  ): Promise<{ generation: number; events: number }> {
     const projection = this.projection(name);
+    const batchSize = options.batchSize ?? this.options.rebuildBatchSize;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`rebuild batch size must be a positive integer, got ${batchSize}`);
     await migrate(this.db.pool, PROJECTION_MIGRATIONS, 'projections');
     const lock = this.db.kind === 'server' ? advisoryLock(this.db.connection, `${this.db.schema}:projection-rebuild:${name}`, 500) : noLock;
     const held = await lock.acquire(new Promise<void>(() => undefined));
-    const batchSize = this.options.rebuildBatchSize;
     // The next batch is read (on another pooled connection) while this one is applied, so the
     // database reads while Node folds and the other way round; the first one while the new
     // generation is set up. On the embedded database a read just queues for the one connection.
