@@ -29,7 +29,9 @@
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const os = require('node:os');
 const readline = require('node:readline');
+const { StringDecoder } = require('node:string_decoder');
 
 const GENESIS = '0'.repeat(64);
 const BUNDLE_FORMAT = 'cert-ledger-bundle/1';
@@ -310,6 +312,11 @@ function leafHash(event) {
   return withWriter(() => writeLeafObject(event), (bytes) => sha256(bytes, 'hex'));
 }
 
+/** The same leaf as 32 raw bytes. @param {any} event @returns {Buffer} */
+function leafDigest(event) {
+  return withWriter(() => writeLeafObject(event), (bytes) => sha256(bytes, 'buffer'));
+}
+
 /**
  * One chain step: SHA-256 over the 32 raw bytes of the previous head followed by the 32 raw
  * bytes of the leaf. Inputs are validated because Buffer.from(..., 'hex') silently ignores
@@ -319,6 +326,28 @@ function leafHash(event) {
 function chainHash(prevHex, leafHex) {
   if (!isHex64(prevHex) || !isHex64(leafHex)) throw new TypeError('chainHash: expects two 64-character lowercase hex digests');
   return sha256Hex(Buffer.concat([Buffer.from(prevHex, 'hex'), Buffer.from(leafHex, 'hex')]));
+}
+
+/** Value of each lowercase hex digit by char code, -1 for any other character. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VALUE[HEX_DIGITS.charCodeAt(i)] = i;
+
+/**
+ * Decode a 64-character lowercase hex digest into into[at..at+32); false (and nothing promised
+ * about `into`) for anything else, so that only the exact spelling isHex64 accepts ever matches.
+ * @param {unknown} hex @param {Uint8Array} into @param {number} at @returns {boolean}
+ */
+function hexInto(hex, into, at) {
+  if (typeof hex !== 'string' || hex.length !== 64) return false;
+  for (let i = 0; i < 32; i++) {
+    const a = hex.charCodeAt(2 * i);
+    const b = hex.charCodeAt(2 * i + 1);
+    const hi = a < 128 ? HEX_VALUE[a] : -1;
+    const lo = b < 128 ? HEX_VALUE[b] : -1;
+    if ((hi | lo) < 0) return false;
+    into[at + i] = (hi << 4) | lo;
+  }
+  return true;
 }
 
 // ---- Keys and checkpoint signatures (Ed25519) -------------------------------------------------
@@ -397,6 +426,15 @@ function headerProblem(h) {
 
 /**
  * Verify a bundle, streaming, stopping at the first fault.
+ *
+ * How the work is laid out (the checks themselves are the same whatever the input):
+ *  - Reading a line, parsing it and recomputing its event's leaf depend on that line alone
+ *    (analyzeLine). For a bundle file of some size this runs in worker threads, one per CPU core,
+ *    on blocks of whole lines that the main thread reads from the file (a few blocks in flight at
+ *    most, so memory does not grow with the bundle).
+ *  - Everything that depends on order (contiguous seq, the chain, the checkpoints, --previous,
+ *    --key) runs in the main thread, line after line, in BundleChecker: the chain is recomputed
+ *    there from the recomputed leaves, never read from the bundle.
  * @param {string | NodeJS.ReadableStream | AsyncIterable<string> | Iterable<string>} input
  *   a file path, a readable byte stream, or the lines themselves
  * @param {import('./verify-bundle').VerifyOptions} [options]
@@ -406,105 +444,502 @@ async function verifyBundle(input, options = {}) {
   const { previous, publicKeyPem, onProgress } = options;
   if (previous !== undefined) assertCheckpointShape(previous, 'options.previous');
   const pinned = publicKeyPem === undefined ? null : keyFingerprint(publicKeyPem);
+  const checker = new BundleChecker(previous, pinned, onProgress);
 
-  const owned = typeof input === 'string' ? fs.createReadStream(input) : null; // streams we open, we close
-  const source = /** @type {any} */ (owned || input);
-  const lines = typeof source.pipe === 'function' ? readline.createInterface({ input: source, crlfDelay: Infinity }) : source;
+  if (typeof input === 'string') {
+    const file = await fs.promises.open(input, 'r'); // streams we open, we close
+    try {
+      const workers = options.workers !== undefined ? options.workers : defaultWorkers((await file.stat()).size);
+      const reader = new BlockReader(file, options.blockBytes || BLOCK_BYTES);
+      await (workers > 0 ? checkFileInWorkers(reader, checker, workers) : checkFile(reader, checker));
+    } finally {
+      await file.close();
+    }
+  } else if (typeof (/** @type {any} */ (input)).pipe === 'function') {
+    await checkStream(/** @type {NodeJS.ReadableStream} */ (input), checker);
+  } else {
+    for await (const text of /** @type {AsyncIterable<string> | Iterable<string>} */ (input)) {
+      if (!checker.line(text)) break;
+    }
+  }
+  return checker.result();
+}
 
-  let lineNo = 0;
-  let header = null;
-  let key = /** @type {crypto.KeyObject | undefined} */ (undefined); // the header key, once validated
-  let lastKind = ''; // kind of the previous line: a checkpoint may only follow the header or an event
-  let lastSeq = 0; // seq of the last event read (from-1 before the first one)
-  let running = GENESIS; // h(lastSeq), recomputed by us, never taken from the bundle
-  let covered = 0; // size of the last valid checkpoint
-  let events = 0;
-  let checkpoints = 0;
-  /** @param {number} firstBadSeq @param {string} reason @returns {import('./verify-bundle').VerifyFailure} */
-  const fail = (firstBadSeq, reason) => ({ ok: false, firstBadSeq, line: lineNo, reason });
+// Per-line results. A line that is a well-formed event (integer seq, an event body that can be
+// canonicalized) is FAST: we keep its seq, the leaf recomputed from its content, whether that
+// equals the leaf it states, and the chain value it states. Any other line (the header,
+// checkpoints, anything malformed) keeps its text, and the checker parses and judges it itself.
+const FAST = 1;
+const LEAF_MATCHES = 2; // the stated leaf is the 64-hex spelling of the recomputed one
+const CHAIN_STATED = 4; // the stated chain is a 64-hex digest (copied into `chains`)
 
-  try {
-    for await (const text of lines) {
-      lineNo++;
-      const rec = parseObject(text);
-      if (rec === null) return fail(lastSeq + 1, `line ${lineNo} is not a valid JSON object`);
+/** Results of `size` consecutive lines, in one transferable ArrayBuffer (plus texts for the others). */
+class LineResults {
+  /** @param {number} size @param {ArrayBuffer} [buffer] */
+  constructor(size, buffer = new ArrayBuffer(size * 73)) {
+    this.size = size;
+    this.buffer = buffer;
+    this.seqs = new Float64Array(buffer, 0, size);
+    this.leaves = new Uint8Array(buffer, size * 8, size * 32);
+    this.chains = new Uint8Array(buffer, size * 40, size * 32);
+    this.flags = new Uint8Array(buffer, size * 72, size);
+    /** @type {Map<number, string>} the text of each line that is not FAST, by index */
+    this.texts = new Map();
+  }
+}
 
-      // 1. Header: must come first; it fixes the origin, the signing key and the chain start.
-      if (header === null) {
-        const problem = headerProblem(rec);
-        if (problem) return fail(Number.isSafeInteger(rec.from) && rec.from > 0 ? rec.from : 1, problem);
-        header = rec;
-        key = toPublicKey(rec.publicKey);
-        if (pinned !== null && rec.keyFingerprint !== pinned) {
-          return fail(rec.from, `bundle signed by an unexpected key (fingerprint ${rec.keyFingerprint}, expected ${pinned})`);
-        }
-        lastSeq = covered = rec.from - 1;
-        running = rec.previousHead;
-        if (previous !== undefined) {
-          const problem2 = previousProblem(previous, header, key);
-          if (problem2) return fail(rec.from, problem2);
-        }
-        lastKind = 'header';
+const scratchLeaf = new Uint8Array(32);
+
+/**
+ * Parse one line and, when it is an event, recompute its leaf from the event's content.
+ * Depends on nothing but the line: safe to run anywhere, in any order.
+ * @param {string} text @param {boolean} first the bundle's first line (always judged as a header)
+ * @param {LineResults} into @param {number} i
+ */
+function analyzeLine(text, first, into, i) {
+  into.texts.delete(i);
+  if (!first) {
+    const rec = parseObject(text);
+    if (rec !== null && rec.kind === 'event' && Number.isSafeInteger(rec.seq) && rec.event !== null && typeof rec.event === 'object') {
+      let leaf = null;
+      try {
+        leaf = leafDigest(rec.event);
+      } catch {
+        // cannot be canonicalized: the checker reports it, with the reason
+      }
+      if (leaf !== null) {
+        into.seqs[i] = rec.seq;
+        into.leaves.set(leaf, 32 * i);
+        let flags = FAST;
+        if (hexInto(rec.leaf, scratchLeaf, 0) && sameBytes(scratchLeaf, 0, leaf, 0)) flags |= LEAF_MATCHES;
+        if (hexInto(rec.chain, into.chains, 32 * i)) flags |= CHAIN_STATED;
+        into.flags[i] = flags;
+        return;
+      }
+    }
+  }
+  into.flags[i] = 0;
+  into.texts.set(i, text);
+}
+
+/** @param {Uint8Array} a @param {number} i @param {Uint8Array} b @param {number} j */
+function sameBytes(a, i, b, j) {
+  for (let k = 0; k < 32; k++) if (a[i + k] !== b[j + k]) return false;
+  return true;
+}
+
+/**
+ * The order-dependent checks, fed one line at a time in bundle order. Each method returns false
+ * once a fault has been found (and result() then reports it).
+ */
+class BundleChecker {
+  /**
+   * @param {import('./verify-bundle').PreviousCheckpoint | undefined} previous
+   * @param {string|null} pinned fingerprint the header key must have
+   * @param {((seq: number) => void) | undefined} onProgress
+   */
+  constructor(previous, pinned, onProgress) {
+    this.previous = previous;
+    this.pinned = pinned;
+    this.onProgress = onProgress;
+    this.lineNo = 0;
+    /** @type {any} */
+    this.header = null;
+    /** @type {crypto.KeyObject | undefined} the header key, once validated */
+    this.key = undefined;
+    this.lastKind = ''; // kind of the previous line: a checkpoint may only follow the header or an event
+    this.lastSeq = 0; // seq of the last event read (from-1 before the first one)
+    /** h(lastSeq) as 32 bytes, recomputed by us, never taken from the bundle */
+    this.running = Buffer.from(GENESIS, 'hex');
+    /** @type {string|null} hex of `running`, computed when needed */
+    this.runningHex = GENESIS;
+    this.covered = 0; // size of the last valid checkpoint
+    this.events = 0;
+    this.checkpoints = 0;
+    /** @type {import('./verify-bundle').VerifyFailure | null} */
+    this.failure = null;
+    this.pair = new Uint8Array(64); // h(n-1) || leaf(n), the input of one chain step
+    this.one = new LineResults(1); // for lines fed one by one
+    this.statedChain = new Uint8Array(32);
+  }
+
+  /** h(lastSeq) in hex. */
+  head() {
+    if (this.runningHex === null) this.runningHex = this.running.toString('hex');
+    return this.runningHex;
+  }
+
+  /** @param {number} firstBadSeq @param {string} reason @returns {false} */
+  fail(firstBadSeq, reason) {
+    this.failure = { ok: false, firstBadSeq, line: this.lineNo, reason };
+    return false;
+  }
+
+  /** Judge the next line of the bundle. @param {string} text @returns {boolean} */
+  line(text) {
+    analyzeLine(text, this.lineNo === 0, this.one, 0);
+    return this.results(this.one, 1);
+  }
+
+  /** Judge the next `count` lines, analysed into `r`. @param {LineResults} r @param {number} count @returns {boolean} */
+  results(r, count) {
+    const { seqs, leaves, chains, flags, texts } = r;
+    for (let i = 0; i < count; i++) {
+      const flag = flags[i];
+      let ok;
+      if (flag & FAST && this.header !== null) {
+        this.lineNo++;
+        ok = this.sequence(seqs[i]) && this.extend(seqs[i], (flag & LEAF_MATCHES) !== 0, leaves, 32 * i, (flag & CHAIN_STATED) !== 0, chains, 32 * i);
+      } else {
+        ok = this.record(/** @type {string} */ (texts.get(i)));
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  /** 2a. The next event's seq must be exactly lastSeq + 1. @param {number} seq */
+  sequence(seq) {
+    const expected = this.lastSeq + 1;
+    if (seq > expected) return this.fail(expected, `sequence gap: expected ${expected}, found ${seq}`);
+    if (seq < expected) return this.fail(expected, `sequence out of order: expected ${expected}, found ${seq} (duplicated or reordered event)`);
+    return true;
+  }
+
+  /**
+   * 2b. The event at `seq` (already in sequence) with its recomputed leaf: the leaf it states must
+   * be that one, and the chain it states must be the one we recompute from our own previous value.
+   * @param {number} seq @param {boolean} leafMatches
+   * @param {Uint8Array} leaves @param {number} at the recomputed leaf is leaves[at..at+32)
+   * @param {boolean} chainStated @param {Uint8Array} chains @param {number} cat the stated chain, if any, is chains[cat..cat+32)
+   */
+  extend(seq, leafMatches, leaves, at, chainStated, chains, cat) {
+    if (!leafMatches) return this.fail(seq, `event ${seq} was modified: leaf hash mismatch`);
+    const pair = this.pair;
+    pair.set(this.running, 0);
+    for (let k = 0; k < 32; k++) pair[32 + k] = leaves[at + k];
+    this.running = sha256(pair, 'buffer'); // h(seq) = SHA-256(h(seq-1) || leaf(seq))
+    this.runningHex = null;
+    if (!chainStated || !sameBytes(this.running, 0, chains, cat)) return this.fail(seq, `event ${seq}: chain hash mismatch (the hash chain is broken)`);
+    this.lastSeq = seq;
+    this.events++;
+    this.lastKind = 'event';
+    // Append-only proof: when we pass the older checkpoint's size, our chain must equal its head.
+    const previous = this.previous;
+    if (previous !== undefined && previous.size === seq && previous.head !== this.head()) {
+      return this.fail(seq, `history was rewritten: the chain at seq ${seq} differs from the previous export's head`);
+    }
+    if (this.onProgress) this.onProgress(seq);
+    return true;
+  }
+
+  /** Any line that is not a well-formed event, and the first line: parsed and judged here. @param {string} text */
+  record(text) {
+    this.lineNo++;
+    const lineNo = this.lineNo;
+    const rec = parseObject(text);
+    if (rec === null) return this.fail(this.lastSeq + 1, `line ${lineNo} is not a valid JSON object`);
+
+    // 1. Header: must come first; it fixes the origin, the signing key and the chain start.
+    const header = this.header;
+    if (header === null) {
+      const problem = headerProblem(rec);
+      if (problem) return this.fail(Number.isSafeInteger(rec.from) && rec.from > 0 ? rec.from : 1, problem);
+      this.header = rec;
+      this.key = toPublicKey(rec.publicKey);
+      if (this.pinned !== null && rec.keyFingerprint !== this.pinned) {
+        return this.fail(rec.from, `bundle signed by an unexpected key (fingerprint ${rec.keyFingerprint}, expected ${this.pinned})`);
+      }
+      this.lastSeq = this.covered = rec.from - 1;
+      this.running = Buffer.from(rec.previousHead, 'hex');
+      this.runningHex = rec.previousHead;
+      if (this.previous !== undefined) {
+        const problem2 = previousProblem(this.previous, rec, this.key);
+        if (problem2) return this.fail(rec.from, problem2);
+      }
+      this.lastKind = 'header';
+      return true;
+    }
+
+    if (rec.kind === 'event') {
+      // 2. Events: contiguous seq, leaf recomputed from the content, chain recomputed from the leaf.
+      const expected = this.lastSeq + 1;
+      if (!Number.isSafeInteger(rec.seq)) return this.fail(expected, `line ${lineNo}: event without an integer seq`);
+      if (!this.sequence(rec.seq)) return false;
+      if (rec.event === null || typeof rec.event !== 'object') return this.fail(expected, `event ${expected} has no event body`);
+      let leaf;
+      try {
+        leaf = leafDigest(rec.event);
+      } catch (e) {
+        return this.fail(expected, `event ${expected} cannot be canonicalized: ${errorMessage(e)}`);
+      }
+      const leafMatches = hexInto(rec.leaf, scratchLeaf, 0) && sameBytes(scratchLeaf, 0, leaf, 0);
+      return this.extend(expected, leafMatches, leaf, 0, hexInto(rec.chain, this.statedChain, 0), this.statedChain, 0);
+    } else if (rec.kind === 'checkpoint') {
+      // 3. Checkpoints: right after the event they cover, matching our chain, signed by the header key.
+      const lastSeq = this.lastSeq;
+      const at = Math.max(lastSeq, header.from);
+      if (!Number.isSafeInteger(rec.size)) return this.fail(at, `line ${lineNo}: checkpoint without an integer size`);
+      if (rec.size !== lastSeq) {
+        return this.fail(Math.max(Math.min(rec.size, lastSeq) + 1, header.from), `checkpoint at size ${rec.size} is misplaced: it follows seq ${lastSeq}`);
+      }
+      if (this.lastKind === 'checkpoint') return this.fail(at, `checkpoint at size ${rec.size} is repeated on line ${lineNo}`);
+      if (rec.origin !== header.origin) {
+        return this.fail(at, `checkpoint at size ${rec.size}: origin ${JSON.stringify(rec.origin)} is not the bundle origin ${JSON.stringify(header.origin)}`);
+      }
+      if (rec.head !== this.head()) return this.fail(at, `checkpoint at size ${rec.size}: head does not match the hash chain`);
+      if (typeof rec.time !== 'string') return this.fail(at, `checkpoint at size ${rec.size}: missing time`);
+      if (!this.key || !verifyCheckpointSignature(rec, this.key)) return this.fail(at, `checkpoint at size ${rec.size}: bad signature`);
+      this.covered = rec.size;
+      this.checkpoints++;
+    } else if (rec.kind === 'header') {
+      return this.fail(this.lastSeq + 1, `line ${lineNo}: unexpected second header`);
+    } else {
+      return this.fail(this.lastSeq + 1, `line ${lineNo}: unknown record kind ${JSON.stringify(rec.kind)}`);
+    }
+    this.lastKind = rec.kind;
+    return true;
+  }
+
+  /** 4. End of bundle: everything must be vouched for by a signature, and nothing may be missing. @returns {import('./verify-bundle').VerifyResult} */
+  result() {
+    const { header, lastSeq, covered, previous } = this;
+    if (this.failure === null) {
+      if (header === null) this.fail(1, 'the bundle is empty: no header line');
+      else if (lastSeq > covered) this.fail(covered + 1, `the tail is not covered by a signed checkpoint: events after seq ${covered}`);
+      else if (previous !== undefined && previous.size > lastSeq) {
+        this.fail(lastSeq + 1, `the newer bundle is shorter than the previous export (it ends at seq ${lastSeq}, the previous checkpoint covers ${previous.size} events)`);
+      }
+    }
+    if (this.failure !== null) return this.failure;
+    return { ok: true, events: this.events, lastSeq, head: this.head(), checkpoints: this.checkpoints, keyFingerprint: header.keyFingerprint, from: header.from, origin: header.origin };
+  }
+}
+
+// ---- Reading: lines as readline splits them, in blocks of whole lines ---------------------------
+
+const BLOCK_BYTES = 1024 * 1024; // read size; a longer line gets a larger block of its own
+const PARALLEL_MIN_BYTES = 4 * 1024 * 1024; // below this, starting worker threads costs more than it saves
+const BLOCKS_PER_WORKER = 2; // in flight at once per worker: bounds memory, keeps every worker busy
+
+/** Worker threads used by default for a bundle file of `size` bytes. @param {number} size */
+function defaultWorkers(size) {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return size >= PARALLEL_MIN_BYTES && cores > 1 ? Math.min(cores, 8) : 0;
+}
+
+/**
+ * Call `line` for each line of `text`, split as readline splits (at "\r\n", "\n" or "\r"); the
+ * final piece counts as a line only if it is not empty. Stops early when `line` returns false.
+ * @param {string} text @param {(line: string) => boolean} line @returns {boolean}
+ */
+function splitLines(text, line) {
+  const n = text.length;
+  let i = 0;
+  if (text.indexOf('\r') === -1) {
+    while (i < n) {
+      let j = text.indexOf('\n', i);
+      if (j === -1) j = n;
+      if (!line(text.slice(i, j))) return false;
+      i = j + 1;
+    }
+    return true;
+  }
+  while (i < n) {
+    let j = i;
+    while (j < n && text.charCodeAt(j) !== 10 && text.charCodeAt(j) !== 13) j++;
+    if (!line(text.slice(i, j))) return false;
+    i = j < n - 1 && text.charCodeAt(j) === 13 && text.charCodeAt(j + 1) === 10 ? j + 2 : j + 1;
+  }
+  return true;
+}
+
+/**
+ * Reads a file as blocks that each hold whole lines: [start, end) of a fresh buffer, ending just
+ * after a line break, or at the end of the file. A "\r\n" split across two reads stays one break.
+ */
+class BlockReader {
+  /** @param {fs.promises.FileHandle} file @param {number} blockBytes */
+  constructor(file, blockBytes) {
+    this.file = file;
+    this.blockBytes = blockBytes;
+    /** @type {Uint8Array} bytes read after the last line break, carried into the next block */
+    this.carry = new Uint8Array(0);
+    this.skipLF = false; // the previous block ended with "\r": a "\n" right after it belongs to it
+    this.done = false;
+    /** @type {ArrayBuffer[]} buffers handed back, reused */
+    this.spare = [];
+  }
+
+  /** @returns {Promise<{buffer: ArrayBuffer, start: number, end: number} | null>} null at the end */
+  async next() {
+    while (!this.done) {
+      const carried = this.carry.length;
+      const size = Math.max(this.blockBytes, 2 * carried);
+      const spare = size === this.blockBytes ? this.spare.pop() : undefined;
+      const buf = new Uint8Array(spare || new ArrayBuffer(size));
+      buf.set(this.carry, 0);
+      const { bytesRead } = await this.file.read(buf, carried, size - carried, null);
+      const filled = carried + bytesRead;
+      let start = 0;
+      if (this.skipLF && carried === 0 && filled > 0 && buf[0] === 10) start = 1;
+      if (filled > 0) this.skipLF = false;
+      if (bytesRead === 0) { // end of file: the last line, if it has no line break
+        this.done = true;
+        this.carry = new Uint8Array(0);
+        if (filled > start) return { buffer: buf.buffer, start, end: filled };
+        return null;
+      }
+      let last = filled - 1;
+      while (last >= start && buf[last] !== 10 && buf[last] !== 13) last--;
+      if (last < start) { // no line break yet: a long line, read on with a larger buffer
+        this.carry = buf.slice(start, filled);
         continue;
       }
+      this.carry = buf.slice(last + 1, filled);
+      this.skipLF = buf[last] === 13 && last === filled - 1;
+      return { buffer: buf.buffer, start, end: last + 1 };
+    }
+    return null;
+  }
 
-      if (rec.kind === 'event') {
-        // 2. Events: contiguous seq, leaf recomputed from the content, chain recomputed from the leaf.
-        const expected = lastSeq + 1;
-        if (!Number.isSafeInteger(rec.seq)) return fail(expected, `line ${lineNo}: event without an integer seq`);
-        if (rec.seq > expected) return fail(expected, `sequence gap: expected ${expected}, found ${rec.seq}`);
-        if (rec.seq < expected) return fail(expected, `sequence out of order: expected ${expected}, found ${rec.seq} (duplicated or reordered event)`);
-        if (rec.event === null || typeof rec.event !== 'object') return fail(expected, `event ${expected} has no event body`);
-        let leaf;
-        try {
-          leaf = leafHash(rec.event);
-        } catch (e) {
-          return fail(expected, `event ${expected} cannot be canonicalized: ${errorMessage(e)}`);
+  /** A buffer back from a worker, to be read into again. @param {ArrayBuffer} buffer */
+  recycle(buffer) {
+    if (buffer.byteLength === this.blockBytes && this.spare.length < 4) this.spare.push(buffer);
+  }
+}
+
+/**
+ * Analyse the lines of one block (in a worker, or inline for small files).
+ * @param {ArrayBuffer} buffer @param {number} start @param {number} end @param {boolean} firstBlock
+ * @returns {LineResults}
+ */
+function analyzeBlock(buffer, start, end, firstBlock) {
+  const text = Buffer.from(buffer, start, end - start).toString('utf8');
+  /** @type {string[]} */
+  const lines = [];
+  splitLines(text, (line) => lines.push(line) > 0);
+  const results = new LineResults(lines.length);
+  for (let i = 0; i < lines.length; i++) analyzeLine(lines[i], firstBlock && i === 0, results, i);
+  return results;
+}
+
+/** A small file, in this thread. @param {BlockReader} reader @param {BundleChecker} checker */
+async function checkFile(reader, checker) {
+  for (let first = true; ; first = false) {
+    const block = await reader.next();
+    if (block === null) return;
+    const results = analyzeBlock(block.buffer, block.start, block.end, first);
+    reader.recycle(block.buffer);
+    if (!checker.results(results, results.size)) return;
+  }
+}
+
+/**
+ * A file, with the per-line work in `count` worker threads running this same file. Blocks are
+ * handed to the least busy worker and their results judged strictly in file order; at most
+ * BLOCKS_PER_WORKER blocks per worker are in flight, so memory stays flat.
+ * @param {BlockReader} reader @param {BundleChecker} checker @param {number} count
+ */
+async function checkFileInWorkers(reader, checker, count) {
+  const { Worker } = require('node:worker_threads');
+  /** @type {Map<number, {resolve: (r: any) => void, reject: (e: Error) => void}>} */
+  const waiting = new Map();
+  /** @param {Error} error */
+  const failAll = (error) => {
+    for (const w of waiting.values()) w.reject(error);
+    waiting.clear();
+  };
+  const pool = Array.from({ length: count }, () => {
+    const worker = new Worker(__filename, { workerData: { role: WORKER_ROLE } });
+    const entry = { worker, busy: 0 };
+    worker.on('message', (/** @type {any} */ m) => {
+      const w = waiting.get(m.id);
+      if (!w) return;
+      waiting.delete(m.id);
+      entry.busy--;
+      w.resolve(m);
+    });
+    worker.on('error', failAll);
+    worker.on('exit', (/** @type {number} */ code) => failAll(new Error(`a verification worker stopped (exit code ${code})`)));
+    return entry;
+  });
+  /** @type {Promise<any>[]} results, in file order */
+  const queue = [];
+  let id = 0;
+  try {
+    let reading = true;
+    for (;;) {
+      while (reading && queue.length < count * BLOCKS_PER_WORKER) {
+        const block = await reader.next();
+        if (block === null) {
+          reading = false;
+          break;
         }
-        if (leaf !== rec.leaf) return fail(expected, `event ${expected} was modified: leaf hash mismatch`);
-        running = chainHash(running, leaf);
-        if (running !== rec.chain) return fail(expected, `event ${expected}: chain hash mismatch (the hash chain is broken)`);
-        lastSeq = expected;
-        events++;
-        // Append-only proof: when we pass the older checkpoint's size, our chain must equal its head.
-        if (previous !== undefined && previous.size === lastSeq && previous.head !== running) {
-          return fail(lastSeq, `history was rewritten: the chain at seq ${lastSeq} differs from the previous export's head`);
-        }
-        if (onProgress) onProgress(lastSeq);
-      } else if (rec.kind === 'checkpoint') {
-        // 3. Checkpoints: right after the event they cover, matching our chain, signed by the header key.
-        const at = Math.max(lastSeq, header.from);
-        if (!Number.isSafeInteger(rec.size)) return fail(at, `line ${lineNo}: checkpoint without an integer size`);
-        if (rec.size !== lastSeq) {
-          return fail(Math.max(Math.min(rec.size, lastSeq) + 1, header.from), `checkpoint at size ${rec.size} is misplaced: it follows seq ${lastSeq}`);
-        }
-        if (lastKind === 'checkpoint') return fail(at, `checkpoint at size ${rec.size} is repeated on line ${lineNo}`);
-        if (rec.origin !== header.origin) {
-          return fail(at, `checkpoint at size ${rec.size}: origin ${JSON.stringify(rec.origin)} is not the bundle origin ${JSON.stringify(header.origin)}`);
-        }
-        if (rec.head !== running) return fail(at, `checkpoint at size ${rec.size}: head does not match the hash chain`);
-        if (typeof rec.time !== 'string') return fail(at, `checkpoint at size ${rec.size}: missing time`);
-        if (!key || !verifyCheckpointSignature(rec, key)) return fail(at, `checkpoint at size ${rec.size}: bad signature`);
-        covered = rec.size;
-        checkpoints++;
-      } else if (rec.kind === 'header') {
-        return fail(lastSeq + 1, `line ${lineNo}: unexpected second header`);
-      } else {
-        return fail(lastSeq + 1, `line ${lineNo}: unknown record kind ${JSON.stringify(rec.kind)}`);
+        const entry = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
+        entry.busy++;
+        const task = { id, buffer: block.buffer, start: block.start, end: block.end, firstBlock: id === 0 };
+        id++;
+        const done = new Promise((resolve, reject) => waiting.set(task.id, { resolve, reject }));
+        done.catch(() => undefined); // judged (and its error thrown) in order, below
+        queue.push(done);
+        entry.worker.postMessage(task, [block.buffer]);
       }
-      lastKind = rec.kind;
+      if (queue.length === 0) return;
+      const m = await queue.shift();
+      reader.recycle(m.input);
+      const results = new LineResults(m.size, m.buffer);
+      results.texts = m.texts;
+      if (!checker.results(results, m.size)) return;
     }
   } finally {
-    if (owned) owned.destroy();
+    for (const { worker } of pool) {
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+    }
   }
+}
 
-  // 4. End of bundle: everything must be vouched for by a signature, and nothing may be missing.
-  if (header === null) return fail(1, 'the bundle is empty: no header line');
-  if (lastSeq > covered) return fail(covered + 1, `the tail is not covered by a signed checkpoint: events after seq ${covered}`);
-  if (previous !== undefined && previous.size > lastSeq) {
-    return fail(lastSeq + 1, `the newer bundle is shorter than the previous export (it ends at seq ${lastSeq}, the previous checkpoint covers ${previous.size} events)`);
+const WORKER_ROLE = 'cert-ledger-bundle/1 line analyser';
+
+/** Worker thread: analyse the blocks it is sent, send the results (and the block's buffer) back. */
+function runWorker() {
+  const { parentPort } = require('node:worker_threads');
+  parentPort.on('message', (/** @type {any} */ task) => {
+    const r = analyzeBlock(task.buffer, task.start, task.end, task.firstBlock);
+    parentPort.postMessage({ id: task.id, size: r.size, buffer: r.buffer, texts: r.texts, input: task.buffer }, [r.buffer, task.buffer]);
+  });
+}
+
+/**
+ * A readable stream of bytes (UTF-8) or strings, split into lines in this thread.
+ * @param {NodeJS.ReadableStream} stream @param {BundleChecker} checker
+ */
+async function checkStream(stream, checker) {
+  const decoder = new StringDecoder('utf8');
+  const judge = (/** @type {string} */ line) => checker.line(line);
+  /** @type {string[]} text read since the last line break we could use */
+  let pending = [];
+  /** @param {string} s @returns {boolean} */
+  const feed = (s) => {
+    // The last line break in s; a final "\r" does not count yet: a "\n" may follow in the next chunk.
+    let cut = s.length - 1;
+    if (cut >= 0 && s.charCodeAt(cut) === 13) cut--;
+    while (cut >= 0 && s.charCodeAt(cut) !== 10 && s.charCodeAt(cut) !== 13) cut--;
+    if (cut < 0) {
+      if (s !== '') pending.push(s);
+      return true;
+    }
+    pending.push(s.slice(0, cut + 1));
+    const text = pending.join('');
+    pending = cut + 1 < s.length ? [s.slice(cut + 1)] : [];
+    return splitLines(text, judge);
+  };
+  for await (const chunk of stream) {
+    if (!feed(typeof chunk === 'string' ? chunk : decoder.write(chunk))) return;
   }
-  return { ok: true, events, lastSeq, head: running, checkpoints, keyFingerprint: header.keyFingerprint, from: header.from, origin: header.origin };
+  const rest = pending.join('') + decoder.end();
+  if (rest !== '') splitLines(rest, judge);
 }
 
 /** @param {unknown} e */
@@ -662,6 +1097,8 @@ module.exports = {
   signCheckpoint, verifyCheckpointSignature, keyFingerprint, verifyBundle, loadPrevious,
 };
 
-if (require.main === module) {
+if (!require('node:worker_threads').isMainThread && require('node:worker_threads').workerData?.role === WORKER_ROLE) {
+  runWorker();
+} else if (require.main === module) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }
