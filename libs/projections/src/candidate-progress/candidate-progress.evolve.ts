@@ -3,9 +3,10 @@ import { CriterionResult, Proposal, proposeBlock } from '@app/domain/candidate/p
 import { ReferentialDocument, ValidationRuleName } from '@app/domain/referential/referential';
 
 /**
- * Candidate progress per block, as a pure fold of the log. The live projection
- * stores what `evolveProgress` computes; time travel folds the log up to a
- * point in memory with the very same function.
+ * Candidate progress per block, as a fold of the log. The live projection
+ * stores what `applyProgressEvent` computes, batch by batch; time travel folds
+ * the log up to a point in memory with the very same step (`evolveProgress` is
+ * its pure form).
  */
 export type BlockDecision = 'validated' | 'not-validated' | 'deferred';
 
