@@ -95,10 +95,26 @@ export interface SubscribeOptions {
   onError?(error: unknown): void;
 }
 
+/** A stream a decision read without writing it, at the version it read (0: it did not exist). */
+export interface StreamVersion {
+  streamId: string;
+  version: number;
+}
+
+export interface AppendOptions {
+  expectedVersion: ExpectedVersion;
+  /**
+   * Streams that must still be at these versions when the events are written
+   * (what the decision read besides the stream it writes): otherwise nothing
+   * is written and a ConcurrencyError names the stream that moved.
+   */
+  unchanged?: StreamVersion[];
+}
+
 export interface EventStore {
-  append(streamId: string, events: NewEvent[], options: { expectedVersion: ExpectedVersion }): Promise<AppendResult>;
+  append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
   /** Several streams in one transaction: all appended or none (e.g. a jury decision and the candidate's file). */
-  appendMany(writes: StreamWrite[]): Promise<AppendResult[]>;
+  appendMany(writes: StreamWrite[], options?: { unchanged?: StreamVersion[] }): Promise<AppendResult[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   /** Several streams in one round trip (a command's reads): one array per read, in the order asked. */
   readStreams(reads: StreamRead[]): Promise<StoredEvent[][]>;

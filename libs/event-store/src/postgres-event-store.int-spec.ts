@@ -100,6 +100,33 @@ describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
     await expect(store.readStreams([{ streamId: a, fromVersion: 0 }])).rejects.toBeInstanceOf(EventStoreInputError);
   });
 
+  it('writes only while the streams a decision read are unchanged, and names the one that moved', async () => {
+    const [read, write, fresh, absent] = [stream(), stream(), stream(), stream()];
+    await store.append(read, [ev('R1')], { expectedVersion: 'no-stream' });
+    await store.append(write, [ev('W1')], { expectedVersion: 'no-stream' });
+    await store.append(write, [ev('W2')], { expectedVersion: 1, unchanged: [{ streamId: read, version: 1 }, { streamId: absent, version: 0 }] });
+    await store.append(read, [ev('R2')], { expectedVersion: 1 });
+    for (const [events, expectedVersion] of [[[ev('W3')], 2], [[ev('W3'), ev('W4')], 2], [[ev('W3')], 'any']] as const) {
+      const refused = store.append(write, [...events], { expectedVersion, unchanged: [{ streamId: read, version: 1 }] });
+      await expect(refused).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(refused).rejects.toMatchObject({ streamId: read, expected: 1, actual: 2 });
+    }
+    await expect(store.append(fresh, [ev('F1')], { expectedVersion: 'no-stream', unchanged: [{ streamId: read, version: 1 }] })).rejects.toMatchObject({ streamId: read });
+    await expect(store.append(fresh, [ev('F1')], { expectedVersion: 'no-stream', unchanged: [{ streamId: write, version: 1 }] })).rejects.toMatchObject({ streamId: write, actual: 2 });
+    expect(await store.streamVersion(fresh)).toBe(0);
+    expect((await store.readStream(write)).map((e) => e.type)).toEqual(['W1', 'W2']);
+    // Several streams at once: all or nothing, the moved stream named.
+    await expect(store.appendMany([{ streamId: write, expectedVersion: 2, events: [ev('W3')] }, { streamId: fresh, expectedVersion: 'no-stream', events: [ev('F1')] }], { unchanged: [{ streamId: read, version: 1 }] })).rejects.toMatchObject({ streamId: read, actual: 2 });
+    expect(await store.streamVersion(write)).toBe(2);
+    expect(await store.streamVersion(fresh)).toBe(0);
+    await store.appendMany([{ streamId: write, expectedVersion: 2, events: [ev('W3')] }, { streamId: fresh, expectedVersion: 'no-stream', events: [ev('F1')] }], { unchanged: [{ streamId: read, version: 2 }] });
+    expect(await store.streamVersion(fresh)).toBe(1);
+    // The written stream's own conflict comes first; a stream may not be both written and unchanged.
+    await expect(store.append(write, [ev('W9')], { expectedVersion: 1, unchanged: [{ streamId: read, version: 1 }] })).rejects.toMatchObject({ streamId: write, actual: 3 });
+    await expect(store.append(write, [ev('W9')], { expectedVersion: 3, unchanged: [{ streamId: write, version: 3 }] })).rejects.toBeInstanceOf(EventStoreInputError);
+    await expect(store.append(write, [ev('W9')], { expectedVersion: 3, unchanged: [{ streamId: read, version: -1 }] })).rejects.toBeInstanceOf(EventStoreInputError);
+  });
+
   it('appends to several streams atomically', async () => {
     const a = stream();
     const b = stream();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
 import {
+  AppendOptions,
   AppendResult,
   ConcurrencyError,
   EventStore,
@@ -14,6 +15,7 @@ import {
   StoredEvent,
   StoreUnavailableError,
   StreamRead,
+  StreamVersion,
   StreamWrite,
   SubscribeOptions,
   Subscription,
@@ -71,14 +73,15 @@ export class PostgresEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
   }
 
-  async append(streamId: string, events: NewEvent[], options: { expectedVersion: ExpectedVersion }): Promise<AppendResult> {
+  async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const prepared = this.prepare(streamId, events, options.expectedVersion);
+    const unchanged = checkUnchanged(options.unchanged, [streamId]);
     let result: AppendResult | null;
     try {
-      result = await this.appendStatement(this.pool, streamId, prepared, options.expectedVersion).catch((error) => {
+      result = await this.appendStatement(this.pool, streamId, prepared, options.expectedVersion, unchanged).catch((error) => {
         if (!this.named || (error as { code?: string })?.code !== '42P05') throw error;
         this.named = false;
-        return this.appendStatement(this.pool, streamId, prepared, options.expectedVersion);
+        return this.appendStatement(this.pool, streamId, prepared, options.expectedVersion, unchanged);
       });
     } catch (error) {
       const earlier = await this.earlierResult(error, streamId, prepared);
@@ -88,17 +91,18 @@ export class PostgresEventStore implements EventStore {
     if (!result) {
       const earlier = await this.findExisting(this.pool, streamId, prepared);
       if (earlier) return earlier;
-      throw new ConcurrencyError(streamId, options.expectedVersion, await this.streamVersion(streamId));
+      throw await this.conflict([{ streamId, expectedVersion: options.expectedVersion }], unchanged);
     }
     this.appended();
     return result;
   }
 
-  async appendMany(writes: StreamWrite[]): Promise<AppendResult[]> {
+  async appendMany(writes: StreamWrite[], options: { unchanged?: StreamVersion[] } = {}): Promise<AppendResult[]> {
     if (writes.length === 0) throw new EventStoreInputError('appendMany needs at least one stream write');
     const ids = new Set(writes.map((w) => w.streamId));
     if (ids.size !== writes.length) throw new EventStoreInputError('appendMany: each stream may appear once');
     const prepared = writes.map((w) => this.prepare(w.streamId, w.events, w.expectedVersion));
+    const unchanged = checkUnchanged(options.unchanged, [...ids]);
     let client: PoolClient;
     try {
       client = await this.pool.connect();
@@ -111,7 +115,8 @@ export class PostgresEventStore implements EventStore {
     try {
       await client.query('BEGIN');
       for (let i = 0; i < writes.length && conflict === null; i++) {
-        const result = await this.appendStatement(client, writes[i].streamId, prepared[i], writes[i].expectedVersion);
+        // The other streams are checked with the first write, inside this transaction.
+        const result = await this.appendStatement(client, writes[i].streamId, prepared[i], writes[i].expectedVersion, i === 0 ? unchanged : []);
         if (result) results.push(result);
         else conflict = i;
       }
@@ -134,8 +139,7 @@ export class PostgresEventStore implements EventStore {
     if (conflict !== null) {
       const earlier = await this.existingResults(writes, prepared);
       if (earlier.length === writes.length) return earlier;
-      const w = writes[conflict];
-      throw new ConcurrencyError(w.streamId, w.expectedVersion, await this.streamVersion(w.streamId));
+      throw await this.conflict(writes.slice(conflict), conflict === 0 ? unchanged : []);
     }
     this.appended();
     return results;
@@ -340,14 +344,16 @@ export class PostgresEventStore implements EventStore {
    * One statement: move the stream version (see moveStream) and insert the
    * events. Returns null on a version conflict.
    */
-  private async appendStatement(db: Queryable, streamId: string, events: PreparedEvent[], expected: ExpectedVersion): Promise<AppendResult | null> {
-    if (expected === 'any') return this.appendAny(db, streamId, events);
+  private async appendStatement(db: Queryable, streamId: string, events: PreparedEvent[], expected: ExpectedVersion, unchanged: StreamVersion[]): Promise<AppendResult | null> {
+    if (expected === 'any') return this.appendAny(db, streamId, events, unchanged);
     const base = expected === 'no-stream' ? 0 : expected;
     // The leaf hash covers the stream version, known here from the expectation.
     const hashes = events.map((e, i) => leafFromCanonical(e, streamId, base + i + 1));
     // Inside a caller's transaction a failed Parse would abort it: named only on the pool.
     const named = this.named && db === this.pool;
-    const { rows } = await db.query(events.length === 1 ? single(named, base, streamId, events[0], hashes[0]) : several(named, base, streamId, events, hashes));
+    const { rows } = await db.query(
+      events.length === 1 ? single(named, base, streamId, events[0], hashes[0], unchanged) : several(named, base, streamId, events, hashes, unchanged),
+    );
     // A version conflict: the single form returns no row, the batch form a row of nulls.
     const row = rows[0];
     if (!row || row.version === null) return null;
@@ -360,7 +366,7 @@ export class PostgresEventStore implements EventStore {
    * the leaf hash covers it. Lock the row, read the version, insert, in one
    * short transaction: the lock makes the append after it see the new version.
    */
-  private async appendAny(db: Queryable, streamId: string, events: PreparedEvent[]): Promise<AppendResult | null> {
+  private async appendAny(db: Queryable, streamId: string, events: PreparedEvent[], unchanged: StreamVersion[]): Promise<AppendResult | null> {
     const ownClient = 'release' in db ? null : await this.pool.connect();
     const client = (ownClient ?? db) as PoolClient;
     let failure: Error | undefined;
@@ -369,7 +375,7 @@ export class PostgresEventStore implements EventStore {
       await client.query(`INSERT INTO streams (stream_id, version) VALUES ($1, 0) ON CONFLICT (stream_id) DO NOTHING`, [streamId]);
       const { rows } = await client.query('SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE', [streamId]);
       const current = Number(rows[0].version);
-      const result = await this.appendStatement(client, streamId, events, current);
+      const result = await this.appendStatement(client, streamId, events, current, unchanged);
       if (ownClient) await client.query(result ? 'COMMIT' : 'ROLLBACK');
       return result;
     } catch (error) {
@@ -379,6 +385,21 @@ export class PostgresEventStore implements EventStore {
     } finally {
       ownClient?.release(failure);
     }
+  }
+
+  /** The ConcurrencyError for an append that wrote nothing: the first written stream, or else the first unchanged one, that moved. */
+  private async conflict(writes: Array<{ streamId: string; expectedVersion: ExpectedVersion }>, unchanged: StreamVersion[]): Promise<ConcurrencyError> {
+    const ids = [...writes.map((w) => w.streamId), ...unchanged.map((u) => u.streamId)];
+    const { rows } = await this.query('SELECT stream_id, version FROM streams WHERE stream_id = ANY($1::text[])', [ids]);
+    const now = new Map<string, number>(rows.map((r) => [r.stream_id as string, Number(r.version)]));
+    const at = (id: string) => now.get(id) ?? 0;
+    for (const w of writes) {
+      const expected = w.expectedVersion === 'no-stream' ? 0 : w.expectedVersion;
+      if (expected !== 'any' && at(w.streamId) !== expected) return new ConcurrencyError(w.streamId, w.expectedVersion, at(w.streamId));
+    }
+    for (const u of unchanged) if (at(u.streamId) !== u.version) return new ConcurrencyError(u.streamId, u.version, at(u.streamId));
+    // Moved and came back is impossible (versions only grow): a write raced and lost, report it as it is now.
+    return new ConcurrencyError(writes[0].streamId, writes[0].expectedVersion, at(writes[0].streamId));
   }
 
   private async earlierResult(error: unknown, streamId: string, prepared: PreparedEvent[]): Promise<AppendResult | null> {
@@ -438,23 +459,31 @@ export class PostgresEventStore implements EventStore {
 /**
  * Moves the stream version by $2 events; the expected-version check is in the
  * WHERE / ON CONFLICT, so there is no read-then-write race. `expected` is the
- * parameter number of the expected version (absent for a new stream).
+ * parameter number of the expected version (absent for a new stream). Nothing
+ * moves unless every stream of the `unchanged` list ($10 ids, $11 versions) is
+ * still at its version, checked in the same statement.
  */
 function moveStream(base: number, expected: number): string {
+  const unchanged = `NOT EXISTS (SELECT 1 FROM unnest($10::text[], $11::bigint[]) AS u(sid, version)
+                      WHERE coalesce((SELECT s2.version FROM streams s2 WHERE s2.stream_id = u.sid), 0) <> u.version)`;
   return base === 0
-    ? `INSERT INTO streams AS s (stream_id, version) VALUES ($1, $2)
+    ? `INSERT INTO streams AS s (stream_id, version) SELECT $1, $2 WHERE ${unchanged}
          ON CONFLICT (stream_id) DO UPDATE SET version = s.version + $2 WHERE s.version = 0 RETURNING version`
-    : `UPDATE streams SET version = version + $2 WHERE stream_id = $1 AND version = $${expected} RETURNING version`;
+    : `UPDATE streams SET version = version + $2 WHERE stream_id = $1 AND version = $${expected} AND ${unchanged} RETURNING version`;
+}
+
+function unchangedParams(unchanged: StreamVersion[]): unknown[] {
+  return [unchanged.map((u) => u.streamId), unchanged.map((u) => u.version)];
 }
 
 /** One event (most commands): scalar parameters, no arrays to unnest (~15% cheaper per append). */
-function single(named: boolean, base: number, streamId: string, e: PreparedEvent, hash: string): QueryConfig {
-  const values: unknown[] = [streamId, 1, e.eventId, e.type, e.schemaVersion, e.data, e.metadata, e.recordedAt, hash];
+function single(named: boolean, base: number, streamId: string, e: PreparedEvent, hash: string, unchanged: StreamVersion[]): QueryConfig {
+  const values: unknown[] = [streamId, 1, e.eventId, e.type, e.schemaVersion, e.data, e.metadata, e.recordedAt, hash, ...unchangedParams(unchanged)];
   if (base !== 0) values.push(base);
   return {
     name: named ? (base === 0 ? 'event_store_append_one_new' : 'event_store_append_one') : undefined,
     values,
-    text: `WITH moved AS (${moveStream(base, 10)})
+    text: `WITH moved AS (${moveStream(base, 12)})
        INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at, hash)
        SELECT $1, moved.version, $3::uuid, $4::text, $5::int, $6::text::jsonb, $7::text::jsonb, $8::text::timestamptz, $9::text
          FROM moved
@@ -462,7 +491,7 @@ function single(named: boolean, base: number, streamId: string, e: PreparedEvent
   };
 }
 
-function several(named: boolean, base: number, streamId: string, events: PreparedEvent[], hashes: string[]): QueryConfig {
+function several(named: boolean, base: number, streamId: string, events: PreparedEvent[], hashes: string[], unchanged: StreamVersion[]): QueryConfig {
   const values: unknown[] = [
     streamId,
     events.length,
@@ -473,12 +502,13 @@ function several(named: boolean, base: number, streamId: string, events: Prepare
     events.map((e) => e.metadata),
     events.map((e) => e.recordedAt),
     hashes,
+    ...unchangedParams(unchanged),
   ];
   if (base !== 0) values.push(base);
   return {
     name: named ? (base === 0 ? 'event_store_append_new' : 'event_store_append') : undefined,
     values,
-    text: `WITH moved AS (${moveStream(base, 10)}),
+    text: `WITH moved AS (${moveStream(base, 12)}),
        input AS (
          SELECT * FROM unnest($3::uuid[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[])
            WITH ORDINALITY AS t(event_id, type, schema_version, data, metadata, recorded_at, hash, ord)
@@ -493,6 +523,19 @@ function several(named: boolean, base: number, streamId: string, events: Prepare
        SELECT (SELECT max(version) FROM inserted) AS version,
               (SELECT array_agg(global_position ORDER BY version) FROM inserted) AS positions`,
   };
+}
+
+/** The unchanged list: valid versions, no stream listed twice, none of the streams written. */
+function checkUnchanged(unchanged: StreamVersion[] | undefined, written: string[]): StreamVersion[] {
+  if (!unchanged?.length) return [];
+  const seen = new Set(written);
+  for (const u of unchanged) {
+    checkStreamId(u?.streamId);
+    if (!Number.isSafeInteger(u.version) || u.version < 0) throw new EventStoreInputError(`unchanged: the version of ${u.streamId} must be a non-negative integer`);
+    if (seen.has(u.streamId)) throw new EventStoreInputError(`unchanged: ${u.streamId} is listed twice or is also written`);
+    seen.add(u.streamId);
+  }
+  return unchanged;
 }
 
 const COLUMNS = `global_position, transaction_id::text AS transaction_id, stream_id, version, event_id, type,
