@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DecisionContext, DomainEvent, RecordedEvent, StateSpec, fold } from '@app/domain/shared/decider';
 import { DomainError, notFound } from '@app/domain/shared/errors';
 import { currentSchemaVersion } from '@app/domain/shared/upcasters';
-import { ConcurrencyError, EventStore, ExpectedVersion, NewEvent, StoredEvent, StreamWrite } from '@app/event-store/event-store';
+import { ConcurrencyError, EventStore, ExpectedVersion, NewEvent, StoredEvent, StreamVersion, StreamWrite } from '@app/event-store/event-store';
 import { EVENT_STORE } from '../persistence.module';
 import { CommandMeta } from './command-meta';
 import { asRecorded, StreamFold, StreamStates } from './stream-states';
@@ -32,9 +32,14 @@ const MAX_ATTEMPTS = 40;
 const MAX_BACKOFF_MS = 100;
 
 /**
- * Collects what a command reads and writes. Each stream it loads is appended
- * with the version it was loaded at, so a concurrent change is a conflict, and
- * the whole command is run again on fresh state.
+ * Collects what a command reads and writes. Each stream it writes is appended
+ * with the version it was loaded at, and every stream it only read must still
+ * be at the version it read (`unchanged`): a concurrent change to anything the
+ * decision rests on is a conflict, and the whole command is run again.
+ *
+ * With `trustKept`, streams whose folded state this process kept (StreamStates)
+ * are not read at all: the append's checks prove them current, and a refusal
+ * decided on them is decided again on fresh reads before it is answered.
  */
 export class UnitOfWork {
   private readonly versions = new Map<string, number>();
@@ -50,6 +55,7 @@ export class UnitOfWork {
     now: string,
     /** The deterministic id of this command's n-th event in a stream (only with an Idempotency-Key). */
     private readonly ownEventId?: (streamId: string, index: number) => string,
+    private readonly trustKept = false,
   ) {
     let n = 0;
     // Under an Idempotency-Key the ids a decision generates are deterministic too, so a retry decides the same ids.
@@ -57,13 +63,12 @@ export class UnitOfWork {
     this.context = { now, newId, actor: meta.actor };
   }
 
+  /** True when some state this command decided on was kept, not read. */
+  usedKept = false;
+
   /** Loads and folds a stream (empty state and version 0 when it does not exist). */
   async load<S>(streamId: string, spec: StateSpec<S, RecordedEvent>): Promise<Loaded<S>> {
-    if (!this.ownEventId) {
-      const { state, version } = await this.states.fold(streamId, spec);
-      this.versions.set(streamId, version);
-      return { state, version };
-    }
+    if (!this.ownEventId) return (await this.loadMany([{ streamId, spec }]))[0] as Loaded<S>;
     // A retry (same Idempotency-Key) of a command whose append landed but whose answer was
     // lost (the process died in between): decide again on the state before its own events,
     // which are kept aside so the runner answers with them instead of appending. This needs
@@ -89,9 +94,17 @@ export class UnitOfWork {
       for (const s of streams) loaded.push(await this.load(s.streamId, s.spec));
       return loaded;
     }
-    const folded = await this.states.foldMany(streams);
+    const kept = this.trustKept ? streams.map((s) => this.states.peek(s.streamId, s.spec)) : [];
+    const folded = kept.length > 0 && kept.every((k) => k !== undefined) ? (kept as Loaded<unknown>[]) : await this.states.foldMany(streams);
+    if (folded === kept) this.usedKept = true;
     streams.forEach((s, i) => this.versions.set(s.streamId, folded[i].version));
     return folded;
+  }
+
+  /** The streams this command read but does not write, at the versions it read. */
+  get unchanged(): StreamVersion[] {
+    const written = new Set(this.writes.map((w) => w.streamId));
+    return [...this.versions].filter(([streamId]) => !written.has(streamId)).map(([streamId, version]) => ({ streamId, version }));
   }
 
   /** Like load, but a stream that does not exist is a 404. */
@@ -138,9 +151,22 @@ export class CommandRunner {
    * with If-Match the client's version must be the primary stream's.
    */
   async run(meta: CommandMeta, work: (uow: UnitOfWork) => Promise<{ id: string; primaryStream: string; extra?: Record<string, unknown> }>): Promise<CommandResult> {
+    // Kept states are trusted only where a stale one cannot leak into the answer: not
+    // under If-Match (the version is the answer's subject) nor an Idempotency-Key.
+    let trustKept = meta.ifMatch === undefined && !meta.idempotencyKey;
     for (let attempt = 1; ; attempt++) {
-      const uow = new UnitOfWork(this.store, this.states, meta, new Date().toISOString(), meta.idempotencyKey ? (stream, index) => this.eventId(meta, stream, index) : undefined);
-      const outcome = await work(uow);
+      const uow = new UnitOfWork(this.store, this.states, meta, new Date().toISOString(), meta.idempotencyKey ? (stream, index) => this.eventId(meta, stream, index) : undefined, trustKept);
+      let outcome: Awaited<ReturnType<typeof work>>;
+      try {
+        outcome = await work(uow);
+      } catch (error) {
+        // A refusal is answered only when decided on what the database holds now.
+        if (error instanceof DomainError && uow.usedKept) {
+          trustKept = false;
+          continue;
+        }
+        throw error;
+      }
       const loadedVersion = uow.versionOf(outcome.primaryStream);
       if (uow.applied.size > 0) {
         // Already applied by an earlier attempt: answer as it would have, write nothing.
@@ -153,6 +179,11 @@ export class CommandRunner {
       }
       const writes = uow.pendingWrites;
       if (writes.length === 0) {
+        // Nothing to write is an answer too: not on kept states.
+        if (uow.usedKept) {
+          trustKept = false;
+          continue;
+        }
         return { id: outcome.id, position: await this.store.headPosition(), version: loadedVersion, ...outcome.extra };
       }
       const streamWrites: StreamWrite[] = writes.map((w) => ({
@@ -171,18 +202,30 @@ export class CommandRunner {
           },
         })),
       }));
+      const unchanged = uow.unchanged;
       try {
-        const results = streamWrites.length === 1
-          ? [await this.store.append(streamWrites[0].streamId, streamWrites[0].events, { expectedVersion: streamWrites[0].expectedVersion })]
-          : await this.store.appendMany(streamWrites);
+        const results =
+          streamWrites.length === 1
+            ? [await this.store.append(streamWrites[0].streamId, streamWrites[0].events, { expectedVersion: streamWrites[0].expectedVersion, unchanged })]
+            : await this.store.appendMany(streamWrites, { unchanged });
+        streamWrites.forEach((w, i) => {
+          // As a read would give them back: JSON data (no undefined, no class instances).
+          const recorded = w.events.map((e, j) => ({ type: e.type, data: JSON.parse(JSON.stringify(e.data)), recordedAt: e.metadata.recordedAt, globalPosition: results[i].positions[j] }));
+          this.states.advance(w.streamId, results[i].streamVersion - w.events.length, recorded);
+        });
         const primary = results.find((r) => r.streamId === outcome.primaryStream) ?? results[0];
         return { id: outcome.id, position: Math.max(...results.map((r) => r.lastPosition)), version: primary.streamVersion, ...outcome.extra };
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
-        // With If-Match the client asked for exactly that version: a concurrent append that
-        // won the race is reported (409 CONCURRENCY_CONFLICT), never silently retried.
-        if (meta.ifMatch !== undefined || attempt >= MAX_ATTEMPTS) throw error;
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt)));
+        trustKept = false;
+        // With If-Match the client asked for exactly that version of the stream it writes: a
+        // concurrent append that won the race is reported (409 CONCURRENCY_CONFLICT), never
+        // silently retried. A stream only read (the session, the referential) that moved is
+        // not the client's concern: decide again.
+        const onWritten = streamWrites.some((w) => w.streamId === error.streamId);
+        if ((meta.ifMatch !== undefined && onWritten) || attempt >= MAX_ATTEMPTS) throw error;
+        // A kept state that was behind is no contention: decide again at once.
+        if (!uow.usedKept) await new Promise((r) => setTimeout(r, Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt)));
       }
     }
   }

@@ -64,14 +64,32 @@ export class StreamStates {
       let state = known[i] ? known[i]!.state : spec.initialState();
       for (const event of newer[i]) state = spec.evolve(state, asRecorded(event));
       const version = newer[i].length ? newer[i][newer[i].length - 1].version : (known[i]?.version ?? 0);
-      if (version > 0) this.keep(streamId, { spec, state, version });
+      // Kept even at version 0 (no such stream yet): the command that creates it advances it.
+      this.keep(streamId, { spec, state, version });
       return { state, version };
     });
   }
 
+  /**
+   * Folds events this process just appended at `from + 1`… into the states kept
+   * at version `from`, so the next command does not read them back. States at
+   * another version are left alone (the next fold reads what they miss).
+   */
+  advance(streamId: string, from: number, events: RecordedEvent[]): void {
+    const list = this.entries.get(streamId);
+    if (!list) return;
+    for (const entry of list) {
+      if (entry.version !== from) continue;
+      let state = entry.state;
+      for (const event of events) state = entry.spec.evolve(state, event);
+      entry.state = state;
+      entry.version = from + events.length;
+    }
+  }
+
   /** The state last folded here, without asking the database: it may be behind, use it only to know what to read. */
   peek<S>(streamId: string, spec: StateSpec<S, RecordedEvent>): FoldedStream<S> | undefined {
-    const entry = this.entries.get(streamId)?.find((e) => e.spec === spec);
+    const entry = this.take(streamId, spec);
     return entry ? { state: entry.state as S, version: entry.version } : undefined;
   }
 
