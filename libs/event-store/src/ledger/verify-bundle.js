@@ -312,11 +312,6 @@ function leafHash(event) {
   return withWriter(() => writeLeafObject(event), (bytes) => sha256(bytes, 'hex'));
 }
 
-/** The same leaf as 32 raw bytes. @param {any} event @returns {Buffer} */
-function leafDigest(event) {
-  return withWriter(() => writeLeafObject(event), (bytes) => sha256(bytes, 'buffer'));
-}
-
 /**
  * One chain step: SHA-256 over the 32 raw bytes of the previous head followed by the 32 raw
  * bytes of the leaf. Inputs are validated because Buffer.from(..., 'hex') silently ignores
@@ -488,8 +483,6 @@ class LineResults {
   }
 }
 
-const scratchLeaf = new Uint8Array(32);
-
 /**
  * Parse one line and, when it is an event, recompute its leaf from the event's content.
  * Depends on nothing but the line: safe to run anywhere, in any order.
@@ -503,15 +496,15 @@ function analyzeLine(text, first, into, i) {
     if (rec !== null && rec.kind === 'event' && Number.isSafeInteger(rec.seq) && rec.event !== null && typeof rec.event === 'object') {
       let leaf = null;
       try {
-        leaf = leafDigest(rec.event);
+        leaf = leafHash(rec.event);
       } catch {
         // cannot be canonicalized: the checker reports it, with the reason
       }
       if (leaf !== null) {
         into.seqs[i] = rec.seq;
-        into.leaves.set(leaf, 32 * i);
+        hexInto(leaf, into.leaves, 32 * i);
         let flags = FAST;
-        if (hexInto(rec.leaf, scratchLeaf, 0) && sameBytes(scratchLeaf, 0, leaf, 0)) flags |= LEAF_MATCHES;
+        if (leaf === rec.leaf) flags |= LEAF_MATCHES;
         if (hexInto(rec.chain, into.chains, 32 * i)) flags |= CHAIN_STATED;
         into.flags[i] = flags;
         return;
@@ -549,24 +542,17 @@ class BundleChecker {
     this.key = undefined;
     this.lastKind = ''; // kind of the previous line: a checkpoint may only follow the header or an event
     this.lastSeq = 0; // seq of the last event read (from-1 before the first one)
-    /** h(lastSeq) as 32 bytes, recomputed by us, never taken from the bundle */
-    this.running = Buffer.from(GENESIS, 'hex');
-    /** @type {string|null} hex of `running`, computed when needed */
-    this.runningHex = GENESIS;
+    /** h(lastSeq), recomputed by us, never taken from the bundle; its 32 bytes are kept in pair[0..32) */
+    this.running = GENESIS;
     this.covered = 0; // size of the last valid checkpoint
     this.events = 0;
     this.checkpoints = 0;
     /** @type {import('./verify-bundle').VerifyFailure | null} */
     this.failure = null;
-    this.pair = new Uint8Array(64); // h(n-1) || leaf(n), the input of one chain step
+    this.pair = new Uint8Array(64); // h(n-1) || leaf(n), the input of one chain step (h(0) = zeros)
     this.one = new LineResults(1); // for lines fed one by one
+    this.leaf = new Uint8Array(32);
     this.statedChain = new Uint8Array(32);
-  }
-
-  /** h(lastSeq) in hex. */
-  head() {
-    if (this.runningHex === null) this.runningHex = this.running.toString('hex');
-    return this.runningHex;
   }
 
   /** @param {number} firstBadSeq @param {string} reason @returns {false} */
@@ -616,17 +602,16 @@ class BundleChecker {
   extend(seq, leafMatches, leaves, at, chainStated, chains, cat) {
     if (!leafMatches) return this.fail(seq, `event ${seq} was modified: leaf hash mismatch`);
     const pair = this.pair;
-    pair.set(this.running, 0);
     for (let k = 0; k < 32; k++) pair[32 + k] = leaves[at + k];
-    this.running = sha256(pair, 'buffer'); // h(seq) = SHA-256(h(seq-1) || leaf(seq))
-    this.runningHex = null;
-    if (!chainStated || !sameBytes(this.running, 0, chains, cat)) return this.fail(seq, `event ${seq}: chain hash mismatch (the hash chain is broken)`);
+    this.running = sha256(pair, 'hex'); // h(seq) = SHA-256(h(seq-1) || leaf(seq))
+    hexInto(this.running, pair, 0); // (a hex string rather than a Buffer: no native allocation per event)
+    if (!chainStated || !sameBytes(pair, 0, chains, cat)) return this.fail(seq, `event ${seq}: chain hash mismatch (the hash chain is broken)`);
     this.lastSeq = seq;
     this.events++;
     this.lastKind = 'event';
     // Append-only proof: when we pass the older checkpoint's size, our chain must equal its head.
     const previous = this.previous;
-    if (previous !== undefined && previous.size === seq && previous.head !== this.head()) {
+    if (previous !== undefined && previous.size === seq && previous.head !== this.running) {
       return this.fail(seq, `history was rewritten: the chain at seq ${seq} differs from the previous export's head`);
     }
     if (this.onProgress) this.onProgress(seq);
@@ -651,8 +636,8 @@ class BundleChecker {
         return this.fail(rec.from, `bundle signed by an unexpected key (fingerprint ${rec.keyFingerprint}, expected ${this.pinned})`);
       }
       this.lastSeq = this.covered = rec.from - 1;
-      this.running = Buffer.from(rec.previousHead, 'hex');
-      this.runningHex = rec.previousHead;
+      this.running = rec.previousHead;
+      hexInto(rec.previousHead, this.pair, 0);
       if (this.previous !== undefined) {
         const problem2 = previousProblem(this.previous, rec, this.key);
         if (problem2) return this.fail(rec.from, problem2);
@@ -669,12 +654,12 @@ class BundleChecker {
       if (rec.event === null || typeof rec.event !== 'object') return this.fail(expected, `event ${expected} has no event body`);
       let leaf;
       try {
-        leaf = leafDigest(rec.event);
+        leaf = leafHash(rec.event);
       } catch (e) {
         return this.fail(expected, `event ${expected} cannot be canonicalized: ${errorMessage(e)}`);
       }
-      const leafMatches = hexInto(rec.leaf, scratchLeaf, 0) && sameBytes(scratchLeaf, 0, leaf, 0);
-      return this.extend(expected, leafMatches, leaf, 0, hexInto(rec.chain, this.statedChain, 0), this.statedChain, 0);
+      hexInto(leaf, this.leaf, 0);
+      return this.extend(expected, leaf === rec.leaf, this.leaf, 0, hexInto(rec.chain, this.statedChain, 0), this.statedChain, 0);
     } else if (rec.kind === 'checkpoint') {
       // 3. Checkpoints: right after the event they cover, matching our chain, signed by the header key.
       const lastSeq = this.lastSeq;
@@ -687,7 +672,7 @@ class BundleChecker {
       if (rec.origin !== header.origin) {
         return this.fail(at, `checkpoint at size ${rec.size}: origin ${JSON.stringify(rec.origin)} is not the bundle origin ${JSON.stringify(header.origin)}`);
       }
-      if (rec.head !== this.head()) return this.fail(at, `checkpoint at size ${rec.size}: head does not match the hash chain`);
+      if (rec.head !== this.running) return this.fail(at, `checkpoint at size ${rec.size}: head does not match the hash chain`);
       if (typeof rec.time !== 'string') return this.fail(at, `checkpoint at size ${rec.size}: missing time`);
       if (!this.key || !verifyCheckpointSignature(rec, this.key)) return this.fail(at, `checkpoint at size ${rec.size}: bad signature`);
       this.covered = rec.size;
@@ -712,7 +697,7 @@ class BundleChecker {
       }
     }
     if (this.failure !== null) return this.failure;
-    return { ok: true, events: this.events, lastSeq, head: this.head(), checkpoints: this.checkpoints, keyFingerprint: header.keyFingerprint, from: header.from, origin: header.origin };
+    return { ok: true, events: this.events, lastSeq, head: this.running, checkpoints: this.checkpoints, keyFingerprint: header.keyFingerprint, from: header.from, origin: header.origin };
   }
 }
 
@@ -851,7 +836,8 @@ async function checkFileInWorkers(reader, checker, count) {
     waiting.clear();
   };
   const pool = Array.from({ length: count }, () => {
-    const worker = new Worker(__filename, { workerData: { role: WORKER_ROLE } });
+    // A small young generation: each line's objects die young, and peak memory then stays flat.
+    const worker = new Worker(__filename, { workerData: { role: WORKER_ROLE }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     const entry = { worker, busy: 0 };
     worker.on('message', (/** @type {any} */ m) => {
       const w = waiting.get(m.id);
