@@ -82,11 +82,11 @@ export interface VerifyOptions {
   onProgress?: (seq: number) => void;
   /**
    * File input only: worker threads recomputing leaves (0 = all in this thread). Default: one per
-   * CPU core (at most 8) for a file of 4 MB or more on a machine with several cores, else 0.
+   * CPU core (at most 8) for a file of 32 MiB or more on a machine with several cores, else 0.
    * The verdict does not depend on it.
    */
   workers?: number;
-  /** File input only: bytes read at a time (default 1 MiB); a smaller value is for tests. */
+  /** File input only: bytes read at a time (default 120,000); a smaller value is for tests. */
   blockBytes?: number;
 }
 

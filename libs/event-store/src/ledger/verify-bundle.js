@@ -707,7 +707,9 @@ class BundleChecker {
 // Read size; a longer line gets a larger block of its own. Small enough for a block's text to be an
 // ordinary young-generation string (under V8's 128 KiB), which dies young: memory stays flat and low.
 const BLOCK_BYTES = 120_000;
-const PARALLEL_MIN_BYTES = 4 * 1024 * 1024; // below this, starting worker threads costs more than it saves
+// Below this (about 40,000 events), starting worker threads and warming up their JIT costs about
+// as much as it saves, and more on a busy machine.
+const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
 const BLOCKS_PER_WORKER = 2; // in flight at once per worker: bounds memory, keeps every worker busy
 
 /** Worker threads used by default for a bundle file of `size` bytes. @param {number} size */
