@@ -82,7 +82,9 @@ describe('reliability: the projector is SIGKILLed 20 times while catching up', (
         const deadline = Date.now() + 30_000;
         while ((await position()) === before && Date.now() < deadline) await sleep(10);
         if ((await position()) === before) stalls.push(await stallReport(projector));
-        await sleep(Math.random() * 400);
+        // Soon after: batches of 40 take a few milliseconds, so a later kill would mostly land
+        // once it has caught up.
+        await sleep(Math.random() * 100);
       }
       await projector.kill('SIGKILL');
       const at = await position();

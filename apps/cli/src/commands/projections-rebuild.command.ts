@@ -19,17 +19,19 @@ export const projectionsRebuildCommand: CliCommand = {
     const name = positional[0];
     if (!name || positional.length > 1) throw new UsageError('name one projection');
     if (!PROJECTIONS.some((p) => p.name === name)) throw new UsageError(`unknown projection ${name} (known: ${PROJECTIONS.map((p) => p.name).join(', ')})`);
-    const batchSize = integer({ B: flags['batch-size']?.[0] }, 'B', 500, 1, 10_000);
+    // Events read and applied per transaction while rebuilding (the runtime's rebuild default when absent).
+    const batchSize = flags['batch-size'] ? integer({ B: flags['batch-size'][0] }, 'B', 5_000, 1, 50_000) : undefined;
     const config = loadConfig();
     if (!config.databaseUrl) {
       process.stderr.write('embedded database: stop the API first (it is the only process that may open the data directory)\n');
     }
-    const { runtime, db } = await openProjectionRuntime(config, { batchSize, logger: stderrLogger });
+    const { runtime, db } = await openProjectionRuntime(config, { logger: stderrLogger });
     try {
       let bar: ReturnType<typeof progress> | null = null;
       let last = 0;
       const started = Date.now();
       const result = await runtime.rebuild(name, {
+        batchSize,
         onProgress: (done, total) => {
           bar ??= progress(`rebuilding ${name}`, total);
           bar.update(done);
