@@ -459,21 +459,31 @@ export class PostgresEventStore implements EventStore {
 /**
  * Moves the stream version by $2 events; the expected-version check is in the
  * WHERE / ON CONFLICT, so there is no read-then-write race. `expected` is the
- * parameter number of the expected version (absent for a new stream). Nothing
- * moves unless every stream of the `unchanged` list ($10 ids, $11 versions) is
- * still at its version, checked in the same statement.
+ * parameter number of the expected version (absent for a new stream). When
+ * `checked`, nothing moves unless every stream of the `unchanged` list ($10 ids,
+ * $11 versions) is still at its version, checked in the same statement; without
+ * unchanged streams the statement leaves the check out (a plain append pays
+ * nothing for it: 0.77x -> 0.82x plain INSERT in the append bench).
  */
-function moveStream(base: number, expected: number): string {
-  const unchanged = `NOT EXISTS (SELECT 1 FROM unnest($10::text[], $11::bigint[]) AS u(sid, version)
-                      WHERE coalesce((SELECT s2.version FROM streams s2 WHERE s2.stream_id = u.sid), 0) <> u.version)`;
+function moveStream(base: number, expected: number, checked: boolean): string {
+  const unchanged = checked
+    ? `NOT EXISTS (SELECT 1 FROM unnest($10::text[], $11::bigint[]) AS u(sid, version)
+                    WHERE coalesce((SELECT s2.version FROM streams s2 WHERE s2.stream_id = u.sid), 0) <> u.version)`
+    : `$10::text[] IS NULL AND $11::bigint[] IS NULL`;
   return base === 0
     ? `INSERT INTO streams AS s (stream_id, version) SELECT $1, $2 WHERE ${unchanged}
          ON CONFLICT (stream_id) DO UPDATE SET version = s.version + $2 WHERE s.version = 0 RETURNING version`
     : `UPDATE streams SET version = version + $2 WHERE stream_id = $1 AND version = $${expected} AND ${unchanged} RETURNING version`;
 }
 
+/** $10 and $11: the unchanged streams, or nulls when there are none (a statement without the check). */
 function unchangedParams(unchanged: StreamVersion[]): unknown[] {
-  return [unchanged.map((u) => u.streamId), unchanged.map((u) => u.version)];
+  return unchanged.length ? [unchanged.map((u) => u.streamId), unchanged.map((u) => u.version)] : [null, null];
+}
+
+/** Named statements: one per shape (new stream or not, unchanged streams or not, one event or several). */
+function statementName(named: boolean, kind: string, base: number, unchanged: StreamVersion[]): string | undefined {
+  return named ? `event_store_append_${kind}${base === 0 ? '_new' : ''}${unchanged.length ? '_checked' : ''}` : undefined;
 }
 
 /** One event (most commands): scalar parameters, no arrays to unnest (~15% cheaper per append). */
@@ -481,9 +491,9 @@ function single(named: boolean, base: number, streamId: string, e: PreparedEvent
   const values: unknown[] = [streamId, 1, e.eventId, e.type, e.schemaVersion, e.data, e.metadata, e.recordedAt, hash, ...unchangedParams(unchanged)];
   if (base !== 0) values.push(base);
   return {
-    name: named ? (base === 0 ? 'event_store_append_one_new' : 'event_store_append_one') : undefined,
+    name: statementName(named, 'one', base, unchanged),
     values,
-    text: `WITH moved AS (${moveStream(base, 12)})
+    text: `WITH moved AS (${moveStream(base, 12, unchanged.length > 0)})
        INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at, hash)
        SELECT $1, moved.version, $3::uuid, $4::text, $5::int, $6::text::jsonb, $7::text::jsonb, $8::text::timestamptz, $9::text
          FROM moved
@@ -506,9 +516,9 @@ function several(named: boolean, base: number, streamId: string, events: Prepare
   ];
   if (base !== 0) values.push(base);
   return {
-    name: named ? (base === 0 ? 'event_store_append_new' : 'event_store_append') : undefined,
+    name: statementName(named, 'many', base, unchanged),
     values,
-    text: `WITH moved AS (${moveStream(base, 12)}),
+    text: `WITH moved AS (${moveStream(base, 12, unchanged.length > 0)}),
        input AS (
          SELECT * FROM unnest($3::uuid[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[])
            WITH ORDINALITY AS t(event_id, type, schema_version, data, metadata, recorded_at, hash, ord)
