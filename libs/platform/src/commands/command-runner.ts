@@ -47,6 +47,8 @@ export class UnitOfWork {
   /** This command's own events, found already stored by a retry with the same Idempotency-Key. */
   readonly applied = new Map<string, StoredEvent[]>();
   readonly context: DecisionContext;
+  /** True when some state this command decided on was kept, not read. */
+  usedKept = false;
 
   constructor(
     private readonly store: EventStore,
@@ -62,9 +64,6 @@ export class UnitOfWork {
     const newId = meta.idempotencyKey ? () => deterministicUuid(`${meta.actor.id}\u0000${meta.idempotencyKey}\u0000id\u0000${n++}`) : () => randomUUID();
     this.context = { now, newId, actor: meta.actor };
   }
-
-  /** True when some state this command decided on was kept, not read. */
-  usedKept = false;
 
   /** Loads and folds a stream (empty state and version 0 when it does not exist). */
   async load<S>(streamId: string, spec: StateSpec<S, RecordedEvent>): Promise<Loaded<S>> {
