@@ -28,10 +28,13 @@ interface Entry {
 /**
  * Folded stream states, kept between commands. A stream only grows and its
  * events never change, so the state at version v plus the events after v is
- * exactly the state of the whole stream: a command reads only what was
- * appended since it last looked (usually nothing or one event) instead of the
- * whole file, and folds only that. Every read still goes to the database, so
- * appends made by other processes are seen as before.
+ * exactly the state of the whole stream: `fold` reads only what was appended
+ * since this process last looked (usually nothing or one event) instead of the
+ * whole file, and folds only that; it always asks the database, so appends of
+ * other processes are seen. `peek` does not ask: the command runner decides on
+ * peeked states only because the append then checks every stream the decision
+ * read (README "The event store"). After an append of its own the runner
+ * `advance`s the kept states, so they stay current without a read.
  *
  * States are shared between commands and must not be changed in place: the
  * evolve functions and deciders of the domain build new objects (their tests
