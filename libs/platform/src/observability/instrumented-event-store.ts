@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { AppendResult, ConcurrencyError, ExpectedVersion, NewEvent, StreamWrite } from '@app/event-store/event-store';
+import { AppendResult, ConcurrencyError } from '@app/event-store/event-store';
 import { PostgresEventStore, PostgresEventStoreOptions } from '@app/event-store/postgres-event-store';
 import { Metrics } from './metrics';
 
@@ -17,13 +17,14 @@ export class InstrumentedEventStore extends PostgresEventStore {
     super(pool, options);
   }
 
-  override async append(streamId: string, events: NewEvent[], options: { expectedVersion: ExpectedVersion }): Promise<AppendResult> {
-    return this.measure('append', events.length, () => super.append(streamId, events, options));
+  // Every argument is passed on as it came: the measurement never changes what is appended.
+  override async append(...args: Parameters<PostgresEventStore['append']>): Promise<AppendResult> {
+    return this.measure('append', args[1]?.length ?? 0, () => super.append(...args));
   }
 
-  override async appendMany(writes: StreamWrite[]): Promise<AppendResult[]> {
-    const count = writes.reduce((n, w) => n + (w.events?.length ?? 0), 0);
-    return this.measure('appendMany', count, () => super.appendMany(writes));
+  override async appendMany(...args: Parameters<PostgresEventStore['appendMany']>): Promise<AppendResult[]> {
+    const count = (args[0] ?? []).reduce((n, w) => n + (w.events?.length ?? 0), 0);
+    return this.measure('appendMany', count, () => super.appendMany(...args));
   }
 
   private async measure<T>(operation: string, events: number, run: () => Promise<T>): Promise<T> {
