@@ -117,6 +117,13 @@ export const EVENT_STORE_MIGRATIONS: Migration[] = [
     // only jury events are indexed, the rest of the log pays nothing but the predicate.
     up: `CREATE INDEX events_jury_by_candidate ON events ((data->>'candidateId'), global_position) WHERE stream_id LIKE 'jury-%';`,
   },
+  {
+    version: 7,
+    name: 'one index for jury events by candidate',
+    // Neutralisations are jury events: time travel finds them through events_jury_by_candidate
+    // like the history does, and the index of migration 4 only cost their appends a second entry.
+    up: `DROP INDEX IF EXISTS events_neutralisations_by_candidate;`,
+  },
 ];
 
 export async function migrate(pool: Pool, migrations: Migration[], lockName = 'schema_migrations'): Promise<number[]> {

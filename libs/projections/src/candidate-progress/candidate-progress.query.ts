@@ -42,13 +42,14 @@ export class CandidateProgressQuery {
    * not registered at that point.
    */
   async at(candidateId: string, bound: AsOf): Promise<CandidateProgressView | null> {
-    // Two reads, each on its own index (the stream's primary key; the neutralisations by
-    // candidate): one query with an OR across them scans the whole log.
+    // Two reads, each on its own index (the stream's primary key; events_jury_by_candidate,
+    // whose predicate the jury-stream condition matches): one query with an OR across them
+    // scans the whole log.
     const streamParams: unknown[] = [`candidate-${candidateId}`];
     const neutralisedParams: unknown[] = [candidateId];
     const own = [
       ...(await this.read(`stream_id = $1${this.limits(bound, streamParams)}`, streamParams)),
-      ...(await this.read(`type = 'CriterionNeutralised' AND data->>'candidateId' = $1${this.limits(bound, neutralisedParams)}`, neutralisedParams)),
+      ...(await this.read(`stream_id LIKE 'jury-%' AND data->>'candidateId' = $1 AND type = 'CriterionNeutralised'${this.limits(bound, neutralisedParams)}`, neutralisedParams)),
     ];
     const referentialIds = [...new Set(own.filter((e) => e.type === 'CandidateEnrolled').map((e) => String(e.data.referentialId)))];
     let referentials: LogRow[] = [];
