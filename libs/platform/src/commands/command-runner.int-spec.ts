@@ -10,17 +10,20 @@ import { CommandRunner } from './command-runner';
 /** A "claim once" aggregate: the second claim is refused, as a second first score is. */
 const spec: StateSpec<{ claimed: boolean }> = { initialState: () => ({ claimed: false }), evolve: () => ({ claimed: true }) };
 
-describe('CommandRunner: a retry with the same Idempotency-Key after the answer was lost', () => {
-  let t: TestDatabase;
-  let store: PostgresEventStore;
-  let runner: CommandRunner;
+/** One schema for the file: every test works on streams of its own. */
+let t: TestDatabase;
+let store: PostgresEventStore;
+beforeAll(async () => {
+  t = await serverDatabase();
+  store = new PostgresEventStore(t.db.pool);
+});
+afterAll(async () => t?.dispose());
 
-  beforeAll(async () => {
-    t = await serverDatabase();
-    store = new PostgresEventStore(t.db.pool);
+describe('CommandRunner: a retry with the same Idempotency-Key after the answer was lost', () => {
+  let runner: CommandRunner;
+  beforeAll(() => {
     runner = new CommandRunner(store);
   });
-  afterAll(async () => t?.dispose());
 
   const claim = (meta: CommandMeta, stream: string) =>
     runner.run(meta, async (uow) => {
@@ -66,14 +69,6 @@ const door: StateSpec<Door> = {
 };
 
 describe('CommandRunner: kept states and the streams a decision read', () => {
-  let t: TestDatabase;
-  let store: PostgresEventStore;
-  beforeAll(async () => {
-    t = await serverDatabase();
-    store = new PostgresEventStore(t.db.pool);
-  });
-  afterAll(async () => t?.dispose());
-
   const meta = (ifMatch?: number): CommandMeta => ({ actor: { id: 'u1', role: 'admin' }, correlationId: randomUUID(), commandId: randomUUID(), ifMatch });
   const raw = (type: string, data: object = {}) => ({ type, data, metadata: { actor: { id: 'x', role: 'admin' }, correlationId: 'c', causationId: null, recordedAt: new Date().toISOString() } });
   /** Enter the room (written) through the door (only read). */
