@@ -10,7 +10,7 @@ import { ConfigError, loadConfig } from '@app/platform/config';
 import { createApp } from '../../apps/api/src/bootstrap';
 import { startTestApp, TestApp } from '../support/app';
 
-/** API.md: GET /v1/referentials/{id} is open to every role; an unknown id past the guard is a 404. */
+/** docs/api.md: GET /v1/referentials/{id} is open to every role; an unknown id past the guard is a 404. */
 const protectedPath = () => `/v1/referentials/${randomUUID()}`;
 const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 const nowSeconds = () => Math.floor(Date.now() / 1000);

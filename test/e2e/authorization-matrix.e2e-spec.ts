@@ -5,7 +5,7 @@ import { startTestApp, TestApp } from '../support/app';
 import { concretePath, discoverRoutes, DiscoveredRoute, expressRoutes } from '../support/routes';
 
 /**
- * The role rules of ../shared/API.md, route by route (parameters written
+ * The role rules of docs/api.md, route by route (parameters written
  * `:param` whatever their name in the code). A route whose @Roles drift from
  * this table fails; routes not in it are checked for a declaration only, and
  * go through the same matrix with the roles they declare.
@@ -88,15 +88,15 @@ describe('Authorization', () => {
     expect(around).toEqual([]);
   });
 
-  it('the roles of every API.md route served match API.md', () => {
+  it('the roles of every docs/api.md route served match docs/api.md', () => {
     const drift = routes
       .filter((r) => API_ROLES[key(r)])
       .filter((r) => sorted(r.roles ?? []).join(',') !== sorted(API_ROLES[key(r)]).join(','))
-      .map((r) => `${key(r)}: declares [${r.roles?.join(', ')}], API.md says [${API_ROLES[key(r)].join(', ')}]`);
+      .map((r) => `${key(r)}: declares [${r.roles?.join(', ')}], docs/api.md says [${API_ROLES[key(r)].join(', ')}]`);
     expect(drift).toEqual([]);
   });
 
-  it.each(Object.keys(API_ROLES))('serves %s (API.md)', (route) => {
+  it.each(Object.keys(API_ROLES))('serves %s (docs/api.md)', (route) => {
     expect(routes.map(key)).toContain(route);
   });
 

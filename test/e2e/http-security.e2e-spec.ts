@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startTestApp, TestApp } from '../support/app';
 
-/** API.md routes: the referential read (every role) and the referential draft (admin, a JSON body). */
+/** docs/api.md routes: the referential read (every role) and the referential draft (admin, a JSON body). */
 const readPath = () => `/v1/referentials/${randomUUID()}`;
 const commandPath = '/v1/referentials';
 

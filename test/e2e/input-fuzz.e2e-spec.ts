@@ -6,7 +6,7 @@ import { concretePath, discoverRoutes, DiscoveredRoute } from '../support/routes
 /**
  * Fuzzing past the guard: every route discovered at run time, called by a
  * user holding every role, with generated bodies built from the field names
- * of API.md (so validation runs field by field instead of stopping at the
+ * of docs/api.md (so validation runs field by field instead of stopping at the
  * first unknown field), wrong types, huge strings, deep JSON, SQL and script
  * fragments, hostile ids and query strings. Whatever is sent: never a 5xx
  * (503 aside, which a loaded database may give), always the error shape.

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, TestApp } from '../support/app';
 
-/** Every command route of API.md (and ours), with a placeholder for path ids. */
+/** Every command route of docs/api.md (and ours), with a placeholder for path ids. */
 const COMMAND_ROUTES = [
   '/v1/referentials',
   '/v1/referentials/{id}/publish',

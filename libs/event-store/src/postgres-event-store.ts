@@ -59,7 +59,7 @@ export class PostgresEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   /**
    * Single appends use named statements: parsed and planned once per pooled
-   * connection instead of on every append (~1.5x throughput, README "Performance").
+   * connection instead of on every append (~1.5x throughput, docs/performance.md).
    * PGlite shares one backend between its connections, so a reconnected client
    * finds the name taken (42P05): the store then stays with unnamed statements.
    */
@@ -270,7 +270,7 @@ export class PostgresEventStore implements EventStore {
    * the commit. The NOTIFY runs outside the append: inside the append
    * transaction it would hold PostgreSQL's global notify lock through the
    * commit and serialise every concurrent append (no group commit; measured
-   * ~3x slower with 8 writers, see README "Performance"). It is throttled: the
+   * ~3x slower with 8 writers, see docs/performance.md). It is throttled: the
    * first append after a quiet spell notifies at once, the appends of the next
    * NOTIFY_INTERVAL_MS share one trailing NOTIFY, so a busy writer sends tens
    * per second instead of one per append (each NOTIFY is a commit of its own).

@@ -84,7 +84,7 @@ export async function httpSuite(opts: HttpSuiteOptions): Promise<HttpSuiteResult
     ...(opts.url ? { DATABASE_URL: opts.url, DATABASE_SCHEMA: schema } : { DATABASE_URL: '' }),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
-    // The abuse limits (per user and per address, README "Security") would answer 429 to a
+    // The abuse limits (per user and per address, docs/security.md) would answer 429 to a
     // load generator that is one user on one address: this measures capacity, not the brake.
     RATE_LIMIT_PER_MINUTE_USER: '0',
     RATE_LIMIT_PER_MINUTE_IP: '0',

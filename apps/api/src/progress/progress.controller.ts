@@ -10,7 +10,7 @@ import { AsOf, CandidateProgressQuery } from '@app/projections/candidate-progres
 import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
 import { CandidateIdPipe } from './candidate-id.pipe';
 
-/** How long `X-Min-Position` may hold a request (API.md: up to 5 s). */
+/** How long `X-Min-Position` may hold a request (docs/api.md: up to 5 s). */
 const MIN_POSITION_WAIT_MS = 5000;
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
 

@@ -1,7 +1,7 @@
 import { invalid } from '@app/domain/shared/errors';
 
 /**
- * Routes whose body is `{}` (API.md). An empty class-validator DTO cannot say
+ * Routes whose body is `{}` (docs/api.md). An empty class-validator DTO cannot say
  * so (forbidUnknownValues refuses a class without rules), hence this check:
  * no body or an empty object, anything else is a 400 naming the fields.
  */

@@ -1,5 +1,5 @@
 /**
- * The referential document (API.md "Referential document"): what candidates
+ * The referential document (docs/api.md "Referential document"): what candidates
  * are evaluated against. A published version never changes; sessions pin one.
  */
 export type ValidationRuleName = 'all-criteria';

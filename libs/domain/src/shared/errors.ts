@@ -1,6 +1,6 @@
 /**
  * Every refusal the domain can give, with a stable code. The HTTP layer maps
- * the kind to a status (API.md "Errors"); clients rely on the code.
+ * the kind to a status (docs/api.md "Errors"); clients rely on the code.
  */
 export type ErrorKind =
   | 'validation' // 400

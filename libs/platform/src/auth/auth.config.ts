@@ -74,7 +74,7 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv, dataDir: string): AuthCon
       rolesClaim: 'roles',
       clockToleranceSeconds,
       jwks: { cacheMaxAgeMs: 0, cooldownMs: 0, timeoutMs: 0 },
-      warnings: [`no identity provider configured: trusting the DEVELOPMENT key in ${join(dataDir, 'keys')} (never in production; see README "Security")`],
+      warnings: [`no identity provider configured: trusting the DEVELOPMENT key in ${join(dataDir, 'keys')} (never in production; see docs/security.md)`],
     };
   }
 

@@ -49,8 +49,7 @@ export interface TokenVerifierOptions {
  * remembered, by the SHA-256 of its whole text, for at most a minute, never
  * past its own expiry and only while the key that verified it is still the one
  * the key set gives for its header (a rotation that retires the key ends it).
- * The signature check (7-9 % of the API's CPU under score load, README
- * "Performance") then runs once a minute per token instead of on every request.
+ * The signature check (7-9 % of the API's CPU under score load, docs/performance.md) then runs once a minute per token instead of on every request.
  * Refused tokens are never remembered.
  */
 export class TokenVerifier {

@@ -10,7 +10,7 @@ import { asRecorded, StreamFold, StreamStates } from './stream-states';
 
 export { asRecorded };
 
-/** What every command route answers (API.md "Commands"), plus fields of its own. */
+/** What every command route answers (docs/api.md "Commands"), plus fields of its own. */
 export interface CommandResult {
   id: string;
   position: number;

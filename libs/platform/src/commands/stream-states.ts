@@ -33,7 +33,7 @@ interface Entry {
  * whole file, and folds only that; it always asks the database, so appends of
  * other processes are seen. `peek` does not ask: the command runner decides on
  * peeked states only because the append then checks every stream the decision
- * read (README "The event store"). After an append of its own the runner
+ * read (docs/event-store.md). After an append of its own the runner
  * `advance`s the kept states, so they stay current without a read.
  *
  * States are shared between commands and must not be changed in place: the

@@ -20,7 +20,7 @@ const STATUS: Record<ErrorKind, number> = {
   rule: 422,
 };
 
-/** One place maps every failure to API.md's error body; bad input never becomes a 500. */
+/** One place maps every failure to docs/api.md's error body; bad input never becomes a 500. */
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');

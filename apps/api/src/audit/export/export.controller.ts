@@ -32,7 +32,7 @@ export class ExportController {
     description:
       'Seals what is committed, signs a checkpoint at the head, then streams: a header (origin, public key, from, previousHead), ' +
       'every event with its seq, leaf and chain hash, and the signed checkpoints right after the event they cover; the last line is ' +
-      'the checkpoint covering the whole bundle. Verify it offline with `npm run -s verify -- bundle.ndjson` (see README "For auditors").',
+      'the checkpoint covering the whole bundle. Verify it offline with `npm run -s verify -- bundle.ndjson` (see docs/auditors.md).',
   })
   @ApiProduces('application/x-ndjson')
   @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the event at this log position is sealed (the `position` a command returned)' })
@@ -57,7 +57,7 @@ export class ExportController {
   }
 }
 
-/** API.md: a query sent with X-Min-Position waits up to 5 s for that position, then answers 503. */
+/** docs/api.md: a query sent with X-Min-Position waits up to 5 s for that position, then answers 503. */
 export async function waitSealed(ledger: LedgerService, raw: string): Promise<void> {
   const position = /^\d{1,15}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
   if (!Number.isSafeInteger(position)) throw invalid('X-Min-Position must be a non-negative integer');

@@ -22,7 +22,7 @@ export class DraftReferentialController {
   @Roles('admin')
   @CommandRoute()
   @ApiOperation({ summary: 'Draft a referential version (ReferentialDrafted); 400 VALIDATION_FAILED lists every fault with its JSON path' })
-  @ApiBody({ description: 'a referential document (see API.md "Referential document")', schema: { type: 'object' } })
+  @ApiBody({ description: 'a referential document (see docs/api.md "Referential document")', schema: { type: 'object' } })
   draft(@Body() document: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new DraftReferentialCommand(document, meta));
   }
