@@ -1,3 +1,4 @@
+import { AwardDraft, WithdrawalDraft } from './closing';
 import { JuryMember, JuryState, Revises } from './jury';
 import { NeutralisationOpinion, SealedValue } from './views';
 
@@ -8,7 +9,7 @@ import { NeutralisationOpinion, SealedValue } from './views';
  * still verifies after a candidate's key is erased. Arrays are sorted by
  * plain code-unit order so the content never depends on arrival order.
  */
-export const SEAL_FORMAT = 'cert-jury-record/1';
+export const SEAL_FORMAT = 'cert-jury-record/2';
 
 export interface SealedRecordContent {
   format: typeof SEAL_FORMAT;
@@ -26,7 +27,13 @@ export interface SealedRecordContent {
     criterion: string;
     opinion: { opinionId: string; criteria: string[]; motivation: SealedValue } | null;
   }>;
+  /** Every decision in the order taken per candidate and block: a deferred block decided again shows both. */
   decisions: Array<{ candidateId: string; block: string; proposal: string; decision: string; motivation: string | null }>;
+  /** Substitute presidents the admin designated during the deliberation. */
+  designations: Array<{ userId: string; previousUserId: string | null }>;
+  /** The certifications this closing awards and withdraws: part of the act the seal covers. */
+  awards: AwardDraft[];
+  withdrawals: WithdrawalDraft[];
   closedAt: string;
 }
 
@@ -43,6 +50,7 @@ export function recordContent(
   referential: { id: string; code: string; version: number },
   opinions: Readonly<Record<string, NeutralisationOpinion>>,
   closedAt: string,
+  outcome: { awards: AwardDraft[]; withdrawals: WithdrawalDraft[] } = { awards: [], withdrawals: [] },
 ): SealedRecordContent {
   return {
     format: SEAL_FORMAT,
@@ -67,6 +75,20 @@ export function recordContent(
     decisions: jury.decisions
       .map((d) => ({ candidateId: d.candidateId, block: d.block, proposal: d.proposal, decision: d.decision, motivation: d.motivation ?? null }))
       .sort(cmp('candidateId', 'block')),
+    designations: jury.designations.map((d) => ({ userId: d.userId, previousUserId: d.previousUserId })),
+    awards: outcome.awards
+      .map((a) => ({
+        candidateId: a.candidateId,
+        certificationCode: a.certificationCode,
+        referentialId: a.referentialId,
+        juryId: a.juryId,
+        blocks: a.blocks.map((b) => ({ ...b })),
+        awardedOn: a.awardedOn,
+      }))
+      .sort(cmp('candidateId', 'certificationCode')),
+    withdrawals: outcome.withdrawals
+      .map((w) => ({ candidateId: w.candidateId, certificationCode: w.certificationCode, awardEventId: w.awardEventId, juryId: w.juryId, reason: w.reason }))
+      .sort(cmp('candidateId', 'certificationCode')),
     closedAt,
   };
 }

@@ -4,6 +4,7 @@ import { forbidden, invalid, notFound } from '@app/domain/shared/errors';
 import { JuryState, jurySpec, juryStream } from '@app/domain/jury/jury';
 import { buildJuryRecord, candidatesOf, JuryRecord } from '@app/domain/jury/record';
 import { recordContent, SealedRecordContent } from '@app/domain/jury/seal';
+import { closingFromOutcomes } from '@app/domain/jury/closing';
 import { CandidateView, candidateViewSpec, candidateViewStream, NeutralisationOpinion, SealedValue, sessionViewSpec, sessionViewStream } from '@app/domain/jury/views';
 import { referentialSpec, referentialStream } from '@app/domain/referential/referential-state';
 import { EventStore } from '@app/event-store/event-store';
@@ -81,7 +82,8 @@ export class JuryRecordReader {
     if (!jury.seal) return null;
     const opinions: Record<string, NeutralisationOpinion> = {};
     for (const view of Object.values(candidates)) Object.assign(opinions, view.opinions);
-    const content = recordContent(jury, { id: jury.referentialId!, code, version }, opinions, jury.seal.closedAt);
+    const outcomes = Object.fromEntries(Object.entries(candidates).map(([id, view]) => [id, view.outcome]));
+    const content = recordContent(jury, { id: jury.referentialId!, code, version }, opinions, jury.seal.closedAt, closingFromOutcomes(jury.juryId!, outcomes));
     const contentHash = sealHashOf(content);
     const signatureValid = jury.seal.keyFingerprint === this.key.fingerprint ? verifySeal(jury.juryId!, jury.seal.sealHash, jury.seal.signature, this.key.publicKeyPem) : null;
     return { content, contentHash, intact: contentHash === jury.seal.sealHash, signatureValid };
