@@ -51,6 +51,7 @@ export interface AwardFact {
   awardedOn: string;
   blocks: AwardedBlock[];
   sealHash: string | null;
+  recordedAt: string | null;
   withdrawn: { juryId: string; reason: string; eventId: string | null; recordedAt: string | null } | null;
 }
 
@@ -105,6 +106,7 @@ export function evolveOutcome(state: Outcome, event: RecordedEvent): Outcome {
         awardedOn: d.awardedOn,
         blocks: (d.blocks ?? []).map((b: AwardedBlock) => ({ ...b })),
         sealHash: d.sealHash ?? null,
+        recordedAt: event.recordedAt ?? null,
         withdrawn: null,
       };
       return { ...state, awards: [...state.awards, award] };
