@@ -84,9 +84,6 @@ export type CandidateEvent =
         block: string;
         decision: BlockDecisionValue;
         revision: boolean;
-        certificationCode?: string;
-        referentialId?: string;
-        referentialVersion?: number;
       }
     >
   | RecordedEvent<

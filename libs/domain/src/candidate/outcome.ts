@@ -24,7 +24,7 @@ export interface RecordedDecision {
   block: string;
   decision: DecisionValue;
   revision: boolean;
-  /** The certification and referential version of the session; from the enrolment when the event predates these fields. */
+  /** The certification and referential version of the session, as its enrolment pinned them (null when the enrolment did not say). */
   certificationCode: string | null;
   referentialId: string | null;
   referentialVersion: number | null;

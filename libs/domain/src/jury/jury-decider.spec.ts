@@ -228,10 +228,7 @@ describe('jury decider', () => {
         .when(decide(), asPresident)
         .then([
           { type: 'BlockDecided', data: { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'validated', proposal: 'acquired' } },
-          {
-            type: 'BlockDecisionRecorded',
-            data: { candidateId: CAND, juryId: JURY, sessionId: SESSION, block: 'BC01', decision: 'validated', revision: false, certificationCode: 'RNCP00000', referentialId: REF },
-          },
+          { type: 'BlockDecisionRecorded', data: { candidateId: CAND, juryId: JURY, sessionId: SESSION, block: 'BC01', decision: 'validated', revision: false } },
         ]);
     });
     it('needs a motivation to depart from the proposal', () => {
@@ -300,11 +297,6 @@ describe('jury decider', () => {
       it('never with a decision: the last validated block awards nothing until the closing', () => {
         const events = given(juryDecider, [convened(), opened, bc02Decided]).when(decide({ candidate: candidate(...allScored(), bc02Validated) }), asPresident).events();
         expect(events.map((e) => e.type)).toEqual(['BlockDecided', 'BlockDecisionRecorded']);
-      });
-      it('records the certification and referential version with the decision', () => {
-        given(juryDecider, [convened(), opened])
-          .when(decide({ referentialVersion: 3 }), asPresident)
-          .thenMatch([{ type: 'BlockDecided' }, { type: 'BlockDecisionRecorded', data: { certificationCode: 'RNCP00000', referentialId: REF, referentialVersion: 3 } }]);
       });
     });
 

@@ -64,8 +64,6 @@ export interface DecideBlock {
   candidate: CandidateView;
   referentialId: string;
   referential: ReferentialDocument;
-  /** The version number of that referential within its certification code (recorded with the decision). */
-  referentialVersion?: number;
   /** The closed jury this one revises, when it is a revision jury. */
   revised: JuryState | null;
   /** juryId → closing time of the deliberations that decided this candidate (the four-month rule runs from the first). */
@@ -250,21 +248,11 @@ function decideBlock(command: DecideBlock, state: JuryState, context: DecisionCo
 
   const decided: Record<string, unknown> = { juryId: state.juryId, candidateId, block, decision, proposal: proposal.proposal };
   if (motivation) decided.motivation = motivation;
-  const recorded: Record<string, unknown> = {
-    candidateId,
-    juryId: state.juryId,
-    sessionId,
-    block,
-    decision,
-    revision: state.revises !== null,
-    certificationCode: referential.code,
-    referentialId: command.referentialId,
-  };
-  if (command.referentialVersion !== undefined) recorded.referentialVersion = command.referentialVersion;
+  // The certification and referential version of the decision are the session's, pinned by the enrolment.
   // The certification is awarded at the closing, under the seal: not here.
   return [
     { type: 'BlockDecided', data: decided },
-    { type: 'BlockDecisionRecorded', data: recorded },
+    { type: 'BlockDecisionRecorded', data: { candidateId, juryId: state.juryId, sessionId, block, decision, revision: state.revises !== null } },
   ];
 }
 

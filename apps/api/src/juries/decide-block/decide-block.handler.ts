@@ -57,7 +57,6 @@ export class DecideBlockHandler implements ICommandHandler<DecideBlockCommand, C
           candidate,
           referentialId: jury.referentialId!,
           referential: referential.document,
-          referentialVersion: referential.version,
           revised,
           ...(closings ? { closings } : {}),
         },
