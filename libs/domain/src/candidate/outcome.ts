@@ -214,8 +214,10 @@ const sealedIn = (options: InForceOptions, d: RecordedDecision) => !options.seal
  * decided again in the same deliberation is superseded by the new decision.
  */
 export function sessionDecision(outcome: Outcome, sessionId: string, block: string, options: InForceOptions = {}): Omit<BlockInForce, 'byEquivalence' | 'lapsed' | 'validUntil'> | undefined {
-  const run = outcome.decisions.filter((d) => d.sessionId === sessionId && d.block === block && sealedIn(options, d));
-  if (run.length === 0) return undefined;
+  const all = outcome.decisions.filter((d) => d.sessionId === sessionId && d.block === block && sealedIn(options, d));
+  if (all.length === 0) return undefined;
+  // One entry per deliberation, its last decision (a deferral decided again in the same deliberation never stood).
+  const run = all.filter((d, i) => !all.slice(i + 1).some((later) => later.juryId === d.juryId));
   const source = run[run.length - 1];
   let origin = source;
   for (let i = run.length - 2; i >= 0 && run[i].decision === source.decision; i--) origin = run[i];
