@@ -66,6 +66,7 @@ export function renderRecordPdf(record: JuryRecordView): Promise<Buffer> {
   heading('Déports (conflits d’intérêts)');
   if (record.recusals.length === 0) line('Aucun membre ne s’est déporté.');
   for (const r of record.recusals) line(`• ${r.name} s’est déporté(e) pour le candidat ${r.candidateId} : ${r.reason}`, 10);
+  for (const d of record.designations) line(`• Président(e) suppléant(e) désigné(e) : ${d.name} (${d.userId})${d.previousUserId ? `, en remplacement de ${d.previousUserId}` : ''}${d.designatedAt ? `, le ${d.designatedAt}` : ''}`, 10);
 
   heading('Décisions par candidat et par bloc');
   if (record.candidates.length === 0) line('Aucun candidat délibéré.');
@@ -75,6 +76,7 @@ export function renderRecordPdf(record: JuryRecordView): Promise<Buffer> {
     for (const b of c.blocks) {
       doc.font('Helvetica-Bold').fontSize(10).text(`Bloc ${b.block}${b.title ? ` — ${b.title}` : ''}`, { indent: 10 });
       line(`Proposition : ${PROPOSAL[b.proposal] ?? b.proposal} (critères : ${b.criteria.scored} évalués, ${b.criteria.acquired} acquis, ${b.criteria.neutralised} neutralisés, sur ${b.criteria.total})`, 20);
+      for (const e of b.earlier) line(`Décision antérieure dans cette délibération : ${DECISION[e.decision] ?? e.decision}${e.decidedAt ? ` (le ${e.decidedAt})` : ''}`, 20);
       line(`Décision du jury : ${b.decision ? DECISION[b.decision] : 'non encore décidé'}${b.decidedAt ? ` (le ${b.decidedAt})` : ''}`, 20);
       line(`Motivation : ${b.motivation ?? '—'}`, 20);
       for (const n of b.neutralised) {
@@ -82,6 +84,14 @@ export function renderRecordPdf(record: JuryRecordView): Promise<Buffer> {
         line(`Avis motivé du référent handicap (${n.opinionId}) : ${n.opinion ? n.opinion.motivation ?? ERASED_LABEL : 'avis introuvable'}`, 30);
       }
     }
+    for (const a of c.awards) {
+      doc.font('Helvetica-Bold').fontSize(10).text(`Certification ${a.certificationCode} délivrée le ${a.awardedOn}${a.withdrawn ? ' (retirée depuis par révision)' : ''}`, { indent: 10 });
+      for (const b of a.blocks) {
+        const from = b.byEquivalence ? ` par équivalence du bloc ${b.byEquivalence.block} (référentiel ${b.byEquivalence.referentialId ?? '?'})` : '';
+        line(`Bloc ${b.block} validé${b.validatedOn ? ` le ${b.validatedOn}` : ''}${from}, jury ${b.juryId}`, 20);
+      }
+    }
+    for (const w of c.withdrawals) line(`Certification ${w.certificationCode} retirée par cette délibération de révision (motif : ${REASON[w.reason] ?? w.reason})`, 10);
     if (c.accommodations.length === 0) line('Aménagements accordés : aucun', 10);
     for (const a of c.accommodations) {
       const kinds = a.types.map((t) => (t === 'extra-time' && a.extraTimePercent !== null ? `${ACCOMMODATION[t]} de ${a.extraTimePercent} %` : ACCOMMODATION[t] ?? t)).join(', ');
