@@ -7,7 +7,8 @@ import { PersonalDataVault } from '@app/platform/personal-data/vault';
 import { fold } from '@app/domain/shared/decider';
 import { asRecorded } from '@app/platform/commands/command-runner';
 import { jurySpec } from '@app/domain/jury/jury';
-import { recordContent } from '@app/domain/jury/seal';
+import { recordContent, SEAL_FORMAT_V1 } from '@app/domain/jury/seal';
+import { sealHashOf, signSeal } from '../../apps/api/src/juries/jury-seal';
 import { closingFromOutcomes } from '@app/domain/jury/closing';
 import { candidateViewSpec } from '@app/domain/jury/views';
 import { ReferentialDocument } from '@app/domain/referential/referential';
@@ -365,7 +366,7 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
       const outcomes: Record<string, any> = {};
       for (const id of [A, B, D, E, F, G]) outcomes[id] = fold(candidateViewSpec, await streamEvents(`candidate-${id}`)).outcome;
       const content = recordContent(juryState, { id: REF, code: doc.code, version: 1 }, opinions, T0, closingFromOutcomes(jury, outcomes));
-      expect(content.awards.map((a) => a.candidateId)).toEqual([A]);
+      expect(content.awards!.map((a) => a.candidateId)).toEqual([A]);
       expect(JSON.stringify(content)).not.toContain('La présentation orale'); // ciphertext, never plaintext
       const hash = createHash('sha256').update(canonicalize(content), 'utf8').digest('hex');
       expect(hash).toBe(seal.sealHash);
@@ -397,6 +398,26 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
       await expectError(await post(`/v1/juries/${jury}/neutralisations`, 'pres', { candidateId: B, criterion: 'CE1.2', opinionId: OPINION_B }), 409, 'DELIBERATION_CLOSED');
       await expectError(await post(`/v1/juries/${jury}/recusals`, 'pres', { candidateId: A, reason: 'x' }), 409, 'DELIBERATION_CLOSED');
       await expectError(await post(`/v1/juries/${jury}/president`, 'admin', { userId: 'pro' }), 409, 'DELIBERATION_CLOSED');
+    });
+  });
+
+  describe('a record sealed in format 1', () => {
+    it('still verifies: content and signature are checked as they were sealed', async () => {
+      const old = randomUUID();
+      const closedAt = '2025-06-30T10:00:00.000Z';
+      const seeded = [
+        { type: 'JuryConvened', data: { juryId: old, sessionId: SESSION, referentialId: REF, members } },
+        { type: 'DeliberationOpened', data: { juryId: old } },
+        { type: 'BlockDecided', data: { juryId: old, candidateId: C, block: 'BC01', decision: 'not-validated', proposal: 'not-acquired' } },
+      ];
+      const content = recordContent(fold(jurySpec, seeded), { id: REF, code: doc.code, version: 1 }, {}, closedAt, undefined, SEAL_FORMAT_V1);
+      const sealHash = sealHashOf(content);
+      const keyFingerprint = (await get(`/v1/juries/${jury}/record`, 'admin').expect(200)).body.keyFingerprint;
+      for (const e of seeded) await append(`jury-${old}`, e.type, e.data);
+      await append(`jury-${old}`, 'DeliberationClosed', { juryId: old, sealHash, signature: signSeal(old, sealHash, privateKey, SEAL_FORMAT_V1), keyFingerprint, closedAt });
+      const record = (await get(`/v1/juries/${old}/record`, 'admin').expect(200)).body;
+      expect(record.sealVerification).toMatchObject({ intact: true, signatureValid: true, contentHash: sealHash, content: { format: 'cert-jury-record/1' } });
+      expect(record.sealVerification.content.awards).toBeUndefined();
     });
   });
 

@@ -10,9 +10,12 @@ import { NeutralisationOpinion, SealedValue } from './views';
  * plain code-unit order so the content never depends on arrival order.
  */
 export const SEAL_FORMAT = 'cert-jury-record/2';
+/** Records sealed before awards came with the seal: no designations, awards or withdrawals in the content. */
+export const SEAL_FORMAT_V1 = 'cert-jury-record/1';
+export type SealFormat = typeof SEAL_FORMAT | typeof SEAL_FORMAT_V1;
 
 export interface SealedRecordContent {
-  format: typeof SEAL_FORMAT;
+  format: SealFormat;
   juryId: string;
   sessionId: string;
   referential: { id: string; code: string; version: number };
@@ -30,10 +33,10 @@ export interface SealedRecordContent {
   /** Every decision in the order taken per candidate and block: a deferred block decided again shows both. */
   decisions: Array<{ candidateId: string; block: string; proposal: string; decision: string; motivation: string | null }>;
   /** Substitute presidents the admin designated during the deliberation. */
-  designations: Array<{ userId: string; previousUserId: string | null }>;
-  /** The certifications this closing awards and withdraws: part of the act the seal covers. */
-  awards: AwardDraft[];
-  withdrawals: WithdrawalDraft[];
+  designations?: Array<{ userId: string; previousUserId: string | null }>;
+  /** The certifications this closing awards and withdraws: part of the act the seal covers (format 2). */
+  awards?: AwardDraft[];
+  withdrawals?: WithdrawalDraft[];
   closedAt: string;
 }
 
@@ -51,9 +54,10 @@ export function recordContent(
   opinions: Readonly<Record<string, NeutralisationOpinion>>,
   closedAt: string,
   outcome: { awards: AwardDraft[]; withdrawals: WithdrawalDraft[] } = { awards: [], withdrawals: [] },
+  format: SealFormat = SEAL_FORMAT,
 ): SealedRecordContent {
-  return {
-    format: SEAL_FORMAT,
+  const content: SealedRecordContent = {
+    format,
     juryId: jury.juryId!,
     sessionId: jury.sessionId!,
     referential: { id: referential.id, code: referential.code, version: referential.version },
@@ -75,6 +79,11 @@ export function recordContent(
     decisions: jury.decisions
       .map((d) => ({ candidateId: d.candidateId, block: d.block, proposal: d.proposal, decision: d.decision, motivation: d.motivation ?? null }))
       .sort(cmp('candidateId', 'block')),
+    closedAt,
+  };
+  if (format === SEAL_FORMAT_V1) return content;
+  return {
+    ...content,
     designations: jury.designations.map((d) => ({ userId: d.userId, previousUserId: d.previousUserId })),
     awards: outcome.awards
       .map((a) => ({
@@ -94,6 +103,6 @@ export function recordContent(
 }
 
 /** The message the certifier's Ed25519 key signs: binds the hash to this format and this jury. */
-export function sealSigningPayload(juryId: string, sealHash: string) {
-  return { format: SEAL_FORMAT, juryId, sealHash };
+export function sealSigningPayload(juryId: string, sealHash: string, format: SealFormat = SEAL_FORMAT) {
+  return { format, juryId, sealHash };
 }
