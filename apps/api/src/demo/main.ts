@@ -6,8 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadAuthConfig } from '@app/platform/auth/auth.config';
 import { signDevelopmentToken } from '@app/platform/auth/token-verifier';
 import { ConfigError, loadConfig } from '@app/platform/config';
-import { createApp } from '../bootstrap';
-import { DemoTokens, runDemo } from './demo-session';
+import type { DemoTokens } from './demo-session';
 
 const USAGE = `usage: npm run demo [-- --candidates N] [-- --exit]
 
@@ -39,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  // Loaded once the arguments are known, so --help answers at once.
+  const [{ createApp }, { runDemo }] = await Promise.all([import('../bootstrap'), import('./demo-session')]);
   const config = { ...loadConfig(), logLevel: process.env.LOG_LEVEL || 'warn' };
   const auth = loadAuthConfig(process.env, config.dataDir);
   if (auth.mode !== 'development') throw new ConfigError('the demo mints development tokens: it runs only where no identity provider is configured (never in production)');

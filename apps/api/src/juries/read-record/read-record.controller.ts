@@ -4,12 +4,15 @@ import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
 import { Principal } from '@app/platform/auth/token-verifier';
 import { JuryIdPipe } from '../jury-http';
 import { JuryRecordReader, JuryRecordView, parseCut } from './jury-record-reader';
+import { loadOperationsConfig } from '@app/platform/operations.config';
 import { renderRecordPdf } from './record-pdf';
 
 @ApiTags('juries')
 @ApiBearerAuth()
 @Controller('v1/juries')
 export class ReadRecordController {
+  private readonly place = loadOperationsConfig().record.place;
+
   constructor(private readonly reader: JuryRecordReader) {}
 
   @Get(':id/record')
@@ -38,7 +41,7 @@ export class ReadRecordController {
   @ApiQuery({ name: 'atPosition', required: false })
   async pdf(@Param('id', JuryIdPipe) id: string, @Query('asOf') asOf: unknown, @Query('atPosition') atPosition: unknown, @CurrentPrincipal() principal: Principal): Promise<StreamableFile> {
     const record: JuryRecordView = await this.reader.read(id, parseCut(asOf, atPosition), principal);
-    const pdf = await renderRecordPdf(record);
+    const pdf = await renderRecordPdf(record, { place: this.place });
     return new StreamableFile(pdf, { type: 'application/pdf', disposition: `inline; filename="proces-verbal-${id}.pdf"`, length: pdf.length });
   }
 }
