@@ -8,6 +8,8 @@ export interface OperationsConfig {
   shutdownTimeoutMs: number;
   /** The certifier's identifiers at the Caisse des Dépôts (unset: the export is refused with a clear message). */
   cdc: { emitterId?: string; certifierId?: string; contractId?: string; deadlineWarningDays: number };
+  /** The procès-verbal: where the jury sits ("Fait à … le …"); unset, a blank to fill in by hand. */
+  record: { place?: string };
   credentials: {
     /** Issuer id (a DID or an https URL); unset: the did:key of the signing key. */
     issuerId?: string;
@@ -29,6 +31,7 @@ export function loadOperationsConfig(env: NodeJS.ProcessEnv = process.env): Oper
       contractId: optional(env, 'CDC_CONTRACT_ID', CDC_ID),
       deadlineWarningDays: integer(env, 'ACCROCHAGE_DEADLINE_WARNING_DAYS', 30, 0, 92),
     },
+    record: { place: place(env.RECORD_PLACE) },
     credentials: {
       issuerId: issuer(env.CREDENTIAL_ISSUER_ID),
       publicBaseUrl: baseUrl(env.PUBLIC_BASE_URL || `http://localhost:${port}`),
@@ -41,6 +44,12 @@ function optional(env: NodeJS.ProcessEnv, name: string, re: RegExp): string | un
   if (raw === undefined || raw === '') return undefined;
   if (!re.test(raw)) throw new ConfigError(`${name} must be 1 to 50 letters, digits, '.', '_' or '-', got "${raw}"`);
   return raw;
+}
+
+function place(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (raw.trim().length > 80 || /[\u0000-\u001f\u007f]/.test(raw)) throw new ConfigError('RECORD_PLACE must be a town name of at most 80 printable characters');
+  return raw.trim();
 }
 
 function issuer(raw: string | undefined): string | undefined {

@@ -55,7 +55,7 @@ export class RegisterCandidateController {
   @Post()
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Register a candidate (CandidateRegistered; identity sealed under the candidate key); answers id' })
+  @ApiOperation({ summary: 'Register a candidate (CandidateRegistered)', description: 'The identity is sealed under the candidate\'s data key. Answers id.' })
   register(@Body() body: RegisterCandidateDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     const { accessRoute, ...identity } = body;
     return this.commands.execute(new RegisterCandidateCommand(identity, accessRoute, meta));

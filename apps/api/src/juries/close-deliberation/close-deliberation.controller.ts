@@ -18,8 +18,8 @@ export class CloseDeliberationController {
   @Roles('jury')
   @CommandRoute()
   @ApiOperation({
-    summary: 'The president closes and seals the deliberation (DeliberationClosed); answers sealHash, signature, keyFingerprint',
-    description: '403 non-member or not the president; 409 DELIBERATION_NOT_OPEN, DELIBERATION_CLOSED',
+    summary: 'The president closes and seals the deliberation (DeliberationClosed)',
+    description: 'Answers sealHash, signature, keyFingerprint. 403 non-member or not the president; 409 DELIBERATION_NOT_OPEN, DELIBERATION_CLOSED',
   })
   @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
   close(@Param('id', JuryIdPipe) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
