@@ -88,7 +88,8 @@ function outcomeOf(el: El): 'accepted' | 'rejected' | undefined {
   const status = el.children.find((c) => STATUS_NAMES.test(c.name));
   if (status) return outcomeFromValue(allText(status));
   // No status of its own: the list it sits in says it (passagesAcceptes, passagesRejetes, rejets…).
-  for (let p = el.parent; p; p = p.parent) {
+  // Only the lists near the passage: the document element's name ("rapportValidation"…) says nothing of each passage.
+  for (let p = el.parent, level = 0; p && p.parent && p.parent.name !== '#root' && level < 2; p = p.parent, level++) {
     if (REJECTED_LIST.test(p.name)) return 'rejected';
     if (ACCEPTED_LIST.test(p.name)) return 'accepted';
   }
