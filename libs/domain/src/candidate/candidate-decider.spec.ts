@@ -62,6 +62,7 @@ describe('checkIdentity', () => {
     const full = { ...good, usageName: ' Durand ', birthCountryCode: 'esp', birthCountryName: 'Espagne', birthPlaceName: 'Sevilla', birthPostalCode: '41001', accessModality: 'equivalence' as const, vaeRoute: 'classic' as const };
     expect(checkIdentity(full, '2026-06-15T10:00:00.000Z')).toMatchObject({ usageName: 'Durand', birthCountryCode: 'ESP', birthCountryName: 'Espagne', birthPlaceName: 'Sevilla', birthPostalCode: '41001', accessModality: 'equivalence', vaeRoute: 'classic' });
     expect(fault({ ...good, usageName: 'x'.repeat(61) })).toEqual(['usageName']);
+    expect(checkIdentity({ ...good, usageName: '  ', birthPlaceName: null as never, birthPlaceCode: null as never }, '2026-06-15T10:00:00.000Z')).not.toHaveProperty('usageName'); // blank or null: none
     expect(fault({ ...good, birthCountryCode: 'Espagne', birthPostalCode: '1234567890' })).toEqual(['birthCountryCode', 'birthPostalCode']);
     expect(fault({ ...good, accessModality: 'apprentice' as never, vaeRoute: 'leave' as never })).toEqual(['accessModality', 'vaeRoute']);
   });

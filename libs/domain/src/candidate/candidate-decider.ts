@@ -101,15 +101,16 @@ export function checkIdentity(identity: Identity, today: string): Identity {
     familyName: identity.familyName.trim(),
     birthDate: identity.birthDate.trim(),
     email: identity.email.trim(),
-    ...(identity.sex !== undefined ? { sex: identity.sex } : {}),
-    ...(identity.birthPlaceCode !== undefined ? { birthPlaceCode: identity.birthPlaceCode.trim().toUpperCase() } : {}),
-    ...(identity.usageName !== undefined ? { usageName: identity.usageName.trim() } : {}),
-    ...(identity.birthCountryCode !== undefined ? { birthCountryCode: identity.birthCountryCode.trim().toUpperCase() } : {}),
-    ...(identity.birthPostalCode !== undefined ? { birthPostalCode: identity.birthPostalCode.trim().toUpperCase() } : {}),
-    ...(identity.birthPlaceName !== undefined ? { birthPlaceName: identity.birthPlaceName.trim() } : {}),
-    ...(identity.birthCountryName !== undefined ? { birthCountryName: identity.birthCountryName.trim() } : {}),
-    ...(identity.accessModality !== undefined ? { accessModality: identity.accessModality } : {}),
-    ...(identity.vaeRoute !== undefined ? { vaeRoute: identity.vaeRoute } : {}),
+    ...(identity.sex != null ? { sex: identity.sex } : {}),
+    ...(identity.birthPlaceCode != null ? { birthPlaceCode: identity.birthPlaceCode.trim().toUpperCase() } : {}),
+    // Optional texts: null or blank means "none" (a form's empty usage name is no usage name).
+    ...blankAsNone('usageName', identity.usageName),
+    ...(identity.birthCountryCode != null ? { birthCountryCode: identity.birthCountryCode.trim().toUpperCase() } : {}),
+    ...blankAsNone('birthPostalCode', identity.birthPostalCode?.toUpperCase()),
+    ...blankAsNone('birthPlaceName', identity.birthPlaceName),
+    ...blankAsNone('birthCountryName', identity.birthCountryName),
+    ...(identity.accessModality != null ? { accessModality: identity.accessModality } : {}),
+    ...(identity.vaeRoute != null ? { vaeRoute: identity.vaeRoute } : {}),
   };
   const faults: Array<{ path: string; problems: string[] }> = [];
   for (const field of ['givenName', 'familyName'] as const) {
@@ -125,7 +126,7 @@ export function checkIdentity(identity: Identity, today: string): Identity {
   // The CDC's own bounds (60 characters for names and labels): refused here rather than cut or refused by the CDC later.
   for (const field of ['usageName', 'birthPlaceName', 'birthCountryName'] as const) {
     const value = normalised[field];
-    if (value !== undefined && (!value || [...value].length > CDC_TEXT_MAX || /[\u0000-\u001f\u007f]/.test(value))) faults.push({ path: field, problems: [`must be 1 to ${CDC_TEXT_MAX} printable characters`] });
+    if (value !== undefined && ([...value].length > CDC_TEXT_MAX || /[\u0000-\u001f\u007f]/.test(value))) faults.push({ path: field, problems: [`must be 1 to ${CDC_TEXT_MAX} printable characters`] });
   }
   if (normalised.birthCountryCode !== undefined && !/^([A-Z]{2,3}|\d{3}|99\d{3})$/.test(normalised.birthCountryCode)) {
     faults.push({ path: 'birthCountryCode', problems: ['must be an ISO 3166 country code (2 or 3 letters), a 3-digit code, or the INSEE code 99xxx'] });
@@ -135,6 +136,11 @@ export function checkIdentity(identity: Identity, today: string): Identity {
   if (normalised.vaeRoute !== undefined && !['classic', 'vae-leave'].includes(normalised.vaeRoute)) faults.push({ path: 'vaeRoute', problems: ['must be classic or vae-leave'] });
   if (faults.length) throw invalid(faults.map((f) => `${f.path}: ${f.problems.join(', ')}`).join('; '), faults);
   return normalised;
+}
+
+function blankAsNone<K extends string>(key: K, value: string | null | undefined): Partial<Record<K, string>> {
+  const trimmed = typeof value === 'string' ? value.trim() : '';
+  return trimmed ? ({ [key]: trimmed } as Partial<Record<K, string>>) : {};
 }
 
 /** The CDC refinements must fit the access route: a professionalisation contract is continuing education, a VAE route is for VAE. */
