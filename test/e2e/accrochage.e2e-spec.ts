@@ -147,6 +147,9 @@ describe('CDC accrochage: flux, processing report, status, withdrawals', () => {
     expect(imported.body).toMatchObject({ fluxId, alreadyImported: false, accepted: [zoeAward.awardEventId], rejected: [{ awardEventId: luciaAward.awardEventId, reason: 'Certification RNCP38000 absente du contrat MCFCER000042' }], unmatched: [] });
     expect(imported.body.position).toEqual(expect.any(Number));
     expect((await importReport(answer).expect(201)).body).toMatchObject({ id: imported.body.id, alreadyImported: true, position: null });
+    const asJson = await t.http().post('/v1/exports/accrochage/reports').set('Authorization', `Bearer ${admin}`).send({ xml: answer }).expect(201);
+    expect(asJson.body).toMatchObject({ id: imported.body.id, alreadyImported: true });
+    await t.http().post('/v1/exports/accrochage/reports').set('Authorization', `Bearer ${admin}`).send({ xml: answer, extra: 1 }).expect(400);
 
     const lines = await status();
     expect(lines.find((s) => s.awardEventId === zoeAward.awardEventId)).toMatchObject({ status: 'accepted', daysLeft: null });

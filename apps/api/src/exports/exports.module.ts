@@ -41,6 +41,6 @@ export class ExportsModule implements NestModule {
 
   /** The processing report arrives as the CDC sent it: XML, not JSON. */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(text({ type: ['application/xml', 'text/xml', 'application/*+xml', 'text/plain'], limit: '20mb' })).forRoutes({ path: 'v1/exports/accrochage/reports', method: RequestMethod.POST });
+    consumer.apply(text({ type: ['application/xml', 'text/xml', 'application/*+xml', 'text/plain', 'application/octet-stream'], limit: '20mb' })).forRoutes({ path: 'v1/exports/accrochage/reports', method: RequestMethod.POST });
   }
 }

@@ -128,7 +128,7 @@ export class AccrochageController {
   @ApiOperation({
     summary: "Import the CDC's processing report of a flux (the XML as received)",
     description:
-      'Body: the report XML (Content-Type application/xml or text/xml). Each passage (keyed by idTechnique = award event id) becomes accepted or rejected with its reason ' +
+      'Body: the report XML as received (Content-Type application/xml, text/xml, text/plain or application/octet-stream), or JSON { "xml": "…" }. Each passage (keyed by idTechnique = award event id) becomes accepted or rejected with its reason ' +
       '(AccrochageReportImported); rejected awards are sent again by the next export, accepted ones never. The same report imported twice records nothing new.',
   })
   @ApiConsumes('application/xml', 'text/xml')
@@ -137,8 +137,12 @@ export class AccrochageController {
   @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: not XML, or it names no passage' })
   @ApiResponse({ status: 422, description: 'REPORT_MATCHES_NO_DECLARATION: none of its passages was sent by this certifier' })
   async importReport(@Req() req: Request, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<Omit<ReportImport, 'reportId'> & { id: string }> {
-    const xml = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : undefined;
-    if (xml === undefined || !/\b(xml|text\/plain)\b/.test(req.header('content-type') ?? '')) throw invalid('send the processing report as received, with Content-Type application/xml');
+    const type = req.header('content-type') ?? '';
+    // As received (application/xml, text/xml, text/plain, octet-stream), or wrapped in JSON { "xml": "…" } by tools that only speak JSON.
+    const wrapped = /json/.test(type) && body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+    if (wrapped && Object.keys(wrapped).some((k) => k !== 'xml')) throw invalid('the JSON form of a report is { "xml": "<the report as received>" }, nothing else');
+    const xml = typeof body === 'string' ? body : typeof wrapped?.xml === 'string' ? wrapped.xml : undefined;
+    if (xml === undefined) throw invalid('send the processing report as received, with Content-Type application/xml (or JSON { "xml": "…" })');
     const { reportId, ...rest } = await this.exporter.importReport(xml, meta.actor);
     return { id: reportId, ...rest };
   }
