@@ -35,6 +35,7 @@ describe('CDC processing report reader', () => {
   it('never guesses an outcome it cannot read, and refuses what is not a report', () => {
     expect(parseProcessingReport('<r><p><idTechnique>a1</idTechnique><statut>EN_COURS</statut></p></r>')).toEqual({ fluxId: null, results: [], unreadable: ['a1'] });
     expect(parseProcessingReport('<compteRenduValidation><p><idTechnique>a1</idTechnique></p></compteRenduValidation>').unreadable).toEqual(['a1']);
+    expect(parseProcessingReport('<r><p><idTechnique>a1</idTechnique><message>Intégré</message></p></r>').unreadable).toEqual(['a1']); // a message alone says no outcome
     expect(() => parseProcessingReport('<r><p></r>')).toThrow(/not well-formed/);
     expect(() => parseProcessingReport('<r><p/></r>')).toThrow(/names no passage/);
     expect(() => parseProcessingReport(`${'<a>'.repeat(100)}${'</a>'.repeat(100)}`)).toThrow(/not well-formed.*nesting/);

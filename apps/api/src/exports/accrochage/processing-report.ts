@@ -93,8 +93,7 @@ function outcomeOf(el: El): 'accepted' | 'rejected' | undefined {
     if (REJECTED_LIST.test(p.name)) return 'rejected';
     if (ACCEPTED_LIST.test(p.name)) return 'accepted';
   }
-  // A passage that carries a reason and nothing else is a rejection (accepted passages have nothing to explain).
-  return el.children.some((c) => REASON_NAMES.test(c.name)) ? 'rejected' : undefined;
+  return undefined;
 }
 
 function reasonOf(el: El): string | null {
