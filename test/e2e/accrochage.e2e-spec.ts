@@ -146,6 +146,10 @@ describe('CDC accrochage: flux, processing report, status, withdrawals', () => {
     const imported = await importReport(answer).expect(201);
     expect(imported.body).toMatchObject({ fluxId, alreadyImported: false, accepted: [zoeAward.awardEventId], rejected: [{ awardEventId: luciaAward.awardEventId, reason: 'Certification RNCP38000 absente du contrat MCFCER000042' }], unmatched: [] });
     expect(imported.body.position).toEqual(expect.any(Number));
+    // What the CDC said is in the log, its free-text reason sealed under the holder's key.
+    const [recorded] = await store.readStream(`accrochage-report-${imported.body.id}`);
+    expect(recorded).toMatchObject({ type: 'AccrochageReportImported', data: { fluxId, results: expect.arrayContaining([{ idTechnique: zoeAward.awardEventId, status: 'accepted', reason: null }]) } });
+    expect(JSON.stringify(recorded.data)).not.toContain('absente');
     expect((await importReport(answer).expect(201)).body).toMatchObject({ id: imported.body.id, alreadyImported: true, position: null });
     const asJson = await t.http().post('/v1/exports/accrochage/reports').set('Authorization', `Bearer ${admin}`).send({ xml: answer }).expect(201);
     expect(asJson.body).toMatchObject({ id: imported.body.id, alreadyImported: true });

@@ -1,3 +1,4 @@
+import { SealedData } from '../candidate/candidate';
 import { RecordedEvent } from '../shared/decider';
 import { daysUntilDeadline, declarationDeadline, FluxAction } from './accrochage';
 
@@ -17,11 +18,14 @@ export interface SentPassage {
   certificationCode: string;
 }
 
+/** The CDC's reason for a rejection: free text that may name the holder, so stored sealed under the candidate's key. */
+export type Reason = string | SealedData | null;
+
 export interface ReportResult {
   idTechnique: string;
   status: 'accepted' | 'rejected';
-  /** The CDC's reason for a rejection, as the report words it. */
-  reason: string | null;
+  /** The CDC's reason for a rejection, as the report words it (sealed in the stored event). */
+  reason: Reason;
 }
 
 export type AccrochageEvent =
@@ -54,7 +58,7 @@ export interface AwardDeclaration {
   sealed: boolean;
   /** Where the creation stands: never sent, sent and unanswered, accepted, or rejected (with the CDC's reason). */
   status: DeclarationStatus;
-  reason: string | null;
+  reason: Reason;
   /** The last flux that carried this award (creation or deletion) and when. */
   lastFluxId: string | null;
   lastSentAt: string | null;
@@ -62,7 +66,7 @@ export interface AwardDeclaration {
   /** A revision withdrew the award (CertificationWithdrawn). */
   withdrawn: boolean;
   /** The deletion at the CDC: null when none is needed (not withdrawn, or the CDC never held the award). */
-  withdrawal: null | { status: DeclarationStatus; reason: string | null };
+  withdrawal: null | { status: DeclarationStatus; reason: Reason };
 }
 
 export interface AccrochageState {
@@ -200,7 +204,7 @@ export interface StatusLine {
   certificationCode: string;
   awardedOn: string;
   status: DeclarationStatus | 'not-sealed';
-  reason: string | null;
+  reason: Reason;
   fluxId: string | null;
   lastSentAt: string | null;
   deadline: string;

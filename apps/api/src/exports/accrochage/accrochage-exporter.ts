@@ -34,7 +34,7 @@ import { DomainError, invalid, rule } from '@app/domain/shared/errors';
 import { EventMetadata, EventStore } from '@app/event-store/event-store';
 import { Migration } from '@app/event-store/migrations';
 import { OperationsConfig } from '@app/platform/operations.config';
-import type { Sealed } from '@app/platform/personal-data/vault';
+import { ERASED, type Sealed } from '@app/platform/personal-data/vault';
 import { parseProcessingReport } from './processing-report';
 import { describeFaults, XsdValidator } from './xsd-validator';
 
@@ -109,6 +109,8 @@ export interface ReportImport {
 }
 
 type Open = (sealed: Sealed) => Promise<unknown | null>;
+/** Seals a value under the candidate's key (PersonalDataVault.seal); throws once the key was erased. */
+type Seal = (candidateId: string, value: unknown) => Promise<Sealed>;
 
 export interface AccrochageSettings extends Pick<OperationsConfig['cdc'], 'emitterId' | 'certifierId' | 'contractId' | 'deadlineWarningDays'> {
   /** The certifier's XSD (CDC_XSD_FILE, --xsd): every flux validates against it before anything is recorded as sent. */
@@ -131,6 +133,7 @@ export class AccrochageExporter {
     private readonly open: Open,
     private readonly cdc: AccrochageSettings,
     private readonly now: () => Date = () => new Date(),
+    private readonly seal: Seal | null = null,
   ) {}
 
   /** The declarations as the log tells them (plus the rows of the pre-event table, read as declared). */
@@ -247,7 +250,7 @@ export class AccrochageExporter {
     report.action = action;
     if (action === 'CREATION') {
       report.declared = chosen.map((c) => line(c.award));
-      report.resent = chosen.filter((c) => c.award.status === 'rejected').map((c) => ({ ...line(c.award), previousReason: c.award.reason }));
+      report.resent = await Promise.all(chosen.filter((c) => c.award.status === 'rejected').map(async (c) => ({ ...line(c.award), previousReason: await this.reasonText(c.award.reason) })));
     } else report.withdrawals = chosen.map((c) => line(c.award));
     if (!options.preview) {
       await this.store.append(
@@ -287,24 +290,45 @@ export class AccrochageExporter {
       fluxId,
       alreadyImported: state.reports.has(sha256),
       accepted: results.filter((r) => r.status === 'accepted').map((r) => r.idTechnique),
-      rejected: results.filter((r) => r.status === 'rejected').map((r) => ({ awardEventId: r.idTechnique, reason: r.reason })),
+      rejected: results.filter((r) => r.status === 'rejected').map((r) => ({ awardEventId: r.idTechnique, reason: r.reason as string | null })),
       unmatched,
       unreadable: parsed.unreadable,
       position: null,
     };
     if (answer.alreadyImported) return answer;
     if (!results.length) throw rule('REPORT_MATCHES_NO_DECLARATION', `the processing report names no passage this certifier declared (${unmatched.length} unknown idTechnique)`);
+    // The CDC's reasons may name the holder: sealed under the candidate's key like any free text (null once erased).
+    const stored = await Promise.all(results.map(async (r) => ({ ...r, reason: r.reason === null ? null : await this.sealReason(state.awards.get(r.idTechnique)!.candidateId, r.reason) })));
     const appended = await this.store.append(
       accrochageReportStream(reportId),
-      [{ eventId: reportId, type: 'AccrochageReportImported', data: { reportId, fluxId, sha256, results, unmatched }, metadata: this.meta(actor, this.now()) }],
+      [{ eventId: reportId, type: 'AccrochageReportImported', data: { reportId, fluxId, sha256, results: stored, unmatched }, metadata: this.meta(actor, this.now()) }],
       { expectedVersion: 'any' },
     );
     return { ...answer, position: appended.lastPosition };
   }
 
-  async status(period: { from?: string; to?: string } = {}): Promise<StatusLine[]> {
+  /** Every award of the period and where it stands; `reasons: false` leaves the CDC's reasons sealed out (regulators). */
+  async status(period: { from?: string; to?: string } = {}, reasons = true): Promise<StatusLine[]> {
     const today = this.now().toISOString().slice(0, 10);
-    return statusLines(await this.state(), { from: period.from ?? '0001-01-01', to: period.to ?? '9999-12-31' }, today);
+    const lines = statusLines(await this.state(), { from: period.from ?? '0001-01-01', to: period.to ?? '9999-12-31' }, today);
+    const shown = async (r: StatusLine['reason']) => (r === null ? null : reasons ? this.reasonText(r) : '[hidden]');
+    return Promise.all(lines.map(async (l) => ({ ...l, reason: await shown(l.reason), withdrawal: l.withdrawal && { ...l.withdrawal, reason: await shown(l.withdrawal.reason) } })));
+  }
+
+  private async sealReason(candidateId: string, reason: StatusLine['reason']): Promise<StatusLine['reason']> {
+    if (!this.seal || typeof reason !== 'string') return reason;
+    try {
+      return (await this.seal(candidateId, reason)) as StatusLine['reason'];
+    } catch {
+      return null; // the candidate's key was erased: nothing personal may be stored for them any more
+    }
+  }
+
+  /** The reason as text: opened when sealed ([erased] once the key is gone). */
+  private async reasonText(reason: StatusLine['reason']): Promise<string | null> {
+    if (reason === null || typeof reason === 'string') return reason;
+    const plain = await this.open(reason as Sealed);
+    return plain === null ? ERASED : String(plain);
   }
 
   private async passage(award: AwardDeclaration): Promise<Passage | { reason: string; missing: string[] }> {

@@ -157,13 +157,12 @@ export class AccrochageController {
   })
   async status(@Query() query: AccrochageStatusQuery, @Meta() meta: CommandMeta): Promise<{ items: StatusLine[]; next: string | null }> {
     if (query.from && query.to && query.from > query.to) throw invalid('from must not be after to');
-    const lines = await this.exporter.status({ from: query.from, to: query.to });
+    const lines = await this.exporter.status({ from: query.from, to: query.to }, meta.actor.role === 'admin');
     const limit = query.limit ? Number(query.limit) : 100;
     const start = query.cursor ? cursorIndex(query.cursor, lines) : 0;
     const page = lines.slice(start, start + limit);
-    const visible = meta.actor.role === 'admin' ? page : page.map((l) => ({ ...l, reason: l.reason === null ? null : '[hidden]', withdrawal: l.withdrawal && { ...l.withdrawal, reason: l.withdrawal.reason === null ? null : '[hidden]' } }));
     const last = page[page.length - 1];
-    return { items: visible, next: start + limit < lines.length && last ? Buffer.from(`${last.awardedOn}|${last.awardEventId}`).toString('base64url') : null };
+    return { items: page, next: start + limit < lines.length && last ? Buffer.from(`${last.awardedOn}|${last.awardEventId}`).toString('base64url') : null };
   }
 }
 
