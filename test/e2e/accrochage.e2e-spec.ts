@@ -195,5 +195,14 @@ describe('CDC accrochage: flux, processing report, status, withdrawals', () => {
     const manual = await plain.export({ to: today });
     expect(manual.xml).toBeNull();
     expect(manual.report.manualWithdrawals.map((w) => w.awardEventId)).toEqual([luciaAward.awardEventId]);
+    // Once done on the portal, the certifier records it and the award stops being listed.
+    const byHand = (id: string, body: unknown = {}) => t.http().post(`/v1/exports/accrochage/withdrawals/${id}/done-by-hand`).set('Authorization', `Bearer ${admin}`).send(body as object);
+    await byHand(luciaAward.awardEventId, { note: 'x' }).expect(400);
+    await byHand(randomUUID()).expect(404);
+    expect((await byHand(open.awardEventId).expect(422)).body.code).toBe('NO_WITHDRAWAL_PENDING');
+    expect((await byHand(luciaAward.awardEventId).expect(201)).body).toMatchObject({ id: luciaAward.awardEventId, position: expect.any(Number) });
+    expect((await plain.export({ to: today })).report.manualWithdrawals).toEqual([]);
+    expect((await status()).find((s) => s.awardEventId === luciaAward.awardEventId)).toMatchObject({ withdrawn: true, withdrawal: { status: 'accepted', byHand: true } });
+    await byHand(luciaAward.awardEventId).expect(422);
   });
 });

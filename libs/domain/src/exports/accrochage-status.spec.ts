@@ -44,6 +44,10 @@ describe('accrochage status fold', () => {
     const refused = foldAccrochage([closed('j1'), awarded('a1', 'j1'), sent('f1', ['a1']), withdrawn('a1'), sent('f2', ['a1'], 'SUPPRESSION'), reported('f2', [['a1', 'rejected', 'inconnu']])]);
     expect(refused.awards.get('a1')).toMatchObject({ status: 'declared', withdrawal: { status: 'rejected', reason: 'inconnu' } });
     expect(withdrawalsToDeclare(refused).map((a) => a.awardEventId)).toEqual(['a1']);
+    // Done by hand on the portal (a schema without deletions): nothing left to declare.
+    const byHand = foldAccrochage([closed('j1'), awarded('a1', 'j1'), sent('f1', ['a1']), withdrawn('a1'), ev('AccrochageWithdrawnByHand', 'accrochage-manual-a1', { awardEventId: 'a1', candidateId: 'c1' })]);
+    expect(withdrawalsToDeclare(byHand)).toEqual([]);
+    expect(byHand.awards.get('a1')!.withdrawal).toEqual({ status: 'accepted', reason: null, byHand: true });
     // Withdrawn while the creation was unanswered, then the CDC rejected it: nothing there to withdraw.
     const gone = foldAccrochage([closed('j1'), awarded('a1', 'j1'), sent('f1', ['a1']), withdrawn('a1'), reported('f1', [['a1', 'rejected', 'x']])]);
     expect(withdrawalsToDeclare(gone)).toEqual([]);

@@ -30,13 +30,16 @@ export interface ReportResult {
 
 export type AccrochageEvent =
   | RecordedEvent<'AccrochageFluxSent', { fluxId: string; action: FluxAction; horodatage: string; sha256: string; passages: SentPassage[] }>
-  | RecordedEvent<'AccrochageReportImported', { reportId: string; fluxId: string | null; sha256: string; results: ReportResult[]; unmatched: string[] }>;
+  | RecordedEvent<'AccrochageReportImported', { reportId: string; fluxId: string | null; sha256: string; results: ReportResult[]; unmatched: string[] }>
+  | RecordedEvent<'AccrochageWithdrawnByHand', { awardEventId: string; candidateId: string }>;
 
 export const accrochageFluxStream = (fluxId: string) => `accrochage-${fluxId}`;
 export const accrochageReportStream = (reportId: string) => `accrochage-report-${reportId}`;
+/** Withdrawals done on the CDC portal by hand (schema versions without deletions), one stream per award. */
+export const accrochageManualStream = (awardEventId: string) => `accrochage-manual-${awardEventId}`;
 
 /** The log events this fold reads (their stream ids tell juries from candidates). */
-export const ACCROCHAGE_INPUT_TYPES = ['CertificationAwarded', 'CertificationWithdrawn', 'DeliberationClosed', 'AccrochageFluxSent', 'AccrochageReportImported'] as const;
+export const ACCROCHAGE_INPUT_TYPES = ['CertificationAwarded', 'CertificationWithdrawn', 'DeliberationClosed', 'AccrochageFluxSent', 'AccrochageReportImported', 'AccrochageWithdrawnByHand'] as const;
 
 export interface InputEvent {
   type: string;
@@ -66,7 +69,7 @@ export interface AwardDeclaration {
   /** A revision withdrew the award (CertificationWithdrawn). */
   withdrawn: boolean;
   /** The deletion at the CDC: null when none is needed (not withdrawn, or the CDC never held the award). */
-  withdrawal: null | { status: DeclarationStatus; reason: Reason };
+  withdrawal: null | { status: DeclarationStatus; reason: Reason; byHand?: true };
 }
 
 export interface AccrochageState {
@@ -159,6 +162,11 @@ export function evolveAccrochage(state: AccrochageState, e: InputEvent): Accroch
           if (award.withdrawn) award.withdrawal = r.status === 'accepted' ? (award.withdrawal ?? { status: 'pending', reason: null }) : null;
         }
       }
+      return state;
+    }
+    case 'AccrochageWithdrawnByHand': {
+      const award = state.awards.get(e.data.awardEventId);
+      if (award?.withdrawal) award.withdrawal = { status: 'accepted', reason: null, byHand: true };
       return state;
     }
     default:

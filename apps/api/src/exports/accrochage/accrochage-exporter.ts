@@ -18,6 +18,7 @@ import {
 import {
   ACCROCHAGE_INPUT_TYPES,
   accrochageFluxStream,
+  accrochageManualStream,
   accrochageReportStream,
   AccrochageState,
   AwardDeclaration,
@@ -30,7 +31,7 @@ import {
   withdrawalsToDeclare,
 } from '@app/domain/exports/accrochage-status';
 import { Actor } from '@app/domain/shared/decider';
-import { DomainError, invalid, rule } from '@app/domain/shared/errors';
+import { DomainError, invalid, notFound, rule } from '@app/domain/shared/errors';
 import { EventMetadata, EventStore } from '@app/event-store/event-store';
 import { Migration } from '@app/event-store/migrations';
 import { OperationsConfig } from '@app/platform/operations.config';
@@ -305,6 +306,24 @@ export class AccrochageExporter {
       { expectedVersion: 'any' },
     );
     return { ...answer, position: appended.lastPosition };
+  }
+
+  /**
+   * Records that a withdrawn award was withdrawn by hand on the CDC portal
+   * (schema versions without deletions), so it stops being listed.
+   */
+  async withdrawnByHand(awardEventId: string, actor: Actor): Promise<{ id: string; position: number; version: number }> {
+    const award = (await this.state()).awards.get(awardEventId);
+    if (!award) throw notFound('award', awardEventId);
+    if (!award.withdrawal || award.withdrawal.status === 'accepted' || award.withdrawal.status === 'declared') {
+      throw rule('NO_WITHDRAWAL_PENDING', `award ${awardEventId} has no withdrawal left to make at the CDC`);
+    }
+    const result = await this.store.append(
+      accrochageManualStream(awardEventId),
+      [{ type: 'AccrochageWithdrawnByHand', data: { awardEventId, candidateId: award.candidateId }, metadata: this.meta(actor, this.now()) }],
+      { expectedVersion: 'no-stream' },
+    );
+    return { id: awardEventId, position: result.lastPosition, version: result.streamVersion };
   }
 
   /** Every award of the period and where it stands; `reasons: false` leaves the CDC's reasons sealed out (regulators). */

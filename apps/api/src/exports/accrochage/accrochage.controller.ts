@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -145,6 +145,22 @@ export class AccrochageController {
     if (xml === undefined) throw invalid('send the processing report as received, with Content-Type application/xml (or JSON { "xml": "…" })');
     const { reportId, ...rest } = await this.exporter.importReport(xml, meta.actor);
     return { id: reportId, ...rest };
+  }
+
+  @Post('withdrawals/:awardEventId/done-by-hand')
+  @Roles('admin')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Record that a withdrawn award was withdrawn by hand on the CDC portal',
+    description:
+      'For schema versions without deletions: the export lists such awards as manualWithdrawals until this is recorded (AccrochageWithdrawnByHand). ' +
+      '404 for an unknown award, 422 NO_WITHDRAWAL_PENDING when none is left to make.',
+  })
+  @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
+  async withdrawnByHand(@Param('awardEventId', new ParseUUIDPipe({ exceptionFactory: () => invalid('awardEventId must be a UUID') })) awardEventId: string, @Body() body: unknown, @Meta() meta: CommandMeta) {
+    // The command is its path: a body other than {} is a client mistake, refused rather than ignored.
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length)) throw invalid('the body must be {} (or none)');
+    return this.exporter.withdrawnByHand(awardEventId, meta.actor);
   }
 
   @Get('status')
