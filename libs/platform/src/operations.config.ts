@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { cdcIdentifierProblems } from '@app/domain/exports/accrochage';
 import { ConfigError, integer } from './config';
 
 /** Settings of the operational features: readiness, shutdown, the CDC accrochage export and credentials. */
@@ -7,7 +9,7 @@ export interface OperationsConfig {
   /** Upper bound on a graceful shutdown; past it the process exits with status 1. */
   shutdownTimeoutMs: number;
   /** The certifier's identifiers at the Caisse des Dépôts (unset: the export is refused with a clear message). */
-  cdc: { emitterId?: string; certifierId?: string; contractId?: string; deadlineWarningDays: number };
+  cdc: { emitterId?: string; certifierId?: string; contractId?: string; deadlineWarningDays: number; /** CDC_XSD_FILE: the certifier's XSD every flux validates against. */ xsdFile?: string };
   /** The procès-verbal: where the jury sits ("Fait à … le …"); unset, a blank to fill in by hand. */
   record: { place?: string };
   credentials: {
@@ -22,6 +24,20 @@ const CDC_ID = /^[A-Za-z0-9._-]{1,50}$/;
 
 export function loadOperationsConfig(env: NodeJS.ProcessEnv = process.env): OperationsConfig {
   const port = env.PORT || '3000';
+  const config = operationsConfig(env, port);
+  // The flux's own bounds (idClient 8 characters, idContrat 1 to 20): a wrong identifier stops the process at start, not the export months later.
+  const problems = cdcIdentifierProblems(config.cdc);
+  if (problems.length) throw new ConfigError(problems.join('; '));
+  return config;
+}
+
+function xsdFile(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!existsSync(raw)) throw new ConfigError(`CDC_XSD_FILE: no file at "${raw}"`);
+  return raw;
+}
+
+function operationsConfig(env: NodeJS.ProcessEnv, port: string): OperationsConfig {
   return {
     readinessMaxProjectionLag: integer(env, 'READINESS_MAX_PROJECTION_LAG', 1000, 0, 1_000_000_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 100, 600_000),
@@ -30,6 +46,7 @@ export function loadOperationsConfig(env: NodeJS.ProcessEnv = process.env): Oper
       certifierId: optional(env, 'CDC_CERTIFIER_ID', CDC_ID) ?? optional(env, 'CDC_EMITTER_ID', CDC_ID),
       contractId: optional(env, 'CDC_CONTRACT_ID', CDC_ID),
       deadlineWarningDays: integer(env, 'ACCROCHAGE_DEADLINE_WARNING_DAYS', 30, 0, 92),
+      xsdFile: xsdFile(env.CDC_XSD_FILE),
     },
     record: { place: place(env.RECORD_PLACE) },
     credentials: {
