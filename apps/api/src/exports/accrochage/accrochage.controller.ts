@@ -84,9 +84,9 @@ export class AccrochageController {
   @Get()
   @Roles('admin')
   @ApiOperation({
-    summary: 'CDC accrochage flux: the sealed awards of a period not declared yet (or rejected by the CDC), or else the pending withdrawals',
+    summary: 'CDC accrochage flux of the sealed awards of a period not declared yet, or the pending withdrawals',
     description:
-      'One flux per call: creations first; when none remain and the certifier schema (CDC_XSD_FILE) provides the action element, the deletions of withdrawn awards. ' +
+      'Awards not declared yet include those the CDC rejected. One flux per call: creations first; when none remain and the certifier schema (CDC_XSD_FILE) provides the action element, the deletions of withdrawn awards. ' +
       'Recorded as sent (AccrochageFluxSent) only after it validates against CDC_XSD_FILE when set; a failing flux answers 422 ACCROCHAGE_SCHEMA_INVALID naming the element. ' +
       'Headers: X-Accrochage-Flux-Id, X-Accrochage-Action, X-Accrochage-Declared, X-Accrochage-Resent, X-Accrochage-Withdrawals, X-Accrochage-Manual-Withdrawals, X-Accrochage-Not-Exportable, ' +
       'X-Accrochage-Not-Sealed, X-Accrochage-Near-Deadline, and `Warning: 199` when awards approach (or passed) the three-month deadline, cannot be exported, or must be withdrawn by hand. ' +
