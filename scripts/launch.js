@@ -10,8 +10,10 @@ const { join } = require('node:path');
 const root = join(__dirname, '..');
 const argv = process.argv.slice(2);
 const buildOnly = argv[0] === '--build-only';
-const [app, ...args] = buildOnly ? argv.slice(1) : argv;
-const entry = join(root, 'dist', 'apps', app, 'src', 'main.js');
+const [target, ...args] = buildOnly ? argv.slice(1) : argv;
+// `api` runs the app's main; `api:demo/main` another entry of the same app.
+const [app, entryName = 'main'] = target.split(':');
+const entry = join(root, 'dist', 'apps', app, 'src', `${entryName}.js`);
 
 function newestSource(dir, newest = 0) {
   for (const name of readdirSync(dir)) {

@@ -70,6 +70,8 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
     .setTitle('Certification backend')
     .setDescription(DESCRIPTION)
     .setVersion('1')
+    .setLicense('UNLICENSED: all rights reserved by the certifier', '/docs')
+    .addServer('/', 'this API, relative to where the document is served')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
@@ -107,7 +109,29 @@ export function routeRules(app: INestApplication): Map<string, RouteRule> {
   return rules;
 }
 
+/** One tag per area, in the order the Swagger UI lists them. */
+export const TAGS: ReadonlyArray<{ name: string; description: string }> = [
+  { name: 'referentials', description: 'Versions of the certification referential: draft, publish, retire, read' },
+  { name: 'sessions', description: 'Exam sessions and their assessors' },
+  { name: 'candidates', description: "The candidate's file: registration, enrolment, accommodations, scores, opinions, progress, history" },
+  { name: 'juries', description: 'Juries, deliberations, decisions and the sealed record (procès-verbal)' },
+  { name: 'exports', description: 'Declarations to the Caisse des Dépôts (accrochage)' },
+  { name: 'credentials', description: 'Open Badges 3.0 credentials and their status list' },
+  { name: 'audit', description: 'The ledger: hash chain, signed checkpoints, export and verification' },
+  { name: 'operations', description: 'Health, readiness, metrics and projection status' },
+];
+const TAG_ALIASES: Record<string, string> = { health: 'operations' };
+
+/** Summaries stay one short line; the detail goes in the description. */
+export const SUMMARY_MAX = 100;
+
+/** Errors every operation can answer, whatever its role rule. */
+const COMMON_ERRORS = {
+  '429': 'TOO_MANY_REQUESTS: the rate limit of this address or user is spent; Retry-After says when to come back',
+};
+
 function annotate(document: OpenAPIObject, rules: Map<string, RouteRule>): void {
+  document.tags = TAGS.map((t) => ({ ...t }));
   document.components ??= {};
   document.components.schemas ??= {};
   document.components.schemas.ErrorBody = ERROR_BODY_SCHEMA as never;
@@ -118,6 +142,10 @@ function annotate(document: OpenAPIObject, rules: Map<string, RouteRule>): void 
       if (!op || typeof op !== 'object' || !('responses' in op)) continue;
       const rule = rules.get(`${method} ${path}`);
       op.responses ??= {};
+      op.tags = [...new Set<string>((op.tags ?? []).map((t: string) => TAG_ALIASES[t.toLowerCase()] ?? t.toLowerCase()))];
+      if (op.tags.length === 0) op.tags = ['operations'];
+      for (const [status, text] of Object.entries(COMMON_ERRORS)) op.responses[status] ??= error(text);
+      if (op.requestBody) op.responses['413'] ??= error('PAYLOAD_TOO_LARGE: the body is over the size limit');
       if (!rule || rule.isPublic) {
         op.security = [];
         op['x-roles'] = [];
@@ -128,6 +156,7 @@ function annotate(document: OpenAPIObject, rules: Map<string, RouteRule>): void 
       op.security = [{ bearer: [] }];
       op.description = prefix(op.description, `**Roles:** ${rule.roles.length ? rule.roles.join(', ') : 'none (refused)'}.`);
       op.responses['401'] ??= error('UNAUTHENTICATED: no or invalid bearer token');
+      op.responses['503'] ??= error('SERVICE_UNAVAILABLE: the database is unavailable (Retry-After), or a read model could not catch up with X-Min-Position');
       op.responses['403'] ??= error(`FORBIDDEN: the token has none of the roles ${rule.roles.join(', ')} (or an object-level rule refuses)`);
       if (op.requestBody || (op.parameters ?? []).some((p: { in?: string }) => p.in === 'path' || p.in === 'query')) {
         op.responses['400'] ??= error('VALIDATION_FAILED: malformed body, unknown field, wrong type or malformed id');
@@ -147,6 +176,10 @@ function annotate(document: OpenAPIObject, rules: Map<string, RouteRule>): void 
         op.responses['409'] ??= error('CONCURRENCY_CONFLICT, IDEMPOTENCY_KEY_REUSED or a state conflict such as DELIBERATION_CLOSED');
         op.responses['412'] ??= error('PRECONDITION_FAILED: If-Match does not match');
         op.responses['422'] ??= error('a business rule refuses the command (code names the rule)');
+      }
+      // A documented error status whose decorator gave only a description still answers the error body.
+      for (const [status, answer] of Object.entries<any>(op.responses)) {
+        if (/^[45]\d\d$/.test(status) && !answer.content) answer.content = error('').content;
       }
     }
   }

@@ -4,6 +4,7 @@ import { CliCommand, UsageError } from './command';
 import { tokenCommand } from './commands/token.command';
 import { dbMigrateCommand } from './commands/db-migrate.command';
 import { accrochageExportCommand } from './commands/accrochage-export.command';
+import { accrochageReportCommand } from './commands/accrochage-report.command';
 import { credentialsVerifyCommand } from './commands/credentials-verify.command';
 import { referentialImportCommand, referentialSeedCommand } from './commands/referential-import.command';
 import { referentialFromRncpCommand } from './commands/referential-from-rncp.command';
@@ -13,7 +14,7 @@ import { projectionsRebuildCommand } from './commands/projections-rebuild.comman
 import { projectionsStatusCommand } from './commands/projections-status.command';
 
 /** Every CLI command, in the order `help` lists them. */
-const COMMANDS: CliCommand[] = [tokenCommand, referentialImportCommand, referentialSeedCommand, referentialFromRncpCommand, dbMigrateCommand, accrochageExportCommand, credentialsVerifyCommand, auditExportCommand, auditVerifyCommand, projectionsRebuildCommand, projectionsStatusCommand];
+const COMMANDS: CliCommand[] = [tokenCommand, referentialImportCommand, referentialSeedCommand, referentialFromRncpCommand, dbMigrateCommand, accrochageExportCommand, accrochageReportCommand, credentialsVerifyCommand, auditExportCommand, auditVerifyCommand, projectionsRebuildCommand, projectionsStatusCommand];
 
 function help(): string {
   const lines = ['usage: npm run -s cli -- <command> [options]', '', 'commands:'];

@@ -1,4 +1,5 @@
-import { DynamicModule, Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, MiddlewareConsumer, Module, NestModule, OnModuleInit, RequestMethod } from '@nestjs/common';
+import { text } from 'express';
 import { Database } from '@app/event-store/database';
 import { EventStore } from '@app/event-store/event-store';
 import { migrate } from '@app/event-store/migrations';
@@ -7,6 +8,7 @@ import { DATABASE, EVENT_STORE } from '@app/platform/persistence.module';
 import { PersonalDataVault } from '@app/platform/personal-data/vault';
 import { ACCROCHAGE_MIGRATIONS, AccrochageExporter } from './accrochage/accrochage-exporter';
 import { ACCROCHAGE_EXPORTER, AccrochageController, CDC_WARNING_DAYS } from './accrochage/accrochage.controller';
+import { XsdValidator } from './accrochage/xsd-validator';
 
 @Injectable()
 class ExportsMigrations implements OnModuleInit {
@@ -16,10 +18,12 @@ class ExportsMigrations implements OnModuleInit {
   }
 }
 
-/** Outputs to outside bodies: the CDC accrochage flux. */
+/** Outputs to outside bodies: the CDC accrochage flux, and the CDC's processing reports read back. */
 @Module({})
-export class ExportsModule {
+export class ExportsModule implements NestModule {
   static forRoot(config: OperationsConfig): DynamicModule {
+    // Read once at start: a schema that cannot be read stops the process rather than the first export.
+    const validator = config.cdc.xsdFile ? XsdValidator.fromFile(config.cdc.xsdFile) : null;
     return {
       module: ExportsModule,
       controllers: [AccrochageController],
@@ -28,10 +32,15 @@ export class ExportsModule {
         { provide: CDC_WARNING_DAYS, useValue: config.cdc.deadlineWarningDays },
         {
           provide: ACCROCHAGE_EXPORTER,
-          useFactory: (db: Database, store: EventStore, vault: PersonalDataVault) => new AccrochageExporter(db.pool, store, (s) => vault.open(s), config.cdc),
+          useFactory: (db: Database, store: EventStore, vault: PersonalDataVault) => new AccrochageExporter(db.pool, store, (s) => vault.open(s), { ...config.cdc, validator }, undefined, (id, value) => vault.seal(id, value)),
           inject: [DATABASE, EVENT_STORE, PersonalDataVault],
         },
       ],
     };
+  }
+
+  /** The processing report arrives as the CDC sent it: XML, not JSON. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(text({ type: ['application/xml', 'text/xml', 'application/*+xml', 'text/plain', 'application/octet-stream'], limit: '20mb' })).forRoutes({ path: 'v1/exports/accrochage/reports', method: RequestMethod.POST });
   }
 }

@@ -2,8 +2,10 @@ import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Database } from '@app/event-store/database';
 import { DATABASE } from '@app/platform/persistence.module';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '@app/platform/auth/roles';
 
+@ApiTags('operations')
 @Public()
 @Controller('health')
 export class HealthController {
@@ -11,6 +13,9 @@ export class HealthController {
 
   /** 200 when the database answers a query within two seconds, 503 otherwise. */
   @Get()
+  @ApiOperation({ summary: 'Liveness: 200 when the database answers within two seconds, 503 otherwise' })
+  @ApiResponse({ status: 200, description: 'the database answers', schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } } })
+  @ApiResponse({ status: 503, description: 'the database does not answer', schema: { type: 'object', properties: { status: { type: 'string', example: 'unavailable' } } } })
   async health(@Res() res: Response): Promise<void> {
     const started = Date.now();
     try {

@@ -30,7 +30,7 @@ export class HistoryController {
 
   @Get(':id/history')
   @Roles('admin', 'jury', 'regulator')
-  @ApiOperation({ summary: "Every event of the candidate's file and every jury event about them, in log order, with actor and time; personal data shown as \"[personal data]\"" })
+  @ApiOperation({ summary: "Every event of the candidate's file and every jury event about them, in log order", description: "With actor and time; personal data shown as \"[personal data]\"." })
   @ApiResponse({ status: 200, description: '[{ position, type, recordedAt, actor: { id, role }, data }]' })
   @ApiResponse({ status: 404, description: 'unknown candidate' })
   async history(@Param('id', new CandidateIdPipe()) id: string): Promise<HistoryEntry[]> {

@@ -32,7 +32,7 @@ export class ObservabilityController {
   ) {}
 
   @Get('health/ready')
-  @ApiOperation({ summary: 'Readiness: the database answers and the projections are caught up within READINESS_MAX_PROJECTION_LAG events' })
+  @ApiOperation({ summary: 'Readiness: the database answers and the projections are caught up', description: 'Caught up means within READINESS_MAX_PROJECTION_LAG events of the log head.' })
   @ApiResponse({ status: 200, description: 'ready' })
   @ApiResponse({ status: 503, description: 'not ready (database away, projections behind or failed, or shutting down)' })
   async ready(@Res() res: Response): Promise<void> {
@@ -66,7 +66,7 @@ export class ObservabilityController {
   @Get('metrics')
   @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
   @ApiProduces('text/plain')
-  @ApiResponse({ status: 200, description: 'metrics in the Prometheus text format' })
+  @ApiResponse({ status: 200, description: 'metrics in the Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } })
   async scrape(@Res() res: Response): Promise<void> {
     res.setHeader('Content-Type', this.metrics.contentType);
     res.send(await this.metrics.text());

@@ -26,7 +26,7 @@ export class ProgressController {
 
   @Get(':id/progress')
   @Roles('admin', 'assessor', 'jury', 'regulator')
-  @ApiOperation({ summary: "The candidate's progress per block: proposal from the scores, the jury's decision, criteria counted (live read model, or as it stood at asOf / atPosition)" })
+  @ApiOperation({ summary: "The candidate's progress per block, live or as it stood at asOf / atPosition", description: "Per block: the proposal computed from the scores, the jury's decision in force, the criteria counted." })
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO 8601 timestamp: the answer as it stood then (folded from the log)' })
   @ApiQuery({ name: 'atPosition', required: false, description: 'global log position: the answer as it stood once that position was written' })
   @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the read model has processed this log position (the `position` a command returned)' })

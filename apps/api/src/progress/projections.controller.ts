@@ -11,7 +11,7 @@ export class ProjectionsController {
 
   @Get()
   @Roles('admin')
-  @ApiOperation({ summary: 'Each projection: generation, position reached, log head, lag, failure, rebuild in progress, and what the runner of this process does' })
+  @ApiOperation({ summary: 'Each projection: generation, position, lag, failure and rebuild in progress', description: 'Also what the runner of this process does.' })
   async list() {
     return this.projections.status();
   }

@@ -3,7 +3,7 @@ import { fold } from '../shared/decider';
 import { DomainError } from '../shared/errors';
 import { given } from '../shared/given-when-then';
 import { blockScores, candidateSpec, CandidateEvent, certificationsOf, decisionOf, grantedRequests, opinionsNaming, validatedBlocksOf } from './candidate';
-import { candidateDecider, CandidateCommand, checkIdentity } from './candidate-decider';
+import { candidateDecider, CandidateCommand, checkAccessDetails, checkIdentity } from './candidate-decider';
 import { CANDIDATE, decided, document, enrolled, OTHER_SESSION, published, REFERENTIAL, registered, sealed, SESSION, sessionState } from './candidate-fixtures';
 
 const ID1 = '00000000-0000-4000-8000-000000000001';
@@ -57,6 +57,20 @@ describe('checkIdentity', () => {
     expect(checkIdentity({ ...good, sex: 'F', birthPlaceCode: '2a004' }, '2026-06-15T10:00:00.000Z')).toMatchObject({ sex: 'F', birthPlaceCode: '2A004' });
     expect(fault({ ...good, sex: 'X' as never })).toEqual(['sex']);
     expect(fault({ ...good, birthPlaceCode: 'Paris' })).toEqual(['birthPlaceCode']);
+  });
+  it('keeps the usage name, birth country and CDC refinements, within the flux bounds', () => {
+    const full = { ...good, usageName: ' Durand ', birthCountryCode: 'esp', birthCountryName: 'Espagne', birthPlaceName: 'Sevilla', birthPostalCode: '41001', accessModality: 'equivalence' as const, vaeRoute: 'classic' as const };
+    expect(checkIdentity(full, '2026-06-15T10:00:00.000Z')).toMatchObject({ usageName: 'Durand', birthCountryCode: 'ESP', birthCountryName: 'Espagne', birthPlaceName: 'Sevilla', birthPostalCode: '41001', accessModality: 'equivalence', vaeRoute: 'classic' });
+    expect(fault({ ...good, usageName: 'x'.repeat(61) })).toEqual(['usageName']);
+    expect(checkIdentity({ ...good, usageName: '  ', birthPlaceName: null as never, birthPlaceCode: null as never }, '2026-06-15T10:00:00.000Z')).not.toHaveProperty('usageName'); // blank or null: none
+    expect(fault({ ...good, birthCountryCode: 'Espagne', birthPostalCode: '1234567890' })).toEqual(['birthCountryCode', 'birthPostalCode']);
+    expect(fault({ ...good, accessModality: 'apprentice' as never, vaeRoute: 'leave' as never })).toEqual(['accessModality', 'vaeRoute']);
+  });
+  it('ties the refinements to their access route', () => {
+    expect(() => checkAccessDetails({ ...good, accessModality: 'professionalisation-contract' }, 'continuing-education')).not.toThrow();
+    expect(() => checkAccessDetails({ ...good, accessModality: 'professionalisation-contract' }, 'apprenticeship')).toThrow(/accessModality/);
+    expect(() => checkAccessDetails({ ...good, vaeRoute: 'vae-leave' }, 'vae')).not.toThrow();
+    expect(() => checkAccessDetails({ ...good, vaeRoute: 'vae-leave' }, 'independent')).toThrow(/vaeRoute/);
   });
   it('refuses blank or overlong names', () => {
     expect(fault({ ...good, givenName: '   ' })).toEqual(['givenName']);

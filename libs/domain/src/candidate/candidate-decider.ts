@@ -79,6 +79,8 @@ export interface CandidateDeps {
 
 export const NAME_MAX = 100;
 export const EMAIL_MAX = 254;
+/** The CDC flux's bound on names and labels. */
+export const CDC_TEXT_MAX = 60;
 export const EARLIEST_BIRTH_DATE = '1900-01-01';
 export const TEXT_MAX = 2000;
 export const EVALUATION_MAX = 200;
@@ -100,8 +102,16 @@ export function checkIdentity(identity: Identity, today: string): Identity {
     familyName: identity.familyName.trim(),
     birthDate: identity.birthDate.trim(),
     email: identity.email.trim(),
-    ...(identity.sex !== undefined ? { sex: identity.sex } : {}),
-    ...(identity.birthPlaceCode !== undefined ? { birthPlaceCode: identity.birthPlaceCode.trim().toUpperCase() } : {}),
+    ...(identity.sex != null ? { sex: identity.sex } : {}),
+    ...(identity.birthPlaceCode != null ? { birthPlaceCode: identity.birthPlaceCode.trim().toUpperCase() } : {}),
+    // Optional texts: null or blank means "none" (a form's empty usage name is no usage name).
+    ...blankAsNone('usageName', identity.usageName),
+    ...(identity.birthCountryCode != null ? { birthCountryCode: identity.birthCountryCode.trim().toUpperCase() } : {}),
+    ...blankAsNone('birthPostalCode', identity.birthPostalCode?.toUpperCase()),
+    ...blankAsNone('birthPlaceName', identity.birthPlaceName),
+    ...blankAsNone('birthCountryName', identity.birthCountryName),
+    ...(identity.accessModality != null ? { accessModality: identity.accessModality } : {}),
+    ...(identity.vaeRoute != null ? { vaeRoute: identity.vaeRoute } : {}),
   };
   const faults: Array<{ path: string; problems: string[] }> = [];
   for (const field of ['givenName', 'familyName'] as const) {
@@ -114,8 +124,32 @@ export function checkIdentity(identity: Identity, today: string): Identity {
   if (email.length > EMAIL_MAX || !EMAIL.test(email)) faults.push({ path: 'email', problems: ['must be a valid email address'] });
   if (normalised.sex !== undefined && normalised.sex !== 'M' && normalised.sex !== 'F') faults.push({ path: 'sex', problems: ['must be M or F (as the CDC declares it)'] });
   if (normalised.birthPlaceCode !== undefined && !/^(\d{5}|2[AB]\d{3})$/.test(normalised.birthPlaceCode)) faults.push({ path: 'birthPlaceCode', problems: ['must be an INSEE commune code (5 characters, 99xxx abroad)'] });
+  // The CDC's own bounds (60 characters for names and labels): refused here rather than cut or refused by the CDC later.
+  for (const field of ['usageName', 'birthPlaceName', 'birthCountryName'] as const) {
+    const value = normalised[field];
+    if (value !== undefined && ([...value].length > CDC_TEXT_MAX || /[\u0000-\u001f\u007f]/.test(value))) faults.push({ path: field, problems: [`must be 1 to ${CDC_TEXT_MAX} printable characters`] });
+  }
+  if (normalised.birthCountryCode !== undefined && !/^([A-Z]{2,3}|\d{3}|99\d{3})$/.test(normalised.birthCountryCode)) {
+    faults.push({ path: 'birthCountryCode', problems: ['must be an ISO 3166 country code (2 or 3 letters), a 3-digit code, or the INSEE code 99xxx'] });
+  }
+  if (normalised.birthPostalCode !== undefined && !/^[A-Z0-9][A-Z0-9 -]{0,8}$/.test(normalised.birthPostalCode)) faults.push({ path: 'birthPostalCode', problems: ['must be a postal code of 1 to 9 letters, digits, spaces or dashes'] });
+  if (normalised.accessModality !== undefined && !['professionalisation-contract', 'equivalence'].includes(normalised.accessModality)) faults.push({ path: 'accessModality', problems: ['must be professionalisation-contract or equivalence'] });
+  if (normalised.vaeRoute !== undefined && !['classic', 'vae-leave'].includes(normalised.vaeRoute)) faults.push({ path: 'vaeRoute', problems: ['must be classic or vae-leave'] });
   if (faults.length) throw invalid(faults.map((f) => `${f.path}: ${f.problems.join(', ')}`).join('; '), faults);
   return normalised;
+}
+
+function blankAsNone<K extends string>(key: K, value: string | null | undefined): Partial<Record<K, string>> {
+  const trimmed = typeof value === 'string' ? value.trim() : '';
+  return trimmed ? ({ [key]: trimmed } as Partial<Record<K, string>>) : {};
+}
+
+/** The CDC refinements must fit the access route: a professionalisation contract is continuing education, a VAE route is for VAE. */
+export function checkAccessDetails(identity: Identity, accessRoute: AccessRoute): void {
+  const faults: Array<{ path: string; problems: string[] }> = [];
+  if (identity.accessModality === 'professionalisation-contract' && accessRoute !== 'continuing-education') faults.push({ path: 'accessModality', problems: ['professionalisation-contract goes with accessRoute continuing-education'] });
+  if (identity.vaeRoute !== undefined && accessRoute !== 'vae') faults.push({ path: 'vaeRoute', problems: ['goes with accessRoute vae'] });
+  if (faults.length) throw invalid(faults.map((f) => `${f.path}: ${f.problems.join(', ')}`).join('; '), faults);
 }
 
 export function decideCandidate(command: CandidateCommand, state: CandidateState, context: DecisionContext & CandidateDeps): CandidateEvent[] {

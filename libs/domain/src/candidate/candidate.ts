@@ -47,6 +47,21 @@ export interface Identity {
   sex?: 'M' | 'F';
   /** INSEE code of the birth commune (99xxx for a birth abroad); required by the CDC too. */
   birthPlaceCode?: string;
+  /** `familyName` is the birth name (nom de naissance); this is the nom d'usage, when there is one. */
+  usageName?: string;
+  /** Country of birth as the certifier's CDC schema takes it (ISO 3166 letters, or the INSEE 99xxx code). */
+  birthCountryCode?: string;
+  // Beyond API.md (docs/api.md "Registration details for the CDC"): what the accrochage flux can carry.
+  /** Postal code of the birth commune, for a holder whose INSEE code is not known. */
+  birthPostalCode?: string;
+  /** Name of the birth commune (libelleCommuneNaissance). */
+  birthPlaceName?: string;
+  /** Name of the birth country (libellePaysNaissance). */
+  birthCountryName?: string;
+  /** Refines accessRoute for the CDC: a continuing-education candidate under a professionalisation contract, or access by equivalence. */
+  accessModality?: 'professionalisation-contract' | 'equivalence';
+  /** For a VAE candidate: on a congé VAE, or the ordinary route (default). */
+  vaeRoute?: 'classic' | 'vae-leave';
 }
 
 export type CandidateEvent =

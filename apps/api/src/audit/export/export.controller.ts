@@ -36,7 +36,7 @@ export class ExportController {
   })
   @ApiProduces('application/x-ndjson')
   @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the event at this log position is sealed (the `position` a command returned)' })
-  @ApiResponse({ status: 200, description: 'the bundle; headers X-Ledger-From, X-Ledger-Size' })
+  @ApiResponse({ status: 200, description: 'the bundle; headers X-Ledger-From, X-Ledger-Size', content: { 'application/x-ndjson': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 400, description: 'from is not an integer >= 1, or lies beyond the end of the ledger' })
   @ApiResponse({ status: 409, description: 'LEDGER_INTEGRITY: a stored event no longer matches its append-time hash; sealing stopped (see GET /v1/audit/verify)' })
   @ApiResponse({ status: 503, description: 'LEDGER_LAGGING: the event at X-Min-Position was not sealed within 5 s (Retry-After)' })

@@ -105,7 +105,7 @@ export class LedgerController {
 
   @Get('public-key')
   @Roles('regulator', 'admin', 'jury')
-  @ApiOperation({ summary: 'The public key that signs ledger checkpoints (and sealed records): pin it when verifying a bundle' })
+  @ApiOperation({ summary: 'The public key that signs ledger checkpoints and sealed records', description: 'Pin it when verifying a bundle.' })
   @ApiOkResponse({ type: PublicKeyDto })
   publicKey(@Query() query: PublicKeyQuery, @Res({ passthrough: true }) res: Response): PublicKeyDto | string {
     const { publicKeyPem, keyFingerprint, origin } = this.ledger.key;

@@ -39,7 +39,7 @@ export class ApplyAccommodationController {
   @Roles('admin', 'assessor')
   @CommandRoute()
   @ApiOperation({
-    summary: 'Record a granted accommodation as applied in an evaluation (AccommodationApplied); assessor of the session or admin; 422 ACCOMMODATION_NOT_GRANTED, NOT_ENROLLED_IN_SESSION; 409 ACCOMMODATION_ALREADY_APPLIED',
+    summary: 'Record a granted accommodation as applied in an evaluation (AccommodationApplied)', description: 'Assessor of the session or admin. 422 ACCOMMODATION_NOT_GRANTED, NOT_ENROLLED_IN_SESSION; 409 ACCOMMODATION_ALREADY_APPLIED.',
   })
   apply(
     @Param('id', CandidateIdParam()) id: string,

@@ -30,7 +30,7 @@ export class DecideAccommodationController {
   @Post(':id/accommodations/:requestId/decision')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Grant or refuse (AccommodationGranted / AccommodationRefused); 422 REFERENT_OPINION_REQUIRED, REASON_REQUIRED; 409 ACCOMMODATION_ALREADY_DECIDED' })
+  @ApiOperation({ summary: 'Grant or refuse an accommodation request (AccommodationGranted / AccommodationRefused)', description: '422 REFERENT_OPINION_REQUIRED, REASON_REQUIRED; 409 ACCOMMODATION_ALREADY_DECIDED.' })
   decide(
     @Param('id', CandidateIdParam()) id: string,
     @Param('requestId', RequestIdParam()) requestId: string,

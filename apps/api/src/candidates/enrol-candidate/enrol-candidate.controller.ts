@@ -35,7 +35,7 @@ export class EnrolCandidateController {
   @Post(':id/enrolments')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Enrol in a session for some or all blocks (CandidateEnrolled); 422 UNKNOWN_BLOCK, BLOCK_ALREADY_VALIDATED; 409 ALREADY_ENROLLED' })
+  @ApiOperation({ summary: 'Enrol in a session for some or all blocks (CandidateEnrolled)', description: '422 UNKNOWN_BLOCK, BLOCK_ALREADY_VALIDATED; 409 ALREADY_ENROLLED.' })
   enrol(@Param('id', CandidateIdParam()) id: string, @Body() body: EnrolCandidateDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new EnrolCandidateCommand(id, body.sessionId.toLowerCase(), body.blocks, meta));
   }

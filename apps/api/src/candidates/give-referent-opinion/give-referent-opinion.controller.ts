@@ -30,7 +30,7 @@ export class GiveReferentOpinionController {
   @Post(':id/accommodations/:requestId/opinion')
   @Roles('referent')
   @CommandRoute()
-  @ApiOperation({ summary: "The referent's motivated opinion (ReferentOpinionGiven); 422 MOTIVATION_REQUIRED; 409 OPINION_ALREADY_GIVEN, ACCOMMODATION_ALREADY_DECIDED" })
+  @ApiOperation({ summary: "The referent's motivated opinion on an accommodation request (ReferentOpinionGiven)", description: "422 MOTIVATION_REQUIRED; 409 OPINION_ALREADY_GIVEN, ACCOMMODATION_ALREADY_DECIDED." })
   give(
     @Param('id', CandidateIdParam()) id: string,
     @Param('requestId', RequestIdParam()) requestId: string,

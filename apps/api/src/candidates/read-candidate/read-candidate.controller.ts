@@ -35,7 +35,7 @@ export class ReadCandidateController {
 
   @Get(':id')
   @Roles('admin', 'referent', 'jury', 'assessor', 'regulator')
-  @ApiOperation({ summary: "The candidate's file: identity (admin, assessor, referent, jury; pseudonymised for regulators; [erased] after erasure), enrolments, accommodations and their status, scores, opinions, decisions (ETag: stream version)" })
+  @ApiOperation({ summary: "The candidate's file (ETag: stream version)", description: "Identity (admin, assessor, referent, jury; pseudonymised for regulators; [erased] after erasure), enrolments, accommodations and their status, scores, opinions, decisions." })
   async read(
     @Param('id', CandidateIdParam()) id: string,
     @CurrentPrincipal() principal: Principal & { actingRole: Role },

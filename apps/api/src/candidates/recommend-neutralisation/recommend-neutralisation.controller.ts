@@ -34,7 +34,7 @@ export class RecommendNeutralisationController {
   @Post(':id/neutralisation-opinions')
   @Roles('referent')
   @CommandRoute()
-  @ApiOperation({ summary: "The referent's opinion recommending neutralisation (NeutralisationRecommended); answers opinionId; 422 MOTIVATION_REQUIRED, CRITERION_NOT_IN_ENROLMENT" })
+  @ApiOperation({ summary: "The referent's opinion recommending neutralisation (NeutralisationRecommended)", description: "Answers opinionId. 422 MOTIVATION_REQUIRED, CRITERION_NOT_IN_ENROLMENT." })
   recommend(@Param('id', CandidateIdParam()) id: string, @Body() body: RecommendNeutralisationDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new RecommendNeutralisationCommand(id, body.criteria, body.motivation, meta));
   }

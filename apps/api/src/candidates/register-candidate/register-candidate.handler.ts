@@ -1,6 +1,6 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { AccessRoute, candidateSpec, candidateStream, Identity } from '@app/domain/candidate/candidate';
-import { checkIdentity, decideCandidate } from '@app/domain/candidate/candidate-decider';
+import { checkAccessDetails, checkIdentity, decideCandidate } from '@app/domain/candidate/candidate-decider';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { CandidateIdentity } from '../identity';
@@ -25,6 +25,7 @@ export class RegisterCandidateHandler implements ICommandHandler<RegisterCandida
 
   async execute({ identity, accessRoute, meta }: RegisterCandidateCommand): Promise<CommandResult> {
     const checked = checkIdentity(identity, new Date().toISOString());
+    checkAccessDetails(checked, accessRoute);
     return this.runner.run(meta, async (uow) => {
       // Drawn through the context: under an Idempotency-Key a retried registration gets the same id,
       // so a retry after a crash finds its candidate instead of creating a second one.

@@ -54,7 +54,7 @@ export class RequestAccommodationController {
   @Post(':id/accommodations')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Request accommodations (AccommodationRequested); answers requestId; 422 DETAILS_REQUIRED, JUSTIFICATION_REQUIRED' })
+  @ApiOperation({ summary: 'Request accommodations (AccommodationRequested)', description: 'Answers requestId. 422 DETAILS_REQUIRED, JUSTIFICATION_REQUIRED.' })
   request(@Param('id', CandidateIdParam()) id: string, @Body() body: RequestAccommodationDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     const accommodations = body.accommodations.map((a) => ({ type: a.type, extraTimePercent: a.extraTimePercent ?? undefined, details: a.details ?? undefined }));
     return this.commands.execute(new RequestAccommodationCommand(id, accommodations, body.justification, meta));

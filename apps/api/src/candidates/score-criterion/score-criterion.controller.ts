@@ -50,7 +50,7 @@ export class ScoreCriterionController {
   @CommandRoute()
   @ApiOperation({
     summary:
-      'Score a criterion (CriterionScored) or correct it (CriterionScoreCorrected); assessor of the session (403 otherwise); 422 CRITERION_NOT_IN_ENROLMENT, NOT_ENROLLED_IN_SESSION, CORRECTION_REASON_REQUIRED, NO_SCORE_TO_CORRECT, BLOCK_ALREADY_DECIDED, BLOCK_ALREADY_VALIDATED',
+      'Score a criterion (CriterionScored) or correct it (CriterionScoreCorrected)', description: 'Assessor of the session (403 otherwise). 422 CRITERION_NOT_IN_ENROLMENT, NOT_ENROLLED_IN_SESSION, CORRECTION_REASON_REQUIRED, NO_SCORE_TO_CORRECT, BLOCK_ALREADY_DECIDED, BLOCK_ALREADY_VALIDATED.',
   })
   score(@Param('id', CandidateIdParam()) id: string, @Body() body: ScoreCriterionDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(

@@ -33,7 +33,7 @@ export class EraseCandidatePersonalDataController {
   @Roles('admin')
   @CommandRoute()
   @ApiOperation({
-    summary: 'Erase a candidate\'s personal data (CandidatePersonalDataErased, then the data key is destroyed); 422 RETENTION_PERIOD_NOT_OVER without overrideRetention, 409 PERSONAL_DATA_ALREADY_ERASED',
+    summary: 'Erase a candidate\'s personal data (CandidatePersonalDataErased)', description: 'Writes CandidatePersonalDataErased, then destroys the candidate\'s data key. 422 RETENTION_PERIOD_NOT_OVER without overrideRetention; 409 PERSONAL_DATA_ALREADY_ERASED.',
   })
   erase(@Param('id', CandidateIdPipe) id: string, @Body() body: EraseCandidatePersonalDataBody, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new EraseCandidatePersonalDataCommand(id, body.reason, body.overrideRetention === true, meta));

@@ -1,10 +1,12 @@
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { StatusLine } from '@app/domain/exports/accrochage-status';
 import { invalid } from '@app/domain/shared/errors';
 import { Roles } from '@app/platform/auth/roles';
-import { AccrochageExporter, warningText } from './accrochage-exporter';
+import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
+import { AccrochageExporter, ReportImport, warningText } from './accrochage-exporter';
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
@@ -19,15 +21,37 @@ export class AccrochageQuery {
   @Matches(DATE, { message: 'to must be a date YYYY-MM-DD' })
   to?: string;
 
-  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'resend awards an earlier flux already declared' })
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'send again awards declared earlier that the CDC has not answered yet (accepted ones never)' })
   @IsOptional()
   @IsIn(['true', 'false'])
   includeExported?: string;
 
-  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'build the flux without recording the awards as exported' })
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'build the flux without recording anything as sent' })
   @IsOptional()
   @IsIn(['true', 'false'])
   preview?: string;
+}
+
+export class AccrochageStatusQuery {
+  @ApiPropertyOptional({ description: 'first award date (YYYY-MM-DD, inclusive)', example: '2025-01-01' })
+  @IsOptional()
+  @Matches(DATE, { message: 'from must be a date YYYY-MM-DD' })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'last award date (YYYY-MM-DD, inclusive)', example: '2025-03-31' })
+  @IsOptional()
+  @Matches(DATE, { message: 'to must be a date YYYY-MM-DD' })
+  to?: string;
+
+  @ApiPropertyOptional({ description: 'page size, at most 200 (default 100)' })
+  @IsOptional()
+  @Matches(/^([1-9]\d?|1\d\d|200)$/, { message: 'limit must be 1 to 200' })
+  limit?: string;
+
+  @ApiPropertyOptional({ description: 'opaque cursor from the previous page' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor is not a cursor this API gave' })
+  cursor?: string;
 }
 
 export const ACCROCHAGE_EXPORTER = 'ACCROCHAGE_EXPORTER';
@@ -36,6 +60,17 @@ export const CDC_WARNING_DAYS = 'CDC_WARNING_DAYS';
 class AccrochageXml {
   @ApiProperty({ description: 'the CDC accrochage flux (XML)' })
   flux!: string;
+}
+
+class ReportImportAnswer {
+  @ApiProperty({ description: 'the report id (derived from its content: the same report imported twice has the same id)' }) id!: string;
+  @ApiProperty({ nullable: true, type: Number }) position!: number | null;
+  @ApiProperty({ nullable: true, type: String, description: 'the flux the report answers, when it names one this certifier sent' }) fluxId!: string | null;
+  @ApiProperty() alreadyImported!: boolean;
+  @ApiProperty({ type: [String], description: 'award event ids (idTechnique) accepted' }) accepted!: string[];
+  @ApiProperty({ description: '[{ awardEventId, reason }]: rejected, sent again by the next export' }) rejected!: Array<{ awardEventId: string; reason: string | null }>;
+  @ApiProperty({ type: [String], description: 'idTechnique values this certifier never sent' }) unmatched!: string[];
+  @ApiProperty({ type: [String], description: 'idTechnique values whose outcome the report does not state readably' }) unreadable!: string[];
 }
 
 @ApiTags('exports')
@@ -49,27 +84,31 @@ export class AccrochageController {
   @Get()
   @Roles('admin')
   @ApiOperation({
-    summary: 'CDC accrochage flux of the certifications awarded in a period',
+    summary: 'CDC accrochage flux of the sealed awards of a period not declared yet, or the pending withdrawals',
     description:
-      'Declares each award once: the awards recorded here are left out of later exports unless includeExported=true. ' +
-      'Headers: X-Accrochage-Flux-Id, X-Accrochage-Declared, X-Accrochage-Not-Exportable, X-Accrochage-Near-Deadline, and ' +
-      '`Warning: 199` when awards approach (or passed) the three-month deadline or cannot be exported (erased identity, missing CDC fields). ' +
+      'Awards not declared yet include those the CDC rejected. One flux per call: creations first; when none remain and the certifier schema (CDC_XSD_FILE) provides the action element, the deletions of withdrawn awards. ' +
+      'Recorded as sent (AccrochageFluxSent) only after it validates against CDC_XSD_FILE when set; a failing flux answers 422 ACCROCHAGE_SCHEMA_INVALID naming the element. ' +
+      'Headers: X-Accrochage-Flux-Id, X-Accrochage-Action, X-Accrochage-Declared, X-Accrochage-Resent, X-Accrochage-Withdrawals, X-Accrochage-Manual-Withdrawals, X-Accrochage-Not-Exportable, ' +
+      'X-Accrochage-Not-Sealed, X-Accrochage-Near-Deadline, and `Warning: 199` when awards approach (or passed) the three-month deadline, cannot be exported, or must be withdrawn by hand. ' +
       'Identity is decrypted for this legal purpose only.',
   })
   @ApiProduces('application/xml')
   @ApiResponse({ status: 200, description: 'the flux', type: AccrochageXml, content: { 'application/xml': { schema: { type: 'string' } } } })
-  @ApiResponse({ status: 204, description: 'nothing new to declare in the period (headers still report)' })
-  @ApiResponse({ status: 422, description: 'CDC_NOT_CONFIGURED: CDC_EMITTER_ID / CDC_CONTRACT_ID unset' })
-  async export(@Query() query: AccrochageQuery, @Res() res: Response): Promise<void> {
+  @ApiResponse({ status: 204, description: 'nothing to declare (headers still report)' })
+  @ApiResponse({ status: 400, description: 'CDC_CONFIGURATION_INVALID: an identifier of the wrong length (idClient 8, idContrat 1 to 20)' })
+  @ApiResponse({ status: 422, description: 'CDC_NOT_CONFIGURED: CDC_EMITTER_ID / CDC_CONTRACT_ID unset; ACCROCHAGE_SCHEMA_INVALID: the flux does not validate against CDC_XSD_FILE' })
+  async export(@Query() query: AccrochageQuery, @Meta() meta: CommandMeta, @Res() res: Response): Promise<void> {
     if (query.from && query.to && query.from > query.to) throw invalid('from must not be after to');
-    const { xml, report } = await this.exporter.export({
-      from: query.from,
-      to: query.to,
-      includeExported: query.includeExported === 'true',
-      preview: query.preview === 'true',
-    });
+    const { xml, report } = await this.exporter.export(
+      { from: query.from, to: query.to, includeExported: query.includeExported === 'true', preview: query.preview === 'true' },
+      meta.actor,
+    );
     res.setHeader('X-Accrochage-Declared', String(report.declared.length));
+    res.setHeader('X-Accrochage-Resent', String(report.resent.length));
+    res.setHeader('X-Accrochage-Withdrawals', String(report.withdrawals.length));
+    res.setHeader('X-Accrochage-Manual-Withdrawals', String(report.manualWithdrawals.length));
     res.setHeader('X-Accrochage-Not-Exportable', String(report.notExportable.length));
+    res.setHeader('X-Accrochage-Not-Sealed', String(report.notSealed));
     res.setHeader('X-Accrochage-Near-Deadline', String(report.nearDeadline.length));
     const warning = warningText(report, this.warningDays);
     if (warning) res.setHeader('Warning', `199 - "${warning.replace(/["\\]/g, '')}"`);
@@ -78,7 +117,75 @@ export class AccrochageController {
       return;
     }
     res.setHeader('X-Accrochage-Flux-Id', report.fluxId!);
+    res.setHeader('X-Accrochage-Action', report.action!);
     res.setHeader('Content-Disposition', `attachment; filename="accrochage-${report.fluxId}.xml"`);
     res.status(200).type('application/xml; charset=utf-8').send(xml);
   }
+
+  @Post('reports')
+  @Roles('admin')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: "Import the CDC's processing report of a flux (the XML as received)",
+    description:
+      'Body: the report XML as received (Content-Type application/xml, text/xml, text/plain or application/octet-stream), or JSON { "xml": "…" }. Each passage (keyed by idTechnique = award event id) becomes accepted or rejected with its reason ' +
+      '(AccrochageReportImported); rejected awards are sent again by the next export, accepted ones never. The same report imported twice records nothing new.',
+  })
+  @ApiConsumes('application/xml', 'text/xml')
+  @ApiBody({ schema: { type: 'string', example: '<compteRendu><idFlux>…</idFlux><passage><idTechnique>…</idTechnique><statut>REJETE</statut><motif>…</motif></passage></compteRendu>' } })
+  @ApiResponse({ status: 201, type: ReportImportAnswer })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: not XML, or it names no passage' })
+  @ApiResponse({ status: 422, description: 'REPORT_MATCHES_NO_DECLARATION: none of its passages was sent by this certifier' })
+  async importReport(@Req() req: Request, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<Omit<ReportImport, 'reportId'> & { id: string }> {
+    const type = req.header('content-type') ?? '';
+    // As received (application/xml, text/xml, text/plain, octet-stream), or wrapped in JSON { "xml": "…" } by tools that only speak JSON.
+    const wrapped = /json/.test(type) && body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+    if (wrapped && Object.keys(wrapped).some((k) => k !== 'xml')) throw invalid('the JSON form of a report is { "xml": "<the report as received>" }, nothing else');
+    const xml = typeof body === 'string' ? body : typeof wrapped?.xml === 'string' ? wrapped.xml : undefined;
+    if (xml === undefined) throw invalid('send the processing report as received, with Content-Type application/xml (or JSON { "xml": "…" })');
+    const { reportId, ...rest } = await this.exporter.importReport(xml, meta.actor);
+    return { id: reportId, ...rest };
+  }
+
+  @Post('withdrawals/:awardEventId/done-by-hand')
+  @Roles('admin')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Record that a withdrawn award was withdrawn by hand on the CDC portal',
+    description:
+      'For schema versions without deletions: the export lists such awards as manualWithdrawals until this is recorded (AccrochageWithdrawnByHand). ' +
+      '404 for an unknown award, 422 NO_WITHDRAWAL_PENDING when none is left to make.',
+  })
+  @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
+  async withdrawnByHand(@Param('awardEventId', new ParseUUIDPipe({ exceptionFactory: () => invalid('awardEventId must be a UUID') })) awardEventId: string, @Body() body: unknown, @Meta() meta: CommandMeta) {
+    // The command is its path: a body other than {} is a client mistake, refused rather than ignored.
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length)) throw invalid('the body must be {} (or none)');
+    return this.exporter.withdrawnByHand(awardEventId, meta.actor);
+  }
+
+  @Get('status')
+  @Roles('admin', 'regulator')
+  @ApiOperation({
+    summary: 'Where each award stands at the CDC, with the days left before the three-month deadline',
+    description:
+      'Items by award date: { awardEventId, candidateId, certificationCode, awardedOn, status: not-sealed | pending | declared | accepted | rejected, reason, fluxId, lastSentAt, deadline, daysLeft, withdrawn, withdrawal }. ' +
+      'Candidates appear by id only (no identity); regulators do not see the CDC’s rejection reasons (free text that may name the holder).',
+  })
+  async status(@Query() query: AccrochageStatusQuery, @Meta() meta: CommandMeta): Promise<{ items: StatusLine[]; next: string | null }> {
+    if (query.from && query.to && query.from > query.to) throw invalid('from must not be after to');
+    const lines = await this.exporter.status({ from: query.from, to: query.to }, meta.actor.role === 'admin');
+    const limit = query.limit ? Number(query.limit) : 100;
+    const start = query.cursor ? cursorIndex(query.cursor, lines) : 0;
+    const page = lines.slice(start, start + limit);
+    const last = page[page.length - 1];
+    return { items: page, next: start + limit < lines.length && last ? Buffer.from(`${last.awardedOn}|${last.awardEventId}`).toString('base64url') : null };
+  }
+}
+
+/** Where the page after the cursor's line starts (stable when awards are added before it). */
+function cursorIndex(cursor: string, lines: StatusLine[]): number {
+  const [awardedOn, awardEventId] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!awardedOn || !awardEventId) throw invalid('cursor is not a cursor this API gave');
+  const i = lines.findIndex((l) => l.awardedOn > awardedOn || (l.awardedOn === awardedOn && l.awardEventId > awardEventId));
+  return i === -1 ? lines.length : i;
 }

@@ -26,9 +26,9 @@ export class DesignatePresidentController {
   @Roles('admin')
   @CommandRoute()
   @ApiOperation({
-    summary: 'The admin designates a substitute president among the members (PresidentDesignated), while the deliberation is open',
+    summary: 'The admin designates a substitute president among the members (PresidentDesignated)',
     description:
-      'For a president recused for a candidate (or unable to sit): the designated member presides from then on (decisions, close and seal); the former president stays a member. Recorded in the record and covered by the seal. Answers also `president`. 409 DELIBERATION_NOT_OPEN, DELIBERATION_CLOSED; 422 NOT_A_MEMBER, ALREADY_PRESIDENT',
+      'Only while the deliberation is open. For a president recused for a candidate (or unable to sit): the designated member presides from then on (decisions, close and seal); the former president stays a member. Recorded in the record and covered by the seal. Answers also `president`. 409 DELIBERATION_NOT_OPEN, DELIBERATION_CLOSED; 422 NOT_A_MEMBER, ALREADY_PRESIDENT',
   })
   designate(@Param('id', JuryIdPipe) id: string, @Body() body: DesignatePresidentDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new DesignatePresidentCommand(id, body.userId, meta));

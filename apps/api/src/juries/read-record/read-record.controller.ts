@@ -1,21 +1,24 @@
 import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
 import { Principal } from '@app/platform/auth/token-verifier';
 import { JuryIdPipe } from '../jury-http';
 import { JuryRecordReader, JuryRecordView, parseCut } from './jury-record-reader';
+import { loadOperationsConfig } from '@app/platform/operations.config';
 import { renderRecordPdf } from './record-pdf';
 
 @ApiTags('juries')
 @ApiBearerAuth()
 @Controller('v1/juries')
 export class ReadRecordController {
+  private readonly place = loadOperationsConfig().record.place;
+
   constructor(private readonly reader: JuryRecordReader) {}
 
   @Get(':id/record')
   @Roles('admin', 'jury', 'regulator')
   @ApiOperation({
-    summary: 'The deliberation record (procès-verbal) folded from the log, optionally as it stood at asOf / atPosition',
+    summary: 'The deliberation record (procès-verbal), live or as it stood at asOf / atPosition',
     description: 'A jury user reads only the records of juries they sit on (403). Same log, same bytes.',
   })
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO 8601 timestamp' })
@@ -32,12 +35,13 @@ export class ReadRecordController {
   @Get(':id/record.pdf')
   @Roles('admin', 'jury', 'regulator')
   @ApiProduces('application/pdf')
-  @ApiOperation({ summary: 'The procès-verbal de délibération as a PDF (French), seal hash and signature printed at the end' })
+  @ApiOkResponse({ description: 'the procès-verbal', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiOperation({ summary: 'The procès-verbal de délibération as a PDF (French)', description: 'The seal hash and the signature key fingerprint are printed on every page.' })
   @ApiQuery({ name: 'asOf', required: false })
   @ApiQuery({ name: 'atPosition', required: false })
   async pdf(@Param('id', JuryIdPipe) id: string, @Query('asOf') asOf: unknown, @Query('atPosition') atPosition: unknown, @CurrentPrincipal() principal: Principal): Promise<StreamableFile> {
     const record: JuryRecordView = await this.reader.read(id, parseCut(asOf, atPosition), principal);
-    const pdf = await renderRecordPdf(record);
+    const pdf = await renderRecordPdf(record, { place: this.place });
     return new StreamableFile(pdf, { type: 'application/pdf', disposition: `inline; filename="proces-verbal-${id}.pdf"`, length: pdf.length });
   }
 }

@@ -1,10 +1,12 @@
 import PDFDocument from 'pdfkit';
+import type { BlockRecord, CandidateRecord } from '@app/domain/jury/record';
 import { JuryRecordView } from './jury-record-reader';
 
-const STATUS: Record<string, string> = { convened: 'jury convoqué, délibération non ouverte', open: 'délibération ouverte', closed: 'délibération close et scellée' };
+const STATUS: Record<string, string> = { convened: 'jury convoqué, délibération non ouverte', open: 'délibération ouverte, non close', closed: 'délibération close et scellée' };
 const PROPOSAL: Record<string, string> = { acquired: 'acquis', 'not-acquired': 'non acquis', incomplete: 'incomplet' };
 const DECISION: Record<string, string> = { validated: 'validé', 'not-validated': 'non validé', deferred: 'différé' };
 const REASON: Record<string, string> = { 'material-error': 'erreur matérielle', appeal: 'recours' };
+const RULE: Record<string, string> = { 'all-criteria': 'bloc acquis lorsque tous les critères non neutralisés sont acquis' };
 const ACCOMMODATION: Record<string, string> = {
   'extra-time': 'temps majoré',
   assistant: 'assistance humaine',
@@ -15,19 +17,105 @@ const ACCOMMODATION: Record<string, string> = {
 };
 export const ERASED_LABEL = 'effacé';
 
+/** Fields of a candidate's record that some readers get and others do not (identity parts, pseudonym, the award). */
+type PvCandidate = CandidateRecord & { familyName?: string | null; givenName?: string | null; pseudonym?: string | null; certified?: boolean };
+type PvNeutralisation = BlockRecord['neutralised'][number] & { opinion: (NonNullable<BlockRecord['neutralised'][number]['opinion']> & { givenBy?: string | null; givenAt?: string | null }) | null };
+
+export interface RecordPdfOptions {
+  /** Where the jury sat ("Fait à … le …"); a blank to fill in by hand when unset. */
+  place?: string;
+}
+
+// Embedded fonts (PDF/A forbids the standard 14): DejaVu covers French and every Latin name.
+const FONT_DIR = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf').replace(/DejaVuSans\.ttf$/, '');
+const FONTS = { regular: `${FONT_DIR}DejaVuSans.ttf`, bold: `${FONT_DIR}DejaVuSans-Bold.ttf`, mono: `${FONT_DIR}DejaVuSansMono.ttf` };
+
+const MONTHS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];
+const PARIS = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' });
+
+/** "1er juin 2026" from a calendar date (YYYY-MM-DD): no time zone applies. */
+export function frenchDate(date: string | null | undefined): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(date ?? '');
+  if (!m) return '—';
+  const day = Number(m[3]);
+  return `${day === 1 ? '1er' : day} ${MONTHS[Number(m[2]) - 1]} ${m[1]}`;
+}
+
+/** "29 novembre 2026 à 19 h 54", the instant as it read in Paris (legal time of the jury). */
+export function frenchDateTime(iso: string | null | undefined): string {
+  if (!iso || Number.isNaN(Date.parse(iso))) return '—';
+  const parts = Object.fromEntries(PARIS.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  const day = Number(parts.day);
+  return `${day === 1 ? '1er' : day} ${MONTHS[Number(parts.month) - 1]} ${parts.year} à ${Number(parts.hour)} h ${parts.minute}`;
+}
+
+/** French counts: 0 and 1 take the singular. */
+export function count(n: number, singular: string, plural: string): string {
+  return `${n} ${n > 1 ? plural : singular}`;
+}
+
+/** The name a reader may see, family name first for the list; the pseudonym for regulators; "effacé" once erased. */
+function displayName(c: PvCandidate): string {
+  if (c.erased) return ERASED_LABEL;
+  if (c.familyName || c.givenName) return [c.familyName?.toUpperCase(), c.givenName].filter(Boolean).join(' ');
+  return c.name ?? c.pseudonym ?? ERASED_LABEL;
+}
+
+function sortKey(c: PvCandidate): string {
+  if (c.erased) return `\uffff${c.candidateId}`;
+  return [c.familyName, c.givenName].filter(Boolean).join(' ') || c.name?.split(' ').reverse().join(' ') || c.pseudonym || c.candidateId;
+}
+
+/** The outcome line of a candidate: certifié(e), blocs validés, non validé or non délibéré. */
+export function outcome(c: PvCandidate, sealed: boolean): string {
+  const decided = c.blocks.filter((b) => b.decision !== null);
+  const validated = c.blocks.filter((b) => b.decision === 'validated').map((b) => b.block);
+  const deferred = c.blocks.filter((b) => b.decision === 'deferred').map((b) => b.block);
+  const undecided = c.blocks.filter((b) => b.decision === null).map((b) => b.block);
+  let line: string;
+  if (c.certified || (c.awards ?? []).some((a) => a.withdrawn === null)) line = 'certifié(e)';
+  else if (decided.length === 0) line = sealed ? 'non délibéré' : 'non encore délibéré';
+  else if (validated.length > 0) line = `${validated.length > 1 ? 'blocs validés' : 'bloc validé'} : ${validated.join(', ')}`;
+  else if (deferred.length === decided.length) line = 'décision différée';
+  else line = 'non validé';
+  const notes: string[] = [];
+  if (deferred.length && !(decided.length === deferred.length)) notes.push(`${deferred.length > 1 ? 'blocs différés' : 'bloc différé'} : ${deferred.join(', ')}`);
+  if (undecided.length && decided.length) notes.push(`${sealed ? 'non délibéré' : 'à délibérer'} : ${undecided.join(', ')}`);
+  return notes.length ? `${line} (${notes.join(' ; ')})` : line;
+}
+
 /**
- * The procès-verbal de délibération in French, from the same record JSON the
- * API answers. Standard PDF fonts (WinAnsi) cover French; the seal hash and
- * signature are printed in a monospaced face on one line each so they can be
- * copied and checked.
+ * The procès-verbal de délibération, from the same record JSON the API answers
+ * (already cut to what the reader may see): the certification, the session,
+ * the jury and its members, one result line per candidate, the detail per
+ * block, "Fait à … le …" and a signature block per member. PDF/A-2b with
+ * embedded fonts so it can be filed; the seal hash and the key fingerprint in
+ * every page's footer so any page can be checked against the ledger.
  */
-export function renderRecordPdf(record: JuryRecordView): Promise<Buffer> {
+export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOptions = {}): Promise<Buffer> {
   const stamp = new Date(record.closedAt ?? record.convenedAt ?? '2000-01-01T00:00:00Z');
+  const cert = record.certification;
+  const sealed = record.status === 'closed' && !!record.sealHash;
   const doc = new PDFDocument({
     size: 'A4',
-    margin: 50,
-    info: { Title: `Procès-verbal de délibération — jury ${record.juryId}`, Author: record.certification.certifier ?? 'certificateur', CreationDate: stamp, ModDate: stamp },
+    margins: { top: 50, bottom: 70, left: 55, right: 55 },
+    pdfVersion: '1.7',
+    subset: 'PDF/A-2b',
+    tagged: true,
+    lang: 'fr-FR',
+    displayTitle: true,
+    bufferPages: true,
+    info: {
+      Title: `Procès-verbal de délibération — ${cert.title ?? cert.code ?? ''} — ${record.session.title ?? record.session.sessionId}`,
+      Author: cert.certifier ?? 'certificateur',
+      Subject: `Jury ${record.juryId}`,
+      CreationDate: stamp,
+      ModDate: stamp,
+    },
   });
+  doc.registerFont('regular', FONTS.regular);
+  doc.registerFont('bold', FONTS.bold);
+  doc.registerFont('mono', FONTS.mono);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -35,85 +123,144 @@ export function renderRecordPdf(record: JuryRecordView): Promise<Buffer> {
     doc.on('error', reject);
   });
 
-  const heading = (text: string) => doc.moveDown(0.6).font('Helvetica-Bold').fontSize(12).text(text).font('Helvetica').fontSize(10).moveDown(0.2);
-  const line = (text: string, indent = 0) => doc.font('Helvetica').fontSize(10).text(text, { indent });
-  const cert = record.certification;
+  const left = doc.page.margins.left;
+  const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
+  /** A paragraph whose every line (not only the first) starts at `indent`. */
+  const para = (text: string, indent = 0, font: 'regular' | 'bold' | 'mono' = 'regular', size = 10) =>
+    doc.font(font).fontSize(size).text(text, left + indent, doc.y, { width: width - indent });
+  const heading = (text: string) => {
+    doc.moveDown(0.7);
+    para(text, 0, 'bold', 12);
+    doc.moveDown(0.2);
+  };
 
-  doc.font('Helvetica-Bold').fontSize(16).text('Procès-verbal de délibération du jury', { align: 'center' });
-  doc.moveDown(0.3).font('Helvetica').fontSize(10).text(cert.certifier ?? '', { align: 'center' });
+  para('Procès-verbal de délibération du jury de certification', 0, 'bold', 16);
+  doc.moveDown(0.2);
+  para(cert.certifier ?? '', 0, 'regular', 10);
 
   heading('Certification');
-  line(`${cert.code ?? '?'} — ${cert.title ?? ''}${cert.level ? ` (niveau ${cert.level})` : ''}`);
-  line(`Version du référentiel : ${cert.version} (référentiel ${cert.referentialId}), règle de validation : ${cert.validationRule ?? '?'}`);
+  para(`${cert.title ?? '—'}`, 0, 'bold');
+  para(`Code RNCP : ${cert.code ?? '—'}${cert.level ? ` — niveau ${cert.level} du cadre national des certifications` : ''}`);
+  para(`Référentiel : version ${cert.version}, règle de validation : ${RULE[cert.validationRule ?? ''] ?? cert.validationRule ?? '—'}`);
 
   heading('Session');
-  line(`${record.session.title ?? record.session.sessionId} — du ${record.session.startsOn ?? '?'} au ${record.session.endsOn ?? '?'}`);
-  line(`Identifiant de session : ${record.session.sessionId}`);
+  para(`${record.session.title ?? record.session.sessionId}, du ${frenchDate(record.session.startsOn)} au ${frenchDate(record.session.endsOn)}`);
 
   heading('Jury');
-  line(`Jury ${record.juryId} — ${STATUS[record.status] ?? record.status}`);
-  if (record.convenedAt) line(`Convoqué le ${record.convenedAt}${record.openedAt ? `, délibération ouverte le ${record.openedAt}` : ''}${record.closedAt ? `, close le ${record.closedAt}` : ''}`);
-  if (record.revises) {
-    line(`Délibération de révision du jury ${record.revises.juryId}, motif : ${REASON[record.revises.reason] ?? record.revises.reason}${record.revises.appealId ? ` (recours ${record.revises.appealId})` : ''}`);
-  }
+  para(`Statut : ${STATUS[record.status] ?? record.status}`);
+  if (record.convenedAt) para(`Convoqué le ${frenchDateTime(record.convenedAt)}`);
+  if (record.openedAt) para(`Délibération ouverte le ${frenchDateTime(record.openedAt)}`);
+  if (record.closedAt) para(`Délibération close et scellée le ${frenchDateTime(record.closedAt)}`);
+  if (record.revises) para(`Délibération de révision du jury ${record.revises.juryId}, motif : ${REASON[record.revises.reason] ?? record.revises.reason}${record.revises.appealId ? ` (recours ${record.revises.appealId})` : ''}`);
+  para(`Référence du jury : ${record.juryId}`, 0, 'regular', 8);
 
-  heading('Membres du jury et présence');
+  heading('Membres du jury');
   for (const m of record.members) {
-    const role = m.president ? 'président(e) du jury' : 'membre';
-    line(`• ${m.name} (${m.userId}) — ${role}${m.professional ? ', professionnel(le) du secteur' : ''} — ${m.present ? 'présent(e)' : 'absent(e)'}`, 10);
+    const role = m.president ? 'président(e) du jury' : 'membre du jury';
+    para(`• ${m.name} — ${role}${m.professional ? ', professionnel(le) du secteur' : ''} — ${m.present ? 'présent(e)' : 'absent(e)'}`, 10);
+  }
+  if (record.recusals.length === 0) para('Aucun membre ne s’est déporté.', 10);
+  const candidates = [...(record.candidates as PvCandidate[])].sort((a, b) => sortKey(a).localeCompare(sortKey(b), 'fr', { sensitivity: 'base' }) || (a.candidateId < b.candidateId ? -1 : 1));
+  const nameOf = (id: string) => {
+    const c = candidates.find((x) => x.candidateId === id);
+    return c ? displayName(c) : `le candidat ${id}`;
+  };
+  for (const r of record.recusals) para(`${r.name} s’est déporté(e) pour ${nameOf(r.candidateId)} : ${r.reason}`, 10);
+  for (const d of record.designations ?? []) {
+    const previous = record.members.find((m) => m.userId === d.previousUserId)?.name ?? d.previousUserId;
+    para(`${d.name} désigné(e) président(e) suppléant(e)${previous ? ` en remplacement de ${previous}` : ''}${d.designatedAt ? `, le ${frenchDateTime(d.designatedAt)}` : ''}`, 10);
   }
 
-  heading('Déports (conflits d’intérêts)');
-  if (record.recusals.length === 0) line('Aucun membre ne s’est déporté.');
-  for (const r of record.recusals) line(`• ${r.name} s’est déporté(e) pour le candidat ${r.candidateId} : ${r.reason}`, 10);
-  for (const d of record.designations) line(`• Président(e) suppléant(e) désigné(e) : ${d.name} (${d.userId})${d.previousUserId ? `, en remplacement de ${d.previousUserId}` : ''}${d.designatedAt ? `, le ${d.designatedAt}` : ''}`, 10);
+  heading(`Résultats (${count(candidates.length, 'candidat', 'candidats')})`);
+  if (candidates.length === 0) para('Aucun candidat délibéré.');
+  for (const c of candidates) para(`${displayName(c)} — ${outcome(c, sealed)}`, 10);
 
   heading('Décisions par candidat et par bloc');
-  if (record.candidates.length === 0) line('Aucun candidat délibéré.');
-  for (const c of record.candidates) {
-    doc.moveDown(0.4).font('Helvetica-Bold').fontSize(11).text(`Candidat : ${c.erased || !c.name ? ERASED_LABEL : c.name} (${c.candidateId})`);
-    if (c.recusedMembers.length) line(`Membres déportés pour ce candidat : ${c.recusedMembers.join(', ')}`);
+  for (const c of candidates) {
+    doc.moveDown(0.4);
+    para(`${displayName(c)}`, 0, 'bold', 11);
+    para(`Référence : ${c.candidateId}`, 10, 'regular', 8);
+    if (c.recusedMembers.length) para(`Membres déportés pour ce candidat : ${c.recusedMembers.join(', ')}`, 10);
     for (const b of c.blocks) {
-      doc.font('Helvetica-Bold').fontSize(10).text(`Bloc ${b.block}${b.title ? ` — ${b.title}` : ''}`, { indent: 10 });
-      line(`Proposition : ${PROPOSAL[b.proposal] ?? b.proposal} (critères : ${b.criteria.scored} évalués, ${b.criteria.acquired} acquis, ${b.criteria.neutralised} neutralisés, sur ${b.criteria.total})`, 20);
-      for (const e of b.earlier) line(`Décision antérieure dans cette délibération : ${DECISION[e.decision] ?? e.decision}${e.decidedAt ? ` (le ${e.decidedAt})` : ''}`, 20);
-      line(`Décision du jury : ${b.decision ? DECISION[b.decision] : 'non encore décidé'}${b.decidedAt ? ` (le ${b.decidedAt})` : ''}`, 20);
-      line(`Motivation : ${b.motivation ?? '—'}`, 20);
-      for (const n of b.neutralised) {
-        line(`Critère neutralisé ${n.criterion}${n.text ? ` (${n.text})` : ''}`, 20);
-        line(`Avis motivé du référent handicap (${n.opinionId}) : ${n.opinion ? n.opinion.motivation ?? ERASED_LABEL : 'avis introuvable'}`, 30);
+      para(`Bloc ${b.block}${b.title ? ` — ${b.title}` : ''}`, 10, 'bold');
+      const k = b.criteria;
+      para(
+        `Proposition : ${PROPOSAL[b.proposal] ?? b.proposal} (${count(k.total, 'critère', 'critères')} : ${count(k.scored, 'évalué', 'évalués')}, ${count(k.acquired, 'acquis', 'acquis')}, ${count(k.neutralised, 'neutralisé', 'neutralisés')})`,
+        20,
+      );
+      for (const e of b.earlier ?? []) para(`Décision antérieure dans cette délibération : ${DECISION[e.decision] ?? e.decision}${e.decidedAt ? `, le ${frenchDateTime(e.decidedAt)}` : ''}`, 20);
+      const decision = b.decision ? DECISION[b.decision] ?? b.decision : sealed ? 'non délibéré' : 'non encore délibéré';
+      para(`Décision du jury : ${decision}${b.decidedAt ? `, le ${frenchDateTime(b.decidedAt)}` : ''}`, 20);
+      if (b.motivation) para(`Motivation : ${b.motivation}`, 20);
+      for (const n of b.neutralised as PvNeutralisation[]) {
+        para(`Critère neutralisé ${n.criterion}${n.text ? ` : ${n.text}` : ''}`, 20);
+        const by = n.opinion?.givenBy ? ` de ${n.opinion.givenBy}` : '';
+        const at = n.opinion?.givenAt ? ` du ${frenchDateTime(n.opinion.givenAt)}` : '';
+        const text = n.opinion ? (n.opinion.motivation ? ` : ${n.opinion.motivation}` : '') : ' introuvable';
+        para(`sur l’avis motivé du référent handicap${by}${at}${text}`, 30);
       }
     }
-    for (const a of c.awards) {
-      doc.font('Helvetica-Bold').fontSize(10).text(`Certification ${a.certificationCode} délivrée le ${a.awardedOn}${a.withdrawn ? ' (retirée depuis par révision)' : ''}`, { indent: 10 });
+    for (const a of c.awards ?? []) {
+      para(`Certification ${a.certificationCode} délivrée le ${frenchDate(a.awardedOn)}${a.withdrawn ? ' (retirée depuis par une délibération de révision)' : ''}`, 10, 'bold');
       for (const b of a.blocks) {
-        const from = b.byEquivalence ? ` par équivalence du bloc ${b.byEquivalence.block} (référentiel ${b.byEquivalence.referentialId ?? '?'})` : '';
-        line(`Bloc ${b.block} validé${b.validatedOn ? ` le ${b.validatedOn}` : ''}${from}, jury ${b.juryId}`, 20);
+        const from = b.byEquivalence ? ` par équivalence du bloc ${b.byEquivalence.block} (référentiel ${b.byEquivalence.referentialId ?? '—'})` : '';
+        para(`Bloc ${b.block} validé${b.validatedOn ? ` le ${frenchDate(b.validatedOn)}` : ''}${from}`, 20);
       }
     }
-    for (const w of c.withdrawals) line(`Certification ${w.certificationCode} retirée par cette délibération de révision (motif : ${REASON[w.reason] ?? w.reason})`, 10);
-    if (c.accommodations.length === 0) line('Aménagements accordés : aucun', 10);
+    for (const w of c.withdrawals ?? []) para(`Certification ${w.certificationCode} retirée par cette délibération de révision (motif : ${REASON[w.reason] ?? w.reason})`, 10, 'bold');
+    if (c.accommodations.length === 0) para('Aménagements : aucun', 20);
     for (const a of c.accommodations) {
       const kinds = a.types.map((t) => (t === 'extra-time' && a.extraTimePercent !== null ? `${ACCOMMODATION[t]} de ${a.extraTimePercent} %` : ACCOMMODATION[t] ?? t)).join(', ');
-      line(`Aménagement accordé : ${kinds}${a.reason ? ` (${a.reason})` : ''}`, 10);
-      if (a.applied.length === 0) line('Appliqué : aucune application enregistrée pour cette session', 20);
-      for (const x of a.applied) line(`Appliqué lors de : ${x.evaluation}${x.note ? ` — ${x.note}` : ''}`, 20);
+      para(`Aménagement accordé : ${kinds}${a.reason ? ` (${a.reason})` : ''}`, 20);
+      if (a.applied.length === 0) para('aucune application enregistrée pour cette session', 30);
+      for (const x of a.applied) para(`appliqué lors de : ${x.evaluation}${x.note ? ` (${x.note})` : ''}`, 30);
     }
+  }
+
+  heading('Clôture et signatures');
+  const closedOn = record.closedAt ? frenchDateTime(record.closedAt).replace(/ à .*/, '') : '____________________';
+  para(`Fait à ${options.place ?? '____________________'}, le ${closedOn}.`);
+  if (!sealed) para('Délibération non close : ce procès-verbal n’est pas scellé et ne vaut pas décision.', 0, 'bold');
+  doc.moveDown(0.6);
+  for (const m of record.members) {
+    if (doc.y > doc.page.height - doc.page.margins.bottom - 60) doc.addPage();
+    const top = doc.y;
+    para(`${m.name}, ${m.president ? 'président(e) du jury' : 'membre du jury'}`, 0);
+    para('Signature :', 0, 'regular', 9);
+    doc.rect(left + 60, top + 14, 180, 34).lineWidth(0.5).stroke();
+    doc.y = top + 56;
   }
 
   heading('Sceau');
-  if (record.sealHash && record.signature) {
-    line('Empreinte SHA-256 du contenu scellé (JSON canonique RFC 8785) :');
-    doc.font('Courier').fontSize(8).text(record.sealHash);
-    line('Signature Ed25519 du certificateur :');
-    doc.font('Courier').fontSize(7).text(record.signature);
-    line(`Empreinte de la clé : ${record.keyFingerprint ?? '?'}`);
-    if (record.sealVerification) line(`Vérification à la lecture : contenu ${record.sealVerification.intact ? 'intègre' : 'NON CONFORME au sceau'}${record.sealVerification.signatureValid === null ? '' : `, signature ${record.sealVerification.signatureValid ? 'valide' : 'INVALIDE'}`}`);
+  if (sealed) {
+    para('Empreinte SHA-256 du contenu scellé (JSON canonique RFC 8785) :');
+    para(record.sealHash!, 0, 'mono', 8);
+    para('Signature Ed25519 du certificateur :');
+    para(record.signature ?? '—', 0, 'mono', 7);
+    para(`Empreinte de la clé : ${record.keyFingerprint ?? '—'}`);
+    if (record.sealVerification) {
+      para(`Vérification à la lecture : contenu ${record.sealVerification.intact ? 'intègre' : 'NON CONFORME au sceau'}${record.sealVerification.signatureValid === null ? '' : `, signature ${record.sealVerification.signatureValid ? 'valide' : 'INVALIDE'}`}`);
+    }
   } else {
-    line('Délibération non close : procès-verbal non scellé.');
+    para('Délibération non close : procès-verbal non scellé.');
   }
-  if (record.asOf || record.atPosition !== undefined) line(`État du procès-verbal ${record.asOf ? `au ${record.asOf}` : ''}${record.atPosition !== undefined ? ` à la position ${record.atPosition} du journal` : ''}`);
+  if (record.asOf || record.atPosition !== undefined) {
+    para(`État du procès-verbal${record.asOf ? ` au ${frenchDateTime(record.asOf)}` : ''}${record.atPosition !== undefined ? ` à la position ${record.atPosition} du journal` : ''}`);
+  }
 
+  // Every page carries the seal, so a single page can be matched with the ledger.
+  const range = doc.bufferedPageRange();
+  for (let i = 0; i < range.count; i++) {
+    doc.switchToPage(range.start + i);
+    // Writing inside the bottom margin must not start a new page.
+    const bottom = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
+    const y = doc.page.height - bottom + 18;
+    const lines = sealed ? [`Sceau SHA-256 : ${record.sealHash}`, `Clé : ${record.keyFingerprint ?? '—'}`] : ['Procès-verbal non scellé'];
+    lines.forEach((text, k) => doc.font('mono').fontSize(6.5).text(text, left, y + k * 9, { width: width - 60, lineBreak: false }));
+    doc.font('regular').fontSize(8).text(`page ${i + 1} / ${range.count}`, left + width - 60, y, { width: 60, align: 'right', lineBreak: false });
+    doc.page.margins.bottom = bottom;
+  }
   doc.end();
   return done;
 }

@@ -21,7 +21,7 @@ export class DraftReferentialController {
   @Post()
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Draft a referential version (ReferentialDrafted); 400 VALIDATION_FAILED lists every fault with its JSON path' })
+  @ApiOperation({ summary: 'Draft a referential version (ReferentialDrafted)', description: '400 VALIDATION_FAILED lists every fault with its JSON path.' })
   @ApiBody({ description: 'a referential document (see docs/api.md "Referential document")', schema: { type: 'object' } })
   draft(@Body() document: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new DraftReferentialCommand(document, meta));

@@ -18,7 +18,7 @@ export class PublishReferentialController {
   @Post(':id/publish')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Publish a draft (ReferentialPublished); 409 REFERENTIAL_ALREADY_PUBLISHED, 422 REFERENTIAL_RETIRED' })
+  @ApiOperation({ summary: 'Publish a draft referential (ReferentialPublished)', description: '409 REFERENTIAL_ALREADY_PUBLISHED; 422 REFERENTIAL_RETIRED.' })
   @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
   publish(@Param('id', ReferentialIdPipe) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
     requireEmptyBody(body);

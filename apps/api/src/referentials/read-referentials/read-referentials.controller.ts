@@ -19,7 +19,7 @@ export class ReadReferentialsController {
 
   @Get(':id')
   @Roles('admin', 'assessor', 'referent', 'jury', 'regulator')
-  @ApiOperation({ summary: 'A referential version: the document with id, status (draft, published, retired), version (per certification code) and streamVersion' })
+  @ApiOperation({ summary: 'A referential version: the document with its status and version', description: 'Status: draft, published, retired; version: per certification code; streamVersion: of its stream.' })
   get(@Param('id', ReferentialIdPipe) id: string): Promise<ReferentialView> {
     return this.reader.get(id);
   }

@@ -27,7 +27,7 @@ export class RetireReferentialController {
   @Post(':id/retire')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Retire a version (ReferentialRetired): no new session may use it; 409 REFERENTIAL_ALREADY_RETIRED' })
+  @ApiOperation({ summary: 'Retire a referential version (ReferentialRetired)', description: 'No new session may use it. 409 REFERENTIAL_ALREADY_RETIRED.' })
   retire(@Param('id', ReferentialIdPipe) id: string, @Body() body: RetireReferentialBody, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new RetireReferentialCommand(id, body.reason, meta));
   }

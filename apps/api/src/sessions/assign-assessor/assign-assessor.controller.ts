@@ -25,7 +25,7 @@ export class AssignAssessorController {
   @Post(':id/assessors')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Assign an assessor to the session (AssessorAssigned); 409 ASSESSOR_ALREADY_ASSIGNED' })
+  @ApiOperation({ summary: 'Assign an assessor to the session (AssessorAssigned)', description: '409 ASSESSOR_ALREADY_ASSIGNED.' })
   assign(@Param('id', new UuidParam('session')) id: string, @Body() body: AssignAssessorDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new AssignAssessorCommand(id, body.userId, meta));
   }

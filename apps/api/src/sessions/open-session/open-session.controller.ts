@@ -42,7 +42,7 @@ export class OpenSessionController {
   @Post()
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Open an exam session on a published referential (SessionOpened); 404 unknown referential, 422 REFERENTIAL_NOT_PUBLISHED, SESSION_DATES_INVERTED' })
+  @ApiOperation({ summary: 'Open an exam session on a published referential (SessionOpened)', description: '404 unknown referential; 422 REFERENTIAL_NOT_PUBLISHED, SESSION_DATES_INVERTED.' })
   open(@Body() body: OpenSessionDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new OpenSessionCommand(body, meta));
   }
