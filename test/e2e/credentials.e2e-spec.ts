@@ -19,6 +19,8 @@ describe('Open Badges credentials over HTTP', () => {
   const referentialId = randomUUID();
   const sessionId = randomUUID();
   const juryId = randomUUID();
+  const revisionJuryId = randomUUID();
+  const awardEventId = randomUUID();
   const stream = `candidate-${candidateId}`;
 
   async function decide(b: string, decision: string, revision = false) {
@@ -42,7 +44,7 @@ describe('Open Badges credentials over HTTP', () => {
     ], { expectedVersion: 'no-stream' });
     await decide('BC01', 'validated');
     await decide('BC02', 'validated');
-    await store.append(stream, [{ type: 'CertificationAwarded', data: { candidateId, certificationCode: 'RNCP38000', referentialId, juryId, blocks: [{ block: 'BC01', juryId }, { block: 'BC02', juryId }], awardedOn: '2025-06-30' }, metadata: meta() }], { expectedVersion: 'any' });
+    await store.append(stream, [{ eventId: awardEventId, type: 'CertificationAwarded', data: { candidateId, certificationCode: 'RNCP38000', referentialId, juryId, blocks: [{ block: 'BC01', juryId }, { block: 'BC02', juryId }], awardedOn: '2025-06-30' }, metadata: meta() }], { expectedVersion: 'any' });
   });
   afterAll(async () => t?.close());
 
@@ -80,12 +82,22 @@ describe('Open Badges credentials over HTTP', () => {
     await t.http().post('/v1/credentials/verify').send(credential).expect(401);
   });
 
-  it('revokes the block and the certification credentials when a revision takes the block back', async () => {
+  it('revokes the block credential when a revision takes the block back, the certification one when the award is withdrawn', async () => {
     const before = (await get(`/v1/candidates/${candidateId}/credentials`)).body;
     const bc01 = before.find((c: any) => c.credentialSubject.achievement.humanCode === 'RNCP38000BC01');
     const cert = before.find((c: any) => c.credentialSubject.achievement.humanCode === 'RNCP38000');
     const bc02 = before.find((c: any) => c.credentialSubject.achievement.humanCode === 'RNCP38000BC02');
     await decide('BC01', 'not-validated', true);
+
+    // The award stands until the revision's closing withdraws it: the certification badge agrees with progress.certified.
+    const pending = (await get(`/v1/candidates/${candidateId}/credentials`)).body;
+    expect(pending.map((c: any) => c.credentialSubject.achievement.humanCode).sort()).toEqual(['RNCP38000', 'RNCP38000BC02']);
+    expect((await verify(cert)).checks.status).toBe('active');
+    await store.append(
+      stream,
+      [{ type: 'CertificationWithdrawn', data: { candidateId, certificationCode: 'RNCP38000', awardEventId, juryId: revisionJuryId, reason: 'material-error' }, metadata: meta() }],
+      { expectedVersion: 'any' },
+    );
 
     const after = (await get(`/v1/candidates/${candidateId}/credentials`)).body;
     expect(after.map((c: any) => c.credentialSubject.achievement.humanCode)).toEqual(['RNCP38000BC02']);
@@ -108,5 +120,15 @@ describe('Open Badges credentials over HTTP', () => {
     expect(newBc01.id).not.toBe(bc01.id);
     expect(await verify(newBc01)).toMatchObject({ verified: true });
     expect((await verify(bc01)).checks.status).toBe('revoked');
+    // Awarded again at that revision's closing: a new certification credential, the withdrawn one stays revoked.
+    await store.append(
+      stream,
+      [{ type: 'CertificationAwarded', data: { candidateId, certificationCode: 'RNCP38000', referentialId, juryId: revisionJuryId, blocks: [{ block: 'BC01', juryId: revisionJuryId }, { block: 'BC02', juryId }], awardedOn: '2025-09-30' }, metadata: meta() }],
+      { expectedVersion: 'any' },
+    );
+    const reawarded = (await get(`/v1/candidates/${candidateId}/credentials`)).body.find((c: any) => c.credentialSubject.achievement.humanCode === 'RNCP38000');
+    expect(reawarded.id).not.toBe(cert.id);
+    expect(await verify(reawarded)).toMatchObject({ verified: true });
+    expect((await verify(cert)).checks.status).toBe('revoked');
   });
 });

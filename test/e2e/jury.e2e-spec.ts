@@ -7,7 +7,9 @@ import { PersonalDataVault } from '@app/platform/personal-data/vault';
 import { fold } from '@app/domain/shared/decider';
 import { asRecorded } from '@app/platform/commands/command-runner';
 import { jurySpec } from '@app/domain/jury/jury';
-import { recordContent } from '@app/domain/jury/seal';
+import { recordContent, SEAL_FORMAT_V1 } from '@app/domain/jury/seal';
+import { sealHashOf, signSeal } from '../../apps/api/src/juries/jury-seal';
+import { closingFromOutcomes } from '@app/domain/jury/closing';
 import { candidateViewSpec } from '@app/domain/jury/views';
 import { ReferentialDocument } from '@app/domain/referential/referential';
 import { JuryClock } from '../../apps/api/src/juries/jury-clock';
@@ -168,6 +170,7 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
       await expectError(await post(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: A, block: 'BC01', decision: 'validated' }), 409, 'DELIBERATION_NOT_OPEN');
       await expectError(await post(`/v1/juries/${jury}/neutralisations`, 'pres', { candidateId: B, criterion: 'CE1.2', opinionId: OPINION_B }), 409, 'DELIBERATION_NOT_OPEN');
       await expectError(await post(`/v1/juries/${jury}/close`, 'pres'), 409, 'DELIBERATION_NOT_OPEN');
+      await expectError(await post(`/v1/juries/${jury}/president`, 'admin', { userId: 'pro' }), 409, 'DELIBERATION_NOT_OPEN');
     });
     it('answers 404 for an unknown or malformed jury id', async () => {
       await expectError(await post(`/v1/juries/${randomUUID()}/open`, 'pres'), 404, 'NOT_FOUND');
@@ -255,6 +258,20 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
     it('a president recused for a candidate cannot decide for them (422 MEMBER_RECUSED)', async () => {
       await expectError(await decide('pres', { candidateId: D, block: 'BC01', decision: 'not-validated' }), 422, 'MEMBER_RECUSED');
     });
+    it('the admin designates a substitute president (a member, recorded) who decides for that candidate', async () => {
+      await expectError(await post(`/v1/juries/${jury}/president`, 'pres', { userId: 'pro' }), 403, 'FORBIDDEN');
+      await expectError(await post(`/v1/juries/${jury}/president`, 'admin', { userId: 'outsider' }), 422, 'NOT_A_MEMBER');
+      await expectError(await post(`/v1/juries/${jury}/president`, 'admin', { userId: 'pres' }), 422, 'ALREADY_PRESIDENT');
+      await expectError(await post(`/v1/juries/${jury}/president`, 'admin', { userId: 'pro', extra: 1 }), 400, 'VALIDATION_FAILED');
+      await expectError(await post(`/v1/juries/${jury}/president`, 'admin', {}), 400, 'VALIDATION_FAILED');
+      await expectError(await post(`/v1/juries/${randomUUID()}/president`, 'admin', { userId: 'pro' }), 404, 'NOT_FOUND');
+      const res = await post(`/v1/juries/${jury}/president`, 'admin', { userId: 'pro' }).expect(201);
+      expect(res.body).toMatchObject({ id: jury, president: 'pro' });
+      expect((await streamEvents(`jury-${jury}`)).pop()).toMatchObject({ type: 'PresidentDesignated', data: { juryId: jury, userId: 'pro', previousUserId: 'pres' } });
+      await decide('pro', { candidateId: D, block: 'BC01', decision: 'not-validated' }).expect(201);
+      await expectError(await decide('pres', { candidateId: A, block: 'BC02', decision: 'validated' }), 403, 'FORBIDDEN');
+      await post(`/v1/juries/${jury}/president`, 'admin', { userId: 'pres' }).expect(201);
+    });
     it('validates a block with a neutralised criterion left out of the proposal', async () => {
       const res = await decide('pres', { candidateId: B, block: 'BC01', decision: 'validated' }).expect(201);
       expect(res.body.proposal).toBe('acquired');
@@ -284,10 +301,43 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
       const types = (await streamEvents(`candidate-${G}`)).map((e) => e.type);
       expect(types.slice(-2)).toEqual(['CriterionScored', 'BlockDecisionRecorded']);
     });
-    it('awards the certification when the last block is validated, exactly once', async () => {
+    it('a deferred block is decided again later in the same deliberation; a decided one is not', async () => {
+      await decide('pres', { candidateId: G, block: 'BC01', decision: 'not-validated' }).expect(201);
+      await expectError(await decide('pres', { candidateId: G, block: 'BC01', decision: 'not-validated' }), 422, 'BLOCK_ALREADY_DECIDED');
+      const decided = (await streamEvents(`jury-${jury}`)).filter((e) => e.type === 'BlockDecided' && e.data.candidateId === G);
+      expect(decided.map((e) => e.data.decision)).toEqual(['deferred', 'not-validated']);
+    });
+    it('the last validated block awards nothing yet: the award waits for the seal', async () => {
       const res = await decide('pres', { candidateId: A, block: 'BC02', decision: 'validated', motivation: 'Tableau de bord remarquable' }).expect(201);
-      expect(res.body.certificationAwarded).toBe(true);
-      const awards = (await streamEvents(`candidate-${A}`)).filter((e) => e.type === 'CertificationAwarded');
+      expect(res.body.certificationAwarded).toBe(false);
+      expect((await streamEvents(`candidate-${A}`)).filter((e) => e.type === 'CertificationAwarded')).toEqual([]);
+      const progress = (await get(`/v1/candidates/${A}/progress?asOf=${new Date().toISOString()}`, 'admin').expect(200)).body;
+      expect(progress).toMatchObject({ certified: false, blocks: [{ code: 'BC01', decision: 'validated' }, { code: 'BC02', decision: 'validated' }] });
+    });
+  });
+
+  let seal: { sealHash: string; signature: string; keyFingerprint: string };
+  let beforeClose: string;
+  describe('closing and the seal', () => {
+    it('is for the president only (403)', async () => {
+      await expectError(await post(`/v1/juries/${jury}/close`, 'pro'), 403, 'FORBIDDEN');
+      await expectError(await post(`/v1/juries/${jury}/close`, 'outsider'), 403, 'FORBIDDEN');
+    });
+    it('seals: answers sealHash, signature and key fingerprint; the award follows DeliberationClosed in the same append', async () => {
+      beforeClose = new Date().toISOString();
+      await new Promise((r) => setTimeout(r, 5));
+      const res = await post(`/v1/juries/${jury}/close`, 'pres').expect(201);
+      expect(res.body).toMatchObject({ id: jury, sealHash: expect.stringMatching(/^[0-9a-f]{64}$/), signature: expect.any(String), keyFingerprint: expect.stringMatching(/^sha256:/) });
+      expect(res.body).toMatchObject({ awarded: [A], withdrawn: [], deferred: [{ candidateId: E, block: 'BC01' }] });
+      seal = { sealHash: res.body.sealHash, signature: res.body.signature, keyFingerprint: res.body.keyFingerprint };
+      const closed = (await streamEvents(`jury-${jury}`)).pop()!;
+      expect(closed).toMatchObject({ type: 'DeliberationClosed', data: { juryId: jury, ...seal, closedAt: T0 } });
+      const stored = (await store.readStream(`candidate-${A}`)).filter((e) => e.type === 'CertificationAwarded');
+      expect(stored).toHaveLength(1);
+      const [closedStored] = (await store.readStream(`jury-${jury}`)).slice(-1);
+      expect(stored[0].transactionId).toBe(closedStored.transactionId);
+      expect(stored[0].globalPosition).toBeGreaterThan(closedStored.globalPosition);
+      const awards = [asRecorded(stored[0])];
       expect(awards.map((e) => e.data)).toEqual([
         {
           candidateId: A,
@@ -295,46 +345,51 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
           referentialId: REF,
           juryId: jury,
           blocks: [
-            { block: 'BC01', juryId: jury },
-            { block: 'BC02', juryId: jury },
+            { block: 'BC01', juryId: jury, sessionId: SESSION, referentialId: REF, validatedOn: T0.slice(0, 10) },
+            { block: 'BC02', juryId: jury, sessionId: SESSION, referentialId: REF, validatedOn: T0.slice(0, 10) },
           ],
           awardedOn: T0.slice(0, 10),
+          sealHash: seal.sealHash,
         },
       ]);
-    });
-  });
-
-  let seal: { sealHash: string; signature: string; keyFingerprint: string };
-  describe('closing and the seal', () => {
-    it('is for the president only (403)', async () => {
-      await expectError(await post(`/v1/juries/${jury}/close`, 'pro'), 403, 'FORBIDDEN');
-      await expectError(await post(`/v1/juries/${jury}/close`, 'outsider'), 403, 'FORBIDDEN');
-    });
-    it('seals: answers sealHash, signature and key fingerprint', async () => {
-      const res = await post(`/v1/juries/${jury}/close`, 'pres').expect(201);
-      expect(res.body).toMatchObject({ id: jury, sealHash: expect.stringMatching(/^[0-9a-f]{64}$/), signature: expect.any(String), keyFingerprint: expect.stringMatching(/^sha256:/) });
-      seal = { sealHash: res.body.sealHash, signature: res.body.signature, keyFingerprint: res.body.keyFingerprint };
-      const closed = (await streamEvents(`jury-${jury}`)).pop()!;
-      expect(closed).toMatchObject({ type: 'DeliberationClosed', data: { juryId: jury, ...seal, closedAt: T0 } });
+      // Progress and record, as they stood before the closing, show no award; from the closing on, they do.
+      const progressAt = async (asOf: string) => (await get(`/v1/candidates/${A}/progress?asOf=${asOf}`, 'admin').expect(200)).body;
+      expect((await progressAt(beforeClose)).certified).toBe(false);
+      expect((await progressAt(new Date().toISOString())).certified).toBe(true);
+      const recordAt = async (asOf: string) => (await get(`/v1/juries/${jury}/record?asOf=${asOf}`, 'admin').expect(200)).body.candidates.find((c: any) => c.candidateId === A);
+      expect((await recordAt(beforeClose)).awards).toEqual([]);
+      expect((await recordAt(new Date().toISOString())).awards).toMatchObject([{ certificationCode: doc.code, referentialId: REF, awardedOn: T0.slice(0, 10), withdrawn: null }]);
     });
     it('anyone can recompute the hash from the log and check the signature with the public key', async () => {
       const juryState = fold(jurySpec, await streamEvents(`jury-${jury}`));
       const opinions = fold(candidateViewSpec, await streamEvents(`candidate-${B}`)).opinions;
-      const content = recordContent(juryState, { id: REF, code: doc.code, version: 1 }, opinions, T0);
+      const outcomes: Record<string, any> = {};
+      for (const id of [A, B, D, E, F, G]) outcomes[id] = fold(candidateViewSpec, await streamEvents(`candidate-${id}`)).outcome;
+      const content = recordContent(juryState, { id: REF, code: doc.code, version: 1 }, opinions, T0, closingFromOutcomes(jury, outcomes));
+      expect(content.awards!.map((a) => a.candidateId)).toEqual([A]);
       expect(JSON.stringify(content)).not.toContain('La présentation orale'); // ciphertext, never plaintext
       const hash = createHash('sha256').update(canonicalize(content), 'utf8').digest('hex');
       expect(hash).toBe(seal.sealHash);
-      const message = Buffer.from(canonicalize({ format: 'cert-jury-record/1', juryId: jury, sealHash: hash }), 'utf8');
+      const message = Buffer.from(canonicalize({ format: 'cert-jury-record/2', juryId: jury, sealHash: hash }), 'utf8');
       expect(verify(null, message, PUBLIC_KEY, Buffer.from(seal.signature, 'base64'))).toBe(true);
-      expect(verify(null, Buffer.from(canonicalize({ format: 'cert-jury-record/1', juryId: jury, sealHash: '0'.repeat(64) })), PUBLIC_KEY, Buffer.from(seal.signature, 'base64'))).toBe(false);
+      expect(verify(null, Buffer.from(canonicalize({ format: 'cert-jury-record/2', juryId: jury, sealHash: '0'.repeat(64) })), PUBLIC_KEY, Buffer.from(seal.signature, 'base64'))).toBe(false);
     });
     it('the record carries what the seal covers: recomputing from it gives the same hash', async () => {
       const record = (await get(`/v1/juries/${jury}/record`, 'reg').expect(200)).body;
       expect(record.sealVerification).toMatchObject({ intact: true, signatureValid: true, contentHash: seal.sealHash });
       expect(createHash('sha256').update(canonicalize(record.sealVerification.content)).digest('hex')).toBe(record.sealHash);
-      expect(record.sealVerification.content.decisions.map((d: any) => [d.candidateId, d.block, d.decision, d.proposal, d.motivation])).toEqual(
-        record.candidates.flatMap((c: any) => c.blocks.filter((b: any) => b.decision).map((b: any) => [c.candidateId, b.block, b.decision, b.proposal, b.motivation])),
+      // Every decision is sealed, a deferral decided again included; the record shows the one that stands, the earlier ones under `earlier`.
+      const sealedDecisions = record.sealVerification.content.decisions.map((d: any) => [d.candidateId, d.block, d.decision, d.proposal]);
+      expect(sealedDecisions).toEqual(
+        record.candidates.flatMap((c: any) =>
+          c.blocks.filter((b: any) => b.decision).flatMap((b: any) => [...b.earlier.map((x: any) => [c.candidateId, b.block, x.decision, x.proposal]), [c.candidateId, b.block, b.decision, b.proposal]]),
+        ),
       );
+      expect(record.sealVerification.content.designations).toEqual([
+        { userId: 'pro', previousUserId: 'pres' },
+        { userId: 'pres', previousUserId: 'pro' },
+      ]);
+      expect(record.designations.map((d: any) => d.userId)).toEqual(['pro', 'pres']);
     });
     it('refuses anything after close (409 DELIBERATION_CLOSED)', async () => {
       await expectError(await post(`/v1/juries/${jury}/open`, 'pres'), 409, 'DELIBERATION_CLOSED');
@@ -342,6 +397,27 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
       await expectError(await post(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: E, block: 'BC01', decision: 'deferred', motivation: 'x' }), 409, 'DELIBERATION_CLOSED');
       await expectError(await post(`/v1/juries/${jury}/neutralisations`, 'pres', { candidateId: B, criterion: 'CE1.2', opinionId: OPINION_B }), 409, 'DELIBERATION_CLOSED');
       await expectError(await post(`/v1/juries/${jury}/recusals`, 'pres', { candidateId: A, reason: 'x' }), 409, 'DELIBERATION_CLOSED');
+      await expectError(await post(`/v1/juries/${jury}/president`, 'admin', { userId: 'pro' }), 409, 'DELIBERATION_CLOSED');
+    });
+  });
+
+  describe('a record sealed in format 1', () => {
+    it('still verifies: content and signature are checked as they were sealed', async () => {
+      const old = randomUUID();
+      const closedAt = '2025-06-30T10:00:00.000Z';
+      const seeded = [
+        { type: 'JuryConvened', data: { juryId: old, sessionId: SESSION, referentialId: REF, members } },
+        { type: 'DeliberationOpened', data: { juryId: old } },
+        { type: 'BlockDecided', data: { juryId: old, candidateId: C, block: 'BC01', decision: 'not-validated', proposal: 'not-acquired' } },
+      ];
+      const content = recordContent(fold(jurySpec, seeded), { id: REF, code: doc.code, version: 1 }, {}, closedAt, undefined, SEAL_FORMAT_V1);
+      const sealHash = sealHashOf(content);
+      const keyFingerprint = (await get(`/v1/juries/${jury}/record`, 'admin').expect(200)).body.keyFingerprint;
+      for (const e of seeded) await append(`jury-${old}`, e.type, e.data);
+      await append(`jury-${old}`, 'DeliberationClosed', { juryId: old, sealHash, signature: signSeal(old, sealHash, privateKey, SEAL_FORMAT_V1), keyFingerprint, closedAt });
+      const record = (await get(`/v1/juries/${old}/record`, 'admin').expect(200)).body;
+      expect(record.sealVerification).toMatchObject({ intact: true, signatureValid: true, contentHash: sealHash, content: { format: 'cert-jury-record/1' } });
+      expect(record.sealVerification.content.awards).toBeUndefined();
     });
   });
 
@@ -384,8 +460,9 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
         }),
       ]);
       expect(byId[B].accommodations).toEqual([{ requestId: REQUEST_B, types: ['extra-time'], extraTimePercent: 33, reason: 'avis favorable du référent', applied: [{ evaluation: 'Étude de cas BC01', note: 'salle séparée' }] }]);
-      expect(byId[D]).toMatchObject({ recusedMembers: ['pres'], blocks: [{ block: 'BC01', decision: null, proposal: 'not-acquired' }] });
-      expect(byId[E].blocks[0]).toMatchObject({ decision: 'deferred', proposal: 'incomplete', motivation: 'Épreuve orale à repasser' });
+      expect(byId[D]).toMatchObject({ recusedMembers: ['pres'], blocks: [{ block: 'BC01', decision: 'not-validated', proposal: 'not-acquired' }] });
+      expect(byId[E].blocks[0]).toMatchObject({ decision: 'deferred', deferred: true, proposal: 'incomplete', motivation: 'Épreuve orale à repasser' });
+      expect(byId[G].blocks[0]).toMatchObject({ decision: 'not-validated', deferred: false, earlier: [{ decision: 'deferred', proposal: 'not-acquired' }] });
     });
     it('time travel: as it stood when the deliberation opened, and by timestamp', async () => {
       const atOpen = (await get(`/v1/juries/${jury}/record?atPosition=${openedAt}`, 'admin').expect(200)).body;
@@ -414,8 +491,8 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
         'Paule Présidente — président(e) du jury',
         'Pierre Pro — membre du jury, professionnel(le) du secteur',
         'Pierre Pro s’est déporté(e) pour Bruno Martin',
-        'Alice Durand — blocs validés : BC01, BC02',
-        'David Petit — non délibéré',
+        'Alice Durand — certifié(e)',
+        'David Petit — non validé', // decided by the substitute president
         'ancien employeur du candidat',
         'Alice Durand — ',
         `Référence : ${A}`,
@@ -428,6 +505,9 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
         'temps majoré de 33 %',
         'appliqué lors de : Étude de cas BC01',
         'Décision du jury : différé',
+        'Décision antérieure dans cette délibération : différé',
+        `Certification ${doc.code} délivrée le 1er juillet 2026`,
+        'Pierre Pro désigné(e) président(e) suppléant(e) en remplacement de Paule Présidente',
         'Empreinte SHA-256',
         seal.sealHash,
         seal.signature,
@@ -549,6 +629,50 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
       expect(original.candidates.find((c: any) => c.candidateId === F).blocks[0].decision).toBe('not-validated');
       const revision = (await get(`/v1/juries/${late.body.id}/record`, 'reg').expect(200)).body;
       expect(revision).toMatchObject({ revises: { juryId: jury, reason: 'appeal', appealId }, candidates: [{ candidateId: F, blocks: [{ decision: 'validated' }] }] });
+      withinJury = within.body.id;
+    });
+
+    let withinJury: string;
+    it('closing a revision that takes a block back withdraws the award; a later revision that validates it again awards again', async () => {
+      const award = (await store.readStream(`candidate-${A}`)).find((e) => e.type === 'CertificationAwarded')!;
+      expect(((await get(`/v1/candidates/${A}/progress?asOf=${new Date().toISOString()}`, 'admin').expect(200)).body).certified).toBe(true);
+      clock.mockReturnValue('2026-10-31T12:00:00.000Z');
+      try {
+        const closed = await post(`/v1/juries/${withinJury}/close`, 'pres').expect(201);
+        expect(closed.body).toMatchObject({ awarded: [], withdrawn: [A] });
+        expect((await streamEvents(`candidate-${A}`)).pop()).toEqual(
+          expect.objectContaining({
+            type: 'CertificationWithdrawn',
+            data: { candidateId: A, certificationCode: doc.code, awardEventId: award.eventId, juryId: withinJury, reason: 'material-error' },
+          }),
+        );
+        const progress = (await get(`/v1/candidates/${A}/progress?asOf=${new Date().toISOString()}`, 'admin').expect(200)).body;
+        expect(progress).toMatchObject({ certified: false, blocks: [{ code: 'BC01', decision: 'not-validated' }, { code: 'BC02', decision: 'validated' }] });
+        const sealed = (await get(`/v1/juries/${withinJury}/record`, 'reg').expect(200)).body;
+        expect(sealed.sealVerification).toMatchObject({ intact: true });
+        expect(sealed.sealVerification.content.withdrawals).toEqual([{ candidateId: A, certificationCode: doc.code, awardEventId: award.eventId, juryId: withinJury, reason: 'material-error' }]);
+        expect(sealed.candidates.find((c: any) => c.candidateId === A).withdrawals).toEqual([{ certificationCode: doc.code, awardEventId: award.eventId, reason: 'material-error' }]);
+        // The original record still shows its award, now marked withdrawn, and its seal still verifies.
+        const original = (await get(`/v1/juries/${jury}/record`, 'reg').expect(200)).body;
+        expect(original.sealVerification.intact).toBe(true);
+        expect(original.candidates.find((c: any) => c.candidateId === A).awards).toMatchObject([{ withdrawn: { juryId: withinJury, reason: 'material-error' } }]);
+
+        const again = (await post('/v1/juries', 'admin', { sessionId: SESSION, members, revises: { juryId: withinJury, reason: 'material-error' } }).expect(201)).body.id;
+        await post(`/v1/juries/${again}/open`, 'pres').expect(201);
+        await post(`/v1/juries/${again}/decisions`, 'pres', { candidateId: A, block: 'BC01', decision: 'validated' }).expect(201);
+        expect(((await get(`/v1/candidates/${A}/progress?asOf=${new Date().toISOString()}`, 'admin').expect(200)).body).certified).toBe(false);
+        const reclosed = await post(`/v1/juries/${again}/close`, 'pres').expect(201);
+        expect(reclosed.body).toMatchObject({ awarded: [A], withdrawn: [] });
+        const reawarded = (await streamEvents(`candidate-${A}`)).filter((e) => e.type === 'CertificationAwarded');
+        expect(reawarded).toHaveLength(2);
+        expect(reawarded[1].data.blocks.map((b: any) => [b.block, b.juryId])).toEqual([
+          ['BC01', again],
+          ['BC02', jury],
+        ]);
+        expect(((await get(`/v1/candidates/${A}/progress?asOf=${new Date().toISOString()}`, 'admin').expect(200)).body).certified).toBe(true);
+      } finally {
+        clock.mockReturnValue(T0);
+      }
     });
 
     it('an ordinary second jury of the session cannot overwrite a decision (only a revision can)', async () => {

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, KeyObject } from 'node:crypto';
+import { createPublicKey, KeyObject } from 'node:crypto';
 import type { Pool } from 'pg';
 import { signDataIntegrity, verifyDataIntegrity } from '@app/domain/credentials/data-integrity';
 import { didKeyOf, publicKeyFromDidKey } from '@app/domain/credentials/did-key';
@@ -6,6 +6,7 @@ import { blockCredential, certificationCredential, credentialUrn, OpenBadgeCrede
 import { ReferentialDocument } from '@app/domain/referential/referential';
 import { referentialSpec, referentialStream } from '@app/domain/referential/referential-state';
 import { fold } from '@app/domain/shared/decider';
+import { awardsInForce, counts, decisionInForce, evolveOutcome, initialOutcome, Outcome, sessionDecision, targetOf } from '@app/domain/candidate/outcome';
 import { notFound } from '@app/domain/shared/errors';
 import { EventStore, StoredEvent } from '@app/event-store/event-store';
 import { Migration } from '@app/event-store/migrations';
@@ -28,21 +29,14 @@ export const CREDENTIAL_MIGRATIONS: Migration[] = [
   },
 ];
 
-/** A credential stands on these decisions: it is revoked once any block's latest decision is another one. */
-type Basis = Array<{ block: string; decisionEventId: string }>;
-
-interface LatestDecision {
-  eventId: string;
-  decision: string;
-  recordedAt: string;
-  sessionId: string;
-}
-
-interface CandidateFacts {
-  latest: Map<string, LatestDecision>;
-  sessionReferential: Map<string, string>;
-  awards: StoredEvent[];
-}
+/**
+ * What a credential stands on: a block credential on the decision that
+ * validated it (revoked once that decision is no longer in force), a
+ * certification credential on its award (revoked once withdrawn). Entries
+ * written before awards came with the seal list decisions for certifications
+ * too; they are checked the same way.
+ */
+type Basis = Array<{ block: string; decisionEventId: string } | { awardEventId: string }>;
 
 export interface CredentialSettings {
   privateKey: KeyObject;
@@ -63,8 +57,8 @@ export interface VerificationReport {
 
 /**
  * Issues Open Badges 3.0 credentials from the candidate's file: one per block
- * whose latest decision is `validated`, one per award whose blocks all still
- * are. Credentials are deterministic (same decisions → same id, dates and
+ * validated and in force (the domain's decisionInForce), one per award in
+ * force (awarded at a sealed closing, not withdrawn). Credentials are deterministic (same decisions → same id, dates and
  * signature), carry no personal data (the subject is urn:uuid:<candidateId>)
  * and are revoked through the status list when a revision changes a decision.
  */
@@ -88,34 +82,43 @@ export class CredentialIssuer {
   async credentialsFor(candidateId: string): Promise<OpenBadgeCredential[]> {
     const events = await this.store.readStream(`candidate-${candidateId}`);
     if (events.length === 0) throw notFound('candidate', candidateId);
-    const facts = candidateFacts(events);
-    const referentials = new Map<string, ReferentialDocument | null>();
-    const documentOf = async (id: string) => {
-      if (!referentials.has(id)) referentials.set(id, fold(referentialSpec, (await this.store.readStream(referentialStream(id))).map(asRecorded)).document);
-      return referentials.get(id) ?? null;
+    const outcome = outcomeOf(events);
+    const referentials = new Map<string, { document: ReferentialDocument | null; version: number }>();
+    const referentialOf = async (id: string) => {
+      if (!referentials.has(id)) {
+        const state = fold(referentialSpec, (await this.store.readStream(referentialStream(id))).map(asRecorded));
+        referentials.set(id, { document: state.document, version: state.version });
+      }
+      return referentials.get(id)!;
     };
     const out: OpenBadgeCredential[] = [];
-    for (const [block, d] of facts.latest) {
-      if (d.decision !== 'validated') continue;
-      const referentialId = facts.sessionReferential.get(d.sessionId);
-      const document = referentialId ? await documentOf(referentialId) : null;
-      if (!referentialId || !document?.blocks.some((b) => b.code === block)) continue;
-      const basis: Basis = [{ block, decisionEventId: d.eventId }];
-      const key = `block:${d.eventId}`;
-      const index = await this.allocate(key, candidateId, 'block', basis);
-      out.push(this.sign(blockCredential({ ...this.common(candidateId, referentialId, document, key, d.recordedAt, index), block }), d.recordedAt));
-    }
-    for (const award of facts.awards) {
-      const data = award.data as { certificationCode: string; referentialId: string; blocks: Array<{ block: string }> };
-      const current = data.blocks.map((b) => ({ block: b.block, d: facts.latest.get(b.block) }));
-      if (current.some((c) => c.d?.decision !== 'validated')) continue; // a revision took a block back: no credential until re-awarded
-      const document = await documentOf(data.referentialId);
+    // One block credential per block validated and in force for its certification (decisionInForce, the one
+    // rule of the domain), issued on the session decision that validated it.
+    const issued = new Set<string>();
+    for (const [sessionId, pinned] of Object.entries(outcome.sessions)) {
+      const { document, version } = await referentialOf(pinned.referentialId);
       if (!document) continue;
-      const basis: Basis = current.map((c) => ({ block: c.block, decisionEventId: c.d!.eventId }));
-      const key = `certification:${award.eventId}:${createHash('sha256').update(basis.map((b) => b.decisionEventId).sort().join(',')).digest('hex').slice(0, 16)}`;
-      const validFrom = [award.recordedAt, ...current.map((c) => c.d!.recordedAt)].sort().pop()!;
-      const index = await this.allocate(key, candidateId, 'certification', basis);
-      out.push(this.sign(certificationCredential(this.common(candidateId, data.referentialId, document, key, validFrom, index)), validFrom));
+      const target = targetOf(pinned.referentialId, version, document);
+      const decided = [...new Set(outcome.decisions.filter((d) => d.sessionId === sessionId).map((d) => d.block))];
+      for (const block of decided) {
+        if (!document.blocks.some((b) => b.code === block)) continue;
+        const inForce = decisionInForce(outcome, target, block);
+        if (!counts(inForce) || inForce.byEquivalence || inForce.source.sessionId !== sessionId || !inForce.source.eventId) continue;
+        const d = inForce.source;
+        if (issued.has(d.eventId!)) continue;
+        issued.add(d.eventId!);
+        const key = `block:${d.eventId}`;
+        const index = await this.allocate(key, candidateId, 'block', [{ block, decisionEventId: d.eventId! }]);
+        out.push(this.sign(blockCredential({ ...this.common(candidateId, pinned.referentialId, document, key, d.recordedAt!, index), block }), d.recordedAt!));
+      }
+    }
+    // One certification credential per award in force: it agrees with progress.certified, and is revoked by the withdrawal.
+    for (const award of awardsInForce(outcome)) {
+      const { document } = await referentialOf(award.referentialId);
+      if (!document || !award.eventId || !award.recordedAt) continue;
+      const key = `certification:${award.eventId}`;
+      const index = await this.allocate(key, candidateId, 'certification', [{ awardEventId: award.eventId }]);
+      out.push(this.sign(certificationCredential(this.common(candidateId, award.referentialId, document, key, award.recordedAt, index)), award.recordedAt));
     }
     return out;
   }
@@ -194,32 +197,36 @@ export class CredentialIssuer {
     return index;
   }
 
-  /** Revoked: an entry whose basis is no longer the latest decision of each of its blocks. */
+  /** Revoked: an entry whose basis no longer stands (a decision no longer in force, an award withdrawn). */
   private async revokedIndexes(): Promise<Set<number>> {
     const { rows } = await this.pool.query('SELECT candidate_id, basis, status_index FROM credential_status_entries ORDER BY candidate_id');
     const revoked = new Set<number>();
     const byCandidate = new Map<string, Array<{ basis: Basis; index: number }>>();
     for (const r of rows) byCandidate.set(r.candidate_id, [...(byCandidate.get(r.candidate_id) ?? []), { basis: r.basis as Basis, index: Number(r.status_index) }]);
     for (const [candidateId, entries] of byCandidate) {
-      const { latest } = candidateFacts(await this.store.readStream(`candidate-${candidateId}`));
-      for (const e of entries) {
-        if (e.basis.some((b) => latest.get(b.block)?.eventId !== b.decisionEventId)) revoked.add(e.index);
-      }
+      const outcome = outcomeOf(await this.store.readStream(`candidate-${candidateId}`));
+      for (const e of entries) if (!e.basis.every((b) => stands(outcome, b))) revoked.add(e.index);
     }
     return revoked;
   }
 }
 
-function candidateFacts(events: StoredEvent[]): CandidateFacts {
-  const latest = new Map<string, LatestDecision>();
-  const sessionReferential = new Map<string, string>();
-  const awards: StoredEvent[] = [];
-  for (const e of events) {
-    if (e.type === 'CandidateEnrolled') sessionReferential.set(e.data.sessionId, e.data.referentialId);
-    else if (e.type === 'BlockDecisionRecorded') latest.set(e.data.block, { eventId: e.eventId, decision: e.data.decision, recordedAt: e.recordedAt, sessionId: e.data.sessionId });
-    else if (e.type === 'CertificationAwarded') awards.push(e);
+/** The candidate's outcome, folded with the domain's one fold. */
+function outcomeOf(events: StoredEvent[]): Outcome {
+  let outcome = initialOutcome();
+  for (const e of events) outcome = evolveOutcome(outcome, asRecorded(e));
+  return outcome;
+}
+
+function stands(outcome: Outcome, basis: Basis[number]): boolean {
+  if ('awardEventId' in basis) {
+    const award = outcome.awards.find((a) => a.eventId === basis.awardEventId);
+    return !!award && award.withdrawn === null;
   }
-  return { latest, sessionReferential, awards };
+  const decision = outcome.decisions.find((d) => d.eventId === basis.decisionEventId);
+  if (!decision) return false;
+  const inForce = sessionDecision(outcome, decision.sessionId, decision.block)?.source;
+  return inForce?.eventId === basis.decisionEventId && inForce.decision === 'validated';
 }
 
 /** For the CLI: offline proof check, optionally pinned to the certifier's public key. */

@@ -5,6 +5,8 @@ import { ConveneJuryController } from './convene-jury/convene-jury.controller';
 import { ConveneJuryHandler } from './convene-jury/convene-jury.handler';
 import { DecideBlockController } from './decide-block/decide-block.controller';
 import { DecideBlockHandler } from './decide-block/decide-block.handler';
+import { DesignatePresidentController } from './designate-president/designate-president.controller';
+import { DesignatePresidentHandler } from './designate-president/designate-president.handler';
 import { JuryClock } from './jury-clock';
 import { LodgeAppealController } from './lodge-appeal/lodge-appeal.controller';
 import { LodgeAppealHandler } from './lodge-appeal/lodge-appeal.handler';
@@ -17,7 +19,7 @@ import { ReadRecordController } from './read-record/read-record.controller';
 import { RecuseMemberController } from './recuse-member/recuse-member.controller';
 import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
 
-/** Jury deliberations: convene, recuse, open, neutralise, decide, close and seal, appeal, and the record (JSON and PDF). */
+/** Jury deliberations: convene, recuse, open, neutralise, decide, designate a substitute president, close and seal (with the awards and withdrawals), appeal, and the record (JSON and PDF). */
 @Module({
   controllers: [
     ConveneJuryController,
@@ -25,6 +27,7 @@ import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
     OpenDeliberationController,
     NeutraliseCriterionController,
     DecideBlockController,
+    DesignatePresidentController,
     CloseDeliberationController,
     LodgeAppealController,
     ReadRecordController,
@@ -36,6 +39,7 @@ import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
     OpenDeliberationHandler,
     NeutraliseCriterionHandler,
     DecideBlockHandler,
+    DesignatePresidentHandler,
     CloseDeliberationHandler,
     LodgeAppealHandler,
     JuryRecordReader,

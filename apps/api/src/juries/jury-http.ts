@@ -49,6 +49,23 @@ export async function loadReferential(uow: UnitOfWork, referentialId: string): P
   return state as ReferentialState & { document: NonNullable<ReferentialState['document']> };
 }
 
+/** The candidates' files as the jury sees them, in one round trip. */
+export async function loadCandidates(uow: UnitOfWork, candidateIds: string[]): Promise<Record<string, CandidateView>> {
+  const loaded = await uow.loadMany(candidateIds.map((id) => ({ streamId: candidateViewStream(id), spec: candidateViewSpec })));
+  return Object.fromEntries(candidateIds.map((id, i) => [id, loaded[i].state as CandidateView]));
+}
+
+/**
+ * juryId → closing time (null while not closed) of every deliberation that
+ * decided these candidates, except `except`: which decisions are sealed, and
+ * since when (the four-month rule, validity periods).
+ */
+export async function loadClosings(uow: UnitOfWork, views: CandidateView[], except?: string): Promise<Record<string, string | null>> {
+  const ids = [...new Set(views.flatMap((v) => v.outcome.decisions.map((d) => d.juryId)))].filter((id) => id !== except).sort();
+  const loaded = await uow.loadMany(ids.map((id) => ({ streamId: juryStream(id), spec: jurySpec })));
+  return Object.fromEntries(ids.map((id, i) => [id, (loaded[i].state as JuryState).seal?.closedAt ?? null]));
+}
+
 /** Folds events cut at a point in time and/or a global position (time travel). */
 export function foldCut<S>(spec: StateSpec<S, RecordedEvent>, events: RecordedEvent[], cut: Cut): S {
   let state = spec.initialState();

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, KeyObject, sign, verify } from 'node:crypto';
 import { canonicalize } from '@app/event-store/ledger/verify-bundle';
-import { SealedRecordContent, sealSigningPayload } from '@app/domain/jury/seal';
+import { SEAL_FORMAT, SealedRecordContent, SealFormat, sealSigningPayload } from '@app/domain/jury/seal';
 
 /**
  * The seal of a procès-verbal: sealHash = hex SHA-256 of the RFC 8785
@@ -12,13 +12,13 @@ export function sealHashOf(content: SealedRecordContent): string {
   return createHash('sha256').update(canonicalize(content), 'utf8').digest('hex');
 }
 
-export function signSeal(juryId: string, sealHash: string, privateKey: KeyObject): string {
-  return sign(null, Buffer.from(canonicalize(sealSigningPayload(juryId, sealHash)), 'utf8'), privateKey).toString('base64');
+export function signSeal(juryId: string, sealHash: string, privateKey: KeyObject, format: SealFormat = SEAL_FORMAT): string {
+  return sign(null, Buffer.from(canonicalize(sealSigningPayload(juryId, sealHash, format)), 'utf8'), privateKey).toString('base64');
 }
 
-export function verifySeal(juryId: string, sealHash: string, signature: string, publicKeyPem: string): boolean {
+export function verifySeal(juryId: string, sealHash: string, signature: string, publicKeyPem: string, format: SealFormat = SEAL_FORMAT): boolean {
   try {
-    return verify(null, Buffer.from(canonicalize(sealSigningPayload(juryId, sealHash)), 'utf8'), createPublicKey(publicKeyPem), Buffer.from(signature, 'base64'));
+    return verify(null, Buffer.from(canonicalize(sealSigningPayload(juryId, sealHash, format)), 'utf8'), createPublicKey(publicKeyPem), Buffer.from(signature, 'base64'));
   } catch {
     return false;
   }

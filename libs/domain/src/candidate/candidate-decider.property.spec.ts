@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { DecisionContext, fold, Role } from '../shared/decider';
 import { DomainError } from '../shared/errors';
 import { criteriaOfBlock } from '../referential/referential';
-import { CandidateEvent, candidateSpec, CandidateState, EXTRA_TIME_WITHOUT_OPINION_MAX } from './candidate';
+import { CandidateEvent, candidateSpec, CandidateState, decisionOf, EXTRA_TIME_WITHOUT_OPINION_MAX } from './candidate';
+import { counts, decisionInForce, targetOf } from './outcome';
 import { CandidateCommand, CandidateDeps, decideCandidate } from './candidate-decider';
 import { SessionState } from '../session/session';
 import { CANDIDATE, decided, document, OTHER_SESSION, published, REFERENTIAL, sealed, SESSION, sessionState } from './candidate-fixtures';
@@ -177,13 +178,13 @@ function assertConsistent(before: CandidateState, event: CandidateEvent): void {
       const { sessionId, block, criterion } = event.data;
       expect(before.enrolments[sessionId]?.blocks).toContain(block);
       expect(criteriaOfBlock(document, block).map((c) => c.code)).toContain(criterion);
-      expect(before.decisions[sessionId]?.[block]).toBeUndefined();
+      expect(decisionOf(before, sessionId, block)?.decision ?? 'deferred').toBe('deferred');
       expect(!!before.scores[sessionId]?.[criterion]).toBe(event.type === 'CriterionScoreCorrected');
       return;
     }
     case 'CandidateEnrolled':
       for (const b of event.data.blocks) {
-        expect(before.validatedBlocks[b]).toBeUndefined();
+        expect(counts(decisionInForce(before.outcome, targetOf(event.data.referentialId, 1, document), b))).toBe(false);
         expect(before.enrolments[event.data.sessionId]?.blocks ?? []).not.toContain(b);
       }
       return;

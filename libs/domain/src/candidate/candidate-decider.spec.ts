@@ -2,7 +2,7 @@ import { Identity } from './candidate';
 import { fold } from '../shared/decider';
 import { DomainError } from '../shared/errors';
 import { given } from '../shared/given-when-then';
-import { blockScores, candidateSpec, CandidateEvent, grantedRequests, isBlockValidated, opinionsNaming } from './candidate';
+import { blockScores, candidateSpec, CandidateEvent, certificationsOf, decisionOf, grantedRequests, opinionsNaming, validatedBlocksOf } from './candidate';
 import { candidateDecider, CandidateCommand, checkAccessDetails, checkIdentity } from './candidate-decider';
 import { CANDIDATE, decided, document, enrolled, OTHER_SESSION, published, REFERENTIAL, registered, sealed, SESSION, sessionState } from './candidate-fixtures';
 
@@ -143,6 +143,28 @@ describe('candidate decider', () => {
       given(candidateDecider, [registered, enrolled(['BC01'], OTHER_SESSION), decided('BC01', 'not-validated', OTHER_SESSION)])
         .when(enrol(['BC01']), deps)
         .then([enrolled(['BC01'])]);
+    });
+    it('capitalises per certification: a block of the same code validated under another certification does not count', () => {
+      const otherCert = { type: 'CandidateEnrolled' as const, data: { candidateId: CANDIDATE, sessionId: OTHER_SESSION, referentialId: 'r-other', certificationCode: 'RNCP99999', referentialVersion: 1, blocks: ['BC01'] } };
+      given(candidateDecider, [registered, otherCert, decided('BC01', 'validated', OTHER_SESSION)]).when(enrol(['BC01']), deps).then([enrolled(['BC01'])]);
+    });
+    it('counts a block of another version of the same certification, and one its equivalence table names', () => {
+      const v1 = { type: 'CandidateEnrolled' as const, data: { candidateId: CANDIDATE, sessionId: OTHER_SESSION, referentialId: 'r-v1', certificationCode: document.code, referentialVersion: 1, blocks: ['BC01', 'OLD02'] } };
+      const v2 = { ...published, referentialId: REFERENTIAL, version: 2, document: { ...document, equivalences: [{ from: { version: 1, block: 'OLD02' }, to: 'BC02' }] } };
+      const history = [registered, v1, decided('BC01', 'validated', OTHER_SESSION), decided('OLD02', 'validated', OTHER_SESSION)];
+      given(candidateDecider, history).when(enrol(['BC01']), { ...deps, referential: v2 }).thenThrows('BLOCK_ALREADY_VALIDATED');
+      given(candidateDecider, history).when(enrol(['BC02']), { ...deps, referential: v2 }).thenThrows('BLOCK_ALREADY_VALIDATED');
+      given(candidateDecider, history).when(enrol(['BC02']), deps).thenMatch([{ type: 'CandidateEnrolled' }]);
+    });
+    it('a capitalised block past the validity period is evaluated again, and the enrolment says so', () => {
+      const old = { ...decided('BC01', 'validated', OTHER_SESSION), recordedAt: '2020-06-01T10:00:00.000Z' };
+      const fiveYears = { ...published, document: { ...document, validityYears: 5 } };
+      given(candidateDecider, [registered, enrolled(['BC01'], OTHER_SESSION), old])
+        .when(enrol(['BC01']), { ...deps, referential: fiveYears })
+        .then([{ type: 'CandidateEnrolled', data: { ...enrolled(['BC01']).data, lapsed: [{ block: 'BC01', validatedOn: '2020-06-01', validUntil: '2025-06-01' }] } }]);
+      given(candidateDecider, [registered, enrolled(['BC01'], OTHER_SESSION), { ...old, recordedAt: '2022-06-01T10:00:00.000Z' }])
+        .when(enrol(['BC01']), { ...deps, referential: fiveYears })
+        .thenThrows('BLOCK_ALREADY_VALIDATED');
     });
     it('refuses a block already enrolled in that session (409)', () => {
       given(candidateDecider, [registered, enrolled(['BC01'])]).when(enrol(['BC02', 'BC01']), deps).thenThrows('ALREADY_ENROLLED');
@@ -308,9 +330,12 @@ describe('candidate decider', () => {
     });
     it('refuses a score or a correction once the jury decided the block', () => {
       given(candidateDecider, [registered, enrolled(), decided('BC01', 'not-validated')]).when(score('CE1.1'), { ...deps, ...assessor }).thenThrows('BLOCK_ALREADY_DECIDED');
+    });
+    it('still scores and corrects a block the jury deferred: it is decided again later in the deliberation', () => {
       given(candidateDecider, [registered, enrolled(), scored('CE1.1'), decided('BC01', 'deferred')])
         .when(score('CE1.1', 'not-acquired', { correctionReason: 'x' }), { ...deps, ...assessor })
-        .thenThrows('BLOCK_ALREADY_DECIDED');
+        .thenMatch([{ type: 'CriterionScoreCorrected' }]);
+      given(candidateDecider, [registered, enrolled(), decided('BC01', 'deferred'), decided('BC01', 'not-validated')]).when(score('CE1.1'), { ...deps, ...assessor }).thenThrows('BLOCK_ALREADY_DECIDED');
     });
     it('still scores another block of the same session after one block is decided', () => {
       given(candidateDecider, [registered, enrolled(['BC01', 'BC02']), decided('BC01')]).when(score('CE3.1'), { ...deps, ...assessor }).thenMatch([{ type: 'CriterionScored' }]);
@@ -367,14 +392,14 @@ describe('candidate decider', () => {
         { type: 'CertificationAwarded', data: { candidateId: CANDIDATE, certificationCode: document.code, referentialId: REFERENTIAL, juryId: 'j1', blocks: [], awardedOn: '2026-06-30' } },
         { type: 'AppealLodged', data: { candidateId: CANDIDATE, appealId: 'a1', juryId: 'j1', reason: 'r' } },
       ]);
-      expect(isBlockValidated(state, 'BC02')).toBe(true);
-      expect(state.latestDecisions.BC02).toMatchObject({ decision: 'validated', revision: true });
-      expect(state.certifications[document.code]).toMatchObject({ referentialId: REFERENTIAL });
+      expect(validatedBlocksOf(state).map((v) => v.block)).toEqual(['BC01', 'BC02']);
+      expect(decisionOf(state, SESSION, 'BC02')).toMatchObject({ decision: 'validated', revision: true });
+      expect(certificationsOf(state)).toMatchObject([{ certificationCode: document.code, referentialId: REFERENTIAL }]);
       expect(state.appeals.a1).toEqual({ appealId: 'a1', juryId: 'j1', reason: 'r' });
     });
     it('takes a validation back when a revision un-validates it', () => {
       const state = fold(candidateSpec, [registered, enrolled(), decided('BC01', 'validated'), decided('BC01', 'not-validated', SESSION, true)]);
-      expect(isBlockValidated(state, 'BC01')).toBe(false);
+      expect(validatedBlocksOf(state)).toEqual([]);
     });
   });
 });

@@ -20,6 +20,7 @@ import {
   scoreOf,
 } from './candidate';
 import { CriterionResult } from './proposal';
+import { counts, decisionInForce, targetOf } from './outcome';
 
 /**
  * Commands on the candidate's file. Personal data (identity, accommodation
@@ -183,7 +184,7 @@ function register(command: RegisterCandidate, state: CandidateState): CandidateE
   return [{ type: 'CandidateRegistered', data: { candidateId, identity, accessRoute } }];
 }
 
-function enrol(command: EnrolCandidate, state: CandidateState, context: CandidateDeps): CandidateEvent[] {
+function enrol(command: EnrolCandidate, state: CandidateState, context: DecisionContext & CandidateDeps): CandidateEvent[] {
   const { candidateId, sessionId, blocks } = command.data;
   const session = openedSession(context.session, sessionId);
   const document = context.referential?.document;
@@ -192,13 +193,33 @@ function enrol(command: EnrolCandidate, state: CandidateState, context: Candidat
   if (new Set(blocks).size !== blocks.length) throw invalid('blocks must not repeat a block', [{ path: 'blocks', problems: ['duplicate'] }]);
   const unknown = blocks.filter((b) => !findBlock(document, b));
   if (unknown.length) throw rule('UNKNOWN_BLOCK', `the referential of session ${sessionId} has no block ${unknown.join(', ')}`, { blocks: unknown });
-  const validated = blocks.filter((b) => state.validatedBlocks[b]);
+  // Capitalised per certification: only a block of this certification (or one its referential declares
+  // equivalent) counts, and only within the referential's validity period.
+  const target = targetOf(session.referentialId!, context.referential!.version, document);
+  const inForce = blocks.map((b) => ({ block: b, inForce: decisionInForce(state.outcome, target, b, { at: context.now }) }));
+  const validated = inForce.filter((x) => counts(x.inForce)).map((x) => x.block);
   if (validated.length) {
-    throw rule('BLOCK_ALREADY_VALIDATED', `block ${validated.join(', ')} is already validated: it stays acquired and is not evaluated again`, { blocks: validated });
+    throw rule('BLOCK_ALREADY_VALIDATED', `block ${validated.join(', ')} of ${document.code} is already validated: it stays acquired and is not evaluated again`, { blocks: validated });
   }
   const already = blocks.filter((b) => state.enrolments[sessionId]?.blocks.includes(b));
   if (already.length) throw conflict('ALREADY_ENROLLED', `candidate ${candidateId} is already enrolled in session ${sessionId} for ${already.join(', ')}`, { blocks: already });
-  return [{ type: 'CandidateEnrolled', data: { candidateId, sessionId, referentialId: session.referentialId!, blocks: [...blocks] } }];
+  const lapsed = inForce
+    .filter((x) => x.inForce?.decision === 'validated' && x.inForce.lapsed)
+    .map((x) => ({ block: x.block, validatedOn: x.inForce!.since?.slice(0, 10) ?? null, validUntil: x.inForce!.validUntil!.slice(0, 10) }));
+  return [
+    {
+      type: 'CandidateEnrolled',
+      data: {
+        candidateId,
+        sessionId,
+        referentialId: session.referentialId!,
+        certificationCode: document.code,
+        referentialVersion: context.referential!.version,
+        blocks: [...blocks],
+        ...(lapsed.length ? { lapsed } : {}),
+      },
+    },
+  ];
 }
 
 function requestAccommodation(command: RequestAccommodation, context: DecisionContext): CandidateEvent[] {
@@ -287,9 +308,13 @@ function score(command: ScoreCriterion, state: CandidateState, context: Decision
     throw rule('CRITERION_NOT_IN_ENROLMENT', `criterion ${criterion} is not in a block candidate ${candidateId} is enrolled in for session ${sessionId}`);
   }
   const block = located.block.code;
-  if (decisionOf(state, sessionId, block)) throw rule('BLOCK_ALREADY_DECIDED', `the jury has decided block ${block}: only a revision deliberation changes it`);
-  const validatedIn = state.validatedBlocks[block];
-  if (validatedIn) throw rule('BLOCK_ALREADY_VALIDATED', `block ${block} was validated in session ${validatedIn.sessionId}: it is not evaluated again`);
+  // A deferred block is still before the jury: its scores may be completed or corrected until it is decided.
+  const decided = decisionOf(state, sessionId, block);
+  if (decided && decided.decision !== 'deferred') throw rule('BLOCK_ALREADY_DECIDED', `the jury has decided block ${block}: only a revision deliberation changes it`);
+  const validatedIn = decisionInForce(state.outcome, targetOf(enrolment.referentialId, context.referential!.version, document), block, { at: context.now });
+  if (counts(validatedIn) && validatedIn.source.sessionId !== sessionId) {
+    throw rule('BLOCK_ALREADY_VALIDATED', `block ${block} was validated in session ${validatedIn.source.sessionId}: it is not evaluated again`);
+  }
   if (result !== 'acquired' && result !== 'not-acquired') throw invalid('result must be acquired or not-acquired', [{ path: 'result', problems: ['unknown result'] }]);
   const comment = optionalText(command.data.comment, 'comment');
   const correctionReason = optionalText(command.data.correctionReason, 'correctionReason');

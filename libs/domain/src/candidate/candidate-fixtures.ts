@@ -51,7 +51,7 @@ export const sealed = (label: string): SealedData => ({ alg: 'A256GCM', kid: CAN
 export const registered: CandidateEvent = { type: 'CandidateRegistered', data: { candidateId: CANDIDATE, identity: sealed('identity'), accessRoute: 'vae' } };
 export const enrolled = (blocks = ['BC01'], sessionId = SESSION): CandidateEvent => ({
   type: 'CandidateEnrolled',
-  data: { candidateId: CANDIDATE, sessionId, referentialId: REFERENTIAL, blocks },
+  data: { candidateId: CANDIDATE, sessionId, referentialId: REFERENTIAL, certificationCode: document.code, referentialVersion: 1, blocks },
 });
 export const decided = (block: string, decision: 'validated' | 'not-validated' | 'deferred' = 'validated', sessionId = SESSION, revision = false): CandidateEvent => ({
   type: 'BlockDecisionRecorded',

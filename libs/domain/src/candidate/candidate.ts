@@ -1,5 +1,6 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
 import { CriterionResult } from './proposal';
+import { AwardedBlock, awardsInForce, evolveOutcome, initialOutcome, Outcome, sessionDecision } from './outcome';
 
 /**
  * The candidate's file (docs/events.md, stream `candidate-{id}`): events,
@@ -65,7 +66,19 @@ export interface Identity {
 
 export type CandidateEvent =
   | RecordedEvent<'CandidateRegistered', { candidateId: string; identity: SealedData; accessRoute: AccessRoute }>
-  | RecordedEvent<'CandidateEnrolled', { candidateId: string; sessionId: string; referentialId: string; blocks: string[] }>
+  | RecordedEvent<
+      'CandidateEnrolled',
+      {
+        candidateId: string;
+        sessionId: string;
+        referentialId: string;
+        certificationCode?: string;
+        referentialVersion?: number;
+        blocks: string[];
+        /** Blocks validated earlier whose validity period has lapsed: evaluated again. */
+        lapsed?: Array<{ block: string; validatedOn: string | null; validUntil: string }>;
+      }
+    >
   | RecordedEvent<'AccommodationRequested', { candidateId: string; requestId: string; accommodations: Accommodation[]; justification: SealedData }>
   | RecordedEvent<'ReferentOpinionGiven', { candidateId: string; requestId: string; favourable: boolean; motivation: SealedData }>
   | RecordedEvent<'AccommodationGranted', { candidateId: string; requestId: string; reason: string }>
@@ -77,11 +90,22 @@ export type CandidateEvent =
       { candidateId: string; sessionId: string; block: string; criterion: string; result: CriterionResult; previousResult: CriterionResult; correctionReason: string; comment?: string }
     >
   | RecordedEvent<'NeutralisationRecommended', { candidateId: string; opinionId: string; criteria: string[]; motivation: SealedData }>
-  | RecordedEvent<'BlockDecisionRecorded', { candidateId: string; juryId: string; sessionId: string; block: string; decision: BlockDecisionValue; revision: boolean }>
+  | RecordedEvent<
+      'BlockDecisionRecorded',
+      {
+        candidateId: string;
+        juryId: string;
+        sessionId: string;
+        block: string;
+        decision: BlockDecisionValue;
+        revision: boolean;
+      }
+    >
   | RecordedEvent<
       'CertificationAwarded',
-      { candidateId: string; certificationCode: string; referentialId: string; juryId: string; blocks: Array<{ block: string; juryId: string }>; awardedOn: string }
+      { candidateId: string; certificationCode: string; referentialId: string; juryId: string; blocks: AwardedBlock[]; awardedOn: string; sealHash?: string }
     >
+  | RecordedEvent<'CertificationWithdrawn', { candidateId: string; certificationCode: string; awardEventId: string | null; juryId: string; reason: string }>
   | RecordedEvent<'AppealLodged', { candidateId: string; appealId: string; juryId: string; reason: string }>
   | RecordedEvent<'CandidatePersonalDataErased', { candidateId: string; reason: string; beforeRetentionEnd: boolean }>;
 
@@ -144,14 +168,8 @@ export interface CandidateState {
   accommodationRequests: Record<string, AccommodationRequestState>;
   /** Referent opinions recommending neutralisation: opinion id → criteria. */
   neutralisationOpinions: Record<string, { opinionId: string; criteria: string[] }>;
-  /** The current decision by session id, then block (a revision replaces the decision it revises). */
-  decisions: Record<string, Record<string, BlockDecision>>;
-  /** The latest decision recorded for each block, whatever the session. */
-  latestDecisions: Record<string, BlockDecision>;
-  /** Capitalised blocks: whose current decision is `validated` in some session. */
-  validatedBlocks: Record<string, { sessionId: string; juryId: string }>;
-  /** By certification code: awarded at most once. */
-  certifications: Record<string, { referentialId: string; juryId: string; awardedOn: string; blocks: Array<{ block: string; juryId: string }> }>;
+  /** Decisions, awards and withdrawals: asked through decisionInForce / awardInForce (./outcome.ts). */
+  outcome: Outcome;
   /** By appeal id. */
   appeals: Record<string, { appealId: string; juryId: string; reason: string }>;
 }
@@ -166,15 +184,14 @@ export const initialCandidateState = (): CandidateState => ({
   scores: {},
   accommodationRequests: {},
   neutralisationOpinions: {},
-  decisions: {},
-  latestDecisions: {},
-  validatedBlocks: {},
-  certifications: {},
+  outcome: initialOutcome(),
   appeals: {},
 });
 
-export function evolveCandidate(state: CandidateState, raw: RecordedEvent): CandidateState {
+export function evolveCandidate(previous: CandidateState, raw: RecordedEvent): CandidateState {
   const event = raw as CandidateEvent;
+  const outcome = evolveOutcome(previous.outcome, raw);
+  const state = outcome === previous.outcome ? previous : { ...previous, outcome };
   switch (event.type) {
     case 'CandidateRegistered':
       return { ...state, candidateId: event.data.candidateId, registered: true, identity: event.data.identity, accessRoute: event.data.accessRoute };
@@ -219,16 +236,10 @@ export function evolveCandidate(state: CandidateState, raw: RecordedEvent): Cand
         ...state,
         neutralisationOpinions: { ...state.neutralisationOpinions, [event.data.opinionId]: { opinionId: event.data.opinionId, criteria: [...event.data.criteria] } },
       };
-    case 'BlockDecisionRecorded': {
-      const { sessionId, block, decision, juryId, revision } = event.data;
-      const recorded: BlockDecision = { sessionId, block, decision, juryId, revision };
-      const decisions = { ...state.decisions, [sessionId]: { ...state.decisions[sessionId], [block]: recorded } };
-      return { ...state, decisions, latestDecisions: { ...state.latestDecisions, [block]: recorded }, validatedBlocks: validatedFrom(decisions) };
-    }
-    case 'CertificationAwarded': {
-      const { certificationCode, referentialId, juryId, awardedOn, blocks } = event.data;
-      return { ...state, certifications: { ...state.certifications, [certificationCode]: { referentialId, juryId, awardedOn, blocks } } };
-    }
+    case 'BlockDecisionRecorded':
+    case 'CertificationAwarded':
+    case 'CertificationWithdrawn':
+      return state; // folded into `outcome` above
     case 'AppealLodged': {
       const { appealId, juryId, reason } = event.data;
       return { ...state, appeals: { ...state.appeals, [appealId]: { appealId, juryId, reason } } };
@@ -244,17 +255,6 @@ function updateRequest(state: CandidateState, requestId: string, change: (r: Acc
   const request = state.accommodationRequests[requestId];
   if (!request) return state;
   return { ...state, accommodationRequests: { ...state.accommodationRequests, [requestId]: change(request) } };
-}
-
-/** A block stays acquired once validated; a revision that un-validates it in that session takes it back. */
-function validatedFrom(decisions: CandidateState['decisions']): CandidateState['validatedBlocks'] {
-  const validated: CandidateState['validatedBlocks'] = {};
-  for (const bySession of Object.values(decisions)) {
-    for (const d of Object.values(bySession)) {
-      if (d.decision === 'validated' && !validated[d.block]) validated[d.block] = { sessionId: d.sessionId, juryId: d.juryId };
-    }
-  }
-  return validated;
 }
 
 export const candidateSpec: StateSpec<CandidateState> = {
@@ -283,12 +283,35 @@ export function blockScores(state: CandidateState, sessionId: string, block: str
   return out;
 }
 
+/** The decision in force in a session for a block (outcome.ts's sessionDecision). */
 export function decisionOf(state: CandidateState, sessionId: string, block: string): BlockDecision | undefined {
-  return state.decisions[sessionId]?.[block];
+  const d = sessionDecision(state.outcome, sessionId, block)?.source;
+  return d && { sessionId: d.sessionId, block: d.block, decision: d.decision, juryId: d.juryId, revision: d.revision };
 }
 
-export function isBlockValidated(state: CandidateState, block: string): boolean {
-  return !!state.validatedBlocks[block];
+/** Every session's decision in force, per block (what the candidate file lists). */
+export function decisionsInForce(state: CandidateState): BlockDecision[] {
+  const keys = [...new Set(state.outcome.decisions.map((d) => `${d.sessionId}\u0000${d.block}`))];
+  return keys.map((k) => {
+    const [sessionId, block] = k.split('\u0000');
+    return decisionOf(state, sessionId, block)!;
+  });
+}
+
+/** Capitalised blocks as (certification, block): a session's decision in force is validated. */
+export function validatedBlocksOf(state: CandidateState): Array<{ certificationCode: string | null; block: string; sessionId: string; juryId: string }> {
+  const out: Array<{ certificationCode: string | null; block: string; sessionId: string; juryId: string }> = [];
+  for (const d of decisionsInForce(state)) {
+    if (d.decision !== 'validated') continue;
+    const session = state.outcome.sessions[d.sessionId];
+    out.push({ certificationCode: session?.certificationCode ?? null, block: d.block, sessionId: d.sessionId, juryId: d.juryId });
+  }
+  return out;
+}
+
+/** Certifications awarded and not withdrawn. */
+export function certificationsOf(state: CandidateState) {
+  return awardsInForce(state.outcome).map((a) => ({ certificationCode: a.certificationCode, referentialId: a.referentialId, juryId: a.juryId, awardedOn: a.awardedOn, blocks: a.blocks }));
 }
 
 /** Every criterion the referent named for neutralisation, with the opinions naming it. */

@@ -3,7 +3,8 @@ import { given } from '../shared/given-when-then';
 import { ReferentialDocument } from '../referential/referential';
 import { JuryMember, JuryState, jurySpec } from './jury';
 import { addMonths, appealDecider, DecideBlock, departsFromProposal, juryDecider } from './jury-decider';
-import { CandidateView, candidateViewSpec, SessionView, validatedBlocks } from './views';
+import { CandidateView, candidateViewSpec, SessionView } from './views';
+import { decisionInForce, targetOf } from '../candidate/outcome';
 
 const JURY = 'a0000000-0000-4000-8000-000000000001';
 const OTHER_JURY = 'a0000000-0000-4000-8000-000000000002';
@@ -62,6 +63,14 @@ const score = (criterion: string, result = 'acquired', sessionId = SESSION) =>
   ev('CriterionScored', { candidateId: CAND, sessionId, block: criterion.startsWith('CE1') ? 'BC01' : 'BC02', criterion, result });
 const opinion = (criteria = ['CE1.2']) => ev('NeutralisationRecommended', { candidateId: CAND, opinionId: OPINION, criteria, motivation: sealed });
 const allScored = () => [score('CE1.1'), score('CE1.2'), score('CE2.1')];
+
+const closeCommand = (seal: { sealHash: string; signature: string; keyFingerprint: string }, candidates: Record<string, CandidateView> = {}, closings: Record<string, string | null> = {}) => ({
+  type: 'CloseDeliberation' as const,
+  seal,
+  target: targetOf(REF, 1, doc),
+  candidates: Object.fromEntries(Object.entries(candidates).map(([id, v]) => [id, v.outcome])),
+  closings,
+});
 
 const decide = (over: Partial<DecideBlock> = {}): DecideBlock => ({
   type: 'DecideBlock',
@@ -143,7 +152,7 @@ describe('jury decider', () => {
       given(juryDecider, [convened(), opened])
         .when({ type: 'NeutraliseCriterion', candidateId: CAND, criterion: 'CE1.2', opinionId: OPINION, candidate: candidate(opinion()), referential: doc }, asMember)
         .thenThrows('FORBIDDEN');
-      given(juryDecider, [convened(), opened]).when({ type: 'CloseDeliberation', seal: { sealHash: 'h', signature: 's', keyFingerprint: 'k' } }, asMember).thenThrows('FORBIDDEN');
+      given(juryDecider, [convened(), opened]).when(closeCommand({ sealHash: 'h', signature: 's', keyFingerprint: 'k' }), asMember).thenThrows('FORBIDDEN');
     });
   });
 
@@ -285,46 +294,60 @@ describe('jury decider', () => {
     describe('award', () => {
       const bc02Validated = ev('BlockDecisionRecorded', { candidateId: CAND, juryId: JURY, sessionId: SESSION, block: 'BC02', decision: 'validated', revision: false });
       const bc02Decided = ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC02', decision: 'validated', proposal: 'acquired' });
-      it('awards the certification when the last block is validated', () => {
-        given(juryDecider, [convened(), opened, bc02Decided])
-          .when(decide({ candidate: candidate(...allScored(), bc02Validated) }), asPresident)
-          .thenMatch([
-            { type: 'BlockDecided' },
-            { type: 'BlockDecisionRecorded' },
-            {
-              type: 'CertificationAwarded',
-              data: {
-                candidateId: CAND,
-                certificationCode: 'RNCP00000',
-                referentialId: REF,
-                juryId: JURY,
-                blocks: [
-                  { block: 'BC01', juryId: JURY },
-                  { block: 'BC02', juryId: JURY },
-                ],
-                awardedOn: '2026-06-15',
-              },
-            },
-          ]);
-      });
-      it('counts blocks validated in an earlier session (capitalised)', () => {
-        const earlier = ev('BlockDecisionRecorded', { candidateId: CAND, juryId: OTHER_JURY, sessionId: EARLIER_SESSION, block: 'BC02', decision: 'validated', revision: false });
-        const events = given(juryDecider, [convened(), opened]).when(decide({ candidate: candidate(...allScored(), earlier) }), asPresident).events();
-        expect(events.map((e) => e.type)).toEqual(['BlockDecided', 'BlockDecisionRecorded', 'CertificationAwarded']);
-        expect((events[2].data as any).blocks).toEqual([
-          { block: 'BC01', juryId: JURY },
-          { block: 'BC02', juryId: OTHER_JURY },
-        ]);
-      });
-      it('no award while a block is not validated', () => {
-        const events = given(juryDecider, [convened(), opened]).when(decide(), asPresident).events();
+      it('never with a decision: the last validated block awards nothing until the closing', () => {
+        const events = given(juryDecider, [convened(), opened, bc02Decided]).when(decide({ candidate: candidate(...allScored(), bc02Validated) }), asPresident).events();
         expect(events.map((e) => e.type)).toEqual(['BlockDecided', 'BlockDecisionRecorded']);
       });
-      it('exactly once per candidate and certification code', () => {
-        const awarded = ev('CertificationAwarded', { candidateId: CAND, certificationCode: 'RNCP00000', referentialId: REF, juryId: OTHER_JURY, blocks: [], awardedOn: '2026-01-01' });
-        const earlier = ev('BlockDecisionRecorded', { candidateId: CAND, juryId: OTHER_JURY, sessionId: EARLIER_SESSION, block: 'BC02', decision: 'validated', revision: false });
-        const events = given(juryDecider, [convened(), opened]).when(decide({ candidate: candidate(...allScored(), earlier, awarded) }), asPresident).events();
-        expect(events.map((e) => e.type)).toEqual(['BlockDecided', 'BlockDecisionRecorded']);
+    });
+
+    describe('deferred', () => {
+      const deferredDecided = ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'deferred', proposal: 'acquired', motivation: 'attendre une pièce' });
+      const deferredRecorded = ev('BlockDecisionRecorded', { candidateId: CAND, juryId: JURY, sessionId: SESSION, block: 'BC01', decision: 'deferred', revision: false });
+      it('a deferred block is decided again in the same deliberation', () => {
+        given(juryDecider, [convened(), opened, deferredDecided])
+          .when(decide({ candidate: candidate(...allScored(), deferredRecorded) }), asPresident)
+          .thenMatch([{ type: 'BlockDecided', data: { decision: 'validated' } }, { type: 'BlockDecisionRecorded', data: { decision: 'validated' } }]);
+      });
+      it('the earlier deferral stays in the deliberation, the new decision stands', () => {
+        const validated = ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'validated', proposal: 'acquired' });
+        const state = fold(jurySpec, [convened(), opened, deferredDecided, validated]);
+        expect(state.decisions.map((d) => d.decision)).toEqual(['deferred', 'validated']);
+        given(juryDecider, [convened(), opened, deferredDecided, validated])
+          .when(decide({ candidate: candidate(...allScored(), deferredRecorded) }), asPresident)
+          .thenThrows('BLOCK_ALREADY_DECIDED');
+      });
+      it('a block decided otherwise than deferred is not decided twice', () => {
+        const notValidated = ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'not-validated', proposal: 'not-acquired' });
+        given(juryDecider, [convened(), opened, notValidated]).when(decide(), asPresident).thenThrows('BLOCK_ALREADY_DECIDED');
+      });
+      it('a deferred block can still have criteria neutralised', () => {
+        given(juryDecider, [convened(), opened, deferredDecided])
+          .when({ type: 'NeutraliseCriterion', candidateId: CAND, criterion: 'CE1.2', opinionId: OPINION, candidate: candidate(opinion(), deferredRecorded), referential: doc }, asPresident)
+          .thenMatch([{ type: 'CriterionNeutralised' }]);
+      });
+    });
+
+    describe('substitute president', () => {
+      const asAdmin = { actor: { id: 'admin-1', role: 'admin' as const } };
+      const recused = ev('MemberRecused', { juryId: JURY, userId: 'pres', candidateId: CAND, reason: 'ancien employeur' });
+      it('the admin designates a member while the deliberation is open; the substitute then decides', () => {
+        given(juryDecider, [convened(), opened, recused])
+          .when({ type: 'DesignatePresident', userId: 'pro' }, asAdmin)
+          .then([{ type: 'PresidentDesignated', data: { juryId: JURY, userId: 'pro', previousUserId: 'pres' } }]);
+        const designated = ev('PresidentDesignated', { juryId: JURY, userId: 'pro', previousUserId: 'pres' });
+        given(juryDecider, [convened(), opened, recused, designated]).when(decide(), asMember).thenMatch([{ type: 'BlockDecided' }, { type: 'BlockDecisionRecorded' }]);
+        given(juryDecider, [convened(), opened, recused, designated]).when(decide(), asPresident).thenThrows('FORBIDDEN');
+        const state = fold(jurySpec, [convened(), opened, designated]);
+        expect(state.members.filter((m) => m.president).map((m) => m.userId)).toEqual(['pro']);
+        expect(state.designations).toEqual([{ userId: 'pro', previousUserId: 'pres', designatedAt: null }]);
+      });
+      it('only a member, not the current president, only while open, only by an admin', () => {
+        given(juryDecider, [convened(), opened]).when({ type: 'DesignatePresident', userId: 'stranger' }, asAdmin).thenThrows('NOT_A_MEMBER');
+        given(juryDecider, [convened(), opened]).when({ type: 'DesignatePresident', userId: 'pres' }, asAdmin).thenThrows('ALREADY_PRESIDENT');
+        given(juryDecider, [convened()]).when({ type: 'DesignatePresident', userId: 'pro' }, asAdmin).thenThrows('DELIBERATION_NOT_OPEN');
+        given(juryDecider, [convened(), opened, closedEv()]).when({ type: 'DesignatePresident', userId: 'pro' }, asAdmin).thenThrows('DELIBERATION_CLOSED');
+        given(juryDecider, [convened(), opened]).when({ type: 'DesignatePresident', userId: 'pro' }, asPresident).thenThrows('FORBIDDEN');
+        given(juryDecider, []).when({ type: 'DesignatePresident', userId: 'pro' }, asAdmin).thenThrows('NOT_FOUND');
       });
     });
 
@@ -364,6 +387,33 @@ describe('jury decider', () => {
         given(juryDecider, revisionJury).when(revise('not-validated', 'deferred', 'reporter'), after).thenThrows('REVISION_NOT_IN_FAVOUR');
         given(juryDecider, revisionJury).when(revise('deferred', 'validated', 'recours fondé'), after).thenMatch([{ type: 'BlockDecided' }, { type: 'BlockDecisionRecorded' }]);
       });
+      it('the four months run from the closing of the deliberation that first made the decision: a confirming revision does not extend them', () => {
+        // OTHER_JURY (the first, closed 2026-02-01) validated; THIRD confirmed it (closed 2026-06-20); JURY revises THIRD.
+        const third = 'a0000000-0000-4000-8000-000000000003';
+        const confirming: JuryState = fold(jurySpec, [
+          ev('JuryConvened', { juryId: third, sessionId: SESSION, referentialId: REF, members, revises: { juryId: OTHER_JURY, reason: 'material-error' } }),
+          ev('DeliberationOpened', { juryId: third }),
+          ev('BlockDecided', { juryId: third, candidateId: CAND, block: 'BC01', decision: 'validated', proposal: 'acquired' }),
+          closedEv(closedAt, third),
+        ]);
+        const view = candidate(...allScored(), recorded('validated'), ev('BlockDecisionRecorded', { candidateId: CAND, juryId: third, sessionId: SESSION, block: 'BC01', decision: 'validated', revision: true }));
+        const command = decide({ decision: 'not-validated', motivation: 'erreur matérielle', candidate: view, revised: confirming, closings: { [OTHER_JURY]: '2026-02-01T10:00:00.000Z' } });
+        const revising = [convened({ juryId: third, reason: 'material-error' }), opened];
+        // Within four months of the confirming revision, but not of the first decision: refused.
+        given(juryDecider, revising).when(command, { ...asPresident, now: '2026-07-01T10:00:00.000Z' }).thenThrows('REVISION_NOT_IN_FAVOUR');
+        given(juryDecider, revising).when(command, { ...asPresident, now: '2026-06-01T10:00:00.000Z' }).thenMatch([{ type: 'BlockDecided', data: { decision: 'not-validated' } }, { type: 'BlockDecisionRecorded' }]);
+        // A revision that changed the decision starts a new window for the new value.
+        const changed = candidate(...allScored(), recorded('validated'), ev('BlockDecisionRecorded', { candidateId: CAND, juryId: third, sessionId: SESSION, block: 'BC01', decision: 'not-validated', revision: true }));
+        const changing: JuryState = fold(jurySpec, [
+          ev('JuryConvened', { juryId: third, sessionId: SESSION, referentialId: REF, members, revises: { juryId: OTHER_JURY, reason: 'material-error' } }),
+          ev('DeliberationOpened', { juryId: third }),
+          ev('BlockDecided', { juryId: third, candidateId: CAND, block: 'BC01', decision: 'not-validated', proposal: 'acquired', motivation: 'm' }),
+          closedEv(closedAt, third),
+        ]);
+        given(juryDecider, revising)
+          .when(decide({ decision: 'deferred', motivation: 'reporter', candidate: changed, revised: changing, closings: { [OTHER_JURY]: '2026-02-01T10:00:00.000Z' } }), { ...asPresident, now: '2026-07-01T10:00:00.000Z' })
+          .thenMatch([{ type: 'BlockDecided', data: { decision: 'deferred' } }, { type: 'BlockDecisionRecorded' }]);
+      });
       it('only blocks the revised jury decided, not yet revised by another jury', () => {
         given(juryDecider, revisionJury).when(decide({ block: 'BC02', revised: revisedJury('validated'), candidate: candidate(...allScored(), recorded('validated')) }), asPresident).thenThrows('NOT_DECIDED_BY_REVISED_JURY');
         const third = 'a0000000-0000-4000-8000-000000000003';
@@ -378,12 +428,12 @@ describe('jury decider', () => {
     const seal = { sealHash: 'abc', signature: 'sig', keyFingerprint: 'sha256:k' };
     it('closes an open deliberation with its seal', () => {
       given(juryDecider, [convened(), opened])
-        .when({ type: 'CloseDeliberation', seal }, asPresident)
+        .when(closeCommand(seal), asPresident)
         .then([{ type: 'DeliberationClosed', data: { juryId: JURY, ...seal, closedAt: '2026-06-15T10:00:00.000Z' } }]);
     });
     it('not before opening, and nothing after close', () => {
-      given(juryDecider, [convened()]).when({ type: 'CloseDeliberation', seal }, asPresident).thenThrows('DELIBERATION_NOT_OPEN');
-      given(juryDecider, [convened(), opened, closedEv()]).when({ type: 'CloseDeliberation', seal }, asPresident).thenThrows('DELIBERATION_CLOSED');
+      given(juryDecider, [convened()]).when(closeCommand(seal), asPresident).thenThrows('DELIBERATION_NOT_OPEN');
+      given(juryDecider, [convened(), opened, closedEv()]).when(closeCommand(seal), asPresident).thenThrows('DELIBERATION_CLOSED');
     });
   });
 
@@ -424,7 +474,10 @@ describe('jury decider', () => {
         ev('BlockDecisionRecorded', { candidateId: CAND, juryId: OTHER_JURY, sessionId: SESSION, block: 'BC01', decision: 'validated', revision: false }),
         ev('BlockDecisionRecorded', { candidateId: CAND, juryId: JURY, sessionId: SESSION, block: 'BC01', decision: 'not-validated', revision: true }),
       );
-      expect([...validatedBlocks(view)]).toEqual([['BC02', OTHER_JURY]]);
+      const target = targetOf(REF, 1, doc);
+      expect(decisionInForce(view.outcome, target, 'BC01')?.decision).toBe('not-validated');
+      // BC02 of EARLIER_SESSION: no enrolment says which certification it was, so it counts for none.
+      expect(decisionInForce(view.outcome, target, 'BC02')).toBeUndefined();
     });
   });
 });

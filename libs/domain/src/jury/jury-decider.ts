@@ -7,6 +7,7 @@ import {
   BlockDecision,
   decisionOf,
   isRecused,
+  JURY_EVENT_TYPES,
   JuryMember,
   JuryState,
   jurySpec,
@@ -14,7 +15,9 @@ import {
   neutralisedFor,
   Revises,
 } from './jury';
-import { CandidateView, candidateViewSpec, currentDecision, SessionView, validatedBlocks } from './views';
+import { CandidateView, candidateViewSpec, SessionView } from './views';
+import { CertificationTarget, Outcome, sessionDecision } from '../candidate/outcome';
+import { closingOutcome } from './closing';
 
 /**
  * The jury's commands. What a command needs beyond the jury's own stream (the
@@ -63,17 +66,33 @@ export interface DecideBlock {
   referential: ReferentialDocument;
   /** The closed jury this one revises, when it is a revision jury. */
   revised: JuryState | null;
+  /** juryId → closing time of the deliberations that decided this candidate (the four-month rule runs from the first). */
+  closings?: Readonly<Record<string, string | null | undefined>>;
 }
 
 export interface CloseDeliberation {
   type: 'CloseDeliberation';
   /** Computed by the handler over recordContent(...) at `context.now`, signed with the certifier's key. */
   seal: { sealHash: string; signature: string; keyFingerprint: string };
+  /** What closingOutcome needs: the certification, the decided candidates' outcomes, the other closings. */
+  target: CertificationTarget;
+  candidates: Readonly<Record<string, Outcome>>;
+  closings: Readonly<Record<string, string | null | undefined>>;
 }
 
-export type JuryCommand = ConveneJury | RecuseMember | OpenDeliberation | NeutraliseCriterion | DecideBlock | CloseDeliberation;
+/** The admin names a substitute president among the members, while the deliberation is open. */
+export interface DesignatePresident {
+  type: 'DesignatePresident';
+  userId: string;
+}
 
-/** A revision may still change a decision against the candidate for this long after the revised jury closed. */
+export type JuryCommand = ConveneJury | RecuseMember | OpenDeliberation | NeutraliseCriterion | DecideBlock | DesignatePresident | CloseDeliberation;
+
+/**
+ * A revision may still change a decision against the candidate for this long
+ * after the closing of the deliberation that first made it (a confirming
+ * revision does not start the window again).
+ */
 export const REVISION_FREE_MONTHS = 4;
 
 export function decideJury(command: JuryCommand, state: JuryState, context: DecisionContext): DomainEvent[] {
@@ -90,10 +109,10 @@ export function decideJury(command: JuryCommand, state: JuryState, context: Deci
       return neutralise(command, state, context);
     case 'DecideBlock':
       return decideBlock(command, state, context);
+    case 'DesignatePresident':
+      return designatePresident(command, state, context);
     case 'CloseDeliberation':
-      requireMember(state, context, true);
-      requireStatus(state, 'open');
-      return [{ type: 'DeliberationClosed', data: { juryId: state.juryId, ...command.seal, closedAt: context.now } }];
+      return close(command, state, context);
     default:
       return assertNever(command, 'jury command');
   }
@@ -163,7 +182,8 @@ function neutralise(command: NeutraliseCriterion, state: JuryState, context: Dec
   if (neutralisedFor(state, command.candidateId).has(command.criterion)) {
     throw rule('CRITERION_ALREADY_NEUTRALISED', `criterion ${command.criterion} is already neutralised for this candidate`);
   }
-  if (decisionOf(state, command.candidateId, located.block.code)) {
+  const decidedBlock = decisionOf(state, command.candidateId, located.block.code);
+  if (decidedBlock && decidedBlock.decision !== 'deferred') {
     throw rule('BLOCK_ALREADY_DECIDED', `block ${located.block.code} was already decided: its criteria can no longer be neutralised`);
   }
   return [
@@ -181,10 +201,13 @@ function decideBlock(command: DecideBlock, state: JuryState, context: DecisionCo
   const enrolment = requireEnrolled(candidate, candidateId, state);
   requireNotRecused(state, context, candidateId);
   if (!enrolment.blocks.includes(block)) throw rule('BLOCK_NOT_IN_ENROLMENT', `the candidate is not enrolled for block ${block} in this session`);
-  if (decisionOf(state, candidateId, block)) throw rule('BLOCK_ALREADY_DECIDED', `block ${block} was already decided in this deliberation`);
+  const own = decisionOf(state, candidateId, block);
+  // A deferred block stays before the jury: it is decided again, and the deferral stays in the record.
+  if (own && own.decision !== 'deferred') throw rule('BLOCK_ALREADY_DECIDED', `block ${block} was already decided in this deliberation`);
 
   const sessionId = state.sessionId!;
-  const inForce = currentDecision(candidate, sessionId, block);
+  const inForce = sessionDecision(candidate.outcome, sessionId, block)?.source;
+  const inForceElsewhere = inForce && inForce.juryId !== state.juryId ? inForce : undefined;
   let previous: BlockDecision | undefined;
   if (state.revises) {
     const revised = command.revised;
@@ -192,12 +215,12 @@ function decideBlock(command: DecideBlock, state: JuryState, context: DecisionCo
     if (!revised || !revisedDecision) {
       throw rule('NOT_DECIDED_BY_REVISED_JURY', `the revised jury did not decide block ${block} for this candidate: there is nothing to revise`);
     }
-    if (inForce && inForce.juryId !== revised.juryId) {
-      throw rule('DECISION_ALREADY_REVISED', `the decision on block ${block} was already revised by jury ${inForce.juryId}`);
+    if (inForceElsewhere && inForceElsewhere.juryId !== revised.juryId) {
+      throw rule('DECISION_ALREADY_REVISED', `the decision on block ${block} was already revised by jury ${inForceElsewhere.juryId}`);
     }
     previous = revisedDecision.decision;
-  } else if (inForce) {
-    throw rule('BLOCK_ALREADY_DECIDED', `block ${block} was already decided for this session by jury ${inForce.juryId}: only a revision deliberation can change it`);
+  } else if (inForceElsewhere) {
+    throw rule('BLOCK_ALREADY_DECIDED', `block ${block} was already decided for this session by jury ${inForceElsewhere.juryId}: only a revision deliberation can change it`);
   }
 
   const proposal = proposeBlock(referential.validationRule, criteriaOfBlock(referential, block), new Map(Object.entries(candidate.scores[sessionId] ?? {})), neutralisedFor(state, candidateId, block));
@@ -209,36 +232,48 @@ function decideBlock(command: DecideBlock, state: JuryState, context: DecisionCo
     throw rule('MOTIVATION_REQUIRED', `deciding ${decision} where the proposal is ${proposal.proposal} needs a motivation`);
   }
   if (state.revises && previous !== undefined && decision !== previous && decision !== 'validated') {
-    const limit = addMonths(command.revised!.seal!.closedAt, REVISION_FREE_MONTHS);
+    const revised = command.revised!;
+    const closings = { ...command.closings, [revised.juryId!]: revised.seal?.closedAt ?? null };
+    // The window runs from the closing of the deliberation that first made the decision now in force.
+    const origin = sessionDecision(candidate.outcome, sessionId, block, { closings, sealedOnly: true });
+    const since = origin?.since ?? revised.seal!.closedAt;
+    const limit = addMonths(since, REVISION_FREE_MONTHS);
     if (Date.parse(context.now) > Date.parse(limit)) {
       throw rule(
         'REVISION_NOT_IN_FAVOUR',
-        `more than ${REVISION_FREE_MONTHS} months after the revised deliberation closed (${command.revised!.seal!.closedAt}), a decision may only change in the candidate's favour`,
+        `more than ${REVISION_FREE_MONTHS} months after the deliberation that made this decision closed (${since}), a decision may only change in the candidate's favour`,
       );
     }
   }
 
   const decided: Record<string, unknown> = { juryId: state.juryId, candidateId, block, decision, proposal: proposal.proposal };
   if (motivation) decided.motivation = motivation;
-  const events: DomainEvent[] = [
+  // The certification and referential version of the decision are the session's, pinned by the enrolment.
+  // The certification is awarded at the closing, under the seal: not here.
+  return [
     { type: 'BlockDecided', data: decided },
     { type: 'BlockDecisionRecorded', data: { candidateId, juryId: state.juryId, sessionId, block, decision, revision: state.revises !== null } },
   ];
-  const after = candidateViewSpec.evolve(candidate, events[1] as any);
-  const validated = validatedBlocks(after);
-  if (!candidate.awarded.includes(referential.code) && referential.blocks.every((b) => validated.has(b.code))) {
-    events.push({
-      type: 'CertificationAwarded',
-      data: {
-        candidateId,
-        certificationCode: referential.code,
-        referentialId: command.referentialId,
-        juryId: state.juryId,
-        blocks: referential.blocks.map((b) => ({ block: b.code, juryId: validated.get(b.code)! })),
-        awardedOn: context.now.slice(0, 10),
-      },
-    });
-  }
+}
+
+function designatePresident(command: DesignatePresident, state: JuryState, context: DecisionContext): DomainEvent[] {
+  if (state.status === 'none') throw notFound('jury', 'requested');
+  if (context.actor.role !== 'admin') throw forbidden('only the certifier’s staff (admin) designates a substitute president');
+  requireStatus(state, 'open');
+  const member = memberOf(state, command.userId);
+  if (!member) throw rule('NOT_A_MEMBER', `${command.userId} is not a member of this jury: the substitute president is one of its members`);
+  if (member.president) throw rule('ALREADY_PRESIDENT', `${command.userId} already presides this jury`);
+  const current = state.members.find((m) => m.president);
+  return [{ type: 'PresidentDesignated', data: { juryId: state.juryId, userId: command.userId, previousUserId: current?.userId ?? null } }];
+}
+
+function close(command: CloseDeliberation, state: JuryState, context: DecisionContext): DomainEvent[] {
+  requireMember(state, context, true);
+  requireStatus(state, 'open');
+  const { awards, withdrawals } = closingOutcome({ jury: state, target: command.target, candidates: command.candidates, closings: command.closings, closedAt: context.now });
+  const events: DomainEvent[] = [{ type: 'DeliberationClosed', data: { juryId: state.juryId, ...command.seal, closedAt: context.now } }];
+  for (const w of withdrawals) events.push({ type: 'CertificationWithdrawn', data: { ...w } });
+  for (const a of awards) events.push({ type: 'CertificationAwarded', data: { ...a, sealHash: command.seal.sealHash } });
   return events;
 }
 
@@ -318,4 +353,4 @@ export const appealDecider: Decider<CandidateView, LodgeAppeal> = { ...candidate
 
 /** Which stream an event of a decision goes to: BlockDecided to the jury, the rest to the candidate's file. */
 export const isJuryEvent = (event: DomainEvent): boolean =>
-  ['JuryConvened', 'MemberRecused', 'DeliberationOpened', 'CriterionNeutralised', 'BlockDecided', 'DeliberationClosed'].includes(event.type);
+  (JURY_EVENT_TYPES as readonly string[]).includes(event.type);

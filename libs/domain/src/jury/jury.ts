@@ -34,14 +34,17 @@ export type BlockDecided = RecordedEvent<
   { juryId: string; candidateId: string; block: string; decision: BlockDecision; proposal: Proposal; motivation?: string }
 >;
 export type DeliberationClosed = RecordedEvent<'DeliberationClosed', { juryId: string; sealHash: string; signature: string; keyFingerprint: string; closedAt: string }>;
+/** The admin names another member president (the president recused for a candidate, absent…); the former one stays a member. */
+export type PresidentDesignated = RecordedEvent<'PresidentDesignated', { juryId: string; userId: string; previousUserId: string | null }>;
 
-export type JuryEvent = JuryConvened | MemberRecused | DeliberationOpened | CriterionNeutralised | BlockDecided | DeliberationClosed;
+export type JuryEvent = JuryConvened | MemberRecused | DeliberationOpened | CriterionNeutralised | BlockDecided | PresidentDesignated | DeliberationClosed;
 export const JURY_EVENT_TYPES: readonly JuryEvent['type'][] = [
   'JuryConvened',
   'MemberRecused',
   'DeliberationOpened',
   'CriterionNeutralised',
   'BlockDecided',
+  'PresidentDesignated',
   'DeliberationClosed',
 ];
 
@@ -85,7 +88,10 @@ export interface JuryState {
   revises: Revises | null;
   recusals: Recusal[];
   neutralisations: Neutralisation[];
+  /** Every BlockDecided in order: a block deferred and decided again has two entries, the later one stands. */
   decisions: Decision[];
+  /** Substitute presidents designated during the deliberation, in order. */
+  designations: Array<{ userId: string; previousUserId: string | null; designatedAt: string | null }>;
   convenedAt: string | null;
   openedAt: string | null;
   seal: Seal | null;
@@ -103,6 +109,7 @@ export const juryInitialState = (): JuryState => ({
   recusals: [],
   neutralisations: [],
   decisions: [],
+  designations: [],
   convenedAt: null,
   openedAt: null,
   seal: null,
@@ -136,6 +143,14 @@ export function evolveJury(state: JuryState, raw: RecordedEvent): JuryState {
       if (motivation !== undefined) entry.motivation = motivation;
       return { ...state, decisions: [...state.decisions, entry] };
     }
+    case 'PresidentDesignated': {
+      const { userId, previousUserId } = event.data;
+      return {
+        ...state,
+        members: state.members.map((m) => ({ ...m, president: m.userId === userId })),
+        designations: [...state.designations, { userId, previousUserId: previousUserId ?? null, designatedAt: event.recordedAt ?? null }],
+      };
+    }
     case 'DeliberationClosed': {
       const { sealHash, signature, keyFingerprint, closedAt } = event.data;
       return { ...state, status: 'closed', seal: { sealHash, signature, keyFingerprint, closedAt } };
@@ -151,7 +166,13 @@ export const president = (state: JuryState): JuryMember | undefined => state.mem
 export const memberOf = (state: JuryState, userId: string): JuryMember | undefined => state.members.find((m) => m.userId === userId);
 export const isRecused = (state: JuryState, userId: string, candidateId: string): boolean =>
   state.recusals.some((r) => r.userId === userId && r.candidateId === candidateId);
-export const decisionOf = (state: JuryState, candidateId: string, block: string): Decision | undefined =>
-  state.decisions.find((d) => d.candidateId === candidateId && d.block === block);
+/** The decision that stands in this deliberation: the latest (a deferred block may be decided again). */
+export function decisionOf(state: JuryState, candidateId: string, block: string): Decision | undefined {
+  for (let i = state.decisions.length - 1; i >= 0; i--) {
+    const d = state.decisions[i];
+    if (d.candidateId === candidateId && d.block === block) return d;
+  }
+  return undefined;
+}
 export const neutralisedFor = (state: JuryState, candidateId: string, block?: string): Set<string> =>
   new Set(state.neutralisations.filter((n) => n.candidateId === candidateId && (block === undefined || n.block === block)).map((n) => n.criterion));

@@ -21,6 +21,8 @@ export interface JuryRecord {
   closedAt: string | null;
   members: Array<{ userId: string; name: string; president: boolean; professional: boolean; present: boolean }>;
   recusals: Array<{ userId: string; name: string; candidateId: string; reason: string }>;
+  /** Substitute presidents designated by the admin while the deliberation was open. */
+  designations: Array<{ userId: string; name: string; previousUserId: string | null; designatedAt: string | null }>;
   candidates: CandidateRecord[];
   sealHash: string | null;
   signature: string | null;
@@ -34,6 +36,17 @@ export interface CandidateRecord {
   erased: boolean;
   recusedMembers: string[];
   blocks: BlockRecord[];
+  /** Certifications this deliberation awarded at its closing (shown from the closing on), each block with where it comes from. */
+  awards: Array<{
+    certificationCode: string;
+    referentialId: string;
+    awardedOn: string;
+    blocks: Array<{ block: string; juryId: string; sessionId: string | null; validatedOn: string | null; byEquivalence: { referentialId: string | null; block: string } | null }>;
+    /** Set when a later revision withdrew it. */
+    withdrawn: { juryId: string; reason: string } | null;
+  }>;
+  /** Awards this (revision) deliberation withdrew at its closing. */
+  withdrawals: Array<{ certificationCode: string; awardEventId: string | null; reason: string }>;
   accommodations: Array<{
     requestId: string;
     types: string[];
@@ -51,6 +64,10 @@ export interface BlockRecord {
   decision: BlockDecision | null;
   motivation: string | null;
   decidedAt: string | null;
+  /** Decisions taken earlier in this deliberation on this block (a deferral later decided), oldest first. */
+  earlier: Array<{ decision: BlockDecision; proposal: Proposal; decidedAt: string | null }>;
+  /** True while the block stands deferred. */
+  deferred: boolean;
   criteria: { total: number; scored: number; acquired: number; neutralised: number };
   neutralised: Array<{ criterion: string; text: string | null; opinionId: string; opinion: { criteria: string[]; motivation: string | null } | null }>;
 }
@@ -103,6 +120,10 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
           decision: decision?.decision ?? null,
           motivation: decision?.motivation ?? null,
           decidedAt: decision?.decidedAt ?? null,
+          earlier: jury.decisions
+            .filter((d) => d.candidateId === candidateId && d.block === block && d !== decision)
+            .map((d) => ({ decision: d.decision, proposal: d.proposal, decidedAt: d.decidedAt })),
+          deferred: decision?.decision === 'deferred',
           criteria: computed.criteria,
           neutralised: jury.neutralisations
             .filter((n) => n.candidateId === candidateId && n.block === block)
@@ -119,6 +140,24 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
             }),
         };
       }),
+      awards: (view?.outcome.awards ?? [])
+        .filter((a) => a.juryId === jury.juryId)
+        .map((a) => ({
+          certificationCode: a.certificationCode,
+          referentialId: a.referentialId,
+          awardedOn: a.awardedOn,
+          blocks: a.blocks.map((b) => ({
+            block: b.block,
+            juryId: b.juryId,
+            sessionId: b.sessionId ?? null,
+            validatedOn: b.validatedOn ?? null,
+            byEquivalence: b.equivalence ? { referentialId: b.equivalence.referentialId, block: b.equivalence.block } : null,
+          })),
+          withdrawn: a.withdrawn ? { juryId: a.withdrawn.juryId, reason: a.withdrawn.reason } : null,
+        })),
+      withdrawals: (view?.outcome.awards ?? [])
+        .filter((a) => a.withdrawn?.juryId === jury.juryId)
+        .map((a) => ({ certificationCode: a.certificationCode, awardEventId: a.eventId, reason: a.withdrawn!.reason })),
       accommodations: (view?.accommodations ?? [])
         .filter((a) => a.status === 'granted')
         .map((a) => ({
@@ -152,6 +191,7 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
     recusals: jury.recusals
       .map((r) => ({ userId: r.userId, name: names.get(r.userId) ?? r.userId, candidateId: r.candidateId, reason: r.reason }))
       .sort((a, b) => byCode(a.candidateId, b.candidateId) || byCode(a.userId, b.userId)),
+    designations: jury.designations.map((d) => ({ userId: d.userId, name: names.get(d.userId) ?? d.userId, previousUserId: d.previousUserId, designatedAt: d.designatedAt })),
     candidates: candidateRecords,
     sealHash: jury.seal?.sealHash ?? null,
     signature: jury.seal?.signature ?? null,

@@ -1,6 +1,6 @@
 import { fold, RecordedEvent } from '../shared/decider';
 import { jurySpec } from './jury';
-import { recordContent, SEAL_FORMAT } from './seal';
+import { recordContent, SEAL_FORMAT, SEAL_FORMAT_V1 } from './seal';
 
 const ev = (type: string, data: Record<string, unknown>): RecordedEvent => ({ type, data });
 const sealed = { alg: 'A256GCM', kid: 'cand-b', iv: 'aXY=', ct: 'Y2lwaGVy', tag: 'dGFn' };
@@ -35,13 +35,36 @@ describe('recordContent', () => {
         { candidateId: 'cand-a', block: 'BC01', proposal: 'acquired', decision: 'validated', motivation: null },
         { candidateId: 'cand-b', block: 'BC02', proposal: 'incomplete', decision: 'deferred', motivation: 'absent' },
       ],
+      designations: [],
+      awards: [],
+      withdrawals: [],
       closedAt: '2026-06-20T10:00:00.000Z',
     });
+  });
+
+  it('covers the awards and withdrawals of the closing, whatever order they come in', () => {
+    const award = (candidateId: string) => ({ candidateId, certificationCode: 'RNCP00000', referentialId: 'r', juryId: 'j', blocks: [{ block: 'BC01', juryId: 'j', sessionId: 's' }], awardedOn: '2026-06-20' });
+    const withdrawal = { candidateId: 'cand-c', certificationCode: 'RNCP00000', awardEventId: 'e1', juryId: 'j', reason: 'appeal' };
+    const state = fold(jurySpec, events);
+    const opinions = { o1: { opinionId: 'o1', criteria: ['CE1.2'], motivation: sealed } };
+    const one = recordContent(state, { id: 'r', code: 'RNCP00000', version: 2 }, opinions, '2026-06-20T10:00:00.000Z', { awards: [award('cand-b'), award('cand-a')], withdrawals: [withdrawal] });
+    const two = recordContent(state, { id: 'r', code: 'RNCP00000', version: 2 }, opinions, '2026-06-20T10:00:00.000Z', { awards: [award('cand-a'), award('cand-b')], withdrawals: [withdrawal] });
+    expect(one.awards!.map((a) => a.candidateId)).toEqual(['cand-a', 'cand-b']);
+    expect(one.withdrawals).toEqual([withdrawal]);
+    expect(JSON.stringify(one)).toBe(JSON.stringify(two));
+    expect(JSON.stringify(one)).not.toBe(JSON.stringify(content));
   });
 
   it('does not depend on the order decisions arrived in', () => {
     const swapped = [...events.slice(0, 4), events[5], events[4]];
     const again = recordContent(fold(jurySpec, swapped), { id: 'r', code: 'RNCP00000', version: 2 }, { o1: { opinionId: 'o1', criteria: ['CE1.2'], motivation: sealed } }, '2026-06-20T10:00:00.000Z');
     expect(JSON.stringify(again)).toBe(JSON.stringify(content));
+  });
+
+  it('format 1 (records sealed before awards came with the seal) leaves out designations, awards and withdrawals', () => {
+    const v1 = recordContent(fold(jurySpec, events), { id: 'r', code: 'RNCP00000', version: 2 }, { o1: { opinionId: 'o1', criteria: ['CE1.2'], motivation: sealed } }, '2026-06-20T10:00:00.000Z', undefined, SEAL_FORMAT_V1);
+    const { designations, awards, withdrawals, format, ...rest } = content;
+    expect([designations, awards, withdrawals, format]).toEqual([[], [], [], SEAL_FORMAT]);
+    expect(v1).toEqual({ ...rest, format: 'cert-jury-record/1' });
   });
 });

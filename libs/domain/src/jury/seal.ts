@@ -1,3 +1,4 @@
+import { AwardDraft, WithdrawalDraft } from './closing';
 import { JuryMember, JuryState, Revises } from './jury';
 import { NeutralisationOpinion, SealedValue } from './views';
 
@@ -8,10 +9,13 @@ import { NeutralisationOpinion, SealedValue } from './views';
  * still verifies after a candidate's key is erased. Arrays are sorted by
  * plain code-unit order so the content never depends on arrival order.
  */
-export const SEAL_FORMAT = 'cert-jury-record/1';
+export const SEAL_FORMAT = 'cert-jury-record/2';
+/** Records sealed before awards came with the seal: no designations, awards or withdrawals in the content. */
+export const SEAL_FORMAT_V1 = 'cert-jury-record/1';
+export type SealFormat = typeof SEAL_FORMAT | typeof SEAL_FORMAT_V1;
 
 export interface SealedRecordContent {
-  format: typeof SEAL_FORMAT;
+  format: SealFormat;
   juryId: string;
   sessionId: string;
   referential: { id: string; code: string; version: number };
@@ -26,7 +30,13 @@ export interface SealedRecordContent {
     criterion: string;
     opinion: { opinionId: string; criteria: string[]; motivation: SealedValue } | null;
   }>;
+  /** Every decision in the order taken per candidate and block: a deferred block decided again shows both. */
   decisions: Array<{ candidateId: string; block: string; proposal: string; decision: string; motivation: string | null }>;
+  /** Substitute presidents the admin designated during the deliberation. */
+  designations?: Array<{ userId: string; previousUserId: string | null }>;
+  /** The certifications this closing awards and withdraws: part of the act the seal covers (format 2). */
+  awards?: AwardDraft[];
+  withdrawals?: WithdrawalDraft[];
   closedAt: string;
 }
 
@@ -43,9 +53,11 @@ export function recordContent(
   referential: { id: string; code: string; version: number },
   opinions: Readonly<Record<string, NeutralisationOpinion>>,
   closedAt: string,
+  outcome: { awards: AwardDraft[]; withdrawals: WithdrawalDraft[] } = { awards: [], withdrawals: [] },
+  format: SealFormat = SEAL_FORMAT,
 ): SealedRecordContent {
-  return {
-    format: SEAL_FORMAT,
+  const content: SealedRecordContent = {
+    format,
     juryId: jury.juryId!,
     sessionId: jury.sessionId!,
     referential: { id: referential.id, code: referential.code, version: referential.version },
@@ -69,9 +81,28 @@ export function recordContent(
       .sort(cmp('candidateId', 'block')),
     closedAt,
   };
+  if (format === SEAL_FORMAT_V1) return content;
+  return {
+    ...content,
+    designations: jury.designations.map((d) => ({ userId: d.userId, previousUserId: d.previousUserId })),
+    awards: outcome.awards
+      .map((a) => ({
+        candidateId: a.candidateId,
+        certificationCode: a.certificationCode,
+        referentialId: a.referentialId,
+        juryId: a.juryId,
+        blocks: a.blocks.map((b) => ({ ...b })),
+        awardedOn: a.awardedOn,
+      }))
+      .sort(cmp('candidateId', 'certificationCode')),
+    withdrawals: outcome.withdrawals
+      .map((w) => ({ candidateId: w.candidateId, certificationCode: w.certificationCode, awardEventId: w.awardEventId, juryId: w.juryId, reason: w.reason }))
+      .sort(cmp('candidateId', 'certificationCode')),
+    closedAt,
+  };
 }
 
 /** The message the certifier's Ed25519 key signs: binds the hash to this format and this jury. */
-export function sealSigningPayload(juryId: string, sealHash: string) {
-  return { format: SEAL_FORMAT, juryId, sealHash };
+export function sealSigningPayload(juryId: string, sealHash: string, format: SealFormat = SEAL_FORMAT) {
+  return { format, juryId, sealHash };
 }

@@ -1,6 +1,6 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
 import { CriterionResult } from '../candidate/proposal';
-import { BlockDecision } from './jury';
+import { evolveOutcome, initialOutcome, Outcome } from '../candidate/outcome';
 
 /**
  * What the jury needs to know of a candidate's file and of a session, folded
@@ -24,14 +24,6 @@ export interface NeutralisationOpinion {
   motivation: SealedValue;
 }
 
-export interface RecordedBlockDecision {
-  juryId: string;
-  sessionId: string;
-  block: string;
-  decision: BlockDecision;
-  revision: boolean;
-}
-
 export interface AccommodationView {
   requestId: string;
   types: string[];
@@ -50,34 +42,31 @@ export interface CandidateView {
   /** By session id then criterion code: the latest result (a correction replaces the score). */
   scores: Record<string, Record<string, CriterionResult>>;
   opinions: Record<string, NeutralisationOpinion>;
-  /** Every BlockDecisionRecorded in log order: a revision supersedes an earlier decision of the same session and block. */
-  decisions: RecordedBlockDecision[];
-  awarded: string[];
+  /** Decisions, awards and withdrawals: asked through decisionInForce and awardInForce (candidate/outcome.ts). */
+  outcome: Outcome;
   appeals: Array<{ appealId: string; juryId: string; reason: string }>;
   accommodations: AccommodationView[];
 }
 
 export const candidateViewStream = (candidateId: string) => `candidate-${candidateId}`;
 
-function evolveCandidateView(state: CandidateView, event: RecordedEvent): CandidateView {
+function evolveCandidateView(previous: CandidateView, event: RecordedEvent): CandidateView {
   const d = event.data as any;
+  const outcome = evolveOutcome(previous.outcome, event);
+  const state = outcome === previous.outcome ? previous : { ...previous, outcome };
   switch (event.type) {
     case 'CandidateRegistered':
       return { ...state, candidateId: d.candidateId, identity: d.identity ?? null };
-    case 'CandidateEnrolled':
-      return { ...state, enrolments: { ...state.enrolments, [d.sessionId]: { referentialId: d.referentialId, blocks: [...d.blocks] } } };
+    case 'CandidateEnrolled': {
+      const existing = state.enrolments[d.sessionId]?.blocks ?? [];
+      const blocks = [...existing, ...(d.blocks as string[]).filter((b) => !existing.includes(b))];
+      return { ...state, enrolments: { ...state.enrolments, [d.sessionId]: { referentialId: d.referentialId, blocks } } };
+    }
     case 'CriterionScored':
     case 'CriterionScoreCorrected':
       return { ...state, scores: { ...state.scores, [d.sessionId]: { ...(state.scores[d.sessionId] ?? {}), [d.criterion]: d.result } } };
     case 'NeutralisationRecommended':
       return { ...state, opinions: { ...state.opinions, [d.opinionId]: { opinionId: d.opinionId, criteria: [...d.criteria], motivation: d.motivation } } };
-    case 'BlockDecisionRecorded':
-      return {
-        ...state,
-        decisions: [...state.decisions, { juryId: d.juryId, sessionId: d.sessionId, block: d.block, decision: d.decision, revision: !!d.revision }],
-      };
-    case 'CertificationAwarded':
-      return { ...state, awarded: [...state.awarded, d.certificationCode] };
     case 'AppealLodged':
       return { ...state, appeals: [...state.appeals, { appealId: d.appealId, juryId: d.juryId, reason: d.reason }] };
     case 'CandidatePersonalDataErased':
@@ -116,34 +105,12 @@ export const candidateViewSpec: StateSpec<CandidateView, RecordedEvent> = {
     enrolments: {},
     scores: {},
     opinions: {},
-    decisions: [],
-    awarded: [],
+    outcome: initialOutcome(),
     appeals: [],
     accommodations: [],
   }),
   evolve: evolveCandidateView,
 };
-
-/** The decision in force for a session and block: the latest recorded (a revision supersedes, both stay in the log). */
-export function currentDecision(view: CandidateView, sessionId: string, block: string): RecordedBlockDecision | undefined {
-  for (let i = view.decisions.length - 1; i >= 0; i--) {
-    const d = view.decisions[i];
-    if (d.sessionId === sessionId && d.block === block) return d;
-  }
-  return undefined;
-}
-
-/**
- * Blocks validated and still in force, whatever the session (capitalised):
- * block code → the jury that validated it (the latest such session wins).
- */
-export function validatedBlocks(view: CandidateView): Map<string, string> {
-  const inForce = new Map<string, RecordedBlockDecision>();
-  for (const d of view.decisions) inForce.set(`${d.sessionId}\u0000${d.block}`, d);
-  const out = new Map<string, string>();
-  for (const d of inForce.values()) if (d.decision === 'validated') out.set(d.block, d.juryId);
-  return out;
-}
 
 export interface SessionView {
   sessionId: string | null;

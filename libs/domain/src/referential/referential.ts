@@ -52,6 +52,14 @@ export interface ReferentialDocument {
   certifier: string;
   validationRule: ValidationRuleName;
   blocks: BlockDoc[];
+  /**
+   * Blocks of another version (or another referential) that count for a block
+   * of this one: `from.version` names a version of the same certification
+   * code, `from.referentialId` any referential.
+   */
+  equivalences?: Array<{ from: { referentialId?: string; version?: number; block: string }; to: string }>;
+  /** A capitalised block counts this many years after the closing that validated it; absent: for ever. */
+  validityYears?: number;
 }
 
 export function findBlock(doc: ReferentialDocument, blockCode: string): BlockDoc | undefined {

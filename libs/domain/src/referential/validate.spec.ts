@@ -62,6 +62,54 @@ describe('validateReferential', () => {
     expect(validateReferential(doc).ok).toBe(true);
   });
 
+  describe('equivalences and validity period', () => {
+    const OLD = '0b1c2d3e-0000-4000-8000-000000000001';
+    it('accepts an equivalence table by referential id or by version, and a validity period', () => {
+      const doc = minimal();
+      doc.equivalences = [
+        { from: { referentialId: OLD, block: 'BC09' }, to: 'BC01' },
+        { from: { version: 1, block: 'BC02' }, to: 'BC02' },
+      ];
+      doc.validityYears = 5;
+      expect(validateReferential(doc)).toEqual({ ok: true, document: doc });
+    });
+    it('refuses a target that is not a block of the document', () => {
+      const doc = minimal();
+      doc.equivalences = [{ from: { version: 1, block: 'BC02' }, to: 'BC07' }];
+      expectOnlyFault(doc, '$.equivalences[0].to', /names no block/);
+    });
+    it('refuses both or neither of referentialId and version', () => {
+      const both = minimal();
+      both.equivalences = [{ from: { referentialId: OLD, version: 1, block: 'BC02' }, to: 'BC02' }];
+      expectOnlyFault(both, '$.equivalences[0].from', /exactly one/);
+      const neither = minimal();
+      neither.equivalences = [{ from: { block: 'BC02' }, to: 'BC02' }];
+      expectOnlyFault(neither, '$.equivalences[0].from', /exactly one/);
+    });
+    it('refuses a bad referential id, version, block, unknown field or a repeated pair', () => {
+      const doc = minimal();
+      doc.equivalences = [{ from: { referentialId: 'nope', block: 'BC02' }, to: 'BC02' }];
+      expectOnlyFault(doc, '$.equivalences[0].from.referentialId', /UUID/);
+      doc.equivalences = [{ from: { version: 0, block: 'BC02' }, to: 'BC02' }];
+      expectOnlyFault(doc, '$.equivalences[0].from.version', /integer/);
+      doc.equivalences = [{ from: { version: 1, block: 7 }, to: 'BC02' }];
+      expectOnlyFault(doc, '$.equivalences[0].from.block', /block code/);
+      doc.equivalences = [{ from: { version: 1, block: 'BC02' }, to: 'BC02', note: 'x' }];
+      expectOnlyFault(doc, '$.equivalences[0].note', /unknown field/);
+      doc.equivalences = [{ from: { version: 1, block: 'BC02' }, to: 'BC02' }, { from: { version: 1, block: 'BC02' }, to: 'BC02' }];
+      expectOnlyFault(doc, '$.equivalences[1]', /twice/);
+      doc.equivalences = {};
+      expectOnlyFault(doc, '$.equivalences', /array/);
+    });
+    it('refuses a validity period that is not a whole number of years from 1', () => {
+      for (const bad of [0, -1, 2.5, '5', LIMITS.validityYears + 1]) {
+        const doc = minimal();
+        doc.validityYears = bad;
+        expectOnlyFault(doc, '$.validityYears', /integer from 1/);
+      }
+    });
+  });
+
   describe('shape and types', () => {
     it.each([null, [], 'text', 42, true])('refuses a document that is not an object (%p)', (value) => {
       expectOnlyFault(value, '$', /must be an object/);

@@ -23,6 +23,7 @@ export const LIMITS = {
   longText: 2000, // block, activity, task, competence and modality titles, criterion texts
   blocks: 100,
   itemsPerList: 500,
+  validityYears: 100,
 } as const;
 
 /** Letters, digits and `. _ -`, starting with a letter or digit: RNCP00000, BC01, BC01-A1-T1, CE17.1. */
@@ -129,7 +130,7 @@ function member(key: string): string {
  */
 export function validateReferential(input: unknown): ValidationOutcome {
   const c = new Checker();
-  if (c.object(input, '$', ['code', 'title', 'certifier', 'validationRule', 'blocks'], ['level'])) {
+  if (c.object(input, '$', ['code', 'title', 'certifier', 'validationRule', 'blocks'], ['level', 'equivalences', 'validityYears'])) {
     c.code(input.code, '$.code');
     c.text(input.title, '$.title', LIMITS.shortText);
     c.text(input.certifier, '$.certifier', LIMITS.shortText);
@@ -147,8 +148,44 @@ export function validateReferential(input: unknown): ValidationOutcome {
       const owners = competenceOwners(blocks);
       blocks.forEach((block, i) => checkBlock(c, block, `$.blocks[${i}]`, owners));
     }
+    if (input.validityYears !== undefined && !(Number.isInteger(input.validityYears) && (input.validityYears as number) >= 1 && (input.validityYears as number) <= LIMITS.validityYears)) {
+      c.fault('$.validityYears', `must be an integer from 1 to ${LIMITS.validityYears} (years a capitalised block counts)`);
+    }
+    if (c.list(input.equivalences, '$.equivalences', 0, LIMITS.itemsPerList)) {
+      const blockCodes = new Set(Array.isArray(input.blocks) ? (input.blocks as Json[]).map((b) => b?.code).filter((x) => typeof x === 'string') : []);
+      checkEquivalences(c, input.equivalences as unknown[], blockCodes as Set<string>);
+    }
   }
   return c.faults.length === 0 ? { ok: true, document: input as ReferentialDocument } : { ok: false, faults: c.faults };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `equivalences: [{ from: { referentialId | version, block }, to }]`: a block
+ * validated under another referential (or another version of this code)
+ * counts for block `to` of this one. Exactly one of referentialId / version;
+ * `to` names a block of this document; no pair twice.
+ */
+function checkEquivalences(c: Checker, list: unknown[], blocks: Set<string>): void {
+  const seen = new Set<string>();
+  list.forEach((item, i) => {
+    const path = `$.equivalences[${i}]`;
+    if (!c.object(item, path, ['from', 'to'], [])) return;
+    if (typeof item.to !== 'string' || !CODE.test(item.to)) c.fault(`${path}.to`, 'must be a block code');
+    else if (!blocks.has(item.to)) c.fault(`${path}.to`, `names no block of this referential ("${item.to}")`);
+    const from = item.from;
+    if (!c.object(from, `${path}.from`, ['block'], ['referentialId', 'version'])) return;
+    if (typeof from.block !== 'string' || !CODE.test(from.block) || from.block.length > LIMITS.code) c.fault(`${path}.from.block`, 'must be a block code');
+    const hasRef = from.referentialId !== undefined;
+    const hasVersion = from.version !== undefined;
+    if (hasRef === hasVersion) c.fault(`${path}.from`, 'must give exactly one of referentialId and version');
+    if (hasRef && (typeof from.referentialId !== 'string' || !UUID.test(from.referentialId))) c.fault(`${path}.from.referentialId`, 'must be a referential id (UUID)');
+    if (hasVersion && !(Number.isInteger(from.version) && (from.version as number) >= 1)) c.fault(`${path}.from.version`, 'must be a version number (integer from 1)');
+    const key = JSON.stringify([from.referentialId ?? null, from.version ?? null, from.block, item.to]);
+    if (seen.has(key)) c.fault(path, 'the same equivalence is listed twice');
+    seen.add(key);
+  });
 }
 
 /** Which block each competence code belongs to, so a modality naming another block's competence is told so. */

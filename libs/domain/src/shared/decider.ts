@@ -11,6 +11,8 @@ export interface DomainEvent<T extends string = string, D = unknown> {
 
 /** What an evolve sees of a stored event: its type and data, and when it was recorded. */
 export interface RecordedEvent<T extends string = string, D = any> extends DomainEvent<T, D> {
+  /** The stored event id: an award is withdrawn by naming the event that made it. */
+  eventId?: string;
   recordedAt?: string;
   globalPosition?: number;
 }

@@ -209,7 +209,7 @@ export class CommandRunner {
             : await this.store.appendMany(streamWrites, { unchanged });
         streamWrites.forEach((w, i) => {
           // As a read would give them back: JSON data (no undefined, no class instances).
-          const recorded = w.events.map((e, j) => ({ type: e.type, data: JSON.parse(JSON.stringify(e.data)), recordedAt: e.metadata.recordedAt, globalPosition: results[i].positions[j] }));
+          const recorded = w.events.map((e, j) => ({ type: e.type, data: JSON.parse(JSON.stringify(e.data)), eventId: e.eventId, recordedAt: e.metadata.recordedAt, globalPosition: results[i].positions[j] }));
           this.states.advance(w.streamId, results[i].streamVersion - w.events.length, recorded);
         });
         const primary = results.find((r) => r.streamId === outcome.primaryStream) ?? results[0];

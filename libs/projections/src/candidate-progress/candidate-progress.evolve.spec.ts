@@ -131,4 +131,45 @@ describe('candidate progress evolve', () => {
     expect(applyProgressEvent(slice, event('999', 5))).toBeNull();
     expect(applyProgressEvent(slice, event('999', 6))).not.toBeNull();
   });
+
+  it('decisions show at once, certified waits for the award; a withdrawal turns it false, a new award true again', () => {
+    const decided = fold([
+      referential(),
+      e('CandidateRegistered', {}),
+      enrol(S1, ['BC01']),
+      score(S1, 'BC01', 'CE1.1'),
+      score(S1, 'BC01', 'CE1.2'),
+      e('BlockDecisionRecorded', { juryId: 'j1', sessionId: S1, block: 'BC01', decision: 'validated', revision: false }),
+    ]);
+    expect(view(decided)).toMatchObject({ certified: false, blocks: [{ code: 'BC01', decision: 'validated' }] });
+    const awarded = fold([e('CertificationAwarded', { certificationCode: 'RNCP00000', juryId: 'j1' })], decided);
+    expect(view(awarded).certified).toBe(true);
+    const withdrawn = fold(
+      [
+        e('BlockDecisionRecorded', { juryId: 'j2', sessionId: S1, block: 'BC01', decision: 'not-validated', revision: true }),
+        e('CertificationWithdrawn', { certificationCode: 'RNCP00000', awardEventId: 'a1', juryId: 'j2', reason: 'appeal' }),
+      ],
+      awarded,
+    );
+    expect(view(withdrawn)).toMatchObject({ certified: false, blocks: [{ code: 'BC01', decision: 'not-validated' }] });
+    const again = fold([e('CertificationAwarded', { certificationCode: 'RNCP00000', juryId: 'j3' })], withdrawn);
+    expect(view(again).certified).toBe(true);
+  });
+
+  it('keeps blocks of two certifications with the same codes apart', () => {
+    const other = () => e('ReferentialDrafted', { ...fixtureReferential('r2'), document: { ...fixtureReferential('r2').document, code: 'RNCP99999' } });
+    const slice = fold([
+      referential(),
+      other(),
+      e('CandidateRegistered', {}),
+      enrol(S1, ['BC01']),
+      e('BlockDecisionRecorded', { juryId: 'j1', sessionId: S1, block: 'BC01', decision: 'validated', revision: false }),
+      e('CandidateEnrolled', { sessionId: S2, referentialId: 'r2', blocks: ['BC01'] }),
+      score(S2, 'BC01', 'CE1.1'),
+    ]);
+    expect(view(slice).blocks).toEqual([
+      { code: 'BC01', proposal: 'incomplete', decision: 'validated', criteria: { total: 2, scored: 0, acquired: 0, neutralised: 0 } },
+      { code: 'BC01', proposal: 'incomplete', decision: null, criteria: { total: 2, scored: 1, acquired: 1, neutralised: 0 } },
+    ]);
+  });
 });

@@ -26,6 +26,8 @@ export interface ProgressEvent {
 /** What the proposal needs of a referential version: its rule and each block's criteria. */
 export interface ReferentialCriteria {
   referentialId: string;
+  /** The certification code: blocks are capitalised per certification. */
+  code?: string;
   rule: ValidationRuleName;
   blocks: Record<string, Array<{ code: string; core: boolean }>>;
   at: LogMark;
@@ -45,6 +47,8 @@ export interface BlockState {
    * criteria, whatever is drafted later).
    */
   referentialId: string | null;
+  /** The certification the block belongs to (a BC01 of one certification is not the BC01 of another). */
+  certificationCode?: string | null;
   sessionId: string;
   scores: Record<string, CriterionResult>;
   neutralised: string[];
@@ -54,7 +58,10 @@ export interface BlockState {
 export interface CandidateProgressState {
   candidateId: string;
   registered: boolean;
+  /** True while some certification's award is in force (awarded at a closing, not withdrawn since). */
   certified: boolean;
+  /** Certification codes awarded and not withdrawn. */
+  awarded?: string[];
   /** Sorted by block code. */
   blocks: BlockState[];
   at: LogMark;
@@ -88,9 +95,19 @@ export const PROGRESS_EVENT_TYPES = new Set([
   'CriterionNeutralised',
   'BlockDecisionRecorded',
   'CertificationAwarded',
+  'CertificationWithdrawn',
 ]);
 
-type ProgressEventType = 'ReferentialDrafted' | 'CandidateRegistered' | 'CandidateEnrolled' | 'CriterionScored' | 'CriterionScoreCorrected' | 'CriterionNeutralised' | 'BlockDecisionRecorded' | 'CertificationAwarded';
+type ProgressEventType =
+  | 'ReferentialDrafted'
+  | 'CandidateRegistered'
+  | 'CandidateEnrolled'
+  | 'CriterionScored'
+  | 'CriterionScoreCorrected'
+  | 'CriterionNeutralised'
+  | 'BlockDecisionRecorded'
+  | 'CertificationAwarded'
+  | 'CertificationWithdrawn';
 
 export const emptySlice = (): OwnedProgressSlice => ({ referentials: new Map(), candidates: new Map() });
 
@@ -172,6 +189,7 @@ export function cloneCandidate(state: CandidateProgressState): CandidateProgress
   return {
     ...state,
     blocks: state.blocks.map((b) => ({ ...b, scores: { ...b.scores }, neutralised: [...b.neutralised] })),
+    ...(state.awarded ? { awarded: [...state.awarded] } : {}),
     at: { ...state.at },
   };
 }
@@ -182,7 +200,7 @@ function referentialCriteria(event: ProgressEvent): ReferentialCriteria {
   for (const block of document?.blocks ?? []) {
     blocks[block.code] = (block.competences ?? []).flatMap((c) => c.criteria ?? []).map((c) => ({ code: c.code, core: !!c.core }));
   }
-  return { referentialId: event.data.referentialId, rule: document?.validationRule ?? 'all-criteria', blocks, at: markOf(event) };
+  return { referentialId: event.data.referentialId, ...(document?.code ? { code: document.code } : {}), rule: document?.validationRule ?? 'all-criteria', blocks, at: markOf(event) };
 }
 
 /** Changes `state` (owned by the caller) in place. */
@@ -195,36 +213,49 @@ function evolveCandidate(state: CandidateProgressState, event: ProgressEvent, re
       return;
     case 'CandidateEnrolled': {
       const referentialId = d.referentialId != null && referentials.has(d.referentialId) ? String(d.referentialId) : null;
-      const blocks = new Map(state.blocks.map((b) => [b.code, b]));
+      const certificationCode: string | null = d.certificationCode ?? (referentialId ? referentials.get(referentialId)?.code ?? null : null);
+      const keyOf = (b: { code: string; certificationCode?: string | null }) => `${b.certificationCode ?? ''}\u0000${b.code}`;
+      const blocks = new Map(state.blocks.map((b) => [keyOf(b), b]));
       for (const code of (d.blocks ?? []) as string[]) {
-        // A validated block stays acquired across sessions (capitalised): a new enrolment does not reset it.
-        if (blocks.get(code)?.decision === 'validated') continue;
-        blocks.set(code, { code, referentialId, sessionId: d.sessionId, scores: {}, neutralised: [], decision: null });
+        // A validated block stays acquired in its certification (capitalised): a new enrolment does not reset it.
+        const key = keyOf({ code, certificationCode });
+        if (blocks.get(key)?.decision === 'validated') continue;
+        blocks.set(key, { code, referentialId, certificationCode, sessionId: d.sessionId, scores: {}, neutralised: [], decision: null });
       }
-      state.blocks = [...blocks.values()].sort((a, b) => a.code.localeCompare(b.code));
+      state.blocks = [...blocks.values()].sort((a, b) => a.code.localeCompare(b.code) || (a.certificationCode ?? '').localeCompare(b.certificationCode ?? ''));
       return;
     }
     case 'CriterionScored':
     case 'CriterionScoreCorrected': {
       // Scores of an earlier session of a re-enrolled block no longer count.
-      const block = blockOf(state, d.block);
-      if (block && block.sessionId === d.sessionId) block.scores[d.criterion] = d.result;
+      const block = blockOfSession(state, d.sessionId, d.block);
+      if (block) block.scores[d.criterion] = d.result;
       return;
     }
     case 'CriterionNeutralised': {
-      const block = blockOf(state, d.block);
+      const block = openBlockOf(state, d.block);
       if (block && !block.neutralised.includes(d.criterion)) block.neutralised.push(d.criterion);
       return;
     }
     case 'BlockDecisionRecorded': {
-      // The latest decision stands: a revision deliberation supersedes the earlier one.
-      const block = blockOf(state, d.block);
+      // The latest decision stands: a revision deliberation supersedes the earlier one. Until the
+      // closing seals it the decision shows here, but `certified` waits for the award.
+      const block = blockOfSession(state, d.sessionId, d.block) ?? (d.certificationCode ? state.blocks.find((b) => b.code === d.block && b.certificationCode === d.certificationCode) : blockOf(state, d.block));
       if (block) block.decision = d.decision;
       return;
     }
-    case 'CertificationAwarded':
+    case 'CertificationAwarded': {
+      const awarded = new Set(state.awarded ?? []);
+      awarded.add(String(d.certificationCode));
+      state.awarded = [...awarded].sort();
       state.certified = true;
       return;
+    }
+    case 'CertificationWithdrawn': {
+      state.awarded = (state.awarded ?? []).filter((c) => c !== d.certificationCode);
+      state.certified = state.awarded.length > 0;
+      return;
+    }
     case 'ReferentialDrafted':
       return;
     default:
@@ -235,6 +266,17 @@ function evolveCandidate(state: CandidateProgressState, event: ProgressEvent, re
 function blockOf(state: CandidateProgressState, code: string): BlockState | undefined {
   for (const b of state.blocks) if (b.code === code) return b;
   return undefined;
+}
+
+/** The block of that code enrolled in that session (two certifications may share block codes). */
+function blockOfSession(state: CandidateProgressState, sessionId: string, code: string): BlockState | undefined {
+  for (const b of state.blocks) if (b.code === code && b.sessionId === sessionId) return b;
+  return undefined;
+}
+
+/** A neutralisation names no session: the block of that code still before a jury, else the first of that code. */
+function openBlockOf(state: CandidateProgressState, code: string): BlockState | undefined {
+  return state.blocks.find((b) => b.code === code && (b.decision === null || b.decision === 'deferred')) ?? blockOf(state, code);
 }
 
 const NO_CRITERIA: Array<{ code: string; core: boolean }> = [];

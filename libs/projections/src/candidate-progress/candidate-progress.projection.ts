@@ -22,10 +22,13 @@ export const CANDIDATE_PROGRESS = 'candidate-progress';
  * Code version 2: a candidate's state no longer carries copies of the
  * referential's criteria (it names the referential instead), which made every
  * row ~6.6 KB of JSON rewritten on each batch.
+ *
+ * Code version 3: `certified` follows awards and withdrawals (awards come at
+ * the seal), and blocks are kept per certification.
  */
 export const candidateProgressProjection: Projection = {
   name: CANDIDATE_PROGRESS,
-  codeVersion: 2,
+  codeVersion: 3,
   tables: {
     candidate_progress: (t) => `CREATE TABLE ${t} (
       candidate_id text PRIMARY KEY,

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { candidateSpec, candidateStream, CandidateState } from '@app/domain/candidate/candidate';
+import { candidateSpec, candidateStream, CandidateState, certificationsOf, decisionsInForce, validatedBlocksOf } from '@app/domain/candidate/candidate';
 import { fold, Role } from '@app/domain/shared/decider';
 import { forbidden, notFound } from '@app/domain/shared/errors';
 import { sessionSpec, sessionStream } from '@app/domain/session/session';
@@ -76,9 +76,9 @@ export class ReadCandidateController {
       ),
       scores: Object.values(state.scores).flatMap((bySession) => Object.values(bySession)),
       neutralisationOpinions: Object.values(state.neutralisationOpinions),
-      decisions: Object.values(state.decisions).flatMap((bySession) => Object.values(bySession)),
-      validatedBlocks: Object.keys(state.validatedBlocks),
-      certifications: Object.entries(state.certifications).map(([certificationCode, c]) => ({ certificationCode, ...c })),
+      decisions: decisionsInForce(state),
+      validatedBlocks: validatedBlocksOf(state),
+      certifications: certificationsOf(state),
     };
   }
 

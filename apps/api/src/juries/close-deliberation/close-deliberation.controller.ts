@@ -18,8 +18,9 @@ export class CloseDeliberationController {
   @Roles('jury')
   @CommandRoute()
   @ApiOperation({
-    summary: 'The president closes and seals the deliberation (DeliberationClosed)',
-    description: 'Answers sealHash, signature, keyFingerprint. 403 non-member or not the president; 409 DELIBERATION_NOT_OPEN, DELIBERATION_CLOSED',
+    summary: 'The president closes and seals the deliberation; awards and withdrawals come with the seal',
+    description:
+      'DeliberationClosed, then in the same append one CertificationAwarded per candidate whose blocks of the certification are all validated and in force (this session and sealed earlier ones), dated the closing day and covered by the seal; for a revision jury, one CertificationWithdrawn per award it undoes. Answers sealHash, signature, keyFingerprint, and `awarded`, `withdrawn` (candidate ids) and `deferred` ([{ candidateId, block }] left deferred). 403 non-member or not the president; 409 DELIBERATION_NOT_OPEN, DELIBERATION_CLOSED',
   })
   @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
   close(@Param('id', JuryIdPipe) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {

@@ -1,14 +1,17 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { juryDecider } from '@app/domain/jury/jury-decider';
-import { JuryState, juryStream } from '@app/domain/jury/jury';
+import { juryStream } from '@app/domain/jury/jury';
 import { recordContent } from '@app/domain/jury/seal';
-import { NeutralisationOpinion } from '@app/domain/jury/views';
+import { closingOutcome } from '@app/domain/jury/closing';
+import { candidateViewStream, NeutralisationOpinion } from '@app/domain/jury/views';
+import { CertificationTarget, Outcome, targetOf } from '@app/domain/candidate/outcome';
+import { isJuryEvent } from '@app/domain/jury/jury-decider';
 import { CommandMeta } from '@app/platform/commands/command-meta';
-import { CommandResult, CommandRunner, UnitOfWork } from '@app/platform/commands/command-runner';
+import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
 import { JuryClock } from '../jury-clock';
-import { loadCandidate, loadJury, loadReferential } from '../jury-http';
+import { loadCandidates, loadClosings, loadJury, loadReferential } from '../jury-http';
 import { sealHashOf, signSeal } from '../jury-seal';
 
 export class CloseDeliberationCommand extends Command<CommandResult> {
@@ -38,24 +41,42 @@ export class CloseDeliberationHandler implements ICommandHandler<CloseDeliberati
       const context = { ...uow.context, now: this.clock.now() };
       const jury = await loadJury(uow, juryId);
       let seal = { sealHash: '', signature: '', keyFingerprint: this.key.fingerprint };
+      let inputs: { target: CertificationTarget; candidates: Record<string, Outcome>; closings: Record<string, string | null> } = {
+        target: { referentialId: jury.referentialId ?? '', code: '', version: 0, blocks: [] },
+        candidates: {},
+        closings: {},
+      };
       if (jury.status === 'open') {
-        const content = await this.content(uow, jury, context.now);
+        // The awards and withdrawals are computed here over the same inputs the decider gets, so the seal covers them.
+        const referential = await loadReferential(uow, jury.referentialId!);
+        const views = await loadCandidates(uow, [...new Set(jury.decisions.map((d) => d.candidateId))].sort());
+        inputs = {
+          target: targetOf(jury.referentialId!, referential.version, referential.document),
+          candidates: Object.fromEntries(Object.entries(views).map(([id, v]) => [id, v.outcome])),
+          closings: await loadClosings(uow, Object.values(views), juryId),
+        };
+        const outcome = closingOutcome({ jury, ...inputs, closedAt: context.now });
+        const opinions: Record<string, NeutralisationOpinion> = {};
+        for (const n of jury.neutralisations) Object.assign(opinions, views[n.candidateId]?.opinions ?? {});
+        const content = recordContent(jury, { id: jury.referentialId!, code: referential.document.code, version: referential.version }, opinions, context.now, outcome);
         const sealHash = sealHashOf(content);
         seal = { sealHash, signature: signSeal(juryId, sealHash, this.key.privateKey), keyFingerprint: this.key.fingerprint };
       }
       // decide refuses non-members, non-presidents and a deliberation not open before the seal is used.
-      const events = juryDecider.decide({ type: 'CloseDeliberation', seal }, jury, context);
-      uow.append(juryStream(juryId), events);
-      return { id: juryId, primaryStream: juryStream(juryId), extra: { ...seal } };
+      const events = juryDecider.decide({ type: 'CloseDeliberation', seal, ...inputs }, jury, context);
+      uow.append(juryStream(juryId), events.filter(isJuryEvent));
+      for (const e of events.filter((x) => !isJuryEvent(x))) uow.append(candidateViewStream((e.data as { candidateId: string }).candidateId), [e]);
+      const deferred = closingOutcome({ jury, ...inputs, closedAt: context.now }).deferred;
+      return {
+        id: juryId,
+        primaryStream: juryStream(juryId),
+        extra: {
+          ...seal,
+          awarded: events.filter((e) => e.type === 'CertificationAwarded').map((e) => (e.data as { candidateId: string }).candidateId),
+          withdrawn: events.filter((e) => e.type === 'CertificationWithdrawn').map((e) => (e.data as { candidateId: string }).candidateId),
+          deferred,
+        },
+      };
     });
-  }
-
-  private async content(uow: UnitOfWork, jury: JuryState, closedAt: string) {
-    const referential = await loadReferential(uow, jury.referentialId!);
-    const opinions: Record<string, NeutralisationOpinion> = {};
-    for (const candidateId of [...new Set(jury.neutralisations.map((n) => n.candidateId))]) {
-      Object.assign(opinions, (await loadCandidate(uow, candidateId)).opinions);
-    }
-    return recordContent(jury, { id: jury.referentialId!, code: referential.document.code, version: referential.version }, opinions, closedAt);
   }
 }

@@ -5,7 +5,7 @@ import { candidateViewStream } from '@app/domain/jury/views';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { JuryClock } from '../jury-clock';
-import { loadCandidate, loadJury, loadReferential } from '../jury-http';
+import { loadCandidate, loadClosings, loadJury, loadReferential } from '../jury-http';
 
 export class DecideBlockCommand extends Command<CommandResult> {
   constructor(
@@ -22,8 +22,8 @@ export class DecideBlockCommand extends Command<CommandResult> {
 
 /**
  * One decision, two streams, one transaction: BlockDecided in the jury's
- * record, BlockDecisionRecorded (and CertificationAwarded when it completes
- * the certification) in the candidate's file. Both streams are appended at the
+ * record, BlockDecisionRecorded in the candidate's file (the certification
+ * is awarded at the closing, under the seal). Both streams are appended at the
  * versions they were read at, so a score landing meanwhile makes the command
  * run again on the new scores: no score slips in after a decision.
  */
@@ -41,16 +41,33 @@ export class DecideBlockHandler implements ICommandHandler<DecideBlockCommand, C
       const candidate = await loadCandidate(uow, candidateId);
       const referential = await loadReferential(uow, jury.referentialId!);
       let revised: JuryState | null = null;
-      if (jury.revises) revised = (await uow.load(juryStream(jury.revises.juryId), jurySpec)).state;
+      let closings: Record<string, string | null> | undefined;
+      if (jury.revises) {
+        revised = (await uow.load(juryStream(jury.revises.juryId), jurySpec)).state;
+        // The four-month rule runs from the closing of the deliberation that first made the decision.
+        closings = await loadClosings(uow, [candidate], juryId);
+      }
       const events = juryDecider.decide(
-        { type: 'DecideBlock', candidateId, block, decision, motivation, candidate, referentialId: jury.referentialId!, referential: referential.document, revised },
+        {
+          type: 'DecideBlock',
+          candidateId,
+          block,
+          decision,
+          motivation,
+          candidate,
+          referentialId: jury.referentialId!,
+          referential: referential.document,
+          revised,
+          ...(closings ? { closings } : {}),
+        },
         jury,
         context,
       );
       uow.append(juryStream(juryId), events.filter(isJuryEvent));
       uow.append(candidateViewStream(candidateId), events.filter((e) => !isJuryEvent(e)));
       const proposal = (events[0].data as { proposal: string }).proposal;
-      return { id: juryId, primaryStream: juryStream(juryId), extra: { proposal, certificationAwarded: events.some((e) => e.type === 'CertificationAwarded') } };
+      // Awards come with the seal (close), never with a decision: certificationAwarded stays false here for older clients.
+      return { id: juryId, primaryStream: juryStream(juryId), extra: { proposal, certificationAwarded: false } };
     });
   }
 }

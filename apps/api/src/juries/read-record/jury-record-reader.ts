@@ -3,7 +3,8 @@ import { RecordedEvent } from '@app/domain/shared/decider';
 import { forbidden, invalid, notFound } from '@app/domain/shared/errors';
 import { JuryState, jurySpec, juryStream } from '@app/domain/jury/jury';
 import { buildJuryRecord, candidatesOf, JuryRecord } from '@app/domain/jury/record';
-import { recordContent, SealedRecordContent } from '@app/domain/jury/seal';
+import { recordContent, SEAL_FORMAT_V1, SealedRecordContent } from '@app/domain/jury/seal';
+import { closingFromOutcomes } from '@app/domain/jury/closing';
 import { CandidateView, candidateViewSpec, candidateViewStream, NeutralisationOpinion, SealedValue, sessionViewSpec, sessionViewStream } from '@app/domain/jury/views';
 import { referentialSpec, referentialStream } from '@app/domain/referential/referential-state';
 import { EventStore } from '@app/event-store/event-store';
@@ -81,9 +82,17 @@ export class JuryRecordReader {
     if (!jury.seal) return null;
     const opinions: Record<string, NeutralisationOpinion> = {};
     for (const view of Object.values(candidates)) Object.assign(opinions, view.opinions);
-    const content = recordContent(jury, { id: jury.referentialId!, code, version }, opinions, jury.seal.closedAt);
-    const contentHash = sealHashOf(content);
-    const signatureValid = jury.seal.keyFingerprint === this.key.fingerprint ? verifySeal(jury.juryId!, jury.seal.sealHash, jury.seal.signature, this.key.publicKeyPem) : null;
+    const outcomes = Object.fromEntries(Object.entries(candidates).map(([id, view]) => [id, view.outcome]));
+    const referential = { id: jury.referentialId!, code, version };
+    let content = recordContent(jury, referential, opinions, jury.seal.closedAt, closingFromOutcomes(jury.juryId!, outcomes));
+    let contentHash = sealHashOf(content);
+    if (contentHash !== jury.seal.sealHash) {
+      // A record sealed before the seal covered awards (format 1) is checked as it was sealed.
+      const v1 = recordContent(jury, referential, opinions, jury.seal.closedAt, undefined, SEAL_FORMAT_V1);
+      if (sealHashOf(v1) === jury.seal.sealHash) [content, contentHash] = [v1, jury.seal.sealHash];
+    }
+    const signatureValid =
+      jury.seal.keyFingerprint === this.key.fingerprint ? verifySeal(jury.juryId!, jury.seal.sealHash, jury.seal.signature, this.key.publicKeyPem, content.format) : null;
     return { content, contentHash, intact: contentHash === jury.seal.sealHash, signatureValid };
   }
 

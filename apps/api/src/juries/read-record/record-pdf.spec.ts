@@ -16,6 +16,8 @@ function block(code: string, decision: BlockRecord['decision'], extra: Partial<B
     decision,
     motivation: null,
     decidedAt: decision ? '2026-06-30T16:05:00.000Z' : null,
+    earlier: [],
+    deferred: decision === 'deferred',
     criteria: { total: 3, scored: decision ? 3 : 1, acquired: decision === 'validated' ? 3 : 1, neutralised: 0 },
     neutralised: [],
     ...extra,
@@ -23,7 +25,7 @@ function block(code: string, decision: BlockRecord['decision'], extra: Partial<B
 }
 
 function candidate(id: string, name: string | null, blocks: BlockRecord[], extra: Record<string, unknown> = {}): CandidateRecord {
-  return { candidateId: id, name, erased: name === null, recusedMembers: [], blocks, accommodations: [], ...extra } as CandidateRecord;
+  return { candidateId: id, name, erased: name === null, recusedMembers: [], blocks, accommodations: [], awards: [], withdrawals: [], ...extra } as CandidateRecord;
 }
 
 function record(overrides: Partial<JuryRecordView> = {}): JuryRecordView {
@@ -41,6 +43,7 @@ function record(overrides: Partial<JuryRecordView> = {}): JuryRecordView {
       { userId: 'pro', name: 'Marc Leroy', president: false, professional: true, present: true },
     ],
     recusals: [],
+    designations: [],
     candidates: [
       candidate('c-3', 'Zoé Martin', [block('BC01', 'validated'), block('BC02', 'not-validated')]),
       candidate('c-1', 'Camille Durand', [block('BC01', 'validated'), block('BC02', 'validated')], { certified: true }),

@@ -73,7 +73,7 @@ export function outcome(c: PvCandidate, sealed: boolean): string {
   const deferred = c.blocks.filter((b) => b.decision === 'deferred').map((b) => b.block);
   const undecided = c.blocks.filter((b) => b.decision === null).map((b) => b.block);
   let line: string;
-  if (c.certified) line = 'certifié(e)';
+  if (c.certified || (c.awards ?? []).some((a) => a.withdrawn === null)) line = 'certifié(e)';
   else if (decided.length === 0) line = sealed ? 'non délibéré' : 'non encore délibéré';
   else if (validated.length > 0) line = `${validated.length > 1 ? 'blocs validés' : 'bloc validé'} : ${validated.join(', ')}`;
   else if (deferred.length === decided.length) line = 'décision différée';
@@ -166,6 +166,10 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
     return c ? displayName(c) : `le candidat ${id}`;
   };
   for (const r of record.recusals) para(`${r.name} s’est déporté(e) pour ${nameOf(r.candidateId)} : ${r.reason}`, 10);
+  for (const d of record.designations ?? []) {
+    const previous = record.members.find((m) => m.userId === d.previousUserId)?.name ?? d.previousUserId;
+    para(`${d.name} désigné(e) président(e) suppléant(e)${previous ? ` en remplacement de ${previous}` : ''}${d.designatedAt ? `, le ${frenchDateTime(d.designatedAt)}` : ''}`, 10);
+  }
 
   heading(`Résultats (${count(candidates.length, 'candidat', 'candidats')})`);
   if (candidates.length === 0) para('Aucun candidat délibéré.');
@@ -184,6 +188,7 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
         `Proposition : ${PROPOSAL[b.proposal] ?? b.proposal} (${count(k.total, 'critère', 'critères')} : ${count(k.scored, 'évalué', 'évalués')}, ${count(k.acquired, 'acquis', 'acquis')}, ${count(k.neutralised, 'neutralisé', 'neutralisés')})`,
         20,
       );
+      for (const e of b.earlier ?? []) para(`Décision antérieure dans cette délibération : ${DECISION[e.decision] ?? e.decision}${e.decidedAt ? `, le ${frenchDateTime(e.decidedAt)}` : ''}`, 20);
       const decision = b.decision ? DECISION[b.decision] ?? b.decision : sealed ? 'non délibéré' : 'non encore délibéré';
       para(`Décision du jury : ${decision}${b.decidedAt ? `, le ${frenchDateTime(b.decidedAt)}` : ''}`, 20);
       if (b.motivation) para(`Motivation : ${b.motivation}`, 20);
@@ -195,6 +200,14 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
         para(`sur l’avis motivé du référent handicap${by}${at}${text}`, 30);
       }
     }
+    for (const a of c.awards ?? []) {
+      para(`Certification ${a.certificationCode} délivrée le ${frenchDate(a.awardedOn)}${a.withdrawn ? ' (retirée depuis par une délibération de révision)' : ''}`, 10, 'bold');
+      for (const b of a.blocks) {
+        const from = b.byEquivalence ? ` par équivalence du bloc ${b.byEquivalence.block} (référentiel ${b.byEquivalence.referentialId ?? '—'})` : '';
+        para(`Bloc ${b.block} validé${b.validatedOn ? ` le ${frenchDate(b.validatedOn)}` : ''}${from}`, 20);
+      }
+    }
+    for (const w of c.withdrawals ?? []) para(`Certification ${w.certificationCode} retirée par cette délibération de révision (motif : ${REASON[w.reason] ?? w.reason})`, 10, 'bold');
     if (c.accommodations.length === 0) para('Aménagements : aucun', 20);
     for (const a of c.accommodations) {
       const kinds = a.types.map((t) => (t === 'extra-time' && a.extraTimePercent !== null ? `${ACCOMMODATION[t]} de ${a.extraTimePercent} %` : ACCOMMODATION[t] ?? t)).join(', ');
