@@ -335,7 +335,6 @@ function recommendNeutralisation(command: RecommendNeutralisation, state: Candid
   const { candidateId, motivation } = command.data;
   const criteria = [...new Set(command.data.criteria)];
   if (criteria.length === 0 || criteria.length > MAX_CRITERIA) throw invalid(`criteria must list 1 to ${MAX_CRITERIA} criteria`, [{ path: 'criteria', problems: ['length'] }]);
-  const sealed = motivationRule(motivation, true, 'a neutralisation opinion')!;
   const outside = criteria.filter((code) => !Object.values(state.enrolments).some((e) => {
     const document = context.referentials?.[e.referentialId]?.document;
     const located = document && locateCriterion(document, code);
@@ -344,6 +343,7 @@ function recommendNeutralisation(command: RecommendNeutralisation, state: Candid
   if (outside.length) {
     throw rule('CRITERION_NOT_IN_ENROLMENT', `criterion ${outside.join(', ')} is not in a block candidate ${candidateId} is enrolled in`, { criteria: outside });
   }
+  const sealed = motivationRule(motivation, true, 'a neutralisation opinion')!;
   return [{ type: 'NeutralisationRecommended', data: { candidateId, opinionId: context.newId(), criteria, motivation: sealed } }];
 }
 
