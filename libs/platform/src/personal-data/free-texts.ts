@@ -5,10 +5,8 @@ import type { AppConfig } from '../config';
 import { APP_CONFIG } from '../persistence.module';
 import { PersonalDataVault } from './vault';
 
-/** Which minimum a text keeps: motivations must say something (MOTIVATION_MIN_LENGTH), other texts only be non-blank. */
-export interface FreeTextRule extends Omit<TextRule, 'min'> {
-  motivation?: boolean;
-}
+/** A reason, note or comment: non-blank once trimmed, at most 2000 characters (motivations: `motivation()`). */
+export type FreeTextRule = Omit<TextRule, 'min' | 'requiredCode'>;
 
 /**
  * The one place free texts about a candidate (reasons, notes, comments,
@@ -27,9 +25,9 @@ export class FreeTexts {
     this.motivationMinLength = config.motivationMinLength ?? DEFAULT_MOTIVATION_MIN_LENGTH;
   }
 
-  /** Trimmed and checked (400 too long, 422 too short for a motivation), without sealing: for callers that seal later. */
+  /** Trimmed and checked (400 when too long), without sealing: for callers that seal later. */
   check(value: unknown, textRule: FreeTextRule): string | null {
-    return meaningfulText(value, { ...textRule, min: textRule.motivation ? this.motivationMinLength : 1 });
+    return meaningfulText(value, textRule);
   }
 
   /** Checks then seals under the candidate's key; null when blank. */
