@@ -156,7 +156,7 @@ export class WhoSeesWhat {
 
   /** The identity as the view allows: plaintext, pseudonym, or "[erased]" once the key is gone. */
   identity(candidateId: string, sealed: Sealed | null | undefined, view: ReaderView): Promise<IdentityView> {
-    return this.identities.identity(candidateId, sealed, view.identity === 'clear' ? 'admin' : 'regulator');
+    return this.identities.identityShown(candidateId, sealed, view.identity === 'clear');
   }
 
   pseudonym(candidateId: string): Promise<string> {
