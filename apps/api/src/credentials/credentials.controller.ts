@@ -56,7 +56,7 @@ export class CredentialsController {
   @ApiOkResponse({ description: 'the credentials', schema: { type: 'array', items: { type: 'object', example: CREDENTIAL_EXAMPLE } } })
   async list(@Param('id', uuid) id: string, @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] }) {
     // A jury member reads the credentials of the candidates of their juries' sessions only (403 otherwise).
-    await this.who.viewOfCandidate({ id: principal.id, roles: principal.grantedRoles }, id);
+    await this.who.assertInScope({ id: principal.id, roles: principal.grantedRoles }, id);
     return this.issuer.credentialsFor(id);
   }
 

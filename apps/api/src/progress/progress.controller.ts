@@ -47,7 +47,7 @@ export class ProgressController {
   ): Promise<CandidateProgressView> {
     const bound = timeTravel(asOf, atPosition);
     // In scope or 403, whatever the time asked: scope is the reader's work now (docs/security.md).
-    await this.who.viewOfCandidate({ id: principal.id, roles: principal.grantedRoles }, id);
+    await this.who.assertInScope({ id: principal.id, roles: principal.grantedRoles }, id);
     if (bound) {
       // Folded from the log itself: always as of that point, whatever the projection's lag.
       const then = await this.progress.at(id, bound);

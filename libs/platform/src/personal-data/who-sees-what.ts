@@ -133,6 +133,18 @@ export class WhoSeesWhat {
     return { view: await this.view(reader, candidateId, Object.keys(candidate.enrolments)), candidate };
   }
 
+  /**
+   * Only the 403 (routes that show no identity and no text: progress,
+   * credentials, which answer their own 404). Readers whose roles alone
+   * decide (admin, referent, regulator) cost no read at all.
+   */
+  async assertInScope(reader: Reader, candidateId: string): Promise<void> {
+    if (widestView(reader.roles, { assessesTheCandidate: false, judgesTheCandidate: false })) return; // in scope whatever their work
+    const candidate = (await this.states.fold(candidateStream(candidateId), candidateSpec)).state;
+    if (!candidate.registered) return;
+    await this.view(reader, candidateId, Object.keys(candidate.enrolments));
+  }
+
   /** The reader's view of the candidates of a jury's record: its members judge every candidate of its session. */
   viewForJury(reader: Reader, memberIds: readonly string[]): ReaderView {
     const view = widestView(reader.roles, { assessesTheCandidate: false, judgesTheCandidate: memberIds.includes(reader.id) });
