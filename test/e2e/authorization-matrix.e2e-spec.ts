@@ -363,6 +363,9 @@ describe('Authorization', () => {
     it('after erasure the texts read [erased] in the candidate file, the record, the history and the audit export; the seal still verifies', async () => {
       const before = (await admin('get', `/v1/juries/${jury}/record`)).body;
       expect(before.sealVerification).toMatchObject({ intact: true, signatureValid: true });
+      // The erasure reason stays in clear: a reference, never the person's name.
+      const named = await admin('post', `/v1/candidates/${candidate}/erasure`, { reason: 'demande de camille DURAND', overrideRetention: true });
+      expect([named.status, named.body.code]).toEqual([400, 'VALIDATION_FAILED']);
       await ok(admin('post', `/v1/candidates/${candidate}/erasure`, { reason: 'RGPD-2026-042', overrideRetention: true }));
 
       const file = (await admin('get', `/v1/candidates/${candidate}`)).body;
