@@ -360,6 +360,48 @@ describe('Authorization', () => {
       expect(versions).toMatchObject({ AccommodationGranted: 2, AccommodationApplied: 2, CriterionScored: 2, BlockDecided: 2, MemberRecused: 2, AppealLodged: 2 });
     });
 
+    it('events written before texts were sealed (schema version 1, text in clear) read by the same table, [erased] after erasure; their record and the ledger still verify', async () => {
+      const store = t.app.get(EVENT_STORE) as EventStore;
+      const meta = (id: string, role: string) => ({ actor: { id, role }, correlationId: randomUUID(), causationId: null, recordedAt: new Date().toISOString() });
+      const lea = (await ok(admin('post', '/v1/candidates', { givenName: 'Léa', familyName: 'Martin', birthDate: '1991-01-01', email: 'lea@example.org', accessRoute: 'vae' }))).id;
+      await ok(admin('post', `/v1/candidates/${lea}/enrolments`, { sessionId: sessionIn, blocks: ['BC01'] }));
+      const { requestId } = await ok(admin('post', `/v1/candidates/${lea}/accommodations`, { accommodations: [{ type: 'assistant' }], justification: 'trouble visuel' }));
+      // As the previous version wrote them: the texts in clear, schema version 1.
+      await store.append(`candidate-${lea}`, [{ type: 'AccommodationGranted', schemaVersion: 1, data: { candidateId: lea, requestId, reason: 'cécité de Léa Martin' }, metadata: meta('admin-1', 'admin') }], { expectedVersion: 'any' });
+      const legacyJury = (await ok(admin('post', '/v1/juries', { sessionId: sessionIn, members: [{ userId: 'jury-in', name: 'Paule Présidente', president: true, professional: true }] }))).id;
+      await ok(as('jury-in', ['jury'], 'post', `/v1/juries/${legacyJury}/open`, {}));
+      await store.appendMany([
+        { streamId: `jury-${legacyJury}`, expectedVersion: 'any', events: [{ type: 'BlockDecided', schemaVersion: 1, data: { juryId: legacyJury, candidateId: lea, block: 'BC01', decision: 'deferred', proposal: 'incomplete', motivation: 'Léa Martin à réentendre' }, metadata: meta('jury-in', 'jury') }] },
+        { streamId: `candidate-${lea}`, expectedVersion: 'any', events: [{ type: 'BlockDecisionRecorded', data: { candidateId: lea, juryId: legacyJury, sessionId: sessionIn, block: 'BC01', decision: 'deferred', revision: false }, metadata: meta('jury-in', 'jury') }] },
+      ]);
+      await ok(as('jury-in', ['jury'], 'post', `/v1/juries/${legacyJury}/close`, {}));
+
+      const decision = async (sub: string, roles: Role[]) => (await as(sub, roles, 'get', `/v1/candidates/${lea}`)).body.accommodationRequests[0].decision.reason;
+      expect(await decision('admin-1', ['admin'])).toBe('cécité de Léa Martin');
+      expect(await decision('jury-in', ['jury'])).toBe('[withheld]');
+      expect(await decision('reg-1', ['regulator'])).toBe('[withheld]');
+      const motivation = async (sub: string, roles: Role[]) => {
+        const { body } = await as(sub, roles, 'get', `/v1/juries/${legacyJury}/record`);
+        expect(body.sealVerification).toMatchObject({ intact: true, signatureValid: true });
+        return { shown: body.candidates[0].blocks[0].motivation, sealed: body.sealVerification.content.decisions[0].motivation, hash: body.sealHash };
+      };
+      const member = await motivation('jury-in', ['jury']);
+      expect(member).toMatchObject({ shown: 'Léa Martin à réentendre', sealed: 'Léa Martin à réentendre' });
+      expect(await motivation('reg-1', ['regulator'])).toMatchObject({ shown: '[withheld]', sealed: '[withheld]' });
+
+      await ok(admin('post', `/v1/candidates/${lea}/erasure`, { reason: 'RGPD-2026-043', overrideRetention: true }));
+      expect(await decision('admin-1', ['admin'])).toBe('[erased]');
+      expect(await motivation('admin-1', ['admin'])).toEqual({ shown: '[erased]', sealed: '[erased]', hash: member.hash });
+      const history = (await admin('get', `/v1/candidates/${lea}/history`)).body;
+      expect(shows(history, ['Léa', 'Martin', 'cécité', 'réentendre'])).toEqual([]);
+
+      const ledger = t.app.get(LedgerService);
+      const head = await store.headPosition();
+      for (const deadline = Date.now() + 20_000; (await ledger.sealedUpTo()) < head && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      const verified = await as('reg-1', ['regulator'], 'get', '/v1/audit/verify');
+      expect([verified.status, verified.body.ok]).toEqual([200, true]);
+    });
+
     it('after erasure the texts read [erased] in the candidate file, the record, the history and the audit export; the seal still verifies', async () => {
       const before = (await admin('get', `/v1/juries/${jury}/record`)).body;
       expect(before.sealVerification).toMatchObject({ intact: true, signatureValid: true });
