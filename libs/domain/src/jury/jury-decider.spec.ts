@@ -427,7 +427,7 @@ describe('jury decider', () => {
           closedEv(closedAt, third),
         ]);
         given(juryDecider, revising)
-          .when(decide({ decision: 'deferred', motivation: 'reporter', candidate: changed, revised: changing, closings: { [OTHER_JURY]: '2026-02-01T10:00:00.000Z' } }), { ...asPresident, now: '2026-07-01T10:00:00.000Z' })
+          .when(decide({ decision: 'deferred', motivation: 'reporter la décision', candidate: changed, revised: changing, closings: { [OTHER_JURY]: '2026-02-01T10:00:00.000Z' } }), { ...asPresident, now: '2026-07-01T10:00:00.000Z' })
           .thenMatch([{ type: 'BlockDecided', data: { decision: 'deferred' } }, { type: 'BlockDecisionRecorded' }]);
       });
       it('only blocks the revised jury decided, not yet revised by another jury', () => {
