@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Role, ROLES } from '@app/domain/shared/decider';
 import { NO_ROLE_DECLARED, ROLE_REQUIRED } from '@app/platform/auth/auth.guard';
+import { PDFParse } from 'pdf-parse';
+import { EventStore } from '@app/event-store/event-store';
+import { LedgerService } from '@app/event-store/ledger/ledger.service';
+import { EVENT_STORE } from '@app/platform/persistence.module';
 import { startTestApp, TestApp } from '../support/app';
+import { SEED_REFERENTIAL } from '../support/scenario';
 import { concretePath, discoverRoutes, DiscoveredRoute, expressRoutes } from '../support/routes';
 
 /**
@@ -129,5 +134,311 @@ describe('Authorization', () => {
       }
     }
     expect(faults).toEqual([]);
+  });
+
+  /**
+   * docs/security.md "Who sees what", route by route, reader by reader, in and
+   * out of scope: the status and the fields (identity in clear or a pseudonym,
+   * health texts in clear or withheld), on one candidate whose file holds every
+   * kind of free text. Reproductions 2, 3 and 4 of issue 15.
+   */
+  describe('Who sees what (docs/security.md)', () => {
+    const tokens = new Map<string, string>();
+    const bearer = async (sub: string, roles: Role[]) => {
+      const k = `${sub}|${roles.join(',')}`;
+      if (!tokens.has(k)) tokens.set(k, await t.token(sub, roles));
+      return `Bearer ${tokens.get(k)!}`;
+    };
+    const as = async (sub: string, roles: Role[], method: 'get' | 'post', path: string, body?: unknown) => {
+      const req = t.http()[method](path).set('Authorization', await bearer(sub, roles));
+      const res = method === 'post' ? await req.send(body as object) : await req;
+      return res;
+    };
+    const admin = (method: 'get' | 'post', path: string, body?: unknown) => as('admin-1', ['admin'], method, path, body);
+    const ok = async (res: Promise<{ status: number; body: any }>) => {
+      const r = await res;
+      if (r.status !== 201) throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    };
+    const pdfText = async (path: string, sub: string, roles: Role[]) => {
+      const res = await t
+        .http()
+        .get(path)
+        .set('Authorization', await bearer(sub, roles))
+        .buffer(true)
+        .parse((response, done) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => done(null, Buffer.concat(chunks)));
+        });
+      if (res.status !== 200) return { status: res.status, text: '' };
+      const parser = new PDFParse({ data: new Uint8Array(res.body as Buffer) });
+      const text = (await parser.getText()).text;
+      await parser.destroy();
+      return { status: res.status, text };
+    };
+
+    // Every free text names the person or their health: none may reach a reader the table does not allow.
+    const NAME = ['Camille', 'Durand'];
+    const HEALTH = ['dyslexie', 'épilepsie', 'MDPH', 'isolée'];
+    const PERSONAL = ['hésitante', 'voisine', 'repasser', 'contestation'];
+    let candidate: string;
+    let sessionIn: string;
+    let jury: string;
+    let otherJury: string;
+
+    beforeAll(async () => {
+      const referentialId = (await ok(admin('post', '/v1/referentials', SEED_REFERENTIAL))).id;
+      await ok(admin('post', `/v1/referentials/${referentialId}/publish`, {}));
+      const session = async (title: string, assessor: string) => {
+        const id = (await ok(admin('post', '/v1/sessions', { referentialId, title, startsOn: '2026-06-01', endsOn: '2026-06-30' }))).id;
+        await ok(admin('post', `/v1/sessions/${id}/assessors`, { userId: assessor }));
+        return id;
+      };
+      sessionIn = await session('Session du candidat', 'assessor-in');
+      const sessionOut = await session('Une autre session', 'assessor-out');
+      candidate = (await ok(admin('post', '/v1/candidates', { givenName: 'Camille', familyName: 'Durand', birthDate: '1990-01-01', email: 'camille@example.org', accessRoute: 'vae' }))).id;
+      await ok(admin('post', `/v1/candidates/${candidate}/enrolments`, { sessionId: sessionIn, blocks: ['BC01'] }));
+      const { requestId } = await ok(
+        admin('post', `/v1/candidates/${candidate}/accommodations`, { accommodations: [{ type: 'extra-time', extraTimePercent: 33 }], justification: 'dyslexie attestée par la MDPH' }),
+      );
+      await ok(as('referent-1', ['referent'], 'post', `/v1/candidates/${candidate}/accommodations/${requestId}/opinion`, { favourable: true, motivation: 'épilepsie et dyslexie : tiers-temps' }));
+      await ok(admin('post', `/v1/candidates/${candidate}/accommodations/${requestId}/decision`, { granted: true, reason: 'tiers-temps pour la dyslexie de Camille Durand' }));
+      await ok(as('assessor-in', ['assessor'], 'post', `/v1/candidates/${candidate}/accommodations/${requestId}/applications`, { sessionId: sessionIn, evaluation: 'écrit BC01', note: 'salle isolée' }));
+      await ok(as('assessor-in', ['assessor'], 'post', `/v1/candidates/${candidate}/scores`, { sessionId: sessionIn, criterion: 'CE1.1', result: 'acquired', comment: 'Camille hésitante au début' }));
+      const { opinionId } = await ok(as('referent-1', ['referent'], 'post', `/v1/candidates/${candidate}/neutralisation-opinions`, { criteria: ['CE2.3'], motivation: 'épilepsie : critère hors de portée' }));
+      const members = (president: string, other: string) => [
+        { userId: president, name: 'Paule Présidente', president: true, professional: true },
+        { userId: other, name: 'Marc Membre', president: false, professional: false },
+      ];
+      jury = (await ok(admin('post', '/v1/juries', { sessionId: sessionIn, members: members('jury-in', 'jury-in-2') }))).id;
+      otherJury = (await ok(admin('post', '/v1/juries', { sessionId: sessionOut, members: members('jury-out', 'jury-out-2') }))).id;
+      await ok(as('jury-in-2', ['jury'], 'post', `/v1/juries/${jury}/recusals`, { candidateId: candidate, reason: 'voisine de Camille Durand' }));
+      await ok(as('jury-in', ['jury'], 'post', `/v1/juries/${jury}/open`, {}));
+      await ok(as('jury-in', ['jury'], 'post', `/v1/juries/${jury}/neutralisations`, { candidateId: candidate, criterion: 'CE2.3', opinionId }));
+      await ok(as('jury-in', ['jury'], 'post', `/v1/juries/${jury}/decisions`, { candidateId: candidate, block: 'BC01', decision: 'deferred', motivation: 'Camille Durand doit repasser l’écrit' }));
+      await ok(as('jury-in', ['jury'], 'post', `/v1/juries/${jury}/close`, {}));
+      await ok(admin('post', `/v1/candidates/${candidate}/appeals`, { juryId: jury, reason: 'contestation de Camille Durand' }));
+    });
+
+    const text = (body: unknown) => (typeof body === 'string' ? body : JSON.stringify(body));
+    /** Which of these words the answer shows. */
+    const shows = (body: unknown, words: string[]) => words.filter((w) => text(body).includes(w));
+
+    type Reader = { sub: string; roles: Role[] };
+    const readers: Record<string, Reader> = {
+      admin: { sub: 'admin-1', roles: ['admin'] },
+      referent: { sub: 'referent-1', roles: ['referent'] },
+      'assessor of the session': { sub: 'assessor-in', roles: ['assessor'] },
+      'assessor of another session': { sub: 'assessor-out', roles: ['assessor'] },
+      'member of the jury of the session': { sub: 'jury-in', roles: ['jury'] },
+      'president of a jury of another session': { sub: 'jury-out', roles: ['jury'] },
+      regulator: { sub: 'reg-1', roles: ['regulator'] },
+      'assessor of another session who is also regulator': { sub: 'assessor-out', roles: ['assessor', 'regulator'] },
+      'regulator who is also a member of the jury of the session': { sub: 'jury-in', roles: ['regulator', 'jury'] },
+    };
+    /** What the reader must see: 403, or the identity (clear / pseudonym) and whether health and other texts are in clear. */
+    type Expect = 403 | { identity: 'clear' | 'pseudonym'; health: boolean; personal: boolean };
+    const CLEAR_ALL: Expect = { identity: 'clear', health: true, personal: true };
+    const WORK: Expect = { identity: 'clear', health: false, personal: true };
+    const PSEUDONYM: Expect = { identity: 'pseudonym', health: false, personal: false };
+
+    /** The routes of docs/api.md that return a candidate's personal data, with the readers their roles let in. */
+    const FILE_TEXTS = { health: HEALTH, personal: ['hésitante'] };
+    const HISTORY_TEXTS = { health: HEALTH, personal: PERSONAL };
+    const RECORD_TEXTS = { health: ['dyslexie', 'épilepsie', 'isolée'], personal: ['voisine', 'repasser'] };
+    const NO_TEXT = { health: [], personal: [], noIdentity: true };
+    const routes: Array<{ route: string; path: () => string; pdf?: boolean; texts: { health: string[]; personal: string[]; noIdentity?: boolean }; readers: Record<string, Expect> }> = [
+      {
+        route: 'GET /v1/candidates/{id}',
+        path: () => `/v1/candidates/${candidate}`,
+        texts: FILE_TEXTS,
+        readers: {
+          admin: CLEAR_ALL,
+          referent: CLEAR_ALL,
+          'assessor of the session': WORK,
+          'assessor of another session': 403,
+          'member of the jury of the session': WORK,
+          'president of a jury of another session': 403,
+          regulator: PSEUDONYM,
+          'assessor of another session who is also regulator': PSEUDONYM,
+          'regulator who is also a member of the jury of the session': WORK,
+        },
+      },
+      ...['', '?asOf=2100-01-01T00:00:00Z'].map((query) => ({
+        route: `GET /v1/candidates/{id}/progress${query}`,
+        path: () => `/v1/candidates/${candidate}/progress${query}`,
+        texts: NO_TEXT,
+        readers: {
+          admin: CLEAR_ALL,
+          'assessor of the session': WORK,
+          'assessor of another session': 403,
+          'member of the jury of the session': WORK,
+          'president of a jury of another session': 403,
+          regulator: PSEUDONYM,
+        } as Record<string, Expect>,
+      })),
+      {
+        route: 'GET /v1/candidates/{id}/history',
+        path: () => `/v1/candidates/${candidate}/history`,
+        texts: HISTORY_TEXTS,
+        readers: { admin: CLEAR_ALL, 'member of the jury of the session': WORK, 'president of a jury of another session': 403, regulator: PSEUDONYM, 'regulator who is also a member of the jury of the session': WORK },
+      },
+      {
+        route: 'GET /v1/candidates/{id}/credentials',
+        path: () => `/v1/candidates/${candidate}/credentials`,
+        texts: NO_TEXT,
+        readers: { admin: CLEAR_ALL, 'member of the jury of the session': WORK, 'president of a jury of another session': 403, regulator: PSEUDONYM },
+      },
+      {
+        route: 'GET /v1/juries/{id}/record',
+        path: () => `/v1/juries/${jury}/record`,
+        texts: RECORD_TEXTS,
+        readers: { admin: CLEAR_ALL, 'member of the jury of the session': WORK, 'president of a jury of another session': 403, regulator: PSEUDONYM, 'regulator who is also a member of the jury of the session': WORK },
+      },
+      {
+        route: 'GET /v1/juries/{id}/record.pdf',
+        path: () => `/v1/juries/${jury}/record.pdf`,
+        pdf: true,
+        texts: RECORD_TEXTS,
+        readers: { admin: CLEAR_ALL, 'member of the jury of the session': WORK, 'president of a jury of another session': 403, regulator: PSEUDONYM },
+      },
+    ];
+    const rows = routes.flatMap((r) => Object.entries(r.readers).map(([reader, expected]) => [r.route, reader, expected === 403 ? 'out of scope: 403' : `in scope: ${expected.identity}, health ${expected.health ? 'clear' : 'withheld'}`, r, expected] as const));
+
+    it.each(rows.map((row) => row.slice(0, 3) as [string, string, string]))('%s as %s → %s', async (route, readerName) => {
+      const row = rows.find((r) => r[0] === route && r[1] === readerName)!;
+      const { path, pdf } = row[3];
+      const expected = row[4];
+      const reader = readers[readerName];
+      const answer = pdf ? await pdfText(path(), reader.sub, reader.roles) : await as(reader.sub, reader.roles, 'get', path());
+      const body: unknown = pdf ? (answer as { text: string }).text : (answer as unknown as { body: unknown }).body;
+      if (expected === 403) {
+        expect(answer.status).toBe(403);
+        expect(pdf ? null : (body as { code: string }).code).toBe(pdf ? null : 'FORBIDDEN');
+        expect(shows(body, [...NAME, ...HEALTH, ...PERSONAL])).toEqual([]);
+        return;
+      }
+      expect(answer.status).toBe(200);
+      const { texts } = row[3];
+      expect(shows(body, NAME)).toEqual(!texts.noIdentity && expected.identity === 'clear' ? NAME : []);
+      expect(shows(body, HEALTH)).toEqual(expected.health ? texts.health : []);
+      expect(shows(body, PERSONAL)).toEqual(expected.personal ? texts.personal : []);
+      if (!pdf && !texts.noIdentity) {
+        // Withheld texts say so, they do not vanish; a pseudonym stands where the name would.
+        if (!expected.health) expect(text(body)).toContain('[withheld]');
+        if (expected.identity === 'pseudonym') expect(text(body)).toMatch(/C-[0-9A-F]{16}/);
+      }
+    });
+
+    it('the candidate file shows assessors and jury members what was applied and that a favourable opinion was given, by whom and when', async () => {
+      for (const reader of [readers['assessor of the session'], readers['member of the jury of the session']]) {
+        const { body } = await as(reader.sub, reader.roles, 'get', `/v1/candidates/${candidate}`);
+        expect(body.identity).toMatchObject({ status: 'identified', givenName: 'Camille', familyName: 'Durand' });
+        const [request] = body.accommodationRequests;
+        expect(request).toMatchObject({
+          status: 'granted',
+          accommodations: [{ type: 'extra-time', extraTimePercent: 33 }],
+          justification: '[withheld]',
+          opinion: { favourable: true, by: 'referent-1', motivation: '[withheld]' },
+          decision: { granted: true, reason: '[withheld]' },
+          applications: [{ sessionId: sessionIn, evaluation: 'écrit BC01', note: '[withheld]' }],
+        });
+        expect(Date.parse(request.opinion.at)).not.toBeNaN();
+      }
+      const { body } = await as('reg-1', ['regulator'], 'get', `/v1/candidates/${candidate}`);
+      expect(body.identity).toEqual({ status: 'pseudonymised', pseudonym: expect.stringMatching(/^C-[0-9A-F]{16}$/) });
+      const record = await as('reg-1', ['regulator'], 'get', `/v1/juries/${jury}/record`);
+      expect(record.body.candidates[0]).toMatchObject({ candidateId: candidate, name: null, erased: false, pseudonym: body.identity.pseudonym });
+    });
+
+    it('free texts are stored sealed: the audit log holds no reason, note, comment or motivation in clear', async () => {
+      const store = t.app.get(EVENT_STORE) as EventStore;
+      const events = [...(await store.readStream(`candidate-${candidate}`)), ...(await store.readStream(`jury-${jury}`))];
+      expect(shows(events.map((e) => e.data), [...NAME, ...HEALTH, ...PERSONAL])).toEqual([]);
+      const versions = Object.fromEntries(events.map((e) => [e.type, e.schemaVersion]));
+      expect(versions).toMatchObject({ AccommodationGranted: 2, AccommodationApplied: 2, CriterionScored: 2, BlockDecided: 2, MemberRecused: 2, AppealLodged: 2 });
+    });
+
+    it('events written before texts were sealed (schema version 1, text in clear) read by the same table, [erased] after erasure; their record and the ledger still verify', async () => {
+      const store = t.app.get(EVENT_STORE) as EventStore;
+      const meta = (id: string, role: string) => ({ actor: { id, role }, correlationId: randomUUID(), causationId: null, recordedAt: new Date().toISOString() });
+      const lea = (await ok(admin('post', '/v1/candidates', { givenName: 'Léa', familyName: 'Martin', birthDate: '1991-01-01', email: 'lea@example.org', accessRoute: 'vae' }))).id;
+      await ok(admin('post', `/v1/candidates/${lea}/enrolments`, { sessionId: sessionIn, blocks: ['BC01'] }));
+      const { requestId } = await ok(admin('post', `/v1/candidates/${lea}/accommodations`, { accommodations: [{ type: 'assistant' }], justification: 'trouble visuel' }));
+      // As the previous version wrote them: the texts in clear, schema version 1.
+      await store.append(`candidate-${lea}`, [{ type: 'AccommodationGranted', schemaVersion: 1, data: { candidateId: lea, requestId, reason: 'cécité de Léa Martin' }, metadata: meta('admin-1', 'admin') }], { expectedVersion: 'any' });
+      const legacyJury = (await ok(admin('post', '/v1/juries', { sessionId: sessionIn, members: [{ userId: 'jury-in', name: 'Paule Présidente', president: true, professional: true }] }))).id;
+      await ok(as('jury-in', ['jury'], 'post', `/v1/juries/${legacyJury}/open`, {}));
+      await store.appendMany([
+        { streamId: `jury-${legacyJury}`, expectedVersion: 'any', events: [{ type: 'BlockDecided', schemaVersion: 1, data: { juryId: legacyJury, candidateId: lea, block: 'BC01', decision: 'deferred', proposal: 'incomplete', motivation: 'Léa Martin à réentendre' }, metadata: meta('jury-in', 'jury') }] },
+        { streamId: `candidate-${lea}`, expectedVersion: 'any', events: [{ type: 'BlockDecisionRecorded', data: { candidateId: lea, juryId: legacyJury, sessionId: sessionIn, block: 'BC01', decision: 'deferred', revision: false }, metadata: meta('jury-in', 'jury') }] },
+      ]);
+      await ok(as('jury-in', ['jury'], 'post', `/v1/juries/${legacyJury}/close`, {}));
+
+      const decision = async (sub: string, roles: Role[]) => (await as(sub, roles, 'get', `/v1/candidates/${lea}`)).body.accommodationRequests[0].decision.reason;
+      expect(await decision('admin-1', ['admin'])).toBe('cécité de Léa Martin');
+      expect(await decision('jury-in', ['jury'])).toBe('[withheld]');
+      expect(await decision('reg-1', ['regulator'])).toBe('[withheld]');
+      const motivation = async (sub: string, roles: Role[]) => {
+        const { body } = await as(sub, roles, 'get', `/v1/juries/${legacyJury}/record`);
+        expect(body.sealVerification).toMatchObject({ intact: true, signatureValid: true });
+        return { shown: body.candidates[0].blocks[0].motivation, sealed: body.sealVerification.content.decisions[0].motivation, hash: body.sealHash };
+      };
+      const member = await motivation('jury-in', ['jury']);
+      expect(member).toMatchObject({ shown: 'Léa Martin à réentendre', sealed: 'Léa Martin à réentendre' });
+      expect(await motivation('reg-1', ['regulator'])).toMatchObject({ shown: '[withheld]', sealed: '[withheld]' });
+
+      await ok(admin('post', `/v1/candidates/${lea}/erasure`, { reason: 'RGPD-2026-043', overrideRetention: true }));
+      expect(await decision('admin-1', ['admin'])).toBe('[erased]');
+      expect(await motivation('admin-1', ['admin'])).toEqual({ shown: '[erased]', sealed: '[erased]', hash: member.hash });
+      const history = (await admin('get', `/v1/candidates/${lea}/history`)).body;
+      expect(shows(history, ['Léa', 'Martin', 'cécité', 'réentendre'])).toEqual([]);
+
+      const ledger = t.app.get(LedgerService);
+      const head = await store.headPosition();
+      for (const deadline = Date.now() + 20_000; (await ledger.sealedUpTo()) < head && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      const verified = await as('reg-1', ['regulator'], 'get', '/v1/audit/verify');
+      expect([verified.status, verified.body.ok]).toEqual([200, true]);
+    });
+
+    it('after erasure the texts read [erased] in the candidate file, the record, the history and the audit export; the seal still verifies', async () => {
+      const before = (await admin('get', `/v1/juries/${jury}/record`)).body;
+      expect(before.sealVerification).toMatchObject({ intact: true, signatureValid: true });
+      // The erasure reason stays in clear: a reference, never the person's name.
+      const named = await admin('post', `/v1/candidates/${candidate}/erasure`, { reason: 'demande de camille DURAND', overrideRetention: true });
+      expect([named.status, named.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      await ok(admin('post', `/v1/candidates/${candidate}/erasure`, { reason: 'RGPD-2026-042', overrideRetention: true }));
+
+      const file = (await admin('get', `/v1/candidates/${candidate}`)).body;
+      expect(file.accommodationRequests[0].decision).toEqual({ granted: true, reason: '[erased]' });
+      expect(file.scores[0].comment).toBe('[erased]');
+      const record = (await admin('get', `/v1/juries/${jury}/record`)).body;
+      expect(record.candidates[0].blocks[0].motivation).toBe('[erased]');
+      expect(record.candidates[0].accommodations[0].reason).toBe('[erased]');
+      expect(record.sealHash).toBe(before.sealHash);
+      expect(record.sealVerification).toMatchObject({ intact: true, signatureValid: true, contentHash: before.sealVerification.contentHash });
+      const history = (await admin('get', `/v1/candidates/${candidate}/history`)).body;
+      expect(history.find((e: { type: string }) => e.type === 'AccommodationGranted').data.reason).toBe('[erased]');
+      const pdf = await pdfText(`/v1/juries/${jury}/record.pdf`, 'admin-1', ['admin']);
+
+      const ledger = t.app.get(LedgerService);
+      const head = await (t.app.get(EVENT_STORE) as EventStore).headPosition();
+      for (const deadline = Date.now() + 20_000; (await ledger.sealedUpTo()) < head && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      const exported = await t
+        .http()
+        .get('/v1/audit/export')
+        .set('Authorization', await bearer('reg-1', ['regulator']))
+        .buffer(true)
+        .parse((r, done) => {
+          let s = '';
+          r.setEncoding('utf8');
+          r.on('data', (c: string) => (s += c));
+          r.on('end', () => done(null, s));
+        });
+      expect(exported.status).toBe(200);
+      expect(exported.body).toContain('AccommodationGranted');
+      for (const answer of [file, record, history, pdf.text, exported.body]) expect(shows(answer, [...NAME, ...HEALTH, ...PERSONAL])).toEqual([]);
+    });
   });
 });

@@ -260,6 +260,8 @@ describe('candidate file (HTTP, PostgreSQL)', () => {
         applications: [{ sessionId: session, evaluation: 'BC01-M1', note: 'tiers temps appliqué' }, { sessionId: session, evaluation: 'BC02-M1' }],
       });
       expect(asAdmin.accommodationRequests.map((r: any) => r.status).sort()).toEqual(['granted', 'refused']);
+      // Jury members read the candidates of their juries' sessions (docs/security.md): jury-1 sits on one of this session.
+      await post('/v1/juries', 'admin', { sessionId: session, members: [{ userId: 'jury-1', name: 'Paule Présidente', president: true, professional: true }] }).expect(201);
       const asJury = (await get(`/v1/candidates/${candidate}`, 'jury').expect(200)).body;
       // The jury deliberates on named candidates, but the health texts stay with admins and referents.
       expect(asJury.identity).toMatchObject({ status: 'identified', familyName: 'Martinez' });
@@ -280,7 +282,11 @@ describe('candidate file (HTTP, PostgreSQL)', () => {
       expect(res.headers.etag).toBe(`"${res.body.version}"`);
       const events = await streamOf(candidate);
       const last = events[events.length - 1];
-      expect(last).toMatchObject({ type: 'CriterionScored', data: { candidateId: candidate, sessionId: session, block: 'BC01', criterion: 'CE1.1', result: 'acquired', comment: 'analyse solide' } });
+      // The comment may speak of the person: stored sealed under the candidate's key, read back by the assessor.
+      expect(last).toMatchObject({ type: 'CriterionScored', data: { candidateId: candidate, sessionId: session, block: 'BC01', criterion: 'CE1.1', result: 'acquired', comment: { alg: 'A256GCM', kid: candidate } } });
+      expect(JSON.stringify(last.data)).not.toContain('analyse solide');
+      const read = (await get(`/v1/candidates/${candidate}`, 'assessor').expect(200)).body;
+      expect(read.scores.find((s: { criterion: string }) => s.criterion === 'CE1.1').comment).toBe('analyse solide');
       expect(last.metadata).toMatchObject({ actor: { id: 'assessor-1', role: 'assessor' }, correlationId: expect.any(String), causationId: expect.any(String) });
     });
 
@@ -290,7 +296,7 @@ describe('candidate file (HTTP, PostgreSQL)', () => {
       const events = await streamOf(candidate);
       expect(events[events.length - 1]).toMatchObject({
         type: 'CriterionScoreCorrected',
-        data: { criterion: 'CE1.1', result: 'not-acquired', previousResult: 'acquired', correctionReason: 'grille mal lue', block: 'BC01' },
+        data: { criterion: 'CE1.1', result: 'not-acquired', previousResult: 'acquired', correctionReason: { alg: 'A256GCM', kid: candidate }, block: 'BC01' },
       });
       expectError(await score({ sessionId: session, criterion: 'CE1.2', result: 'acquired', correctionReason: 'x' }), 422, 'NO_SCORE_TO_CORRECT');
     });

@@ -42,6 +42,10 @@ describe('Open Badges credentials over HTTP', () => {
       { type: 'CandidateRegistered', data: { candidateId, identity: { alg: 'A256GCM', kid: candidateId, iv: '', ct: '', tag: '' }, accessRoute: 'vae' }, metadata: meta() },
       { type: 'CandidateEnrolled', data: { candidateId, sessionId, referentialId, blocks: ['BC01', 'BC02'] }, metadata: meta() },
     ], { expectedVersion: 'no-stream' });
+    // The jury of the session: its members read the candidate's credentials, other jury users do not (docs/security.md).
+    await store.append(`jury-${juryId}`, [
+      { type: 'JuryConvened', data: { juryId, sessionId, referentialId, members: [{ userId: 'jury-1', name: 'Paule', president: true, professional: true }] }, metadata: meta() },
+    ], { expectedVersion: 'no-stream' });
     await decide('BC01', 'validated');
     await decide('BC02', 'validated');
     await store.append(stream, [{ eventId: awardEventId, type: 'CertificationAwarded', data: { candidateId, certificationCode: 'RNCP38000', referentialId, juryId, blocks: [{ block: 'BC01', juryId }, { block: 'BC02', juryId }], awardedOn: '2025-06-30' }, metadata: meta() }], { expectedVersion: 'any' });
@@ -66,7 +70,9 @@ describe('Open Badges credentials over HTTP', () => {
     }
     const again = await get(`/v1/candidates/${candidateId}/credentials`, ['regulator']);
     expect(again.body).toEqual(res.body);
-    expect((await get(`/v1/candidates/${candidateId}/credentials`, ['jury'])).status).toBe(200);
+    expect((await get(`/v1/candidates/${candidateId}/credentials`, ['jury'])).status).toBe(403); // 'u' sits on no jury of the candidate's session
+    const member = await t.token('jury-1', ['jury']);
+    expect((await t.http().get(`/v1/candidates/${candidateId}/credentials`).set('Authorization', `Bearer ${member}`)).status).toBe(200);
     expect((await get(`/v1/candidates/${candidateId}/credentials`, ['assessor'])).status).toBe(403);
     expect((await get(`/v1/candidates/not-a-uuid/credentials`)).status).toBe(400);
     expect((await get(`/v1/candidates/${randomUUID()}/credentials`)).status).toBe(404);

@@ -292,7 +292,7 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
         return events;
       });
       try {
-        const res = await decide('pres', { candidateId: G, block: 'BC01', decision: 'deferred', motivation: 'à revoir' }).expect(201);
+        const res = await decide('pres', { candidateId: G, block: 'BC01', decision: 'deferred', motivation: 'à revoir ensemble' }).expect(201);
         expect(raced).toBe(true);
         expect(res.body.proposal).toBe('not-acquired');
       } finally {
@@ -390,6 +390,11 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
         { userId: 'pres', previousUserId: 'pro' },
       ]);
       expect(record.designations.map((d: any) => d.userId)).toEqual(['pro', 'pres']);
+      // The seal covers the motivations as stored: ciphertext under each candidate's key, never the text.
+      const motivations = record.sealVerification.content.decisions.map((d: any) => d.motivation).filter((m: unknown) => m !== null);
+      expect(motivations.length).toBeGreaterThan(0);
+      for (const m of motivations) expect(m).toMatchObject({ alg: 'A256GCM', ct: expect.any(String) });
+      expect(JSON.stringify(record.sealVerification.content)).not.toMatch(/Tableau de bord|repasser|employeur|familial/);
     });
     it('refuses anything after close (409 DELIBERATION_CLOSED)', async () => {
       await expectError(await post(`/v1/juries/${jury}/open`, 'pres'), 409, 'DELIBERATION_CLOSED');
@@ -433,6 +438,11 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
       await expectError(await get(`/v1/juries/${jury}/record?atPosition=-1`, 'admin'), 400, 'VALIDATION_FAILED');
     });
     it('shows members, recusals, proposals, decisions, motivations, neutralisations with the opinion, accommodations', async () => {
+      // Jury members read the names, motivations and recusal reasons; the health texts stay with admins (docs/security.md).
+      const asAdmin = (await get(`/v1/juries/${jury}/record`, 'admin').expect(200)).body;
+      const adminB = asAdmin.candidates.find((c: any) => c.candidateId === B);
+      expect(adminB.blocks[0].neutralised[0].opinion.motivation).toBe('La présentation orale est rendue impossible par le trouble du candidat');
+      expect(adminB.accommodations[0]).toMatchObject({ reason: 'avis favorable du référent', applied: [{ evaluation: 'Étude de cas BC01', note: 'salle séparée' }] });
       const r = (await get(`/v1/juries/${jury}/record`, 'pres').expect(200)).body;
       expect(r).toMatchObject({
         juryId: jury,
@@ -456,10 +466,10 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
           proposal: 'acquired',
           decision: 'validated',
           criteria: { total: 2, scored: 1, acquired: 1, neutralised: 1 },
-          neutralised: [{ criterion: 'CE1.2', text: 'Présentation orale en groupe', opinionId: OPINION_B, opinion: { criteria: ['CE1.1', 'CE1.2'], motivation: 'La présentation orale est rendue impossible par le trouble du candidat' } }],
+          neutralised: [{ criterion: 'CE1.2', text: 'Présentation orale en groupe', opinionId: OPINION_B, opinion: { criteria: ['CE1.1', 'CE1.2'], motivation: '[withheld]' } }],
         }),
       ]);
-      expect(byId[B].accommodations).toEqual([{ requestId: REQUEST_B, types: ['extra-time'], extraTimePercent: 33, reason: 'avis favorable du référent', applied: [{ evaluation: 'Étude de cas BC01', note: 'salle séparée' }] }]);
+      expect(byId[B].accommodations).toEqual([{ requestId: REQUEST_B, types: ['extra-time'], extraTimePercent: 33, reason: '[withheld]', applied: [{ evaluation: 'Étude de cas BC01', note: '[withheld]' }] }]);
       expect(byId[D]).toMatchObject({ recusedMembers: ['pres'], blocks: [{ block: 'BC01', decision: 'not-validated', proposal: 'not-acquired' }] });
       expect(byId[E].blocks[0]).toMatchObject({ decision: 'deferred', deferred: true, proposal: 'incomplete', motivation: 'Épreuve orale à repasser' });
       expect(byId[G].blocks[0]).toMatchObject({ decision: 'not-validated', deferred: false, earlier: [{ decision: 'deferred', proposal: 'not-acquired' }] });
@@ -471,7 +481,7 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
       await expectError(before, 404, 'NOT_FOUND');
     });
     it('the PDF procès-verbal says it all in French, seal at the end', async () => {
-      const res = await get(`/v1/juries/${jury}/record.pdf`, 'reg').buffer(true).parse((response, done) => {
+      const res = await get(`/v1/juries/${jury}/record.pdf`, 'admin').buffer(true).parse((response, done) => {
         const chunks: Buffer[] = [];
         response.on('data', (c: Buffer) => chunks.push(c));
         response.on('end', () => done(null, Buffer.concat(chunks)));

@@ -20,6 +20,14 @@ describe('progress, history and projections over HTTP', () => {
     store = t.app.get(EVENT_STORE);
     world = newWorld();
     await store.appendMany([referentialWrite(world)]);
+    // Who reads a candidate is scoped to their work (docs/security.md): as-1 assesses the session, jury-1 sits on its jury.
+    await store.append(`session-${world.sessionId}`, [
+      ev('SessionOpened', { sessionId: world.sessionId, referentialId: world.referentialId, title: 'Session', startsOn: '2025-01-01', endsOn: '2025-01-31' }),
+      ev('AssessorAssigned', { sessionId: world.sessionId, userId: 'as-1' }),
+    ], { expectedVersion: 'no-stream' });
+    await store.append(`jury-${world.juryId}`, [
+      ev('JuryConvened', { juryId: world.juryId, sessionId: world.sessionId, referentialId: world.referentialId, members: [{ userId: 'jury-1', name: 'Paule', president: true, professional: true }] }),
+    ], { expectedVersion: 'no-stream' });
     admin = await t.token('admin-1', ['admin']);
   });
   afterAll(async () => t?.close());
@@ -85,7 +93,9 @@ describe('progress, history and projections over HTTP', () => {
     expect(body).toHaveLength(expected);
     const positions = body.map((e: { position: number }) => e.position);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
-    expect(body[0]).toEqual(expect.objectContaining({ type: 'CandidateRegistered', actor: { id: 'u-fixture', role: 'admin' }, data: expect.objectContaining({ identity: '[personal data]' }) }));
+    // A regulator reads the pseudonym, never the name (the fixture's identity is no real ciphertext: it reads as erased).
+    expect(body[0]).toEqual(expect.objectContaining({ type: 'CandidateRegistered', actor: { id: 'u-fixture', role: 'admin' }, data: expect.objectContaining({ identity: expect.objectContaining({ pseudonym: expect.stringMatching(/^C-/) }) }) }));
+    expect(body[0].data.identity.givenName ?? '[erased]').toBe('[erased]');
     expect(body[0].recordedAt).toMatch(/Z$/);
     expect(body.map((e: { type: string }) => e.type)).toContain('CriterionNeutralised');
     expect(JSON.stringify(body)).not.toMatch(/"ct"/);

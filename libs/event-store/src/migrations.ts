@@ -124,6 +124,13 @@ export const EVENT_STORE_MIGRATIONS: Migration[] = [
     // like the history does, and the index of migration 4 only cost their appends a second entry.
     up: `DROP INDEX IF EXISTS events_neutralisations_by_candidate;`,
   },
+  {
+    version: 8,
+    name: 'juries by session',
+    // Who may read a candidate: the members of a jury of one of their sessions
+    // (docs/security.md, "Who sees what"). Partial: only JuryConvened events are indexed.
+    up: `CREATE INDEX events_juries_by_session ON events ((data->>'sessionId')) WHERE type = 'JuryConvened';`,
+  },
 ];
 
 export async function migrate(pool: Pool, migrations: Migration[], lockName = 'schema_migrations'): Promise<number[]> {

@@ -14,6 +14,8 @@ export interface AppConfig {
   logLevel: string;
   /** Rate limits, CORS, proxies, retention (optional so hand-built configs in tests need not spell it). */
   security?: SecurityConfig;
+  /** Minimum length of a motivation once trimmed (jury decisions, referent opinions); MOTIVATION_MIN_LENGTH, default 10. */
+  motivationMinLength?: number;
 }
 
 export class ConfigError extends Error {
@@ -34,6 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     runProjections: boolean(env, 'RUN_PROJECTIONS', true),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     security: loadSecurityConfig(env),
+    motivationMinLength: integer(env, 'MOTIVATION_MIN_LENGTH', 10, 1, 500),
   };
 }
 

@@ -16,6 +16,8 @@ import { AppConfig } from './config';
 import { APP_CONFIG, DATABASE } from './persistence.module';
 import { IdentityViews } from './personal-data/identity-view';
 import { PersonalDataVault } from './personal-data/vault';
+import { FreeTexts } from './personal-data/free-texts';
+import { WhoSeesWhat } from './personal-data/who-sees-what';
 import { SIGNING_KEY, SigningKey } from './signing/signing-key';
 
 export const AUTH_CONFIG = 'AUTH_CONFIG';
@@ -48,9 +50,11 @@ export class PlatformModule {
         CommandInterceptor,
         PersonalDataVault,
         IdentityViews,
+        FreeTexts,
+        WhoSeesWhat,
         { provide: RateLimits, useFactory: (config: AppConfig) => new RateLimits(config.security ?? loadSecurityConfig({})), inject: [APP_CONFIG] },
       ],
-      exports: [AUTH_CONFIG, SIGNING_KEY, TOKEN_VERIFIER, StreamStates, CommandRunner, CommandInterceptor, PersonalDataVault, IdentityViews, RateLimits, CqrsModule],
+      exports: [AUTH_CONFIG, SIGNING_KEY, TOKEN_VERIFIER, StreamStates, CommandRunner, CommandInterceptor, PersonalDataVault, IdentityViews, FreeTexts, WhoSeesWhat, RateLimits, CqrsModule],
     };
   }
 }

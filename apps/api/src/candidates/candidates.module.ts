@@ -9,7 +9,6 @@ import { GiveReferentOpinionController } from './give-referent-opinion/give-refe
 import { GiveReferentOpinionHandler } from './give-referent-opinion/give-referent-opinion.handler';
 import { CandidateContextReader } from './candidate-loading';
 import { CandidateIdentity } from './identity';
-import { PersonalText } from './personal-text';
 import { ReadCandidateController } from './read-candidate/read-candidate.controller';
 import { RecommendNeutralisationController } from './recommend-neutralisation/recommend-neutralisation.controller';
 import { RecommendNeutralisationHandler } from './recommend-neutralisation/recommend-neutralisation.handler';
@@ -35,7 +34,6 @@ import { ScoreCriterionHandler } from './score-criterion/score-criterion.handler
   ],
   providers: [
     CandidateIdentity,
-    PersonalText,
     CandidateContextReader,
     RegisterCandidateHandler,
     EnrolCandidateHandler,
@@ -46,6 +44,6 @@ import { ScoreCriterionHandler } from './score-criterion/score-criterion.handler
     ScoreCriterionHandler,
     RecommendNeutralisationHandler,
   ],
-  exports: [CandidateIdentity, PersonalText],
+  exports: [CandidateIdentity],
 })
 export class CandidatesModule {}

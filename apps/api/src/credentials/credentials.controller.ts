@@ -1,7 +1,10 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { invalid } from '@app/domain/shared/errors';
-import { Roles } from '@app/platform/auth/roles';
+import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
+import { Principal } from '@app/platform/auth/token-verifier';
+import { Role } from '@app/domain/shared/decider';
+import { WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
 import { CredentialIssuer, VerificationReport } from './credential-issuer';
 
 export const CREDENTIAL_ISSUER = 'CREDENTIAL_ISSUER';
@@ -36,7 +39,10 @@ const CREDENTIAL_EXAMPLE = {
 @ApiTags('credentials')
 @Controller()
 export class CredentialsController {
-  constructor(@Inject(CREDENTIAL_ISSUER) private readonly issuer: CredentialIssuer) {}
+  constructor(
+    @Inject(CREDENTIAL_ISSUER) private readonly issuer: CredentialIssuer,
+    private readonly who: WhoSeesWhat,
+  ) {}
 
   @Get('v1/candidates/:id/credentials')
   @Roles('admin', 'jury', 'regulator')
@@ -48,7 +54,9 @@ export class CredentialsController {
       '`urn:uuid:<candidateId>`: no personal data in the badge. A revised decision revokes the credential through the status list.',
   })
   @ApiOkResponse({ description: 'the credentials', schema: { type: 'array', items: { type: 'object', example: CREDENTIAL_EXAMPLE } } })
-  async list(@Param('id', uuid) id: string) {
+  async list(@Param('id', uuid) id: string, @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] }) {
+    // A jury member reads the credentials of the candidates of their juries' sessions only (403 otherwise).
+    await this.who.assertInScope({ id: principal.id, roles: principal.grantedRoles }, id);
     return this.issuer.credentialsFor(id);
   }
 

@@ -2,7 +2,10 @@ import { Controller, Get, Headers, HttpException, HttpStatus, Inject, Param, Que
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { invalid, notFound } from '@app/domain/shared/errors';
 import { EventStore } from '@app/event-store/event-store';
-import { Roles } from '@app/platform/auth/roles';
+import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
+import { Principal } from '@app/platform/auth/token-verifier';
+import { Role } from '@app/domain/shared/decider';
+import { WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { CandidateProgressView } from '@app/projections/candidate-progress/candidate-progress.evolve';
 import { CANDIDATE_PROGRESS } from '@app/projections/candidate-progress/candidate-progress.projection';
@@ -22,6 +25,7 @@ export class ProgressController {
     private readonly progress: CandidateProgressQuery,
     private readonly runtime: ProjectionRuntime,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly who: WhoSeesWhat,
   ) {}
 
   @Get(':id/progress')
@@ -31,15 +35,19 @@ export class ProgressController {
   @ApiQuery({ name: 'atPosition', required: false, description: 'global log position: the answer as it stood once that position was written' })
   @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the read model has processed this log position (the `position` a command returned)' })
   @ApiResponse({ status: 200, description: '{ candidateId, certified, blocks: [{ code, proposal, decision, criteria: { total, scored, acquired, neutralised } }] }' })
+  @ApiResponse({ status: 403, description: "the candidate is outside the reader's work (assessors: their sessions' candidates; jury members: their juries' sessions)" })
   @ApiResponse({ status: 404, description: 'unknown candidate (or not yet registered at asOf / atPosition)' })
   @ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: the read model did not reach X-Min-Position within 5 s (Retry-After)' })
   async read(
     @Param('id', new CandidateIdPipe()) id: string,
-    @Query('asOf') asOf?: string,
-    @Query('atPosition') atPosition?: string,
-    @Headers('x-min-position') minPosition?: string,
+    @Query('asOf') asOf: string | undefined,
+    @Query('atPosition') atPosition: string | undefined,
+    @Headers('x-min-position') minPosition: string | undefined,
+    @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] },
   ): Promise<CandidateProgressView> {
     const bound = timeTravel(asOf, atPosition);
+    // In scope or 403, whatever the time asked: scope is the reader's work now (docs/security.md).
+    await this.who.assertInScope({ id: principal.id, roles: principal.grantedRoles }, id);
     if (bound) {
       // Folded from the log itself: always as of that point, whatever the projection's lag.
       const then = await this.progress.at(id, bound);

@@ -6,7 +6,7 @@ import { CandidateEvent, candidateSpec, CandidateState, decisionOf, EXTRA_TIME_W
 import { counts, decisionInForce, targetOf } from './outcome';
 import { CandidateCommand, CandidateDeps, decideCandidate } from './candidate-decider';
 import { SessionState } from '../session/session';
-import { CANDIDATE, decided, document, OTHER_SESSION, published, REFERENTIAL, sealed, SESSION, sessionState } from './candidate-fixtures';
+import { CANDIDATE, decided, document, OTHER_SESSION, published, REFERENTIAL, sealed, motivated, SESSION, sessionState } from './candidate-fixtures';
 
 /**
  * Any sequence of commands (with jury decisions from the outside mixed in):
@@ -20,7 +20,8 @@ const requestIds = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-
 
 const sessionId = fc.oneof({ weight: 4, arbitrary: fc.constant(SESSION) }, fc.constantFrom(OTHER_SESSION, 'no-such-session'));
 const maybeSealed = fc.option(fc.constant(sealed('x')), { nil: null });
-const text = fc.constantFrom('', ' ', 'reason', 'another reason');
+const text = fc.constantFrom(null, sealed('reason'), sealed('another reason'));
+const maybeMotivation = fc.option(fc.constantFrom(motivated('x'), motivated('a motivation long enough')), { nil: null });
 
 const command: fc.Arbitrary<CandidateCommand | { type: 'External'; event: CandidateEvent }> = fc.oneof(
   fc.constant({ type: 'RegisterCandidate' as const, data: { candidateId: CANDIDATE, identity: sealed('id'), accessRoute: 'vae' as const } }),
@@ -42,7 +43,7 @@ const command: fc.Arbitrary<CandidateCommand | { type: 'External'; event: Candid
   }),
   fc.record({
     type: fc.constant('GiveReferentOpinion' as const),
-    data: fc.record({ candidateId: fc.constant(CANDIDATE), requestId: fc.constantFrom(...requestIds), favourable: fc.boolean(), motivation: maybeSealed }),
+    data: fc.record({ candidateId: fc.constant(CANDIDATE), requestId: fc.constantFrom(...requestIds), favourable: fc.boolean(), motivation: maybeMotivation }),
   }),
   fc.record({
     type: fc.constant('DecideAccommodation' as const),
@@ -62,8 +63,8 @@ const command: fc.Arbitrary<CandidateCommand | { type: 'External'; event: Candid
         sessionId,
         criterion: fc.oneof(fc.constant('CE1.1'), fc.constantFrom(...allCriteria)),
         result: fc.constantFrom('acquired' as const, 'not-acquired' as const),
-        comment: fc.constantFrom('', 'ok'),
-        correctionReason: fc.constantFrom('', 'typo'),
+        comment: fc.constantFrom(null, sealed('ok')),
+        correctionReason: fc.constantFrom(null, sealed('typo')),
       },
       { requiredKeys: ['candidateId', 'sessionId', 'criterion', 'result'] },
     ),
@@ -71,7 +72,7 @@ const command: fc.Arbitrary<CandidateCommand | { type: 'External'; event: Candid
   },
   fc.record({
     type: fc.constant('RecommendNeutralisation' as const),
-    data: fc.record({ candidateId: fc.constant(CANDIDATE), criteria: fc.subarray(allCriteria), motivation: maybeSealed }),
+    data: fc.record({ candidateId: fc.constant(CANDIDATE), criteria: fc.subarray(allCriteria), motivation: maybeMotivation }),
   }),
   fc.record({
     type: fc.constant('External' as const),

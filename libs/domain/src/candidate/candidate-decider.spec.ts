@@ -4,7 +4,10 @@ import { DomainError } from '../shared/errors';
 import { given } from '../shared/given-when-then';
 import { blockScores, candidateSpec, CandidateEvent, certificationsOf, decisionOf, grantedRequests, opinionsNaming, validatedBlocksOf } from './candidate';
 import { candidateDecider, CandidateCommand, checkAccessDetails, checkIdentity } from './candidate-decider';
-import { CANDIDATE, decided, document, enrolled, OTHER_SESSION, published, REFERENTIAL, registered, sealed, SESSION, sessionState } from './candidate-fixtures';
+import { CANDIDATE, decided, document, enrolled, motivated, OTHER_SESSION, published, REFERENTIAL, registered, sealed, SESSION, sessionState } from './candidate-fixtures';
+
+/** A free text as the handler hands it in: sealed once trimmed, null when blank. */
+const text = (t: string) => (t.trim() ? sealed(t.trim()) : null);
 
 const ID1 = '00000000-0000-4000-8000-000000000001';
 const deps = { session: sessionState(), referential: published };
@@ -13,7 +16,7 @@ const referent = { actor: { id: 'referent-1', role: 'referent' as const } };
 
 const score = (criterion: string, result: 'acquired' | 'not-acquired' = 'acquired', extra: Record<string, string> = {}): CandidateCommand => ({
   type: 'ScoreCriterion',
-  data: { candidateId: CANDIDATE, sessionId: SESSION, criterion, result, ...extra },
+  data: { candidateId: CANDIDATE, sessionId: SESSION, criterion, result, ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, text(v)])) },
 });
 const scored = (criterion: string, block = 'BC01', result: 'acquired' | 'not-acquired' = 'acquired'): CandidateEvent => ({
   type: 'CriterionScored',
@@ -29,13 +32,13 @@ const requested = (accommodations: any[] = [{ type: 'assistant' }]): CandidateEv
 });
 const opinion = (favourable: boolean): CandidateEvent => ({
   type: 'ReferentOpinionGiven',
-  data: { candidateId: CANDIDATE, requestId: 'req-1', favourable, motivation: sealed('because') },
+  data: { candidateId: CANDIDATE, requestId: 'req-1', favourable, motivation: sealed('because of the MDPH file') },
 });
 const decide = (granted: boolean, reason = 'medical certificate'): CandidateCommand => ({
   type: 'DecideAccommodation',
-  data: { candidateId: CANDIDATE, requestId: 'req-1', granted, reason },
+  data: { candidateId: CANDIDATE, requestId: 'req-1', granted, reason: text(reason) },
 });
-const granted: CandidateEvent = { type: 'AccommodationGranted', data: { candidateId: CANDIDATE, requestId: 'req-1', reason: 'ok' } };
+const granted: CandidateEvent = { type: 'AccommodationGranted', data: { candidateId: CANDIDATE, requestId: 'req-1', reason: sealed('ok') } };
 
 describe('checkIdentity', () => {
   const good: Identity = { givenName: ' Alice ', familyName: 'Martin', birthDate: '1990-04-02', email: 'alice@example.org' };
@@ -213,7 +216,7 @@ describe('candidate decider', () => {
   });
 
   describe('referent opinion', () => {
-    const give = (favourable: boolean, motivation: any = sealed('because'), requestId = 'req-1'): CandidateCommand => ({
+    const give = (favourable: boolean, motivation: any = motivated('because of the MDPH file'), requestId = 'req-1'): CandidateCommand => ({
       type: 'GiveReferentOpinion',
       data: { candidateId: CANDIDATE, requestId, favourable, motivation },
     });
@@ -221,10 +224,12 @@ describe('candidate decider', () => {
       given(candidateDecider, [registered, requested()]).when(give(true), referent).then([opinion(true)]);
     });
     it('refuses an unknown request (404)', () => {
-      given(candidateDecider, [registered, requested()]).when(give(true, sealed('x'), 'req-2'), referent).thenThrows('NOT_FOUND');
+      given(candidateDecider, [registered, requested()]).when(give(true, motivated('x'.repeat(12)), 'req-2'), referent).thenThrows('NOT_FOUND');
     });
-    it('refuses an opinion without motivation', () => {
+    it('refuses an opinion without motivation, or with one too short to say anything', () => {
       given(candidateDecider, [registered, requested()]).when(give(false, null), referent).thenThrows('MOTIVATION_REQUIRED');
+      given(candidateDecider, [registered, requested()]).when(give(false, motivated('ok')), referent).thenThrows('MOTIVATION_REQUIRED');
+      given(candidateDecider, [registered, requested()]).when(give(false, motivated('ok', 2)), referent).thenMatch([{ type: 'ReferentOpinionGiven' }]);
     });
     it('refuses a second opinion (409)', () => {
       given(candidateDecider, [registered, requested(), opinion(false)]).when(give(true), referent).thenThrows('OPINION_ALREADY_GIVEN');
@@ -239,7 +244,7 @@ describe('candidate decider', () => {
       given(candidateDecider, [registered, requested()]).when(decide(true, ' ok ')).then([granted]);
       given(candidateDecider, [registered, requested()])
         .when(decide(false, 'no evidence'))
-        .then([{ type: 'AccommodationRefused', data: { candidateId: CANDIDATE, requestId: 'req-1', reason: 'no evidence' } }]);
+        .then([{ type: 'AccommodationRefused', data: { candidateId: CANDIDATE, requestId: 'req-1', reason: sealed('no evidence') } }]);
     });
     it('grants up to one third extra time without an opinion', () => {
       given(candidateDecider, [registered, requested([{ type: 'extra-time', extraTimePercent: 33 }])]).when(decide(true, 'ok')).then([granted]);
@@ -268,9 +273,9 @@ describe('candidate decider', () => {
   describe('accommodation applied', () => {
     const apply = (sessionId = SESSION, evaluation = 'M1', note?: string): CandidateCommand => ({
       type: 'ApplyAccommodation',
-      data: { candidateId: CANDIDATE, requestId: 'req-1', sessionId, evaluation, ...(note ? { note } : {}) },
+      data: { candidateId: CANDIDATE, requestId: 'req-1', sessionId, evaluation, ...(note ? { note: sealed(note) } : {}) },
     });
-    const applied = { type: 'AccommodationApplied', data: { candidateId: CANDIDATE, requestId: 'req-1', sessionId: SESSION, evaluation: 'M1', note: 'room 2' } };
+    const applied = { type: 'AccommodationApplied', data: { candidateId: CANDIDATE, requestId: 'req-1', sessionId: SESSION, evaluation: 'M1', note: sealed('room 2') } };
 
     it('records a granted accommodation applied in an evaluation of a session', () => {
       given(candidateDecider, [registered, enrolled(), requested(), granted]).when(apply(SESSION, 'M1', 'room 2'), { ...deps, ...assessor }).then([applied]);
@@ -296,7 +301,7 @@ describe('candidate decider', () => {
     it('scores a criterion of an enrolled block, naming its block', () => {
       given(candidateDecider, [registered, enrolled()])
         .when(score('CE2.1', 'not-acquired', { comment: ' late ' }), { ...deps, ...assessor })
-        .then([{ type: 'CriterionScored', data: { candidateId: CANDIDATE, sessionId: SESSION, block: 'BC01', criterion: 'CE2.1', result: 'not-acquired', comment: 'late' } }]);
+        .then([{ type: 'CriterionScored', data: { candidateId: CANDIDATE, sessionId: SESSION, block: 'BC01', criterion: 'CE2.1', result: 'not-acquired', comment: sealed('late') } }]);
     });
     it('refuses an assessor not assigned to the session (403), and another role', () => {
       given(candidateDecider, [registered, enrolled()]).when(score('CE1.1'), { ...deps, actor: { id: 'assessor-2', role: 'assessor' } }).thenThrows('FORBIDDEN');
@@ -321,7 +326,7 @@ describe('candidate decider', () => {
         .then([
           {
             type: 'CriterionScoreCorrected',
-            data: { candidateId: CANDIDATE, sessionId: SESSION, block: 'BC01', criterion: 'CE1.1', result: 'not-acquired', previousResult: 'acquired', correctionReason: 'misread the grid' },
+            data: { candidateId: CANDIDATE, sessionId: SESSION, block: 'BC01', criterion: 'CE1.1', result: 'not-acquired', previousResult: 'acquired', correctionReason: sealed('misread the grid') },
           },
         ]);
     });
@@ -354,7 +359,7 @@ describe('candidate decider', () => {
   });
 
   describe('neutralisation opinion', () => {
-    const recommend = (criteria: string[], motivation: any = sealed('motivation')): CandidateCommand => ({
+    const recommend = (criteria: string[], motivation: any = motivated('motivation of the referent')): CandidateCommand => ({
       type: 'RecommendNeutralisation',
       data: { candidateId: CANDIDATE, criteria, motivation },
     });
@@ -363,7 +368,7 @@ describe('candidate decider', () => {
     it('records the opinion with a new opinion id', () => {
       given(candidateDecider, [registered, enrolled()])
         .when(recommend(['CE1.2', 'CE2.1', 'CE1.2']), refs)
-        .then([{ type: 'NeutralisationRecommended', data: { candidateId: CANDIDATE, opinionId: ID1, criteria: ['CE1.2', 'CE2.1'], motivation: sealed('motivation') } }]);
+        .then([{ type: 'NeutralisationRecommended', data: { candidateId: CANDIDATE, opinionId: ID1, criteria: ['CE1.2', 'CE2.1'], motivation: sealed('motivation of the referent') } }]);
     });
     it('refuses criteria outside the enrolled blocks or unknown', () => {
       given(candidateDecider, [registered, enrolled()]).when(recommend(['CE3.1']), refs).thenThrows('CRITERION_NOT_IN_ENROLMENT');

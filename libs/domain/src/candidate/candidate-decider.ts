@@ -21,6 +21,7 @@ import {
 } from './candidate';
 import { CriterionResult } from './proposal';
 import { counts, decisionInForce, targetOf } from './outcome';
+import { motivationRule, SealedMotivation, SealedText } from '../shared/free-text';
 
 /**
  * Commands on the candidate's file. Personal data (identity, accommodation
@@ -40,20 +41,20 @@ export type RequestAccommodation = {
 };
 export type GiveReferentOpinion = {
   type: 'GiveReferentOpinion';
-  data: { candidateId: string; requestId: string; favourable: boolean; motivation: SealedData | null };
+  data: { candidateId: string; requestId: string; favourable: boolean; motivation: SealedMotivation | null };
 };
-export type DecideAccommodation = { type: 'DecideAccommodation'; data: { candidateId: string; requestId: string; granted: boolean; reason: string } };
+export type DecideAccommodation = { type: 'DecideAccommodation'; data: { candidateId: string; requestId: string; granted: boolean; reason: SealedText | null } };
 export type ApplyAccommodation = {
   type: 'ApplyAccommodation';
-  data: { candidateId: string; requestId: string; sessionId: string; evaluation: string; note?: string };
+  data: { candidateId: string; requestId: string; sessionId: string; evaluation: string; note?: SealedText | null };
 };
 export type ScoreCriterion = {
   type: 'ScoreCriterion';
-  data: { candidateId: string; sessionId: string; criterion: string; result: CriterionResult; comment?: string; correctionReason?: string };
+  data: { candidateId: string; sessionId: string; criterion: string; result: CriterionResult; comment?: SealedText | null; correctionReason?: SealedText | null };
 };
 export type RecommendNeutralisation = {
   type: 'RecommendNeutralisation';
-  data: { candidateId: string; criteria: string[]; motivation: SealedData | null };
+  data: { candidateId: string; criteria: string[]; motivation: SealedMotivation | null };
 };
 
 export type CandidateCommand =
@@ -257,17 +258,16 @@ function giveOpinion(command: GiveReferentOpinion, state: CandidateState): Candi
   const request = requestOf(state, requestId);
   if (request.decision) throw conflict('ACCOMMODATION_ALREADY_DECIDED', `request ${requestId} was already ${request.status}: the opinion comes before the decision`);
   if (request.opinion) throw conflict('OPINION_ALREADY_GIVEN', `the referent already gave an opinion on request ${requestId}`);
-  if (!motivation) throw rule('MOTIVATION_REQUIRED', 'the referent opinion must be motivated');
-  return [{ type: 'ReferentOpinionGiven', data: { candidateId, requestId, favourable, motivation } }];
+  const sealed = motivationRule(motivation, true, 'the referent opinion')!;
+  return [{ type: 'ReferentOpinionGiven', data: { candidateId, requestId, favourable, motivation: sealed } }];
 }
 
 function decideAccommodation(command: DecideAccommodation, state: CandidateState): CandidateEvent[] {
   const { candidateId, requestId, granted } = command.data;
   const request = requestOf(state, requestId);
   if (request.decision) throw conflict('ACCOMMODATION_ALREADY_DECIDED', `request ${requestId} was already ${request.status}`);
-  const reason = command.data.reason.trim();
+  const reason = command.data.reason;
   if (!reason) throw rule('REASON_REQUIRED', 'a decision on an accommodation must give its reason');
-  if (reason.length > TEXT_MAX) throw invalid(`reason must be at most ${TEXT_MAX} characters`, [{ path: 'reason', problems: ['length'] }]);
   if (granted) {
     const over = request.accommodations.find((a) => a.type === 'extra-time' && (a.extraTimePercent ?? 0) > EXTRA_TIME_WITHOUT_OPINION_MAX);
     if (over && !request.opinion?.favourable) {
@@ -287,8 +287,7 @@ function applyAccommodation(command: ApplyAccommodation, state: CandidateState, 
   if (!state.enrolments[sessionId]) throw rule('NOT_ENROLLED_IN_SESSION', `candidate ${candidateId} is not enrolled in session ${sessionId}`);
   const evaluation = command.data.evaluation.trim();
   if (!evaluation || evaluation.length > EVALUATION_MAX) throw invalid(`evaluation must be 1 to ${EVALUATION_MAX} characters`, [{ path: 'evaluation', problems: ['length'] }]);
-  const note = command.data.note?.trim();
-  if (note && note.length > TEXT_MAX) throw invalid(`note must be at most ${TEXT_MAX} characters`, [{ path: 'note', problems: ['length'] }]);
+  const note = command.data.note;
   if (request.applications.some((a) => a.sessionId === sessionId && a.evaluation === evaluation)) {
     throw conflict('ACCOMMODATION_ALREADY_APPLIED', `request ${requestId} is already recorded as applied in ${evaluation} of session ${sessionId}`);
   }
@@ -316,8 +315,8 @@ function score(command: ScoreCriterion, state: CandidateState, context: Decision
     throw rule('BLOCK_ALREADY_VALIDATED', `block ${block} was validated in session ${validatedIn.source.sessionId}: it is not evaluated again`);
   }
   if (result !== 'acquired' && result !== 'not-acquired') throw invalid('result must be acquired or not-acquired', [{ path: 'result', problems: ['unknown result'] }]);
-  const comment = optionalText(command.data.comment, 'comment');
-  const correctionReason = optionalText(command.data.correctionReason, 'correctionReason');
+  const comment = command.data.comment ?? undefined;
+  const correctionReason = command.data.correctionReason ?? undefined;
   const previous = scoreOf(state, sessionId, criterion);
   if (!previous) {
     if (correctionReason) throw rule('NO_SCORE_TO_CORRECT', `criterion ${criterion} has no score yet in session ${sessionId}: nothing to correct`);
@@ -336,7 +335,6 @@ function recommendNeutralisation(command: RecommendNeutralisation, state: Candid
   const { candidateId, motivation } = command.data;
   const criteria = [...new Set(command.data.criteria)];
   if (criteria.length === 0 || criteria.length > MAX_CRITERIA) throw invalid(`criteria must list 1 to ${MAX_CRITERIA} criteria`, [{ path: 'criteria', problems: ['length'] }]);
-  if (!motivation) throw rule('MOTIVATION_REQUIRED', 'a neutralisation opinion must be motivated');
   const outside = criteria.filter((code) => !Object.values(state.enrolments).some((e) => {
     const document = context.referentials?.[e.referentialId]?.document;
     const located = document && locateCriterion(document, code);
@@ -345,7 +343,8 @@ function recommendNeutralisation(command: RecommendNeutralisation, state: Candid
   if (outside.length) {
     throw rule('CRITERION_NOT_IN_ENROLMENT', `criterion ${outside.join(', ')} is not in a block candidate ${candidateId} is enrolled in`, { criteria: outside });
   }
-  return [{ type: 'NeutralisationRecommended', data: { candidateId, opinionId: context.newId(), criteria, motivation } }];
+  const sealed = motivationRule(motivation, true, 'a neutralisation opinion')!;
+  return [{ type: 'NeutralisationRecommended', data: { candidateId, opinionId: context.newId(), criteria, motivation: sealed } }];
 }
 
 function openedSession(session: SessionState | undefined, sessionId: string): SessionState {
@@ -359,12 +358,6 @@ function assertAssigned(session: SessionState, context: DecisionContext): void {
   if (context.actor.role !== 'assessor' || !session.assessors.includes(context.actor.id)) {
     throw forbidden(`${context.actor.id} is not an assessor of session ${session.sessionId}`);
   }
-}
-
-function optionalText(value: string | undefined, path: string): string | undefined {
-  const trimmed = value?.trim();
-  if (trimmed && trimmed.length > TEXT_MAX) throw invalid(`${path} must be at most ${TEXT_MAX} characters`, [{ path, problems: ['length'] }]);
-  return trimmed || undefined;
 }
 
 export const candidateDecider: Decider<CandidateState, CandidateCommand, CandidateEvent, CandidateDeps> = {

@@ -47,6 +47,8 @@ export function sessionState(overrides: Partial<SessionState> = {}): SessionStat
 }
 
 export const sealed = (label: string): SealedData => ({ alg: 'A256GCM', kid: CANDIDATE, iv: 'iv', ct: label, tag: 'tag' });
+/** A motivation as a handler hands it in: sealed, with its length and the configured minimum (10 unless said). */
+export const motivated = (text: string, minLength = 10) => ({ sealed: sealed(text), length: [...text.trim()].length, minLength });
 
 export const registered: CandidateEvent = { type: 'CandidateRegistered', data: { candidateId: CANDIDATE, identity: sealed('identity'), accessRoute: 'vae' } };
 export const enrolled = (blocks = ['BC01'], sessionId = SESSION): CandidateEvent => ({

@@ -1,4 +1,5 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
+import { StoredText } from '../shared/free-text';
 import { CriterionResult } from './proposal';
 import { AwardedBlock, awardsInForce, evolveOutcome, initialOutcome, Outcome, sessionDecision } from './outcome';
 
@@ -81,13 +82,13 @@ export type CandidateEvent =
     >
   | RecordedEvent<'AccommodationRequested', { candidateId: string; requestId: string; accommodations: Accommodation[]; justification: SealedData }>
   | RecordedEvent<'ReferentOpinionGiven', { candidateId: string; requestId: string; favourable: boolean; motivation: SealedData }>
-  | RecordedEvent<'AccommodationGranted', { candidateId: string; requestId: string; reason: string }>
-  | RecordedEvent<'AccommodationRefused', { candidateId: string; requestId: string; reason: string }>
-  | RecordedEvent<'AccommodationApplied', { candidateId: string; requestId: string; sessionId: string; evaluation: string; note?: string }>
-  | RecordedEvent<'CriterionScored', { candidateId: string; sessionId: string; block: string; criterion: string; result: CriterionResult; comment?: string }>
+  | RecordedEvent<'AccommodationGranted', { candidateId: string; requestId: string; reason: StoredText }>
+  | RecordedEvent<'AccommodationRefused', { candidateId: string; requestId: string; reason: StoredText }>
+  | RecordedEvent<'AccommodationApplied', { candidateId: string; requestId: string; sessionId: string; evaluation: string; note?: StoredText }>
+  | RecordedEvent<'CriterionScored', { candidateId: string; sessionId: string; block: string; criterion: string; result: CriterionResult; comment?: StoredText }>
   | RecordedEvent<
       'CriterionScoreCorrected',
-      { candidateId: string; sessionId: string; block: string; criterion: string; result: CriterionResult; previousResult: CriterionResult; correctionReason: string; comment?: string }
+      { candidateId: string; sessionId: string; block: string; criterion: string; result: CriterionResult; previousResult: CriterionResult; correctionReason: StoredText; comment?: StoredText }
     >
   | RecordedEvent<'NeutralisationRecommended', { candidateId: string; opinionId: string; criteria: string[]; motivation: SealedData }>
   | RecordedEvent<
@@ -106,7 +107,7 @@ export type CandidateEvent =
       { candidateId: string; certificationCode: string; referentialId: string; juryId: string; blocks: AwardedBlock[]; awardedOn: string; sealHash?: string }
     >
   | RecordedEvent<'CertificationWithdrawn', { candidateId: string; certificationCode: string; awardEventId: string | null; juryId: string; reason: string }>
-  | RecordedEvent<'AppealLodged', { candidateId: string; appealId: string; juryId: string; reason: string }>
+  | RecordedEvent<'AppealLodged', { candidateId: string; appealId: string; juryId: string; reason: StoredText }>
   | RecordedEvent<'CandidatePersonalDataErased', { candidateId: string; reason: string; beforeRetentionEnd: boolean }>;
 
 export type CandidateEventType = CandidateEvent['type'];
@@ -123,7 +124,7 @@ export interface CriterionScore {
   block: string;
   criterion: string;
   result: CriterionResult;
-  comment?: string;
+  comment?: StoredText;
   /** How many times this score was corrected. */
   corrections: number;
 }
@@ -133,7 +134,7 @@ export type AccommodationStatus = 'requested' | 'opinion-given' | 'granted' | 'r
 export interface AccommodationApplication {
   sessionId: string;
   evaluation: string;
-  note?: string;
+  note?: StoredText;
 }
 
 export interface AccommodationRequestState {
@@ -142,7 +143,7 @@ export interface AccommodationRequestState {
   justification: SealedData;
   status: AccommodationStatus;
   opinion: { favourable: boolean; motivation: SealedData } | null;
-  decision: { granted: boolean; reason: string } | null;
+  decision: { granted: boolean; reason: StoredText } | null;
   applications: AccommodationApplication[];
 }
 
@@ -171,7 +172,7 @@ export interface CandidateState {
   /** Decisions, awards and withdrawals: asked through decisionInForce / awardInForce (./outcome.ts). */
   outcome: Outcome;
   /** By appeal id. */
-  appeals: Record<string, { appealId: string; juryId: string; reason: string }>;
+  appeals: Record<string, { appealId: string; juryId: string; reason: StoredText }>;
 }
 
 export const initialCandidateState = (): CandidateState => ({

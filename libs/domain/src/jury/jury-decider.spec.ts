@@ -72,7 +72,12 @@ const closeCommand = (seal: { sealHash: string; signature: string; keyFingerprin
   closings,
 });
 
-const decide = (over: Partial<DecideBlock> = {}): DecideBlock => ({
+/** A free text as the handler hands it in: sealed under the candidate's key (here a fake ciphertext naming the text). */
+const sealedText = (text: string) => ({ ...sealed, alg: 'A256GCM' as const, ct: text });
+/** A motivation as the handler hands it in: trimmed, sealed, with its length and the configured minimum (10). */
+const motivated = (text: string | undefined, minLength = 10) => (text?.trim() ? { sealed: sealedText(text.trim()), length: [...text.trim()].length, minLength } : null);
+
+const decide = ({ motivation, ...over }: Partial<Omit<DecideBlock, 'motivation'>> & { motivation?: string } = {}): DecideBlock => ({
   type: 'DecideBlock',
   candidateId: CAND,
   block: 'BC01',
@@ -81,6 +86,7 @@ const decide = (over: Partial<DecideBlock> = {}): DecideBlock => ({
   referentialId: REF,
   referential: doc,
   revised: null,
+  motivation: motivated(motivation),
   ...over,
 });
 
@@ -144,7 +150,7 @@ describe('jury decider', () => {
     it('refuses a non-member on every jury command (403)', () => {
       given(juryDecider, [convened()]).when({ type: 'OpenDeliberation' }, asStranger).thenThrows('FORBIDDEN');
       given(juryDecider, [convened(), opened]).when(decide(), asStranger).thenThrows('FORBIDDEN');
-      given(juryDecider, [convened()]).when({ type: 'RecuseMember', candidateId: CAND, reason: 'x', candidate: candidate() }, asStranger).thenThrows('FORBIDDEN');
+      given(juryDecider, [convened()]).when({ type: 'RecuseMember', candidateId: CAND, reason: sealedText('x'), candidate: candidate() }, asStranger).thenThrows('FORBIDDEN');
     });
     it('refuses president-only commands to other members (403)', () => {
       given(juryDecider, [convened()]).when({ type: 'OpenDeliberation' }, asMember).thenThrows('FORBIDDEN');
@@ -157,9 +163,9 @@ describe('jury decider', () => {
   });
 
   describe('recusal', () => {
-    const recuse = (c = candidate()) => ({ type: 'RecuseMember' as const, candidateId: CAND, reason: 'former employer', candidate: c });
+    const recuse = (c = candidate()) => ({ type: 'RecuseMember' as const, candidateId: CAND, reason: sealedText('former employer'), candidate: c });
     it('records the member recusing themself', () => {
-      given(juryDecider, [convened()]).when(recuse(), asMember).then([{ type: 'MemberRecused', data: { juryId: JURY, userId: 'pro', candidateId: CAND, reason: 'former employer' } }]);
+      given(juryDecider, [convened()]).when(recuse(), asMember).then([{ type: 'MemberRecused', data: { juryId: JURY, userId: 'pro', candidateId: CAND, reason: sealedText('former employer') } }]);
     });
     it('only once per member and candidate', () => {
       given(juryDecider, [convened(), ev('MemberRecused', { juryId: JURY, userId: 'pro', candidateId: CAND, reason: 'x' })]).when(recuse(), asMember).thenThrows('ALREADY_RECUSED');
@@ -238,7 +244,17 @@ describe('jury decider', () => {
       given(juryDecider, [convened(), opened]).when(decide({ decision: 'deferred', motivation: '   ' }), asPresident).thenThrows('MOTIVATION_REQUIRED');
       given(juryDecider, [convened(), opened])
         .when(decide({ candidate: notAcquired, motivation: ' Jury souverain : excellente soutenance ' }), asPresident)
-        .thenMatch([{ type: 'BlockDecided', data: { decision: 'validated', proposal: 'not-acquired', motivation: 'Jury souverain : excellente soutenance' } }, {}]);
+        .thenMatch([{ type: 'BlockDecided', data: { decision: 'validated', proposal: 'not-acquired', motivation: sealedText('Jury souverain : excellente soutenance') } }, {}]);
+    });
+    it('refuses a motivation too short to say anything (MOTIVATION_MIN_LENGTH), required or not', () => {
+      const notAcquired = candidate(score('CE1.1'), score('CE1.2', 'not-acquired'));
+      given(juryDecider, [convened(), opened]).when(decide({ candidate: notAcquired, motivation: '…' }), asPresident).thenThrows('MOTIVATION_REQUIRED');
+      given(juryDecider, [convened(), opened]).when(decide({ candidate: notAcquired, motivation: ' too short ' }), asPresident).thenThrows('MOTIVATION_REQUIRED');
+      given(juryDecider, [convened(), opened]).when(decide({ motivation: 'ok' }), asPresident).thenThrows('MOTIVATION_TOO_SHORT');
+      given(juryDecider, [convened(), opened]).when(decide({ candidate: notAcquired, motivation: '0123456789' }), asPresident).thenMatch([{ type: 'BlockDecided' }, {}]);
+      given(juryDecider, [convened(), opened])
+        .when({ ...decide({ candidate: notAcquired }), motivation: motivated('ok', 2) }, asPresident)
+        .thenMatch([{ type: 'BlockDecided', data: { motivation: sealedText('ok') } }, {}]);
     });
     it('agrees without motivation on not-validated / not-acquired', () => {
       given(juryDecider, [convened(), opened])
@@ -384,7 +400,7 @@ describe('jury decider', () => {
       });
       it('after four months only in the candidate’s favour', () => {
         given(juryDecider, revisionJury).when(revise('validated', 'not-validated', 'erreur matérielle'), after).thenThrows('REVISION_NOT_IN_FAVOUR');
-        given(juryDecider, revisionJury).when(revise('not-validated', 'deferred', 'reporter'), after).thenThrows('REVISION_NOT_IN_FAVOUR');
+        given(juryDecider, revisionJury).when(revise('not-validated', 'deferred', 'reporter la décision'), after).thenThrows('REVISION_NOT_IN_FAVOUR');
         given(juryDecider, revisionJury).when(revise('deferred', 'validated', 'recours fondé'), after).thenMatch([{ type: 'BlockDecided' }, { type: 'BlockDecisionRecorded' }]);
       });
       it('the four months run from the closing of the deliberation that first made the decision: a confirming revision does not extend them', () => {
@@ -411,7 +427,7 @@ describe('jury decider', () => {
           closedEv(closedAt, third),
         ]);
         given(juryDecider, revising)
-          .when(decide({ decision: 'deferred', motivation: 'reporter', candidate: changed, revised: changing, closings: { [OTHER_JURY]: '2026-02-01T10:00:00.000Z' } }), { ...asPresident, now: '2026-07-01T10:00:00.000Z' })
+          .when(decide({ decision: 'deferred', motivation: 'reporter la décision', candidate: changed, revised: changing, closings: { [OTHER_JURY]: '2026-02-01T10:00:00.000Z' } }), { ...asPresident, now: '2026-07-01T10:00:00.000Z' })
           .thenMatch([{ type: 'BlockDecided', data: { decision: 'deferred' } }, { type: 'BlockDecisionRecorded' }]);
       });
       it('only blocks the revised jury decided, not yet revised by another jury', () => {
@@ -440,11 +456,11 @@ describe('jury decider', () => {
   describe('appeal', () => {
     const closedJury = fold(jurySpec, [convened(), opened, ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'not-validated', proposal: 'not-acquired' }), closedEv()]);
     const registered = [ev('CandidateRegistered', { candidateId: CAND, identity: sealed })];
-    const appeal = (jury: JuryState) => ({ type: 'LodgeAppeal' as const, candidateId: CAND, juryId: JURY, reason: 'recours gracieux', jury });
+    const appeal = (jury: JuryState) => ({ type: 'LodgeAppeal' as const, candidateId: CAND, juryId: JURY, reason: sealedText('recours gracieux'), jury });
     it('is lodged against a closed jury that decided the candidate', () => {
       given(appealDecider, registered)
         .when(appeal(closedJury))
-        .then([{ type: 'AppealLodged', data: { candidateId: CAND, appealId: '00000000-0000-4000-8000-000000000001', juryId: JURY, reason: 'recours gracieux' } }]);
+        .then([{ type: 'AppealLodged', data: { candidateId: CAND, appealId: '00000000-0000-4000-8000-000000000001', juryId: JURY, reason: sealedText('recours gracieux') } }]);
     });
     it('not against an open jury, one that did not decide them, or for an unknown candidate', () => {
       given(appealDecider, registered).when(appeal(fold(jurySpec, [convened(), opened]))).thenThrows('JURY_NOT_CLOSED');

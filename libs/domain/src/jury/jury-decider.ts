@@ -2,6 +2,7 @@ import { DecisionContext, DomainEvent } from '../shared/decider';
 import { Decider } from '../shared/given-when-then';
 import { assertNever, conflict, forbidden, invalid, notFound, rule } from '../shared/errors';
 import { proposeBlock, Proposal } from '../candidate/proposal';
+import { motivationRule, SealedMotivation, SealedText } from '../shared/free-text';
 import { criteriaOfBlock, locateCriterion, ReferentialDocument } from '../referential/referential';
 import {
   BlockDecision,
@@ -38,7 +39,8 @@ export interface ConveneJury {
 export interface RecuseMember {
   type: 'RecuseMember';
   candidateId: string;
-  reason: string;
+  /** Sealed under the candidate's key by the caller. */
+  reason: SealedText;
   candidate: CandidateView;
 }
 
@@ -60,7 +62,8 @@ export interface DecideBlock {
   candidateId: string;
   block: string;
   decision: BlockDecision;
-  motivation?: string;
+  /** Sealed under the candidate's key by the caller, with its length for the minimum. */
+  motivation?: SealedMotivation | null;
   candidate: CandidateView;
   referentialId: string;
   referential: ReferentialDocument;
@@ -227,10 +230,7 @@ function decideBlock(command: DecideBlock, state: JuryState, context: DecisionCo
   if (decision === 'validated' && proposal.unscored.length > 0) {
     throw rule('SCORES_INCOMPLETE', `block ${block} cannot be validated while criteria are unscored: ${proposal.unscored.join(', ')}`, { unscored: proposal.unscored });
   }
-  const motivation = command.motivation?.trim() || undefined;
-  if (departsFromProposal(decision, proposal.proposal) && !motivation) {
-    throw rule('MOTIVATION_REQUIRED', `deciding ${decision} where the proposal is ${proposal.proposal} needs a motivation`);
-  }
+  const motivation = motivationRule(command.motivation, departsFromProposal(decision, proposal.proposal), `deciding ${decision} where the proposal is ${proposal.proposal}`);
   if (state.revises && previous !== undefined && decision !== previous && decision !== 'validated') {
     const revised = command.revised!;
     const closings = { ...command.closings, [revised.juryId!]: revised.seal?.closedAt ?? null };
@@ -335,7 +335,8 @@ export interface LodgeAppeal {
   type: 'LodgeAppeal';
   candidateId: string;
   juryId: string;
-  reason: string;
+  /** Sealed under the candidate's key by the caller. */
+  reason: SealedText;
   jury: JuryState;
 }
 

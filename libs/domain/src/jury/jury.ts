@@ -1,5 +1,6 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
 import { Proposal } from '../candidate/proposal';
+import { StoredText } from '../shared/free-text';
 
 /**
  * The jury's deliberation: who sits, who recused themselves for whom, which
@@ -26,12 +27,13 @@ export interface Revises {
 }
 
 export type JuryConvened = RecordedEvent<'JuryConvened', { juryId: string; sessionId: string; referentialId: string; members: JuryMember[]; revises?: Revises }>;
-export type MemberRecused = RecordedEvent<'MemberRecused', { juryId: string; userId: string; candidateId: string; reason: string }>;
+/** `reason` and `motivation` are sealed under the candidate's key (schema version 2; a string in version 1). */
+export type MemberRecused = RecordedEvent<'MemberRecused', { juryId: string; userId: string; candidateId: string; reason: StoredText }>;
 export type DeliberationOpened = RecordedEvent<'DeliberationOpened', { juryId: string }>;
 export type CriterionNeutralised = RecordedEvent<'CriterionNeutralised', { juryId: string; candidateId: string; block: string; criterion: string; opinionId: string }>;
 export type BlockDecided = RecordedEvent<
   'BlockDecided',
-  { juryId: string; candidateId: string; block: string; decision: BlockDecision; proposal: Proposal; motivation?: string }
+  { juryId: string; candidateId: string; block: string; decision: BlockDecision; proposal: Proposal; motivation?: StoredText }
 >;
 export type DeliberationClosed = RecordedEvent<'DeliberationClosed', { juryId: string; sealHash: string; signature: string; keyFingerprint: string; closedAt: string }>;
 /** The admin names another member president (the president recused for a candidate, absent…); the former one stays a member. */
@@ -53,7 +55,7 @@ export type JuryStatus = 'none' | 'convened' | 'open' | 'closed';
 export interface Recusal {
   userId: string;
   candidateId: string;
-  reason: string;
+  reason: StoredText;
 }
 
 export interface Neutralisation {
@@ -68,7 +70,7 @@ export interface Decision {
   block: string;
   decision: BlockDecision;
   proposal: Proposal;
-  motivation?: string;
+  motivation?: StoredText;
   decidedAt: string | null;
 }
 

@@ -3,6 +3,7 @@ import { criteriaOfBlock, findBlock, locateCriterion } from '../referential/refe
 import { ReferentialState } from '../referential/referential-state';
 import { BlockDecision, decisionOf, JuryState, JuryStatus, neutralisedFor, Revises } from './jury';
 import { CandidateView, SealedValue, SessionView } from './views';
+import { StoredText, TextKind } from '../shared/free-text';
 
 /**
  * The procès-verbal as JSON: folded from the jury's stream and the streams of
@@ -77,8 +78,13 @@ export interface JuryRecordInput {
   referential: ReferentialState;
   session: SessionView;
   candidates: Readonly<Record<string, CandidateView>>;
-  /** Plaintext of personal data, or null when its key was erased. */
+  /** The identity's plaintext, or null when its key was erased (an empty object when the reader sees a pseudonym only). */
   reveal(value: SealedValue): unknown;
+  /**
+   * A free text of the candidate's as the reader may see it: the text,
+   * "[withheld]" or "[erased]" (docs/security.md, "Who sees what").
+   */
+  text(value: StoredText | SealedValue | null | undefined, kind: TextKind, candidateId: string): string | null;
 }
 
 const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -88,7 +94,7 @@ export function candidatesOf(jury: JuryState): string[] {
   return [...ids].sort(byCode);
 }
 
-export function buildJuryRecord({ jury, referential, session, candidates, reveal }: JuryRecordInput): JuryRecord {
+export function buildJuryRecord({ jury, referential, session, candidates, reveal, text }: JuryRecordInput): JuryRecord {
   const doc = referential.document;
   const names = new Map(jury.members.map((m) => [m.userId, m.name]));
   const sessionId = jury.sessionId!;
@@ -118,7 +124,7 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
           title: doc ? findBlock(doc, block)?.title ?? null : null,
           proposal: decision ? decision.proposal : computed.proposal,
           decision: decision?.decision ?? null,
-          motivation: decision?.motivation ?? null,
+          motivation: text(decision?.motivation, 'personal', candidateId),
           decidedAt: decision?.decidedAt ?? null,
           earlier: jury.decisions
             .filter((d) => d.candidateId === candidateId && d.block === block && d !== decision)
@@ -130,12 +136,12 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
             .sort((a, b) => byCode(a.criterion, b.criterion))
             .map((n) => {
               const opinion = view?.opinions[n.opinionId];
-              const motivation = opinion ? reveal(opinion.motivation) : null;
+              const motivation = opinion ? text(opinion.motivation, 'health', candidateId) : null;
               return {
                 criterion: n.criterion,
                 text: doc ? locateCriterion(doc, n.criterion)?.criterion.text ?? null : null,
                 opinionId: n.opinionId,
-                opinion: opinion ? { criteria: [...opinion.criteria], motivation: motivation === null || motivation === undefined ? null : typeof motivation === 'string' ? motivation : JSON.stringify(motivation) } : null,
+                opinion: opinion ? { criteria: [...opinion.criteria], motivation } : null,
               };
             }),
         };
@@ -164,8 +170,8 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
           requestId: a.requestId,
           types: [...a.types],
           extraTimePercent: a.extraTimePercent,
-          reason: a.reason,
-          applied: a.applied.filter((x) => x.sessionId === sessionId).map((x) => ({ evaluation: x.evaluation, note: x.note })),
+          reason: text(a.reason, 'health', candidateId),
+          applied: a.applied.filter((x) => x.sessionId === sessionId).map((x) => ({ evaluation: x.evaluation, note: text(x.note, 'health', candidateId) })),
         })),
     };
   });
@@ -189,7 +195,7 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
     closedAt: jury.seal?.closedAt ?? null,
     members: jury.members.map((m) => ({ userId: m.userId, name: m.name, president: m.president, professional: m.professional, present: true })),
     recusals: jury.recusals
-      .map((r) => ({ userId: r.userId, name: names.get(r.userId) ?? r.userId, candidateId: r.candidateId, reason: r.reason }))
+      .map((r) => ({ userId: r.userId, name: names.get(r.userId) ?? r.userId, candidateId: r.candidateId, reason: text(r.reason, 'personal', r.candidateId) ?? '' }))
       .sort((a, b) => byCode(a.candidateId, b.candidateId) || byCode(a.userId, b.userId)),
     designations: jury.designations.map((d) => ({ userId: d.userId, name: names.get(d.userId) ?? d.userId, previousUserId: d.previousUserId, designatedAt: d.designatedAt })),
     candidates: candidateRecords,

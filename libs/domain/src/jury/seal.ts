@@ -1,12 +1,15 @@
 import { AwardDraft, WithdrawalDraft } from './closing';
 import { JuryMember, JuryState, Revises } from './jury';
 import { NeutralisationOpinion, SealedValue } from './views';
+import { StoredText } from '../shared/free-text';
 
 /**
  * What the seal of a deliberation covers: the content of the procès-verbal
  * as the log holds it. The hash is SHA-256 over the RFC 8785 canonical JSON
  * of this object; personal data stays as stored (ciphertext), so the hash
- * still verifies after a candidate's key is erased. Arrays are sorted by
+ * still verifies after a candidate's key is erased. Free texts (recusal
+ * reasons, motivations) are covered as stored too: ciphertext since they are
+ * sealed, the plain string in deliberations recorded before. Arrays are sorted by
  * plain code-unit order so the content never depends on arrival order.
  */
 export const SEAL_FORMAT = 'cert-jury-record/2';
@@ -23,7 +26,7 @@ export interface SealedRecordContent {
   members: JuryMember[];
   /** Members present. There is no attendance command: every convened member is recorded present. */
   attendance: string[];
-  recusals: Array<{ userId: string; candidateId: string; reason: string }>;
+  recusals: Array<{ userId: string; candidateId: string; reason: StoredText }>;
   neutralisations: Array<{
     candidateId: string;
     block: string;
@@ -31,7 +34,7 @@ export interface SealedRecordContent {
     opinion: { opinionId: string; criteria: string[]; motivation: SealedValue } | null;
   }>;
   /** Every decision in the order taken per candidate and block: a deferred block decided again shows both. */
-  decisions: Array<{ candidateId: string; block: string; proposal: string; decision: string; motivation: string | null }>;
+  decisions: Array<{ candidateId: string; block: string; proposal: string; decision: string; motivation: StoredText | null }>;
   /** Substitute presidents the admin designated during the deliberation. */
   designations?: Array<{ userId: string; previousUserId: string | null }>;
   /** The certifications this closing awards and withdraws: part of the act the seal covers (format 2). */

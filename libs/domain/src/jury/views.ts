@@ -1,6 +1,7 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
 import { CriterionResult } from '../candidate/proposal';
 import { evolveOutcome, initialOutcome, Outcome } from '../candidate/outcome';
+import { StoredText } from '../shared/free-text';
 
 /**
  * What the jury needs to know of a candidate's file and of a session, folded
@@ -29,8 +30,8 @@ export interface AccommodationView {
   types: string[];
   extraTimePercent: number | null;
   status: 'requested' | 'granted' | 'refused';
-  reason: string | null;
-  applied: Array<{ sessionId: string; evaluation: string; note: string | null }>;
+  reason: StoredText | null;
+  applied: Array<{ sessionId: string; evaluation: string; note: StoredText | null }>;
 }
 
 export interface CandidateView {
@@ -44,7 +45,7 @@ export interface CandidateView {
   opinions: Record<string, NeutralisationOpinion>;
   /** Decisions, awards and withdrawals: asked through decisionInForce and awardInForce (candidate/outcome.ts). */
   outcome: Outcome;
-  appeals: Array<{ appealId: string; juryId: string; reason: string }>;
+  appeals: Array<{ appealId: string; juryId: string; reason: StoredText }>;
   accommodations: AccommodationView[];
 }
 

@@ -32,3 +32,17 @@ export function upcast(type: string, schemaVersion: number, data: unknown): unkn
   }
   return current;
 }
+
+/**
+ * Schema version 2: free texts about a candidate are sealed under their key
+ * (docs/events.md). Version 1 events keep their text as a plain string: the
+ * log is never rewritten (the ledger's hashes cover it), and a plain string
+ * cannot be sealed without the candidate's key, which the domain never
+ * holds. The events' types accept both shapes (`StoredText`), so these
+ * upcasters change nothing but the version; readers show a version 1 text
+ * like a sealed one ("[withheld]" per docs/security.md, "[erased]" once the
+ * candidate's personal data is erased).
+ */
+for (const type of ['AccommodationGranted', 'AccommodationRefused', 'AccommodationApplied', 'CriterionScored', 'CriterionScoreCorrected', 'BlockDecided', 'MemberRecused', 'AppealLodged']) {
+  register(type, 1, (data) => data);
+}

@@ -47,6 +47,7 @@ export class AuthGuard implements CanActivate {
     const acting = roles.find((r) => req.principal!.roles.includes(r));
     if (!acting) throw error(HttpStatus.FORBIDDEN, 'FORBIDDEN', `${ROLE_REQUIRED}: ${roles.join(', ')}`);
     req.actingRole = acting;
+    req.grantedRoles = roles.filter((r) => req.principal!.roles.includes(r));
     return true;
   }
 }

@@ -14,10 +14,12 @@ export interface AuthenticatedRequest {
   principal?: Principal;
   /** The role under which this request acts: the first of the route's roles the user holds. */
   actingRole?: Role;
+  /** Every role of the user that the route allows: what a read may show them is the widest of these (docs/security.md). */
+  grantedRoles?: Role[];
 }
 
 /** The authenticated user of the request (never taken from the body). */
-export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal & { actingRole: Role } => {
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal & { actingRole: Role; grantedRoles: Role[] } => {
   const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
-  return { ...req.principal!, actingRole: req.actingRole! };
+  return { ...req.principal!, actingRole: req.actingRole!, grantedRoles: req.grantedRoles ?? (req.actingRole ? [req.actingRole] : []) };
 });

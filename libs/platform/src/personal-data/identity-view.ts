@@ -25,7 +25,12 @@ export type IdentityView =
   | { status: 'pseudonymised'; pseudonym: string }
   | { status: 'erased'; pseudonym: string; givenName: typeof ERASED; familyName: typeof ERASED; birthDate: typeof ERASED; email: typeof ERASED };
 
-/** Roles that see a candidate's identity in clear. Regulators audit decisions, not people. */
+/**
+ * Roles that may see a candidate's identity in clear when the candidate is in
+ * their scope. Regulators audit decisions, not people. Whether a candidate is
+ * in a reader's scope is WhoSeesWhat's answer (who-sees-what.ts), which read
+ * routes ask first.
+ */
 export const IDENTIFIED_ROLES: readonly Role[] = ['admin', 'assessor', 'referent', 'jury'];
 export const WITHHELD = '[withheld]';
 
@@ -51,11 +56,16 @@ export class IdentityViews {
   }
 
   /** The identity as `role` may see it. */
-  async identity(candidateId: string, sealed: Sealed | null | undefined, role: Role): Promise<IdentityView> {
+  identity(candidateId: string, sealed: Sealed | null | undefined, role: Role): Promise<IdentityView> {
+    return this.identityShown(candidateId, sealed, IDENTIFIED_ROLES.includes(role));
+  }
+
+  /** The identity in clear when `clear`, the pseudonym otherwise; "[erased]" once the key is gone. */
+  async identityShown(candidateId: string, sealed: Sealed | null | undefined, clear: boolean): Promise<IdentityView> {
     const pseudonym = await this.pseudonym(candidateId);
     const plain = isSealed(sealed) ? await this.vault.open<CandidateIdentity>(sealed) : null;
     if (!plain) return { status: 'erased', pseudonym, givenName: ERASED, familyName: ERASED, birthDate: ERASED, email: ERASED };
-    if (!IDENTIFIED_ROLES.includes(role)) return { status: 'pseudonymised', pseudonym };
+    if (!clear) return { status: 'pseudonymised', pseudonym };
     return { status: 'identified', pseudonym, givenName: plain.givenName, familyName: plain.familyName, birthDate: plain.birthDate, email: plain.email };
   }
 

@@ -8,6 +8,9 @@ import { addMonths, isJuryEvent, juryDecider, REVISION_FREE_MONTHS } from '@app/
 import { candidateViewSpec } from '@app/domain/jury/views';
 import { applyProgressEvent, emptySlice } from './candidate-progress.evolve';
 
+/** The jury's motivation as the handler hands it in: sealed under the candidate's key, with its length for the minimum. */
+const JURY_MOTIVATION = { sealed: { alg: 'A256GCM' as const, kid: 'candidate', iv: 'iv', ct: 'motivation du jury', tag: 't' }, length: 18, minLength: 10 };
+
 /**
  * Property: for any sequence of decisions, revisions and closings of one
  * candidate's session, `certified` is true exactly when every block of the
@@ -104,7 +107,7 @@ function run(steps: Step[]): string[] {
     if (s.kind === 'decide') {
       const revised = jury.revises ? state(jury.revises.juryId) : null;
       const out = tryDecide(
-        { type: 'DecideBlock', candidateId: CAND, block: s.block, decision: s.decision, motivation: 'motivation du jury', candidate: view(), referentialId: REF, referential: doc, revised, closings: closings() },
+        { type: 'DecideBlock', candidateId: CAND, block: s.block, decision: s.decision, motivation: JURY_MOTIVATION, candidate: view(), referentialId: REF, referential: doc, revised, closings: closings() },
         juryId,
       );
       const previous = revised?.decisions.filter((d) => d.candidateId === CAND && d.block === s.block).pop()?.decision;

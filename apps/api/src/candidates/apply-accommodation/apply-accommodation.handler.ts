@@ -2,6 +2,8 @@ import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decideCandidate } from '@app/domain/candidate/candidate-decider';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
+import { SealedText } from '@app/domain/shared/free-text';
+import { FreeTexts } from '@app/platform/personal-data/free-texts';
 import { CandidateContextReader } from '../candidate-loading';
 
 export class ApplyAccommodationCommand extends Command<CommandResult> {
@@ -21,12 +23,17 @@ export class ApplyAccommodationHandler implements ICommandHandler<ApplyAccommoda
   constructor(
     private readonly runner: CommandRunner,
     private readonly reader: CandidateContextReader,
+    private readonly texts: FreeTexts,
   ) {}
 
   async execute({ candidateId, requestId, body, meta }: ApplyAccommodationCommand): Promise<CommandResult> {
+    // The note may say how the candidate's condition was met: sealed under their key.
+    const { note, ...rest } = body;
+    let sealed: SealedText | null | undefined;
     return this.runner.run(meta, async (uow) => {
       const { stream, state, deps } = await this.reader.withSession(uow, candidateId, body.sessionId);
-      uow.append(stream, decideCandidate({ type: 'ApplyAccommodation', data: { candidateId, requestId, ...body } }, state, { ...uow.context, ...deps }));
+      if (sealed === undefined && !state.erased) sealed = await this.texts.seal(candidateId, note, { path: 'note' });
+      uow.append(stream, decideCandidate({ type: 'ApplyAccommodation', data: { candidateId, requestId, ...rest, note: sealed ?? null } }, state, { ...uow.context, ...deps }));
       return { id: candidateId, primaryStream: stream, extra: { requestId } };
     });
   }

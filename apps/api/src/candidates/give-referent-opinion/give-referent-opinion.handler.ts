@@ -4,7 +4,8 @@ import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { Sealed } from '@app/platform/personal-data/vault';
 import { loadCandidate } from '../candidate-loading';
-import { PersonalText } from '../personal-text';
+import { FreeTexts } from '@app/platform/personal-data/free-texts';
+import { SealedMotivation } from '@app/domain/shared/free-text';
 
 export class GiveReferentOpinionCommand extends Command<CommandResult> {
   constructor(
@@ -23,14 +24,14 @@ export class GiveReferentOpinionCommand extends Command<CommandResult> {
 export class GiveReferentOpinionHandler implements ICommandHandler<GiveReferentOpinionCommand, CommandResult> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly texts: PersonalText,
+    private readonly texts: FreeTexts,
   ) {}
 
   execute({ candidateId, requestId, favourable, motivation, meta }: GiveReferentOpinionCommand): Promise<CommandResult> {
-    let sealed: Sealed | null | undefined;
+    let sealed: SealedMotivation | null | undefined;
     return this.runner.run(meta, async (uow) => {
       const { stream, state } = await loadCandidate(uow, candidateId);
-      if (sealed === undefined && !state.erased) sealed = await this.texts.seal(candidateId, motivation);
+      if (sealed === undefined && !state.erased) sealed = await this.texts.motivation(candidateId, motivation);
       uow.append(stream, decideCandidate({ type: 'GiveReferentOpinion', data: { candidateId, requestId, favourable, motivation: sealed ?? null } }, state, uow.context));
       return { id: candidateId, primaryStream: stream, extra: { requestId } };
     });

@@ -1,27 +1,26 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { candidateSpec, candidateStream, CandidateState, certificationsOf, decisionsInForce, validatedBlocksOf } from '@app/domain/candidate/candidate';
+import { candidateSpec, candidateStream, certificationsOf, decisionsInForce, validatedBlocksOf } from '@app/domain/candidate/candidate';
 import { fold, Role } from '@app/domain/shared/decider';
-import { forbidden, notFound } from '@app/domain/shared/errors';
-import { sessionSpec, sessionStream } from '@app/domain/session/session';
+import { notFound } from '@app/domain/shared/errors';
 import { EventStore } from '@app/event-store/event-store';
 import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
 import { Principal } from '@app/platform/auth/token-verifier';
 import { asRecorded } from '@app/platform/commands/command-runner';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { CandidateIdParam } from '../candidate-loading';
-import { IdentityViews } from '@app/platform/personal-data/identity-view';
 import { Sealed } from '@app/platform/personal-data/vault';
-import { PersonalText } from '../personal-text';
-
-/** Roles that read the health texts of the accommodation file (identity follows IdentityViews). */
-const HEALTH_READERS: readonly Role[] = ['admin', 'referent'];
+import { WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
 
 /**
- * The candidate's file as its stream says now. Identity and health texts are
- * opened only for the roles that handle them; everyone else gets the file
- * without them. An assessor sees only candidates of the sessions they assess.
+ * The candidate's file as its stream says now, shown as WhoSeesWhat decides
+ * for the reader (docs/security.md, "Who sees what"): out of their work a
+ * 403; the identity in clear or a pseudonym; health texts (justification,
+ * details, referent motivations, decision reasons, application notes) in
+ * clear for admin and referent only, "[withheld]" for the others, who still
+ * see what was applied and that a favourable opinion was given, by whom and
+ * when; "[erased]" after erasure.
  */
 @ApiTags('candidates')
 @ApiBearerAuth()
@@ -29,64 +28,68 @@ const HEALTH_READERS: readonly Role[] = ['admin', 'referent'];
 export class ReadCandidateController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly views: IdentityViews,
-    private readonly texts: PersonalText,
+    private readonly who: WhoSeesWhat,
   ) {}
 
   @Get(':id')
   @Roles('admin', 'referent', 'jury', 'assessor', 'regulator')
-  @ApiOperation({ summary: "The candidate's file (ETag: stream version)", description: "Identity (admin, assessor, referent, jury; pseudonymised for regulators; [erased] after erasure), enrolments, accommodations and their status, scores, opinions, decisions." })
+  @ApiOperation({
+    summary: "The candidate's file (ETag: stream version)",
+    description:
+      "Identity (admin, referent, the assessors of their sessions, the members of those sessions' juries; a pseudonym for regulators; [erased] after erasure), enrolments, accommodations and their status, scores, opinions, decisions; free texts as docs/security.md \"Who sees what\" says. 403 when the candidate is outside the reader's work.",
+  })
   async read(
     @Param('id', CandidateIdParam()) id: string,
-    @CurrentPrincipal() principal: Principal & { actingRole: Role },
+    @CurrentPrincipal() principal: Principal & { actingRole: Role; grantedRoles: Role[] },
     @Res({ passthrough: true }) res: Response,
   ): Promise<Record<string, unknown>> {
-    const events = await this.store.readStream(candidateStream(id));
-    const state = fold(candidateSpec, events.map(asRecorded));
+    const stored = await this.store.readStream(candidateStream(id));
+    const state = fold(candidateSpec, stored.map(asRecorded));
     if (!state.registered) throw notFound('candidate', id);
-    const role = principal.actingRole;
-    if (role === 'assessor') await this.assertAssessorOf(state, principal.id);
-    const reveal = HEALTH_READERS.includes(role);
-    const version = events[events.length - 1].version;
+    const view = await this.who.view({ id: principal.id, roles: principal.grantedRoles }, id, Object.keys(state.enrolments));
+    const requests = Object.values(state.accommodationRequests);
+    const scores = Object.values(state.scores).flatMap((bySession) => Object.values(bySession));
+    const texts = await this.who.texts(view, state.erased).load([
+      ...requests.flatMap((r) => [r.justification, r.opinion?.motivation, r.decision?.reason, ...r.accommodations.map((a) => a.details), ...r.applications.map((a) => a.note)]),
+      ...scores.map((s) => s.comment),
+      ...Object.values(state.appeals).map((a) => a.reason),
+    ]);
+    // Who gave each referent opinion and when: what jury members and assessors may know of it.
+    const opinionGiven = new Map(
+      stored.filter((e) => e.type === 'ReferentOpinionGiven').map((e) => [String(e.data.requestId), { by: String(e.metadata?.actor?.id ?? ''), at: e.recordedAt }]),
+    );
+    const version = stored[stored.length - 1].version;
     res.setHeader('ETag', `"${version}"`);
     return {
       candidateId: id,
       version,
       erased: state.erased,
-      // Identified for the roles whose work needs the name, a pseudonym for regulators, "[erased]" after erasure.
-      identity: await this.views.identity(id, state.identity as Sealed | null, role),
+      identity: await this.who.identity(id, state.identity as Sealed | null, view),
       accessRoute: state.accessRoute,
       enrolments: Object.values(state.enrolments),
-      accommodationRequests: await Promise.all(
-        Object.values(state.accommodationRequests).map(async (r) => ({
-          requestId: r.requestId,
-          status: r.status,
-          accommodations: await Promise.all(
-            r.accommodations.map(async (a) => ({
-              type: a.type,
-              ...(a.extraTimePercent !== undefined ? { extraTimePercent: a.extraTimePercent } : {}),
-              ...(a.details && reveal ? { details: await this.texts.open(a.details) } : {}),
-            })),
-          ),
-          ...(reveal ? { justification: await this.texts.open(r.justification) } : {}),
-          opinion: r.opinion && { favourable: r.opinion.favourable, ...(reveal ? { motivation: await this.texts.open(r.opinion.motivation) } : {}) },
-          decision: r.decision,
-          applications: r.applications,
+      accommodationRequests: requests.map((r) => ({
+        requestId: r.requestId,
+        status: r.status,
+        accommodations: r.accommodations.map((a) => ({
+          type: a.type,
+          ...(a.extraTimePercent !== undefined ? { extraTimePercent: a.extraTimePercent } : {}),
+          ...(a.details ? { details: texts.show(a.details, 'health') } : {}),
         })),
-      ),
-      scores: Object.values(state.scores).flatMap((bySession) => Object.values(bySession)),
+        justification: texts.show(r.justification, 'health'),
+        opinion: r.opinion && {
+          favourable: r.opinion.favourable,
+          by: opinionGiven.get(r.requestId)?.by ?? null,
+          at: opinionGiven.get(r.requestId)?.at ?? null,
+          motivation: texts.show(r.opinion.motivation, 'health'),
+        },
+        decision: r.decision && { granted: r.decision.granted, reason: texts.show(r.decision.reason, 'health') },
+        applications: r.applications.map((a) => ({ sessionId: a.sessionId, evaluation: a.evaluation, ...(a.note !== undefined ? { note: texts.show(a.note, 'health') } : {}) })),
+      })),
+      scores: scores.map(({ comment, ...score }) => ({ ...score, ...(comment !== undefined ? { comment: texts.show(comment, 'personal') } : {}) })),
       neutralisationOpinions: Object.values(state.neutralisationOpinions),
       decisions: decisionsInForce(state),
       validatedBlocks: validatedBlocksOf(state),
       certifications: certificationsOf(state),
     };
-  }
-
-  private async assertAssessorOf(state: CandidateState, userId: string): Promise<void> {
-    for (const sessionId of Object.keys(state.enrolments)) {
-      const session = fold(sessionSpec, (await this.store.readStream(sessionStream(sessionId))).map(asRecorded));
-      if (session.assessors.includes(userId)) return;
-    }
-    throw forbidden(`${userId} assesses no session of this candidate`);
   }
 }

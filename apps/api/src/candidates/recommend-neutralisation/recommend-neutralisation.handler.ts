@@ -5,7 +5,8 @@ import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { Sealed } from '@app/platform/personal-data/vault';
 import { CandidateContextReader, loadCandidate } from '../candidate-loading';
-import { PersonalText } from '../personal-text';
+import { FreeTexts } from '@app/platform/personal-data/free-texts';
+import { SealedMotivation } from '@app/domain/shared/free-text';
 
 export class RecommendNeutralisationCommand extends Command<CommandResult> {
   constructor(
@@ -23,17 +24,17 @@ export class RecommendNeutralisationCommand extends Command<CommandResult> {
 export class RecommendNeutralisationHandler implements ICommandHandler<RecommendNeutralisationCommand, CommandResult> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly texts: PersonalText,
+    private readonly texts: FreeTexts,
     private readonly reader: CandidateContextReader,
   ) {}
 
   execute({ candidateId, criteria, motivation, meta }: RecommendNeutralisationCommand): Promise<CommandResult> {
-    let sealed: Sealed | null | undefined;
+    let sealed: SealedMotivation | null | undefined;
     const referentials: Record<string, ReferentialState> = {};
     return this.runner.run(meta, async (uow) => {
       const { stream, state } = await loadCandidate(uow, candidateId);
       for (const { referentialId } of Object.values(state.enrolments)) referentials[referentialId] ??= await this.reader.referential(referentialId);
-      if (sealed === undefined && !state.erased) sealed = await this.texts.seal(candidateId, motivation);
+      if (sealed === undefined && !state.erased) sealed = await this.texts.motivation(candidateId, motivation);
       const events = decideCandidate({ type: 'RecommendNeutralisation', data: { candidateId, criteria, motivation: sealed ?? null } }, state, { ...uow.context, referentials });
       uow.append(stream, events);
       const recommended = events[0];

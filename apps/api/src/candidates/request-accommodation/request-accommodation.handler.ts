@@ -5,7 +5,7 @@ import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { Sealed } from '@app/platform/personal-data/vault';
 import { loadCandidate } from '../candidate-loading';
-import { PersonalText } from '../personal-text';
+import { FreeTexts } from '@app/platform/personal-data/free-texts';
 
 export class RequestAccommodationCommand extends Command<CommandResult> {
   constructor(
@@ -23,7 +23,7 @@ export class RequestAccommodationCommand extends Command<CommandResult> {
 export class RequestAccommodationHandler implements ICommandHandler<RequestAccommodationCommand, CommandResult> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly texts: PersonalText,
+    private readonly texts: FreeTexts,
   ) {}
 
   execute({ candidateId, accommodations, justification, meta }: RequestAccommodationCommand): Promise<CommandResult> {
@@ -32,8 +32,8 @@ export class RequestAccommodationHandler implements ICommandHandler<RequestAccom
       const { stream, state } = await loadCandidate(uow, candidateId);
       if (!sealed && !state.erased) {
         sealed = {
-          details: await Promise.all(accommodations.map((a) => this.texts.seal(candidateId, a.details))),
-          justification: await this.texts.seal(candidateId, justification),
+          details: await Promise.all(accommodations.map((a) => this.texts.seal(candidateId, a.details, { path: 'details' }))),
+          justification: await this.texts.seal(candidateId, justification, { path: 'justification' }),
         };
       }
       const events = decideCandidate(

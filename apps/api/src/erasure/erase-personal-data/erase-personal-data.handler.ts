@@ -7,7 +7,8 @@ import { CommandResult, CommandRunner } from '@app/platform/commands/command-run
 import type { AppConfig } from '@app/platform/config';
 import { loadSecurityConfig } from '@app/platform/http/security.config';
 import { APP_CONFIG } from '@app/platform/persistence.module';
-import { PersonalDataVault } from '@app/platform/personal-data/vault';
+import { invalid } from '@app/domain/shared/errors';
+import { isSealed, PersonalDataVault } from '@app/platform/personal-data/vault';
 
 export class EraseCandidatePersonalDataCommand extends Command<CommandResult> {
   constructor(
@@ -45,11 +46,31 @@ export class EraseCandidatePersonalDataHandler implements ICommandHandler<EraseC
       if (state.candidate.erased && !(await this.vault.isErased(candidateId))) {
         return { id: candidateId, primaryStream: stream }; // the event is there: only the shredding is left to do
       }
+      await this.refuseNamesIn(reason, state.candidate.identity);
       const events = <CandidatePersonalDataErased[]>erasureDecider.decide({ type: 'EraseCandidatePersonalData', candidateId, reason, overrideRetention, retentionYears: this.retentionYears }, state, uow.context);
       uow.append(stream, events);
       return { id: candidateId, primaryStream: stream, extra: { beforeRetentionEnd: events[0].data.beforeRetentionEnd } };
     });
     await this.vault.erase(candidateId);
     return result;
+  }
+
+  /**
+   * The reason outlives the key it documents, in clear: it must be a
+   * reference (ticket, court order), so one that spells the person's name,
+   * email or birth date is refused (400) while the identity can still be read.
+   */
+  private async refuseNamesIn(reason: string, sealed: unknown): Promise<void> {
+    if (!isSealed(sealed)) return;
+    const identity = await this.vault.open<Record<string, unknown>>(sealed);
+    if (!identity) return;
+    const fold = (text: string) => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+    const said = fold(reason);
+    const named = ['givenName', 'familyName', 'usageName', 'email', 'birthDate']
+      .flatMap((field) => (typeof identity[field] === 'string' ? fold(identity[field] as string).split(/\s+/) : []))
+      .filter((word) => word.length >= 3 && new RegExp(`(^|[^\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'u').test(said));
+    if (named.length) {
+      throw invalid('reason is kept in clear after erasure: write a reference (ticket, court order), not the person\'s name, email or birth date', [{ path: 'reason', problems: ['personal data'] }]);
+    }
   }
 }

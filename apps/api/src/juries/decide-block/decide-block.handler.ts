@@ -5,6 +5,8 @@ import { candidateViewStream } from '@app/domain/jury/views';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { JuryClock } from '../jury-clock';
+import { SealedMotivation } from '@app/domain/shared/free-text';
+import { FreeTexts } from '@app/platform/personal-data/free-texts';
 import { loadCandidate, loadClosings, loadJury, loadReferential } from '../jury-http';
 
 export class DecideBlockCommand extends Command<CommandResult> {
@@ -32,13 +34,16 @@ export class DecideBlockHandler implements ICommandHandler<DecideBlockCommand, C
   constructor(
     private readonly runner: CommandRunner,
     private readonly clock: JuryClock,
+    private readonly texts: FreeTexts,
   ) {}
 
   execute({ juryId, candidateId, block, decision, motivation, meta }: DecideBlockCommand): Promise<CommandResult> {
+    let sealed: SealedMotivation | null | undefined; // the motivation, under the candidate's key
     return this.runner.run(meta, async (uow) => {
       const context = { ...uow.context, now: this.clock.now() };
       const jury = await loadJury(uow, juryId);
       const candidate = await loadCandidate(uow, candidateId);
+      if (sealed === undefined && candidate.candidateId && !candidate.erased) sealed = await this.texts.motivation(candidateId, motivation);
       const referential = await loadReferential(uow, jury.referentialId!);
       let revised: JuryState | null = null;
       let closings: Record<string, string | null> | undefined;
@@ -53,7 +58,7 @@ export class DecideBlockHandler implements ICommandHandler<DecideBlockCommand, C
           candidateId,
           block,
           decision,
-          motivation,
+          motivation: sealed ?? null,
           candidate,
           referentialId: jury.referentialId!,
           referential: referential.document,

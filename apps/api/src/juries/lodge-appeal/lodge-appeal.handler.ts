@@ -1,10 +1,13 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { invalid } from '@app/domain/shared/errors';
 import { decideAppeal } from '@app/domain/jury/jury-decider';
 import { jurySpec, juryStream } from '@app/domain/jury/jury';
 import { candidateViewStream } from '@app/domain/jury/views';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { JuryClock } from '../jury-clock';
+import { SealedText } from '@app/domain/shared/free-text';
+import { FreeTexts } from '@app/platform/personal-data/free-texts';
 import { loadCandidate } from '../jury-http';
 
 export class LodgeAppealCommand extends Command<CommandResult> {
@@ -23,14 +26,18 @@ export class LodgeAppealHandler implements ICommandHandler<LodgeAppealCommand, C
   constructor(
     private readonly runner: CommandRunner,
     private readonly clock: JuryClock,
+    private readonly texts: FreeTexts,
   ) {}
 
   execute({ candidateId, juryId, reason, meta }: LodgeAppealCommand): Promise<CommandResult> {
+    let sealed: SealedText | null | undefined; // the appeal's reason, under the candidate's key
     return this.runner.run(meta, async (uow) => {
       const context = { ...uow.context, now: this.clock.now() };
       const candidate = await loadCandidate(uow, candidateId);
       const { state: jury } = await uow.load(juryStream(juryId), jurySpec);
-      const events = decideAppeal({ type: 'LodgeAppeal', candidateId, juryId, reason, jury }, candidate, context);
+      if (sealed === undefined && candidate.candidateId && !candidate.erased) sealed = await this.texts.seal(candidateId, reason, { path: 'reason' });
+      if (candidate.candidateId && !sealed) throw invalid('reason is required', [{ path: 'reason', problems: ['required'] }]);
+      const events = decideAppeal({ type: 'LodgeAppeal', candidateId, juryId, reason: sealed!, jury }, candidate, context);
       const stream = candidateViewStream(candidateId);
       uow.append(stream, events);
       return { id: candidateId, primaryStream: stream, extra: { appealId: (events[0].data as { appealId: string }).appealId } };

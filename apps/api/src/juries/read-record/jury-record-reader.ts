@@ -1,22 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RecordedEvent } from '@app/domain/shared/decider';
-import { forbidden, invalid, notFound } from '@app/domain/shared/errors';
+import { invalid, notFound } from '@app/domain/shared/errors';
+import { Role } from '@app/domain/shared/decider';
 import { JuryState, jurySpec, juryStream } from '@app/domain/jury/jury';
-import { buildJuryRecord, candidatesOf, JuryRecord } from '@app/domain/jury/record';
+import { buildJuryRecord, CandidateRecord, candidatesOf, JuryRecord } from '@app/domain/jury/record';
 import { recordContent, SEAL_FORMAT_V1, SealedRecordContent } from '@app/domain/jury/seal';
 import { closingFromOutcomes } from '@app/domain/jury/closing';
-import { CandidateView, candidateViewSpec, candidateViewStream, NeutralisationOpinion, SealedValue, sessionViewSpec, sessionViewStream } from '@app/domain/jury/views';
+import { CandidateView, candidateViewSpec, candidateViewStream, NeutralisationOpinion, sessionViewSpec, sessionViewStream } from '@app/domain/jury/views';
 import { referentialSpec, referentialStream } from '@app/domain/referential/referential-state';
 import { EventStore } from '@app/event-store/event-store';
 import { asRecorded } from '@app/platform/commands/command-runner';
 import { EVENT_STORE } from '@app/platform/persistence.module';
-import { PersonalDataVault, Sealed } from '@app/platform/personal-data/vault';
+import { ERASED, isSealed, PersonalDataVault, Sealed } from '@app/platform/personal-data/vault';
+import { WITHHELD } from '@app/platform/personal-data/identity-view';
+import { CandidateTexts, ReaderView, WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
 import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
 import { Principal } from '@app/platform/auth/token-verifier';
 import { Cut, foldCut } from '../jury-http';
 import { sealHashOf, verifySeal } from '../jury-seal';
 
-export interface JuryRecordView extends JuryRecord {
+/** Per candidate, the pseudonym beside the name: the only label a regulator reads. */
+export type CandidateRecordView = CandidateRecord & { pseudonym: string };
+
+export interface JuryRecordView extends Omit<JuryRecord, 'candidates'> {
+  candidates: CandidateRecordView[];
   /** Recomputed from the log on every read: the content the seal covers, its hash, and whether both match the seal. */
   sealVerification: { content: SealedRecordContent; contentHash: string; intact: boolean; signatureValid: boolean | null } | null;
   asOf?: string;
@@ -41,34 +48,46 @@ export function parseCut(asOf: unknown, atPosition: unknown): Cut {
 /**
  * The procès-verbal, folded on each request from the jury's stream and the
  * streams it points to, cut at `asOf` / `atPosition`. No read model: the
- * record is the log itself, so it can never disagree with the seal.
+ * record is the log itself, so it can never disagree with the seal. What the
+ * reader sees of each candidate follows WhoSeesWhat: members of this jury and
+ * admins read names, regulators pseudonyms; health texts (referent opinions,
+ * accommodation reasons and notes) in clear for admins only.
  */
 @Injectable()
 export class JuryRecordReader {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly vault: PersonalDataVault,
+    private readonly who: WhoSeesWhat,
     @Inject(SIGNING_KEY) private readonly key: SigningKey,
   ) {}
 
-  async read(juryId: string, cut: Cut, principal: Principal): Promise<JuryRecordView> {
+  async read(juryId: string, cut: Cut, principal: Principal & { grantedRoles?: Role[] }): Promise<JuryRecordView> {
     const juryEvents = await this.events(juryStream(juryId));
     const jury = foldCut(jurySpec, juryEvents, cut);
     if (jury.status === 'none') throw notFound('jury', juryId);
     // Admins and regulators read every record; a user acting only as jury reads those of juries they sit on.
-    if (!principal.roles.includes('admin') && !principal.roles.includes('regulator') && !jury.members.some((m) => m.userId === principal.id)) {
-      throw forbidden('only members of this jury may read its record');
-    }
+    const view = this.who.viewForJury({ id: principal.id, roles: principal.grantedRoles ?? principal.roles }, jury.members.map((m) => m.userId));
     const referential = foldCut(referentialSpec, await this.events(referentialStream(jury.referentialId!)), cut);
     const session = foldCut(sessionViewSpec, await this.events(sessionViewStream(jury.sessionId!)), cut);
     const candidates: Record<string, CandidateView> = {};
     for (const id of candidatesOf(jury)) candidates[id] = foldCut(candidateViewSpec, await this.events(candidateViewStream(id)), cut);
 
-    const reveal = await this.revealer(jury, candidates);
-    const record = buildJuryRecord({ jury, referential, session, candidates, reveal });
+    const texts = await this.texts(jury, candidates, view);
+    const identities = await this.identities(candidates, view);
+    const record = buildJuryRecord({
+      jury,
+      referential,
+      session,
+      candidates,
+      reveal: (value) => identities.get(value as Sealed) ?? null,
+      text: (value, kind, candidateId) => texts.get(candidateId)?.show(value, kind) ?? (value === undefined || value === null ? null : ERASED),
+    });
+    const pseudonyms = new Map(await Promise.all(record.candidates.map(async (c) => [c.candidateId, await this.who.pseudonym(c.candidateId)] as const)));
     return {
       ...record,
-      sealVerification: this.verification(jury, referential.document?.code ?? '', referential.version, candidates),
+      candidates: record.candidates.map((c) => ({ ...c, pseudonym: pseudonyms.get(c.candidateId)! })),
+      sealVerification: this.verification(jury, referential.document?.code ?? '', referential.version, candidates, texts),
       ...(cut.asOf !== undefined ? { asOf: cut.asOf } : {}),
       ...(cut.atPosition !== undefined ? { atPosition: cut.atPosition } : {}),
     };
@@ -78,7 +97,19 @@ export class JuryRecordReader {
     return (await this.store.readStream(streamId)).map(asRecorded);
   }
 
-  private verification(jury: JuryState, code: string, version: number, candidates: Record<string, CandidateView>): JuryRecordView['sealVerification'] {
+  /**
+   * The content the seal covers, recomputed from the log: personal values as
+   * stored (ciphertext), so the hash never changes after an erasure. Texts of
+   * deliberations recorded before texts were sealed are plain strings there:
+   * the hash is computed on them, then they are shown as the reader may see them.
+   */
+  private verification(
+    jury: JuryState,
+    code: string,
+    version: number,
+    candidates: Record<string, CandidateView>,
+    texts: Map<string, CandidateTexts>,
+  ): JuryRecordView['sealVerification'] {
     if (!jury.seal) return null;
     const opinions: Record<string, NeutralisationOpinion> = {};
     for (const view of Object.values(candidates)) Object.assign(opinions, view.opinions);
@@ -93,27 +124,45 @@ export class JuryRecordReader {
     }
     const signatureValid =
       jury.seal.keyFingerprint === this.key.fingerprint ? verifySeal(jury.juryId!, jury.seal.sealHash, jury.seal.signature, this.key.publicKeyPem, content.format) : null;
-    return { content, contentHash, intact: contentHash === jury.seal.sealHash, signatureValid };
+    const plain = (value: unknown, candidateId: string) => (typeof value === 'string' ? texts.get(candidateId)?.show(value, 'personal') ?? WITHHELD : value);
+    const shown = {
+      ...content,
+      recusals: content.recusals.map((r) => ({ ...r, reason: plain(r.reason, r.candidateId) })),
+      decisions: content.decisions.map((d) => ({ ...d, motivation: plain(d.motivation, d.candidateId) })),
+    } as SealedRecordContent;
+    return { content: shown, contentHash, intact: contentHash === jury.seal.sealHash, signatureValid };
   }
 
-  /** Opens the identities and referent motivations the record shows; an erased key reads as null. */
-  private async revealer(jury: JuryState, candidates: Record<string, CandidateView>): Promise<(value: SealedValue) => unknown> {
-    const wanted: SealedValue[] = [];
-    for (const view of Object.values(candidates)) if (view.identity) wanted.push(view.identity);
-    for (const n of jury.neutralisations) {
-      const opinion = candidates[n.candidateId]?.opinions[n.opinionId];
-      if (opinion) wanted.push(opinion.motivation);
+  /** One texts opener per candidate, every sealed text of the record opened in one batch per candidate. */
+  private async texts(jury: JuryState, candidates: Record<string, CandidateView>, view: ReaderView): Promise<Map<string, CandidateTexts>> {
+    const out = new Map<string, CandidateTexts>();
+    for (const [candidateId, candidate] of Object.entries(candidates)) {
+      const values: unknown[] = [];
+      for (const d of jury.decisions) if (d.candidateId === candidateId) values.push(d.motivation);
+      for (const r of jury.recusals) if (r.candidateId === candidateId) values.push(r.reason);
+      for (const o of Object.values(candidate.opinions)) values.push(o.motivation);
+      for (const a of candidate.accommodations) values.push(a.reason, ...a.applied.map((x) => x.note));
+      out.set(candidateId, await this.who.texts(view, candidate.erased).load(values));
     }
-    const keyOf = (s: SealedValue) => `${s.kid}\u0000${s.iv}\u0000${s.ct}`;
-    const opened = new Map<string, unknown>();
-    for (const sealed of wanted) {
-      if (opened.has(keyOf(sealed))) continue;
+    return out;
+  }
+
+  /** The identities opened for readers who see names; for the others an empty identity (not erased, no name) or null once erased. */
+  private async identities(candidates: Record<string, CandidateView>, view: ReaderView): Promise<Map<Sealed, unknown>> {
+    const out = new Map<Sealed, unknown>();
+    for (const candidate of Object.values(candidates)) {
+      const sealed = candidate.identity;
+      if (!isSealed(sealed)) continue;
+      if (view.identity !== 'clear') {
+        out.set(sealed, candidate.erased || (await this.vault.isErased(sealed.kid)) ? null : {});
+        continue;
+      }
       try {
-        opened.set(keyOf(sealed), await this.vault.open(sealed as Sealed));
+        out.set(sealed, await this.vault.open(sealed));
       } catch {
-        opened.set(keyOf(sealed), null); // not decryptable: shown as unavailable, never a 500
+        out.set(sealed, null); // not decryptable: shown as unavailable, never a 500
       }
     }
-    return (value) => opened.get(keyOf(value)) ?? null;
+    return out;
   }
 }

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { PDFParse } from 'pdf-parse';
-import type { BlockRecord, CandidateRecord } from '@app/domain/jury/record';
-import { JuryRecordView } from './jury-record-reader';
+import type { BlockRecord } from '@app/domain/jury/record';
+import { CandidateRecordView, JuryRecordView } from './jury-record-reader';
 import { count, frenchDate, frenchDateTime, outcome, renderRecordPdf } from './record-pdf';
 
 const SEAL = 'ab'.repeat(32);
@@ -24,8 +24,8 @@ function block(code: string, decision: BlockRecord['decision'], extra: Partial<B
   };
 }
 
-function candidate(id: string, name: string | null, blocks: BlockRecord[], extra: Record<string, unknown> = {}): CandidateRecord {
-  return { candidateId: id, name, erased: name === null, recusedMembers: [], blocks, accommodations: [], awards: [], withdrawals: [], ...extra } as CandidateRecord;
+function candidate(id: string, name: string | null, blocks: BlockRecord[], extra: Record<string, unknown> = {}): CandidateRecordView {
+  return { candidateId: id, name, pseudonym: `C-${id.toUpperCase()}`, erased: name === null, recusedMembers: [], blocks, accommodations: [], awards: [], withdrawals: [], ...extra } as CandidateRecordView;
 }
 
 function record(overrides: Partial<JuryRecordView> = {}): JuryRecordView {

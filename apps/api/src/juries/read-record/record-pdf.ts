@@ -1,5 +1,7 @@
 import PDFDocument from 'pdfkit';
 import type { BlockRecord, CandidateRecord } from '@app/domain/jury/record';
+import { WITHHELD } from '@app/platform/personal-data/identity-view';
+import { ERASED } from '@app/platform/personal-data/vault';
 import { JuryRecordView } from './jury-record-reader';
 
 const STATUS: Record<string, string> = { convened: 'jury convoqué, délibération non ouverte', open: 'délibération ouverte, non close', closed: 'délibération close et scellée' };
@@ -16,6 +18,10 @@ const ACCOMMODATION: Record<string, string> = {
   other: 'autre aménagement',
 };
 export const ERASED_LABEL = 'effacé';
+export const WITHHELD_LABEL = 'non communiqué';
+
+/** A free text as the record JSON gives it, in French: "[erased]" and "[withheld]" are markers (docs/security.md), not text. */
+const shown = (text: string | null | undefined): string | null => (text === ERASED ? ERASED_LABEL : text === WITHHELD ? WITHHELD_LABEL : text ?? null);
 
 /** Fields of a candidate's record that some readers get and others do not (identity parts, pseudonym, the award). */
 type PvCandidate = CandidateRecord & { familyName?: string | null; givenName?: string | null; pseudonym?: string | null; certified?: boolean };
@@ -165,7 +171,7 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
     const c = candidates.find((x) => x.candidateId === id);
     return c ? displayName(c) : `le candidat ${id}`;
   };
-  for (const r of record.recusals) para(`${r.name} s’est déporté(e) pour ${nameOf(r.candidateId)} : ${r.reason}`, 10);
+  for (const r of record.recusals) para(`${r.name} s’est déporté(e) pour ${nameOf(r.candidateId)} : ${shown(r.reason)}`, 10);
   for (const d of record.designations ?? []) {
     const previous = record.members.find((m) => m.userId === d.previousUserId)?.name ?? d.previousUserId;
     para(`${d.name} désigné(e) président(e) suppléant(e)${previous ? ` en remplacement de ${previous}` : ''}${d.designatedAt ? `, le ${frenchDateTime(d.designatedAt)}` : ''}`, 10);
@@ -191,12 +197,12 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
       for (const e of b.earlier ?? []) para(`Décision antérieure dans cette délibération : ${DECISION[e.decision] ?? e.decision}${e.decidedAt ? `, le ${frenchDateTime(e.decidedAt)}` : ''}`, 20);
       const decision = b.decision ? DECISION[b.decision] ?? b.decision : sealed ? 'non délibéré' : 'non encore délibéré';
       para(`Décision du jury : ${decision}${b.decidedAt ? `, le ${frenchDateTime(b.decidedAt)}` : ''}`, 20);
-      if (b.motivation) para(`Motivation : ${b.motivation}`, 20);
+      if (b.motivation) para(`Motivation : ${shown(b.motivation)}`, 20);
       for (const n of b.neutralised as PvNeutralisation[]) {
         para(`Critère neutralisé ${n.criterion}${n.text ? ` : ${n.text}` : ''}`, 20);
         const by = n.opinion?.givenBy ? ` de ${n.opinion.givenBy}` : '';
         const at = n.opinion?.givenAt ? ` du ${frenchDateTime(n.opinion.givenAt)}` : '';
-        const text = n.opinion ? (n.opinion.motivation ? ` : ${n.opinion.motivation}` : '') : ' introuvable';
+        const text = n.opinion ? (n.opinion.motivation ? ` : ${shown(n.opinion.motivation)}` : '') : ' introuvable';
         para(`sur l’avis motivé du référent handicap${by}${at}${text}`, 30);
       }
     }
@@ -211,9 +217,9 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
     if (c.accommodations.length === 0) para('Aménagements : aucun', 20);
     for (const a of c.accommodations) {
       const kinds = a.types.map((t) => (t === 'extra-time' && a.extraTimePercent !== null ? `${ACCOMMODATION[t]} de ${a.extraTimePercent} %` : ACCOMMODATION[t] ?? t)).join(', ');
-      para(`Aménagement accordé : ${kinds}${a.reason ? ` (${a.reason})` : ''}`, 20);
+      para(`Aménagement accordé : ${kinds}${a.reason ? ` (motif : ${shown(a.reason)})` : ''}`, 20);
       if (a.applied.length === 0) para('aucune application enregistrée pour cette session', 30);
-      for (const x of a.applied) para(`appliqué lors de : ${x.evaluation}${x.note ? ` (${x.note})` : ''}`, 30);
+      for (const x of a.applied) para(`appliqué lors de : ${x.evaluation}${x.note ? ` (${shown(x.note)})` : ''}`, 30);
     }
   }
 
