@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { signDataIntegrity } from '@app/domain/credentials/data-integrity';
 import { didKeyOf } from '@app/domain/credentials/did-key';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
-import { PersonalDataVault } from '@app/platform/personal-data/vault';
+import { loadConfig } from '@app/platform/config';
+import { PersonalDataVault, vaultKeys } from '@app/platform/personal-data/vault';
 import { serverDatabase, TestDatabase } from '../support/databases';
 import { findAll, parseXml } from '../support/xml';
 
@@ -49,7 +50,7 @@ describe('CLI: credentials verify and accrochage export', () => {
   });
 
   it('prints the flux on stdout and the report on stderr, then nothing new the second time', async () => {
-    const vault = new PersonalDataVault(t.db);
+    const vault = new PersonalDataVault(t.db, vaultKeys(loadConfig({ DATA_DIR: dir }))); // the CLI below reads the same KEK
     await vault.onModuleInit();
     const store = new PostgresEventStore(t.db.pool);
     const candidateId = randomUUID();

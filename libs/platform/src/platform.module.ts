@@ -15,7 +15,7 @@ import { loadSecurityConfig } from './http/security.config';
 import { AppConfig } from './config';
 import { APP_CONFIG, DATABASE } from './persistence.module';
 import { IdentityViews } from './personal-data/identity-view';
-import { PersonalDataVault } from './personal-data/vault';
+import { PERSONAL_DATA_KEKS, PersonalDataVault, vaultKeys } from './personal-data/vault';
 import { SIGNING_KEY, SigningKey } from './signing/signing-key';
 
 export const AUTH_CONFIG = 'AUTH_CONFIG';
@@ -46,6 +46,7 @@ export class PlatformModule {
         StreamStates,
         CommandRunner,
         CommandInterceptor,
+        { provide: PERSONAL_DATA_KEKS, useFactory: (config: AppConfig) => vaultKeys(config), inject: [APP_CONFIG] },
         PersonalDataVault,
         IdentityViews,
         { provide: RateLimits, useFactory: (config: AppConfig) => new RateLimits(config.security ?? loadSecurityConfig({})), inject: [APP_CONFIG] },
