@@ -236,7 +236,8 @@ describe('Hostile bodies, timeouts, logs and default limits', () => {
       const passed = asAlice.filter((s) => s === 404).length;
       expect(passed).toBeGreaterThanOrEqual(600);
       expect(passed).toBeLessThan(900);
-      expect(asAlice.slice(passed)).toEqual(asAlice.slice(passed).map(() => 429));
+      expect(asAlice.slice(0, 600)).toEqual(asAlice.slice(0, 600).map(() => 404)); // a minute's burst, then the refill rate
+      expect(asAlice.filter((s) => s === 429).length).toBe(900 - passed);
       const forged = await statuses(700, { Authorization: 'Bearer forged.forged.forged' });
       expect(forged).toContain(401);
       expect(forged[forged.length - 1]).toBe(429); // 1,600 requests from this address: past 1,200
