@@ -205,9 +205,21 @@ export class PersonalDataVault implements OnModuleInit {
   }
 }
 
-/** The KEKs the configuration names (or the development one under DATA_DIR outside production). */
+const loaded = new WeakMap<AppConfig, KeyEncryptionKeys>();
+
+/**
+ * The KEKs the configuration names (or the development one under DATA_DIR
+ * outside production), read once per configuration. The API calls it before
+ * building the module graph, so that a missing or unreadable KEK is a
+ * ConfigError at start rather than a failure inside Nest's injector.
+ */
 export function vaultKeys(config: AppConfig): KeyEncryptionKeys {
-  return loadKeyEncryptionKeys(config.kek ?? { previousFiles: [], production: false }, config.dataDir);
+  let keys = loaded.get(config);
+  if (!keys) {
+    keys = loadKeyEncryptionKeys(config.kek ?? { previousFiles: [], production: false }, config.dataDir);
+    loaded.set(config, keys);
+  }
+  return keys;
 }
 
 function decrypt<T>(key: Buffer, sealed: Sealed): T {
