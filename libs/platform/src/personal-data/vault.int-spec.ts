@@ -63,6 +63,10 @@ describe('Personal data vault: envelope encryption', () => {
     await expect(stranger.open(sealed)).rejects.toThrow(/wrapped by kek-[0-9a-f]{16}, which is not configured/);
 
     expect(await vault.open(sealed)).toEqual({ givenName: 'Camille', familyName: 'Durand' });
+    // A copy that lost kek_id is not mistaken for a raw key (nor for an erased one).
+    await t.db.pool.query('UPDATE personal_data_keys SET kek_id = NULL WHERE subject_id = $1', [subject]);
+    await expect(vault.open(sealed)).rejects.toThrow(/lost its kek_id/);
+    await t.db.pool.query('UPDATE personal_data_keys SET kek_id = $2 WHERE subject_id = $1', [subject, keys.current.id]);
     expect(await vault.erase(subject)).toBe(true);
     expect(await vault.open(sealed)).toBeNull();
     expect((await rows()).find((r) => r.subject_id === subject)).toMatchObject({ data_key: null, kek_id: null });

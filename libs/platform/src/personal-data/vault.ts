@@ -196,7 +196,11 @@ export class PersonalDataVault implements OnModuleInit {
   }
 
   private unwrap(subjectId: string, stored: Buffer, kekId: string | null): Buffer {
-    if (kekId === null) return stored; // stored before envelope encryption; wrapped on the next start
+    if (kekId === null) {
+      // Stored before envelope encryption (wrapped on the next start): 32 raw bytes, nothing else.
+      if (stored.length !== 32) throw new Error(`the data key of ${subjectId} has no kek_id but is not a raw key: a copy of the table lost its kek_id column`);
+      return stored;
+    }
     const kek: Kek | undefined = [this.keks.current, ...this.keks.previous].find((k) => k.id === kekId);
     if (!kek) {
       throw new Error(`the data key of ${subjectId} is wrapped by ${kekId}, which is not configured (PERSONAL_DATA_KEK_FILE / PERSONAL_DATA_KEK_PREVIOUS_FILES)`);
