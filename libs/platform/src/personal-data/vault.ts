@@ -82,11 +82,6 @@ export class PersonalDataVault implements OnModuleInit {
     return rows[0].n;
   }
 
-  /** Which KEK wraps new keys (its id, never the key). */
-  get currentKekId(): string {
-    return this.keks.current.id;
-  }
-
   /**
    * Re-wraps every live data key that is not under the current KEK (raw keys
    * of before envelope encryption, keys under a previous KEK), in batches.
@@ -112,13 +107,14 @@ export class PersonalDataVault implements OnModuleInit {
       for (const row of rows as Array<{ subject_id: string; data_key: Buffer; kek_id: string | null }>) {
         if (options.limit !== undefined && progress.done >= options.limit) return progress;
         const key = this.unwrap(row.subject_id, row.data_key, row.kek_id);
-        await this.db.pool.query('UPDATE personal_data_keys SET data_key = $2, kek_id = $3 WHERE subject_id = $1 AND data_key = $4', [
+        const { rowCount } = await this.db.pool.query('UPDATE personal_data_keys SET data_key = $2, kek_id = $3 WHERE subject_id = $1 AND data_key = $4', [
           row.subject_id,
           wrapKey(this.keks.current, row.subject_id, key),
           this.keks.current.id,
           row.data_key,
         ]);
-        progress.done++;
+        // 0: erased or re-wrapped by another process meanwhile; either way nothing is left to do for it.
+        progress.done += rowCount ?? 0;
         after = row.subject_id;
       }
       options.onProgress?.(progress);
