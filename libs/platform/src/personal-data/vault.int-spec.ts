@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate } from '@app/event-store/migrations';
 import { serverDatabase, TestDatabase } from '../../../../test/support/databases';
+import { ensureBuilt } from '../../../../test/support/processes';
 import { loadConfig } from '../config';
 import { kekId, KeyEncryptionKeys } from './kek';
 import { rotateKek } from './kek-rotation';
@@ -30,6 +32,8 @@ function opensWithStoredBytes(stored: Buffer, sealed: Sealed): boolean {
   }
   return false;
 }
+
+jest.setTimeout(180_000); // the rotation test runs the built CLI (built once per run)
 
 describe('Personal data vault: envelope encryption', () => {
   let t: TestDatabase;
@@ -116,12 +120,15 @@ describe('Personal data vault: envelope encryption', () => {
     // The CLI's rotation, with the files an operator configures.
     writeFileSync(join(dir, 'new.key'), newKek.key.toString('hex'));
     writeFileSync(join(dir, 'old.key'), oldKek.key.toString('base64'));
-    const config = loadConfig({ DATABASE_URL: t.url, DATABASE_SCHEMA: t.schema, DATA_DIR: dir, PERSONAL_DATA_KEK_FILE: join(dir, 'new.key'), PERSONAL_DATA_KEK_PREVIOUS_FILES: join(dir, 'old.key') });
+    const env = { DATABASE_URL: t.url!, DATABASE_SCHEMA: t.schema, DATA_DIR: dir, PERSONAL_DATA_KEK_FILE: join(dir, 'new.key'), PERSONAL_DATA_KEK_PREVIOUS_FILES: join(dir, 'old.key') };
+    ensureBuilt();
+    const cli = spawnSync(process.execPath, [join(__dirname, '..', '..', '..', '..', 'dist', 'apps', 'cli', 'src', 'main.js'), 'kek', 'rotate'], { env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, encoding: 'utf8' });
+    expect(cli.stderr).toContain('re-wrapping data keys: 4/4 100.0%');
+    expect(cli.stderr).toContain(`4 key(s) re-wrapped; every live key is now under ${newKek.id}`);
+    expect(cli.status).toBe(0);
     const seen: number[] = [];
-    const result = await rotateKek(config, (p) => seen.push(p.done));
-    expect(result).toEqual({ kekId: newKek.id, rewrapped: 4, remaining: 0 });
-    expect(seen[seen.length - 1]).toBe(4);
-    expect(await rotateKek(config, () => undefined)).toEqual({ kekId: newKek.id, rewrapped: 0, remaining: 0 }); // idempotent
+    expect(await rotateKek(loadConfig(env), (p) => seen.push(p.done))).toEqual({ kekId: newKek.id, rewrapped: 0, remaining: 0 }); // idempotent
+    expect(seen).toEqual([0]);
 
     const after = new PersonalDataVault(t.db, ring(newKek));
     expect(await after.openMany(sealed)).toEqual(['value 0', 'value 1', 'value 2', 'value 3', 'value 4', null]);
