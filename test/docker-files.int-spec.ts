@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
+import { missingProductionSettings } from '@app/platform/config';
 
 /**
  * No Docker engine here: these are the hadolint / compose-lint rules that can
@@ -144,5 +145,60 @@ describe('docker/compose.yaml', () => {
     expect(text).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
     for (const secret of Object.values<any>(compose.secrets)) expect(secret.file).toMatch(/^\.\/secrets\//);
     expect(readFileSync(join(root, 'docker', 'secrets', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
+  });
+});
+
+/** YAML merge keys (`<<: *anchor`) as compose applies them: the anchor's keys, then the service's own on top. */
+function merged(value: any): any {
+  if (Array.isArray(value)) return value.map(merged);
+  if (!value || typeof value !== 'object') return value;
+  const { '<<': base, ...own } = value;
+  const out: Record<string, unknown> = {};
+  for (const b of [base ?? []].flat()) Object.assign(out, merged(b));
+  for (const [k, v] of Object.entries(own)) out[k] = merged(v);
+  return out;
+}
+
+describe('docker: production settings (NODE_ENV=production refuses development keys)', () => {
+  const services = merged(compose.services) as Record<string, any>;
+  const apps = ['migrate', 'api', 'projector'];
+  const example = Object.fromEntries(
+    readFileSync(join(root, 'docker', 'cert.env.example'), 'utf8')
+      .split('\n')
+      .filter((l) => /^[A-Z_][A-Z0-9_]*=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  const imageEnv = Object.fromEntries(
+    finalStage
+      .filter((i) => i.op === 'ENV')
+      .flatMap((i) => i.args.split(/\s+/))
+      .filter((kv) => kv.includes('='))
+      .map((kv) => kv.split('=')),
+  );
+
+  it('every app service reads the operator\'s env file and gets the signing key and the KEK as secret files', () => {
+    for (const name of apps) {
+      const s = services[name];
+      expect({ name, envFile: s.env_file }).toEqual({ name, envFile: [{ path: './cert.env', required: true }] });
+      expect(s.secrets).toEqual(expect.arrayContaining(['signing_key', 'personal_data_kek']));
+      expect(s.environment).toMatchObject({ SIGNING_KEY_FILE: '/run/secrets/signing_key', PERSONAL_DATA_KEK_FILE: '/run/secrets/personal_data_kek' });
+    }
+    expect(compose.secrets.personal_data_kek.file).toMatch(/^\.\/secrets\//);
+    expect(readFileSync(join(root, 'docker', '.gitignore'), 'utf8')).toMatch(/^cert\.env$/m);
+    expect(readFileSync(join(root, '.dockerignore'), 'utf8')).toMatch(/^docker\/cert\.env$/m);
+  });
+
+  it('the image alone, or compose without the env file, is not a production configuration; with the documented env file it is', () => {
+    expect(imageEnv.NODE_ENV).toBe('production');
+    const composeOnly = { ...imageEnv, ...services.api.environment };
+    expect(missingProductionSettings(composeOnly)).toEqual(['AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY(_FILE)', 'AUTH_ISSUER', 'AUTH_AUDIENCE']);
+    for (const name of apps) expect({ name, missing: missingProductionSettings({ ...imageEnv, ...example, ...services[name].environment }) }).toEqual({ name, missing: [] });
+  });
+
+  it('the example env file documents settings only, never a key or a password', () => {
+    for (const [key, value] of Object.entries(example)) {
+      if (/(PASSWORD|SECRET|PRIVATE|TOKEN|_PEM|KEK)/.test(key)) expect({ key, value }).toEqual({ key, value: '' });
+    }
+    expect(readFileSync(join(root, 'docker', 'cert.env.example'), 'utf8')).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
   });
 });

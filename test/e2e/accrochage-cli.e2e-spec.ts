@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
-import { PersonalDataVault } from '@app/platform/personal-data/vault';
+import { loadConfig } from '@app/platform/config';
+import { PersonalDataVault, vaultKeys } from '@app/platform/personal-data/vault';
 import { serverDatabase, TestDatabase } from '../support/databases';
 import { parseXml, XmlElement } from '../support/xml';
 
@@ -31,7 +32,7 @@ describe('CLI: accrochage export (--xsd) and accrochage report', () => {
   });
 
   it('exports a validated flux, imports the report, and sends only the rejected passage again', async () => {
-    const vault = new PersonalDataVault(t.db);
+    const vault = new PersonalDataVault(t.db, vaultKeys(loadConfig({ DATA_DIR: dir }))); // the CLI below reads the same KEK
     await vault.onModuleInit();
     const store = new PostgresEventStore(t.db.pool);
     const meta = { actor: { id: 'a', role: 'admin' }, correlationId: 'c', causationId: null, recordedAt: new Date().toISOString() };

@@ -1,14 +1,18 @@
-import { createHmac, generateKeyPairSync, KeyObject, randomUUID, sign as nodeSign } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createHmac, generateKeyPairSync, KeyObject, randomBytes, randomUUID, sign as nodeSign } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, SignJWT } from 'jose';
-import { DEV_AUDIENCE, DEV_ISSUER } from '@app/platform/auth/auth.config';
+import { DEV_AUDIENCE, DEV_ISSUER, loadAuthConfig } from '@app/platform/auth/auth.config';
+import { signDevelopmentToken } from '@app/platform/auth/token-verifier';
 import { ConfigError, loadConfig } from '@app/platform/config';
 import { createApp } from '../../apps/api/src/bootstrap';
 import { startTestApp, TestApp } from '../support/app';
+import { ensureBuilt } from '../support/processes';
 
 /** docs/api.md: GET /v1/referentials/{id} is open to every role; an unknown id past the guard is a 404. */
 const protectedPath = () => `/v1/referentials/${randomUUID()}`;
@@ -190,5 +194,81 @@ describe('Configuration checked at start', () => {
     }
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as Error).message).toMatch(message);
+  });
+});
+
+/** Issue 15, reproduction 1: production accepted self-minted admin tokens signed with the development key. */
+describe('Production mode (NODE_ENV=production)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cert-prod-'));
+  const ISSUER = 'https://idp.example.org/realms/cert';
+  const AUDIENCE = 'cert-api';
+  const provider = generateKeyPairSync('ed25519');
+  const files = {
+    AUTH_JWT_PUBLIC_KEY_FILE: join(dir, 'idp.pem'),
+    SIGNING_KEY_FILE: join(dir, 'signing.pem'),
+    PERSONAL_DATA_KEK_FILE: join(dir, 'kek.hex'),
+  };
+  writeFileSync(files.AUTH_JWT_PUBLIC_KEY_FILE, provider.publicKey.export({ type: 'spki', format: 'pem' }));
+  writeFileSync(files.SIGNING_KEY_FILE, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(files.PERSONAL_DATA_KEK_FILE, randomBytes(32).toString('hex'));
+  const configured = { NODE_ENV: 'production', ...files, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE };
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('with the settings, a token from the development key gets 401 even where that key exists; the provider\'s token passes', async () => {
+    const dataDir = join(dir, 'data');
+    // What `npm run token` signed with before: a development key pair under DATA_DIR.
+    const intruder = await signDevelopmentToken(loadAuthConfig({}, dataDir), { sub: 'intruder', roles: ['admin'] });
+    const t = await startTestApp({ env: { ...configured, DATA_DIR: dataDir } });
+    try {
+      const refused = await t.http().post('/v1/candidates').set('Authorization', `Bearer ${intruder}`).send({});
+      expect(refused.status).toBe(401);
+      const genuine = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'EdDSA' }).setSubject('alice').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(provider.privateKey);
+      const passed = await t.http().post('/v1/candidates').set('Authorization', `Bearer ${genuine}`).send({});
+      expect(passed.status).toBe(400); // past the guard, refused by validation
+      // Nothing was generated: no development signing key, no development KEK.
+      expect(readdirSync(join(dataDir, 'keys')).sort()).toEqual(['jwt-dev-private.pem', 'jwt-dev-public.pem']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it.each([
+    ['no identity provider', { AUTH_JWT_PUBLIC_KEY_FILE: '', AUTH_ISSUER: '', AUTH_AUDIENCE: '' }, /identity provider/],
+    ['a provider without issuer and audience', { AUTH_ISSUER: '', AUTH_AUDIENCE: '' }, /AUTH_ISSUER and AUTH_AUDIENCE/],
+    ['no signing key', { SIGNING_KEY_FILE: '' }, /SIGNING_KEY_FILE or SIGNING_KEY_PEM/],
+    ['no key-encryption key', { PERSONAL_DATA_KEK_FILE: '' }, /PERSONAL_DATA_KEK_FILE/],
+  ] as Array<[string, Record<string, string>, RegExp]>)('refuses to build the app with %s, even past the entry point\'s check', async (_, missing, message) => {
+    const env = { ...configured, ...missing, DATA_DIR: join(dir, 'refused'), LOG_LEVEL: 'silent' };
+    await expect(createApp(loadConfig(env), env)).rejects.toThrow(message);
+    expect(existsSync(join(dir, 'refused', 'keys', 'signing-dev-ed25519.pem'))).toBe(false);
+    expect(existsSync(join(dir, 'refused', 'keys', 'personal-data-kek-dev.hex'))).toBe(false);
+  });
+
+  describe('the built processes', () => {
+    jest.setTimeout(240_000);
+    const root = join(__dirname, '..', '..');
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AUTH_|SIGNING_|PERSONAL_DATA_|DATABASE_|NODE_ENV$)/.test(k)));
+    const run = (app: string, args: string[], env: Record<string, string>) =>
+      spawnSync(process.execPath, [join(root, 'dist', 'apps', app, 'src', 'main.js'), ...args], { cwd: root, env: { ...clean, ...env }, encoding: 'utf8', timeout: 60_000 });
+    beforeAll(() => ensureBuilt());
+
+    it('API, projector and CLI exit 2 with one line naming every missing setting, and create nothing under DATA_DIR', () => {
+      const dataDir = join(dir, 'nothing');
+      for (const [app, args] of [['api', []], ['projector', []], ['cli', ['token', '--sub', 'intruder', '--role', 'admin']]] as Array<[string, string[]]>) {
+        const result = run(app, args, { NODE_ENV: 'production', DATA_DIR: dataDir });
+        expect({ app, status: result.status, stdout: result.stdout }).toEqual({ app, status: 2, stdout: '' });
+        const lines = result.stderr.trim().split('\n');
+        expect(lines).toHaveLength(1);
+        for (const name of ['AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY(_FILE)', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'SIGNING_KEY_FILE or SIGNING_KEY_PEM', 'PERSONAL_DATA_KEK_FILE']) expect(lines[0]).toContain(name);
+      }
+      expect(existsSync(dataDir)).toBe(false);
+    });
+
+    it('`token` refuses in production even when everything is configured', () => {
+      const result = run('cli', ['token', '--sub', 'intruder', '--role', 'admin'], { ...configured, DATA_DIR: join(dir, 'configured') });
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/refused with NODE_ENV=production/);
+    });
   });
 });

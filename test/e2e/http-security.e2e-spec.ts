@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { AddressInfo, connect } from 'node:net';
 import { startTestApp, TestApp } from '../support/app';
 
 /** docs/api.md routes: the referential read (every role) and the referential draft (admin, a JSON body). */
@@ -109,5 +111,138 @@ describe('CORS when configured', () => {
   it('gives a foreign origin nothing', async () => {
     const res = await t.http().options(commandPath).set('Origin', 'https://evil.example.org').set('Access-Control-Request-Method', 'POST');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+/** Issue 15, reproductions 5 to 7: bodies built to hurt, slow clients, secrets in paths, limits that limit. */
+describe('Hostile bodies, timeouts, logs and default limits', () => {
+  let t: TestApp;
+  let admin: string;
+  const nestedArrays = (n: number) => '['.repeat(n) + ']'.repeat(n);
+  const post = (path: string, body: string, headers: Record<string, string> = {}) => {
+    let req = t.http().post(path).set('Authorization', `Bearer ${admin}`).set('Content-Type', 'application/json');
+    for (const [k, v] of Object.entries(headers)) req = req.set(k, v);
+    return req.send(body);
+  };
+  beforeAll(async () => {
+    t = await startTestApp({ env: { HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_BODY_TIMEOUT_MS: '2000' } });
+    admin = await t.token('alice', ['admin']);
+  });
+  afterAll(async () => t?.close());
+
+  it.each([
+    ['3,000 nested arrays as the body', () => nestedArrays(3000), {}],
+    ['3,000 nested arrays in a field', () => `{"givenName": ${nestedArrays(3000)}}`, {}],
+    ['250 kB of nesting with an Idempotency-Key', () => `{"code": ${nestedArrays(60_000)}}`, { 'Idempotency-Key': 'deep-1' }],
+    ['33 levels of objects', () => '{"a":'.repeat(33) + '1' + '}'.repeat(33), {}],
+  ] as Array<[string, () => string, Record<string, string>]>)('answers 400 VALIDATION_FAILED, before validation and hashing, to %s', async (_, body, headers) => {
+    for (const path of ['/v1/candidates', commandPath]) {
+      const res = await post(path, body(), headers);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: expect.stringMatching(/nested deeper than 32 levels/) });
+    }
+  });
+
+  it('answers 400, not 500, to a lone surrogate in any string, key or value, and accepts a proper pair', async () => {
+    for (const body of ['{"givenName": "\\ud800"}', '{"code": "RNCP1", "title": "a\\udc00b"}', '{"\\ud800": 1}']) {
+      const res = await post('/v1/candidates', body);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/lone UTF-16 surrogate/) });
+    }
+    const pair = await post(commandPath, '{"unknownField": "\\ud83d\\ude00"}');
+    expect(pair.status).toBe(400);
+    expect(pair.body.message).not.toMatch(/surrogate/); // refused by validation (unknown field), not by the Unicode check
+  });
+
+  it('answers 400 VALIDATION_FAILED, not 503 "database unavailable", to a truncated body', async () => {
+    for (const body of ['{"givenName": "Li', '{"givenName": "Li"', '{"a": "\\u12']) {
+      const res = await post('/v1/candidates', body);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: 'malformed request body: not valid JSON' });
+    }
+  });
+
+  it('closes a connection whose body never finishes, token or not, with 408', async () => {
+    await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d) => (received += d));
+    const closed = once(socket, 'close');
+    socket.write('POST /v1/candidates HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"givenName":');
+    // A trickle that would keep an idle-socket timeout from ever firing.
+    const trickle = setInterval(() => socket.writable && socket.write(' '), 200);
+    try {
+      await closed;
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(received).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  it('gives the server the configured timeouts (defaults: 10 s for headers, 30 s for the whole request)', async () => {
+    expect(t.app.getHttpServer()).toMatchObject({ headersTimeout: 1000, requestTimeout: 2000 });
+    const defaults = await startTestApp();
+    try {
+      expect(defaults.app.getHttpServer()).toMatchObject({ headersTimeout: 10_000, requestTimeout: 30_000 });
+    } finally {
+      await defaults.close();
+    }
+  });
+
+  it('logs the route template, never the concrete path of an unmatched route (a token or an email in a URL)', async () => {
+    const logged = await startTestApp({ env: { LOG_LEVEL: 'info' } });
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      lines.push(String(chunk));
+      return String(chunk).startsWith('{') ? true : write(chunk, ...(rest as []));
+    });
+    try {
+      const token = await logged.token('alice', ['admin']);
+      const secret = 'zoe.martin@example.org';
+      await logged.http().get(`/v1/reset/${token}/${secret}`).set('Authorization', `Bearer ${token}`);
+      await logged.http().get(`/v1/referentials/${randomUUID()}`).set('Authorization', `Bearer ${token}`);
+      await new Promise((r) => setImmediate(r));
+      const requests = lines.filter((l) => l.includes('"route"'));
+      expect(requests.some((l) => l.includes('"route":"unmatched"'))).toBe(true);
+      expect(requests.some((l) => l.includes('"route":"/v1/referentials/:id"'))).toBe(true);
+      for (const line of lines) {
+        expect(line).not.toContain(secret);
+        expect(line).not.toContain(token.split('.')[2]);
+      }
+    } finally {
+      spy.mockRestore();
+      await logged.close();
+    }
+  });
+
+  it('by default throttles one user past 600 requests a minute and one address past 1,200 (60,000 throttled nothing)', async () => {
+    const limited = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE_USER: '', RATE_LIMIT_PER_MINUTE_IP: '' } });
+    try {
+      const alice = await limited.token('alice', ['admin']);
+      await limited.app.listen(0, '127.0.0.1');
+      const { port } = limited.app.getHttpServer().address() as AddressInfo;
+      const statuses = async (n: number, headers: Record<string, string>) => {
+        const out: number[] = [];
+        for (let i = 0; i < n; i += 50) {
+          const batch = Array.from({ length: Math.min(50, n - i) }, () => fetch(`http://127.0.0.1:${port}/v1/referentials/${randomUUID()}`, { headers }).then((r) => r.status));
+          out.push(...(await Promise.all(batch)));
+        }
+        return out;
+      };
+      // The buckets refill while the requests run (10 a second for a user): counts are bounded, not exact.
+      const asAlice = await statuses(900, { Authorization: `Bearer ${alice}` });
+      const passed = asAlice.filter((s) => s === 404).length;
+      expect(passed).toBeGreaterThanOrEqual(600);
+      expect(passed).toBeLessThan(900);
+      expect(asAlice.slice(0, 600)).toEqual(asAlice.slice(0, 600).map(() => 404)); // a minute's burst, then the refill rate
+      expect(asAlice.filter((s) => s === 429).length).toBe(900 - passed);
+      const forged = await statuses(700, { Authorization: 'Bearer forged.forged.forged' });
+      expect(forged).toContain(401);
+      expect(forged[forged.length - 1]).toBe(429); // 1,600 requests from this address: past 1,200
+    } finally {
+      await limited.close();
+    }
   });
 });

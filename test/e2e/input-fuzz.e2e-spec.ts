@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { startTestApp, TestApp } from '../support/app';
 import { concretePath, discoverRoutes, DiscoveredRoute } from '../support/routes';
 
@@ -65,7 +67,7 @@ describe('Input fuzzing past the guard (fast-check)', () => {
   let routes: DiscoveredRoute[];
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_BODY_TIMEOUT_MS: '2000' } });
     await t.app.listen(0, '127.0.0.1');
     base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
     bearer = await t.token('fuzzer', [...ROLES]);
@@ -104,5 +106,67 @@ describe('Input fuzzing past the guard (fast-check)', () => {
     await Promise.all(Array.from({ length: 8 }, worker));
     expect(faults).toEqual([]);
     expect(Object.keys(statuses).length).toBeGreaterThan(1);
+  });
+
+  /** Issue 15: bodies that once gave 500 (nesting, lone surrogates) or 503 (a truncated string). */
+  const HOSTILE_BODIES: Array<[string, string]> = [
+    ['3,000 nested arrays', '['.repeat(3000) + ']'.repeat(3000)],
+    ['nesting in a field', `{"givenName": ${'['.repeat(3000)}${']'.repeat(3000)}}`],
+    ['33 nested objects', '{"a":'.repeat(33) + '1' + '}'.repeat(33)],
+    ['a lone high surrogate', '{"givenName": "\\ud800", "reason": "x"}'],
+    ['a lone low surrogate in a key', '{"\\udc00": 1}'],
+    ['a truncated string', '{"givenName": "Li'],
+    ['a truncated escape', '{"reason": "\\u12'],
+    ['a truncated array', '{"blocks": ["BC01", '],
+    ['unbalanced closers', ']]]]}}}}'],
+  ];
+
+  it('answers every route, with and without a token, 4xx to nested, surrogate and truncated bodies: never a 5xx, never a hang', async () => {
+    const faults: string[] = [];
+    const writes = routes.filter((r) => r.method !== 'GET');
+    const jobs = writes.flatMap((route) => HOSTILE_BODIES.flatMap(([name, raw]) => [true, false].map((withToken) => ({ route, name, raw, withToken }))));
+    let next = 0;
+    const worker = async () => {
+      while (next < jobs.length) {
+        const { route, name, raw, withToken } = jobs[next++];
+        const path = concretePath(route.path, () => randomUUID());
+        try {
+          const res = await fetch(`${base}${path}`, {
+            method: route.method,
+            headers: { ...(withToken ? { Authorization: `Bearer ${bearer}` } : {}), 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
+            body: raw,
+            signal: AbortSignal.timeout(15_000), // far past the 2 s request timeout: only a hang reaches it
+          });
+          const text = await res.text();
+          if (res.status >= 500 || res.status < 400) faults.push(`${route.method} ${path} ${name} ${withToken ? 'with' : 'without'} token → ${res.status} ${text.slice(0, 200)}`);
+          else if (withToken && res.status !== 400) faults.push(`${route.method} ${path} ${name} → ${res.status}, expected 400 VALIDATION_FAILED`);
+          else if (res.status === 400 && JSON.parse(text).code !== 'VALIDATION_FAILED') faults.push(`${route.method} ${path} ${name} → 400 ${text.slice(0, 200)}`);
+        } catch (error) {
+          faults.push(`${route.method} ${path} ${name} → no answer (${(error as Error).name})`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    expect(writes.length).toBeGreaterThan(10);
+    expect(faults).toEqual([]);
+  });
+
+  it('disconnects with 408 every write route\'s request whose body never arrives in full', async () => {
+    const { port } = new URL(base);
+    const writes = routes.filter((r) => r.method !== 'GET');
+    const answers = await Promise.all(
+      writes.map(async (route) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let received = '';
+        socket.on('data', (d) => (received += d));
+        socket.on('error', () => undefined);
+        const closed = once(socket, 'close');
+        const path = concretePath(route.path, () => randomUUID());
+        socket.write(`${route.method} ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${bearer}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"givenName": "Li`);
+        await closed;
+        return `${route.method} ${route.path} ${received.slice(0, 12)}`;
+      }),
+    );
+    expect(answers).toEqual(writes.map((r) => `${r.method} ${r.path} HTTP/1.1 408`));
   });
 });

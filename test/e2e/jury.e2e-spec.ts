@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createHash, createPublicKey, generateKeyPairSync, randomUUID, verify } from 'node:crypto';
 import { PDFParse } from 'pdf-parse';
 import { EventStore } from '@app/event-store/event-store';
@@ -548,7 +549,7 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
   describe('replay', () => {
     it('the same log replayed into a fresh database gives byte-identical record JSON and the same seal hash', async () => {
       const original = await get(`/v1/juries/${jury}/record`, 'reg').expect(200);
-      const copy = await startTestApp({ env: { SIGNING_KEY_PEM } });
+      const copy = await startTestApp({ env: { SIGNING_KEY_PEM, PERSONAL_DATA_KEK_FILE: join(t.dataDir, 'keys', 'personal-data-kek-dev.hex') } });
       try {
         const target: EventStore = copy.app.get(EVENT_STORE);
         for (let after = { transactionId: '0', position: 0 }; ; ) {
@@ -560,10 +561,10 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
           const last = batch[batch.length - 1];
           after = { transactionId: last.transactionId, position: last.globalPosition };
         }
-        // The data keys live outside the log (crypto-shredding); a restore carries them along.
-        const { rows } = await t.app.get('DATABASE').pool.query('SELECT subject_id, data_key, erased_at FROM personal_data_keys');
+        // The data keys live outside the log (crypto-shredding); a restore carries them along, and the KEK that wraps them.
+        const { rows } = await t.app.get('DATABASE').pool.query('SELECT subject_id, data_key, kek_id, erased_at FROM personal_data_keys');
         for (const row of rows) {
-          await copy.app.get('DATABASE').pool.query('INSERT INTO personal_data_keys (subject_id, data_key, erased_at) VALUES ($1, $2, $3)', [row.subject_id, row.data_key, row.erased_at]);
+          await copy.app.get('DATABASE').pool.query('INSERT INTO personal_data_keys (subject_id, data_key, kek_id, erased_at) VALUES ($1, $2, $3, $4)', [row.subject_id, row.data_key, row.kek_id, row.erased_at]);
         }
         const regulator = `Bearer ${await copy.token('reg', ['regulator'])}`;
         const replayed = await copy.http().get(`/v1/juries/${jury}/record`).set('authorization', regulator).expect(200);

@@ -70,6 +70,8 @@ describe('reliability: bad input storm', () => {
       fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }), hostileValue, { maxKeys: 6 }).map((d) => ({ ...d, __unknown_field__: 1 })),
       fc.constant(deep(500)),
       fc.constantFrom('{"broken": ', 'null', '[]', '"just a string"', '{"a":1,}', '\u0000'),
+      // Issue 15: deep nesting past the parser's reach, lone surrogates, strings cut short (once 500 and 503).
+      fc.constantFrom('['.repeat(3000) + ']'.repeat(3000), `{"code": ${'['.repeat(60_000)}${']'.repeat(60_000)}}`, '{"givenName": "\\ud800"}', '{"\\udfff": 1}', '{"givenName": "Li', '{"reason": "\\u12'),
     );
     const request = fc.record({
       route: fc.constantFrom(...COMMAND_ROUTES),

@@ -33,6 +33,9 @@ export async function startTestApp(options: { embedded?: boolean; env?: Record<s
     ...(options.embedded ? {} : { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema }),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
+    // A suite sends hundreds of requests as one user from one address: the default limits would answer 429.
+    RATE_LIMIT_PER_MINUTE_USER: '0',
+    RATE_LIMIT_PER_MINUTE_IP: '0',
     ...options.env,
   };
   const config = loadConfig(env);

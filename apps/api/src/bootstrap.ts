@@ -4,8 +4,9 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { loadAuthConfig } from '@app/platform/auth/auth.config';
 import { AppConfig } from '@app/platform/config';
 import { loadSigningKey } from '@app/platform/signing/signing-key';
+import { vaultKeys } from '@app/platform/personal-data/vault';
 import { validationPipe } from '@app/platform/http/validation';
-import { applyHttpSecurity } from '@app/platform/http/http-security';
+import { applyHttpSecurity, applyRequestLimits } from '@app/platform/http/http-security';
 import { AppModule } from './app.module';
 import { JsonLogger } from '@app/platform/observability/logger';
 import { Metrics, METRICS } from '@app/platform/observability/metrics';
@@ -16,6 +17,7 @@ import { setupOpenApi } from './openapi';
 export async function createApp(config: AppConfig, env: NodeJS.ProcessEnv = process.env): Promise<INestApplication> {
   const auth = loadAuthConfig(env, config.dataDir);
   const signingKey = loadSigningKey(env, config.dataDir);
+  vaultKeys(config); // the KEK: checked here, where a ConfigError names it
   const logger = config.logLevel === 'silent' ? null : new JsonLogger(config.logLevel);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, auth, signingKey, env), {
     logger: logger ?? false,
@@ -25,7 +27,7 @@ export async function createApp(config: AppConfig, env: NodeJS.ProcessEnv = proc
   app.use(httpObservability(app.get<Metrics>(METRICS), logger));
   for (const warning of auth.warnings) new Logger('Auth').warn(warning);
   applyHttpSecurity(app, config);
-  app.useBodyParser('json', { limit: '256kb', strict: true });
+  applyRequestLimits(app, config);
   app.useGlobalPipes(validationPipe());
   // SIGTERM: readiness off, in-flight requests finish (server close), projections stop, pools close, exit 0.
   app.enableShutdownHooks([], { useProcessExit: true });

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from '@app/platform/config';
+import { ConfigError, exitUnlessProductionReady, loadConfig } from '@app/platform/config';
 import { createApp } from './bootstrap';
 import { loadOperationsConfig } from '@app/platform/operations.config';
 
 async function main(): Promise<void> {
+  exitUnlessProductionReady();
   const config = loadConfig();
   const app = await createApp(config);
   await app.listen(config.port, '0.0.0.0');

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError } from '@app/platform/config';
+import { ConfigError, exitUnlessProductionReady } from '@app/platform/config';
 import { CliCommand, UsageError } from './command';
 import { tokenCommand } from './commands/token.command';
 import { dbMigrateCommand } from './commands/db-migrate.command';
@@ -12,9 +12,10 @@ import { auditExportCommand } from './commands/audit-export.command';
 import { auditVerifyCommand } from './commands/audit-verify.command';
 import { projectionsRebuildCommand } from './commands/projections-rebuild.command';
 import { projectionsStatusCommand } from './commands/projections-status.command';
+import { kekRotateCommand } from './commands/kek-rotate.command';
 
 /** Every CLI command, in the order `help` lists them. */
-const COMMANDS: CliCommand[] = [tokenCommand, referentialImportCommand, referentialSeedCommand, referentialFromRncpCommand, dbMigrateCommand, accrochageExportCommand, accrochageReportCommand, credentialsVerifyCommand, auditExportCommand, auditVerifyCommand, projectionsRebuildCommand, projectionsStatusCommand];
+const COMMANDS: CliCommand[] = [tokenCommand, referentialImportCommand, referentialSeedCommand, referentialFromRncpCommand, dbMigrateCommand, accrochageExportCommand, accrochageReportCommand, credentialsVerifyCommand, auditExportCommand, auditVerifyCommand, projectionsRebuildCommand, projectionsStatusCommand, kekRotateCommand];
 
 function help(): string {
   const lines = ['usage: npm run -s cli -- <command> [options]', '', 'commands:'];
@@ -30,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${target ? `usage: npm run -s cli -- ${target.command.usage}\n\n${target.command.summary}` : help()}\n`);
     return 0;
   }
+  exitUnlessProductionReady();
   const found = findCommand(words);
   if (!found) {
     process.stderr.write(`unknown command: ${words.join(' ')}\n\n${help()}\n`);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, loadConfig } from '@app/platform/config';
+import { ConfigError, exitUnlessProductionReady, loadConfig } from '@app/platform/config';
 import { JsonLogger } from '@app/platform/observability/logger';
 import { ProjectorModule } from './projector.module';
 
@@ -11,6 +11,7 @@ import { ProjectorModule } from './projector.module';
  * the others wait to take over. Set RUN_PROJECTIONS=false on the API then.
  */
 async function main(): Promise<void> {
+  exitUnlessProductionReady();
   const config = { ...loadConfig(), runProjections: true };
   if (!config.databaseUrl) {
     throw new ConfigError('DATABASE_URL is required: the embedded database belongs to one process, which runs the projections inside the API');

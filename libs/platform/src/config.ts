@@ -16,6 +16,22 @@ export interface AppConfig {
   security?: SecurityConfig;
   /** Minimum length of a motivation once trimmed (jury decisions, referent opinions); MOTIVATION_MIN_LENGTH, default 10. */
   motivationMinLength?: number;
+  /** Where the key-encryption key of personal data comes from (optional for the same reason). */
+  kek?: KekSettings;
+}
+
+/** Where the KEKs come from, as configured (paths only: files are read when the vault is built). */
+export interface KekSettings {
+  file?: string;
+  previousFiles: string[];
+  production: boolean;
+}
+
+export function kekSettings(env: NodeJS.ProcessEnv): KekSettings {
+  const file = env.PERSONAL_DATA_KEK_FILE?.trim() || undefined;
+  const previousFiles = (env.PERSONAL_DATA_KEK_PREVIOUS_FILES ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+  if (previousFiles.length && !file) throw new ConfigError('PERSONAL_DATA_KEK_PREVIOUS_FILES is set without PERSONAL_DATA_KEK_FILE: the new KEK must be configured to rotate to it');
+  return { file, previousFiles, production: env.NODE_ENV === 'production' };
 }
 
 export class ConfigError extends Error {
@@ -37,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     security: loadSecurityConfig(env),
     motivationMinLength: integer(env, 'MOTIVATION_MIN_LENGTH', 10, 1, 500),
+    kek: kekSettings(env),
   };
 }
 
@@ -82,4 +99,46 @@ function optionalUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
     throw new ConfigError(`${name} must be a postgres:// URL`);
   }
   return raw;
+}
+
+/** NODE_ENV=production: no development key is generated or trusted, every key comes from configuration. */
+export function isProduction(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.NODE_ENV === 'production';
+}
+
+const set = (env: NodeJS.ProcessEnv, name: string) => (env[name] ?? '').trim() !== '';
+
+/**
+ * What production lacks, by setting name (empty when ready or outside
+ * production): an identity provider with its issuer and audience, the
+ * certifier's signing key, and the key-encryption key of personal data.
+ */
+export function missingProductionSettings(env: NodeJS.ProcessEnv = process.env): string[] {
+  if (!isProduction(env)) return [];
+  const missing: string[] = [];
+  if (!set(env, 'AUTH_JWKS_URL') && !set(env, 'AUTH_JWT_PUBLIC_KEY') && !set(env, 'AUTH_JWT_PUBLIC_KEY_FILE')) missing.push('AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY(_FILE)');
+  if (!set(env, 'AUTH_ISSUER')) missing.push('AUTH_ISSUER');
+  if (!set(env, 'AUTH_AUDIENCE')) missing.push('AUTH_AUDIENCE');
+  if (!set(env, 'SIGNING_KEY_FILE') && !set(env, 'SIGNING_KEY_PEM')) missing.push('SIGNING_KEY_FILE or SIGNING_KEY_PEM');
+  if (!set(env, 'PERSONAL_DATA_KEK_FILE')) missing.push('PERSONAL_DATA_KEK_FILE');
+  return missing;
+}
+
+/** The one line an operator reads when production is not configured, or undefined when it is. */
+export function productionRefusal(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const missing = missingProductionSettings(env);
+  if (missing.length === 0) return undefined;
+  return `refusing to start with NODE_ENV=production: missing ${missing.join(', ')} (no development key is used in production; see docs/security.md "Production checklist")`;
+}
+
+/**
+ * Called first by every entry point (API, projector, CLI): in production
+ * without its keys the process stops with exit code 2 and one line on stderr,
+ * before anything is generated under DATA_DIR.
+ */
+export function exitUnlessProductionReady(env: NodeJS.ProcessEnv = process.env): void {
+  const refusal = productionRefusal(env);
+  if (!refusal) return;
+  process.stderr.write(`${refusal}\n`);
+  process.exit(2);
 }

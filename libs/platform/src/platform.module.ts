@@ -15,7 +15,7 @@ import { loadSecurityConfig } from './http/security.config';
 import { AppConfig } from './config';
 import { APP_CONFIG, DATABASE } from './persistence.module';
 import { IdentityViews } from './personal-data/identity-view';
-import { PersonalDataVault } from './personal-data/vault';
+import { PERSONAL_DATA_KEKS, PersonalDataVault, vaultKeys } from './personal-data/vault';
 import { FreeTexts } from './personal-data/free-texts';
 import { WhoSeesWhat } from './personal-data/who-sees-what';
 import { SIGNING_KEY, SigningKey } from './signing/signing-key';
@@ -48,6 +48,7 @@ export class PlatformModule {
         StreamStates,
         CommandRunner,
         CommandInterceptor,
+        { provide: PERSONAL_DATA_KEKS, useFactory: (config: AppConfig) => vaultKeys(config), inject: [APP_CONFIG] },
         PersonalDataVault,
         IdentityViews,
         FreeTexts,

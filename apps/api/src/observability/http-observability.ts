@@ -39,7 +39,8 @@ export function httpObservability(metrics: Metrics, logger: JsonLogger | null) {
           correlationId,
           userId: req.principal?.id ?? null,
           role: req.actingRole ?? null,
-          req: { method: req.method, route, path: req.path },
+          // The template only: a concrete path may carry a token or an email someone pasted into it.
+          req: { method: req.method, route },
           res: { statusCode: status },
           responseTime,
         },

@@ -1,6 +1,6 @@
 import { loadAuthConfig } from '@app/platform/auth/auth.config';
 import { signDevelopmentToken } from '@app/platform/auth/token-verifier';
-import { loadConfig } from '@app/platform/config';
+import { isProduction, loadConfig } from '@app/platform/config';
 import { ROLES } from '@app/domain/shared/decider';
 import { CliCommand, parseArgs, UsageError } from '../command';
 
@@ -9,6 +9,7 @@ export const tokenCommand: CliCommand = {
   summary: 'print a development token (signed with the key under DATA_DIR), valid for a day',
   usage: 'token --sub <user id> [--name "Display Name"] --role <role> [--role <role> ...] [--hours N]',
   async run(args) {
+    if (isProduction()) throw new UsageError('refused with NODE_ENV=production: tokens come from the identity provider, never from a development key');
     const { flags } = parseArgs(args);
     const sub = flags.sub?.[0];
     const roles = flags.role ?? [];

@@ -1,7 +1,7 @@
 import { createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { boolean, ConfigError, integer } from '../config';
+import { boolean, ConfigError, integer, isProduction } from '../config';
 
 /** How tokens are verified: the organisation's identity provider, or the development key. */
 export interface AuthConfig {
@@ -60,6 +60,9 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv, dataDir: string): AuthCon
     if (stray.length) {
       throw new ConfigError(`${stray.join(', ')} set without AUTH_JWT_PUBLIC_KEY, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_URL: configure the identity provider's key too`);
     }
+    if (isProduction(env)) {
+      throw new ConfigError('NODE_ENV=production needs an identity provider (AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY(_FILE), with AUTH_ISSUER and AUTH_AUDIENCE): the development key is never trusted in production');
+    }
     if (boolean(env, 'AUTH_REQUIRE_PROVIDER', false)) {
       throw new ConfigError('AUTH_REQUIRE_PROVIDER is true but no identity provider is configured (AUTH_JWT_PUBLIC_KEY, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_URL)');
     }
@@ -103,6 +106,9 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv, dataDir: string): AuthCon
   for (const a of audiences) if (!/^\S{1,500}$/.test(a)) throw new ConfigError(`AUTH_AUDIENCE: "${a}" is not a valid audience`);
   const rolesClaim = env.AUTH_ROLES_CLAIM?.trim() || 'roles';
   if (!/^[A-Za-z0-9_:\-/]+(\.[A-Za-z0-9_:\-/]+)*$/.test(rolesClaim)) throw new ConfigError(`AUTH_ROLES_CLAIM must be a claim name or a dotted path, got "${rolesClaim}"`);
+  if (isProduction(env) && (!issuer || audiences.length === 0)) {
+    throw new ConfigError(`NODE_ENV=production needs ${[!issuer && 'AUTH_ISSUER', audiences.length === 0 && 'AUTH_AUDIENCE'].filter(Boolean).join(' and ')}: without them tokens minted for other applications would be accepted`);
+  }
   const warnings: string[] = [];
   if (!issuer) warnings.push('AUTH_ISSUER is not set: tokens from any issuer trusted by this key are accepted');
   if (audiences.length === 0) warnings.push('AUTH_AUDIENCE is not set: tokens meant for other applications of the identity provider are accepted');

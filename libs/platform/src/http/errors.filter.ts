@@ -40,6 +40,9 @@ export class ErrorsFilter implements ExceptionFilter {
     }
     if (exception instanceof ConcurrencyError) return { statusCode: 409, code: exception.code, message: exception.message };
     if (exception instanceof EventStoreInputError) return { statusCode: 400, code: 'VALIDATION_FAILED', message: exception.message };
+    // Before the database translation: a parser's message ("Unterminated string...") must not read as a lost connection.
+    const body = bodyFault(exception);
+    if (body) return body;
     const translated = translate(exception);
     if (translated instanceof StoreUnavailableError) return { statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'the database is unavailable, retry shortly' };
     if (exception instanceof HttpException) {
@@ -67,6 +70,21 @@ export class ErrorsFilter implements ExceptionFilter {
     }
     return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'internal error' };
   }
+}
+
+/**
+ * Faults of the JSON body (hostile, malformed, too large), as the body parser
+ * reports them directly or wrapped by Nest in an HttpException. Their own
+ * messages quote the input (possibly personal data, possibly markup): only the
+ * hostile-body check's message, which names a rule, is passed on.
+ */
+function bodyFault(exception: unknown): ErrorBody | undefined {
+  const cause = exception instanceof HttpException ? (exception.cause as { type?: string; name?: string; message?: string } | undefined) : undefined;
+  const e = (cause ?? exception) as { type?: string; name?: string; message?: string; status?: number };
+  if (!e || typeof e !== 'object') return undefined;
+  if (e.type === 'entity.hostile') return { statusCode: 400, code: 'VALIDATION_FAILED', message: String(e.message) };
+  if (e.type === 'entity.parse.failed' || (cause && e.name === 'SyntaxError')) return { statusCode: 400, code: 'VALIDATION_FAILED', message: 'malformed request body: not valid JSON' };
+  return undefined;
 }
 
 function codeFor(status: number): string {

@@ -1,7 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { AppConfig } from '../config';
+import type { Server } from 'node:http';
+import { hostileJsonGuard } from './json-body';
 import { RateLimits } from './rate-limit';
 import { loadSecurityConfig } from './security.config';
 
@@ -33,4 +35,25 @@ export function applyHttpSecurity(app: NestExpressApplication, config: AppConfig
       maxAge: 600,
     });
   }
+}
+
+/** Largest JSON body accepted (413 PAYLOAD_TOO_LARGE beyond). */
+export const JSON_BODY_LIMIT = '256kb';
+
+/**
+ * How much a client may make the server wait or work before its request is
+ * refused: the JSON body parser with its size limit and the raw-body check
+ * (depth, lone surrogates) that runs before JSON.parse, validation and
+ * idempotency hashing; and the server's timeouts, so that a client trickling
+ * headers or a body (with or without a token) is answered 408 and
+ * disconnected instead of holding a connection for minutes.
+ */
+export function applyRequestLimits(app: NestExpressApplication, config: AppConfig): void {
+  const security = config.security ?? loadSecurityConfig({});
+  app.use(json({ limit: JSON_BODY_LIMIT, strict: true, verify: hostileJsonGuard(security.jsonMaxDepth) }));
+  const server = app.getHttpServer() as Server & { connectionsCheckingInterval: number };
+  server.headersTimeout = security.headersTimeoutMs;
+  server.requestTimeout = security.bodyTimeoutMs;
+  // Node checks both timeouts on this period (30 s by default), read when the server starts listening.
+  server.connectionsCheckingInterval = Math.min(1_000, security.headersTimeoutMs);
 }

@@ -2,14 +2,17 @@ import { ConfigError } from '../config';
 import { loadSecurityConfig } from './security.config';
 
 describe('loadSecurityConfig', () => {
-  it('defaults: generous rate limits, CORS closed, no proxy trusted, five years of retention', () => {
+  it('defaults: rate limits sized for a small back office, CORS closed, no proxy trusted, five years of retention, short timeouts', () => {
     expect(loadSecurityConfig({})).toEqual({
-      rateLimitPerMinuteUser: 30000,
-      rateLimitPerMinuteIp: 60000,
+      rateLimitPerMinuteUser: 600,
+      rateLimitPerMinuteIp: 1200,
       corsOrigins: [],
       trustProxy: false,
       retentionYears: 5,
       pseudonymKey: undefined,
+      headersTimeoutMs: 10_000,
+      bodyTimeoutMs: 30_000,
+      jsonMaxDepth: 32,
     });
   });
 
@@ -21,8 +24,11 @@ describe('loadSecurityConfig', () => {
       TRUST_PROXY: 'loopback, 10.0.0.0/8',
       RETENTION_YEARS: '10',
       PSEUDONYM_KEY: 'ab'.repeat(32),
+      HTTP_HEADERS_TIMEOUT_MS: '5000',
+      HTTP_BODY_TIMEOUT_MS: '60000',
+      HTTP_JSON_MAX_DEPTH: '16',
     });
-    expect(config).toMatchObject({ rateLimitPerMinuteUser: 0, rateLimitPerMinuteIp: 300, corsOrigins: ['https://backoffice.example.org', 'http://localhost:5173'], trustProxy: 'loopback,10.0.0.0/8', retentionYears: 10 });
+    expect(config).toMatchObject({ headersTimeoutMs: 5000, bodyTimeoutMs: 60000, jsonMaxDepth: 16, rateLimitPerMinuteUser: 0, rateLimitPerMinuteIp: 300, corsOrigins: ['https://backoffice.example.org', 'http://localhost:5173'], trustProxy: 'loopback,10.0.0.0/8', retentionYears: 10 });
     expect(config.pseudonymKey).toHaveLength(32);
     expect(loadSecurityConfig({ CORS_ORIGINS: '*', TRUST_PROXY: '2' })).toMatchObject({ corsOrigins: ['*'], trustProxy: 2 });
   });
@@ -36,6 +42,10 @@ describe('loadSecurityConfig', () => {
     ['TRUST_PROXY', 'everyone', /TRUST_PROXY must be/],
     ['RETENTION_YEARS', '1.5', /RETENTION_YEARS must be an integer/],
     ['PSEUDONYM_KEY', 'short', /PSEUDONYM_KEY must hold at least 32 bytes/],
+    ['HTTP_HEADERS_TIMEOUT_MS', '0', /HTTP_HEADERS_TIMEOUT_MS must be an integer between 1000/],
+    ['HTTP_HEADERS_TIMEOUT_MS', '40000', /must not exceed HTTP_BODY_TIMEOUT_MS/],
+    ['HTTP_BODY_TIMEOUT_MS', 'forever', /HTTP_BODY_TIMEOUT_MS must be an integer/],
+    ['HTTP_JSON_MAX_DEPTH', '1000', /HTTP_JSON_MAX_DEPTH must be an integer between 4 and 256/],
   ];
   it.each(bad)('stops with a ConfigError naming %s for %p', (name, value, message) => {
     expect(() => loadSecurityConfig({ [name]: value })).toThrow(ConfigError);

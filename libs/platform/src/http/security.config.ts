@@ -12,19 +12,38 @@ export interface SecurityConfig {
   trustProxy: boolean | number | string;
   /** Years after the candidate file's last event before personal data may be erased without an override. */
   retentionYears: number;
+  /** Longest wait for a request's headers before 408 and close (Node's headersTimeout). */
+  headersTimeoutMs: number;
+  /** Longest wait for a whole request, body included, before 408 and close (Node's requestTimeout). */
+  bodyTimeoutMs: number;
+  /** Deepest nesting of arrays and objects a JSON body may have. */
+  jsonMaxDepth: number;
   /** Secret for regulator pseudonyms (HMAC-SHA-256 of the candidate id); unset: a key kept in the database. */
   pseudonymKey?: Buffer;
 }
 
 export function loadSecurityConfig(env: NodeJS.ProcessEnv = process.env): SecurityConfig {
   return {
-    rateLimitPerMinuteUser: integer(env, 'RATE_LIMIT_PER_MINUTE_USER', 30_000, 0, 10_000_000),
-    rateLimitPerMinuteIp: integer(env, 'RATE_LIMIT_PER_MINUTE_IP', 60_000, 0, 10_000_000),
+    // Sized for a back office of tens of people: a page costs a few requests, a script or a flood many more.
+    rateLimitPerMinuteUser: integer(env, 'RATE_LIMIT_PER_MINUTE_USER', DEFAULT_RATE_LIMIT_PER_MINUTE_USER, 0, 10_000_000),
+    rateLimitPerMinuteIp: integer(env, 'RATE_LIMIT_PER_MINUTE_IP', DEFAULT_RATE_LIMIT_PER_MINUTE_IP, 0, 10_000_000),
     corsOrigins: corsOrigins(env.CORS_ORIGINS),
     trustProxy: trustProxy(env.TRUST_PROXY),
     retentionYears: integer(env, 'RETENTION_YEARS', 5, 0, 100),
     pseudonymKey: pseudonymKey(env.PSEUDONYM_KEY),
+    ...timeouts(env),
+    jsonMaxDepth: integer(env, 'HTTP_JSON_MAX_DEPTH', 32, 4, 256),
   };
+}
+
+export const DEFAULT_RATE_LIMIT_PER_MINUTE_USER = 600;
+export const DEFAULT_RATE_LIMIT_PER_MINUTE_IP = 1_200;
+
+function timeouts(env: NodeJS.ProcessEnv): { headersTimeoutMs: number; bodyTimeoutMs: number } {
+  const headersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1_000, 120_000);
+  const bodyTimeoutMs = integer(env, 'HTTP_BODY_TIMEOUT_MS', 30_000, 1_000, 600_000);
+  if (headersTimeoutMs > bodyTimeoutMs) throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed HTTP_BODY_TIMEOUT_MS (${bodyTimeoutMs}): the body timeout counts from the first byte of the request`);
+  return { headersTimeoutMs, bodyTimeoutMs };
 }
 
 function corsOrigins(raw: string | undefined): string[] {

@@ -1,15 +1,21 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { conflict } from '@app/domain/shared/errors';
 import { Database } from '@app/event-store/database';
 import { migrate, Migration } from '@app/event-store/migrations';
+import { AppConfig, loadConfig } from '../config';
 import { DATABASE } from '../persistence.module';
+import { Kek, KeyEncryptionKeys, loadKeyEncryptionKeys, unwrapKey, wrapKey } from './kek';
+
+export const PERSONAL_DATA_KEKS = 'PERSONAL_DATA_KEKS';
 
 /**
  * Personal data as it is stored in events and read models: AES-256-GCM
  * ciphertext under a per-candidate data key. The key lives in its own table,
  * outside the log; erasing it (crypto-shredding) makes every copy unreadable
- * while the log, whose hashes cover the ciphertext, still verifies.
+ * while the log, whose hashes cover the ciphertext, still verifies. Each
+ * data key is itself stored wrapped by a key-encryption key (kek.ts) that
+ * lives outside the database: the table alone holds no usable key.
  */
 export interface Sealed {
   alg: 'A256GCM';
@@ -34,7 +40,19 @@ export const VAULT_MIGRATIONS: Migration[] = [
       CHECK ((data_key IS NULL) = (erased_at IS NOT NULL))
     )`,
   },
+  {
+    version: 2,
+    // NULL: a key stored before envelope encryption, still raw; the vault wraps those on start.
+    name: 'data keys wrapped by a key-encryption key, named per row',
+    up: `ALTER TABLE personal_data_keys ADD COLUMN kek_id text`,
+  },
 ];
+
+export interface RewrapProgress {
+  /** Live keys not yet under the current KEK when the run started. */
+  total: number;
+  done: number;
+}
 
 export function isSealed(value: unknown): value is Sealed {
   return !!value && typeof value === 'object' && (value as Sealed).alg === 'A256GCM' && typeof (value as Sealed).ct === 'string';
@@ -42,10 +60,66 @@ export function isSealed(value: unknown): value is Sealed {
 
 @Injectable()
 export class PersonalDataVault implements OnModuleInit {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  private readonly keks: KeyEncryptionKeys;
+
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    // Outside Nest (CLI commands) the KEKs come from the same environment the API reads.
+    @Optional() @Inject(PERSONAL_DATA_KEKS) keks?: KeyEncryptionKeys,
+  ) {
+    this.keks = keks ?? vaultKeys(loadConfig(process.env));
+  }
 
   async onModuleInit(): Promise<void> {
     await migrate(this.db.pool, VAULT_MIGRATIONS, 'vault');
+    // Keys stored before envelope encryption get wrapped on the first start that knows a KEK.
+    await this.rewrap({ onlyUnwrapped: true });
+  }
+
+  /** Live keys not (yet) wrapped by the current KEK: 0 once a rotation is complete. */
+  async countNotUnderCurrentKek(): Promise<number> {
+    const { rows } = await this.db.pool.query('SELECT count(*)::int AS n FROM personal_data_keys WHERE data_key IS NOT NULL AND (kek_id IS NULL OR kek_id <> $1)', [this.keks.current.id]);
+    return rows[0].n;
+  }
+
+  /**
+   * Re-wraps every live data key that is not under the current KEK (raw keys
+   * of before envelope encryption, keys under a previous KEK), in batches.
+   * Each row is rewritten alone and only if unchanged since it was read, so
+   * an interrupted run leaves rows under the old or the new KEK, both
+   * readable while the old one stays configured, and a rerun finishes the
+   * job. An erasure racing with it wins: an erased row is never rewritten.
+   */
+  async rewrap(options: { onlyUnwrapped?: boolean; batchSize?: number; onProgress?: (p: RewrapProgress) => void; limit?: number } = {}): Promise<RewrapProgress> {
+    const batchSize = options.batchSize ?? 500;
+    const stale = options.onlyUnwrapped ? 'kek_id IS NULL' : '(kek_id IS NULL OR kek_id <> $1)';
+    const params = options.onlyUnwrapped ? [] : [this.keks.current.id];
+    const { rows: counted } = await this.db.pool.query(`SELECT count(*)::int AS n FROM personal_data_keys WHERE data_key IS NOT NULL AND ${stale}`, params);
+    const progress: RewrapProgress = { total: counted[0].n, done: 0 };
+    let after = '';
+    for (;;) {
+      const { rows } = await this.db.pool.query(
+        `SELECT subject_id, data_key, kek_id FROM personal_data_keys
+         WHERE data_key IS NOT NULL AND ${stale} AND subject_id > $${params.length + 1}
+         ORDER BY subject_id LIMIT $${params.length + 2}`,
+        [...params, after, batchSize],
+      );
+      for (const row of rows as Array<{ subject_id: string; data_key: Buffer; kek_id: string | null }>) {
+        if (options.limit !== undefined && progress.done >= options.limit) return progress;
+        const key = this.unwrap(row.subject_id, row.data_key, row.kek_id);
+        const { rowCount } = await this.db.pool.query('UPDATE personal_data_keys SET data_key = $2, kek_id = $3 WHERE subject_id = $1 AND data_key = $4', [
+          row.subject_id,
+          wrapKey(this.keks.current, row.subject_id, key),
+          this.keks.current.id,
+          row.data_key,
+        ]);
+        // 0: erased or re-wrapped by another process meanwhile; either way nothing is left to do for it.
+        progress.done += rowCount ?? 0;
+        after = row.subject_id;
+      }
+      options.onProgress?.(progress);
+      if (rows.length < batchSize) return progress;
+    }
   }
 
   /** Encrypts a JSON value under the subject's key, creating the key on first use. Refused once erased. */
@@ -83,7 +157,7 @@ export class PersonalDataVault implements OnModuleInit {
     if (subjectId.startsWith('system:')) throw new Error('application secrets are not personal data: they are never erased');
     const { rowCount } = await this.db.pool.query(
       `INSERT INTO personal_data_keys (subject_id, data_key, erased_at) VALUES ($1, NULL, now())
-       ON CONFLICT (subject_id) DO UPDATE SET data_key = NULL, erased_at = now() WHERE personal_data_keys.erased_at IS NULL`,
+       ON CONFLICT (subject_id) DO UPDATE SET data_key = NULL, kek_id = NULL, erased_at = now() WHERE personal_data_keys.erased_at IS NULL`,
       [subjectId],
     );
     return (rowCount ?? 0) > 0;
@@ -107,11 +181,45 @@ export class PersonalDataVault implements OnModuleInit {
 
   private async keyFor(subjectId: string, create: boolean): Promise<Buffer | null> {
     if (create) {
-      await this.db.pool.query('INSERT INTO personal_data_keys (subject_id, data_key) VALUES ($1, $2) ON CONFLICT (subject_id) DO NOTHING', [subjectId, randomBytes(32)]);
+      await this.db.pool.query('INSERT INTO personal_data_keys (subject_id, data_key, kek_id) VALUES ($1, $2, $3) ON CONFLICT (subject_id) DO NOTHING', [
+        subjectId,
+        wrapKey(this.keks.current, subjectId, randomBytes(32)),
+        this.keks.current.id,
+      ]);
     }
-    const { rows } = await this.db.pool.query('SELECT data_key FROM personal_data_keys WHERE subject_id = $1', [subjectId]);
-    return rows.length && rows[0].data_key ? (rows[0].data_key as Buffer) : null;
+    const { rows } = await this.db.pool.query('SELECT data_key, kek_id FROM personal_data_keys WHERE subject_id = $1', [subjectId]);
+    return rows.length && rows[0].data_key ? this.unwrap(subjectId, rows[0].data_key as Buffer, rows[0].kek_id as string | null) : null;
   }
+
+  private unwrap(subjectId: string, stored: Buffer, kekId: string | null): Buffer {
+    if (kekId === null) {
+      // Stored before envelope encryption (wrapped on the next start): 32 raw bytes, nothing else.
+      if (stored.length !== 32) throw new Error(`the data key of ${subjectId} has no kek_id but is not a raw key: a copy of the table lost its kek_id column`);
+      return stored;
+    }
+    const kek: Kek | undefined = [this.keks.current, ...this.keks.previous].find((k) => k.id === kekId);
+    if (!kek) {
+      throw new Error(`the data key of ${subjectId} is wrapped by ${kekId}, which is not configured (PERSONAL_DATA_KEK_FILE / PERSONAL_DATA_KEK_PREVIOUS_FILES)`);
+    }
+    return unwrapKey(kek, subjectId, stored);
+  }
+}
+
+const loaded = new WeakMap<AppConfig, KeyEncryptionKeys>();
+
+/**
+ * The KEKs the configuration names (or the development one under DATA_DIR
+ * outside production), read once per configuration. The API calls it before
+ * building the module graph, so that a missing or unreadable KEK is a
+ * ConfigError at start rather than a failure inside Nest's injector.
+ */
+export function vaultKeys(config: AppConfig): KeyEncryptionKeys {
+  let keys = loaded.get(config);
+  if (!keys) {
+    keys = loadKeyEncryptionKeys(config.kek ?? { previousFiles: [], production: false }, config.dataDir);
+    loaded.set(config, keys);
+  }
+  return keys;
 }
 
 function decrypt<T>(key: Buffer, sealed: Sealed): T {

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } fro
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyFingerprint } from '@app/event-store/ledger/verify-bundle';
-import { ConfigError } from '../config';
+import { ConfigError, isProduction } from '../config';
 
 /**
  * The certifier's Ed25519 key: it signs ledger checkpoints, sealed jury
@@ -33,6 +33,7 @@ export function loadSigningKey(env: NodeJS.ProcessEnv, dataDir: string): Signing
   }
   let development = false;
   if (!pem) {
+    if (isProduction(env)) throw new ConfigError('NODE_ENV=production needs SIGNING_KEY_FILE or SIGNING_KEY_PEM: records and checkpoints are never signed with a development key in production');
     development = true;
     const dir = join(dataDir, 'keys');
     const file = join(dir, 'signing-dev-ed25519.pem');
