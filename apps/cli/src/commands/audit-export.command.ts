@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { once } from 'node:events';
@@ -8,18 +9,13 @@ import { loadAuthConfig } from '@app/platform/auth/auth.config';
 import { loadConfig } from '@app/platform/config';
 import { loadSigningKey } from '@app/platform/signing/signing-key';
 import { AppModule } from '../../../api/src/app.module';
-import { CliCommand, parseArgs, progress, UsageError } from '../command';
+import { CommandInput, progress, stringFlag, UsageError } from '../command';
 
-export const auditExportCommand: CliCommand = {
-  name: 'audit export',
-  summary: 'write the audit ledger bundle to a file (seals and signs a checkpoint first); verify it with npm run -s verify',
-  usage: 'audit export <file.ndjson> [--from N]',
-  async run(args) {
-    const { flags, positional } = parseArgs(args);
-    for (const name of Object.keys(flags)) if (name !== 'from') throw new UsageError(`unknown option --${name}`);
-    if (positional.length !== 1) throw new UsageError('give exactly one output file');
-    const file = positional[0];
-    const from = flags.from ? Number(flags.from[0]) : 1;
+export async function run(input: CommandInput): Promise<number> {
+    if (input.positionals.length !== 1) throw new UsageError('give exactly one output file');
+    const file = input.positionals[0];
+    const fromFlag = stringFlag(input, 'from');
+    const from = fromFlag !== undefined ? Number(fromFlag) : 1;
     if (!Number.isSafeInteger(from) || from < 1) throw new UsageError('--from must be an integer >= 1');
     return withLedger(async (ledger) => {
       const checkpoint = await ledger.checkpointNow();
@@ -51,8 +47,7 @@ export const auditExportCommand: CliCommand = {
       );
       return 0;
     });
-  },
-};
+}
 
 function countEvents(chunk: string): number {
   let n = 0;

@@ -1,14 +1,9 @@
 import { verifyStoredLedger } from '@app/event-store/ledger/ledger-reader';
-import { CliCommand, parseArgs, progress, UsageError } from '../command';
+import { CommandInput, noPositionals, progress } from '../command';
 import { withLedger } from './audit-export.command';
 
-export const auditVerifyCommand: CliCommand = {
-  name: 'audit verify',
-  summary: 're-verify the stored log against the ledger in the database (as GET /v1/audit/verify); exit 1 on a fault',
-  usage: 'audit verify',
-  async run(args) {
-    const { flags, positional } = parseArgs(args);
-    if (positional.length || Object.keys(flags).length) throw new UsageError('audit verify takes no arguments');
+export async function run(input: CommandInput): Promise<number> {
+    noPositionals(input);
     return withLedger(async (ledger) => {
       const size = await ledger.sealedUpTo();
       const bar = progress('verifying ledger entries', size);
@@ -21,5 +16,4 @@ export const auditVerifyCommand: CliCommand = {
       }
       return 0;
     });
-  },
-};
+}

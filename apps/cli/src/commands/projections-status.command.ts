@@ -1,18 +1,14 @@
 import { loadConfig } from '@app/platform/config';
 import { openProjectionRuntime } from '@app/projections/engine/open-runtime';
-import { CliCommand, parseArgs } from '../command';
+import { CommandInput, noPositionals } from '../command';
 import { stderrLogger } from './projections-rebuild.command';
 
-export const projectionsStatusCommand: CliCommand = {
-  name: 'projections status',
-  summary: 'each projection: live generation, position reached, log head, lag, failure, rebuild in progress',
-  usage: 'projections status [--json]',
-  async run(args) {
-    const { flags } = parseArgs(args, ['json']);
+export async function run(input: CommandInput): Promise<number> {
+    noPositionals(input);
     const { runtime, db } = await openProjectionRuntime(loadConfig(), { logger: stderrLogger });
     try {
       const status = await runtime.status();
-      if (flags.json) {
+      if (input.values.json) {
         process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
         return 0;
       }
@@ -24,5 +20,4 @@ export const projectionsStatusCommand: CliCommand = {
     } finally {
       await db.close();
     }
-  },
-};
+}

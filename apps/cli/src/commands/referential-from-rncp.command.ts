@@ -1,17 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { findRncpFiche, normaliseFicheNumber, RncpFormatError, skeletonFromFiche } from '@app/domain/referential/rncp-import';
-import { CliCommand, parseArgs, progress, UsageError } from '../command';
+import { CommandInput, progress, stringFlag, UsageError } from '../command';
 
-export const referentialFromRncpCommand: CliCommand = {
-  name: 'referential from-rncp',
-  summary: 'write a referential document skeleton (JSON, stdout) from a fiche of the France Compétences RNCP export (XML v4.1, streamed); what it could not structure goes to stderr',
-  usage: 'referential from-rncp <export.xml> --fiche RNCPnnnnn [--notes <notes.json>]',
-  async run(args) {
-    const { flags, positional } = parseArgs(args);
-    for (const name of Object.keys(flags)) if (!['fiche', 'notes'].includes(name)) throw new UsageError(`unknown option --${name}`);
+export async function run(input: CommandInput): Promise<number> {
+    const positional = input.positionals;
+    const notes = stringFlag(input, 'notes');
     if (positional.length !== 1) throw new UsageError('give exactly one export file');
-    const wanted = flags.fiche?.[0];
+    const wanted = stringFlag(input, 'fiche');
     if (!wanted) throw new UsageError('--fiche is required');
     if (!normaliseFicheNumber(wanted)) throw new UsageError(`--fiche ${wanted} is not an RNCP fiche number (RNCPnnnnn)`);
     const file = positional[0];
@@ -57,9 +53,9 @@ export const referentialFromRncpCommand: CliCommand = {
       'The skeleton is NOT a valid referential yet; to complete by hand before `referential import`:',
       ...skeleton.unstructured.map((line) => `  - ${line}`),
     ];
-    if (flags.notes?.[0]) {
-      await writeFile(flags.notes[0], `${JSON.stringify(skeleton.notes, null, 2)}\n`, 'utf8');
-      report.push(`Evaluation modalities and free-text competence lists written to ${flags.notes[0]}.`);
+    if (notes) {
+      await writeFile(notes, `${JSON.stringify(skeleton.notes, null, 2)}\n`, 'utf8');
+      report.push(`Evaluation modalities and free-text competence lists written to ${notes}.`);
     } else {
       report.push('Evaluation modalities as written in the export (use --notes <file> to save them with the competence lists as JSON):');
       for (const block of skeleton.notes.blocks) {
@@ -68,5 +64,4 @@ export const referentialFromRncpCommand: CliCommand = {
     }
     process.stderr.write(`${report.join('\n')}\n`);
     return 0;
-  },
-};
+}
