@@ -62,7 +62,7 @@ describe('CLI: credentials verify and accrochage export', () => {
     ], { expectedVersion: 'no-stream' });
     const env = { DATABASE_URL: t.url!, DATABASE_SCHEMA: t.schema, DATA_DIR: dir, CDC_EMITTER_ID: 'EMT001', CDC_CONTRACT_ID: 'CTR-42' };
 
-    expect(cli(['accrochage', 'export', '--from', '2025-03-01'], { ...env, CDC_CONTRACT_ID: '' }).status).toBe(1);
+    expect(cli(['accrochage', 'export', '--from', '2025-03-01'], { ...env, CDC_CONTRACT_ID: '' }).status).toBe(2);
     expect(cli(['accrochage', 'export', '--from', '2025-3-1'], env).status).toBe(2);
 
     const first = cli(['accrochage', 'export', '--from', '2025-03-01', '--to', '2025-03-31'], env);
