@@ -9,7 +9,8 @@ import { CommandInput, noPositionals } from '../command';
  */
 export async function run(input: CommandInput): Promise<number> {
   noPositionals(input);
-  const env = { ...process.env, RUN_PROJECTIONS: 'false' };
+  // Nest's start-up lines (a hundred) say nothing to someone migrating: warnings and errors only, unless asked.
+  const env = { ...process.env, RUN_PROJECTIONS: 'false', LOG_LEVEL: process.env.LOG_LEVEL || 'warn' };
   const config = loadConfig(env);
   const started = Date.now();
   const { createApp } = await import('../../../api/src/bootstrap');
