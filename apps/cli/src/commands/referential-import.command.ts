@@ -28,26 +28,24 @@ export async function runSeed(input: CommandInput): Promise<number> {
 /** `referential import <file.json> [--publish]`. */
 export async function runImport(input: CommandInput): Promise<number> {
   const publish = input.values.publish === true;
-  {
-    const positional = input.positionals;
-    if (positional.length !== 1) throw new UsageError('give exactly one document file');
-    const file = positional[0];
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      process.stderr.write(`error: cannot read ${file}: ${(error as Error).message}\n`);
-      return 1;
-    }
-    let document: unknown;
-    try {
-      document = JSON.parse(text);
-    } catch (error) {
-      process.stderr.write(`error: ${file} is not JSON: ${(error as Error).message}\n`);
-      return 1;
-    }
-    return importReferential(document, file, publish);
+  const positional = input.positionals;
+  if (positional.length !== 1) throw new UsageError('give exactly one document file');
+  const file = positional[0];
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    process.stderr.write(`error: cannot read ${file}: ${(error as Error).message}\n`);
+    return 1;
   }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    process.stderr.write(`error: ${file} is not JSON: ${(error as Error).message}\n`);
+    return 1;
+  }
+  return importReferential(document, file, publish);
 }
 
 /**
