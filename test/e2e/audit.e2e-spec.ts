@@ -7,8 +7,8 @@ import { appendEvents } from '@app/event-store/ledger/ledger-test-kit';
 import { LedgerService } from '@app/event-store/ledger/ledger.service';
 import { verifyBundle } from '@app/event-store/ledger/verify-bundle';
 import { EVENT_STORE } from '@app/platform/persistence.module';
-import { auditExportCommand } from '../../apps/cli/src/commands/audit-export.command';
-import { auditVerifyCommand } from '../../apps/cli/src/commands/audit-verify.command';
+import { run as auditExport } from '../../apps/cli/src/commands/audit-export.command';
+import { run as auditVerify } from '../../apps/cli/src/commands/audit-verify.command';
 import { startTestApp, TestApp } from '../support/app';
 import { TEST_DATABASE_URL } from '../support/databases';
 
@@ -133,12 +133,12 @@ describe('Audit ledger over HTTP and the CLI', () => {
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       const file = join(dir, 'bundle.ndjson');
-      expect(await auditExportCommand.run([file])).toBe(0);
+      expect(await auditExport({ values: {}, positionals: [file] })).toBe(0);
       const result = await verifyBundle(file);
       expect(result).toMatchObject({ ok: true, lastSeq: 17 });
-      expect(await auditExportCommand.run([join(dir, 'inc.ndjson'), '--from', '18'])).toBe(0);
+      expect(await auditExport({ values: { from: '18' }, positionals: [join(dir, 'inc.ndjson')] })).toBe(0);
       expect(lines(readFileSync(join(dir, 'inc.ndjson'), 'utf8'))).toHaveLength(2); // header + the covering checkpoint
-      expect(await auditVerifyCommand.run([])).toBe(0);
+      expect(await auditVerify({ values: {}, positionals: [] })).toBe(0);
       expect(String(stdout.mock.calls.map((c) => c[0]).join(''))).toMatch(/"ok":true/);
     } finally {
       stderr.mockRestore();

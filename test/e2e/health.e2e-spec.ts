@@ -17,6 +17,8 @@ describe('GET /health', () => {
     try {
       const res = await t.http().get('/health').expect(503);
       expect(res.body.status).toBe('unavailable');
+      // Anonymous callers learn that it is down, not the driver's text (addresses, users, internals).
+      expect(JSON.stringify(res.body)).not.toContain('connection refused');
     } finally {
       db.pool.query = original;
     }

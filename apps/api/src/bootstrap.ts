@@ -8,17 +8,17 @@ import { vaultKeys } from '@app/platform/personal-data/vault';
 import { validationPipe } from '@app/platform/http/validation';
 import { applyHttpSecurity, applyRequestLimits } from '@app/platform/http/http-security';
 import { AppModule } from './app.module';
-import { JsonLogger } from '@app/platform/observability/logger';
 import { Metrics, METRICS } from '@app/platform/observability/metrics';
 import { httpObservability } from './observability/http-observability';
 import { setupOpenApi } from './openapi';
+import { startupLogger } from './startup';
 
 /** Builds the HTTP application; shared by main.ts and the end-to-end tests. */
 export async function createApp(config: AppConfig, env: NodeJS.ProcessEnv = process.env): Promise<INestApplication> {
   const auth = loadAuthConfig(env, config.dataDir);
   const signingKey = loadSigningKey(env, config.dataDir);
   vaultKeys(config); // the KEK: checked here, where a ConfigError names it
-  const logger = config.logLevel === 'silent' ? null : new JsonLogger(config.logLevel);
+  const logger = startupLogger(config);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, auth, signingKey, env), {
     logger: logger ?? false,
     bodyParser: false,

@@ -1,15 +1,19 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, exitUnlessProductionReady, loadConfig } from '@app/platform/config';
+import { exitUnlessProductionReady, loadConfig } from '@app/platform/config';
 import { createApp } from './bootstrap';
 import { loadOperationsConfig } from '@app/platform/operations.config';
+import { boundPort, checkDatabaseReachable, claimEmbeddedDataDirectory, startedListening, startupFailure, startupLines } from './startup';
 
 async function main(): Promise<void> {
   exitUnlessProductionReady();
   const config = loadConfig();
+  // Before Nest boots: a held data directory or an unreachable server is one line and exit 2.
+  claimEmbeddedDataDirectory(config);
+  await checkDatabaseReachable(config);
   const app = await createApp(config);
   await app.listen(config.port, '0.0.0.0');
-  new Logger('Main').log(`API listening on http://localhost:${config.port} (OpenAPI at /docs)`);
+  announce(config, boundPort(app));
   // Nest's shutdown hooks drain and close on SIGTERM/SIGINT; this only bounds how long that may take.
   const { shutdownTimeoutMs } = loadOperationsConfig();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -23,8 +27,16 @@ async function main(): Promise<void> {
   }
 }
 
+/** A terminal gets a few plain lines; a log collector the one JSON record it always had, with the real port. */
+function announce(config: ReturnType<typeof loadConfig>, port: number): void {
+  startedListening();
+  if (process.stdout.isTTY && config.logLevel !== 'silent') process.stdout.write(`${startupLines(config, port).join('\n')}\n`);
+  else new Logger('Main').log(`API listening on http://localhost:${port} (OpenAPI at /docs)`);
+}
+
 main().catch((error) => {
-  // A bad setting stops the process with a message that names it.
-  console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
-  process.exit(1);
+  // A bad setting, a held data directory, an unreachable database: one line naming it.
+  const { line, exitCode } = startupFailure(error);
+  console.error(line);
+  process.exit(exitCode);
 });

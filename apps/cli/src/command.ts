@@ -1,34 +1,19 @@
-/** One CLI command: `npm run -s cli -- <name> [args]`. */
-export interface CliCommand {
-  name: string;
-  summary: string;
-  usage: string;
-  /** Resolves to the process exit code. Data goes to stdout, messages and progress to stderr. */
-  run(args: string[]): Promise<number>;
+/** What a command receives: its flags, parsed and checked by main.ts against its spec, and its positional arguments. */
+export interface CommandInput {
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  positionals: string[];
 }
 
+/** A misuse of the command line: exit 2 with the command's usage. */
 export class UsageError extends Error {}
 
-/** Minimal flag parser: --flag value, --flag=value, repeated flags collect, the rest are positional. */
-export function parseArgs(args: string[], booleans: string[] = []): { flags: Record<string, string[]>; positional: string[] } {
-  const flags: Record<string, string[]> = {};
-  const positional: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-      let value: string;
-      if (eq > 0) value = arg.slice(eq + 1);
-      else if (booleans.includes(name)) value = 'true';
-      else {
-        if (i + 1 >= args.length) throw new UsageError(`--${name} needs a value`);
-        value = args[++i];
-      }
-      (flags[name] ??= []).push(value);
-    } else positional.push(arg);
-  }
-  return { flags, positional };
+export function stringFlag(input: CommandInput, name: string): string | undefined {
+  const v = input.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function noPositionals(input: CommandInput): void {
+  if (input.positionals.length) throw new UsageError(`unexpected argument ${input.positionals[0]}`);
 }
 
 /** A progress line on stderr, redrawn in place on a terminal, throttled elsewhere. */

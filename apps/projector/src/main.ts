@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { lockDataDirectory } from '@app/event-store/data-directory-lock';
 import { ConfigError, exitUnlessProductionReady, loadConfig } from '@app/platform/config';
 import { JsonLogger } from '@app/platform/observability/logger';
 import { ProjectorModule } from './projector.module';
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
   exitUnlessProductionReady();
   const config = { ...loadConfig(), runProjections: true };
   if (!config.databaseUrl) {
+    // Name the holder when there is one (the API, usually): that is the process to ask.
+    lockDataDirectory(config.dataDir).release();
     throw new ConfigError('DATABASE_URL is required: the embedded database belongs to one process, which runs the projections inside the API');
   }
   const logger = config.logLevel === 'silent' ? false : new JsonLogger(config.logLevel);
@@ -23,6 +26,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
-  process.exit(1);
+  // A bad setting or a held data directory: one line, exit 2 (the operator fixes it); anything else: 1.
+  if (error instanceof ConfigError) console.error(`configuration error: ${error.message}`);
+  else if ((error as Error).name === 'DataDirectoryLockedError') console.error(`error: ${(error as Error).message}`);
+  else console.error(error);
+  process.exit(error instanceof ConfigError || (error as Error).name === 'DataDirectoryLockedError' ? 2 : 1);
 });

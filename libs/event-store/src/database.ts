@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Client, Pool, PoolConfig } from 'pg';
+import { lockDataDirectory } from './data-directory-lock';
 import type { AppendSignal } from './postgres-event-store';
 
 export type DatabaseKind = 'server' | 'embedded';
@@ -74,15 +75,28 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  const db = await PGlite.create({ dataDir: join(dataDir, 'pglite') });
-  const port = await freePort();
-  // The pool keeps one connection; the server accepts a few so that a connection
-  // dropped after an error (PGlite closes it) can be replaced at once.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 4 });
-  await server.start();
+  // Before anything touches the files: a second process on the same directory would
+  // silently overwrite the first one's writes (PGlite locks nothing itself).
+  const lock = lockDataDirectory(dataDir);
+  let db: import('@electric-sql/pglite').PGlite | undefined;
+  let server: import('@electric-sql/pglite-socket').PGLiteSocketServer;
+  let port: number;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+    db = await PGlite.create({ dataDir: join(dataDir, 'pglite') });
+    port = await freePort();
+    // The pool keeps one connection; the server accepts a few so that a connection
+    // dropped after an error (PGlite closes it) can be replaced at once.
+    server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 4 });
+    await server.start();
+  } catch (error) {
+    await db?.close().catch(() => undefined);
+    lock.release();
+    throw error;
+  }
+  const pglite = db;
   const connection: PoolConfig = {
     host: '127.0.0.1',
     port,
@@ -100,9 +114,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     connection,
     schema: 'public',
     close: async () => {
-      await endPool(pool);
-      await server.stop();
-      await db.close();
+      try {
+        await endPool(pool);
+        await server.stop();
+        await pglite.close();
+      } finally {
+        lock.release();
+      }
     },
   };
 }

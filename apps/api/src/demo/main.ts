@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadAuthConfig } from '@app/platform/auth/auth.config';
 import { signDevelopmentToken } from '@app/platform/auth/token-verifier';
-import { ConfigError, loadConfig } from '@app/platform/config';
+import { ConfigError, exitUnlessProductionReady, loadConfig } from '@app/platform/config';
+import { boundPort, checkDatabaseReachable, claimEmbeddedDataDirectory, startedListening, startupFailure } from '../startup';
 import type { DemoTokens } from './demo-session';
 
 const USAGE = `usage: npm run demo [-- --candidates N] [-- --exit]
@@ -40,12 +40,17 @@ async function main(argv: string[]): Promise<number> {
 
   // Loaded once the arguments are known, so --help answers at once.
   const [{ createApp }, { runDemo }] = await Promise.all([import('../bootstrap'), import('./demo-session')]);
+  exitUnlessProductionReady();
   const config = { ...loadConfig(), logLevel: process.env.LOG_LEVEL || 'warn' };
   const auth = loadAuthConfig(process.env, config.dataDir);
   if (auth.mode !== 'development') throw new ConfigError('the demo mints development tokens: it runs only where no identity provider is configured (never in production)');
+  // As `npm start`: a held data directory or an unreachable server is one line and exit 2, before Nest boots.
+  claimEmbeddedDataDirectory(config);
+  await checkDatabaseReachable(config);
   const app = await createApp(config);
   await app.listen(config.port, '127.0.0.1');
-  const port = (app.getHttpServer().address() as AddressInfo).port;
+  startedListening();
+  const port = boundPort(app);
   const baseUrl = `http://localhost:${port}`;
   const token = (sub: string, name: string, role: string) => signDevelopmentToken(auth, { sub, name, roles: [role] }, 24);
   const tokens: DemoTokens = {
@@ -101,7 +106,8 @@ Then, while the API runs:
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
-    process.stderr.write(`${error instanceof ConfigError ? 'configuration error' : 'error'}: ${(error as Error).message ?? String(error)}\n`);
-    process.exit(error instanceof ConfigError ? 2 : 1);
+    const { line, exitCode } = startupFailure(error);
+    process.stderr.write(`${line}\n`);
+    process.exit(exitCode);
   },
 );

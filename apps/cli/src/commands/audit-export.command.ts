@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { once } from 'node:events';
@@ -8,51 +9,45 @@ import { loadAuthConfig } from '@app/platform/auth/auth.config';
 import { loadConfig } from '@app/platform/config';
 import { loadSigningKey } from '@app/platform/signing/signing-key';
 import { AppModule } from '../../../api/src/app.module';
-import { CliCommand, parseArgs, progress, UsageError } from '../command';
+import { CommandInput, progress, stringFlag, UsageError } from '../command';
 
-export const auditExportCommand: CliCommand = {
-  name: 'audit export',
-  summary: 'write the audit ledger bundle to a file (seals and signs a checkpoint first); verify it with npm run -s verify',
-  usage: 'audit export <file.ndjson> [--from N]',
-  async run(args) {
-    const { flags, positional } = parseArgs(args);
-    for (const name of Object.keys(flags)) if (name !== 'from') throw new UsageError(`unknown option --${name}`);
-    if (positional.length !== 1) throw new UsageError('give exactly one output file');
-    const file = positional[0];
-    const from = flags.from ? Number(flags.from[0]) : 1;
-    if (!Number.isSafeInteger(from) || from < 1) throw new UsageError('--from must be an integer >= 1');
-    return withLedger(async (ledger) => {
-      const checkpoint = await ledger.checkpointNow();
-      if (from > checkpoint.size + 1) throw new UsageError(`--from ${from} is beyond the end of the ledger (${checkpoint.size} events)`);
-      const bundle = await openExport(ledger.pool, ledger.key, from, checkpoint);
-      const bar = progress('exporting events', bundle.total);
-      // Written aside and renamed at the end: a failed export never leaves a plausible half bundle behind.
-      const partial = `${file}.partial`;
-      const out = createWriteStream(partial);
-      let written = 0;
-      try {
-        for await (const chunk of bundle.chunks) {
-          if (!out.write(chunk)) await once(out, 'drain');
-          written += countEvents(chunk);
-          bar.update(written);
-        }
-        out.end();
-        await once(out, 'finish');
-      } catch (error) {
-        out.destroy();
-        rmSync(partial, { force: true });
-        throw error;
+export async function run(input: CommandInput): Promise<number> {
+  if (input.positionals.length !== 1) throw new UsageError('give exactly one output file');
+  const file = input.positionals[0];
+  const fromFlag = stringFlag(input, 'from');
+  const from = fromFlag !== undefined ? Number(fromFlag) : 1;
+  if (!Number.isSafeInteger(from) || from < 1) throw new UsageError('--from must be an integer >= 1');
+  return withLedger(async (ledger) => {
+    const checkpoint = await ledger.checkpointNow();
+    if (from > checkpoint.size + 1) throw new UsageError(`--from ${from} is beyond the end of the ledger (${checkpoint.size} events)`);
+    const bundle = await openExport(ledger.pool, ledger.key, from, checkpoint);
+    const bar = progress('exporting events', bundle.total);
+    // Written aside and renamed at the end: a failed export never leaves a plausible half bundle behind.
+    const partial = `${file}.partial`;
+    const out = createWriteStream(partial);
+    let written = 0;
+    try {
+      for await (const chunk of bundle.chunks) {
+        if (!out.write(chunk)) await once(out, 'drain');
+        written += countEvents(chunk);
+        bar.update(written);
       }
-      bar.done(written);
-      renameSync(partial, file);
-      process.stderr.write(
-        `wrote ${file}: ${written ? `${written} events (seq ${from}..${checkpoint.size})` : 'no new event'}, ledger size ${checkpoint.size}, head ${checkpoint.head}, signed by ${ledger.key.keyFingerprint}\n` +
-          `verify it with: npm run -s verify -- ${file}${from > 1 ? ' --previous <the earlier bundle>' : ''}\n`,
-      );
-      return 0;
-    });
-  },
-};
+      out.end();
+      await once(out, 'finish');
+    } catch (error) {
+      out.destroy();
+      rmSync(partial, { force: true });
+      throw error;
+    }
+    bar.done(written);
+    renameSync(partial, file);
+    process.stderr.write(
+      `wrote ${file}: ${written ? `${written} events (seq ${from}..${checkpoint.size})` : 'no new event'}, ledger size ${checkpoint.size}, head ${checkpoint.head}, signed by ${ledger.key.keyFingerprint}\n` +
+        `verify it with: npm run -s verify -- ${file}${from > 1 ? ' --previous <the earlier bundle>' : ''}\n`,
+    );
+    return 0;
+  });
+}
 
 function countEvents(chunk: string): number {
   let n = 0;

@@ -2,7 +2,7 @@ import { loadConfig } from '@app/platform/config';
 import { openProjectionRuntime } from '@app/projections/engine/open-runtime';
 import { integer } from '@app/platform/config';
 import { PROJECTIONS } from '@app/projections/projections';
-import { CliCommand, parseArgs, progress, UsageError } from '../command';
+import { CommandInput, progress, stringFlag, UsageError } from '../command';
 
 export const stderrLogger = {
   log: (m: string) => process.stderr.write(`${m}\n`),
@@ -10,40 +10,33 @@ export const stderrLogger = {
   error: (m: string) => process.stderr.write(`error: ${m}\n`),
 };
 
-export const projectionsRebuildCommand: CliCommand = {
-  name: 'projections rebuild',
-  summary: 'rebuild a read model from position zero beside the live one, then switch atomically (queries keep answering meanwhile)',
-  usage: `projections rebuild <${PROJECTIONS.map((p) => p.name).join(' | ')}> [--batch-size N]`,
-  async run(args) {
-    const { flags, positional } = parseArgs(args);
-    const name = positional[0];
-    if (!name || positional.length > 1) throw new UsageError('name one projection');
-    if (!PROJECTIONS.some((p) => p.name === name)) throw new UsageError(`unknown projection ${name} (known: ${PROJECTIONS.map((p) => p.name).join(', ')})`);
-    // Events read and applied per transaction while rebuilding (the runtime's rebuild default when absent).
-    const batchSize = flags['batch-size'] ? integer({ B: flags['batch-size'][0] }, 'B', 5_000, 1, 50_000) : undefined;
-    const config = loadConfig();
-    if (!config.databaseUrl) {
-      process.stderr.write('embedded database: stop the API first (it is the only process that may open the data directory)\n');
-    }
-    const { runtime, db } = await openProjectionRuntime(config, { logger: stderrLogger });
-    try {
-      let bar: ReturnType<typeof progress> | null = null;
-      let last = 0;
-      const started = Date.now();
-      const result = await runtime.rebuild(name, {
-        batchSize,
-        onProgress: (done, total) => {
-          bar ??= progress(`rebuilding ${name}`, total);
-          bar.update(done);
-          last = done;
-        },
-      });
-      (bar as ReturnType<typeof progress> | null)?.done(last);
-      const seconds = (Date.now() - started) / 1000;
-      process.stderr.write(`${name}: generation ${result.generation} is live, ${result.events} events in ${seconds.toFixed(1)} s\n`);
-      return 0;
-    } finally {
-      await db.close();
-    }
-  },
-};
+export async function run(input: CommandInput): Promise<number> {
+  const positional = input.positionals;
+  const batchFlag = stringFlag(input, 'batch-size');
+  const name = positional[0];
+  if (!name || positional.length > 1) throw new UsageError('name one projection');
+  if (!PROJECTIONS.some((p) => p.name === name)) throw new UsageError(`unknown projection ${name} (known: ${PROJECTIONS.map((p) => p.name).join(', ')})`);
+  // Events read and applied per transaction while rebuilding (the runtime's rebuild default when absent).
+  const batchSize = batchFlag ? integer({ B: batchFlag }, 'B', 5_000, 1, 50_000) : undefined;
+  const config = loadConfig();
+  const { runtime, db } = await openProjectionRuntime(config, { logger: stderrLogger });
+  try {
+    let bar: ReturnType<typeof progress> | null = null;
+    let last = 0;
+    const started = Date.now();
+    const result = await runtime.rebuild(name, {
+      batchSize,
+      onProgress: (done, total) => {
+        bar ??= progress(`rebuilding ${name}`, total);
+        bar.update(done);
+        last = done;
+      },
+    });
+    (bar as ReturnType<typeof progress> | null)?.done(last);
+    const seconds = (Date.now() - started) / 1000;
+    process.stderr.write(`${name}: generation ${result.generation} is live, ${result.events} events in ${seconds.toFixed(1)} s\n`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}

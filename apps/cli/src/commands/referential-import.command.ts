@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
@@ -16,46 +17,36 @@ import { AppModule } from '../../../api/src/app.module';
 import { DraftReferentialCommand } from '../../../api/src/referentials/draft-referential/draft-referential.handler';
 import { PublishReferentialCommand } from '../../../api/src/referentials/publish-referential/publish-referential.handler';
 import { ReferentialReader } from '../../../api/src/referentials/read-referentials/referential-reader';
-import { CliCommand, parseArgs, UsageError } from '../command';
+import { CommandInput, UsageError } from '../command';
 
-export const referentialImportCommand: CliCommand = {
-  name: 'referential import',
-  summary: 'draft a referential version from a JSON document (same validation as POST /v1/referentials), and publish it with --publish',
-  usage: 'referential import <file.json> [--publish]',
-  async run(args) {
-    const { flags, positional } = parseArgs(args, ['publish']);
-    rejectUnknownFlags(flags, ['publish']);
-    if (positional.length !== 1) throw new UsageError('give exactly one document file');
-    const file = positional[0];
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      process.stderr.write(`error: cannot read ${file}: ${(error as Error).message}\n`);
-      return 1;
-    }
-    let document: unknown;
-    try {
-      document = JSON.parse(text);
-    } catch (error) {
-      process.stderr.write(`error: ${file} is not JSON: ${(error as Error).message}\n`);
-      return 1;
-    }
-    return importReferential(document, file, flags.publish !== undefined);
-  },
-};
+/** `referential seed [--publish]`: the shipped document. */
+export async function runSeed(input: CommandInput): Promise<number> {
+  if (input.positionals.length > 0) throw new UsageError(`unexpected argument ${input.positionals[0]}`);
+  return importReferential(seedDocument, 'the shipped referential', input.values.publish === true);
+}
 
-export const referentialSeedCommand: CliCommand = {
-  name: 'referential seed',
-  summary: 'draft the shipped referential "Manager marketing et commercial" (review its core flags before publishing), and publish it with --publish',
-  usage: 'referential seed [--publish]',
-  async run(args) {
-    const { flags, positional } = parseArgs(args, ['publish']);
-    rejectUnknownFlags(flags, ['publish']);
-    if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
-    return importReferential(seedDocument, 'the shipped referential', flags.publish !== undefined);
-  },
-};
+/** `referential import <file.json> [--publish]`. */
+export async function runImport(input: CommandInput): Promise<number> {
+  const publish = input.values.publish === true;
+  const positional = input.positionals;
+  if (positional.length !== 1) throw new UsageError('give exactly one document file');
+  const file = positional[0];
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    process.stderr.write(`error: cannot read ${file}: ${(error as Error).message}\n`);
+    return 1;
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    process.stderr.write(`error: ${file} is not JSON: ${(error as Error).message}\n`);
+    return 1;
+  }
+  return importReferential(document, file, publish);
+}
 
 /**
  * Validates first (no database needed to refuse a bad file), then boots the
@@ -101,10 +92,6 @@ async function importReferential(document: unknown, source: string, publish: boo
 
 function faultReport(source: string, faults: readonly ValidationFault[]): string {
   return `error: ${source} is not a valid referential document (${faults.length} fault${faults.length > 1 ? 's' : ''}):\n${faults.map((f) => `  ${f.path}: ${f.message}\n`).join('')}`;
-}
-
-function rejectUnknownFlags(flags: Record<string, string[]>, known: string[]): void {
-  for (const name of Object.keys(flags)) if (!known.includes(name)) throw new UsageError(`unknown option --${name}`);
 }
 
 function osUser(): string {

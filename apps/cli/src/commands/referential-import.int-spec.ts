@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import seed from '@app/domain/referential/seed/manager-marketing-commercial.referential.json';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../../../../test/support/databases';
-import { referentialImportCommand, referentialSeedCommand } from './referential-import.command';
+import { runImport, runSeed } from './referential-import.command';
 
 /** The CLI import against a fresh schema: same validation, same events as HTTP, actor cli:<os user>. */
 describe('referential import / seed (CLI)', () => {
@@ -41,7 +41,7 @@ describe('referential import / seed (CLI)', () => {
   }
 
   it('drafts and publishes the shipped referential in one command', async () => {
-    expect(await referentialSeedCommand.run(['--publish'])).toBe(0);
+    expect(await runSeed({ values: { publish: true }, positionals: [] })).toBe(0);
     const [drafted, published] = out;
     const id = /^referential ([0-9a-f-]{36}) drafted \(version 1 of RNCP00000\)\n$/.exec(drafted)?.[1];
     expect(id).toBeDefined();
@@ -58,7 +58,7 @@ describe('referential import / seed (CLI)', () => {
   it('imports a file as the next version of its certification code', async () => {
     const file = join(dir, 'seed.json');
     writeFileSync(file, JSON.stringify(seed));
-    expect(await referentialImportCommand.run([file])).toBe(0);
+    expect(await runImport({ values: {}, positionals: [file] })).toBe(0);
     expect(out.join('')).toMatch(/drafted \(version 2 of RNCP00000\)\n$/);
     expect((await events()).filter((e) => e.type === 'ReferentialDrafted')).toHaveLength(2);
   });
@@ -70,7 +70,7 @@ describe('referential import / seed (CLI)', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify(bad));
     const before = (await events()).length;
-    expect(await referentialImportCommand.run([file, '--publish'])).toBe(1);
+    expect(await runImport({ values: { publish: true }, positionals: [file] })).toBe(1);
     expect(out).toEqual([]);
     const message = err.join('');
     expect(message).toContain('is not a valid referential document (2 faults)');
