@@ -2,6 +2,7 @@ import { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { EventStore } from '@app/event-store/event-store';
 import { EVENT_STORE } from '@app/platform/persistence.module';
+import { isSealed, PersonalDataVault } from '@app/platform/personal-data/vault';
 import { startTestApp, TestApp } from '../support/app';
 import { ApiClient, Answer, setUpScenario, tally } from '../support/scenario';
 
@@ -80,12 +81,18 @@ describe('reliability: 32 clients contending for one candidate stream', () => {
 
     const events = await store.readStream(stream);
     const versions = events.map((e) => e.version);
-    const scores = events.filter((e) => e.type === 'CriterionScored' || e.type === 'CriterionScoreCorrected');
+    // Comments are sealed under the candidate's key: each one is opened to tell the requests apart.
+    const vault = t.app.get(PersonalDataVault);
+    const scores = await Promise.all(
+      events
+        .filter((e) => e.type === 'CriterionScored' || e.type === 'CriterionScoreCorrected')
+        .map(async (e) => ({ version: e.version, comment: isSealed(e.data.comment) ? String(await vault.open(e.data.comment)) : String(e.data.comment) })),
+    );
     const byComment = new Map<string, typeof scores>();
-    for (const e of scores) byComment.set(e.data.comment, [...(byComment.get(e.data.comment) ?? []), e]);
+    for (const e of scores) byComment.set(e.comment, [...(byComment.get(e.comment) ?? []), e]);
     const missing = acks.filter((a) => byComment.get(a.comment)?.length !== 1 || byComment.get(a.comment)![0].version !== a.version);
     const acknowledged = new Set(acks.map((a) => a.comment));
-    const unacknowledged = scores.filter((e) => !acknowledged.has(e.data.comment));
+    const unacknowledged = scores.filter((e) => !acknowledged.has(e.comment));
     const sorted = [...latencies].sort((a, b) => a - b);
 
     console.log(

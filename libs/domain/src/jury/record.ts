@@ -70,7 +70,7 @@ export interface BlockRecord {
   /** True while the block stands deferred. */
   deferred: boolean;
   criteria: { total: number; scored: number; acquired: number; neutralised: number };
-  neutralised: Array<{ criterion: string; text: string | null; opinionId: string; opinion: { criteria: string[]; motivation: string | null } | null }>;
+  neutralised: Array<{ criterion: string; text: string | null; opinionId: string; opinion: { criteria: string[]; motivation: string | null; givenBy: string | null; givenAt: string | null } | null }>;
 }
 
 export interface JuryRecordInput {
@@ -141,7 +141,7 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
                 criterion: n.criterion,
                 text: doc ? locateCriterion(doc, n.criterion)?.criterion.text ?? null : null,
                 opinionId: n.opinionId,
-                opinion: opinion ? { criteria: [...opinion.criteria], motivation } : null,
+                opinion: opinion ? { criteria: [...opinion.criteria], motivation, givenBy: opinion.givenBy ?? null, givenAt: opinion.givenAt ?? null } : null,
               };
             }),
         };

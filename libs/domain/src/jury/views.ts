@@ -23,6 +23,9 @@ export interface NeutralisationOpinion {
   opinionId: string;
   criteria: string[];
   motivation: SealedValue;
+  /** The referent who gave it and when (null where the events were folded without their metadata). */
+  givenBy?: string | null;
+  givenAt?: string | null;
 }
 
 export interface AccommodationView {
@@ -67,7 +70,13 @@ function evolveCandidateView(previous: CandidateView, event: RecordedEvent): Can
     case 'CriterionScoreCorrected':
       return { ...state, scores: { ...state.scores, [d.sessionId]: { ...(state.scores[d.sessionId] ?? {}), [d.criterion]: d.result } } };
     case 'NeutralisationRecommended':
-      return { ...state, opinions: { ...state.opinions, [d.opinionId]: { opinionId: d.opinionId, criteria: [...d.criteria], motivation: d.motivation } } };
+      return {
+        ...state,
+        opinions: {
+          ...state.opinions,
+          [d.opinionId]: { opinionId: d.opinionId, criteria: [...d.criteria], motivation: d.motivation, givenBy: event.metadata?.actor?.id ?? null, givenAt: event.recordedAt ?? null },
+        },
+      };
     case 'AppealLodged':
       return { ...state, appeals: [...state.appeals, { appealId: d.appealId, juryId: d.juryId, reason: d.reason }] };
     case 'CandidatePersonalDataErased':

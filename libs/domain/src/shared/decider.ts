@@ -15,6 +15,8 @@ export interface RecordedEvent<T extends string = string, D = any> extends Domai
   eventId?: string;
   recordedAt?: string;
   globalPosition?: number;
+  /** Who recorded it, where the reader has the stored metadata (the actor comes from the token). */
+  metadata?: { actor?: { id?: string } };
 }
 
 export type Role = 'admin' | 'assessor' | 'referent' | 'jury' | 'regulator';

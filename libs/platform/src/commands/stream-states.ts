@@ -130,5 +130,5 @@ export class StreamStates {
 /** Stored events as the domain sees them, brought to the current schema version. */
 export function asRecorded(event: StoredEvent): RecordedEvent {
   const current = upcast(event.type, event.schemaVersion, event.data);
-  return { type: event.type, data: current, eventId: event.eventId, recordedAt: event.recordedAt, globalPosition: event.globalPosition };
+  return { type: event.type, data: current, eventId: event.eventId, recordedAt: event.recordedAt, globalPosition: event.globalPosition, metadata: event.metadata };
 }

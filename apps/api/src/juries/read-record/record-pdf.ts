@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import type { BlockRecord, CandidateRecord } from '@app/domain/jury/record';
+import type { CandidateRecord } from '@app/domain/jury/record';
 import { WITHHELD } from '@app/platform/personal-data/identity-view';
 import { ERASED } from '@app/platform/personal-data/vault';
 import { JuryRecordView } from './jury-record-reader';
@@ -25,7 +25,6 @@ const shown = (text: string | null | undefined): string | null => (text === ERAS
 
 /** Fields of a candidate's record that some readers get and others do not (identity parts, pseudonym, the award). */
 type PvCandidate = CandidateRecord & { familyName?: string | null; givenName?: string | null; pseudonym?: string | null; certified?: boolean };
-type PvNeutralisation = BlockRecord['neutralised'][number] & { opinion: (NonNullable<BlockRecord['neutralised'][number]['opinion']> & { givenBy?: string | null; givenAt?: string | null }) | null };
 
 export interface RecordPdfOptions {
   /** Where the jury sat ("Fait à … le …"); a blank to fill in by hand when unset. */
@@ -198,7 +197,7 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
       const decision = b.decision ? DECISION[b.decision] ?? b.decision : sealed ? 'non délibéré' : 'non encore délibéré';
       para(`Décision du jury : ${decision}${b.decidedAt ? `, le ${frenchDateTime(b.decidedAt)}` : ''}`, 20);
       if (b.motivation) para(`Motivation : ${shown(b.motivation)}`, 20);
-      for (const n of b.neutralised as PvNeutralisation[]) {
+      for (const n of b.neutralised) {
         para(`Critère neutralisé ${n.criterion}${n.text ? ` : ${n.text}` : ''}`, 20);
         const by = n.opinion?.givenBy ? ` de ${n.opinion.givenBy}` : '';
         const at = n.opinion?.givenAt ? ` du ${frenchDateTime(n.opinion.givenAt)}` : '';
