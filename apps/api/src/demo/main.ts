@@ -41,7 +41,10 @@ async function main(argv: string[]): Promise<number> {
   // Loaded once the arguments are known, so --help answers at once.
   const [{ createApp }, { runDemo }] = await Promise.all([import('../bootstrap'), import('./demo-session')]);
   exitUnlessProductionReady();
-  const config = { ...loadConfig(), logLevel: process.env.LOG_LEVEL || 'warn' };
+  // A session's thousands of scores come from one assessor on one address in a minute: the abuse
+  // limits that protect a back office would throttle the demo. This local instance runs without
+  // them unless they are set explicitly (docs/security.md, "Abuse limits").
+  const config = { ...loadConfig({ RATE_LIMIT_PER_MINUTE_USER: '0', RATE_LIMIT_PER_MINUTE_IP: '0', ...process.env }), logLevel: process.env.LOG_LEVEL || 'warn' };
   const auth = loadAuthConfig(process.env, config.dataDir);
   if (auth.mode !== 'development') throw new ConfigError('the demo mints development tokens: it runs only where no identity provider is configured (never in production)');
   // As `npm start`: a held data directory or an unreachable server is one line and exit 2, before Nest boots.

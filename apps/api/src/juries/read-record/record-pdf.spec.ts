@@ -87,7 +87,7 @@ describe('French wording', () => {
     const r = record();
     const by = (id: string) => outcome(r.candidates.find((c) => c.candidateId === id)!, true);
     expect(by('c-1')).toBe('certifié(e)');
-    expect(by('c-3')).toBe('bloc validé : BC01');
+    expect(by('c-3')).toBe('bloc validé : BC01 (non validé : BC02)');
     expect(by('c-2')).toBe('non délibéré');
     expect(outcome(candidate('x', 'X Y', [block('BC01', 'not-validated')]), true)).toBe('non validé');
     expect(outcome(candidate('x', 'X Y', [block('BC01', null)]), false)).toBe('non encore délibéré');
@@ -117,7 +117,7 @@ describe('the procès-verbal PDF', () => {
   });
 
   it('lists one result line per candidate, sorted by family name', () => {
-    const lines = ['Hugo Bernard — non délibéré', 'Camille Durand — certifié(e)', 'Zoé Martin — bloc validé : BC01', 'Inès Roux — bloc validé : BC02'];
+    const lines = ['Hugo Bernard — non délibéré', 'Camille Durand — certifié(e)', 'Zoé Martin — bloc validé : BC01 (non validé : BC02)', 'Inès Roux — bloc validé : BC02 (non validé : BC01)'];
     const at = lines.map((l) => text.indexOf(l));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);

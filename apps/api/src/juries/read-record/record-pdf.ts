@@ -83,7 +83,9 @@ export function outcome(c: PvCandidate, sealed: boolean): string {
   else if (validated.length > 0) line = `${validated.length > 1 ? 'blocs validés' : 'bloc validé'} : ${validated.join(', ')}`;
   else if (deferred.length === decided.length) line = 'décision différée';
   else line = 'non validé';
+  const notValidated = c.blocks.filter((b) => b.decision === 'not-validated').map((b) => b.block);
   const notes: string[] = [];
+  if (notValidated.length && validated.length) notes.push(`non validé : ${notValidated.join(', ')}`);
   if (deferred.length && !(decided.length === deferred.length)) notes.push(`${deferred.length > 1 ? 'blocs différés' : 'bloc différé'} : ${deferred.join(', ')}`);
   if (undecided.length && decided.length) notes.push(`${sealed ? 'non délibéré' : 'à délibérer'} : ${undecided.join(', ')}`);
   return notes.length ? `${line} (${notes.join(' ; ')})` : line;
