@@ -54,7 +54,7 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
   let opinionB: string;
   let sealHash: string;
 
-  const track = (res: { status: number; body: any }) => {
+  const track = <R extends { status: number; body: any }>(res: R): R => {
     if (res.status === 201 && typeof res.body?.position === 'number') last = Math.max(last, res.body.position);
     return res;
   };
