@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PDFParse } from 'pdf-parse';
 import { startTestApp, TestApp } from '../support/app';
 
 /**
@@ -50,6 +51,7 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
   let B: string; // BC01, accommodation + neutralisation of CE1.2
   let C: string; // other session
   let D: string; // BC01 deferred then validated; erased at the end
+  let V: string; // VAE, born abroad, three given names: certified
   let jury: string;
   let opinionB: string;
   let sealHash: string;
@@ -101,6 +103,8 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
     B = (await register('Bruno', 'Martin')).id;
     C = (await register('Chloé', 'Bernard')).id;
     D = (await register('David', 'Petit')).id;
+    V = (await register('Ana Maria Sofia', 'Silva', { accessRoute: 'vae', sex: 'F', birthPlaceCode: '99139', birthCountryCode: 'PT' })).id;
+    await ok(`/v1/candidates/${V}/enrolments`, 'admin', { sessionId: session, blocks: ['BC01', 'BC02'] });
     await ok(`/v1/candidates/${A}/enrolments`, 'admin', { sessionId: session, blocks: ['BC01', 'BC02'] });
     await ok(`/v1/candidates/${B}/enrolments`, 'admin', { sessionId: session, blocks: ['BC01'] });
     await ok(`/v1/candidates/${C}/enrolments`, 'admin', { sessionId: otherSession, blocks: ['BC01'] });
@@ -108,6 +112,7 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
     const score = (id: string, criterion: string, result = 'acquired', comment?: string) =>
       ok(`/v1/candidates/${id}/scores`, 'ass', { sessionId: session, criterion, result, ...(comment ? { comment } : {}) });
     for (const c of ['CE1.1', 'CE1.2', 'CE1.3', 'CE2.1']) await score(A, c);
+    for (const c of ['CE1.1', 'CE1.2', 'CE1.3', 'CE2.1']) await score(V, c);
     await score(B, 'CE1.1');
     await score(B, 'CE1.3');
     await score(D, 'CE1.1', 'acquired', 'Le candidat évoque son traitement médical');
@@ -160,6 +165,14 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
     it('unknown field and wrong type', async () => {
       expectError(await post('/v1/candidates', 'admin', { givenName: 'X', familyName: 'Y', birthDate: '1990-01-01', email: 'x@example.org', accessRoute: 'vae', extra: 1 }), 400, 'VALIDATION_FAILED');
       expectError(await post(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: A, block: 'BC01', decision: 42 }), 400, 'VALIDATION_FAILED');
+    });
+  });
+
+  describe('authentication', () => {
+    it('401 UNAUTHENTICATED without a token or with a bad one', async () => {
+      expectError(await t.http().get(`/v1/candidates/${A}/progress`), 401, 'UNAUTHENTICATED');
+      expectError(await t.http().get(`/v1/candidates/${A}/progress`).set('authorization', 'Bearer not.a.jwt'), 401, 'UNAUTHENTICATED');
+      expectError(await t.http().post('/v1/candidates').send({}), 401, 'UNAUTHENTICATED');
     });
   });
 
@@ -245,8 +258,8 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expect(history).not.toContain('Dyslexie');
       expect(history).not.toContain('Trouble attesté');
       expect(history).not.toContain("L'oral est rendu impossible");
-      expect(history).toContain('ReferentOpinionGiven');
-      expect(history).toContain('referent');
+      const opinion = (await get(`/v1/candidates/${B}/history`, 'mem').expect(200)).body.find((e: any) => e.type === 'ReferentOpinionGiven');
+      expect(opinion).toMatchObject({ recordedAt: expect.any(String), actor: { id: 'referent', role: 'referent' }, data: expect.objectContaining({ favourable: true }) });
     });
     it('assessor: identity in clear, accommodations applied only', async () => {
       const progress = JSON.stringify((await get(`/v1/candidates/${B}/progress`, 'ass').expect(200)).body);
@@ -262,8 +275,39 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
         const text = JSON.stringify((await get(path, 'reg').expect(200)).body);
         for (const secret of ['Alice', 'Durand', 'Lefèvre', 'Bruno', 'Martin', 'alice marie@example.org', '1991-05-17', 'Dyslexie', 'Trouble attesté', "L'oral est rendu"]) expect(text).not.toContain(secret);
       }
-      const pdf = await get(`/v1/juries/${jury}/record.pdf`, 'reg').expect(200);
+      const pdf = await get(`/v1/juries/${jury}/record.pdf`, 'reg')
+        .buffer(true)
+        .parse((response, done) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => done(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
       expect(pdf.headers['content-type']).toMatch(/^application\/pdf/);
+      const parser = new PDFParse({ data: new Uint8Array(pdf.body as Buffer) });
+      const text = (await parser.getText()).text;
+      await parser.destroy();
+      expect(text).toMatch(/C-[0-9A-F]{16}/);
+      for (const secret of ['Alice', 'Durand', 'Bruno', 'Martin', 'Dyslexie', "L'oral est rendu"]) expect(text).not.toContain(secret);
+    });
+    it('the record lists every candidate enrolled for the blocks, undecided ones included (JSON and PDF)', async () => {
+      const record = (await get(`/v1/juries/${jury}/record`, 'admin').expect(200)).body;
+      const json = JSON.stringify(record);
+      for (const id of [A, B, D, V]) expect(json).toContain(id);
+      expect(json).not.toContain(C);
+      const pdf = await get(`/v1/juries/${jury}/record.pdf`, 'admin')
+        .buffer(true)
+        .parse((response, done) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => done(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
+      const parser = new PDFParse({ data: new Uint8Array(pdf.body as Buffer) });
+      const text = (await parser.getText()).text;
+      await parser.destroy();
+      for (const name of ['Durand', 'Martin', 'Petit', 'Silva']) expect(text).toContain(name);
+      expect(text).not.toContain('Bernard');
     });
   });
 
@@ -299,6 +343,7 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expectError(await post(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: A, block: 'BC01', decision: 'not-validated' }), 422, 'MOTIVATION_REQUIRED');
     });
     it('a deferred block may be decided again later in the same deliberation', async () => {
+      expectError(await post(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: D, block: 'BC01', decision: 'deferred' }), 422, 'MOTIVATION_REQUIRED');
       await ok(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: D, block: 'BC01', decision: 'deferred', motivation: 'Pièce manquante au dossier' });
       const again = await post(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: D, block: 'BC01', decision: 'validated' });
       expect(again.status).toBe(201);
@@ -318,6 +363,8 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
     it('answers sealHash; DeliberationClosed then, in the same append, one CertificationAwarded per certified candidate, dated the closing day, covered by the seal', async () => {
       await ok(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: A, block: 'BC02', decision: 'validated' });
       await ok(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: B, block: 'BC01', decision: 'validated' });
+      await ok(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: V, block: 'BC01', decision: 'validated' });
+      await ok(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: V, block: 'BC02', decision: 'validated' });
       const res = await post(`/v1/juries/${jury}/close`, 'pres');
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ id: jury, position: expect.any(Number), version: expect.any(Number), sealHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -330,14 +377,14 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       const after = items.filter((e) => e.position > closed.position);
       const awards = after.filter((e) => e.type === 'CertificationAwarded');
       // A (BC01 + BC02) is certified; B and D were enrolled in BC01 only, and the certification has two blocks.
-      expect(awards.map((e) => e.data.candidateId)).toEqual([A]);
+      expect(awards.map((e) => e.data.candidateId).sort()).toEqual([A, V].sort());
       // The same append: the awards follow the seal at once, recorded at the same instant.
       expect(after.slice(0, awards.length).map((e) => e.type)).toEqual(awards.map(() => 'CertificationAwarded'));
       expect(awards[0].position).toBe(closed.position + 1);
       expect(awards[0].metadata.recordedAt).toBe(closed.metadata.recordedAt);
-      awardEventId = awards[0].eventId;
+      awardEventId = awards.find((e) => e.data.candidateId === A).eventId;
       const closedDay = closed.data.closedAt.slice(0, 10);
-      expect(awards[0].data).toMatchObject({ candidateId: A, certificationCode: 'RNCP77777', juryId: jury, awardedOn: closedDay, sealHash });
+      expect(awards.find((e) => e.data.candidateId === A).data).toMatchObject({ candidateId: A, certificationCode: 'RNCP77777', juryId: jury, awardedOn: closedDay, sealHash });
       const record = (await get(`/v1/juries/${jury}/record`, 'admin').expect(200)).body;
       expect(record).toMatchObject({ status: 'closed', sealHash });
       expect(JSON.stringify(record)).toContain('RNCP77777');
@@ -346,12 +393,15 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
     it('progress says certified', async () => {
       expect((await get(`/v1/candidates/${A}/progress`, 'admin').expect(200)).body.certified).toBe(true);
       expect((await get(`/v1/candidates/${D}/progress`, 'admin').expect(200)).body.certified).toBe(false);
+      expect((await get(`/v1/candidates/${V}/progress`, 'admin').expect(200)).body.certified).toBe(true);
     });
     it('anything sent to a closed deliberation → 409 DELIBERATION_CLOSED', async () => {
       expectError(await post(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: B, block: 'BC01', decision: 'validated' }), 409, 'DELIBERATION_CLOSED');
       expectError(await post(`/v1/juries/${jury}/neutralisations`, 'pres', { candidateId: B, criterion: 'CE1.2', opinionId: opinionB }), 409, 'DELIBERATION_CLOSED');
       expectError(await post(`/v1/juries/${jury}/close`, 'pres'), 409, 'DELIBERATION_CLOSED');
       expectError(await post(`/v1/juries/${jury}/open`, 'pres'), 409, 'DELIBERATION_CLOSED');
+      expectError(await post(`/v1/juries/${jury}/recusals`, 'mem', { candidateId: A, reason: 'lien familial' }), 409, 'DELIBERATION_CLOSED');
+      expectError(await post(`/v1/juries/${jury}/president`, 'admin', { userId: 'mem' }), 409, 'DELIBERATION_CLOSED');
     });
     it('the CDC flux: cpf: prefix, namespace, structure, nil elements and the holder', async () => {
       const res = await get('/v1/exports/accrochage?preview=true', 'admin');
@@ -378,6 +428,12 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expect(xml).toContain('<cpf:anneeNaissance>1991</cpf:anneeNaissance>');
       expect(xml).toContain('<cpf:codeInsee>69123</cpf:codeInsee>');
       expect(xml).not.toContain('Bruno');
+      expect(xml).toMatch(/<cpf:modaliteAcces>VAE<\/cpf:modaliteAcces>\s*<cpf:voieAccesVAE>[A-Z_]+<\/cpf:voieAccesVAE>/);
+      expect(xml).toContain('<cpf:prenom3>Sofia</cpf:prenom3>');
+      expect(xml).toContain('<cpf:codeInsee>99139</cpf:codeInsee>');
+      expect(xml).toContain('<cpf:codePaysNaissance>PT</cpf:codePaysNaissance>');
+      expect(xml).toMatch(/<cpf:nomUsage xsi:nil="true"\s*\/>/);
+      expect(xml.match(/<cpf:passageCertification>/g)).toHaveLength(2);
     });
     it('a revision jury writes one CertificationWithdrawn per award it undoes, with its DeliberationClosed', async () => {
       const revision = (
