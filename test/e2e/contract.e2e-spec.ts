@@ -502,6 +502,21 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expect(failure).not.toBeNull();
       expect(failure.code).not.toBe(0);
       expect(`${failure.stdout}${failure.stderr}`).toContain(String(position));
+      // Removed, then reordered: non-zero too.
+      const events = bundle.split('\n');
+      const j = events.findIndex((l) => l.includes('"CandidateEnrolled"'));
+      for (const [name, lines2] of [
+        ['removed', [...events.slice(0, j), ...events.slice(j + 1)]],
+        ['reordered', [...events.slice(0, j), events[j + 1], events[j], ...events.slice(j + 2)]],
+      ] as const) {
+        const file = join(t.dataDir, `${name}.ndjson`);
+        writeFileSync(file, lines2.join('\n'));
+        const failed = await run('npm', ['run', '-s', 'verify', '--', file], { cwd: ROOT }).then(
+          () => null,
+          (e) => e,
+        );
+        expect({ name, failed: failed !== null && failed.code !== 0 }).toEqual({ name, failed: true });
+      }
     }, 20_000);
   });
 
@@ -522,6 +537,19 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expect(api).not.toBeNull();
       expect(api.code).toBe(2);
       expect(api.stderr.trim().split('\n')).toHaveLength(1);
+      expect(api.stderr).toMatch(/PERSONAL_DATA_KEK_FILE/);
+      expect(api.stderr).toMatch(/SIGNING_KEY/);
+      expect(api.stderr).toMatch(/AUTH_/);
+      for (const command of [['scripts/launch.js', 'projector'], ['scripts/launch.js', 'cli', 'projections', 'status']]) {
+        const refused = await run('node', command, { cwd: ROOT, env, timeout: 15_000 }).then(
+          () => null,
+          (e) => e,
+        );
+        expect(refused).not.toBeNull();
+        expect(refused.code).toBe(2);
+        expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+        expect(refused.stderr).toMatch(/PERSONAL_DATA_KEK_FILE/);
+      }
     }, 25_000);
   });
 });

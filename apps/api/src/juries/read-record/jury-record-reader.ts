@@ -75,10 +75,11 @@ export class JuryRecordReader {
     const session = foldCut(sessionViewSpec, await this.events(sessionViewStream(jury.sessionId!)), cut);
     const candidates: Record<string, CandidateView> = {};
     for (const id of candidatesOf(jury)) candidates[id] = foldCut(candidateViewSpec, await this.events(candidateViewStream(id)), cut);
-    // The record lists every candidate enrolled in the session (as of the cut), undecided ones included;
-    // the seal covers what the jury did, so the verification keeps to the candidates it touched.
+    // The record of a session's jury lists every candidate enrolled in the session (as of the cut),
+    // undecided ones included; a revision jury's lists the candidates it revises. The seal covers what
+    // the jury did, so the verification keeps to the candidates it touched.
     const listed: Record<string, CandidateView> = { ...candidates };
-    for (const id of await candidatesEnrolledIn(this.db.pool, jury.sessionId!)) {
+    for (const id of jury.revises ? [] : await candidatesEnrolledIn(this.db.pool, jury.sessionId!)) {
       if (listed[id]) continue;
       const candidate = foldCut(candidateViewSpec, await this.events(candidateViewStream(id)), cut);
       if (candidate.enrolments[jury.sessionId!]) listed[id] = candidate;
