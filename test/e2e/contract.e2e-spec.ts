@@ -242,7 +242,15 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expectError(await get(`/v1/candidates/${A}/progress`, 'referent'), 403, 'FORBIDDEN');
       expectError(await get(`/v1/candidates/${A}/history`, 'ass'), 403, 'FORBIDDEN');
       expectError(await get(`/v1/juries/${jury}/record`, 'ass'), 403, 'FORBIDDEN');
-      expectError(await get('/v1/audit/events?after=0&limit=5', 'pres'), 403, 'FORBIDDEN');
+      for (const who of ['pres', 'ass', 'referent']) {
+        expectError(await get('/v1/audit/events?after=0&limit=5', who), 403, 'FORBIDDEN');
+        expectError(await get('/v1/audit/export', who), 403, 'FORBIDDEN');
+      }
+      expectError(await get(`/v1/juries/${jury}/record.pdf`, 'ass'), 403, 'FORBIDDEN');
+      expectError(await get(`/v1/juries/${jury}/record.pdf`, 'outsider'), 403, 'FORBIDDEN');
+      expectError(await get(`/v1/candidates/${A}/credentials`, 'outsider'), 403, 'FORBIDDEN');
+      expectError(await get(`/v1/candidates/${C}/credentials`, 'ass'), 403, 'FORBIDDEN');
+      expectError(await get(`/v1/candidates/${C}`, 'mem'), 403, 'FORBIDDEN');
     });
     it('admin and referent read health texts in clear', async () => {
       for (const who of ['admin']) {
@@ -258,6 +266,10 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expect(history).not.toContain('Dyslexie');
       expect(history).not.toContain('Trouble attesté');
       expect(history).not.toContain("L'oral est rendu impossible");
+      const record = JSON.stringify((await get(`/v1/juries/${jury}/record`, 'mem').expect(200)).body);
+      expect(record).toContain('Bruno');
+      expect(record).not.toContain('Dyslexie');
+      expect(record).not.toContain("L'oral est rendu");
       const opinion = (await get(`/v1/candidates/${B}/history`, 'mem').expect(200)).body.find((e: any) => e.type === 'ReferentOpinionGiven');
       expect(opinion).toMatchObject({ recordedAt: expect.any(String), actor: { id: 'referent', role: 'referent' }, data: expect.objectContaining({ favourable: true }) });
     });
@@ -345,6 +357,7 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
     it('a deferred block may be decided again later in the same deliberation', async () => {
       expectError(await post(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: D, block: 'BC01', decision: 'deferred' }), 422, 'MOTIVATION_REQUIRED');
       await ok(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: D, block: 'BC01', decision: 'deferred', motivation: 'Pièce manquante au dossier' });
+      expect((await get(`/v1/candidates/${D}/progress`, 'admin').expect(200)).body.blocks[0]).toMatchObject({ code: 'BC01', proposal: 'acquired', decision: 'deferred' });
       const again = await post(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: D, block: 'BC01', decision: 'validated' });
       expect(again.status).toBe(201);
       const progress = (await get(`/v1/candidates/${D}/progress`, 'admin').expect(200)).body;
@@ -462,6 +475,19 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
   });
 
   describe('sealed free texts', () => {
+    it('the log holds no free text nor identity in clear (audit events and export)', async () => {
+      const exported = (await t.http().get('/v1/audit/export').set('authorization', tok.reg).buffer(true).parse((res, cb) => {
+        let data = '';
+        res.on('data', (c: Buffer) => (data += c.toString('utf8')));
+        res.on('end', () => cb(null, data));
+      })).body as string;
+      const events = JSON.stringify((await get('/v1/audit/events?after=0&limit=1000', 'admin').expect(200)).body);
+      for (const text of [exported, events]) {
+        for (const secret of ['traitement médical', 'Dyslexie', 'Trouble attesté', "L'oral est rendu", 'Pièce manquante', 'Avis favorable', 'Erreur matérielle : copie', 'Durand', 'Lefèvre', 'alicemarie@example.org']) {
+          expect({ secret, found: text.includes(secret) }).toEqual({ secret, found: false });
+        }
+      }
+    });
     it('a score comment reads in clear, then [erased] after erasure', async () => {
       const before = JSON.stringify((await get(`/v1/candidates/${D}/history`, 'admin').expect(200)).body);
       expect(before).toContain('Le candidat évoque son traitement médical');
