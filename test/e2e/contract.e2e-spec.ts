@@ -176,6 +176,25 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
     });
   });
 
+  describe('referential document', () => {
+    it('400 with the path of the fault: duplicate code, criterion without core, modality naming an unknown competence', async () => {
+      const dup = structuredClone(doc);
+      dup.blocks[1].competences[0].criteria[0].code = 'CE1.1';
+      const noCore: any = structuredClone(doc);
+      delete noCore.blocks[0].competences[0].criteria[1].core;
+      const badModality: any = structuredClone(doc);
+      badModality.blocks[0].modalities = [{ code: 'M1', title: 'Étude de cas', work: 'individual', production: ['written'], competences: ['C1', 'C9'] }];
+      for (const body of [dup, noCore, badModality]) {
+        const res = await post('/v1/referentials', 'admin', body);
+        expectError(res, 400, 'VALIDATION_FAILED');
+        expect(JSON.stringify(res.body)).toMatch(/blocks\[?\.?[01]/);
+      }
+    });
+    it('GET /v1/referentials/{id} answers every role, with its status', async () => {
+      for (const who of ['admin', 'referent', 'ass', 'pres', 'reg']) expect((await get(`/v1/referentials/${ref}`, who).expect(200)).body).toMatchObject({ status: 'published' });
+    });
+  });
+
   describe('registration', () => {
     it('takes usageName, sex, birthPlaceCode and birthCountryCode and shows them back', async () => {
       const res = await get(`/v1/candidates/${A}`, 'admin').expect(200);
@@ -222,6 +241,7 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expect(progress.body.blocks[0]).toMatchObject({ code: 'BC01', proposal: 'not-acquired' });
       const far = await t.http().get(`/v1/candidates/${C}/progress`).set('authorization', tok.admin).set('x-min-position', String(res.body.position + 1_000_000));
       expect(far.status).toBe(503);
+      expectError(await t.http().get(`/v1/candidates/${C}/progress`).set('authorization', tok.admin).set('x-min-position', 'soon'), 400, 'VALIDATION_FAILED');
     }, 15_000);
   });
 
@@ -327,6 +347,15 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
     it('422 CRITERION_NOT_IN_ENROLMENT: scoring a criterion outside the enrolled blocks', async () => {
       expectError(await post(`/v1/candidates/${B}/scores`, 'ass', { sessionId: session, criterion: 'CE2.1', result: 'acquired' }), 422, 'CRITERION_NOT_IN_ENROLMENT');
     });
+    it('a second score of the same criterion needs correctionReason, and writes CriterionScoreCorrected', async () => {
+      const again = await post(`/v1/candidates/${B}/scores`, 'ass', { sessionId: session, criterion: 'CE1.3', result: 'acquired' });
+      expect([400, 409, 422]).toContain(again.status);
+      const corrected = await post(`/v1/candidates/${B}/scores`, 'ass', { sessionId: session, criterion: 'CE1.3', result: 'acquired', correctionReason: 'double saisie' });
+      expect(corrected.status).toBe(201);
+      const history: any[] = (await get(`/v1/candidates/${B}/history`, 'admin').expect(200)).body;
+      expect(history.at(-1)).toMatchObject({ type: 'CriterionScoreCorrected', actor: { id: 'ass', role: 'assessor' }, position: corrected.body.position, recordedAt: expect.any(String), data: expect.any(Object) });
+      expect(Object.keys(history.at(-1)).sort()).toEqual(['actor', 'data', 'position', 'recordedAt', 'type']);
+    });
     it('422 CRITERION_IS_CORE: neutralising a core criterion', async () => {
       expectError(await post(`/v1/juries/${jury}/neutralisations`, 'pres', { candidateId: B, criterion: 'CE1.1', opinionId: opinionB }), 422, 'CRITERION_IS_CORE');
     });
@@ -402,6 +431,10 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expect(record).toMatchObject({ status: 'closed', sealHash });
       expect(JSON.stringify(record)).toContain('RNCP77777');
       expect(closedAt).toBeGreaterThanOrEqual(awards[0].position);
+    });
+    it('a score of a decided block is refused (only a revision changes it)', async () => {
+      const res = await post(`/v1/candidates/${A}/scores`, 'ass', { sessionId: session, criterion: 'CE1.2', result: 'not-acquired', correctionReason: 'relecture' });
+      expect([409, 422]).toContain(res.status);
     });
     it('progress says certified', async () => {
       expect((await get(`/v1/candidates/${A}/progress`, 'admin').expect(200)).body.certified).toBe(true);
