@@ -52,6 +52,7 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
   let C: string; // other session
   let D: string; // BC01 deferred then validated; erased at the end
   let V: string; // VAE, born abroad, three given names: certified
+  let W: string; // BC01 validated in the March session (capitalised), BC02 in June: certified at the June close
   let jury: string;
   let opinionB: string;
   let sealHash: string;
@@ -88,6 +89,7 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       ['pres', ['jury']],
       ['mem', ['jury']],
       ['outsider', ['jury']],
+      ['pres2', ['jury']],
       ['reg', ['regulator']],
     ];
     for (const [sub, roles] of users) tok[sub] = `Bearer ${await t.token(sub, roles as never, `User ${sub}`)}`;
@@ -132,6 +134,16 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       })
     ).id;
     await ok(`/v1/juries/${jury}/open`, 'pres');
+
+    W = (await register('Willy', 'Wagner', { sex: 'M', birthPlaceCode: '75056' })).id;
+    await ok(`/v1/candidates/${W}/enrolments`, 'admin', { sessionId: otherSession, blocks: ['BC01'] });
+    for (const c of ['CE1.1', 'CE1.2', 'CE1.3']) await ok(`/v1/candidates/${W}/scores`, 'ass2', { sessionId: otherSession, criterion: c, result: 'acquired' });
+    const march = (await ok('/v1/juries', 'admin', { sessionId: otherSession, members: [{ userId: 'pres2', name: 'Marc Mars', president: true, professional: true }] })).id;
+    await ok(`/v1/juries/${march}/open`, 'pres2');
+    await ok(`/v1/juries/${march}/decisions`, 'pres2', { candidateId: W, block: 'BC01', decision: 'validated' });
+    await ok(`/v1/juries/${march}/close`, 'pres2');
+    await ok(`/v1/candidates/${W}/enrolments`, 'admin', { sessionId: session, blocks: ['BC02'] });
+    await score(W, 'CE2.1');
   });
   afterAll(async () => t?.close());
 
@@ -407,6 +419,7 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       await ok(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: B, block: 'BC01', decision: 'validated' });
       await ok(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: V, block: 'BC01', decision: 'validated' });
       await ok(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: V, block: 'BC02', decision: 'validated' });
+      await ok(`/v1/juries/${jury}/decisions`, 'pres', { candidateId: W, block: 'BC02', decision: 'validated' });
       const res = await post(`/v1/juries/${jury}/close`, 'pres');
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ id: jury, position: expect.any(Number), version: expect.any(Number), sealHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -419,7 +432,8 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       const after = items.filter((e) => e.position > closed.position);
       const awards = after.filter((e) => e.type === 'CertificationAwarded');
       // A (BC01 + BC02) is certified; B and D were enrolled in BC01 only, and the certification has two blocks.
-      expect(awards.map((e) => e.data.candidateId).sort()).toEqual([A, V].sort());
+      // W's BC01 was validated in March: capitalised, it counts at the June close.
+      expect(awards.map((e) => e.data.candidateId).sort()).toEqual([A, V, W].sort());
       // The same append: the awards follow the seal at once, recorded at the same instant.
       expect(after.slice(0, awards.length).map((e) => e.type)).toEqual(awards.map(() => 'CertificationAwarded'));
       expect(awards[0].position).toBe(closed.position + 1);
@@ -479,7 +493,7 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expect(xml).toContain('<cpf:codeInsee>99139</cpf:codeInsee>');
       expect(xml).toContain('<cpf:codePaysNaissance>PT</cpf:codePaysNaissance>');
       expect(xml).toMatch(/<cpf:nomUsage xsi:nil="true"\s*\/>/);
-      expect(xml.match(/<cpf:passageCertification>/g)).toHaveLength(2);
+      expect(xml.match(/<cpf:passageCertification>/g)).toHaveLength(3);
     });
     it('a revision jury writes one CertificationWithdrawn per award it undoes, with its DeliberationClosed', async () => {
       const revision = (
