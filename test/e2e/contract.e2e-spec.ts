@@ -442,7 +442,9 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       const closedDay = closed.data.closedAt.slice(0, 10);
       expect(awards.find((e) => e.data.candidateId === A).data).toMatchObject({ candidateId: A, certificationCode: 'RNCP77777', juryId: jury, awardedOn: closedDay, sealHash });
       const record = (await get(`/v1/juries/${jury}/record`, 'admin').expect(200)).body;
-      expect(record).toMatchObject({ status: 'closed', sealHash });
+      expect(record).toMatchObject({ status: 'closed', sealHash, sealVerification: { intact: true, signatureValid: true } });
+      // The awards are part of the content the seal covers.
+      expect(record.sealVerification.content.awards.map((a: any) => a.candidateId).sort()).toEqual([A, V, W].sort());
       expect(JSON.stringify(record)).toContain('RNCP77777');
       expect(closedAt).toBeGreaterThanOrEqual(awards[0].position);
     });
