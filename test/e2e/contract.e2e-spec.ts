@@ -90,6 +90,7 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       ['mem', ['jury']],
       ['outsider', ['jury']],
       ['pres2', ['jury']],
+      ['root', ['admin', 'assessor', 'referent', 'jury', 'regulator']],
       ['reg', ['regulator']],
     ];
     for (const [sub, roles] of users) tok[sub] = `Bearer ${await t.token(sub, roles as never, `User ${sub}`)}`;
@@ -148,17 +149,28 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
   afterAll(async () => t?.close());
 
   describe('hostile bodies: 400 VALIDATION_FAILED on every route, never a 500', () => {
+    const rid = randomUUID();
     const routes = () => [
       '/v1/referentials',
+      `/v1/referentials/${ref}/publish`,
       '/v1/sessions',
+      `/v1/sessions/${session}/assessors`,
       '/v1/candidates',
+      `/v1/candidates/${A}/enrolments`,
+      `/v1/candidates/${A}/accommodations`,
+      `/v1/candidates/${A}/accommodations/${rid}/opinion`,
+      `/v1/candidates/${A}/accommodations/${rid}/decision`,
       `/v1/candidates/${A}/scores`,
       `/v1/candidates/${B}/neutralisation-opinions`,
+      '/v1/juries',
+      `/v1/juries/${jury}/open`,
+      `/v1/juries/${jury}/neutralisations`,
       `/v1/juries/${jury}/decisions`,
       `/v1/juries/${jury}/close`,
       `/v1/candidates/${A}/erasure`,
     ];
-    const who = (path: string) => (path.includes('/scores') ? 'ass' : path.includes('neutralisation-opinions') ? 'referent' : path.includes('/juries/') ? 'pres' : 'admin');
+    // A user holding every role: the body is refused before any rule is looked at.
+    const who = (_path: string) => 'root';
     it('malformed JSON', async () => {
       for (const p of routes()) expectError(await raw(p, who(p), '{"a": 1,,}'), 400, 'VALIDATION_FAILED');
     });
@@ -173,6 +185,12 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       for (const p of routes()) expectError(await raw(p, who(p), '{"givenName": "\\ud800x", "motivation": "\\udc00"}'), 400, 'VALIDATION_FAILED');
       const body = JSON.stringify({ givenName: 'Zoé', familyName: 'Test', birthDate: '1990-01-01', email: 'z@example.org', accessRoute: 'vae', usageName: 'A\\ud83d' }).replace('A\\\\ud83d', 'A\\ud83d');
       expectError(await raw('/v1/candidates', 'admin', body), 400, 'VALIDATION_FAILED');
+      // Nested, and as raw bytes that are not UTF-8 (an encoded surrogate, an overlong form).
+      expectError(await raw('/v1/juries', 'admin', JSON.stringify({ sessionId: session, members: [{ userId: 'x', name: 'N', president: true, professional: true }] }).replace('"N"', '"N\\udfff"')), 400, 'VALIDATION_FAILED');
+      for (const bytes of [[0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xff]]) {
+        const payload = Buffer.concat([Buffer.from('{"givenName":"A'), Buffer.from(bytes), Buffer.from('","familyName":"B","birthDate":"1990-01-01","email":"ab@example.org","accessRoute":"vae"}')]);
+        expectError(await t.http().post('/v1/candidates').set('authorization', tok.admin).set('content-type', 'application/json').send(payload), 400, 'VALIDATION_FAILED');
+      }
     });
     it('unknown field and wrong type', async () => {
       expectError(await post('/v1/candidates', 'admin', { givenName: 'X', familyName: 'Y', birthDate: '1990-01-01', email: 'x@example.org', accessRoute: 'vae', extra: 1 }), 400, 'VALIDATION_FAILED');
