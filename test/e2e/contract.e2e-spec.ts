@@ -260,6 +260,11 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expect(first.status).toBe(201);
       expect(again.status).toBe(201);
       expect(again.body).toEqual(first.body);
+      expect(again.headers.etag).toBe(first.headers.etag);
+      // Nothing written by the replay: the log holds one registration of that candidate.
+      const log = (await get(`/v1/audit/events?after=${first.body.position - 1}&limit=1000`, 'admin').expect(200)).body;
+      expect(log.filter((e: any) => e.event.type === 'CandidateRegistered' && e.event.data.candidateId === first.body.id)).toHaveLength(1);
+      expect(log.filter((e: any) => e.event.type === 'CandidateRegistered')).toHaveLength(1);
       expectError(await post('/v1/candidates', 'admin', { ...body, givenName: 'Autre' }, { 'idempotency-key': key }), 409, 'IDEMPOTENCY_KEY_REUSED');
     });
   });
@@ -291,6 +296,8 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
     it('roles outside a query table → 403 (referent on progress, assessor on history and record)', async () => {
       expectError(await get(`/v1/candidates/${A}/progress`, 'referent'), 403, 'FORBIDDEN');
       expectError(await get(`/v1/candidates/${A}/history`, 'ass'), 403, 'FORBIDDEN');
+      expectError(await get(`/v1/candidates/${A}/history`, 'referent'), 403, 'FORBIDDEN');
+      expectError(await get(`/v1/juries/${jury}/record`, 'referent'), 403, 'FORBIDDEN');
       expectError(await get(`/v1/juries/${jury}/record`, 'ass'), 403, 'FORBIDDEN');
       for (const who of ['pres', 'ass', 'referent']) {
         expectError(await get('/v1/audit/events?after=0&limit=5', who), 403, 'FORBIDDEN');
@@ -497,6 +504,8 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expect(xml).not.toMatch(/<(?!cpf:|\?xml|\/cpf:)[A-Za-z]/);
       expect(xml).toMatch(/<cpf:horodatage>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00<\/cpf:horodatage>/);
       expect(xml).toContain('<cpf:obtentionCertification>PAR_ADMISSION</cpf:obtentionCertification>');
+      expect(xml).toMatch(/<cpf:emetteur>\s*<cpf:idClient>EMT00001<\/cpf:idClient>\s*<cpf:certificateurs>\s*<cpf:certificateur>\s*<cpf:idClient>CER00001<\/cpf:idClient>\s*<cpf:idContrat>MCFCER000042<\/cpf:idContrat>/);
+      expect(xml).toMatch(/<cpf:certification>\s*<cpf:type>RNCP<\/cpf:type>\s*<cpf:code>(RNCP)?77777<\/cpf:code>\s*<cpf:natureDeposant>/);
       expect(xml).toMatch(/<cpf:type>RNCP<\/cpf:type>/);
       expect(xml).toMatch(/<cpf:dateFinValidite xsi:nil="true"\s*\/>/);
       expect(xml).toMatch(/<cpf:scoring xsi:nil="true"\s*\/>/);
