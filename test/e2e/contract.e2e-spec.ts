@@ -233,6 +233,8 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       const abroad = await post('/v1/candidates', 'admin', { givenName: 'Ana', familyName: 'Silva', birthDate: '1990-01-01', email: 'ana@example.org', accessRoute: 'vae', sex: 'F', birthPlaceCode: '99139', birthCountryCode: 'PT' });
       expect(abroad.status).toBe(201);
       expectError(await post('/v1/candidates', 'admin', { givenName: 'X', familyName: 'Y', birthDate: '1990-01-01', email: 'x@example.org', accessRoute: 'vae', birthPlaceCode: 'Lyon' }), 400, 'VALIDATION_FAILED');
+      expectError(await post('/v1/candidates', 'admin', { givenName: 'X', familyName: 'Y', birthDate: '1990-01-01', email: 'x@example.org', accessRoute: 'vae', sex: 'X' }), 400, 'VALIDATION_FAILED');
+      expectError(await post('/v1/candidates', 'admin', { givenName: 'X', familyName: 'Y', birthDate: '1990-01-01', email: 'x@example.org', accessRoute: 'vae', usageName: 42 }), 400, 'VALIDATION_FAILED');
     });
   });
 
@@ -476,6 +478,13 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
     it('a score of a decided block is refused (only a revision changes it)', async () => {
       const res = await post(`/v1/candidates/${A}/scores`, 'ass', { sessionId: session, criterion: 'CE1.2', result: 'not-acquired', correctionReason: 'relecture' });
       expect([409, 422]).toContain(res.status);
+    });
+    it('progress as it stood (asOf): before the close, not certified', async () => {
+      const history: any[] = (await get(`/v1/candidates/${A}/history`, 'admin').expect(200)).body;
+      const award = history.find((e) => e.type === 'CertificationAwarded');
+      const before = new Date(Date.parse(award.recordedAt) - 1).toISOString();
+      expect((await get(`/v1/candidates/${A}/progress?asOf=${before}`, 'reg').expect(200)).body.certified).toBe(false);
+      expect((await get(`/v1/candidates/${A}/progress?asOf=${award.recordedAt}`, 'reg').expect(200)).body.certified).toBe(true);
     });
     it('progress says certified', async () => {
       expect((await get(`/v1/candidates/${A}/progress`, 'admin').expect(200)).body.certified).toBe(true);
