@@ -349,7 +349,7 @@ describe('Authorization', () => {
       const { body } = await as('reg-1', ['regulator'], 'get', `/v1/candidates/${candidate}`);
       expect(body.identity).toEqual({ status: 'pseudonymised', pseudonym: expect.stringMatching(/^C-[0-9A-F]{16}$/) });
       const record = await as('reg-1', ['regulator'], 'get', `/v1/juries/${jury}/record`);
-      expect(record.body.candidates[0]).toMatchObject({ candidateId: candidate, name: null, erased: false, pseudonym: body.identity.pseudonym });
+      expect(record.body.candidates.find((c: any) => c.candidateId === candidate)).toMatchObject({ candidateId: candidate, name: null, erased: false, pseudonym: body.identity.pseudonym });
     });
 
     it('free texts are stored sealed: the audit log holds no reason, note, comment or motivation in clear', async () => {
@@ -383,7 +383,7 @@ describe('Authorization', () => {
       const motivation = async (sub: string, roles: Role[]) => {
         const { body } = await as(sub, roles, 'get', `/v1/juries/${legacyJury}/record`);
         expect(body.sealVerification).toMatchObject({ intact: true, signatureValid: true });
-        return { shown: body.candidates[0].blocks[0].motivation, sealed: body.sealVerification.content.decisions[0].motivation, hash: body.sealHash };
+        return { shown: body.candidates.find((c: any) => c.candidateId === lea).blocks[0].motivation, sealed: body.sealVerification.content.decisions[0].motivation, hash: body.sealHash };
       };
       const member = await motivation('jury-in', ['jury']);
       expect(member).toMatchObject({ shown: 'Léa Martin à réentendre', sealed: 'Léa Martin à réentendre' });
@@ -414,8 +414,8 @@ describe('Authorization', () => {
       expect(file.accommodationRequests[0].decision).toEqual({ granted: true, reason: '[erased]' });
       expect(file.scores[0].comment).toBe('[erased]');
       const record = (await admin('get', `/v1/juries/${jury}/record`)).body;
-      expect(record.candidates[0].blocks[0].motivation).toBe('[erased]');
-      expect(record.candidates[0].accommodations[0].reason).toBe('[erased]');
+      expect(record.candidates.find((c: any) => c.candidateId === candidate).blocks[0].motivation).toBe('[erased]');
+      expect(record.candidates.find((c: any) => c.candidateId === candidate).accommodations[0].reason).toBe('[erased]');
       expect(record.sealHash).toBe(before.sealHash);
       expect(record.sealVerification).toMatchObject({ intact: true, signatureValid: true, contentHash: before.sealVerification.contentHash });
       const history = (await admin('get', `/v1/candidates/${candidate}/history`)).body;

@@ -477,7 +477,10 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
     });
     it('time travel: as it stood when the deliberation opened, and by timestamp', async () => {
       const atOpen = (await get(`/v1/juries/${jury}/record?atPosition=${openedAt}`, 'admin').expect(200)).body;
-      expect(atOpen).toMatchObject({ status: 'open', sealHash: null, candidates: [], recusals: [], atPosition: openedAt, sealVerification: null });
+      expect(atOpen).toMatchObject({ status: 'open', sealHash: null, recusals: [], atPosition: openedAt, sealVerification: null });
+      // Every candidate enrolled in the session, none decided yet (API.md: undecided ones included).
+      expect(atOpen.candidates.map((c: any) => c.candidateId).sort()).toEqual([A, B, D, E, F, G].sort());
+      expect(atOpen.candidates.flatMap((c: any) => c.blocks.map((b: any) => b.decision))).toEqual(atOpen.candidates.flatMap((c: any) => c.blocks.map(() => null)));
       const before = (await get(`/v1/juries/${jury}/record?asOf=2000-01-01T00:00:00Z`, 'admin'));
       await expectError(before, 404, 'NOT_FOUND');
     });

@@ -32,3 +32,13 @@ export async function juriesOfSessions(pool: Pick<Pool, 'query'>, sessionIds: re
 export async function sitsOnAJuryOf(pool: Pick<Pool, 'query'>, userId: string, sessionIds: readonly string[]): Promise<boolean> {
   return (await juriesOfSessions(pool, sessionIds)).some((j) => j.memberIds.includes(userId));
 }
+
+/**
+ * The candidates ever enrolled in a session, from their `CandidateEnrolled`
+ * events: the jury record lists every one of them, undecided ones included
+ * (API.md). Read for records only, not on a hot path.
+ */
+export async function candidatesEnrolledIn(pool: Pick<Pool, 'query'>, sessionId: string): Promise<string[]> {
+  const { rows } = await pool.query(`SELECT DISTINCT data->>'candidateId' AS candidate_id FROM events WHERE type = 'CandidateEnrolled' AND data->>'sessionId' = $1`, [sessionId]);
+  return rows.map((r) => String(r.candidate_id));
+}

@@ -103,7 +103,9 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
     return i < 0 ? Number.MAX_SAFE_INTEGER : i;
   };
 
-  const candidateRecords = candidatesOf(jury).map((candidateId): CandidateRecord => {
+  // Every candidate the jury touched, and every candidate the caller passes (those enrolled in the session, undecided ones included).
+  const listed = [...new Set([...candidatesOf(jury), ...Object.keys(candidates)])].sort(byCode);
+  const candidateRecords = listed.map((candidateId): CandidateRecord => {
     const view = candidates[candidateId];
     const identity = view?.identity && !view.erased ? (reveal(view.identity) as { givenName?: string; familyName?: string } | null) : null;
     const name = identity && (identity.givenName || identity.familyName) ? [identity.givenName, identity.familyName].filter(Boolean).join(' ') : null;

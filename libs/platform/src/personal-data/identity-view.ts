@@ -11,7 +11,14 @@ export interface CandidateIdentity {
   familyName: string;
   birthDate: string;
   email: string;
+  /** The registration's optional fields (API.md), shown when given. */
+  usageName?: string;
+  sex?: 'M' | 'F';
+  birthPlaceCode?: string;
+  birthCountryCode?: string;
 }
+
+const OPTIONAL_IDENTITY_FIELDS = ['usageName', 'sex', 'birthPlaceCode', 'birthCountryCode'] as const;
 
 /**
  * What a reader shows of a candidate's identity:
@@ -66,7 +73,9 @@ export class IdentityViews {
     const plain = isSealed(sealed) ? await this.vault.open<CandidateIdentity>(sealed) : null;
     if (!plain) return { status: 'erased', pseudonym, givenName: ERASED, familyName: ERASED, birthDate: ERASED, email: ERASED };
     if (!clear) return { status: 'pseudonymised', pseudonym };
-    return { status: 'identified', pseudonym, givenName: plain.givenName, familyName: plain.familyName, birthDate: plain.birthDate, email: plain.email };
+    const optional: Partial<CandidateIdentity> = {};
+    for (const field of OPTIONAL_IDENTITY_FIELDS) if (typeof plain[field] === 'string') Object.assign(optional, { [field]: plain[field] });
+    return { status: 'identified', pseudonym, givenName: plain.givenName, familyName: plain.familyName, birthDate: plain.birthDate, email: plain.email, ...optional };
   }
 
   /**

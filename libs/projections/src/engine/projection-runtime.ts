@@ -278,6 +278,16 @@ export class ProjectionRuntime {
    */
   async waitFor(name: string, position: number, timeoutMs: number): Promise<boolean> {
     this.projection(name);
+    const deadline = Date.now() + timeoutMs;
+    // A position the log has not reached cannot have been processed: wait for
+    // it to be written (up to the deadline) rather than answer at once.
+    for (;;) {
+      const { rows: head } = await this.db.pool.query(`SELECT COALESCE(MAX(global_position), 0) AS pos FROM events`);
+      if (Number(head[0].pos) >= position) break;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      await sleep(Math.min(remaining, 200));
+    }
     const { rows } = await this.db.pool.query(
       `SELECT transaction_id::text AS tx, global_position AS pos FROM events
         WHERE global_position <= $1 ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
@@ -285,7 +295,6 @@ export class ProjectionRuntime {
     );
     if (!rows.length) return true;
     const target: LogCheckpoint = { transactionId: rows[0].tx, position: Number(rows[0].pos) };
-    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const runner = this.runners.get(name);
       const local = runner?.status === 'live';

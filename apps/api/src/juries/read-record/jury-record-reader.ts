@@ -10,7 +10,9 @@ import { CandidateView, candidateViewSpec, candidateViewStream, NeutralisationOp
 import { referentialSpec, referentialStream } from '@app/domain/referential/referential-state';
 import { EventStore } from '@app/event-store/event-store';
 import { asRecorded } from '@app/platform/commands/command-runner';
-import { EVENT_STORE } from '@app/platform/persistence.module';
+import { DATABASE, EVENT_STORE } from '@app/platform/persistence.module';
+import { Database } from '@app/event-store/database';
+import { candidatesEnrolledIn } from '@app/event-store/jury-sittings';
 import { ERASED, isSealed, PersonalDataVault, Sealed } from '@app/platform/personal-data/vault';
 import { WITHHELD } from '@app/platform/personal-data/identity-view';
 import { CandidateTexts, ReaderView, WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
@@ -60,6 +62,7 @@ export class JuryRecordReader {
     private readonly vault: PersonalDataVault,
     private readonly who: WhoSeesWhat,
     @Inject(SIGNING_KEY) private readonly key: SigningKey,
+    @Inject(DATABASE) private readonly db: Database,
   ) {}
 
   async read(juryId: string, cut: Cut, principal: Principal & { grantedRoles?: Role[] }): Promise<JuryRecordView> {
@@ -72,14 +75,23 @@ export class JuryRecordReader {
     const session = foldCut(sessionViewSpec, await this.events(sessionViewStream(jury.sessionId!)), cut);
     const candidates: Record<string, CandidateView> = {};
     for (const id of candidatesOf(jury)) candidates[id] = foldCut(candidateViewSpec, await this.events(candidateViewStream(id)), cut);
+    // The record of a session's jury lists every candidate enrolled in the session (as of the cut),
+    // undecided ones included; a revision jury's lists the candidates it revises. The seal covers what
+    // the jury did, so the verification keeps to the candidates it touched.
+    const listed: Record<string, CandidateView> = { ...candidates };
+    for (const id of jury.revises ? [] : await candidatesEnrolledIn(this.db.pool, jury.sessionId!)) {
+      if (listed[id]) continue;
+      const candidate = foldCut(candidateViewSpec, await this.events(candidateViewStream(id)), cut);
+      if (candidate.enrolments[jury.sessionId!]) listed[id] = candidate;
+    }
 
-    const texts = await this.texts(jury, candidates, view);
-    const identities = await this.identities(candidates, view);
+    const texts = await this.texts(jury, listed, view);
+    const identities = await this.identities(listed, view);
     const record = buildJuryRecord({
       jury,
       referential,
       session,
-      candidates,
+      candidates: listed,
       reveal: (value) => identities.get(value as Sealed) ?? null,
       text: (value, kind, candidateId) => texts.get(candidateId)?.show(value, kind) ?? (value === undefined || value === null ? null : ERASED),
     });
