@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Role, ROLES } from '@app/domain/shared/decider';
 import { NO_ROLE_DECLARED, ROLE_REQUIRED } from '@app/platform/auth/auth.guard';
-import { PDFParse } from 'pdf-parse';
 import { EventStore } from '@app/event-store/event-store';
 import { LedgerService } from '@app/event-store/ledger/ledger.service';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { startTestApp, TestApp } from '../support/app';
 import { SEED_REFERENTIAL } from '../support/scenario';
 import { concretePath, discoverRoutes, DiscoveredRoute, expressRoutes } from '../support/routes';
+import { collectBuffer, pdfText as textOfPdf } from '../support/pdf';
 
 /**
  * The role rules of docs/api.md, route by route (parameters written
@@ -166,15 +166,9 @@ describe('Authorization', () => {
         .get(path)
         .set('Authorization', await bearer(sub, roles))
         .buffer(true)
-        .parse((response, done) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('end', () => done(null, Buffer.concat(chunks)));
-        });
+        .parse(collectBuffer);
       if (res.status !== 200) return { status: res.status, text: '' };
-      const parser = new PDFParse({ data: new Uint8Array(res.body as Buffer) });
-      const text = (await parser.getText()).text;
-      await parser.destroy();
+      const text = await textOfPdf(res.body as Buffer);
       return { status: res.status, text };
     };
 

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PDFParse } from 'pdf-parse';
 import { startTestApp, TestApp } from '../support/app';
+import { collectBuffer, pdfText } from '../support/pdf';
 
 /**
  * The HTTP contract read from the outside, one `it` per rule of API.md and
@@ -348,16 +348,10 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       }
       const pdf = await get(`/v1/juries/${jury}/record.pdf`, 'reg')
         .buffer(true)
-        .parse((response, done) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('end', () => done(null, Buffer.concat(chunks)));
-        })
+        .parse(collectBuffer)
         .expect(200);
       expect(pdf.headers['content-type']).toMatch(/^application\/pdf/);
-      const parser = new PDFParse({ data: new Uint8Array(pdf.body as Buffer) });
-      const text = (await parser.getText()).text;
-      await parser.destroy();
+      const text = await pdfText(pdf.body as Buffer);
       expect(text).toMatch(/C-[0-9A-F]{16}/);
       for (const secret of ['Alice', 'Durand', 'Bruno', 'Martin', 'Dyslexie', "L'oral est rendu"]) expect(text).not.toContain(secret);
     });
@@ -368,15 +362,9 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expect(json).not.toContain(C);
       const pdf = await get(`/v1/juries/${jury}/record.pdf`, 'admin')
         .buffer(true)
-        .parse((response, done) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('end', () => done(null, Buffer.concat(chunks)));
-        })
+        .parse(collectBuffer)
         .expect(200);
-      const parser = new PDFParse({ data: new Uint8Array(pdf.body as Buffer) });
-      const text = (await parser.getText()).text;
-      await parser.destroy();
+      const text = await pdfText(pdf.body as Buffer);
       for (const name of ['Durand', 'Martin', 'Petit', 'Silva']) expect(text).toContain(name);
       expect(text).not.toContain('Bernard');
     });

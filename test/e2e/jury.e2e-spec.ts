@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { createHash, createPublicKey, generateKeyPairSync, randomUUID, verify } from 'node:crypto';
-import { PDFParse } from 'pdf-parse';
 import { EventStore } from '@app/event-store/event-store';
 import { canonicalize } from '@app/event-store/ledger/verify-bundle';
 import { EVENT_STORE } from '@app/platform/persistence.module';
@@ -15,6 +14,7 @@ import { candidateViewSpec } from '@app/domain/jury/views';
 import { ReferentialDocument } from '@app/domain/referential/referential';
 import { JuryClock } from '../../apps/api/src/juries/jury-clock';
 import { startTestApp, TestApp } from '../support/app';
+import { collectBuffer, pdfText } from '../support/pdf';
 
 /**
  * A whole deliberation over HTTP on PostgreSQL. The referential, session and
@@ -485,17 +485,11 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
       await expectError(before, 404, 'NOT_FOUND');
     });
     it('the PDF procès-verbal says it all in French, seal at the end', async () => {
-      const res = await get(`/v1/juries/${jury}/record.pdf`, 'admin').buffer(true).parse((response, done) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (c: Buffer) => chunks.push(c));
-        response.on('end', () => done(null, Buffer.concat(chunks)));
-      }).expect(200);
+      const res = await get(`/v1/juries/${jury}/record.pdf`, 'admin').buffer(true).parse(collectBuffer).expect(200);
       expect(res.headers['content-type']).toMatch(/^application\/pdf/);
       const pdf = res.body as Buffer;
       expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
-      const parser = new PDFParse({ data: new Uint8Array(pdf) });
-      const text = (await parser.getText()).text;
-      await parser.destroy();
+      const text = await pdfText(pdf);
       // The text as read, without the footer each page repeats (a paragraph may run across a page break).
       const body = text.replace(/\s+/g, ' ').replace(/ ?Sceau SHA-256 : [0-9a-f]{64} Clé : sha256:[0-9a-f]{64} page \d+ \/ \d+ -- \d+ of \d+ --/g, '');
       for (const expected of [
@@ -539,14 +533,8 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
       const r = (await get(`/v1/juries/${jury}/record`, 'admin').expect(200)).body;
       expect(r.candidates.find((c: any) => c.candidateId === D)).toMatchObject({ name: null, erased: true });
       expect(r.sealVerification.intact).toBe(true);
-      const res = await get(`/v1/juries/${jury}/record.pdf`, 'admin').buffer(true).parse((response, done) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (c: Buffer) => chunks.push(c));
-        response.on('end', () => done(null, Buffer.concat(chunks)));
-      });
-      const parser = new PDFParse({ data: new Uint8Array(res.body as Buffer) });
-      const text = (await parser.getText()).text;
-      await parser.destroy();
+      const res = await get(`/v1/juries/${jury}/record.pdf`, 'admin').buffer(true).parse(collectBuffer);
+      const text = await pdfText(res.body as Buffer);
       expect(text.replace(/\s+/g, ' ')).toContain(`effacé Référence : ${D}`);
       expect(text).not.toContain('David Petit');
     });
