@@ -1,5 +1,5 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
-import { StoredText } from '../shared/free-text';
+import { SealedText, StoredText } from '../shared/free-text';
 import { CriterionResult } from './proposal';
 import { AwardedBlock, awardsInForce, evolveOutcome, initialOutcome, Outcome, sessionDecision } from './outcome';
 
@@ -9,17 +9,8 @@ import { AwardedBlock, awardsInForce, evolveOutcome, initialOutcome, Outcome, se
  * awards, appeals, erasure), so the state answers what each of them asks.
  */
 
-/**
- * Personal data as it travels in events: ciphertext under the candidate's key.
- * Structurally the platform vault's `Sealed`; the domain only carries it.
- */
-export interface SealedData {
-  alg: 'A256GCM';
-  kid: string;
-  iv: string;
-  ct: string;
-  tag: string;
-}
+/** Personal data as it travels in events: the one sealed shape of the domain (shared/free-text.ts); the domain only carries it. */
+export type SealedData = SealedText;
 
 export type AccessRoute = 'initial-training' | 'apprenticeship' | 'continuing-education' | 'vae' | 'independent';
 export const ACCESS_ROUTES: readonly AccessRoute[] = ['initial-training', 'apprenticeship', 'continuing-education', 'vae', 'independent'];

@@ -3,7 +3,7 @@ import { jurySpec } from './jury';
 import { recordContent, SEAL_FORMAT, SEAL_FORMAT_V1 } from './seal';
 
 const ev = (type: string, data: Record<string, unknown>): RecordedEvent => ({ type, data });
-const sealed = { alg: 'A256GCM', kid: 'cand-b', iv: 'aXY=', ct: 'Y2lwaGVy', tag: 'dGFn' };
+const sealed = { alg: 'A256GCM' as const, kid: 'cand-b', iv: 'aXY=', ct: 'Y2lwaGVy', tag: 'dGFn' };
 const members = [
   { userId: 'pres', name: 'P', president: true, professional: false },
   { userId: 'pro', name: 'Q', president: false, professional: true },

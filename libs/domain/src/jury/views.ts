@@ -1,7 +1,7 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
 import { CriterionResult } from '../candidate/proposal';
 import { evolveOutcome, initialOutcome, Outcome } from '../candidate/outcome';
-import { StoredText } from '../shared/free-text';
+import { SealedText, StoredText } from '../shared/free-text';
 
 /**
  * What the jury needs to know of a candidate's file and of a session, folded
@@ -10,14 +10,8 @@ import { StoredText } from '../shared/free-text';
  * deliberation depends on the event contract only.
  */
 
-/** Personal data as stored in events (see libs/platform personal-data/vault.ts); the domain never opens it. */
-export interface SealedValue {
-  alg: string;
-  kid: string;
-  iv: string;
-  ct: string;
-  tag: string;
-}
+/** Personal data as stored in events (the one sealed shape, shared/free-text.ts); the domain never opens it. */
+export type SealedValue = SealedText;
 
 export interface NeutralisationOpinion {
   opinionId: string;
