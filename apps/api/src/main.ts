@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { claimEmbeddedDataDirectory } from '@app/event-store/data-directory-lock';
 import { exitUnlessProductionReady, loadConfig } from '@app/platform/config';
 import { createApp } from './bootstrap';
 import { loadOperationsConfig } from '@app/platform/operations.config';
-import { boundPort, checkDatabaseReachable, claimEmbeddedDataDirectory, startedListening, startupFailure, startupLines } from './startup';
+import { boundPort, checkDatabaseReachable, startedListening, startupFailure, startupLines } from './startup';
 
 async function main(): Promise<void> {
   exitUnlessProductionReady();

@@ -1,7 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
-import { DataDirectoryLock, lockDataDirectory } from '@app/event-store/data-directory-lock';
 import { loadAuthConfig } from '@app/platform/auth/auth.config';
 import { AppConfig } from '@app/platform/config';
 import { JsonLogger } from '@app/platform/observability/logger';
@@ -15,16 +14,6 @@ import { JsonLogger } from '@app/platform/observability/logger';
 /** A start that cannot succeed for a reason the operator fixes outside the process: one line, exit 2. */
 export class StartupError extends Error {
   readonly exitCode = 2;
-}
-
-/**
- * On the embedded default: the data directory's lock, taken before Nest
- * boots (openDatabase takes it again, re-entrantly). A second process is
- * refused here with the owner named, having written nothing.
- */
-export function claimEmbeddedDataDirectory(config: AppConfig): DataDirectoryLock | undefined {
-  if (config.databaseUrl) return undefined;
-  return lockDataDirectory(config.dataDir);
 }
 
 /** host:port/database of a PostgreSQL URL, never its user or password. */

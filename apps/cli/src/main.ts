@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { lockDataDirectory } from '@app/event-store/data-directory-lock';
+import { claimEmbeddedDataDirectory } from '@app/event-store/data-directory-lock';
 import { exitUnlessProductionReady, loadConfig } from '@app/platform/config';
 import { COMMANDS, CommandSpec } from './commands';
 import { UsageError } from './command';
@@ -62,23 +62,14 @@ async function main(argv: string[]): Promise<number> {
   // Production never runs on development keys: one line naming what is missing, exit 2.
   exitUnlessProductionReady();
   try {
-    if (spec.database) await claimEmbeddedDatabase();
+    // On the embedded default, take the data directory before loading anything: a refusal leaves no
+    // trace and costs nothing (the command's own openDatabase takes the same lock again).
+    if (spec.database) claimEmbeddedDataDirectory(loadConfig());
     const command = await spec.load();
     return await command.run(input);
   } catch (error) {
     return report(error, spec);
   }
-}
-
-/**
- * On the embedded default, take the data directory before loading anything:
- * a refusal leaves no trace and costs nothing. The command's own openDatabase
- * takes the same lock again (re-entrant within the process).
- */
-async function claimEmbeddedDatabase(): Promise<void> {
-  const config = loadConfig();
-  if (config.databaseUrl) return;
-  lockDataDirectory(config.dataDir);
 }
 
 function report(error: unknown, spec: CommandSpec): number {

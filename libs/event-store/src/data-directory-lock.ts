@@ -66,6 +66,16 @@ const held = new Map<string, Held>();
 let exitHookInstalled = false;
 
 /**
+ * On the embedded default (no server URL), the data directory's lock, taken
+ * before anything heavy loads: the API, the demo and every CLI command that
+ * opens the database claim it first, so a second process is refused with the
+ * owner named, having written nothing (openDatabase takes it again, re-entrantly).
+ */
+export function claimEmbeddedDataDirectory(config: { databaseUrl?: string; dataDir: string }): DataDirectoryLock | undefined {
+  return config.databaseUrl ? undefined : lockDataDirectory(config.dataDir);
+}
+
+/**
  * Takes the exclusive lock of an embedded data directory, or throws
  * DataDirectoryLockedError without writing anything when another live
  * process holds it. Re-entrant within one process (counted).

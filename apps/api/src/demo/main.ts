@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { claimEmbeddedDataDirectory } from '@app/event-store/data-directory-lock';
 import { loadAuthConfig } from '@app/platform/auth/auth.config';
 import { signDevelopmentToken } from '@app/platform/auth/token-verifier';
 import { ConfigError, exitUnlessProductionReady, loadConfig } from '@app/platform/config';
-import { boundPort, checkDatabaseReachable, claimEmbeddedDataDirectory, startedListening, startupFailure } from '../startup';
+import { boundPort, checkDatabaseReachable, startedListening, startupFailure } from '../startup';
 import type { DemoTokens } from './demo-session';
 
 const USAGE = `usage: npm run demo [-- --candidates N] [-- --exit]
