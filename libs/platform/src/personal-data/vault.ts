@@ -1,3 +1,4 @@
+import type { SealedText } from '@app/domain/shared/free-text';
 import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { conflict } from '@app/domain/shared/errors';
@@ -17,14 +18,8 @@ export const PERSONAL_DATA_KEKS = 'PERSONAL_DATA_KEKS';
  * data key is itself stored wrapped by a key-encryption key (kek.ts) that
  * lives outside the database: the table alone holds no usable key.
  */
-export interface Sealed {
-  alg: 'A256GCM';
-  /** Whose key: the candidate id. */
-  kid: string;
-  iv: string;
-  ct: string;
-  tag: string;
-}
+/** The domain's sealed shape (`kid`: whose key, the candidate id). */
+export type Sealed = SealedText;
 
 export const ERASED = '[erased]';
 
