@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, KeyObject, sign, verify } from 'node:crypto';
-import { canonicalize } from '@app/event-store/ledger/verify-bundle';
+import { canonicalize } from '@app/proof/canonical';
 import { SEAL_FORMAT, SealedRecordContent, SealFormat, sealSigningPayload } from '@app/domain/jury/seal';
 
 /**
