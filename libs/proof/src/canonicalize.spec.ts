@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { canonicalize, leafHash, sha256Hex } from './canonical';
+import { canonicalize, leafHash, leafHashOfCanonical, sha256Hex } from './canonical';
 
 /**
  * canonicalize() writes canonical JSON straight into UTF-8 bytes (escaping strings itself instead
@@ -188,5 +188,43 @@ describe('leafHash: the canonical bytes hashed without building the canonical ob
     expect(leafHash(e)).toBe(expected);
     expect(leafHash({ ...e, seq: 9, position: 4, leaf: 'x' } as any)).toBe(expected);
     expect(leafHash(JSON.parse(JSON.stringify(e)))).toBe(expected);
+  });
+});
+
+describe('leafHashOfCanonical: the same leaf from data and metadata already in canonical text', () => {
+  const storedEvent = fc.record({
+    eventId: fc.uuid(),
+    streamId: anyString,
+    version: fc.integer({ min: 1 }),
+    type: anyString,
+    schemaVersion: fc.integer({ min: 1 }),
+    data: anyJson,
+    metadata: anyJson,
+  });
+
+  it('equals leafHash of the parsed event (the append path and the sealer agree)', () => {
+    fc.assert(
+      fc.property(storedEvent, (e) => {
+        let data: string;
+        let metadata: string;
+        try {
+          data = canonicalize(e.data);
+          metadata = canonicalize(e.metadata);
+        } catch {
+          return; // not JSON: the event store refuses it before hashing
+        }
+        const expected = referenceLeaf(e);
+        expect(leafHash(e as any)).toBe(expected);
+        expect(leafHashOfCanonical({ ...e, data, metadata })).toBe(expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('writes the canonical text as given, and refuses a document that is not text', () => {
+    const e = { eventId: 'id', streamId: 's', version: 1, type: 'T', schemaVersion: 1 };
+    expect(leafHashOfCanonical({ ...e, data: '{"a":"é😀"}', metadata: '{}' })).toBe(leafHash({ ...e, data: { a: 'é😀' }, metadata: {} }));
+    expect(leafHashOfCanonical({ ...e, data: '{"a":1}', metadata: '{}' })).not.toBe(leafHash({ ...e, data: { a: 2 }, metadata: {} }));
+    expect(() => leafHashOfCanonical({ ...e, data: { a: 1 } as any, metadata: '{}' })).toThrow(TypeError);
   });
 });

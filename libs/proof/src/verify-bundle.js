@@ -53,8 +53,6 @@ const { BLOCK_BYTES, BlockReader, checkFile, checkFileInWorkers, checkStream, de
  * @property {number} [blockBytes] file input only: bytes read at a time (default 120,000); a smaller value is for tests
  */
 
-const PROGRESS_EVERY = 100000;
-
 /**
  * Verify a bundle, streaming, stopping at the first fault.
  *
@@ -129,6 +127,8 @@ async function loadPrevious(path) {
 }
 
 // ---- Command line -----------------------------------------------------------------------------
+
+const PROGRESS_EVERY = 100000; // events between two progress lines on a terminal
 
 const USAGE = 'usage: node verify-bundle.js <bundle.ndjson> [--previous <older bundle or checkpoint json>] [--key <public key PEM file>]';
 

@@ -520,4 +520,43 @@ describe('CLI', () => {
     expect(badPrev.status).toBe(2);
     expect(badPrev.stderr).toMatch(/cannot read the previous export/);
   });
+
+  it('is what `npm run -s verify` runs', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+    expect(pkg.scripts.verify).toBe(`node ${path.relative(path.join(__dirname, '..', '..', '..'), script)}`);
+  });
+
+  it('runs from a copy of its four files in any folder, with node alone (docs/auditors.md)', () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'regulator-'));
+    try {
+      for (const file of VERIFIER_FILES) fs.copyFileSync(path.join(__dirname, file), path.join(copy, file));
+      const intact = spawnSync(process.execPath, [path.join(copy, 'verify-bundle.js'), writeBundle(full)], { cwd: copy, encoding: 'utf8' });
+      expect(intact.status).toBe(0);
+      expect(intact.stdout).toBe(run(writeBundle(full)).stdout);
+      const tampered = spawnSync(process.execPath, [path.join(copy, 'verify-bundle.js'), writeBundle(editEvent(full, 5, (e) => (e.data.i = 55)))], { cwd: copy, encoding: 'utf8' });
+      expect(tampered.status).toBe(1);
+      expect(tampered.stderr.split('\n')[0]).toBe('FAILED at seq 5: event 5 was modified: leaf hash mismatch');
+      // The worker threads (used for large files) load their code from the copy too.
+      const bundle = writeBundle(full);
+      const program = `require(${JSON.stringify(path.join(copy, 'verify-bundle.js'))}).verifyBundle(${JSON.stringify(bundle)}, { workers: 2, blockBytes: 512 }).then((r) => console.log(JSON.stringify(r)))`;
+      const inWorkers = spawnSync(process.execPath, ['-e', program], { cwd: copy, encoding: 'utf8' });
+      expect(inWorkers.stderr).toBe('');
+      expect(JSON.parse(inWorkers.stdout)).toMatchObject({ ok: true, events: 10, head: chain[10] });
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
+
+/** What a regulator copies (docs/auditors.md): the verifier and the one module it shares with the server. */
+const VERIFIER_FILES = ['verify-bundle.js', 'bundle-checker.js', 'bundle-reader.js', 'canonical.js'];
+
+it('the verifier needs nothing but node built-ins and its own files', () => {
+  for (const file of VERIFIER_FILES) {
+    const source = fs.readFileSync(path.join(__dirname, file), 'utf8');
+    const required = [...source.matchAll(/require\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]);
+    for (const name of required) expect(name.startsWith('node:') || VERIFIER_FILES.includes(`${name.replace(/^\.\//, '')}.js`)).toBe(true);
+    expect(source).not.toMatch(/\bimport\s/);
+    expect(source.startsWith('// @ts-check') || source.startsWith('#!/usr/bin/env node\n// @ts-check')).toBe(true);
+  }
 });
