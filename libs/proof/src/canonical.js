@@ -284,45 +284,16 @@ function sha256Hex(data) {
 const LEAF_FIELDS = /** @type {const} */ (['data', 'eventId', 'metadata', 'schemaVersion', 'streamId', 'type', 'version'])
   .map((name) => /** @type {const} */ ([name, `"${name}":`, name === 'data' || name === 'metadata']));
 
+const utf8 = new TextEncoder();
+
 /**
- * Append a string that is already canonical JSON, as UTF-8. Canonical text escapes every lone
- * surrogate; one that is there anyway is written as U+FFFD, as Node.js encodes it in a string it hashes.
- * (A loop here: for the short documents of an event, cheaper than a call into TextEncoder.)
+ * Append text that is already canonical JSON, encoded in UTF-8 (canonical text has no lone
+ * surrogate; one that is there anyway becomes U+FFFD, as when Node.js hashes a string).
  * @param {string} s
  */
 function writeCanonicalText(s) {
-  const n = s.length;
-  reserve(3 * n); // at most three UTF-8 bytes per UTF-16 code unit
-  const b = out;
-  let at = len;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) {
-      b[at++] = c;
-    } else if (c < 0x800) {
-      b[at++] = 0xc0 | (c >> 6);
-      b[at++] = 0x80 | (c & 63);
-    } else if (c < 0xd800 || c > 0xdfff) {
-      b[at++] = 0xe0 | (c >> 12);
-      b[at++] = 0x80 | ((c >> 6) & 63);
-      b[at++] = 0x80 | (c & 63);
-    } else {
-      const d = c <= 0xdbff && i + 1 < n ? s.charCodeAt(i + 1) : 0;
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        const cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
-        b[at++] = 0xf0 | (cp >> 18);
-        b[at++] = 0x80 | ((cp >> 12) & 63);
-        b[at++] = 0x80 | ((cp >> 6) & 63);
-        b[at++] = 0x80 | (cp & 63);
-        i++;
-      } else {
-        b[at++] = 0xef; // U+FFFD
-        b[at++] = 0xbf;
-        b[at++] = 0xbd;
-      }
-    }
-  }
-  len = at;
+  reserve(3 * s.length); // at most three UTF-8 bytes per UTF-16 code unit
+  len += utf8.encodeInto(s, out.subarray(len)).written;
 }
 
 /**

@@ -226,5 +226,9 @@ describe('leafHashOfCanonical: the same leaf from data and metadata already in c
     expect(leafHashOfCanonical({ ...e, data: '{"a":"é😀"}', metadata: '{}' })).toBe(leafHash({ ...e, data: { a: 'é😀' }, metadata: {} }));
     expect(leafHashOfCanonical({ ...e, data: '{"a":1}', metadata: '{}' })).not.toBe(leafHash({ ...e, data: { a: 2 }, metadata: {} }));
     expect(() => leafHashOfCanonical({ ...e, data: { a: 1 } as any, metadata: '{}' })).toThrow(TypeError);
+    // Not canonical text (a raw lone surrogate): hashed as Node.js hashes that string, U+FFFD in its place.
+    expect(leafHashOfCanonical({ ...e, data: '"\ud800"', metadata: '{}' })).toBe(
+      sha256Hex('{"data":"\ud800","eventId":"id","metadata":{},"schemaVersion":1,"streamId":"s","type":"T","version":1}'),
+    );
   });
 });
