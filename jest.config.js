@@ -16,7 +16,7 @@ const base = {
   transform: { '^.+\\.(t|j|mj|cj)s$': swc },
   transformIgnorePatterns: [],
   moduleNameMapper: {
-    '^@app/(domain|event-store|projections|platform)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@app/(proof|domain|event-store|projections|platform)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   testEnvironment: 'node',
 };

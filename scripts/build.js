@@ -36,6 +36,7 @@ const options = (file) => ({
     keepClassNames: true,
     baseUrl: root,
     paths: {
+      '@app/proof/*': ['./libs/proof/src/*'],
       '@app/domain/*': ['./libs/domain/src/*'],
       '@app/event-store/*': ['./libs/event-store/src/*'],
       '@app/projections/*': ['./libs/projections/src/*'],

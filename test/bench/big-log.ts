@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { canonicalize, sha256Hex } from '@app/event-store/ledger/verify-bundle';
+import { canonicalize, leafHashOfCanonical } from '@app/proof/canonical';
 import { ACTOR, log } from './lib';
 
 /**
@@ -65,10 +65,7 @@ function row(streamId: string, version: number, type: string, data: unknown, at:
   const recordedAt = new Date(at).toISOString();
   const d = canonicalize(data);
   const m = canonicalize({ actor: ACTOR, correlationId: randomUUID(), causationId: randomUUID(), recordedAt });
-  // Same leaf as leafHash() (RFC 8785 key order), without re-parsing the canonical strings.
-  const hash = sha256Hex(
-    `{"data":${d},"eventId":${JSON.stringify(eventId)},"metadata":${m},"schemaVersion":1,"streamId":${JSON.stringify(streamId)},"type":${JSON.stringify(type)},"version":${version}}`,
-  );
+  const hash = leafHashOfCanonical({ eventId, streamId, version, type, schemaVersion: 1, data: d, metadata: m });
   return { streamId, version, eventId, type, data: d, metadata: m, recordedAt, hash };
 }
 

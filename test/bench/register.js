@@ -11,7 +11,7 @@ const { join } = require('node:path');
 const { transformSync } = require('@swc/core');
 
 const root = join(__dirname, '..', '..');
-const ALIAS = /^@app\/(domain|event-store|projections|platform)\/(.*)$/;
+const ALIAS = /^@app\/(proof|domain|event-store|projections|platform)\/(.*)$/;
 
 const originalResolve = Module._resolveFilename;
 Module._resolveFilename = function resolveAlias(request, parent, ...rest) {

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { appendEvents } from '@app/event-store/ledger/ledger-test-kit';
 import { LedgerService } from '@app/event-store/ledger/ledger.service';
-import { verifyBundle } from '@app/event-store/ledger/verify-bundle';
+import { verifyBundle } from '@app/proof/verify-bundle';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { run as auditExport } from '../../apps/cli/src/commands/audit-export.command';
 import { run as auditVerify } from '../../apps/cli/src/commands/audit-verify.command';

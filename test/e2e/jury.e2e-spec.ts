@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createHash, createPublicKey, generateKeyPairSync, randomUUID, verify } from 'node:crypto';
 import { EventStore } from '@app/event-store/event-store';
-import { canonicalize } from '@app/event-store/ledger/verify-bundle';
+import { canonicalize } from '@app/proof/canonical';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { PersonalDataVault } from '@app/platform/personal-data/vault';
 import { fold } from '@app/domain/shared/decider';

@@ -34,7 +34,7 @@ export interface StoredEvent<T extends string = string, D = any> {
   data: D;
   metadata: EventMetadata;
   recordedAt: string;
-  /** Leaf hash: SHA-256 of the RFC 8785 canonical JSON of the event (see ledger/verify-bundle.js). */
+  /** Leaf hash: SHA-256 of the RFC 8785 canonical JSON of the event (see libs/proof/src/canonical.js). */
   hash: string;
 }
 

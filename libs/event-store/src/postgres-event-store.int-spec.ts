@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BACKENDS, serverDatabase, TestDatabase } from '../../../test/support/databases';
 import { ConcurrencyError, EventStoreInputError, LOG_START, NewEvent, StoredEvent } from './event-store';
-import { leafHash } from './ledger/verify-bundle';
+import { leafHash } from '@app/proof/canonical';
 import { PostgresEventStore } from './postgres-event-store';
 
 const meta = () => ({

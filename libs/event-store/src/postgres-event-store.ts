@@ -20,7 +20,7 @@ import {
   SubscribeOptions,
   Subscription,
 } from './event-store';
-import { canonicalize, sha256Hex } from './ledger/verify-bundle';
+import { canonicalize, leafHashOfCanonical } from '@app/proof/canonical';
 
 const NOTIFY_CHANNEL = 'cert_events';
 /** At most one NOTIFY per interval, the last one trailing: other processes hear of an append within this delay. */
@@ -348,7 +348,7 @@ export class PostgresEventStore implements EventStore {
     if (expected === 'any') return this.appendAny(db, streamId, events, unchanged);
     const base = expected === 'no-stream' ? 0 : expected;
     // The leaf hash covers the stream version, known here from the expectation.
-    const hashes = events.map((e, i) => leafFromCanonical(e, streamId, base + i + 1));
+    const hashes = events.map((e, i) => leafHashOfCanonical({ ...e, streamId, version: base + i + 1 }));
     // Inside a caller's transaction a failed Parse would abort it: named only on the pool.
     const named = this.named && db === this.pool;
     const { rows } = await db.query(
@@ -565,18 +565,6 @@ function toStored(row: any): StoredEvent {
     recordedAt: new Date(row.recorded_at).toISOString(),
     hash: row.hash,
   };
-}
-
-/**
- * leafHash() of the event, built from the canonical data and metadata already
- * computed (no parse and re-serialise): the seven keys in RFC 8785 order
- * (data, eventId, metadata, schemaVersion, streamId, type, version).
- */
-function leafFromCanonical(e: PreparedEvent, streamId: string, version: number): string {
-  return sha256Hex(
-    `{"data":${e.data},"eventId":${JSON.stringify(e.eventId)},"metadata":${e.metadata},"schemaVersion":${e.schemaVersion},` +
-      `"streamId":${JSON.stringify(streamId)},"type":${JSON.stringify(e.type)},"version":${version}}`,
-  );
 }
 
 function checkStreamId(streamId: string): void {

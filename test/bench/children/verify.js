@@ -1,7 +1,7 @@
 'use strict';
 // Verifies one bundle in a process of its own, so that its peak RSS is the
 // verifier's alone; prints { ok, events, ms, maxRssMb, heapMb } as JSON.
-const { verifyBundle } = require('../../../libs/event-store/src/ledger/verify-bundle');
+const { verifyBundle } = require('../../../libs/proof/src/verify-bundle');
 
 const file = process.argv[2];
 let peakHeap = 0;

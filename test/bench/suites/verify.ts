@@ -4,7 +4,7 @@ import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Pool } from 'pg';
-import { BUNDLE_FORMAT, chainHash, GENESIS, keyFingerprint, signCheckpoint } from '@app/event-store/ledger/verify-bundle';
+import { BUNDLE_FORMAT, chainHash, GENESIS, keyFingerprint, signCheckpoint } from '@app/proof/canonical';
 import { log, mb, round } from '../lib';
 
 /**

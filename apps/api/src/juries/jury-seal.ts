@@ -1,5 +1,5 @@
-import { createHash, createPublicKey, KeyObject, sign, verify } from 'node:crypto';
-import { canonicalize } from '@app/event-store/ledger/verify-bundle';
+import { createPublicKey, KeyObject, sign, verify } from 'node:crypto';
+import { canonicalize, sha256Hex } from '@app/proof/canonical';
 import { SEAL_FORMAT, SealedRecordContent, SealFormat, sealSigningPayload } from '@app/domain/jury/seal';
 
 /**
@@ -9,7 +9,7 @@ import { SEAL_FORMAT, SealedRecordContent, SealFormat, sealSigningPayload } from
  * to check both without this code.
  */
 export function sealHashOf(content: SealedRecordContent): string {
-  return createHash('sha256').update(canonicalize(content), 'utf8').digest('hex');
+  return sha256Hex(canonicalize(content));
 }
 
 export function signSeal(juryId: string, sealHash: string, privateKey: KeyObject, format: SealFormat = SEAL_FORMAT): string {

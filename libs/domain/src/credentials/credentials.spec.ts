@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import { ReferentialDocument } from '../referential/referential';
 import { signDataIntegrity, verifyDataIntegrity } from './data-integrity';
 import { didKeyOf, ed25519Multikey, publicKeyFromDidKey } from './did-key';
-import { canonicalJson } from './jcs';
+import { canonicalize } from '@app/proof/canonical';
 import { base58btcDecode, base58btcEncode, multibaseDecode } from './multibase';
 import { blockCredential, certificationCredential, credentialUrn, encodeStatusList, isRevoked, OB_CONTEXT, statusListCredential, VC_CONTEXT } from './open-badge';
 
@@ -42,10 +42,10 @@ function issue() {
 
 describe('RFC 8785 canonical JSON', () => {
   it('sorts members, drops whitespace and serialises numbers as ECMAScript does', () => {
-    expect(canonicalJson({ b: [1e21, 0.000001, -0, 'é'], a: { z: null, y: true } })).toBe('{"a":{"y":true,"z":null},"b":[1e+21,0.000001,0,"é"]}');
+    expect(canonicalize({ b: [1e21, 0.000001, -0, 'é'], a: { z: null, y: true } })).toBe('{"a":{"y":true,"z":null},"b":[1e+21,0.000001,0,"é"]}');
     // RFC 8785 §3.2.3: members sorted by UTF-16 code units
-    expect(canonicalJson({ '\u20ac': 1, '\r': 2, '1': 3, '\ud83d\ude00': 4, '\u00f6': 5 })).toBe('{"\\r":2,"1":3,"ö":5,"€":1,"😀":4}');
-    expect(() => canonicalJson({ a: NaN })).toThrow();
+    expect(canonicalize({ '\u20ac': 1, '\r': 2, '1': 3, '\ud83d\ude00': 4, '\u00f6': 5 })).toBe('{"\\r":2,"1":3,"ö":5,"€":1,"😀":4}');
+    expect(() => canonicalize({ a: NaN })).toThrow();
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash, KeyObject, sign, verify } from 'node:crypto';
-import { canonicalJson } from './jcs';
+import { canonicalize } from '@app/proof/canonical';
 import { multibaseDecode, multibaseEncode } from './multibase';
 
 /**
@@ -31,7 +31,7 @@ export interface ProofOptions {
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
 function hashData(document: Record<string, unknown>, proofConfig: Record<string, unknown>): Buffer {
-  return Buffer.concat([sha256(canonicalJson(proofConfig)), sha256(canonicalJson(document))]);
+  return Buffer.concat([sha256(canonicalize(proofConfig)), sha256(canonicalize(document))]);
 }
 
 /** Adds a `proof` to a copy of the document. */
@@ -64,7 +64,7 @@ export function verifyDataIntegrity(secured: unknown, resolveKey: (verificationM
     if (typeof proofValue !== 'string') return { verified: false, error: 'proofValue missing' };
     if (typeof proofConfig.verificationMethod !== 'string') return { verified: false, error: 'verificationMethod missing' };
     if (proofConfig.proofPurpose !== 'assertionMethod') return { verified: false, error: 'proofPurpose must be assertionMethod' };
-    if (proofConfig['@context'] !== undefined && canonicalJson(proofConfig['@context']) !== canonicalJson(unsecured['@context'] ?? null)) {
+    if (proofConfig['@context'] !== undefined && canonicalize(proofConfig['@context']) !== canonicalize(unsecured['@context'] ?? null)) {
       return { verified: false, error: 'the proof context differs from the document context' };
     }
     const key = resolveKey(proofConfig.verificationMethod);

@@ -5,7 +5,8 @@ import { migrate } from '../migrations';
 import { PostgresEventStore } from '../postgres-event-store';
 import { LEDGER_MIGRATIONS } from './ledger-migrations';
 import { exportLines, newKey, sealAtLeast, sealer as newSealer, TestKey } from './ledger-test-kit';
-import { canonicalize, verifyBundle } from './verify-bundle';
+import { canonicalize } from '@app/proof/canonical';
+import { verifyBundle } from '@app/proof/verify-bundle';
 
 /**
  * Property: over random logs appended through the event store, sealed with a

@@ -11,7 +11,7 @@ import { PostgresEventStore } from '../postgres-event-store';
 import { appendEvents } from './ledger-test-kit';
 import { LedgerModule, LedgerService } from './ledger.service';
 import { loadLedgerConfig } from './sealer';
-import { verifyCheckpointSignature } from './verify-bundle';
+import { verifyCheckpointSignature } from '@app/proof/canonical';
 
 /** The recipe for a process without HTTP or PlatformModule (the projector): the ledger module alone seals. */
 describe('LedgerModule in a worker process', () => {

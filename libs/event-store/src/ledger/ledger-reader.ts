@@ -10,10 +10,10 @@ import {
   leafHash,
   SignedCheckpoint,
   verifyCheckpointSignature,
-} from './verify-bundle';
+} from '@app/proof/canonical';
 
 /**
- * Reading the ledger: the export bundle (the format of verify-bundle.js), the paged
+ * Reading the ledger: the export bundle (the format libs/proof/src/verify-bundle.js checks), the paged
  * event listing, the checkpoints, and the server-side re-verification. Every read is
  * keyset-paginated with short queries, never a cursor held open: on the embedded
  * database the whole process shares one connection, and an export must not hold it

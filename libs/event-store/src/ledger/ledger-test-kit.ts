@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { PostgresEventStore } from '../postgres-event-store';
 import { LedgerKey, openExport } from './ledger-reader';
 import { LedgerSealer, SealerOptions } from './sealer';
-import { chainHash, keyFingerprint, leafHash, SignedCheckpoint, signCheckpoint } from './verify-bundle';
+import { chainHash, keyFingerprint, leafHash, signCheckpoint, type SignedCheckpoint } from '@app/proof/canonical';
 
 /** Test helpers for the ledger suites (not used by the application). */
 

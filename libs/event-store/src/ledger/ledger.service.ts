@@ -5,7 +5,7 @@ import type { PostgresEventStore } from '../postgres-event-store';
 import { LEDGER_MIGRATIONS } from './ledger-migrations';
 import { LedgerKey } from './ledger-reader';
 import { LedgerConfig, LedgerSealer, LedgerStatus, loadLedgerConfig } from './sealer';
-import { SignedCheckpoint } from './verify-bundle';
+import type { SignedCheckpoint } from '@app/proof/canonical';
 import { AppConfig } from '@app/platform/config';
 import { APP_CONFIG, DATABASE, EVENT_STORE } from '@app/platform/persistence.module';
 import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';

@@ -7,7 +7,7 @@ import { PostgresEventStore } from '../postgres-event-store';
 import { LEDGER_MIGRATIONS } from './ledger-migrations';
 import { sealAtLeast } from './ledger-test-kit';
 import { LedgerIntegrityError, LedgerSealer, SealerOptions } from './sealer';
-import { chainHash, GENESIS, keyFingerprint, verifyCheckpointSignature } from './verify-bundle';
+import { chainHash, GENESIS, keyFingerprint, verifyCheckpointSignature } from '@app/proof/canonical';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();

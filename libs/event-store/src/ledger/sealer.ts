@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { Client, Pool, PoolConfig } from 'pg';
 import { ConfigError } from '@app/platform/config';
-import { chainHash, GENESIS, leafHash, SignedCheckpoint, signCheckpoint } from './verify-bundle';
+import { chainHash, GENESIS, leafHash, signCheckpoint, type SignedCheckpoint } from '@app/proof/canonical';
 
 /**
  * The sealer gives every event of the log, in gap-safe order, a contiguous ledger

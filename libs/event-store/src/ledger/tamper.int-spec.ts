@@ -9,7 +9,8 @@ import { LEDGER_MIGRATIONS } from './ledger-migrations';
 import { appendEvents, exportLines, forge, ledgerKey, newKey, sealAtLeast, sealer as newSealer, TestKey } from './ledger-test-kit';
 import { LedgerRangeError, openExport } from './ledger-reader';
 import { LedgerSealer } from './sealer';
-import { chainHash, GENESIS, leafHash, SignedCheckpoint, signCheckpoint, verifyBundle, VerifyResult } from './verify-bundle';
+import { chainHash, GENESIS, leafHash, signCheckpoint, type SignedCheckpoint } from '@app/proof/canonical';
+import { verifyBundle, type VerifyResult } from '@app/proof/verify-bundle';
 
 /**
  * Every kind of tampering named in the audit requirements, each against a real
@@ -211,7 +212,7 @@ describe('export bundle: tampering is detected offline', () => {
     writeFileSync(intact, `${bundle.join('\n')}\n`);
     writeFileSync(tampered, `${editEvent(4, (e) => (e.metadata.actor.id = 'mallory')).join('\n')}\n`);
     writeFileSync(pem, key.publicKeyPem);
-    const script = join(__dirname, 'verify-bundle.js');
+    const script = join(__dirname, '..', '..', '..', 'proof', 'src', 'verify-bundle.js');
     const ok = spawnSync(process.execPath, [script, intact, '--key', pem], { encoding: 'utf8' });
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/^OK: 30 events \(seq 1\.\.30\), 3 signed checkpoints/);

@@ -5,7 +5,7 @@ import { from, Observable, of, switchMap } from 'rxjs';
 import type { Pool } from 'pg';
 import { Database } from '@app/event-store/database';
 import { Migration } from '@app/event-store/migrations';
-import { canonicalize } from '@app/event-store/ledger/verify-bundle';
+import { canonicalize } from '@app/proof/canonical';
 import { DATABASE } from '../persistence.module';
 import { AuthenticatedRequest } from '../auth/roles';
 import type { CommandResult } from './command-runner';

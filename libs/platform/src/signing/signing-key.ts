@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { keyFingerprint } from '@app/event-store/ledger/verify-bundle';
+import { keyFingerprint } from '@app/proof/canonical';
 import { ConfigError, isProduction } from '../config';
 
 /**

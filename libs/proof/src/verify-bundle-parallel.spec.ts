@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import * as vb from './verify-bundle';
+import { BUNDLE_FORMAT, chainHash, GENESIS, keyFingerprint, leafHash, signCheckpoint } from './canonical';
+import { verifyBundle, type VerifyOptions, type VerifyResult } from './verify-bundle';
 
 /**
  * The verifier reads a bundle file in blocks of whole lines, splits them itself (as readline
@@ -19,18 +20,18 @@ const publicKeyPem = keys.publicKey.export({ type: 'spki', format: 'pem' }).toSt
 const ORIGIN = 'parallel-test';
 
 function bundleLines(datas: unknown[], every: number): string[] {
-  let head = vb.GENESIS;
+  let head = GENESIS;
   const lines = [
-    JSON.stringify({ kind: 'header', format: vb.BUNDLE_FORMAT, origin: ORIGIN, publicKey: publicKeyPem, keyFingerprint: vb.keyFingerprint(publicKeyPem), from: 1, previousHead: head, exportedAt: 't' }),
+    JSON.stringify({ kind: 'header', format: BUNDLE_FORMAT, origin: ORIGIN, publicKey: publicKeyPem, keyFingerprint: keyFingerprint(publicKeyPem), from: 1, previousHead: head, exportedAt: 't' }),
   ];
   datas.forEach((data, i) => {
     const seq = i + 1;
     const event = { eventId: `e-${seq}`, streamId: `s-${seq % 3}`, version: seq, type: 'T', schemaVersion: 1, data, metadata: { actor: 'a', n: seq } };
-    const leaf = vb.leafHash(event);
-    head = vb.chainHash(head, leaf);
+    const leaf = leafHash(event);
+    head = chainHash(head, leaf);
     lines.push(JSON.stringify({ kind: 'event', seq, position: seq, leaf, chain: head, event }));
     if (seq % every === 0 || seq === datas.length) {
-      lines.push(JSON.stringify({ kind: 'checkpoint', ...vb.signCheckpoint({ origin: ORIGIN, size: seq, head, time: 't' }, keys.privateKey) }));
+      lines.push(JSON.stringify({ kind: 'checkpoint', ...signCheckpoint({ origin: ORIGIN, size: seq, head, time: 't' }, keys.privateKey) }));
     }
   });
   return lines;
@@ -62,20 +63,20 @@ function referenceLines(bytes: Buffer): string[] {
 }
 
 /** Every route through the verifier, on the same bytes: all verdicts must be equal. */
-async function allVerdicts(bytes: Buffer, blockBytes: number, options: vb.VerifyOptions = {}): Promise<vb.VerifyResult[]> {
+async function allVerdicts(bytes: Buffer, blockBytes: number, options: VerifyOptions = {}): Promise<VerifyResult[]> {
   const file = write(bytes);
   const cut = Math.floor(bytes.length / 3);
   const smallChunks: Buffer[] = []; // 1 to 7 bytes each: line breaks, "\r\n" pairs and UTF-8 sequences split anywhere
   for (let at = 0, k = 0; at < bytes.length; k++) smallChunks.push(bytes.subarray(at, (at += 1 + ((k * 5 + blockBytes) % 7))));
   return [
-    await vb.verifyBundle(referenceLines(bytes), options),
-    await vb.verifyBundle(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]), options),
-    await vb.verifyBundle(Readable.from([bytes.toString('utf8')]), options),
-    await vb.verifyBundle(Readable.from(smallChunks), options),
-    await vb.verifyBundle(file, { ...options, workers: 0 }),
-    await vb.verifyBundle(file, { ...options, workers: 0, blockBytes }),
-    await vb.verifyBundle(file, { ...options, workers: 2, blockBytes }),
-    await vb.verifyBundle(file, { ...options, workers: 1, blockBytes: blockBytes * 3 }),
+    await verifyBundle(referenceLines(bytes), options),
+    await verifyBundle(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]), options),
+    await verifyBundle(Readable.from([bytes.toString('utf8')]), options),
+    await verifyBundle(Readable.from(smallChunks), options),
+    await verifyBundle(file, { ...options, workers: 0 }),
+    await verifyBundle(file, { ...options, workers: 0, blockBytes }),
+    await verifyBundle(file, { ...options, workers: 2, blockBytes }),
+    await verifyBundle(file, { ...options, workers: 1, blockBytes: blockBytes * 3 }),
   ];
 }
 
@@ -127,8 +128,8 @@ describe('verifyBundle: same verdict by every route (lines, streams, files, work
     const lines = bundleLines(Array.from({ length: 30 }, (_, i) => i), 5);
     const bytes = Buffer.from(lines.join('\n') + '\n');
     const at10 = JSON.parse(lines.find((l) => JSON.parse(l).size === 10)!);
-    const rewritten = { size: 10, head: vb.GENESIS }; // a head noted down earlier, not the one this bundle has at 10
-    for (const options of [{ previous: at10, publicKeyPem }, { previous: rewritten }, { previous: { ...at10, head: vb.GENESIS } }, { previous: { size: 31, head: at10.head } }]) {
+    const rewritten = { size: 10, head: GENESIS }; // a head noted down earlier, not the one this bundle has at 10
+    for (const options of [{ previous: at10, publicKeyPem }, { previous: rewritten }, { previous: { ...at10, head: GENESIS } }, { previous: { size: 31, head: at10.head } }]) {
       const verdicts = await allVerdicts(bytes, 100, options);
       for (const v of verdicts) expect(v).toEqual(verdicts[0]);
     }
@@ -139,7 +140,7 @@ describe('verifyBundle: same verdict by every route (lines, streams, files, work
     const lines = bundleLines([{ big: 'x'.repeat(5000) }, 1, { big: 'é'.repeat(3000) }, 2], 2);
     const crlf = Buffer.from(lines.join('\r\n') + '\r\n');
     for (const blockBytes of [16, 64, 101, 102, 103, 1000]) {
-      for (const workers of [0, 2]) expect(await vb.verifyBundle(write(crlf), { workers, blockBytes })).toMatchObject({ ok: true, events: 4 });
+      for (const workers of [0, 2]) expect(await verifyBundle(write(crlf), { workers, blockBytes })).toMatchObject({ ok: true, events: 4 });
     }
   });
 
@@ -148,10 +149,10 @@ describe('verifyBundle: same verdict by every route (lines, streams, files, work
     const damaged = lines.map((l) => (l.includes('"seq":120,') ? l.replace('"i":119', '"i":1190') : l));
     const file = write(damaged.join('\n') + '\n');
     const expected = { ok: false, firstBadSeq: 120, line: 123, reason: 'event 120 was modified: leaf hash mismatch' };
-    expect(await vb.verifyBundle(file, { workers: 2, blockBytes: 500 })).toEqual(expected);
-    expect(await vb.verifyBundle(damaged)).toEqual(expected);
+    expect(await verifyBundle(file, { workers: 2, blockBytes: 500 })).toEqual(expected);
+    expect(await verifyBundle(damaged)).toEqual(expected);
     const seen: number[] = [];
-    await vb.verifyBundle(write(lines.join('\n')), { workers: 2, blockBytes: 300, onProgress: (s) => seen.push(s) });
+    await verifyBundle(write(lines.join('\n')), { workers: 2, blockBytes: 300, onProgress: (s) => seen.push(s) });
     expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
   });
 
@@ -159,11 +160,11 @@ describe('verifyBundle: same verdict by every route (lines, streams, files, work
     const datas = Array.from({ length: 6000 }, (_, i) => ({ i, comment: 'Observed during the practical case study; evidence filed.'.repeat(8), candidateId: crypto.randomUUID() }));
     const lines = bundleLines(datas, 1000);
     const file = write(lines.join('\n') + '\n');
-    const result = await vb.verifyBundle(file);
+    const result = await verifyBundle(file);
     expect(result).toMatchObject({ ok: true, events: 6000, checkpoints: 6 });
-    expect(await vb.verifyBundle(file, { workers: 2 })).toEqual(result);
+    expect(await verifyBundle(file, { workers: 2 })).toEqual(result);
     const tampered = write(lines.map((l) => l.replace('"i":4321,', '"i":4322,')).join('\n'));
-    expect(await vb.verifyBundle(tampered)).toEqual(await vb.verifyBundle(tampered, { workers: 2 }));
-    expect(await vb.verifyBundle(tampered, { workers: 2 })).toMatchObject({ ok: false, firstBadSeq: 4322, reason: 'event 4322 was modified: leaf hash mismatch' });
+    expect(await verifyBundle(tampered)).toEqual(await verifyBundle(tampered, { workers: 2 }));
+    expect(await verifyBundle(tampered, { workers: 2 })).toMatchObject({ ok: false, firstBadSeq: 4322, reason: 'event 4322 was modified: leaf hash mismatch' });
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import * as vb from './verify-bundle';
+import { canonicalize, leafHash, leafHashOfCanonical, sha256Hex } from './canonical';
 
 /**
  * canonicalize() writes canonical JSON straight into UTF-8 bytes (escaping strings itself instead
@@ -57,13 +57,13 @@ function expectSame(value: unknown): void {
     expected = reference(value);
   } catch (error) {
     expect(error).toBeInstanceOf(TypeError);
-    expect(() => vb.canonicalize(value)).toThrow(new TypeError((error as Error).message));
+    expect(() => canonicalize(value)).toThrow(new TypeError((error as Error).message));
     return;
   }
-  const actual = vb.canonicalize(value);
+  const actual = canonicalize(value);
   expect(actual).toBe(expected);
   expect(Buffer.from(actual, 'utf8').equals(Buffer.from(expected, 'utf8'))).toBe(true);
-  expect(vb.sha256Hex(actual)).toBe(vb.sha256Hex(expected));
+  expect(sha256Hex(actual)).toBe(sha256Hex(expected));
 }
 
 // Any UTF-16 code unit, lone surrogates included, with the characters JSON escapes over-represented.
@@ -139,11 +139,11 @@ describe('canonicalize: byte-identical to the earlier implementation', () => {
       expectSame(bad);
     }
     // A failed call leaves nothing behind for the next one.
-    expect(vb.canonicalize({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
+    expect(canonicalize({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
   });
 
   it('is re-entrant (a toJSON that canonicalizes) and copes with values larger than its buffer', () => {
-    const inner = { toJSON: () => vb.canonicalize({ y: 1, x: [2, 'é'] }) };
+    const inner = { toJSON: () => canonicalize({ y: 1, x: [2, 'é'] }) };
     expectSame({ b: inner, a: [inner, { c: inner }] });
     const big = 'é😀"\u0001'.repeat(300_000);
     expectSame({ big, list: [big, big] });
@@ -173,10 +173,10 @@ describe('leafHash: the canonical bytes hashed without building the canonical ob
         try {
           expected = referenceLeaf(e);
         } catch (error) {
-          expect(() => vb.leafHash(e as any)).toThrow(new TypeError((error as Error).message));
+          expect(() => leafHash(e as any)).toThrow(new TypeError((error as Error).message));
           return;
         }
-        expect(vb.leafHash(e as any)).toBe(expected);
+        expect(leafHash(e as any)).toBe(expected);
       }),
       { numRuns: 1000 },
     );
@@ -185,8 +185,50 @@ describe('leafHash: the canonical bytes hashed without building the canonical ob
   it('ignores the fields that are not hashed, and the order the event was written in', () => {
     const e = { metadata: { b: 1, a: 2 }, data: { y: [1, 2], x: 'é' }, type: 'T', version: 3, streamId: 's', eventId: 'id', schemaVersion: 1 };
     const expected = referenceLeaf(e);
-    expect(vb.leafHash(e)).toBe(expected);
-    expect(vb.leafHash({ ...e, seq: 9, position: 4, leaf: 'x' } as any)).toBe(expected);
-    expect(vb.leafHash(JSON.parse(JSON.stringify(e)))).toBe(expected);
+    expect(leafHash(e)).toBe(expected);
+    expect(leafHash({ ...e, seq: 9, position: 4, leaf: 'x' } as any)).toBe(expected);
+    expect(leafHash(JSON.parse(JSON.stringify(e)))).toBe(expected);
+  });
+});
+
+describe('leafHashOfCanonical: the same leaf from data and metadata already in canonical text', () => {
+  const storedEvent = fc.record({
+    eventId: fc.uuid(),
+    streamId: anyString,
+    version: fc.integer({ min: 1 }),
+    type: anyString,
+    schemaVersion: fc.integer({ min: 1 }),
+    data: anyJson,
+    metadata: anyJson,
+  });
+
+  it('equals leafHash of the parsed event (the append path and the sealer agree)', () => {
+    fc.assert(
+      fc.property(storedEvent, (e) => {
+        let data: string;
+        let metadata: string;
+        try {
+          data = canonicalize(e.data);
+          metadata = canonicalize(e.metadata);
+        } catch {
+          return; // not JSON: the event store refuses it before hashing
+        }
+        const expected = referenceLeaf(e);
+        expect(leafHash(e as any)).toBe(expected);
+        expect(leafHashOfCanonical({ ...e, data, metadata })).toBe(expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('writes the canonical text as given, and refuses a document that is not text', () => {
+    const e = { eventId: 'id', streamId: 's', version: 1, type: 'T', schemaVersion: 1 };
+    expect(leafHashOfCanonical({ ...e, data: '{"a":"é😀"}', metadata: '{}' })).toBe(leafHash({ ...e, data: { a: 'é😀' }, metadata: {} }));
+    expect(leafHashOfCanonical({ ...e, data: '{"a":1}', metadata: '{}' })).not.toBe(leafHash({ ...e, data: { a: 2 }, metadata: {} }));
+    expect(() => leafHashOfCanonical({ ...e, data: { a: 1 } as any, metadata: '{}' })).toThrow(TypeError);
+    // Not canonical text (a raw lone surrogate): hashed as Node.js hashes that string, U+FFFD in its place.
+    expect(leafHashOfCanonical({ ...e, data: '"\ud800"', metadata: '{}' })).toBe(
+      sha256Hex('{"data":"\ud800","eventId":"id","metadata":{},"schemaVersion":1,"streamId":"s","type":"T","version":1}'),
+    );
   });
 });
