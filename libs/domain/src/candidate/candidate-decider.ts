@@ -1,5 +1,5 @@
 import { DecisionContext } from '../shared/decider';
-import { Decider } from '../shared/given-when-then';
+import type { Decider } from '../shared/decider';
 import { assertNever, conflict, forbidden, invalid, notFound, rule } from '../shared/errors';
 import { findBlock, locateCriterion } from '../referential/referential';
 import { ReferentialState } from '../referential/referential-state';

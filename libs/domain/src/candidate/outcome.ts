@@ -14,7 +14,8 @@ import { RecordedEvent } from '../shared/decider';
  * block (or another certification) only through an equivalence the target
  * referential declares.
  */
-export type DecisionValue = 'validated' | 'not-validated' | 'deferred';
+export type BlockDecision = 'validated' | 'not-validated' | 'deferred';
+export const BLOCK_DECISIONS: readonly BlockDecision[] = ['validated', 'not-validated', 'deferred'];
 
 export interface RecordedDecision {
   /** The BlockDecisionRecorded event id (null when folded from events without ids, as in decider tests). */
@@ -22,7 +23,7 @@ export interface RecordedDecision {
   juryId: string;
   sessionId: string;
   block: string;
-  decision: DecisionValue;
+  decision: BlockDecision;
   revision: boolean;
   /** The certification and referential version of the session, as its enrolment pinned them (null when the enrolment did not say). */
   certificationCode: string | null;
@@ -192,7 +193,7 @@ export interface InForceOptions {
 export interface BlockInForce {
   /** The block of the target asked about. */
   block: string;
-  decision: DecisionValue;
+  decision: BlockDecision;
   /** The decision in force (the latest of its session and block). */
   source: RecordedDecision;
   /** The decision that first made this value in that session (a confirming revision keeps it). */

@@ -1,5 +1,5 @@
 import { RecordedEvent } from '../shared/decider';
-import { given } from '../shared/given-when-then';
+import { given } from '../testing/given-when-then';
 import { EraseCandidatePersonalData, erasureDecider, retentionEnd } from './erasure';
 
 const id = '6f1c2d3e-4a5b-4c6d-8e7f-901234567890';

@@ -1,7 +1,7 @@
 import { candidateSpec, CandidateState, initialCandidateState } from '../candidate/candidate';
 import { DecisionContext, DomainEvent, RecordedEvent } from '../shared/decider';
 import { conflict, invalid, notFound, rule } from '../shared/errors';
-import type { Decider } from '../shared/given-when-then';
+import type { Decider } from '../shared/decider';
 
 /**
  * Erasure of a candidate's personal data (crypto-shredding): the decision and

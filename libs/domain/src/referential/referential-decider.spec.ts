@@ -1,5 +1,5 @@
 import { DomainError } from '../shared/errors';
-import { given } from '../shared/given-when-then';
+import { given } from '../testing/given-when-then';
 import { referentialDecider } from './referential-decider';
 import { ReferentialEvent } from './referential-state';
 import seed from './seed/manager-marketing-commercial.referential.json';

@@ -1,6 +1,6 @@
 import { DecisionContext, DomainEvent } from '../shared/decider';
 import { assertNever, conflict, invalid, notFound, rule } from '../shared/errors';
-import { Decider } from '../shared/given-when-then';
+import type { Decider } from '../shared/decider';
 import { ReferentialEvent, ReferentialState, referentialSpec } from './referential-state';
 import { describeFaults, validateReferential } from './validate';
 

@@ -1,5 +1,5 @@
 import { DecisionContext, DomainEvent } from '../shared/decider';
-import { Decider } from '../shared/given-when-then';
+import type { Decider } from '../shared/decider';
 import { assertNever, conflict, invalid, notFound, rule } from '../shared/errors';
 import { ReferentialState } from '../referential/referential-state';
 import { SessionEvent, SessionState, sessionSpec } from './session';

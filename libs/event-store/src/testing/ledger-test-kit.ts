@@ -1,9 +1,9 @@
 import { generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { PostgresEventStore } from '../postgres-event-store';
-import { LedgerKey, openExport } from './ledger-reader';
-import { LedgerSealer, SealerOptions } from './sealer';
-import { chainHash, keyFingerprint, leafHash, SignedCheckpoint, signCheckpoint } from './verify-bundle';
+import { LedgerKey, openExport } from '../ledger/ledger-reader';
+import { LedgerSealer, SealerOptions } from '../ledger/sealer';
+import { chainHash, keyFingerprint, leafHash, SignedCheckpoint, signCheckpoint } from '../ledger/verify-bundle';
 
 /** Test helpers for the ledger suites (not used by the application). */
 
