@@ -363,5 +363,5 @@ function assertAssigned(session: SessionState, context: DecisionContext): void {
 export const candidateDecider: Decider<CandidateState, CandidateCommand, CandidateEvent, CandidateDeps> = {
   ...candidateSpec,
   decide: decideCandidate,
-} as Decider<CandidateState, CandidateCommand, CandidateEvent, CandidateDeps>;
+};
 

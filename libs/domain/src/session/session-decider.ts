@@ -52,7 +52,7 @@ export function decideSession(command: SessionCommand, state: SessionState, cont
 export const sessionDecider: Decider<SessionState, SessionCommand, SessionEvent, SessionDeps> = {
   ...sessionSpec,
   decide: decideSession,
-} as Decider<SessionState, SessionCommand, SessionEvent, SessionDeps>;
+};
 
 /** A real calendar date in the form YYYY-MM-DD (2026-02-30 is not). */
 export function isCalendarDate(value: string): boolean {

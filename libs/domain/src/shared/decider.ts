@@ -55,6 +55,6 @@ export function fold<S, E extends RecordedEvent>(spec: StateSpec<S, E>, events: 
  * the command reads beyond its own stream, loaded by the handler), and
  * returns the events of the decision, typed (`E`).
  */
-export interface Decider<S, C, E extends DomainEvent = DomainEvent, X = unknown> extends StateSpec<S, RecordedEvent> {
+export interface Decider<S, C extends DomainEvent, E extends DomainEvent = DomainEvent, X = unknown> extends StateSpec<S, RecordedEvent> {
   decide(command: C, state: S, context: DecisionContext & X): E[];
 }

@@ -29,8 +29,8 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export function given<S, C, E extends RecordedEvent, X>(decider: Decider<S, C, E, X>, events: E[] = []) {
-  const frozen: StateSpec<S, E> = { initialState: () => deepFreeze(decider.initialState()), evolve: (state, event) => deepFreeze(decider.evolve(state, event)) };
+export function given<S, C extends DomainEvent, E extends DomainEvent, X>(decider: Decider<S, C, E, X>, events: RecordedEvent[] = []) {
+  const frozen: StateSpec<S, RecordedEvent> = { initialState: () => deepFreeze(decider.initialState()), evolve: (state, event) => deepFreeze(decider.evolve(state, event)) };
   return {
     when(command: C, context: Partial<DecisionContext> & X = {} as Partial<DecisionContext> & X) {
       const run = () => decider.decide(command, fold(frozen, events), { ...testContext(), ...context } as DecisionContext & X);
