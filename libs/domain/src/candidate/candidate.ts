@@ -90,6 +90,10 @@ export type CandidateEvent =
         block: string;
         decision: BlockDecision;
         revision: boolean;
+        /** Written by some producers; otherwise the enrolment of the session pins them (outcome.ts). */
+        certificationCode?: string;
+        referentialId?: string;
+        referentialVersion?: number;
       }
     >
   | RecordedEvent<
