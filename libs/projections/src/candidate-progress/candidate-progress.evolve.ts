@@ -24,9 +24,8 @@ export interface LogMark {
 
 export interface ProgressEvent {
   type: string;
+  /** Already at the current schema version: the projection engine and the time-travel reader upcast what they read. */
   data: any;
-  /** The schema version the data is at; absent: the current one (already upcast by the reader). */
-  schemaVersion?: number;
   transactionId: string;
   globalPosition: number;
 }
@@ -114,9 +113,13 @@ type CandidateProgressEvent =
     >
   | CriterionNeutralised;
 
-/** The typed event of a candidate row, upcast by its stream's upcast (the one every fold of that stream applies). */
+/**
+ * The typed event of a candidate row, through its stream's upcast (the one
+ * every fold of that stream applies; the data comes already upcast, so this
+ * only types it, as the domain's folds do).
+ */
 function candidateEventOf(event: ProgressEvent): CandidateProgressEvent {
-  const recorded = { type: event.type, data: event.data, ...(event.schemaVersion !== undefined ? { schemaVersion: event.schemaVersion } : {}) };
+  const recorded = { type: event.type, data: event.data };
   return (event.type === 'CriterionNeutralised' ? upcastJuryEvent(recorded) : upcastCandidateEvent(recorded)) as CandidateProgressEvent;
 }
 
@@ -206,7 +209,7 @@ export function cloneCandidate(state: CandidateProgressState): CandidateProgress
 }
 
 function referentialCriteria(raw: ProgressEvent): ReferentialCriteria {
-  const event = { ...raw, ...upcastReferentialEvent({ type: raw.type, data: raw.data, ...(raw.schemaVersion !== undefined ? { schemaVersion: raw.schemaVersion } : {}) }) };
+  const event = upcastReferentialEvent({ type: raw.type, data: raw.data });
   if (event.type !== 'ReferentialDrafted') throw new Error(`not a ReferentialDrafted event: ${event.type}`);
   const document = event.data.document;
   const blocks: ReferentialCriteria['blocks'] = {};
