@@ -4,10 +4,11 @@ import type { CandidateEvent } from './candidate';
 /**
  * The certification outcome of one candidate: the jury decisions recorded in
  * their file, the awards and the withdrawals, folded once from the candidate
- * stream (`evolveOutcome`) and asked through ONE decision-in-force function
- * (`decisionInForce`). The jury and candidate deciders, the candidate views,
- * the progress projection, the credential issuer and the CDC export all read
- * the outcome through this file, so they never disagree on what is in force.
+ * stream (`evolveOutcome`, part of the stream's one fold `evolveCandidate`)
+ * and asked through ONE decision-in-force function (`decisionInForce`). The
+ * jury and candidate deciders, the jury record, the credential issuer and the
+ * CDC export all read the outcome through this file, so they never disagree
+ * on what is in force.
  *
  * A block is identified by (certification code, block code): a block
  * validated under one certification never counts for another, whatever its
