@@ -4,7 +4,7 @@ import { DomainError } from '@app/domain/shared/errors';
 import { ReferentialDocument } from '@app/domain/referential/referential';
 import { awardsInForce, counts, decisionInForce, targetOf } from '@app/domain/candidate/outcome';
 import { BlockDecision, JuryMember, jurySpec, JuryState, juryStream } from '@app/domain/jury/jury';
-import { addMonths, JuryCommand, juryDecider, JuryDeps, REVISION_FREE_MONTHS, streamOfJuryDecision } from '@app/domain/jury/jury-decider';
+import { addMonths, JuryCommand, juryDecider, JuryDecisionEvent, JuryDeps, REVISION_FREE_MONTHS, streamOfJuryDecision } from '@app/domain/jury/jury-decider';
 import { candidateSpec } from '@app/domain/candidate/candidate';
 import { applyProgressEvent, emptySlice } from './candidate-progress.evolve';
 
@@ -75,7 +75,7 @@ function run(steps: Step[]): string[] {
   const stamp = (e: DomainEvent): RecordedEvent => ({ ...e, recordedAt: now(), eventId: id() });
   const state = (juryId: string): JuryState => fold(jurySpec, juries.get(juryId)!);
   /** Where the handler appends it: the jury's stream or the candidate's (streamOfJuryDecision). */
-  const toJury = (e: DomainEvent, juryId: string) => streamOfJuryDecision(e as Parameters<typeof streamOfJuryDecision>[0]) === juryStream(juryId);
+  const toJury = (e: JuryDecisionEvent, juryId: string) => streamOfJuryDecision(e) === juryStream(juryId);
   const view = () => fold(candidateSpec, candidate);
   const closings = () => Object.fromEntries(closedOrder.map((j) => [j, state(j).seal!.closedAt]));
   const convene = (revises?: string) => {
@@ -86,7 +86,7 @@ function run(steps: Step[]): string[] {
     ]);
     open = juryId;
   };
-  const tryDecide = (command: JuryCommand, deps: JuryDeps, juryId: string): DomainEvent[] | DomainError => {
+  const tryDecide = (command: JuryCommand, deps: JuryDeps, juryId: string): JuryDecisionEvent[] | DomainError => {
     try {
       return juryDecider.decide(command, state(juryId), { ...context(), ...deps });
     } catch (error) {
