@@ -12,7 +12,8 @@
  * code imports. What it leaves out: type checking, which is `npm run
  * typecheck` (and `npm run build`, the full tsc build the Docker image uses).
  *
- * Only files newer than their output are compiled again; outputs whose source
+ * Tests and test kits (`testing/` folders) are left out, as tsconfig.build.json
+ * leaves them out of the tsc build. Only files newer than their output are compiled again; outputs whose source
  * is gone are removed, so a deleted module cannot be loaded from a stale dist.
  */
 const { transformFileSync } = require('@swc/core');
@@ -54,6 +55,8 @@ function* sources(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
+    // Test kits (given/when/then, fixtures) live in testing/ folders: the tests load them from source, dist never holds them.
+    if (entry.isDirectory() && entry.name === 'testing') continue;
     if (entry.isDirectory()) {
       yield* sources(path);
     } else if ((SOURCE.test(entry.name) && !SKIP.test(entry.name)) || entry.name.endsWith('.json')) yield path;

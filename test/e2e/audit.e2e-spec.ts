@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
-import { appendEvents } from '@app/event-store/ledger/ledger-test-kit';
+import { appendEvents } from '@app/event-store/testing/ledger-test-kit';
 import { LedgerService } from '@app/event-store/ledger/ledger.service';
 import { verifyBundle } from '@app/proof/verify-bundle';
 import { EVENT_STORE } from '@app/platform/persistence.module';

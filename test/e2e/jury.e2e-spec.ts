@@ -10,7 +10,7 @@ import { jurySpec } from '@app/domain/jury/jury';
 import { recordContent, SEAL_FORMAT_V1 } from '@app/domain/jury/seal';
 import { sealHashOf, signSeal } from '../../apps/api/src/juries/jury-seal';
 import { closingFromOutcomes } from '@app/domain/jury/closing';
-import { candidateViewSpec } from '@app/domain/jury/views';
+import { candidateSpec } from '@app/domain/candidate/candidate';
 import { ReferentialDocument } from '@app/domain/referential/referential';
 import { JuryClock } from '../../apps/api/src/juries/jury-clock';
 import { startTestApp, TestApp } from '../support/app';
@@ -363,9 +363,9 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
     });
     it('anyone can recompute the hash from the log and check the signature with the public key', async () => {
       const juryState = fold(jurySpec, await streamEvents(`jury-${jury}`));
-      const opinions = fold(candidateViewSpec, await streamEvents(`candidate-${B}`)).opinions;
+      const opinions = fold(candidateSpec, await streamEvents(`candidate-${B}`)).neutralisationOpinions;
       const outcomes: Record<string, any> = {};
-      for (const id of [A, B, D, E, F, G]) outcomes[id] = fold(candidateViewSpec, await streamEvents(`candidate-${id}`)).outcome;
+      for (const id of [A, B, D, E, F, G]) outcomes[id] = fold(candidateSpec, await streamEvents(`candidate-${id}`)).outcome;
       const content = recordContent(juryState, { id: REF, code: doc.code, version: 1 }, opinions, T0, closingFromOutcomes(jury, outcomes));
       expect(content.awards!.map((a) => a.candidateId)).toEqual([A]);
       expect(JSON.stringify(content)).not.toContain('La présentation orale'); // ciphertext, never plaintext

@@ -6,7 +6,8 @@ import { blockCredential, certificationCredential, credentialUrn, OpenBadgeCrede
 import { ReferentialDocument } from '@app/domain/referential/referential';
 import { referentialSpec, referentialStream } from '@app/domain/referential/referential-state';
 import { fold } from '@app/domain/shared/decider';
-import { awardsInForce, counts, decisionInForce, evolveOutcome, initialOutcome, Outcome, sessionDecision, targetOf } from '@app/domain/candidate/outcome';
+import { awardsInForce, counts, decisionInForce, Outcome, sessionDecision, targetOf } from '@app/domain/candidate/outcome';
+import { candidateSpec, candidateStream } from '@app/domain/candidate/candidate';
 import { notFound } from '@app/domain/shared/errors';
 import { EventStore, StoredEvent } from '@app/event-store/event-store';
 import { Migration } from '@app/event-store/migrations';
@@ -80,7 +81,7 @@ export class CredentialIssuer {
   }
 
   async credentialsFor(candidateId: string): Promise<OpenBadgeCredential[]> {
-    const events = await this.store.readStream(`candidate-${candidateId}`);
+    const events = await this.store.readStream(candidateStream(candidateId));
     if (events.length === 0) throw notFound('candidate', candidateId);
     const outcome = outcomeOf(events);
     const referentials = new Map<string, { document: ReferentialDocument | null; version: number }>();
@@ -204,18 +205,16 @@ export class CredentialIssuer {
     const byCandidate = new Map<string, Array<{ basis: Basis; index: number }>>();
     for (const r of rows) byCandidate.set(r.candidate_id, [...(byCandidate.get(r.candidate_id) ?? []), { basis: r.basis as Basis, index: Number(r.status_index) }]);
     for (const [candidateId, entries] of byCandidate) {
-      const outcome = outcomeOf(await this.store.readStream(`candidate-${candidateId}`));
+      const outcome = outcomeOf(await this.store.readStream(candidateStream(candidateId)));
       for (const e of entries) if (!e.basis.every((b) => stands(outcome, b))) revoked.add(e.index);
     }
     return revoked;
   }
 }
 
-/** The candidate's outcome, folded with the domain's one fold. */
+/** The candidate's outcome, folded with the candidate stream's one fold (and its upcast). */
 function outcomeOf(events: StoredEvent[]): Outcome {
-  let outcome = initialOutcome();
-  for (const e of events) outcome = evolveOutcome(outcome, asRecorded(e));
-  return outcome;
+  return fold(candidateSpec, events.map(asRecorded)).outcome;
 }
 
 function stands(outcome: Outcome, basis: Basis[number]): boolean {

@@ -2,7 +2,7 @@ import { Injectable, PipeTransform } from '@nestjs/common';
 import { invalid, notFound } from '@app/domain/shared/errors';
 import { RecordedEvent, StateSpec } from '@app/domain/shared/decider';
 import { JuryState, jurySpec, juryStream } from '@app/domain/jury/jury';
-import { CandidateView, candidateViewSpec, candidateViewStream } from '@app/domain/jury/views';
+import { CandidateState, candidateSpec, candidateStream } from '@app/domain/candidate/candidate';
 import { ReferentialState, referentialSpec, referentialStream } from '@app/domain/referential/referential-state';
 import { UnitOfWork } from '@app/platform/commands/command-runner';
 
@@ -38,9 +38,9 @@ export async function loadJury(uow: UnitOfWork, juryId: string): Promise<JurySta
   return (await uow.loadExisting(juryStream(juryId), jurySpec, 'jury', juryId)).state;
 }
 
-/** The candidate's file as the jury sees it; loaded in the unit of work so a concurrent change to it is a conflict. */
-export async function loadCandidate(uow: UnitOfWork, candidateId: string): Promise<CandidateView> {
-  return (await uow.load(candidateViewStream(candidateId), candidateViewSpec)).state;
+/** The candidate's file (the candidate stream's one fold); loaded in the unit of work so a concurrent change to it is a conflict. */
+export async function loadCandidate(uow: UnitOfWork, candidateId: string): Promise<CandidateState> {
+  return (await uow.load(candidateStream(candidateId), candidateSpec)).state;
 }
 
 export async function loadReferential(uow: UnitOfWork, referentialId: string): Promise<ReferentialState & { document: NonNullable<ReferentialState['document']> }> {
@@ -49,10 +49,10 @@ export async function loadReferential(uow: UnitOfWork, referentialId: string): P
   return state as ReferentialState & { document: NonNullable<ReferentialState['document']> };
 }
 
-/** The candidates' files as the jury sees them, in one round trip. */
-export async function loadCandidates(uow: UnitOfWork, candidateIds: string[]): Promise<Record<string, CandidateView>> {
-  const loaded = await uow.loadMany(candidateIds.map((id) => ({ streamId: candidateViewStream(id), spec: candidateViewSpec })));
-  return Object.fromEntries(candidateIds.map((id, i) => [id, loaded[i].state as CandidateView]));
+/** The candidates' files, in one round trip. */
+export async function loadCandidates(uow: UnitOfWork, candidateIds: string[]): Promise<Record<string, CandidateState>> {
+  const loaded = await uow.loadMany(candidateIds.map((id) => ({ streamId: candidateStream(id), spec: candidateSpec })));
+  return Object.fromEntries(candidateIds.map((id, i) => [id, loaded[i].state as CandidateState]));
 }
 
 /**
@@ -60,7 +60,7 @@ export async function loadCandidates(uow: UnitOfWork, candidateIds: string[]): P
  * decided these candidates, except `except`: which decisions are sealed, and
  * since when (the four-month rule, validity periods).
  */
-export async function loadClosings(uow: UnitOfWork, views: CandidateView[], except?: string): Promise<Record<string, string | null>> {
+export async function loadClosings(uow: UnitOfWork, views: Array<Pick<CandidateState, 'outcome'>>, except?: string): Promise<Record<string, string | null>> {
   const ids = [...new Set(views.flatMap((v) => v.outcome.decisions.map((d) => d.juryId)))].filter((id) => id !== except).sort();
   const loaded = await uow.loadMany(ids.map((id) => ({ streamId: juryStream(id), spec: jurySpec })));
   return Object.fromEntries(ids.map((id, i) => [id, (loaded[i].state as JuryState).seal?.closedAt ?? null]));

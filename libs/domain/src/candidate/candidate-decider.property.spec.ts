@@ -6,7 +6,7 @@ import { CandidateEvent, candidateSpec, CandidateState, decisionOf, EXTRA_TIME_W
 import { counts, decisionInForce, targetOf } from './outcome';
 import { CandidateCommand, CandidateDeps, decideCandidate } from './candidate-decider';
 import { SessionState } from '../session/session';
-import { CANDIDATE, decided, document, OTHER_SESSION, published, REFERENTIAL, sealed, motivated, SESSION, sessionState } from './candidate-fixtures';
+import { CANDIDATE, decided, document, OTHER_SESSION, published, REFERENTIAL, sealed, motivated, SESSION, sessionState } from '../testing/candidate-fixtures';
 
 /**
  * Any sequence of commands (with jury decisions from the outside mixed in):

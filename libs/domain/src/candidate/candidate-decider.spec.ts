@@ -1,10 +1,10 @@
 import { Identity } from './candidate';
 import { fold } from '../shared/decider';
 import { DomainError } from '../shared/errors';
-import { given } from '../shared/given-when-then';
+import { given } from '../testing/given-when-then';
 import { blockScores, candidateSpec, CandidateEvent, certificationsOf, decisionOf, grantedRequests, opinionsNaming, validatedBlocksOf } from './candidate';
 import { candidateDecider, CandidateCommand, checkAccessDetails, checkIdentity } from './candidate-decider';
-import { CANDIDATE, decided, document, enrolled, motivated, OTHER_SESSION, published, REFERENTIAL, registered, sealed, SESSION, sessionState } from './candidate-fixtures';
+import { CANDIDATE, decided, document, enrolled, motivated, OTHER_SESSION, published, REFERENTIAL, registered, sealed, SESSION, sessionState } from '../testing/candidate-fixtures';
 
 /** A free text as the handler hands it in: sealed once trimmed, null when blank. */
 const text = (t: string) => (t.trim() ? sealed(t.trim()) : null);

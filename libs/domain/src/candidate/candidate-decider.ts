@@ -1,5 +1,5 @@
 import { DecisionContext } from '../shared/decider';
-import { Decider } from '../shared/given-when-then';
+import type { Decider } from '../shared/decider';
 import { assertNever, conflict, forbidden, invalid, notFound, rule } from '../shared/errors';
 import { findBlock, locateCriterion } from '../referential/referential';
 import { ReferentialState } from '../referential/referential-state';
@@ -363,5 +363,5 @@ function assertAssigned(session: SessionState, context: DecisionContext): void {
 export const candidateDecider: Decider<CandidateState, CandidateCommand, CandidateEvent, CandidateDeps> = {
   ...candidateSpec,
   decide: decideCandidate,
-} as Decider<CandidateState, CandidateCommand, CandidateEvent, CandidateDeps>;
+};
 

@@ -1,7 +1,8 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
 import { SealedText, StoredText } from '../shared/free-text';
+import { upcastEvent } from '../shared/upcasters';
 import { CriterionResult } from './proposal';
-import { AwardedBlock, awardsInForce, evolveOutcome, initialOutcome, Outcome, sessionDecision } from './outcome';
+import { AwardedBlock, awardsInForce, BlockDecision, evolveOutcome, initialOutcome, Outcome, sessionDecision } from './outcome';
 
 /**
  * The candidate's file (docs/events.md, stream `candidate-{id}`): events,
@@ -26,8 +27,6 @@ export interface Accommodation {
   extraTimePercent?: number;
   details?: SealedData;
 }
-
-export type BlockDecisionValue = 'validated' | 'not-validated' | 'deferred';
 
 /** The plaintext sealed in `CandidateRegistered.identity`. */
 export interface Identity {
@@ -89,8 +88,12 @@ export type CandidateEvent =
         juryId: string;
         sessionId: string;
         block: string;
-        decision: BlockDecisionValue;
+        decision: BlockDecision;
         revision: boolean;
+        /** Written by some producers; otherwise the enrolment of the session pins them (outcome.ts). */
+        certificationCode?: string;
+        referentialId?: string;
+        referentialVersion?: number;
       }
     >
   | RecordedEvent<
@@ -138,12 +141,22 @@ export interface AccommodationRequestState {
   applications: AccommodationApplication[];
 }
 
-export interface BlockDecision {
+/** A session's decision in force on a block, as the candidate file lists it. */
+export interface SessionBlockDecision {
   sessionId: string;
   block: string;
-  decision: BlockDecisionValue;
+  decision: BlockDecision;
   juryId: string;
   revision: boolean;
+}
+
+export interface NeutralisationOpinion {
+  opinionId: string;
+  criteria: string[];
+  motivation: SealedData;
+  /** The referent who gave it and when (null where the events were folded without their metadata). */
+  givenBy?: string | null;
+  givenAt?: string | null;
 }
 
 export interface CandidateState {
@@ -158,8 +171,8 @@ export interface CandidateState {
   scores: Record<string, Record<string, CriterionScore>>;
   /** By request id. */
   accommodationRequests: Record<string, AccommodationRequestState>;
-  /** Referent opinions recommending neutralisation: opinion id → criteria. */
-  neutralisationOpinions: Record<string, { opinionId: string; criteria: string[] }>;
+  /** Referent opinions recommending neutralisation, by opinion id. */
+  neutralisationOpinions: Record<string, NeutralisationOpinion>;
   /** Decisions, awards and withdrawals: asked through decisionInForce / awardInForce (./outcome.ts). */
   outcome: Outcome;
   /** By appeal id. */
@@ -180,9 +193,19 @@ export const initialCandidateState = (): CandidateState => ({
   appeals: {},
 });
 
+/**
+ * The candidate stream's upcast: an event stored at an earlier schema version
+ * is brought to the current shape (shared/upcasters.ts). The fold applies it
+ * to every event, so every reader of the stream (deciders, the jury's views,
+ * the progress projection, the credential issuer, the exports) sees the same
+ * shapes.
+ */
+export const upcastCandidateEvent = (event: RecordedEvent): CandidateEvent => upcastEvent(event) as CandidateEvent;
+
+/** THE fold of the candidate stream: every reader of `candidate-{id}` goes through it (or through `candidateSpec`). */
 export function evolveCandidate(previous: CandidateState, raw: RecordedEvent): CandidateState {
-  const event = raw as CandidateEvent;
-  const outcome = evolveOutcome(previous.outcome, raw);
+  const event = upcastCandidateEvent(raw);
+  const outcome = evolveOutcome(previous.outcome, event);
   const state = outcome === previous.outcome ? previous : { ...previous, outcome };
   switch (event.type) {
     case 'CandidateRegistered':
@@ -226,7 +249,16 @@ export function evolveCandidate(previous: CandidateState, raw: RecordedEvent): C
     case 'NeutralisationRecommended':
       return {
         ...state,
-        neutralisationOpinions: { ...state.neutralisationOpinions, [event.data.opinionId]: { opinionId: event.data.opinionId, criteria: [...event.data.criteria] } },
+        neutralisationOpinions: {
+          ...state.neutralisationOpinions,
+          [event.data.opinionId]: {
+            opinionId: event.data.opinionId,
+            criteria: [...event.data.criteria],
+            motivation: event.data.motivation,
+            givenBy: event.metadata?.actor?.id ?? null,
+            givenAt: event.recordedAt ?? null,
+          },
+        },
       };
     case 'BlockDecisionRecorded':
     case 'CertificationAwarded':
@@ -276,13 +308,13 @@ export function blockScores(state: CandidateState, sessionId: string, block: str
 }
 
 /** The decision in force in a session for a block (outcome.ts's sessionDecision). */
-export function decisionOf(state: CandidateState, sessionId: string, block: string): BlockDecision | undefined {
+export function decisionOf(state: CandidateState, sessionId: string, block: string): SessionBlockDecision | undefined {
   const d = sessionDecision(state.outcome, sessionId, block)?.source;
   return d && { sessionId: d.sessionId, block: d.block, decision: d.decision, juryId: d.juryId, revision: d.revision };
 }
 
 /** Every session's decision in force, per block (what the candidate file lists). */
-export function decisionsInForce(state: CandidateState): BlockDecision[] {
+export function decisionsInForce(state: CandidateState): SessionBlockDecision[] {
   const keys = [...new Set(state.outcome.decisions.map((d) => `${d.sessionId}\u0000${d.block}`))];
   return keys.map((k) => {
     const [sessionId, block] = k.split('\u0000');

@@ -1,12 +1,14 @@
 import { RecordedEvent } from '../shared/decider';
+import type { CandidateEvent } from './candidate';
 
 /**
  * The certification outcome of one candidate: the jury decisions recorded in
  * their file, the awards and the withdrawals, folded once from the candidate
- * stream (`evolveOutcome`) and asked through ONE decision-in-force function
- * (`decisionInForce`). The jury and candidate deciders, the candidate views,
- * the progress projection, the credential issuer and the CDC export all read
- * the outcome through this file, so they never disagree on what is in force.
+ * stream (`evolveOutcome`, part of the stream's one fold `evolveCandidate`)
+ * and asked through ONE decision-in-force function (`decisionInForce`). The
+ * jury and candidate deciders, the jury record, the credential issuer and the
+ * CDC export all read the outcome through this file, so they never disagree
+ * on what is in force.
  *
  * A block is identified by (certification code, block code): a block
  * validated under one certification never counts for another, whatever its
@@ -14,7 +16,8 @@ import { RecordedEvent } from '../shared/decider';
  * block (or another certification) only through an equivalence the target
  * referential declares.
  */
-export type DecisionValue = 'validated' | 'not-validated' | 'deferred';
+export type BlockDecision = 'validated' | 'not-validated' | 'deferred';
+export const BLOCK_DECISIONS: readonly BlockDecision[] = ['validated', 'not-validated', 'deferred'];
 
 export interface RecordedDecision {
   /** The BlockDecisionRecorded event id (null when folded from events without ids, as in decider tests). */
@@ -22,7 +25,7 @@ export interface RecordedDecision {
   juryId: string;
   sessionId: string;
   block: string;
-  decision: DecisionValue;
+  decision: BlockDecision;
   revision: boolean;
   /** The certification and referential version of the session, as its enrolment pinned them (null when the enrolment did not say). */
   certificationCode: string | null;
@@ -68,11 +71,15 @@ export const initialOutcome = (): Outcome => ({ sessions: {}, decisions: [], awa
 
 export const OUTCOME_EVENT_TYPES = ['CandidateEnrolled', 'BlockDecisionRecorded', 'CertificationAwarded', 'CertificationWithdrawn'] as const;
 
+/** Where an event sits in the log: its id and time (null when folded without them, as in decider tests). */
+const logged = (event: RecordedEvent) => ({ eventId: event.eventId ?? null, recordedAt: event.recordedAt ?? null });
+
 /** The one fold of the outcome part of a candidate stream. Returns the same object for events it ignores. */
-export function evolveOutcome(state: Outcome, event: RecordedEvent): Outcome {
-  const d = event.data as any;
+export function evolveOutcome(state: Outcome, raw: RecordedEvent): Outcome {
+  const event = raw as CandidateEvent; // upcast by the candidate fold (candidate.ts) before it gets here
   switch (event.type) {
     case 'CandidateEnrolled': {
+      const d = event.data;
       const existing = state.sessions[d.sessionId];
       const pinned = {
         referentialId: d.referentialId,
@@ -82,37 +89,30 @@ export function evolveOutcome(state: Outcome, event: RecordedEvent): Outcome {
       return { ...state, sessions: { ...state.sessions, [d.sessionId]: pinned } };
     }
     case 'BlockDecisionRecorded': {
-      const session = state.sessions[d.sessionId];
-      const decision: RecordedDecision = {
-        eventId: event.eventId ?? null,
-        juryId: d.juryId,
-        sessionId: d.sessionId,
-        block: d.block,
-        decision: d.decision,
-        revision: !!d.revision,
-        certificationCode: d.certificationCode ?? session?.certificationCode ?? null,
-        referentialId: d.referentialId ?? session?.referentialId ?? null,
-        referentialVersion: d.referentialVersion ?? session?.referentialVersion ?? null,
-        recordedAt: event.recordedAt ?? null,
+      const { juryId, sessionId, block, decision, revision, certificationCode, referentialId, referentialVersion } = event.data;
+      const session = state.sessions[sessionId];
+      const recorded: RecordedDecision = {
+        ...logged(event),
+        juryId,
+        sessionId,
+        block,
+        decision,
+        revision: !!revision,
+        // The certification and referential version of the decision are its session's, as the enrolment pinned them.
+        certificationCode: certificationCode ?? session?.certificationCode ?? null,
+        referentialId: referentialId ?? session?.referentialId ?? null,
+        referentialVersion: referentialVersion ?? session?.referentialVersion ?? null,
       };
-      return { ...state, decisions: [...state.decisions, decision] };
+      return { ...state, decisions: [...state.decisions, recorded] };
     }
     case 'CertificationAwarded': {
-      const award: AwardFact = {
-        eventId: event.eventId ?? null,
-        certificationCode: d.certificationCode,
-        referentialId: d.referentialId,
-        juryId: d.juryId,
-        awardedOn: d.awardedOn,
-        blocks: (d.blocks ?? []).map((b: AwardedBlock) => ({ ...b })),
-        sealHash: d.sealHash ?? null,
-        recordedAt: event.recordedAt ?? null,
-        withdrawn: null,
-      };
-      return { ...state, awards: [...state.awards, award] };
+      const { blocks, sealHash, candidateId: _candidate, ...award } = event.data;
+      const fact: AwardFact = { ...logged(event), ...award, blocks: (blocks ?? []).map((b) => ({ ...b })), sealHash: sealHash ?? null, withdrawn: null };
+      return { ...state, awards: [...state.awards, fact] };
     }
     case 'CertificationWithdrawn': {
-      const withdrawn = { juryId: d.juryId, reason: d.reason, eventId: event.eventId ?? null, recordedAt: event.recordedAt ?? null };
+      const d = event.data;
+      const withdrawn = { juryId: d.juryId, reason: d.reason, ...logged(event) };
       let done = false;
       const awards = state.awards.map((a) => {
         // By event id when both sides carry one; else the award in force of that certification.
@@ -192,7 +192,7 @@ export interface InForceOptions {
 export interface BlockInForce {
   /** The block of the target asked about. */
   block: string;
-  decision: DecisionValue;
+  decision: BlockDecision;
   /** The decision in force (the latest of its session and block). */
   source: RecordedDecision;
   /** The decision that first made this value in that session (a confirming revision keeps it). */

@@ -1,9 +1,11 @@
-import { fold, RecordedEvent } from '../shared/decider';
-import { given } from '../shared/given-when-then';
+import { DecisionContext, fold, RecordedEvent } from '../shared/decider';
+import { given } from '../testing/given-when-then';
 import { ReferentialDocument } from '../referential/referential';
-import { JuryMember, JuryState, jurySpec } from './jury';
-import { addMonths, appealDecider, DecideBlock, departsFromProposal, juryDecider } from './jury-decider';
-import { CandidateView, candidateViewSpec, SessionView } from './views';
+import { CandidateState, candidateSpec } from '../candidate/candidate';
+import { SealedMotivation } from '../shared/free-text';
+import { BlockDecision, JuryMember, JuryState, jurySpec, Revises } from './jury';
+import { addMonths, AppealDeps, appealDecider, departsFromProposal, JuryCommand, juryDecider, JuryDeps, LodgeAppeal } from './jury-decider';
+import { SessionView } from './views';
 import { decisionInForce, targetOf } from '../candidate/outcome';
 
 const JURY = 'a0000000-0000-4000-8000-000000000001';
@@ -52,8 +54,12 @@ const convened = (revises?: object) => ev('JuryConvened', { juryId: JURY, sessio
 const opened = ev('DeliberationOpened', { juryId: JURY });
 const closedEv = (at = '2026-06-20T10:00:00.000Z', juryId = JURY) => ev('DeliberationClosed', { juryId, sealHash: 'h', signature: 's', keyFingerprint: 'k', closedAt: at });
 
-function candidate(...more: RecordedEvent[]): CandidateView {
-  return fold(candidateViewSpec, [
+/** A command and its context (who sends it, and what the handler would load): spread into `when`. */
+type Ctx = Partial<DecisionContext> & JuryDeps;
+type When = [JuryCommand, Ctx];
+
+function candidate(...more: RecordedEvent[]): CandidateState {
+  return fold(candidateSpec, [
     ev('CandidateRegistered', { candidateId: CAND, identity: sealed, accessRoute: 'vae' }),
     ev('CandidateEnrolled', { candidateId: CAND, sessionId: SESSION, referentialId: REF, blocks: ['BC01', 'BC02'] }),
     ...more,
@@ -64,83 +70,93 @@ const score = (criterion: string, result = 'acquired', sessionId = SESSION) =>
 const opinion = (criteria = ['CE1.2']) => ev('NeutralisationRecommended', { candidateId: CAND, opinionId: OPINION, criteria, motivation: sealed });
 const allScored = () => [score('CE1.1'), score('CE1.2'), score('CE2.1')];
 
-const closeCommand = (seal: { sealHash: string; signature: string; keyFingerprint: string }, candidates: Record<string, CandidateView> = {}, closings: Record<string, string | null> = {}) => ({
-  type: 'CloseDeliberation' as const,
-  seal,
-  target: targetOf(REF, 1, doc),
-  candidates: Object.fromEntries(Object.entries(candidates).map(([id, v]) => [id, v.outcome])),
-  closings,
-});
+const closeCommand = (seal: { sealHash: string; signature: string; keyFingerprint: string }, who: Ctx = {}): When => [
+  { type: 'CloseDeliberation', data: { seal } },
+  { ...who, target: targetOf(REF, 1, doc), candidates: {}, closings: {} },
+];
 
 /** A free text as the handler hands it in: sealed under the candidate's key (here a fake ciphertext naming the text). */
 const sealedText = (text: string) => ({ ...sealed, alg: 'A256GCM' as const, ct: text });
 /** A motivation as the handler hands it in: trimmed, sealed, with its length and the configured minimum (10). */
 const motivated = (text: string | undefined, minLength = 10) => (text?.trim() ? { sealed: sealedText(text.trim()), length: [...text.trim()].length, minLength } : null);
 
-const decide = ({ motivation, ...over }: Partial<Omit<DecideBlock, 'motivation'>> & { motivation?: string } = {}): DecideBlock => ({
-  type: 'DecideBlock',
-  candidateId: CAND,
-  block: 'BC01',
-  decision: 'validated',
-  candidate: candidate(...allScored()),
-  referentialId: REF,
-  referential: doc,
-  revised: null,
-  motivation: motivated(motivation),
-  ...over,
-});
+interface DecideOver {
+  block?: string;
+  decision?: BlockDecision;
+  /** The motivation as typed; `sealedMotivation` gives the sealed one as is. */
+  motivation?: string;
+  sealedMotivation?: SealedMotivation | null;
+  candidate?: CandidateState;
+  revised?: JuryState | null;
+  closings?: Record<string, string | null>;
+}
+const decide = ({ block = 'BC01', decision = 'validated', motivation, sealedMotivation, candidate: file = candidate(...allScored()), revised = null, closings }: DecideOver = {}, who: Ctx = {}): When => [
+  { type: 'DecideBlock', data: { candidateId: CAND, block, decision, motivation: sealedMotivation !== undefined ? sealedMotivation : motivated(motivation) } },
+  { ...who, candidate: file, referential: doc, revised, ...(closings ? { closings } : {}) },
+];
 
 describe('jury decider', () => {
   describe('convene', () => {
     const session: SessionView = { sessionId: SESSION, referentialId: REF, title: 'Juin', startsOn: '2026-06-01', endsOn: '2026-06-30' };
-    const cmd = (over: object = {}) => ({ type: 'ConveneJury' as const, juryId: JURY, sessionId: SESSION, members, session, ...over });
+    interface ConveneOver {
+      juryId?: string;
+      sessionId?: string;
+      members?: JuryMember[];
+      revises?: Revises;
+      session?: SessionView;
+      revised?: { state: JuryState; appeals: Array<{ appealId: string; juryId: string }> };
+    }
+    const cmd = ({ juryId = JURY, sessionId = SESSION, members: sitting = members, revises, session: at = session, revised }: ConveneOver = {}): When => [
+      { type: 'ConveneJury', data: { juryId, sessionId, members: sitting, ...(revises ? { revises } : {}) } },
+      { session: at, ...(revised ? { revised: revised.state, appeals: revised.appeals } : {}) },
+    ];
 
     it('records the jury with the session referential', () => {
-      given(juryDecider).when(cmd()).then([{ type: 'JuryConvened', data: { juryId: JURY, sessionId: SESSION, referentialId: REF, members } }]);
+      given(juryDecider).when(...cmd()).then([{ type: 'JuryConvened', data: { juryId: JURY, sessionId: SESSION, referentialId: REF, members } }]);
     });
     it('needs the session to exist', () => {
-      given(juryDecider).when(cmd({ session: { sessionId: null, referentialId: null, title: null, startsOn: null, endsOn: null } })).thenThrows('NOT_FOUND');
+      given(juryDecider).when(...cmd({ session: { sessionId: null, referentialId: null, title: null, startsOn: null, endsOn: null } })).thenThrows('NOT_FOUND');
     });
     it('needs exactly one president', () => {
-      given(juryDecider).when(cmd({ members: members.map((m) => ({ ...m, president: false })) })).thenThrows('PRESIDENT_REQUIRED');
-      given(juryDecider).when(cmd({ members: members.map((m) => ({ ...m, president: true })) })).thenThrows('PRESIDENT_REQUIRED');
+      given(juryDecider).when(...cmd({ members: members.map((m) => ({ ...m, president: false })) })).thenThrows('PRESIDENT_REQUIRED');
+      given(juryDecider).when(...cmd({ members: members.map((m) => ({ ...m, president: true })) })).thenThrows('PRESIDENT_REQUIRED');
     });
     it('needs a professional of the field', () => {
-      given(juryDecider).when(cmd({ members: members.map((m) => ({ ...m, professional: false })) })).thenThrows('PROFESSIONAL_REQUIRED');
+      given(juryDecider).when(...cmd({ members: members.map((m) => ({ ...m, professional: false })) })).thenThrows('PROFESSIONAL_REQUIRED');
     });
     it('refuses a user sitting twice', () => {
-      given(juryDecider).when(cmd({ members: [...members, { ...members[1], name: 'again' }] })).thenThrows('DUPLICATE_MEMBER');
+      given(juryDecider).when(...cmd({ members: [...members, { ...members[1], name: 'again' }] })).thenThrows('DUPLICATE_MEMBER');
     });
     it('refuses convening the same jury twice', () => {
-      given(juryDecider, [convened()]).when(cmd()).thenThrows('JURY_ALREADY_CONVENED');
+      given(juryDecider, [convened()]).when(...cmd()).thenThrows('JURY_ALREADY_CONVENED');
     });
 
     describe('a revision jury', () => {
       const revisedOpen = fold(jurySpec, [convened(), opened]);
       const revisedClosed = fold(jurySpec, [convened(), opened, closedEv()]);
-      const revise = (over: object) => cmd({ juryId: OTHER_JURY, ...over });
+      const revise = (over: ConveneOver) => cmd({ juryId: OTHER_JURY, ...over });
       it('revises a closed jury of the same session', () => {
         given(juryDecider)
-          .when(revise({ revises: { juryId: JURY, reason: 'material-error' }, revised: { state: revisedClosed, appeals: [] } }))
+          .when(...revise({ revises: { juryId: JURY, reason: 'material-error' }, revised: { state: revisedClosed, appeals: [] } }))
           .thenMatch([{ type: 'JuryConvened', data: { juryId: OTHER_JURY, revises: { juryId: JURY, reason: 'material-error' } } }]);
       });
       it('refuses to revise a jury that is not closed', () => {
-        given(juryDecider).when(revise({ revises: { juryId: JURY, reason: 'material-error' }, revised: { state: revisedOpen, appeals: [] } })).thenThrows('REVISED_JURY_NOT_CLOSED');
+        given(juryDecider).when(...revise({ revises: { juryId: JURY, reason: 'material-error' }, revised: { state: revisedOpen, appeals: [] } })).thenThrows('REVISED_JURY_NOT_CLOSED');
       });
       it('refuses to revise an unknown jury', () => {
-        given(juryDecider).when(revise({ revises: { juryId: JURY, reason: 'material-error' }, revised: { state: fold(jurySpec, []), appeals: [] } })).thenThrows('NOT_FOUND');
+        given(juryDecider).when(...revise({ revises: { juryId: JURY, reason: 'material-error' }, revised: { state: fold(jurySpec, []), appeals: [] } })).thenThrows('NOT_FOUND');
       });
       it('refuses another session', () => {
         given(juryDecider)
-          .when(revise({ sessionId: EARLIER_SESSION, session: { ...session, sessionId: EARLIER_SESSION }, revises: { juryId: JURY, reason: 'material-error' }, revised: { state: revisedClosed, appeals: [] } }))
+          .when(...revise({ sessionId: EARLIER_SESSION, session: { ...session, sessionId: EARLIER_SESSION }, revises: { juryId: JURY, reason: 'material-error' }, revised: { state: revisedClosed, appeals: [] } }))
           .thenThrows('REVISION_SESSION_MISMATCH');
       });
       it('on appeal, names an appeal lodged against the revised jury', () => {
-        const revises = { juryId: JURY, reason: 'appeal', appealId: OPINION };
-        given(juryDecider).when(revise({ revises, revised: { state: revisedClosed, appeals: [] } })).thenThrows('APPEAL_NOT_FOUND');
-        given(juryDecider).when(revise({ revises: { juryId: JURY, reason: 'appeal' }, revised: { state: revisedClosed, appeals: [] } })).thenThrows('VALIDATION_FAILED');
+        const revises: Revises = { juryId: JURY, reason: 'appeal', appealId: OPINION };
+        given(juryDecider).when(...revise({ revises, revised: { state: revisedClosed, appeals: [] } })).thenThrows('APPEAL_NOT_FOUND');
+        given(juryDecider).when(...revise({ revises: { juryId: JURY, reason: 'appeal' }, revised: { state: revisedClosed, appeals: [] } })).thenThrows('VALIDATION_FAILED');
         given(juryDecider)
-          .when(revise({ revises, revised: { state: revisedClosed, appeals: [{ appealId: OPINION, juryId: JURY }] } }))
+          .when(...revise({ revises, revised: { state: revisedClosed, appeals: [{ appealId: OPINION, juryId: JURY }] } }))
           .thenMatch([{ type: 'JuryConvened', data: { revises } }]);
       });
     });
@@ -148,82 +164,85 @@ describe('jury decider', () => {
 
   describe('membership', () => {
     it('refuses a non-member on every jury command (403)', () => {
-      given(juryDecider, [convened()]).when({ type: 'OpenDeliberation' }, asStranger).thenThrows('FORBIDDEN');
-      given(juryDecider, [convened(), opened]).when(decide(), asStranger).thenThrows('FORBIDDEN');
-      given(juryDecider, [convened()]).when({ type: 'RecuseMember', candidateId: CAND, reason: sealedText('x'), candidate: candidate() }, asStranger).thenThrows('FORBIDDEN');
+      given(juryDecider, [convened()]).when({ type: 'OpenDeliberation', data: {} }, asStranger).thenThrows('FORBIDDEN');
+      given(juryDecider, [convened(), opened]).when(...decide({}, asStranger)).thenThrows('FORBIDDEN');
+      given(juryDecider, [convened()]).when({ type: 'RecuseMember', data: { candidateId: CAND, reason: sealedText('x') } }, { ...asStranger, candidate: candidate() }).thenThrows('FORBIDDEN');
     });
     it('refuses president-only commands to other members (403)', () => {
-      given(juryDecider, [convened()]).when({ type: 'OpenDeliberation' }, asMember).thenThrows('FORBIDDEN');
-      given(juryDecider, [convened(), opened]).when(decide(), asMember).thenThrows('FORBIDDEN');
+      given(juryDecider, [convened()]).when({ type: 'OpenDeliberation', data: {} }, asMember).thenThrows('FORBIDDEN');
+      given(juryDecider, [convened(), opened]).when(...decide({}, asMember)).thenThrows('FORBIDDEN');
       given(juryDecider, [convened(), opened])
-        .when({ type: 'NeutraliseCriterion', candidateId: CAND, criterion: 'CE1.2', opinionId: OPINION, candidate: candidate(opinion()), referential: doc }, asMember)
+        .when({ type: 'NeutraliseCriterion', data: { candidateId: CAND, criterion: 'CE1.2', opinionId: OPINION } }, { ...asMember, candidate: candidate(opinion()), referential: doc })
         .thenThrows('FORBIDDEN');
-      given(juryDecider, [convened(), opened]).when(closeCommand({ sealHash: 'h', signature: 's', keyFingerprint: 'k' }), asMember).thenThrows('FORBIDDEN');
+      given(juryDecider, [convened(), opened]).when(...closeCommand({ sealHash: 'h', signature: 's', keyFingerprint: 'k' }, asMember)).thenThrows('FORBIDDEN');
     });
   });
 
   describe('recusal', () => {
-    const recuse = (c = candidate()) => ({ type: 'RecuseMember' as const, candidateId: CAND, reason: sealedText('former employer'), candidate: c });
+    const recuse = (c = candidate(), who: Ctx = {}): When => [{ type: 'RecuseMember', data: { candidateId: CAND, reason: sealedText('former employer') } }, { ...who, candidate: c }];
     it('records the member recusing themself', () => {
-      given(juryDecider, [convened()]).when(recuse(), asMember).then([{ type: 'MemberRecused', data: { juryId: JURY, userId: 'pro', candidateId: CAND, reason: sealedText('former employer') } }]);
+      given(juryDecider, [convened()]).when(...recuse(candidate(), asMember)).then([{ type: 'MemberRecused', data: { juryId: JURY, userId: 'pro', candidateId: CAND, reason: sealedText('former employer') } }]);
     });
     it('only once per member and candidate', () => {
-      given(juryDecider, [convened(), ev('MemberRecused', { juryId: JURY, userId: 'pro', candidateId: CAND, reason: 'x' })]).when(recuse(), asMember).thenThrows('ALREADY_RECUSED');
+      given(juryDecider, [convened(), ev('MemberRecused', { juryId: JURY, userId: 'pro', candidateId: CAND, reason: 'x' })]).when(...recuse(candidate(), asMember)).thenThrows('ALREADY_RECUSED');
     });
     it('only for a candidate of the session', () => {
-      const elsewhere = fold(candidateViewSpec, [ev('CandidateRegistered', { candidateId: CAND, identity: sealed })]);
-      given(juryDecider, [convened()]).when(recuse(elsewhere), asMember).thenThrows('CANDIDATE_NOT_IN_SESSION');
-      given(juryDecider, [convened()]).when(recuse(fold(candidateViewSpec, [])), asMember).thenThrows('NOT_FOUND');
+      const elsewhere = fold(candidateSpec, [ev('CandidateRegistered', { candidateId: CAND, identity: sealed })]);
+      given(juryDecider, [convened()]).when(...recuse(elsewhere, asMember)).thenThrows('CANDIDATE_NOT_IN_SESSION');
+      given(juryDecider, [convened()]).when(...recuse(fold(candidateSpec, []), asMember)).thenThrows('NOT_FOUND');
     });
     it('not after close', () => {
-      given(juryDecider, [convened(), opened, closedEv()]).when(recuse(), asMember).thenThrows('DELIBERATION_CLOSED');
+      given(juryDecider, [convened(), opened, closedEv()]).when(...recuse(candidate(), asMember)).thenThrows('DELIBERATION_CLOSED');
     });
   });
 
   describe('open', () => {
     it('opens once', () => {
-      given(juryDecider, [convened()]).when({ type: 'OpenDeliberation' }, asPresident).then([{ type: 'DeliberationOpened', data: { juryId: JURY } }]);
-      given(juryDecider, [convened(), opened]).when({ type: 'OpenDeliberation' }, asPresident).thenThrows('DELIBERATION_ALREADY_OPEN');
-      given(juryDecider, [convened(), opened, closedEv()]).when({ type: 'OpenDeliberation' }, asPresident).thenThrows('DELIBERATION_CLOSED');
+      given(juryDecider, [convened()]).when({ type: 'OpenDeliberation', data: {} }, asPresident).then([{ type: 'DeliberationOpened', data: { juryId: JURY } }]);
+      given(juryDecider, [convened(), opened]).when({ type: 'OpenDeliberation', data: {} }, asPresident).thenThrows('DELIBERATION_ALREADY_OPEN');
+      given(juryDecider, [convened(), opened, closedEv()]).when({ type: 'OpenDeliberation', data: {} }, asPresident).thenThrows('DELIBERATION_CLOSED');
     });
   });
 
   describe('neutralise', () => {
-    const neutralise = (criterion = 'CE1.2', c = candidate(opinion())) => ({ type: 'NeutraliseCriterion' as const, candidateId: CAND, criterion, opinionId: OPINION, candidate: c, referential: doc });
+    const neutralise = (criterion = 'CE1.2', c = candidate(opinion()), who: Ctx = {}): When => [
+      { type: 'NeutraliseCriterion', data: { candidateId: CAND, criterion, opinionId: OPINION } },
+      { ...who, candidate: c, referential: doc },
+    ];
     it('neutralises a non-core criterion named by a referent opinion', () => {
       given(juryDecider, [convened(), opened])
-        .when(neutralise(), asPresident)
+        .when(...neutralise('CE1.2', candidate(opinion()), asPresident))
         .then([{ type: 'CriterionNeutralised', data: { juryId: JURY, candidateId: CAND, block: 'BC01', criterion: 'CE1.2', opinionId: OPINION } }]);
     });
     it('never a core criterion', () => {
-      given(juryDecider, [convened(), opened]).when(neutralise('CE1.1', candidate(opinion(['CE1.1']))), asPresident).thenThrows('CRITERION_IS_CORE');
+      given(juryDecider, [convened(), opened]).when(...neutralise('CE1.1', candidate(opinion(['CE1.1'])), asPresident)).thenThrows('CRITERION_IS_CORE');
     });
     it('needs the opinion to exist and name the criterion', () => {
-      given(juryDecider, [convened(), opened]).when(neutralise('CE1.2', candidate()), asPresident).thenThrows('NO_REFERENT_OPINION');
-      given(juryDecider, [convened(), opened]).when(neutralise('CE1.2', candidate(opinion(['CE2.1']))), asPresident).thenThrows('NO_REFERENT_OPINION');
+      given(juryDecider, [convened(), opened]).when(...neutralise('CE1.2', candidate(), asPresident)).thenThrows('NO_REFERENT_OPINION');
+      given(juryDecider, [convened(), opened]).when(...neutralise('CE1.2', candidate(opinion(['CE2.1'])), asPresident)).thenThrows('NO_REFERENT_OPINION');
     });
     it('only a criterion of the enrolled blocks', () => {
-      const onlyBc02 = fold(candidateViewSpec, [
+      const onlyBc02 = fold(candidateSpec, [
         ev('CandidateRegistered', { candidateId: CAND, identity: sealed }),
         ev('CandidateEnrolled', { candidateId: CAND, sessionId: SESSION, referentialId: REF, blocks: ['BC02'] }),
         opinion(),
       ]);
-      given(juryDecider, [convened(), opened]).when(neutralise('CE1.2', onlyBc02), asPresident).thenThrows('CRITERION_NOT_IN_ENROLMENT');
-      given(juryDecider, [convened(), opened]).when(neutralise('CE99.9'), asPresident).thenThrows('CRITERION_NOT_IN_ENROLMENT');
+      given(juryDecider, [convened(), opened]).when(...neutralise('CE1.2', onlyBc02, asPresident)).thenThrows('CRITERION_NOT_IN_ENROLMENT');
+      given(juryDecider, [convened(), opened]).when(...neutralise('CE99.9', candidate(opinion()), asPresident)).thenThrows('CRITERION_NOT_IN_ENROLMENT');
     });
     it('once, and not after the block was decided', () => {
       const n = ev('CriterionNeutralised', { juryId: JURY, candidateId: CAND, block: 'BC01', criterion: 'CE1.2', opinionId: OPINION });
-      given(juryDecider, [convened(), opened, n]).when(neutralise(), asPresident).thenThrows('CRITERION_ALREADY_NEUTRALISED');
+      given(juryDecider, [convened(), opened, n]).when(...neutralise('CE1.2', candidate(opinion()), asPresident)).thenThrows('CRITERION_ALREADY_NEUTRALISED');
       const d = ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'validated', proposal: 'acquired' });
-      given(juryDecider, [convened(), opened, d]).when(neutralise(), asPresident).thenThrows('BLOCK_ALREADY_DECIDED');
+      given(juryDecider, [convened(), opened, d]).when(...neutralise('CE1.2', candidate(opinion()), asPresident)).thenThrows('BLOCK_ALREADY_DECIDED');
     });
     it('needs the deliberation open', () => {
-      given(juryDecider, [convened()]).when(neutralise(), asPresident).thenThrows('DELIBERATION_NOT_OPEN');
-      given(juryDecider, [convened(), opened, closedEv()]).when(neutralise(), asPresident).thenThrows('DELIBERATION_CLOSED');
+      given(juryDecider, [convened()]).when(...neutralise('CE1.2', candidate(opinion()), asPresident)).thenThrows('DELIBERATION_NOT_OPEN');
+      given(juryDecider, [convened(), opened, closedEv()]).when(...neutralise('CE1.2', candidate(opinion()), asPresident)).thenThrows('DELIBERATION_CLOSED');
     });
     it('not by a recused president', () => {
       given(juryDecider, [convened(), opened, ev('MemberRecused', { juryId: JURY, userId: 'pres', candidateId: CAND, reason: 'cousin' })])
-        .when(neutralise(), asPresident)
+        .when(...neutralise('CE1.2', candidate(opinion()), asPresident))
         .thenThrows('MEMBER_RECUSED');
     });
   });
@@ -231,7 +250,7 @@ describe('jury decider', () => {
   describe('decide', () => {
     it('validates an acquired block, recorded in the jury and in the candidate file', () => {
       given(juryDecider, [convened(), opened])
-        .when(decide(), asPresident)
+        .when(...decide({}, asPresident))
         .then([
           { type: 'BlockDecided', data: { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'validated', proposal: 'acquired' } },
           { type: 'BlockDecisionRecorded', data: { candidateId: CAND, juryId: JURY, sessionId: SESSION, block: 'BC01', decision: 'validated', revision: false } },
@@ -239,79 +258,79 @@ describe('jury decider', () => {
     });
     it('needs a motivation to depart from the proposal', () => {
       const notAcquired = candidate(score('CE1.1'), score('CE1.2', 'not-acquired'));
-      given(juryDecider, [convened(), opened]).when(decide({ candidate: notAcquired }), asPresident).thenThrows('MOTIVATION_REQUIRED');
-      given(juryDecider, [convened(), opened]).when(decide({ decision: 'not-validated' }), asPresident).thenThrows('MOTIVATION_REQUIRED');
-      given(juryDecider, [convened(), opened]).when(decide({ decision: 'deferred', motivation: '   ' }), asPresident).thenThrows('MOTIVATION_REQUIRED');
+      given(juryDecider, [convened(), opened]).when(...decide({ candidate: notAcquired }, asPresident)).thenThrows('MOTIVATION_REQUIRED');
+      given(juryDecider, [convened(), opened]).when(...decide({ decision: 'not-validated' }, asPresident)).thenThrows('MOTIVATION_REQUIRED');
+      given(juryDecider, [convened(), opened]).when(...decide({ decision: 'deferred', motivation: '   ' }, asPresident)).thenThrows('MOTIVATION_REQUIRED');
       given(juryDecider, [convened(), opened])
-        .when(decide({ candidate: notAcquired, motivation: ' Jury souverain : excellente soutenance ' }), asPresident)
+        .when(...decide({ candidate: notAcquired, motivation: ' Jury souverain : excellente soutenance ' }, asPresident))
         .thenMatch([{ type: 'BlockDecided', data: { decision: 'validated', proposal: 'not-acquired', motivation: sealedText('Jury souverain : excellente soutenance') } }, {}]);
     });
     it('refuses a motivation too short to say anything (MOTIVATION_MIN_LENGTH), required or not', () => {
       const notAcquired = candidate(score('CE1.1'), score('CE1.2', 'not-acquired'));
-      given(juryDecider, [convened(), opened]).when(decide({ candidate: notAcquired, motivation: '…' }), asPresident).thenThrows('MOTIVATION_REQUIRED');
-      given(juryDecider, [convened(), opened]).when(decide({ candidate: notAcquired, motivation: ' too short ' }), asPresident).thenThrows('MOTIVATION_REQUIRED');
-      given(juryDecider, [convened(), opened]).when(decide({ motivation: 'ok' }), asPresident).thenThrows('MOTIVATION_TOO_SHORT');
-      given(juryDecider, [convened(), opened]).when(decide({ candidate: notAcquired, motivation: '0123456789' }), asPresident).thenMatch([{ type: 'BlockDecided' }, {}]);
+      given(juryDecider, [convened(), opened]).when(...decide({ candidate: notAcquired, motivation: '…' }, asPresident)).thenThrows('MOTIVATION_REQUIRED');
+      given(juryDecider, [convened(), opened]).when(...decide({ candidate: notAcquired, motivation: ' too short ' }, asPresident)).thenThrows('MOTIVATION_REQUIRED');
+      given(juryDecider, [convened(), opened]).when(...decide({ motivation: 'ok' }, asPresident)).thenThrows('MOTIVATION_TOO_SHORT');
+      given(juryDecider, [convened(), opened]).when(...decide({ candidate: notAcquired, motivation: '0123456789' }, asPresident)).thenMatch([{ type: 'BlockDecided' }, {}]);
       given(juryDecider, [convened(), opened])
-        .when({ ...decide({ candidate: notAcquired }), motivation: motivated('ok', 2) }, asPresident)
+        .when(...decide({ candidate: notAcquired, sealedMotivation: motivated('ok', 2) }, asPresident))
         .thenMatch([{ type: 'BlockDecided', data: { motivation: sealedText('ok') } }, {}]);
     });
     it('agrees without motivation on not-validated / not-acquired', () => {
       given(juryDecider, [convened(), opened])
-        .when(decide({ decision: 'not-validated', candidate: candidate(score('CE1.1'), score('CE1.2', 'not-acquired')) }), asPresident)
+        .when(...decide({ decision: 'not-validated', candidate: candidate(score('CE1.1'), score('CE1.2', 'not-acquired')) }, asPresident))
         .thenMatch([{ type: 'BlockDecided', data: { decision: 'not-validated', proposal: 'not-acquired' } }, {}]);
     });
     it('defers or refuses an incomplete block only with a motivation', () => {
       const incomplete = candidate(score('CE1.1'));
-      given(juryDecider, [convened(), opened]).when(decide({ decision: 'deferred', candidate: incomplete }), asPresident).thenThrows('MOTIVATION_REQUIRED');
+      given(juryDecider, [convened(), opened]).when(...decide({ decision: 'deferred', candidate: incomplete }, asPresident)).thenThrows('MOTIVATION_REQUIRED');
       given(juryDecider, [convened(), opened])
-        .when(decide({ decision: 'deferred', candidate: incomplete, motivation: 'épreuve à repasser' }), asPresident)
+        .when(...decide({ decision: 'deferred', candidate: incomplete, motivation: 'épreuve à repasser' }, asPresident))
         .thenMatch([{ type: 'BlockDecided', data: { decision: 'deferred', proposal: 'incomplete' } }, {}]);
     });
     it('never validates with unscored criteria, motivated or not', () => {
-      given(juryDecider, [convened(), opened]).when(decide({ candidate: candidate(score('CE1.1')), motivation: 'trust us' }), asPresident).thenThrows('SCORES_INCOMPLETE');
+      given(juryDecider, [convened(), opened]).when(...decide({ candidate: candidate(score('CE1.1')), motivation: 'trust us' }, asPresident)).thenThrows('SCORES_INCOMPLETE');
     });
     it("leaves this jury's neutralised criteria out of the proposal", () => {
       const n = ev('CriterionNeutralised', { juryId: JURY, candidateId: CAND, block: 'BC01', criterion: 'CE1.2', opinionId: OPINION });
       given(juryDecider, [convened(), opened, n])
-        .when(decide({ candidate: candidate(opinion(), score('CE1.1')) }), asPresident)
+        .when(...decide({ candidate: candidate(opinion(), score('CE1.1')) }, asPresident))
         .thenMatch([{ type: 'BlockDecided', data: { decision: 'validated', proposal: 'acquired' } }, {}]);
     });
     it('decides a block once per deliberation', () => {
       const d = ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'validated', proposal: 'acquired' });
-      given(juryDecider, [convened(), opened, d]).when(decide(), asPresident).thenThrows('BLOCK_ALREADY_DECIDED');
+      given(juryDecider, [convened(), opened, d]).when(...decide({}, asPresident)).thenThrows('BLOCK_ALREADY_DECIDED');
     });
     it('leaves a block decided by another jury of the session to a revision', () => {
       const other = ev('BlockDecisionRecorded', { candidateId: CAND, juryId: OTHER_JURY, sessionId: SESSION, block: 'BC01', decision: 'not-validated', revision: false });
-      given(juryDecider, [convened(), opened]).when(decide({ candidate: candidate(...allScored(), other) }), asPresident).thenThrows('BLOCK_ALREADY_DECIDED');
+      given(juryDecider, [convened(), opened]).when(...decide({ candidate: candidate(...allScored(), other) }, asPresident)).thenThrows('BLOCK_ALREADY_DECIDED');
     });
     it('only candidates enrolled in the session, for their enrolled blocks', () => {
-      const elsewhere = fold(candidateViewSpec, [
+      const elsewhere = fold(candidateSpec, [
         ev('CandidateRegistered', { candidateId: CAND, identity: sealed }),
         ev('CandidateEnrolled', { candidateId: CAND, sessionId: EARLIER_SESSION, referentialId: REF, blocks: ['BC01'] }),
       ]);
-      given(juryDecider, [convened(), opened]).when(decide({ candidate: elsewhere }), asPresident).thenThrows('CANDIDATE_NOT_IN_SESSION');
-      const onlyBc02 = fold(candidateViewSpec, [
+      given(juryDecider, [convened(), opened]).when(...decide({ candidate: elsewhere }, asPresident)).thenThrows('CANDIDATE_NOT_IN_SESSION');
+      const onlyBc02 = fold(candidateSpec, [
         ev('CandidateRegistered', { candidateId: CAND, identity: sealed }),
         ev('CandidateEnrolled', { candidateId: CAND, sessionId: SESSION, referentialId: REF, blocks: ['BC02'] }),
       ]);
-      given(juryDecider, [convened(), opened]).when(decide({ candidate: onlyBc02 }), asPresident).thenThrows('BLOCK_NOT_IN_ENROLMENT');
+      given(juryDecider, [convened(), opened]).when(...decide({ candidate: onlyBc02 }, asPresident)).thenThrows('BLOCK_NOT_IN_ENROLMENT');
     });
     it('not by a president recused for that candidate (422 MEMBER_RECUSED)', () => {
       given(juryDecider, [convened(), opened, ev('MemberRecused', { juryId: JURY, userId: 'pres', candidateId: CAND, reason: 'cousin' })])
-        .when(decide(), asPresident)
+        .when(...decide({}, asPresident))
         .thenThrows('MEMBER_RECUSED');
     });
     it('needs the deliberation open and not closed', () => {
-      given(juryDecider, [convened()]).when(decide(), asPresident).thenThrows('DELIBERATION_NOT_OPEN');
-      given(juryDecider, [convened(), opened, closedEv()]).when(decide(), asPresident).thenThrows('DELIBERATION_CLOSED');
+      given(juryDecider, [convened()]).when(...decide({}, asPresident)).thenThrows('DELIBERATION_NOT_OPEN');
+      given(juryDecider, [convened(), opened, closedEv()]).when(...decide({}, asPresident)).thenThrows('DELIBERATION_CLOSED');
     });
 
     describe('award', () => {
       const bc02Validated = ev('BlockDecisionRecorded', { candidateId: CAND, juryId: JURY, sessionId: SESSION, block: 'BC02', decision: 'validated', revision: false });
       const bc02Decided = ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC02', decision: 'validated', proposal: 'acquired' });
       it('never with a decision: the last validated block awards nothing until the closing', () => {
-        const events = given(juryDecider, [convened(), opened, bc02Decided]).when(decide({ candidate: candidate(...allScored(), bc02Validated) }), asPresident).events();
+        const events = given(juryDecider, [convened(), opened, bc02Decided]).when(...decide({ candidate: candidate(...allScored(), bc02Validated) }, asPresident)).events();
         expect(events.map((e) => e.type)).toEqual(['BlockDecided', 'BlockDecisionRecorded']);
       });
     });
@@ -321,7 +340,7 @@ describe('jury decider', () => {
       const deferredRecorded = ev('BlockDecisionRecorded', { candidateId: CAND, juryId: JURY, sessionId: SESSION, block: 'BC01', decision: 'deferred', revision: false });
       it('a deferred block is decided again in the same deliberation', () => {
         given(juryDecider, [convened(), opened, deferredDecided])
-          .when(decide({ candidate: candidate(...allScored(), deferredRecorded) }), asPresident)
+          .when(...decide({ candidate: candidate(...allScored(), deferredRecorded) }, asPresident))
           .thenMatch([{ type: 'BlockDecided', data: { decision: 'validated' } }, { type: 'BlockDecisionRecorded', data: { decision: 'validated' } }]);
       });
       it('the earlier deferral stays in the deliberation, the new decision stands', () => {
@@ -329,16 +348,16 @@ describe('jury decider', () => {
         const state = fold(jurySpec, [convened(), opened, deferredDecided, validated]);
         expect(state.decisions.map((d) => d.decision)).toEqual(['deferred', 'validated']);
         given(juryDecider, [convened(), opened, deferredDecided, validated])
-          .when(decide({ candidate: candidate(...allScored(), deferredRecorded) }), asPresident)
+          .when(...decide({ candidate: candidate(...allScored(), deferredRecorded) }, asPresident))
           .thenThrows('BLOCK_ALREADY_DECIDED');
       });
       it('a block decided otherwise than deferred is not decided twice', () => {
         const notValidated = ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'not-validated', proposal: 'not-acquired' });
-        given(juryDecider, [convened(), opened, notValidated]).when(decide(), asPresident).thenThrows('BLOCK_ALREADY_DECIDED');
+        given(juryDecider, [convened(), opened, notValidated]).when(...decide({}, asPresident)).thenThrows('BLOCK_ALREADY_DECIDED');
       });
       it('a deferred block can still have criteria neutralised', () => {
         given(juryDecider, [convened(), opened, deferredDecided])
-          .when({ type: 'NeutraliseCriterion', candidateId: CAND, criterion: 'CE1.2', opinionId: OPINION, candidate: candidate(opinion(), deferredRecorded), referential: doc }, asPresident)
+          .when({ type: 'NeutraliseCriterion', data: { candidateId: CAND, criterion: 'CE1.2', opinionId: OPINION } }, { ...asPresident, candidate: candidate(opinion(), deferredRecorded), referential: doc })
           .thenMatch([{ type: 'CriterionNeutralised' }]);
       });
     });
@@ -348,22 +367,22 @@ describe('jury decider', () => {
       const recused = ev('MemberRecused', { juryId: JURY, userId: 'pres', candidateId: CAND, reason: 'ancien employeur' });
       it('the admin designates a member while the deliberation is open; the substitute then decides', () => {
         given(juryDecider, [convened(), opened, recused])
-          .when({ type: 'DesignatePresident', userId: 'pro' }, asAdmin)
+          .when({ type: 'DesignatePresident', data: { userId: 'pro' } }, asAdmin)
           .then([{ type: 'PresidentDesignated', data: { juryId: JURY, userId: 'pro', previousUserId: 'pres' } }]);
         const designated = ev('PresidentDesignated', { juryId: JURY, userId: 'pro', previousUserId: 'pres' });
-        given(juryDecider, [convened(), opened, recused, designated]).when(decide(), asMember).thenMatch([{ type: 'BlockDecided' }, { type: 'BlockDecisionRecorded' }]);
-        given(juryDecider, [convened(), opened, recused, designated]).when(decide(), asPresident).thenThrows('FORBIDDEN');
+        given(juryDecider, [convened(), opened, recused, designated]).when(...decide({}, asMember)).thenMatch([{ type: 'BlockDecided' }, { type: 'BlockDecisionRecorded' }]);
+        given(juryDecider, [convened(), opened, recused, designated]).when(...decide({}, asPresident)).thenThrows('FORBIDDEN');
         const state = fold(jurySpec, [convened(), opened, designated]);
         expect(state.members.filter((m) => m.president).map((m) => m.userId)).toEqual(['pro']);
         expect(state.designations).toEqual([{ userId: 'pro', previousUserId: 'pres', designatedAt: null }]);
       });
       it('only a member, not the current president, only while open, only by an admin', () => {
-        given(juryDecider, [convened(), opened]).when({ type: 'DesignatePresident', userId: 'stranger' }, asAdmin).thenThrows('NOT_A_MEMBER');
-        given(juryDecider, [convened(), opened]).when({ type: 'DesignatePresident', userId: 'pres' }, asAdmin).thenThrows('ALREADY_PRESIDENT');
-        given(juryDecider, [convened()]).when({ type: 'DesignatePresident', userId: 'pro' }, asAdmin).thenThrows('DELIBERATION_NOT_OPEN');
-        given(juryDecider, [convened(), opened, closedEv()]).when({ type: 'DesignatePresident', userId: 'pro' }, asAdmin).thenThrows('DELIBERATION_CLOSED');
-        given(juryDecider, [convened(), opened]).when({ type: 'DesignatePresident', userId: 'pro' }, asPresident).thenThrows('FORBIDDEN');
-        given(juryDecider, []).when({ type: 'DesignatePresident', userId: 'pro' }, asAdmin).thenThrows('NOT_FOUND');
+        given(juryDecider, [convened(), opened]).when({ type: 'DesignatePresident', data: { userId: 'stranger' } }, asAdmin).thenThrows('NOT_A_MEMBER');
+        given(juryDecider, [convened(), opened]).when({ type: 'DesignatePresident', data: { userId: 'pres' } }, asAdmin).thenThrows('ALREADY_PRESIDENT');
+        given(juryDecider, [convened()]).when({ type: 'DesignatePresident', data: { userId: 'pro' } }, asAdmin).thenThrows('DELIBERATION_NOT_OPEN');
+        given(juryDecider, [convened(), opened, closedEv()]).when({ type: 'DesignatePresident', data: { userId: 'pro' } }, asAdmin).thenThrows('DELIBERATION_CLOSED');
+        given(juryDecider, [convened(), opened]).when({ type: 'DesignatePresident', data: { userId: 'pro' } }, asPresident).thenThrows('FORBIDDEN');
+        given(juryDecider, []).when({ type: 'DesignatePresident', data: { userId: 'pro' } }, asAdmin).thenThrows('NOT_FOUND');
       });
     });
 
@@ -380,14 +399,14 @@ describe('jury decider', () => {
         ]);
       const recorded = (decision: string, juryId = OTHER_JURY) => ev('BlockDecisionRecorded', { candidateId: CAND, juryId, sessionId: SESSION, block: 'BC01', decision, revision: false });
       const revisionJury = [convened({ juryId: OTHER_JURY, reason: 'material-error' }), opened];
-      const revise = (previous: string, decision: DecideBlock['decision'], motivation?: string) =>
-        decide({ decision, motivation, candidate: candidate(...allScored(), recorded(previous)), revised: revisedJury(previous) });
+      const revise = (previous: string, decision: BlockDecision, motivation?: string, who: Ctx = {}) =>
+        decide({ decision, motivation, candidate: candidate(...allScored(), recorded(previous)), revised: revisedJury(previous) }, who);
       const within = { ...asPresident, now: '2026-10-20T10:00:00.000Z' };
       const after = { ...asPresident, now: '2026-10-20T10:00:00.001Z' };
 
       it('re-decides a block of the revised jury, marked as a revision', () => {
         given(juryDecider, revisionJury)
-          .when(revise('not-validated', 'validated'), after)
+          .when(...revise('not-validated', 'validated', undefined, after))
           .thenMatch([
             { type: 'BlockDecided', data: { juryId: JURY, decision: 'validated' } },
             { type: 'BlockDecisionRecorded', data: { juryId: JURY, decision: 'validated', revision: true } },
@@ -395,13 +414,13 @@ describe('jury decider', () => {
       });
       it('within four months may change a decision against the candidate', () => {
         given(juryDecider, revisionJury)
-          .when(revise('validated', 'not-validated', 'erreur matérielle : notes inversées'), within)
+          .when(...revise('validated', 'not-validated', 'erreur matérielle : notes inversées', within))
           .thenMatch([{ type: 'BlockDecided', data: { decision: 'not-validated' } }, { type: 'BlockDecisionRecorded', data: { revision: true } }]);
       });
       it('after four months only in the candidate’s favour', () => {
-        given(juryDecider, revisionJury).when(revise('validated', 'not-validated', 'erreur matérielle'), after).thenThrows('REVISION_NOT_IN_FAVOUR');
-        given(juryDecider, revisionJury).when(revise('not-validated', 'deferred', 'reporter la décision'), after).thenThrows('REVISION_NOT_IN_FAVOUR');
-        given(juryDecider, revisionJury).when(revise('deferred', 'validated', 'recours fondé'), after).thenMatch([{ type: 'BlockDecided' }, { type: 'BlockDecisionRecorded' }]);
+        given(juryDecider, revisionJury).when(...revise('validated', 'not-validated', 'erreur matérielle', after)).thenThrows('REVISION_NOT_IN_FAVOUR');
+        given(juryDecider, revisionJury).when(...revise('not-validated', 'deferred', 'reporter la décision', after)).thenThrows('REVISION_NOT_IN_FAVOUR');
+        given(juryDecider, revisionJury).when(...revise('deferred', 'validated', 'recours fondé', after)).thenMatch([{ type: 'BlockDecided' }, { type: 'BlockDecisionRecorded' }]);
       });
       it('the four months run from the closing of the deliberation that first made the decision: a confirming revision does not extend them', () => {
         // OTHER_JURY (the first, closed 2026-02-01) validated; THIRD confirmed it (closed 2026-06-20); JURY revises THIRD.
@@ -413,11 +432,11 @@ describe('jury decider', () => {
           closedEv(closedAt, third),
         ]);
         const view = candidate(...allScored(), recorded('validated'), ev('BlockDecisionRecorded', { candidateId: CAND, juryId: third, sessionId: SESSION, block: 'BC01', decision: 'validated', revision: true }));
-        const command = decide({ decision: 'not-validated', motivation: 'erreur matérielle', candidate: view, revised: confirming, closings: { [OTHER_JURY]: '2026-02-01T10:00:00.000Z' } });
+        const command = (now: string) => decide({ decision: 'not-validated', motivation: 'erreur matérielle', candidate: view, revised: confirming, closings: { [OTHER_JURY]: '2026-02-01T10:00:00.000Z' } }, { ...asPresident, now });
         const revising = [convened({ juryId: third, reason: 'material-error' }), opened];
         // Within four months of the confirming revision, but not of the first decision: refused.
-        given(juryDecider, revising).when(command, { ...asPresident, now: '2026-07-01T10:00:00.000Z' }).thenThrows('REVISION_NOT_IN_FAVOUR');
-        given(juryDecider, revising).when(command, { ...asPresident, now: '2026-06-01T10:00:00.000Z' }).thenMatch([{ type: 'BlockDecided', data: { decision: 'not-validated' } }, { type: 'BlockDecisionRecorded' }]);
+        given(juryDecider, revising).when(...command('2026-07-01T10:00:00.000Z')).thenThrows('REVISION_NOT_IN_FAVOUR');
+        given(juryDecider, revising).when(...command('2026-06-01T10:00:00.000Z')).thenMatch([{ type: 'BlockDecided', data: { decision: 'not-validated' } }, { type: 'BlockDecisionRecorded' }]);
         // A revision that changed the decision starts a new window for the new value.
         const changed = candidate(...allScored(), recorded('validated'), ev('BlockDecisionRecorded', { candidateId: CAND, juryId: third, sessionId: SESSION, block: 'BC01', decision: 'not-validated', revision: true }));
         const changing: JuryState = fold(jurySpec, [
@@ -427,14 +446,14 @@ describe('jury decider', () => {
           closedEv(closedAt, third),
         ]);
         given(juryDecider, revising)
-          .when(decide({ decision: 'deferred', motivation: 'reporter la décision', candidate: changed, revised: changing, closings: { [OTHER_JURY]: '2026-02-01T10:00:00.000Z' } }), { ...asPresident, now: '2026-07-01T10:00:00.000Z' })
+          .when(...decide({ decision: 'deferred', motivation: 'reporter la décision', candidate: changed, revised: changing, closings: { [OTHER_JURY]: '2026-02-01T10:00:00.000Z' } }, { ...asPresident, now: '2026-07-01T10:00:00.000Z' }))
           .thenMatch([{ type: 'BlockDecided', data: { decision: 'deferred' } }, { type: 'BlockDecisionRecorded' }]);
       });
       it('only blocks the revised jury decided, not yet revised by another jury', () => {
-        given(juryDecider, revisionJury).when(decide({ block: 'BC02', revised: revisedJury('validated'), candidate: candidate(...allScored(), recorded('validated')) }), asPresident).thenThrows('NOT_DECIDED_BY_REVISED_JURY');
+        given(juryDecider, revisionJury).when(...decide({ block: 'BC02', revised: revisedJury('validated'), candidate: candidate(...allScored(), recorded('validated')) }, asPresident)).thenThrows('NOT_DECIDED_BY_REVISED_JURY');
         const third = 'a0000000-0000-4000-8000-000000000003';
         given(juryDecider, revisionJury)
-          .when(decide({ revised: revisedJury('not-validated'), motivation: 'x', candidate: candidate(...allScored(), recorded('not-validated'), recorded('validated', third)) }), asPresident)
+          .when(...decide({ revised: revisedJury('not-validated'), motivation: 'x', candidate: candidate(...allScored(), recorded('not-validated'), recorded('validated', third)) }, asPresident))
           .thenThrows('DECISION_ALREADY_REVISED');
       });
     });
@@ -444,29 +463,29 @@ describe('jury decider', () => {
     const seal = { sealHash: 'abc', signature: 'sig', keyFingerprint: 'sha256:k' };
     it('closes an open deliberation with its seal', () => {
       given(juryDecider, [convened(), opened])
-        .when(closeCommand(seal), asPresident)
+        .when(...closeCommand(seal, asPresident))
         .then([{ type: 'DeliberationClosed', data: { juryId: JURY, ...seal, closedAt: '2026-06-15T10:00:00.000Z' } }]);
     });
     it('not before opening, and nothing after close', () => {
-      given(juryDecider, [convened()]).when(closeCommand(seal), asPresident).thenThrows('DELIBERATION_NOT_OPEN');
-      given(juryDecider, [convened(), opened, closedEv()]).when(closeCommand(seal), asPresident).thenThrows('DELIBERATION_CLOSED');
+      given(juryDecider, [convened()]).when(...closeCommand(seal, asPresident)).thenThrows('DELIBERATION_NOT_OPEN');
+      given(juryDecider, [convened(), opened, closedEv()]).when(...closeCommand(seal, asPresident)).thenThrows('DELIBERATION_CLOSED');
     });
   });
 
   describe('appeal', () => {
     const closedJury = fold(jurySpec, [convened(), opened, ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC01', decision: 'not-validated', proposal: 'not-acquired' }), closedEv()]);
     const registered = [ev('CandidateRegistered', { candidateId: CAND, identity: sealed })];
-    const appeal = (jury: JuryState) => ({ type: 'LodgeAppeal' as const, candidateId: CAND, juryId: JURY, reason: sealedText('recours gracieux'), jury });
+    const appeal = (jury: JuryState): [LodgeAppeal, AppealDeps] => [{ type: 'LodgeAppeal', data: { candidateId: CAND, juryId: JURY, reason: sealedText('recours gracieux') } }, { jury }];
     it('is lodged against a closed jury that decided the candidate', () => {
       given(appealDecider, registered)
-        .when(appeal(closedJury))
+        .when(...appeal(closedJury))
         .then([{ type: 'AppealLodged', data: { candidateId: CAND, appealId: '00000000-0000-4000-8000-000000000001', juryId: JURY, reason: sealedText('recours gracieux') } }]);
     });
     it('not against an open jury, one that did not decide them, or for an unknown candidate', () => {
-      given(appealDecider, registered).when(appeal(fold(jurySpec, [convened(), opened]))).thenThrows('JURY_NOT_CLOSED');
-      given(appealDecider, registered).when(appeal(fold(jurySpec, [convened(), opened, closedEv()]))).thenThrows('NOT_DECIDED_BY_JURY');
-      given(appealDecider, registered).when(appeal(fold(jurySpec, []))).thenThrows('NOT_FOUND');
-      given(appealDecider, []).when(appeal(closedJury)).thenThrows('NOT_FOUND');
+      given(appealDecider, registered).when(...appeal(fold(jurySpec, [convened(), opened]))).thenThrows('JURY_NOT_CLOSED');
+      given(appealDecider, registered).when(...appeal(fold(jurySpec, [convened(), opened, closedEv()]))).thenThrows('NOT_DECIDED_BY_JURY');
+      given(appealDecider, registered).when(...appeal(fold(jurySpec, []))).thenThrows('NOT_FOUND');
+      given(appealDecider, []).when(...appeal(closedJury)).thenThrows('NOT_FOUND');
     });
   });
 

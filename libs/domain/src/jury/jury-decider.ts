@@ -1,95 +1,95 @@
-import { DecisionContext, DomainEvent } from '../shared/decider';
-import { Decider } from '../shared/given-when-then';
+import { Decider, DecisionContext } from '../shared/decider';
 import { assertNever, conflict, forbidden, invalid, notFound, rule } from '../shared/errors';
 import { proposeBlock, Proposal } from '../candidate/proposal';
 import { motivationRule, SealedMotivation, SealedText } from '../shared/free-text';
 import { criteriaOfBlock, locateCriterion, ReferentialDocument } from '../referential/referential';
+import { candidateSpec, CandidateEvent, CandidateState, candidateStream } from '../candidate/candidate';
+import { SessionState } from '../session/session';
 import {
+  BlockDecided,
   BlockDecision,
   decisionOf,
   isRecused,
-  JURY_EVENT_TYPES,
+  JuryConvened,
+  JuryEvent,
   JuryMember,
   JuryState,
   jurySpec,
+  juryStream,
   memberOf,
   neutralisedFor,
   Revises,
 } from './jury';
-import { CandidateView, candidateViewSpec, SessionView } from './views';
 import { CertificationTarget, Outcome, sessionDecision } from '../candidate/outcome';
 import { closingOutcome } from './closing';
 
 /**
- * The jury's commands. What a command needs beyond the jury's own stream (the
- * session, the candidate's file, the referential, the revised jury) is loaded
- * by the handler and handed in with the command, so `decide` stays pure.
+ * The jury's commands, `{ type, data }` like every decider's. What a command
+ * reads beyond the jury's own stream (the session, the candidate's file, the
+ * referential, the revised jury, the closings) is loaded by the handler and
+ * handed in through the context (`JuryDeps`), so `decide` stays pure.
  */
-export interface ConveneJury {
-  type: 'ConveneJury';
-  juryId: string;
-  sessionId: string;
-  members: JuryMember[];
-  revises?: Revises;
-  session: SessionView;
-  /** The jury being revised (when `revises` is given) and the appeals lodged against it. */
-  revised?: { state: JuryState; appeals: Array<{ appealId: string; juryId: string }> };
-}
-
-export interface RecuseMember {
-  type: 'RecuseMember';
-  candidateId: string;
-  /** Sealed under the candidate's key by the caller. */
-  reason: SealedText;
-  candidate: CandidateView;
-}
-
-export interface OpenDeliberation {
-  type: 'OpenDeliberation';
-}
-
-export interface NeutraliseCriterion {
-  type: 'NeutraliseCriterion';
-  candidateId: string;
-  criterion: string;
-  opinionId: string;
-  candidate: CandidateView;
-  referential: ReferentialDocument;
-}
-
-export interface DecideBlock {
-  type: 'DecideBlock';
-  candidateId: string;
-  block: string;
-  decision: BlockDecision;
-  /** Sealed under the candidate's key by the caller, with its length for the minimum. */
-  motivation?: SealedMotivation | null;
-  candidate: CandidateView;
-  referentialId: string;
-  referential: ReferentialDocument;
-  /** The closed jury this one revises, when it is a revision jury. */
-  revised: JuryState | null;
-  /** juryId → closing time of the deliberations that decided this candidate (the four-month rule runs from the first). */
-  closings?: Readonly<Record<string, string | null | undefined>>;
-}
-
-export interface CloseDeliberation {
-  type: 'CloseDeliberation';
-  /** Computed by the handler over recordContent(...) at `context.now`, signed with the certifier's key. */
-  seal: { sealHash: string; signature: string; keyFingerprint: string };
-  /** What closingOutcome needs: the certification, the decided candidates' outcomes, the other closings. */
-  target: CertificationTarget;
-  candidates: Readonly<Record<string, Outcome>>;
-  closings: Readonly<Record<string, string | null | undefined>>;
-}
-
+export type ConveneJury = { type: 'ConveneJury'; data: { juryId: string; sessionId: string; members: JuryMember[]; revises?: Revises } };
+/** `reason` is sealed under the candidate's key by the caller. */
+export type RecuseMember = { type: 'RecuseMember'; data: { candidateId: string; reason: SealedText } };
+export type OpenDeliberation = { type: 'OpenDeliberation'; data: Record<string, never> };
+export type NeutraliseCriterion = { type: 'NeutraliseCriterion'; data: { candidateId: string; criterion: string; opinionId: string } };
+/** `motivation` is sealed under the candidate's key by the caller, with its length for the minimum. */
+export type DecideBlock = { type: 'DecideBlock'; data: { candidateId: string; block: string; decision: BlockDecision; motivation?: SealedMotivation | null } };
 /** The admin names a substitute president among the members, while the deliberation is open. */
-export interface DesignatePresident {
-  type: 'DesignatePresident';
-  userId: string;
-}
+export type DesignatePresident = { type: 'DesignatePresident'; data: { userId: string } };
+/** The seal is computed by the handler over recordContent(...) at `context.now`, signed with the certifier's key. */
+export type CloseDeliberation = { type: 'CloseDeliberation'; data: { seal: { sealHash: string; signature: string; keyFingerprint: string } } };
 
 export type JuryCommand = ConveneJury | RecuseMember | OpenDeliberation | NeutraliseCriterion | DecideBlock | DesignatePresident | CloseDeliberation;
+
+/** What a jury command reads besides the jury's stream, loaded by the handler. */
+export interface JuryDeps {
+  /** ConveneJury: the session the jury deliberates on. */
+  session?: Pick<SessionState, 'sessionId' | 'referentialId'>;
+  /** The candidate's file, folded with the candidate stream's one fold (RecuseMember, NeutraliseCriterion, DecideBlock). */
+  candidate?: CandidateState;
+  /** The referential version of the jury's session (NeutraliseCriterion, DecideBlock). */
+  referential?: ReferentialDocument;
+  /** The closed jury a revision jury revises (ConveneJury with `revises`, DecideBlock of a revision jury). */
+  revised?: JuryState | null;
+  /** ConveneJury on appeal: the appeals lodged against the revised jury. */
+  appeals?: Array<{ appealId: string; juryId: string }>;
+  /** juryId → closing time of the deliberations that decided these candidates (DecideBlock: the four-month rule; CloseDeliberation). */
+  closings?: Readonly<Record<string, string | null | undefined>>;
+  /** CloseDeliberation: the certification and the decided candidates' outcomes, for closingOutcome. */
+  target?: CertificationTarget;
+  candidates?: Readonly<Record<string, Outcome>>;
+}
+
+/** The candidate-stream events a jury decision writes: the decision in the file, the awards and withdrawals of a closing. */
+export type JuryCandidateEvent = Extract<CandidateEvent, { type: 'BlockDecisionRecorded' | 'CertificationAwarded' | 'CertificationWithdrawn' }>;
+/** Every event a jury command decides: to the jury's stream or to a candidate's. */
+export type JuryDecisionEvent = JuryEvent | JuryCandidateEvent;
+
+/**
+ * The stream an event of a jury decision is appended to: the jury's record,
+ * or the candidate's file for what the file keeps. Exhaustive over the typed
+ * events, so a new event type cannot be left unrouted.
+ */
+export function streamOfJuryDecision(event: JuryDecisionEvent): string {
+  switch (event.type) {
+    case 'JuryConvened':
+    case 'MemberRecused':
+    case 'DeliberationOpened':
+    case 'CriterionNeutralised':
+    case 'BlockDecided':
+    case 'PresidentDesignated':
+    case 'DeliberationClosed':
+      return juryStream(event.data.juryId);
+    case 'BlockDecisionRecorded':
+    case 'CertificationAwarded':
+    case 'CertificationWithdrawn':
+      return candidateStream(event.data.candidateId);
+    default:
+      return assertNever(event, 'jury decision event');
+  }
+}
 
 /**
  * A revision may still change a decision against the candidate for this long
@@ -98,34 +98,43 @@ export type JuryCommand = ConveneJury | RecuseMember | OpenDeliberation | Neutra
  */
 export const REVISION_FREE_MONTHS = 4;
 
-export function decideJury(command: JuryCommand, state: JuryState, context: DecisionContext): DomainEvent[] {
+type JuryContext = DecisionContext & JuryDeps;
+
+export function decideJury(command: JuryCommand, state: JuryState, context: JuryContext): JuryDecisionEvent[] {
   switch (command.type) {
     case 'ConveneJury':
-      return convene(command, state);
+      return convene(command.data, state, context);
     case 'RecuseMember':
-      return recuse(command, state, context);
+      return recuse(command.data, state, context);
     case 'OpenDeliberation':
       requireMember(state, context, true);
       requireStatus(state, 'convened');
-      return [{ type: 'DeliberationOpened', data: { juryId: state.juryId } }];
+      return [{ type: 'DeliberationOpened', data: { juryId: state.juryId! } }];
     case 'NeutraliseCriterion':
-      return neutralise(command, state, context);
+      return neutralise(command.data, state, context);
     case 'DecideBlock':
-      return decideBlock(command, state, context);
+      return decideBlock(command.data, state, context);
     case 'DesignatePresident':
-      return designatePresident(command, state, context);
+      return designatePresident(command.data, state, context);
     case 'CloseDeliberation':
-      return close(command, state, context);
+      return close(command.data, state, context);
     default:
       return assertNever(command, 'jury command');
   }
 }
 
-export const juryDecider: Decider<JuryState, JuryCommand> = { ...jurySpec, decide: decideJury };
+export const juryDecider: Decider<JuryState, JuryCommand, JuryDecisionEvent, JuryDeps> = { ...jurySpec, decide: decideJury };
 
-function convene(command: ConveneJury, state: JuryState): DomainEvent[] {
+/** A dependency the handler must load for this command: its absence is a bug of the caller, not a refusal. */
+function dependency<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the handler did not load ${what}`);
+  return value;
+}
+
+function convene(command: ConveneJury['data'], state: JuryState, context: JuryContext): JuryEvent[] {
   if (state.status !== 'none') throw conflict('JURY_ALREADY_CONVENED', `jury ${command.juryId} was already convened`);
-  if (!command.session.sessionId || !command.session.referentialId) throw notFound('session', command.sessionId);
+  const session = dependency(context.session, 'the session');
+  if (!session.sessionId || !session.referentialId) throw notFound('session', command.sessionId);
   const members = command.members;
   if (members.length === 0) throw rule('JURY_COMPOSITION', 'a jury needs members');
   const ids = new Set(members.map((m) => m.userId));
@@ -133,52 +142,56 @@ function convene(command: ConveneJury, state: JuryState): DomainEvent[] {
   const presidents = members.filter((m) => m.president).length;
   if (presidents !== 1) throw rule('PRESIDENT_REQUIRED', `a jury has exactly one president (got ${presidents})`);
   if (!members.some((m) => m.professional)) throw rule('PROFESSIONAL_REQUIRED', 'a jury needs at least one professional of the field');
-  const data: Record<string, unknown> = {
+  const data: JuryConvened['data'] = {
     juryId: command.juryId,
     sessionId: command.sessionId,
-    referentialId: command.session.referentialId,
+    referentialId: session.referentialId,
     members: members.map((m) => ({ userId: m.userId, name: m.name, president: m.president, professional: m.professional })),
   };
-  if (command.revises) {
-    const { juryId, reason, appealId } = command.revises;
-    const revised = command.revised?.state;
-    if (!revised || revised.status === 'none') throw notFound('jury', juryId);
-    if (revised.status !== 'closed') throw rule('REVISED_JURY_NOT_CLOSED', 'only a closed (sealed) deliberation can be revised');
-    if (revised.sessionId !== command.sessionId) throw rule('REVISION_SESSION_MISMATCH', 'a revision jury deliberates on the session of the jury it revises');
-    if (reason === 'appeal') {
-      if (!appealId) throw invalid('revises.appealId is required when the reason is appeal');
-      if (!command.revised!.appeals.some((a) => a.appealId === appealId && a.juryId === juryId)) {
-        throw rule('APPEAL_NOT_FOUND', `no appeal ${appealId} was lodged against jury ${juryId}`);
-      }
-    } else if (appealId) {
-      throw invalid('revises.appealId is only given when the reason is appeal');
-    }
-    data.revises = appealId ? { juryId, reason, appealId } : { juryId, reason };
-  }
+  if (command.revises) data.revises = revision(command, context);
   return [{ type: 'JuryConvened', data }];
 }
 
-function recuse(command: RecuseMember, state: JuryState, context: DecisionContext): DomainEvent[] {
+/** A revision jury revises a closed jury of the same session; on appeal, an appeal lodged against it. */
+function revision(command: ConveneJury['data'], context: JuryContext): Revises {
+  const { juryId, reason, appealId } = command.revises!;
+  const revised = context.revised;
+  if (!revised || revised.status === 'none') throw notFound('jury', juryId);
+  if (revised.status !== 'closed') throw rule('REVISED_JURY_NOT_CLOSED', 'only a closed (sealed) deliberation can be revised');
+  if (revised.sessionId !== command.sessionId) throw rule('REVISION_SESSION_MISMATCH', 'a revision jury deliberates on the session of the jury it revises');
+  if (reason === 'appeal') {
+    if (!appealId) throw invalid('revises.appealId is required when the reason is appeal');
+    if (!(context.appeals ?? []).some((a) => a.appealId === appealId && a.juryId === juryId)) {
+      throw rule('APPEAL_NOT_FOUND', `no appeal ${appealId} was lodged against jury ${juryId}`);
+    }
+  } else if (appealId) {
+    throw invalid('revises.appealId is only given when the reason is appeal');
+  }
+  return appealId ? { juryId, reason, appealId } : { juryId, reason };
+}
+
+function recuse(command: RecuseMember['data'], state: JuryState, context: JuryContext): JuryEvent[] {
   requireMember(state, context, false);
   if (state.status === 'closed') throw closed();
-  requireEnrolled(command.candidate, command.candidateId, state);
+  requireEnrolled(dependency(context.candidate, 'the candidate'), command.candidateId, state);
   if (isRecused(state, context.actor.id, command.candidateId)) {
     throw conflict('ALREADY_RECUSED', `member ${context.actor.id} already recused themself for candidate ${command.candidateId}`);
   }
-  return [{ type: 'MemberRecused', data: { juryId: state.juryId, userId: context.actor.id, candidateId: command.candidateId, reason: command.reason } }];
+  return [{ type: 'MemberRecused', data: { juryId: state.juryId!, userId: context.actor.id, candidateId: command.candidateId, reason: command.reason } }];
 }
 
-function neutralise(command: NeutraliseCriterion, state: JuryState, context: DecisionContext): DomainEvent[] {
+function neutralise(command: NeutraliseCriterion['data'], state: JuryState, context: JuryContext): JuryEvent[] {
   requireMember(state, context, true);
   requireStatus(state, 'open');
-  const enrolment = requireEnrolled(command.candidate, command.candidateId, state);
+  const candidate = dependency(context.candidate, 'the candidate');
+  const enrolment = requireEnrolled(candidate, command.candidateId, state);
   requireNotRecused(state, context, command.candidateId);
-  const located = locateCriterion(command.referential, command.criterion);
+  const located = locateCriterion(dependency(context.referential, 'the referential'), command.criterion);
   if (!located || !enrolment.blocks.includes(located.block.code)) {
     throw rule('CRITERION_NOT_IN_ENROLMENT', `criterion ${command.criterion} is not in a block the candidate is enrolled for in this session`);
   }
   if (located.criterion.core) throw rule('CRITERION_IS_CORE', `criterion ${command.criterion} is core to the profession: it cannot be neutralised`);
-  const opinion = command.candidate.opinions[command.opinionId];
+  const opinion = candidate.neutralisationOpinions[command.opinionId];
   if (!opinion || !opinion.criteria.includes(command.criterion)) {
     throw rule('NO_REFERENT_OPINION', `no referent opinion ${command.opinionId} naming ${command.criterion} for this candidate`);
   }
@@ -192,71 +205,118 @@ function neutralise(command: NeutraliseCriterion, state: JuryState, context: Dec
   return [
     {
       type: 'CriterionNeutralised',
-      data: { juryId: state.juryId, candidateId: command.candidateId, block: located.block.code, criterion: command.criterion, opinionId: command.opinionId },
+      data: { juryId: state.juryId!, candidateId: command.candidateId, block: located.block.code, criterion: command.criterion, opinionId: command.opinionId },
     },
   ];
 }
 
-function decideBlock(command: DecideBlock, state: JuryState, context: DecisionContext): DomainEvent[] {
+/**
+ * One block decision, rule by rule: the president of an open deliberation,
+ * a block the candidate is enrolled for and still before this jury, what the
+ * decision revises (or that nothing else decided it), complete scores to
+ * validate, a motivation where it departs from the proposal, and the
+ * four-month window against the candidate. Two events: BlockDecided in the
+ * jury's record, BlockDecisionRecorded in the candidate's file.
+ */
+function decideBlock(command: DecideBlock['data'], state: JuryState, context: JuryContext): JuryDecisionEvent[] {
+  const candidate = dependency(context.candidate, 'the candidate');
+  requireBeforeThisJury(command, state, context, candidate);
+  const previous = requireRevisable(command, state, context, candidate);
+  const proposal = proposalFor(command, state, candidate, dependency(context.referential, 'the referential'));
+  requireScoredToValidate(command, proposal);
+  const motivation = motivationRule(command.motivation, departsFromProposal(command.decision, proposal.proposal), `deciding ${command.decision} where the proposal is ${proposal.proposal}`);
+  requireWithinRevisionWindow(command, state, context, candidate, previous);
+  return decisionEvents(command, state, proposal.proposal, motivation);
+}
+
+/** The president decides, in an open deliberation, a block the candidate is enrolled for and this jury has not decided (a deferral is decided again). */
+function requireBeforeThisJury(command: DecideBlock['data'], state: JuryState, context: JuryContext, candidate: CandidateState): void {
   requireMember(state, context, true);
   requireStatus(state, 'open');
-  const { candidateId, block, decision, candidate, referential } = command;
+  const { candidateId, block } = command;
   const enrolment = requireEnrolled(candidate, candidateId, state);
   requireNotRecused(state, context, candidateId);
   if (!enrolment.blocks.includes(block)) throw rule('BLOCK_NOT_IN_ENROLMENT', `the candidate is not enrolled for block ${block} in this session`);
   const own = decisionOf(state, candidateId, block);
   // A deferred block stays before the jury: it is decided again, and the deferral stays in the record.
   if (own && own.decision !== 'deferred') throw rule('BLOCK_ALREADY_DECIDED', `block ${block} was already decided in this deliberation`);
+}
 
-  const sessionId = state.sessionId!;
-  const inForce = sessionDecision(candidate.outcome, sessionId, block)?.source;
+/**
+ * A revision jury changes what the jury it revises decided (and nothing another
+ * revision already changed): returns that decision. An ordinary jury decides
+ * only what no other deliberation of the session decided.
+ */
+function requireRevisable(command: DecideBlock['data'], state: JuryState, context: JuryContext, candidate: CandidateState): BlockDecision | undefined {
+  const { candidateId, block } = command;
+  const inForce = sessionDecision(candidate.outcome, state.sessionId!, block)?.source;
   const inForceElsewhere = inForce && inForce.juryId !== state.juryId ? inForce : undefined;
-  let previous: BlockDecision | undefined;
-  if (state.revises) {
-    const revised = command.revised;
-    const revisedDecision = revised ? decisionOf(revised, candidateId, block) : undefined;
-    if (!revised || !revisedDecision) {
-      throw rule('NOT_DECIDED_BY_REVISED_JURY', `the revised jury did not decide block ${block} for this candidate: there is nothing to revise`);
+  if (!state.revises) {
+    if (inForceElsewhere) {
+      throw rule('BLOCK_ALREADY_DECIDED', `block ${block} was already decided for this session by jury ${inForceElsewhere.juryId}: only a revision deliberation can change it`);
     }
-    if (inForceElsewhere && inForceElsewhere.juryId !== revised.juryId) {
-      throw rule('DECISION_ALREADY_REVISED', `the decision on block ${block} was already revised by jury ${inForceElsewhere.juryId}`);
-    }
-    previous = revisedDecision.decision;
-  } else if (inForceElsewhere) {
-    throw rule('BLOCK_ALREADY_DECIDED', `block ${block} was already decided for this session by jury ${inForceElsewhere.juryId}: only a revision deliberation can change it`);
+    return undefined;
   }
+  const revised = context.revised;
+  const revisedDecision = revised ? decisionOf(revised, candidateId, block) : undefined;
+  if (!revised || !revisedDecision) {
+    throw rule('NOT_DECIDED_BY_REVISED_JURY', `the revised jury did not decide block ${block} for this candidate: there is nothing to revise`);
+  }
+  if (inForceElsewhere && inForceElsewhere.juryId !== revised.juryId) {
+    throw rule('DECISION_ALREADY_REVISED', `the decision on block ${block} was already revised by jury ${inForceElsewhere.juryId}`);
+  }
+  return revisedDecision.decision;
+}
 
-  const proposal = proposeBlock(referential.validationRule, criteriaOfBlock(referential, block), new Map(Object.entries(candidate.scores[sessionId] ?? {})), neutralisedFor(state, candidateId, block));
-  if (decision === 'validated' && proposal.unscored.length > 0) {
-    throw rule('SCORES_INCOMPLETE', `block ${block} cannot be validated while criteria are unscored: ${proposal.unscored.join(', ')}`, { unscored: proposal.unscored });
-  }
-  const motivation = motivationRule(command.motivation, departsFromProposal(decision, proposal.proposal), `deciding ${decision} where the proposal is ${proposal.proposal}`);
-  if (state.revises && previous !== undefined && decision !== previous && decision !== 'validated') {
-    const revised = command.revised!;
-    const closings = { ...command.closings, [revised.juryId!]: revised.seal?.closedAt ?? null };
-    // The window runs from the closing of the deliberation that first made the decision now in force.
-    const origin = sessionDecision(candidate.outcome, sessionId, block, { closings, sealedOnly: true });
-    const since = origin?.since ?? revised.seal!.closedAt;
-    const limit = addMonths(since, REVISION_FREE_MONTHS);
-    if (Date.parse(context.now) > Date.parse(limit)) {
-      throw rule(
-        'REVISION_NOT_IN_FAVOUR',
-        `more than ${REVISION_FREE_MONTHS} months after the deliberation that made this decision closed (${since}), a decision may only change in the candidate's favour`,
-      );
-    }
-  }
+/** The proposal of the block under its referential rule, from the session's scores and this jury's neutralisations. */
+function proposalFor(command: DecideBlock['data'], state: JuryState, candidate: CandidateState, referential: ReferentialDocument) {
+  const scores = new Map(Object.values(candidate.scores[state.sessionId!] ?? {}).map((s) => [s.criterion, s.result]));
+  return proposeBlock(referential.validationRule, criteriaOfBlock(referential, command.block), scores, neutralisedFor(state, command.candidateId, command.block));
+}
 
-  const decided: Record<string, unknown> = { juryId: state.juryId, candidateId, block, decision, proposal: proposal.proposal };
+function requireScoredToValidate(command: DecideBlock['data'], proposal: { unscored: string[] }): void {
+  if (command.decision === 'validated' && proposal.unscored.length > 0) {
+    throw rule('SCORES_INCOMPLETE', `block ${command.block} cannot be validated while criteria are unscored: ${proposal.unscored.join(', ')}`, { unscored: proposal.unscored });
+  }
+}
+
+/**
+ * More than REVISION_FREE_MONTHS after the closing of the deliberation that
+ * first made the decision now in force, a revision changes it only in the
+ * candidate's favour.
+ */
+function requireWithinRevisionWindow(command: DecideBlock['data'], state: JuryState, context: JuryContext, candidate: CandidateState, previous: BlockDecision | undefined): void {
+  const { decision, block } = command;
+  if (!state.revises || previous === undefined || decision === previous || decision === 'validated') return;
+  const revised = context.revised!;
+  const closings = { ...context.closings, [revised.juryId!]: revised.seal?.closedAt ?? null };
+  // The window runs from the closing of the deliberation that first made the decision now in force.
+  const origin = sessionDecision(candidate.outcome, state.sessionId!, block, { closings, sealedOnly: true });
+  const since = origin?.since ?? revised.seal!.closedAt;
+  const limit = addMonths(since, REVISION_FREE_MONTHS);
+  if (Date.parse(context.now) > Date.parse(limit)) {
+    throw rule(
+      'REVISION_NOT_IN_FAVOUR',
+      `more than ${REVISION_FREE_MONTHS} months after the deliberation that made this decision closed (${since}), a decision may only change in the candidate's favour`,
+    );
+  }
+}
+
+/**
+ * The certification and referential version of the decision are the session's, pinned by the enrolment.
+ * The certification is awarded at the closing, under the seal: not here.
+ */
+function decisionEvents(command: DecideBlock['data'], state: JuryState, proposal: Proposal, motivation: SealedText | null): JuryDecisionEvent[] {
+  const { candidateId, block, decision } = command;
+  const decided: BlockDecided['data'] = { juryId: state.juryId!, candidateId, block, decision, proposal };
   if (motivation) decided.motivation = motivation;
-  // The certification and referential version of the decision are the session's, pinned by the enrolment.
-  // The certification is awarded at the closing, under the seal: not here.
   return [
     { type: 'BlockDecided', data: decided },
-    { type: 'BlockDecisionRecorded', data: { candidateId, juryId: state.juryId, sessionId, block, decision, revision: state.revises !== null } },
+    { type: 'BlockDecisionRecorded', data: { candidateId, juryId: state.juryId!, sessionId: state.sessionId!, block, decision, revision: state.revises !== null } },
   ];
 }
 
-function designatePresident(command: DesignatePresident, state: JuryState, context: DecisionContext): DomainEvent[] {
+function designatePresident(command: DesignatePresident['data'], state: JuryState, context: JuryContext): JuryEvent[] {
   if (state.status === 'none') throw notFound('jury', 'requested');
   if (context.actor.role !== 'admin') throw forbidden('only the certifier’s staff (admin) designates a substitute president');
   requireStatus(state, 'open');
@@ -264,14 +324,20 @@ function designatePresident(command: DesignatePresident, state: JuryState, conte
   if (!member) throw rule('NOT_A_MEMBER', `${command.userId} is not a member of this jury: the substitute president is one of its members`);
   if (member.president) throw rule('ALREADY_PRESIDENT', `${command.userId} already presides this jury`);
   const current = state.members.find((m) => m.president);
-  return [{ type: 'PresidentDesignated', data: { juryId: state.juryId, userId: command.userId, previousUserId: current?.userId ?? null } }];
+  return [{ type: 'PresidentDesignated', data: { juryId: state.juryId!, userId: command.userId, previousUserId: current?.userId ?? null } }];
 }
 
-function close(command: CloseDeliberation, state: JuryState, context: DecisionContext): DomainEvent[] {
+function close(command: CloseDeliberation['data'], state: JuryState, context: JuryContext): JuryDecisionEvent[] {
   requireMember(state, context, true);
   requireStatus(state, 'open');
-  const { awards, withdrawals } = closingOutcome({ jury: state, target: command.target, candidates: command.candidates, closings: command.closings, closedAt: context.now });
-  const events: DomainEvent[] = [{ type: 'DeliberationClosed', data: { juryId: state.juryId, ...command.seal, closedAt: context.now } }];
+  const { awards, withdrawals } = closingOutcome({
+    jury: state,
+    target: dependency(context.target, 'the certification target'),
+    candidates: dependency(context.candidates, 'the candidates’ outcomes'),
+    closings: dependency(context.closings, 'the closings'),
+    closedAt: context.now,
+  });
+  const events: JuryDecisionEvent[] = [{ type: 'DeliberationClosed', data: { juryId: state.juryId!, ...command.seal, closedAt: context.now } }];
   for (const w of withdrawals) events.push({ type: 'CertificationWithdrawn', data: { ...w } });
   for (const a of awards) events.push({ type: 'CertificationAwarded', data: { ...a, sealHash: command.seal.sealHash } });
   return events;
@@ -316,7 +382,7 @@ function closed() {
   return conflict('DELIBERATION_CLOSED', 'the deliberation is closed and sealed: only a revision deliberation can change its decisions');
 }
 
-function requireEnrolled(candidate: CandidateView, candidateId: string, state: JuryState) {
+function requireEnrolled(candidate: CandidateState, candidateId: string, state: JuryState) {
   if (!candidate.candidateId) throw notFound('candidate', candidateId);
   const enrolment = candidate.enrolments[state.sessionId!];
   if (!enrolment) throw rule('CANDIDATE_NOT_IN_SESSION', `candidate ${candidateId} is not enrolled in the jury's session`);
@@ -330,28 +396,25 @@ function requireNotRecused(state: JuryState, context: DecisionContext, candidate
   }
 }
 
-/** An appeal (recours) is lodged in the candidate's file against a sealed deliberation that decided them. */
-export interface LodgeAppeal {
-  type: 'LodgeAppeal';
-  candidateId: string;
-  juryId: string;
-  /** Sealed under the candidate's key by the caller. */
-  reason: SealedText;
-  jury: JuryState;
+/** An appeal (recours) is lodged in the candidate's file against a sealed deliberation that decided them; `reason` is sealed under the candidate's key. */
+export type LodgeAppeal = { type: 'LodgeAppeal'; data: { candidateId: string; juryId: string; reason: SealedText } };
+/** What an appeal reads besides the candidate's file: the jury appealed against. */
+export interface AppealDeps {
+  jury?: JuryState;
 }
+export type AppealLodged = Extract<CandidateEvent, { type: 'AppealLodged' }>;
 
-export function decideAppeal(command: LodgeAppeal, candidate: CandidateView, context: DecisionContext): DomainEvent[] {
-  if (!candidate.candidateId) throw notFound('candidate', command.candidateId);
-  if (command.jury.status === 'none') throw notFound('jury', command.juryId);
-  if (command.jury.status !== 'closed') throw rule('JURY_NOT_CLOSED', 'an appeal is lodged against a closed (sealed) deliberation');
-  if (!command.jury.decisions.some((d) => d.candidateId === command.candidateId)) {
-    throw rule('NOT_DECIDED_BY_JURY', `jury ${command.juryId} decided nothing for candidate ${command.candidateId}`);
+export function decideAppeal(command: LodgeAppeal, candidate: CandidateState, context: DecisionContext & AppealDeps): AppealLodged[] {
+  const { candidateId, juryId, reason } = command.data;
+  const jury = dependency(context.jury, 'the jury');
+  if (!candidate.candidateId) throw notFound('candidate', candidateId);
+  if (jury.status === 'none') throw notFound('jury', juryId);
+  if (jury.status !== 'closed') throw rule('JURY_NOT_CLOSED', 'an appeal is lodged against a closed (sealed) deliberation');
+  if (!jury.decisions.some((d) => d.candidateId === candidateId)) {
+    throw rule('NOT_DECIDED_BY_JURY', `jury ${juryId} decided nothing for candidate ${candidateId}`);
   }
-  return [{ type: 'AppealLodged', data: { candidateId: command.candidateId, appealId: context.newId(), juryId: command.juryId, reason: command.reason } }];
+  return [{ type: 'AppealLodged', data: { candidateId, appealId: context.newId(), juryId, reason } }];
 }
 
-export const appealDecider: Decider<CandidateView, LodgeAppeal> = { ...candidateViewSpec, decide: decideAppeal };
-
-/** Which stream an event of a decision goes to: BlockDecided to the jury, the rest to the candidate's file. */
-export const isJuryEvent = (event: DomainEvent): boolean =>
-  (JURY_EVENT_TYPES as readonly string[]).includes(event.type);
+/** The appeal is decided on the candidate's file, folded with the candidate stream's one fold. */
+export const appealDecider: Decider<CandidateState, LodgeAppeal, AppealLodged, AppealDeps> = { ...candidateSpec, decide: decideAppeal };

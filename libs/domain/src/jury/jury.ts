@@ -1,14 +1,15 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
 import { Proposal } from '../candidate/proposal';
+import { BlockDecision } from '../candidate/outcome';
 import { StoredText } from '../shared/free-text';
+import { upcastEvent } from '../shared/upcasters';
 
 /**
  * The jury's deliberation: who sits, who recused themselves for whom, which
  * criteria were neutralised, what was decided, and the seal. Its stream is
  * the procès-verbal: once `DeliberationClosed` is written nothing else is.
  */
-export type BlockDecision = 'validated' | 'not-validated' | 'deferred';
-export const BLOCK_DECISIONS: readonly BlockDecision[] = ['validated', 'not-validated', 'deferred'];
+export { BLOCK_DECISIONS, type BlockDecision } from '../candidate/outcome';
 
 export type RevisionReason = 'material-error' | 'appeal';
 export const REVISION_REASONS: readonly RevisionReason[] = ['material-error', 'appeal'];
@@ -40,15 +41,9 @@ export type DeliberationClosed = RecordedEvent<'DeliberationClosed', { juryId: s
 export type PresidentDesignated = RecordedEvent<'PresidentDesignated', { juryId: string; userId: string; previousUserId: string | null }>;
 
 export type JuryEvent = JuryConvened | MemberRecused | DeliberationOpened | CriterionNeutralised | BlockDecided | PresidentDesignated | DeliberationClosed;
-export const JURY_EVENT_TYPES: readonly JuryEvent['type'][] = [
-  'JuryConvened',
-  'MemberRecused',
-  'DeliberationOpened',
-  'CriterionNeutralised',
-  'BlockDecided',
-  'PresidentDesignated',
-  'DeliberationClosed',
-];
+
+/** The jury stream's upcast, applied by its fold to every event (shared/upcasters.ts). */
+export const upcastJuryEvent = (event: RecordedEvent): JuryEvent => upcastEvent(event) as JuryEvent;
 
 export type JuryStatus = 'none' | 'convened' | 'open' | 'closed';
 
@@ -117,8 +112,9 @@ export const juryInitialState = (): JuryState => ({
   seal: null,
 });
 
+/** THE fold of the jury stream. */
 export function evolveJury(state: JuryState, raw: RecordedEvent): JuryState {
-  const event = raw as JuryEvent;
+  const event = upcastJuryEvent(raw);
   switch (event.type) {
     case 'JuryConvened':
       return {

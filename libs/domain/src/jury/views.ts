@@ -1,26 +1,21 @@
-import { RecordedEvent, StateSpec } from '../shared/decider';
+import { CandidateState, NeutralisationOpinion } from '../candidate/candidate';
 import { CriterionResult } from '../candidate/proposal';
-import { evolveOutcome, initialOutcome, Outcome } from '../candidate/outcome';
+import { Outcome } from '../candidate/outcome';
+import { SessionState } from '../session/session';
 import { SealedText, StoredText } from '../shared/free-text';
 
 /**
- * What the jury needs to know of a candidate's file and of a session, folded
- * straight from their streams as docs/events.md defines them. The jury keeps
- * its own narrow view rather than the candidate aggregate's full state so the
- * deliberation depends on the event contract only.
+ * What the jury's record shows of a candidate's file and of a session. Not a
+ * fold of their own: each view is read off the state the stream's one fold
+ * gives (`candidateSpec` in candidate/candidate.ts, `sessionSpec` in
+ * session/session.ts), so the record, the deciders and the read models never
+ * disagree on what a stream says.
  */
 
 /** Personal data as stored in events (the one sealed shape, shared/free-text.ts); the domain never opens it. */
 export type SealedValue = SealedText;
 
-export interface NeutralisationOpinion {
-  opinionId: string;
-  criteria: string[];
-  motivation: SealedValue;
-  /** The referent who gave it and when (null where the events were folded without their metadata). */
-  givenBy?: string | null;
-  givenAt?: string | null;
-}
+export type { NeutralisationOpinion };
 
 export interface AccommodationView {
   requestId: string;
@@ -46,75 +41,29 @@ export interface CandidateView {
   accommodations: AccommodationView[];
 }
 
-export const candidateViewStream = (candidateId: string) => `candidate-${candidateId}`;
-
-function evolveCandidateView(previous: CandidateView, event: RecordedEvent): CandidateView {
-  const d = event.data as any;
-  const outcome = evolveOutcome(previous.outcome, event);
-  const state = outcome === previous.outcome ? previous : { ...previous, outcome };
-  switch (event.type) {
-    case 'CandidateRegistered':
-      return { ...state, candidateId: d.candidateId, identity: d.identity ?? null };
-    case 'CandidateEnrolled': {
-      const existing = state.enrolments[d.sessionId]?.blocks ?? [];
-      const blocks = [...existing, ...(d.blocks as string[]).filter((b) => !existing.includes(b))];
-      return { ...state, enrolments: { ...state.enrolments, [d.sessionId]: { referentialId: d.referentialId, blocks } } };
-    }
-    case 'CriterionScored':
-    case 'CriterionScoreCorrected':
-      return { ...state, scores: { ...state.scores, [d.sessionId]: { ...(state.scores[d.sessionId] ?? {}), [d.criterion]: d.result } } };
-    case 'NeutralisationRecommended':
-      return {
-        ...state,
-        opinions: {
-          ...state.opinions,
-          [d.opinionId]: { opinionId: d.opinionId, criteria: [...d.criteria], motivation: d.motivation, givenBy: event.metadata?.actor?.id ?? null, givenAt: event.recordedAt ?? null },
-        },
-      };
-    case 'AppealLodged':
-      return { ...state, appeals: [...state.appeals, { appealId: d.appealId, juryId: d.juryId, reason: d.reason }] };
-    case 'CandidatePersonalDataErased':
-      return { ...state, erased: true };
-    case 'AccommodationRequested': {
-      const list: Array<{ type: string; extraTimePercent?: number }> = Array.isArray(d.accommodations) ? d.accommodations : [];
-      const extra = list.find((a) => typeof a.extraTimePercent === 'number')?.extraTimePercent ?? null;
-      const entry: AccommodationView = { requestId: d.requestId, types: list.map((a) => a.type), extraTimePercent: extra, status: 'requested', reason: null, applied: [] };
-      return { ...state, accommodations: [...state.accommodations, entry] };
-    }
-    case 'AccommodationGranted':
-    case 'AccommodationRefused':
-      return {
-        ...state,
-        accommodations: state.accommodations.map((a) =>
-          a.requestId === d.requestId ? { ...a, status: event.type === 'AccommodationGranted' ? 'granted' : 'refused', reason: d.reason ?? null } : a,
-        ),
-      };
-    case 'AccommodationApplied':
-      return {
-        ...state,
-        accommodations: state.accommodations.map((a) =>
-          a.requestId === d.requestId ? { ...a, applied: [...a.applied, { sessionId: d.sessionId, evaluation: d.evaluation, note: d.note ?? null }] } : a,
-        ),
-      };
-    default:
-      return state;
-  }
+/** The jury's view of a candidate's file, read off the candidate fold's state. */
+export function candidateView(state: CandidateState): CandidateView {
+  const mapValues = <A, B>(record: Record<string, A>, f: (a: A) => B): Record<string, B> => Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+  return {
+    candidateId: state.candidateId,
+    identity: state.identity ?? null,
+    erased: state.erased,
+    enrolments: mapValues(state.enrolments, (e) => ({ referentialId: e.referentialId, blocks: e.blocks })),
+    scores: mapValues(state.scores, (byCriterion) => mapValues(byCriterion, (s) => s.result)),
+    opinions: state.neutralisationOpinions,
+    outcome: state.outcome,
+    appeals: Object.values(state.appeals),
+    accommodations: Object.values(state.accommodationRequests).map((r) => ({
+      requestId: r.requestId,
+      types: r.accommodations.map((a) => a.type),
+      extraTimePercent: r.accommodations.find((a) => typeof a.extraTimePercent === 'number')?.extraTimePercent ?? null,
+      // A referent's opinion does not decide: the request stays 'requested' until granted or refused.
+      status: r.status === 'granted' || r.status === 'refused' ? r.status : 'requested',
+      reason: r.decision?.reason ?? null,
+      applied: r.applications.map((a) => ({ sessionId: a.sessionId, evaluation: a.evaluation, note: a.note ?? null })),
+    })),
+  };
 }
-
-export const candidateViewSpec: StateSpec<CandidateView, RecordedEvent> = {
-  initialState: () => ({
-    candidateId: null,
-    identity: null,
-    erased: false,
-    enrolments: {},
-    scores: {},
-    opinions: {},
-    outcome: initialOutcome(),
-    appeals: [],
-    accommodations: [],
-  }),
-  evolve: evolveCandidateView,
-};
 
 export interface SessionView {
   sessionId: string | null;
@@ -124,13 +73,7 @@ export interface SessionView {
   endsOn: string | null;
 }
 
-export const sessionViewStream = (sessionId: string) => `session-${sessionId}`;
-
-export const sessionViewSpec: StateSpec<SessionView, RecordedEvent> = {
-  initialState: () => ({ sessionId: null, referentialId: null, title: null, startsOn: null, endsOn: null }),
-  evolve(state, event) {
-    if (event.type !== 'SessionOpened') return state;
-    const d = event.data as any;
-    return { sessionId: d.sessionId, referentialId: d.referentialId, title: d.title, startsOn: d.startsOn, endsOn: d.endsOn };
-  },
-};
+/** The session as the jury's record shows it, read off the session fold's state. */
+export function sessionView(state: SessionState): SessionView {
+  return { sessionId: state.sessionId, referentialId: state.referentialId, title: state.title, startsOn: state.startsOn, endsOn: state.endsOn };
+}

@@ -1,7 +1,6 @@
-import { candidateSpec, CandidateState, initialCandidateState } from '../candidate/candidate';
-import { DecisionContext, DomainEvent, RecordedEvent } from '../shared/decider';
+import { CandidateEvent, candidateSpec, CandidateState, initialCandidateState } from '../candidate/candidate';
+import { Decider, DecisionContext, RecordedEvent } from '../shared/decider';
 import { conflict, invalid, notFound, rule } from '../shared/errors';
-import type { Decider } from '../shared/given-when-then';
 
 /**
  * Erasure of a candidate's personal data (crypto-shredding): the decision and
@@ -10,13 +9,11 @@ import type { Decider } from '../shared/given-when-then';
  * so. The period runs from the candidate file's last event: the file is alive
  * (enrolments, scores, decisions, appeals) until then.
  */
-export interface EraseCandidatePersonalData {
-  type: 'EraseCandidatePersonalData';
-  candidateId: string;
-  reason: string;
-  overrideRetention: boolean;
-  /** From configuration (RETENTION_YEARS). */
-  retentionYears: number;
+export type EraseCandidatePersonalData = { type: 'EraseCandidatePersonalData'; data: { candidateId: string; reason: string; overrideRetention: boolean } };
+
+/** What erasure reads besides the candidate's stream: the retention period, from configuration (RETENTION_YEARS). */
+export interface ErasureDeps {
+  retentionYears?: number;
 }
 
 export interface ErasureState {
@@ -25,7 +22,7 @@ export interface ErasureState {
   lastActivityAt: string | null;
 }
 
-export type CandidatePersonalDataErased = DomainEvent<'CandidatePersonalDataErased', { candidateId: string; reason: string; beforeRetentionEnd: boolean }>;
+export type CandidatePersonalDataErased = Extract<CandidateEvent, { type: 'CandidatePersonalDataErased' }>;
 
 export const REASON_MAX_LENGTH = 1000;
 
@@ -35,22 +32,25 @@ export function retentionEnd(from: string, years: number): string {
   return new Date(Date.UTC(d.getUTCFullYear() + years, d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds())).toISOString();
 }
 
-export const erasureDecider: Decider<ErasureState, EraseCandidatePersonalData> = {
+/** The candidate's file folded with the candidate stream's one fold, and when it last changed. */
+export const erasureDecider: Decider<ErasureState, EraseCandidatePersonalData, CandidatePersonalDataErased, ErasureDeps> = {
   initialState: () => ({ candidate: initialCandidateState(), lastActivityAt: null }),
   evolve: (state: ErasureState, event: RecordedEvent): ErasureState => ({
     candidate: candidateSpec.evolve(state.candidate, event),
     lastActivityAt: event.recordedAt ?? state.lastActivityAt,
   }),
-  decide(command: EraseCandidatePersonalData, state: ErasureState, context: DecisionContext): CandidatePersonalDataErased[] {
-    if (!state.candidate.registered) throw notFound('candidate', command.candidateId);
-    if (state.candidate.erased) throw conflict('PERSONAL_DATA_ALREADY_ERASED', `the personal data of candidate ${command.candidateId} was already erased`);
-    const reason = command.reason.trim();
+  decide(command: EraseCandidatePersonalData, state: ErasureState, context: DecisionContext & ErasureDeps): CandidatePersonalDataErased[] {
+    const { candidateId, overrideRetention } = command.data;
+    if (context.retentionYears === undefined) throw new Error('the handler did not give the retention period');
+    if (!state.candidate.registered) throw notFound('candidate', candidateId);
+    if (state.candidate.erased) throw conflict('PERSONAL_DATA_ALREADY_ERASED', `the personal data of candidate ${candidateId} was already erased`);
+    const reason = command.data.reason.trim();
     if (reason.length === 0 || reason.length > REASON_MAX_LENGTH) throw invalid(`reason is required (1 to ${REASON_MAX_LENGTH} characters)`, [{ path: 'reason', problems: ['required'] }]);
-    const ends = retentionEnd(state.lastActivityAt ?? context.now, command.retentionYears);
+    const ends = retentionEnd(state.lastActivityAt ?? context.now, context.retentionYears);
     const beforeRetentionEnd = context.now < ends;
-    if (beforeRetentionEnd && !command.overrideRetention) {
+    if (beforeRetentionEnd && !overrideRetention) {
       throw rule('RETENTION_PERIOD_NOT_OVER', `the retention period of this file runs until ${ends}: erasing before needs "overrideRetention": true`, { retentionEndsAt: ends });
     }
-    return [{ type: 'CandidatePersonalDataErased', data: { candidateId: command.candidateId, reason, beforeRetentionEnd } }];
+    return [{ type: 'CandidatePersonalDataErased', data: { candidateId, reason, beforeRetentionEnd } }];
   },
 };

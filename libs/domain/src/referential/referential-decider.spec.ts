@@ -1,5 +1,5 @@
 import { DomainError } from '../shared/errors';
-import { given } from '../shared/given-when-then';
+import { given } from '../testing/given-when-then';
 import { referentialDecider } from './referential-decider';
 import { ReferentialEvent } from './referential-state';
 import seed from './seed/manager-marketing-commercial.referential.json';
@@ -16,13 +16,13 @@ describe('referential decider', () => {
   describe('DraftReferential', () => {
     it('drafts version 1 of a certification code never drafted before', () => {
       given(referentialDecider)
-        .when({ type: 'DraftReferential', referentialId: ID, document, earlierDrafts: 0 })
+        .when({ type: 'DraftReferential', data: { referentialId: ID, document } }, { earlierDrafts: 0 })
         .then([{ type: 'ReferentialDrafted', data: { referentialId: ID, version: 1, document } }]);
     });
 
     it('numbers a new draft of the same code after the earlier ones', () => {
       given(referentialDecider)
-        .when({ type: 'DraftReferential', referentialId: ID, document, earlierDrafts: 2 })
+        .when({ type: 'DraftReferential', data: { referentialId: ID, document } }, { earlierDrafts: 2 })
         .thenMatch([{ type: 'ReferentialDrafted', data: { version: 3 } }]);
     });
 
@@ -32,7 +32,7 @@ describe('referential decider', () => {
       bad.blocks[3].modalities[0].competences.push('C1');
       let caught: unknown;
       try {
-        referentialDecider.decide({ type: 'DraftReferential', referentialId: ID, document: bad, earlierDrafts: 0 }, referentialDecider.initialState(), {} as never);
+        referentialDecider.decide({ type: 'DraftReferential', data: { referentialId: ID, document: bad } }, referentialDecider.initialState(), { earlierDrafts: 0 } as never);
       } catch (error) {
         caught = error;
       }
@@ -50,7 +50,7 @@ describe('referential decider', () => {
 
     it('refuses to draft over an existing referential', () => {
       given(referentialDecider, [drafted])
-        .when({ type: 'DraftReferential', referentialId: ID, document, earlierDrafts: 0 })
+        .when({ type: 'DraftReferential', data: { referentialId: ID, document } }, { earlierDrafts: 0 })
         .thenThrows('REFERENTIAL_EXISTS');
     });
   });
@@ -58,30 +58,30 @@ describe('referential decider', () => {
   describe('PublishReferential', () => {
     it('publishes a draft, with its code and version', () => {
       given(referentialDecider, [drafted])
-        .when({ type: 'PublishReferential', referentialId: ID })
+        .when({ type: 'PublishReferential', data: { referentialId: ID } })
         .then([{ type: 'ReferentialPublished', data: { referentialId: ID, code: 'RNCP00000', version: 3 } }]);
     });
 
     it('refuses to publish twice (409)', () => {
-      given(referentialDecider, [drafted, published]).when({ type: 'PublishReferential', referentialId: ID }).thenThrows('REFERENTIAL_ALREADY_PUBLISHED');
+      given(referentialDecider, [drafted, published]).when({ type: 'PublishReferential', data: { referentialId: ID } }).thenThrows('REFERENTIAL_ALREADY_PUBLISHED');
     });
 
     it('refuses to publish a retired draft (422)', () => {
-      given(referentialDecider, [drafted, retired]).when({ type: 'PublishReferential', referentialId: ID }).thenThrows('REFERENTIAL_RETIRED');
+      given(referentialDecider, [drafted, retired]).when({ type: 'PublishReferential', data: { referentialId: ID } }).thenThrows('REFERENTIAL_RETIRED');
     });
 
     it('refuses to publish a retired published version (422)', () => {
-      given(referentialDecider, [drafted, published, retired]).when({ type: 'PublishReferential', referentialId: ID }).thenThrows('REFERENTIAL_RETIRED');
+      given(referentialDecider, [drafted, published, retired]).when({ type: 'PublishReferential', data: { referentialId: ID } }).thenThrows('REFERENTIAL_RETIRED');
     });
 
     it('answers not found for a referential never drafted', () => {
-      given(referentialDecider).when({ type: 'PublishReferential', referentialId: ID }).thenThrows('NOT_FOUND');
+      given(referentialDecider).when({ type: 'PublishReferential', data: { referentialId: ID } }).thenThrows('NOT_FOUND');
     });
 
     it('maps the refusals to 409 and 422', () => {
       const kindOf = (events: ReferentialEvent[]) => {
         try {
-          given(referentialDecider, events).when({ type: 'PublishReferential', referentialId: ID }).events();
+          given(referentialDecider, events).when({ type: 'PublishReferential', data: { referentialId: ID } }).events();
         } catch (error) {
           return (error as DomainError).kind;
         }
@@ -95,28 +95,28 @@ describe('referential decider', () => {
   describe('RetireReferential', () => {
     it('retires a published version, with the reason trimmed', () => {
       given(referentialDecider, [drafted, published])
-        .when({ type: 'RetireReferential', referentialId: ID, reason: '  superseded by version 4 ' })
+        .when({ type: 'RetireReferential', data: { referentialId: ID, reason: '  superseded by version 4 ' } })
         .then([retired]);
     });
 
     it('retires a draft that will not be published', () => {
-      given(referentialDecider, [drafted]).when({ type: 'RetireReferential', referentialId: ID, reason: 'typo in BC02' }).thenMatch([{ type: 'ReferentialRetired' }]);
+      given(referentialDecider, [drafted]).when({ type: 'RetireReferential', data: { referentialId: ID, reason: 'typo in BC02' } }).thenMatch([{ type: 'ReferentialRetired' }]);
     });
 
     it.each([undefined, '', '   ', 42])('refuses to retire without a reason (%p)', (reason) => {
-      given(referentialDecider, [drafted]).when({ type: 'RetireReferential', referentialId: ID, reason }).thenThrows('VALIDATION_FAILED');
+      given(referentialDecider, [drafted]).when({ type: 'RetireReferential', data: { referentialId: ID, reason } }).thenThrows('VALIDATION_FAILED');
     });
 
     it('refuses a reason over 2000 characters', () => {
-      given(referentialDecider, [drafted]).when({ type: 'RetireReferential', referentialId: ID, reason: 'x'.repeat(2001) }).thenThrows('VALIDATION_FAILED');
+      given(referentialDecider, [drafted]).when({ type: 'RetireReferential', data: { referentialId: ID, reason: 'x'.repeat(2001) } }).thenThrows('VALIDATION_FAILED');
     });
 
     it('refuses to retire twice (409)', () => {
-      given(referentialDecider, [drafted, retired]).when({ type: 'RetireReferential', referentialId: ID, reason: 'again' }).thenThrows('REFERENTIAL_ALREADY_RETIRED');
+      given(referentialDecider, [drafted, retired]).when({ type: 'RetireReferential', data: { referentialId: ID, reason: 'again' } }).thenThrows('REFERENTIAL_ALREADY_RETIRED');
     });
 
     it('answers not found for a referential never drafted', () => {
-      given(referentialDecider).when({ type: 'RetireReferential', referentialId: ID, reason: 'x' }).thenThrows('NOT_FOUND');
+      given(referentialDecider).when({ type: 'RetireReferential', data: { referentialId: ID, reason: 'x' } }).thenThrows('NOT_FOUND');
     });
   });
 

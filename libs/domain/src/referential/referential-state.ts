@@ -1,5 +1,6 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
 import { ReferentialDocument } from './referential';
+import { upcastEvent } from '../shared/upcasters';
 
 export type ReferentialEvent =
   | RecordedEvent<'ReferentialDrafted', { referentialId: string; version: number; document: ReferentialDocument }>
@@ -17,11 +18,14 @@ export interface ReferentialState {
   publishedAt: string | null;
 }
 
-/** Other aggregates load a referential stream with this spec to read the pinned document. */
+/** The referential stream's upcast, applied by its fold to every event (shared/upcasters.ts). */
+export const upcastReferentialEvent = (event: RecordedEvent): ReferentialEvent => upcastEvent(event) as ReferentialEvent;
+
+/** THE fold of a referential stream: other aggregates load it with this spec to read the pinned document. */
 export const referentialSpec: StateSpec<ReferentialState, RecordedEvent> = {
   initialState: () => ({ referentialId: null, status: 'none', version: 0, document: null, publishedAt: null }),
   evolve(state, raw) {
-    const event = raw as ReferentialEvent;
+    const event = upcastReferentialEvent(raw);
     switch (event.type) {
       case 'ReferentialDrafted':
         return { ...state, referentialId: event.data.referentialId, status: 'draft', version: event.data.version, document: event.data.document };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DomainError } from '../shared/errors';
 import { fold } from '../shared/decider';
-import { given, testContext } from '../shared/given-when-then';
+import { given, testContext } from '../testing/given-when-then';
 import { ReferentialState } from '../referential/referential-state';
 import { isAssessorOf, SessionEvent, sessionSpec } from './session';
 import { decideSession, isCalendarDate, sessionDecider, SessionCommand } from './session-decider';

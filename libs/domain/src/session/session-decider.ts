@@ -1,5 +1,5 @@
 import { DecisionContext, DomainEvent } from '../shared/decider';
-import { Decider } from '../shared/given-when-then';
+import type { Decider } from '../shared/decider';
 import { assertNever, conflict, invalid, notFound, rule } from '../shared/errors';
 import { ReferentialState } from '../referential/referential-state';
 import { SessionEvent, SessionState, sessionSpec } from './session';
@@ -52,7 +52,7 @@ export function decideSession(command: SessionCommand, state: SessionState, cont
 export const sessionDecider: Decider<SessionState, SessionCommand, SessionEvent, SessionDeps> = {
   ...sessionSpec,
   decide: decideSession,
-} as Decider<SessionState, SessionCommand, SessionEvent, SessionDeps>;
+};
 
 /** A real calendar date in the form YYYY-MM-DD (2026-02-30 is not). */
 export function isCalendarDate(value: string): boolean {

@@ -1,4 +1,5 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
+import { upcastEvent } from '../shared/upcasters';
 
 /** An exam session (docs/events.md, stream `session-{id}`): pinned to one published referential version. */
 export type SessionEvent =
@@ -28,8 +29,12 @@ export const initialSessionState = (): SessionState => ({
   assessors: [],
 });
 
+/** The session stream's upcast, applied by its fold to every event (shared/upcasters.ts). */
+export const upcastSessionEvent = (event: RecordedEvent): SessionEvent => upcastEvent(event) as SessionEvent;
+
+/** THE fold of the session stream. */
 export function evolveSession(state: SessionState, raw: RecordedEvent): SessionState {
-  const event = raw as SessionEvent;
+  const event = upcastSessionEvent(raw);
   switch (event.type) {
     case 'SessionOpened': {
       const { sessionId, referentialId, title, startsOn, endsOn } = event.data;

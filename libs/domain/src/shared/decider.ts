@@ -15,6 +15,8 @@ export interface RecordedEvent<T extends string = string, D = any> extends Domai
   eventId?: string;
   recordedAt?: string;
   globalPosition?: number;
+  /** The schema version the data is at; absent: the current one. Each stream's fold upcasts (shared/upcasters.ts). */
+  schemaVersion?: number;
   /** Who recorded it, where the reader has the stored metadata (the actor comes from the token). */
   metadata?: { actor?: { id?: string } };
 }
@@ -45,4 +47,14 @@ export function fold<S, E extends RecordedEvent>(spec: StateSpec<S, E>, events: 
   let state = spec.initialState();
   for (const event of events) state = spec.evolve(state, event);
   return state;
+}
+
+/**
+ * An aggregate's decider: `decide(command, state, context)` takes a command
+ * `{ type, data }` and the context (the clock, ids, the actor, and `X`: what
+ * the command reads beyond its own stream, loaded by the handler), and
+ * returns the events of the decision, typed (`E`).
+ */
+export interface Decider<S, C extends DomainEvent, E extends DomainEvent = DomainEvent, X = unknown> extends StateSpec<S, RecordedEvent> {
+  decide(command: C, state: S, context: DecisionContext & X): E[];
 }

@@ -34,6 +34,19 @@ export function upcast(type: string, schemaVersion: number, data: unknown): unkn
 }
 
 /**
+ * An event brought to the current schema version of its type. Idempotent: the
+ * result carries the version it is now at, and an event without a version is
+ * taken as current. Each stream's fold applies it through its own typed
+ * upcast (e.g. `upcastCandidateEvent`), so every reader sees the same shapes.
+ */
+export function upcastEvent<E extends { type: string; data: unknown; schemaVersion?: number }>(event: E): E {
+  if (event.schemaVersion === undefined) return event;
+  const version = currentSchemaVersion(event.type);
+  if (event.schemaVersion >= version) return event;
+  return { ...event, data: upcast(event.type, event.schemaVersion, event.data), schemaVersion: version };
+}
+
+/**
  * Schema version 2: free texts about a candidate are sealed under their key
  * (docs/events.md). Version 1 events keep their text as a plain string: the
  * log is never rewritten (the ledger's hashes cover it), and a plain string

@@ -4,7 +4,7 @@ import { serverDatabase, TestDatabase } from '../../../../test/support/databases
 import { migrate } from '../migrations';
 import { PostgresEventStore } from '../postgres-event-store';
 import { LEDGER_MIGRATIONS } from './ledger-migrations';
-import { exportLines, newKey, sealAtLeast, sealer as newSealer, TestKey } from './ledger-test-kit';
+import { exportLines, newKey, sealAtLeast, sealer as newSealer, TestKey } from '../testing/ledger-test-kit';
 import { canonicalize } from '@app/proof/canonical';
 import { verifyBundle } from '@app/proof/verify-bundle';
 

@@ -8,7 +8,7 @@ import { DatabaseModule, EVENT_STORE } from '@app/platform/persistence.module';
 import { loadSigningKey } from '@app/platform/signing/signing-key';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../../../../test/support/databases';
 import { PostgresEventStore } from '../postgres-event-store';
-import { appendEvents } from './ledger-test-kit';
+import { appendEvents } from '../testing/ledger-test-kit';
 import { LedgerModule, LedgerService } from './ledger.service';
 import { loadLedgerConfig } from './sealer';
 import { verifyCheckpointSignature } from '@app/proof/canonical';

@@ -5,7 +5,7 @@ import { embeddedDatabase, serverDatabase, TestDatabase, TEST_DATABASE_URL } fro
 import { migrate } from '../migrations';
 import { PostgresEventStore } from '../postgres-event-store';
 import { LEDGER_MIGRATIONS } from './ledger-migrations';
-import { sealAtLeast } from './ledger-test-kit';
+import { sealAtLeast } from '../testing/ledger-test-kit';
 import { LedgerIntegrityError, LedgerSealer, SealerOptions } from './sealer';
 import { chainHash, GENESIS, keyFingerprint, verifyCheckpointSignature } from '@app/proof/canonical';
 

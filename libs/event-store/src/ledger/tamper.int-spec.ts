@@ -6,7 +6,7 @@ import { serverDatabase, TestDatabase } from '../../../../test/support/databases
 import { migrate } from '../migrations';
 import { PostgresEventStore } from '../postgres-event-store';
 import { LEDGER_MIGRATIONS } from './ledger-migrations';
-import { appendEvents, exportLines, forge, ledgerKey, newKey, sealAtLeast, sealer as newSealer, TestKey } from './ledger-test-kit';
+import { appendEvents, exportLines, forge, ledgerKey, newKey, sealAtLeast, sealer as newSealer, TestKey } from '../testing/ledger-test-kit';
 import { LedgerRangeError, openExport } from './ledger-reader';
 import { LedgerSealer } from './sealer';
 import { chainHash, GENESIS, leafHash, signCheckpoint, type SignedCheckpoint } from '@app/proof/canonical';

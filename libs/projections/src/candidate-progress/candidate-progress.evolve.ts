@@ -1,14 +1,20 @@
 import { assertNever } from '@app/domain/shared/errors';
 import { CriterionResult, Proposal, proposeBlock } from '@app/domain/candidate/proposal';
-import { ReferentialDocument, ValidationRuleName } from '@app/domain/referential/referential';
+import { BlockDecision } from '@app/domain/candidate/outcome';
+import { CandidateEvent, upcastCandidateEvent } from '@app/domain/candidate/candidate';
+import { CriterionNeutralised, upcastJuryEvent } from '@app/domain/jury/jury';
+import { upcastReferentialEvent } from '@app/domain/referential/referential-state';
+import { ValidationRuleName } from '@app/domain/referential/referential';
 
 /**
  * Candidate progress per block, as a fold of the log. The live projection
  * stores what `applyProgressEvent` computes, batch by batch; time travel folds
  * the log up to a point in memory with the very same step (`evolveProgress` is
- * its pure form).
+ * its pure form). Its state is row-shaped (one row per candidate, blocks
+ * with their scores), but it reads the events through the domain's typed
+ * unions and each stream's upcast, as the domain's folds do.
  */
-export type BlockDecision = 'validated' | 'not-validated' | 'deferred';
+export type { BlockDecision };
 
 /** Where an event sits in the gap-safe order of the log. */
 export interface LogMark {
@@ -18,6 +24,7 @@ export interface LogMark {
 
 export interface ProgressEvent {
   type: string;
+  /** Already at the current schema version: the projection engine and the time-travel reader upcast what they read. */
   data: any;
   transactionId: string;
   globalPosition: number;
@@ -98,16 +105,23 @@ export const PROGRESS_EVENT_TYPES = new Set([
   'CertificationWithdrawn',
 ]);
 
-type ProgressEventType =
-  | 'ReferentialDrafted'
-  | 'CandidateRegistered'
-  | 'CandidateEnrolled'
-  | 'CriterionScored'
-  | 'CriterionScoreCorrected'
-  | 'CriterionNeutralised'
-  | 'BlockDecisionRecorded'
-  | 'CertificationAwarded'
-  | 'CertificationWithdrawn';
+/** The events of the candidate stream and of the jury's the progress reads, as the domain types them. */
+type CandidateProgressEvent =
+  | Extract<
+      CandidateEvent,
+      { type: 'CandidateRegistered' | 'CandidateEnrolled' | 'CriterionScored' | 'CriterionScoreCorrected' | 'BlockDecisionRecorded' | 'CertificationAwarded' | 'CertificationWithdrawn' }
+    >
+  | CriterionNeutralised;
+
+/**
+ * The typed event of a candidate row, through its stream's upcast (the one
+ * every fold of that stream applies; the data comes already upcast, so this
+ * only types it, as the domain's folds do).
+ */
+function candidateEventOf(event: ProgressEvent): CandidateProgressEvent {
+  const recorded = { type: event.type, data: event.data };
+  return (event.type === 'CriterionNeutralised' ? upcastJuryEvent(recorded) : upcastCandidateEvent(recorded)) as CandidateProgressEvent;
+}
 
 export const emptySlice = (): OwnedProgressSlice => ({ referentials: new Map(), candidates: new Map() });
 
@@ -161,7 +175,7 @@ export function applyProgressEvent(slice: OwnedProgressSlice, event: ProgressEve
     state = initialCandidate(key[1]);
     slice.candidates.set(key[1], state);
   }
-  evolveCandidate(state, event, slice.referentials);
+  evolveCandidateProgress(state, event, slice.referentials);
   state.at = markOf(event);
   return key;
 }
@@ -194,29 +208,31 @@ export function cloneCandidate(state: CandidateProgressState): CandidateProgress
   };
 }
 
-function referentialCriteria(event: ProgressEvent): ReferentialCriteria {
-  const document = event.data.document as ReferentialDocument;
+function referentialCriteria(raw: ProgressEvent): ReferentialCriteria {
+  const event = upcastReferentialEvent({ type: raw.type, data: raw.data });
+  if (event.type !== 'ReferentialDrafted') throw new Error(`not a ReferentialDrafted event: ${event.type}`);
+  const document = event.data.document;
   const blocks: ReferentialCriteria['blocks'] = {};
   for (const block of document?.blocks ?? []) {
     blocks[block.code] = (block.competences ?? []).flatMap((c) => c.criteria ?? []).map((c) => ({ code: c.code, core: !!c.core }));
   }
-  return { referentialId: event.data.referentialId, ...(document?.code ? { code: document.code } : {}), rule: document?.validationRule ?? 'all-criteria', blocks, at: markOf(event) };
+  return { referentialId: event.data.referentialId, ...(document?.code ? { code: document.code } : {}), rule: document?.validationRule ?? 'all-criteria', blocks, at: markOf(raw) };
 }
 
 /** Changes `state` (owned by the caller) in place. */
-function evolveCandidate(state: CandidateProgressState, event: ProgressEvent, referentials: ProgressSlice['referentials']): void {
-  const type = event.type as ProgressEventType;
-  const d = event.data;
-  switch (type) {
+function evolveCandidateProgress(state: CandidateProgressState, raw: ProgressEvent, referentials: ProgressSlice['referentials']): void {
+  const event = candidateEventOf(raw);
+  switch (event.type) {
     case 'CandidateRegistered':
       state.registered = true;
       return;
     case 'CandidateEnrolled': {
+      const d = event.data;
       const referentialId = d.referentialId != null && referentials.has(d.referentialId) ? String(d.referentialId) : null;
       const certificationCode: string | null = d.certificationCode ?? (referentialId ? referentials.get(referentialId)?.code ?? null : null);
       const keyOf = (b: { code: string; certificationCode?: string | null }) => `${b.certificationCode ?? ''}\u0000${b.code}`;
       const blocks = new Map(state.blocks.map((b) => [keyOf(b), b]));
-      for (const code of (d.blocks ?? []) as string[]) {
+      for (const code of d.blocks ?? []) {
         // A validated block stays acquired in its certification (capitalised): a new enrolment does not reset it.
         const key = keyOf({ code, certificationCode });
         if (blocks.get(key)?.decision === 'validated') continue;
@@ -227,17 +243,20 @@ function evolveCandidate(state: CandidateProgressState, event: ProgressEvent, re
     }
     case 'CriterionScored':
     case 'CriterionScoreCorrected': {
+      const d = event.data;
       // Scores of an earlier session of a re-enrolled block no longer count.
       const block = blockOfSession(state, d.sessionId, d.block);
       if (block) block.scores[d.criterion] = d.result;
       return;
     }
     case 'CriterionNeutralised': {
+      const d = event.data;
       const block = openBlockOf(state, d.block);
       if (block && !block.neutralised.includes(d.criterion)) block.neutralised.push(d.criterion);
       return;
     }
     case 'BlockDecisionRecorded': {
+      const d = event.data;
       // The latest decision stands: a revision deliberation supersedes the earlier one. Until the
       // closing seals it the decision shows here, but `certified` waits for the award.
       const block = blockOfSession(state, d.sessionId, d.block) ?? (d.certificationCode ? state.blocks.find((b) => b.code === d.block && b.certificationCode === d.certificationCode) : blockOf(state, d.block));
@@ -246,20 +265,18 @@ function evolveCandidate(state: CandidateProgressState, event: ProgressEvent, re
     }
     case 'CertificationAwarded': {
       const awarded = new Set(state.awarded ?? []);
-      awarded.add(String(d.certificationCode));
+      awarded.add(String(event.data.certificationCode));
       state.awarded = [...awarded].sort();
       state.certified = true;
       return;
     }
     case 'CertificationWithdrawn': {
-      state.awarded = (state.awarded ?? []).filter((c) => c !== d.certificationCode);
+      state.awarded = (state.awarded ?? []).filter((c) => c !== event.data.certificationCode);
       state.certified = state.awarded.length > 0;
       return;
     }
-    case 'ReferentialDrafted':
-      return;
     default:
-      return assertNever(type, 'progress event');
+      return assertNever(event, 'progress event');
   }
 }
 

@@ -3,9 +3,9 @@ import { DecisionContext, DomainEvent, fold, RecordedEvent } from '@app/domain/s
 import { DomainError } from '@app/domain/shared/errors';
 import { ReferentialDocument } from '@app/domain/referential/referential';
 import { awardsInForce, counts, decisionInForce, targetOf } from '@app/domain/candidate/outcome';
-import { BlockDecision, JuryMember, jurySpec, JuryState } from '@app/domain/jury/jury';
-import { addMonths, isJuryEvent, juryDecider, REVISION_FREE_MONTHS } from '@app/domain/jury/jury-decider';
-import { candidateViewSpec } from '@app/domain/jury/views';
+import { BlockDecision, JuryMember, jurySpec, JuryState, juryStream } from '@app/domain/jury/jury';
+import { addMonths, JuryCommand, juryDecider, JuryDecisionEvent, JuryDeps, REVISION_FREE_MONTHS, streamOfJuryDecision } from '@app/domain/jury/jury-decider';
+import { candidateSpec } from '@app/domain/candidate/candidate';
 import { applyProgressEvent, emptySlice } from './candidate-progress.evolve';
 
 /** The jury's motivation as the handler hands it in: sealed under the candidate's key, with its length for the minimum. */
@@ -74,7 +74,9 @@ function run(steps: Step[]): string[] {
   const context = (): DecisionContext => ({ now: now(), newId: id, actor: { id: 'pres', role: 'jury' } });
   const stamp = (e: DomainEvent): RecordedEvent => ({ ...e, recordedAt: now(), eventId: id() });
   const state = (juryId: string): JuryState => fold(jurySpec, juries.get(juryId)!);
-  const view = () => fold(candidateViewSpec, candidate);
+  /** Where the handler appends it: the jury's stream or the candidate's (streamOfJuryDecision). */
+  const toJury = (e: JuryDecisionEvent, juryId: string) => streamOfJuryDecision(e) === juryStream(juryId);
+  const view = () => fold(candidateSpec, candidate);
   const closings = () => Object.fromEntries(closedOrder.map((j) => [j, state(j).seal!.closedAt]));
   const convene = (revises?: string) => {
     const juryId = id();
@@ -84,9 +86,9 @@ function run(steps: Step[]): string[] {
     ]);
     open = juryId;
   };
-  const tryDecide = (command: Parameters<typeof juryDecider.decide>[0], juryId: string): DomainEvent[] | DomainError => {
+  const tryDecide = (command: JuryCommand, deps: JuryDeps, juryId: string): JuryDecisionEvent[] | DomainError => {
     try {
-      return juryDecider.decide(command, state(juryId), context());
+      return juryDecider.decide(command, state(juryId), { ...context(), ...deps });
     } catch (error) {
       if (error instanceof DomainError) return error;
       throw error;
@@ -107,7 +109,8 @@ function run(steps: Step[]): string[] {
     if (s.kind === 'decide') {
       const revised = jury.revises ? state(jury.revises.juryId) : null;
       const out = tryDecide(
-        { type: 'DecideBlock', candidateId: CAND, block: s.block, decision: s.decision, motivation: JURY_MOTIVATION, candidate: view(), referentialId: REF, referential: doc, revised, closings: closings() },
+        { type: 'DecideBlock', data: { candidateId: CAND, block: s.block, decision: s.decision, motivation: JURY_MOTIVATION } },
+        { candidate: view(), referential: doc, revised, closings: closings() },
         juryId,
       );
       const previous = revised?.decisions.filter((d) => d.candidateId === CAND && d.block === s.block).pop()?.decision;
@@ -122,16 +125,16 @@ function run(steps: Step[]): string[] {
         continue;
       }
       if (against && sealed[s.block]?.value === previous) expect(Date.parse(now()) <= Date.parse(window!)).toBe(true);
-      juries.get(juryId)!.push(...out.filter(isJuryEvent).map(stamp));
-      candidate.push(...out.filter((e) => !isJuryEvent(e)).map(stamp));
+      juries.get(juryId)!.push(...out.filter((e) => toJury(e, juryId)).map(stamp));
+      candidate.push(...out.filter((e) => !toJury(e, juryId)).map(stamp));
       // A decision shows in progress at once, but awards nothing.
       expect(out.some((e) => e.type === 'CertificationAwarded')).toBe(false);
     } else {
       const candidates = { [CAND]: view().outcome };
-      const out = tryDecide({ type: 'CloseDeliberation', seal: { sealHash: 'h', signature: 's', keyFingerprint: 'k' }, target, candidates, closings: closings() }, juryId);
+      const out = tryDecide({ type: 'CloseDeliberation', data: { seal: { sealHash: 'h', signature: 's', keyFingerprint: 'k' } } }, { target, candidates, closings: closings() }, juryId);
       if (out instanceof DomainError) throw out;
-      juries.get(juryId)!.push(...out.filter(isJuryEvent).map(stamp));
-      candidate.push(...out.filter((e) => !isJuryEvent(e)).map(stamp));
+      juries.get(juryId)!.push(...out.filter((e) => toJury(e, juryId)).map(stamp));
+      candidate.push(...out.filter((e) => !toJury(e, juryId)).map(stamp));
       closedOrder.push(juryId);
       open = null;
       // The oracle seals this jury's final decisions.

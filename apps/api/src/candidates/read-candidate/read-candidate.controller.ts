@@ -86,7 +86,7 @@ export class ReadCandidateController {
         applications: r.applications.map((a) => ({ sessionId: a.sessionId, evaluation: a.evaluation, ...(a.note !== undefined ? { note: texts.show(a.note, 'health') } : {}) })),
       })),
       scores: scores.map(({ comment, ...score }) => ({ ...score, ...(comment !== undefined ? { comment: texts.show(comment, 'personal') } : {}) })),
-      neutralisationOpinions: Object.values(state.neutralisationOpinions),
+      neutralisationOpinions: Object.values(state.neutralisationOpinions).map(({ opinionId, criteria }) => ({ opinionId, criteria })),
       decisions: decisionsInForce(state),
       validatedBlocks: validatedBlocksOf(state),
       certifications: certificationsOf(state),

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { candidateStream } from '@app/domain/candidate/candidate';
-import { CandidatePersonalDataErased, erasureDecider } from '@app/domain/personal-data/erasure';
+import { erasureDecider } from '@app/domain/personal-data/erasure';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import type { AppConfig } from '@app/platform/config';
@@ -47,7 +47,7 @@ export class EraseCandidatePersonalDataHandler implements ICommandHandler<EraseC
         return { id: candidateId, primaryStream: stream }; // the event is there: only the shredding is left to do
       }
       await this.refuseNamesIn(reason, state.candidate.identity);
-      const events = <CandidatePersonalDataErased[]>erasureDecider.decide({ type: 'EraseCandidatePersonalData', candidateId, reason, overrideRetention, retentionYears: this.retentionYears }, state, uow.context);
+      const events = erasureDecider.decide({ type: 'EraseCandidatePersonalData', data: { candidateId, reason, overrideRetention } }, state, { ...uow.context, retentionYears: this.retentionYears });
       uow.append(stream, events);
       return { id: candidateId, primaryStream: stream, extra: { beforeRetentionEnd: events[0].data.beforeRetentionEnd } };
     });

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { AccessRoute } from '@app/domain/candidate/candidate';
+import { AccessRoute, candidateSpec, candidateStream } from '@app/domain/candidate/candidate';
 import {
   buildAccrochageXml,
   cdcIdentifierProblems,
@@ -30,11 +30,12 @@ import {
   undeclaredAwards,
   withdrawalsToDeclare,
 } from '@app/domain/exports/accrochage-status';
-import { Actor } from '@app/domain/shared/decider';
+import { Actor, fold } from '@app/domain/shared/decider';
 import { DomainError, invalid, notFound, rule } from '@app/domain/shared/errors';
 import { EventMetadata, EventStore } from '@app/event-store/event-store';
 import { Migration } from '@app/event-store/migrations';
 import { OperationsConfig } from '@app/platform/operations.config';
+import { asRecorded } from '@app/platform/commands/stream-states';
 import { ERASED, type Sealed } from '@app/platform/personal-data/vault';
 import { parseProcessingReport } from './processing-report';
 import { describeFaults, XsdValidator } from './xsd-validator';
@@ -368,17 +369,10 @@ export class AccrochageExporter {
     };
   }
 
+  /** The holder's identity and access route, from the candidate stream's one fold. */
   private async candidate(candidateId: string): Promise<{ identity: Sealed | null; accessRoute: AccessRoute | null; erased: boolean }> {
-    let identity: Sealed | null = null;
-    let accessRoute: AccessRoute | null = null;
-    let erased = false;
-    for (const e of await this.store.readStream(`candidate-${candidateId}`)) {
-      if (e.type === 'CandidateRegistered') {
-        identity = e.data.identity as Sealed;
-        accessRoute = e.data.accessRoute as AccessRoute;
-      } else if (e.type === 'CandidatePersonalDataErased') erased = true;
-    }
-    return { identity, accessRoute, erased };
+    const state = fold(candidateSpec, (await this.store.readStream(candidateStream(candidateId))).map(asRecorded));
+    return { identity: state.identity, accessRoute: state.accessRoute, erased: state.erased };
   }
 
   private meta(actor: Actor, at: Date): EventMetadata {

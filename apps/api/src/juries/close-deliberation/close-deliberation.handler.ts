@@ -1,12 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { juryDecider } from '@app/domain/jury/jury-decider';
+import { juryDecider, streamOfJuryDecision } from '@app/domain/jury/jury-decider';
 import { juryStream } from '@app/domain/jury/jury';
 import { recordContent } from '@app/domain/jury/seal';
 import { closingOutcome } from '@app/domain/jury/closing';
-import { candidateViewStream, NeutralisationOpinion } from '@app/domain/jury/views';
+import { NeutralisationOpinion } from '@app/domain/candidate/candidate';
 import { CertificationTarget, Outcome, targetOf } from '@app/domain/candidate/outcome';
-import { isJuryEvent } from '@app/domain/jury/jury-decider';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
@@ -57,23 +56,22 @@ export class CloseDeliberationHandler implements ICommandHandler<CloseDeliberati
         };
         const outcome = closingOutcome({ jury, ...inputs, closedAt: context.now });
         const opinions: Record<string, NeutralisationOpinion> = {};
-        for (const n of jury.neutralisations) Object.assign(opinions, views[n.candidateId]?.opinions ?? {});
+        for (const n of jury.neutralisations) Object.assign(opinions, views[n.candidateId]?.neutralisationOpinions ?? {});
         const content = recordContent(jury, { id: jury.referentialId!, code: referential.document.code, version: referential.version }, opinions, context.now, outcome);
         const sealHash = sealHashOf(content);
         seal = { sealHash, signature: signSeal(juryId, sealHash, this.key.privateKey), keyFingerprint: this.key.fingerprint };
       }
       // decide refuses non-members, non-presidents and a deliberation not open before the seal is used.
-      const events = juryDecider.decide({ type: 'CloseDeliberation', seal, ...inputs }, jury, context);
-      uow.append(juryStream(juryId), events.filter(isJuryEvent));
-      for (const e of events.filter((x) => !isJuryEvent(x))) uow.append(candidateViewStream((e.data as { candidateId: string }).candidateId), [e]);
+      const events = juryDecider.decide({ type: 'CloseDeliberation', data: { seal } }, jury, { ...context, ...inputs });
+      for (const e of events) uow.append(streamOfJuryDecision(e), [e]);
       const deferred = closingOutcome({ jury, ...inputs, closedAt: context.now }).deferred;
       return {
         id: juryId,
         primaryStream: juryStream(juryId),
         extra: {
           ...seal,
-          awarded: events.filter((e) => e.type === 'CertificationAwarded').map((e) => (e.data as { candidateId: string }).candidateId),
-          withdrawn: events.filter((e) => e.type === 'CertificationWithdrawn').map((e) => (e.data as { candidateId: string }).candidateId),
+          awarded: events.flatMap((e) => (e.type === 'CertificationAwarded' ? [e.data.candidateId] : [])),
+          withdrawn: events.flatMap((e) => (e.type === 'CertificationWithdrawn' ? [e.data.candidateId] : [])),
           deferred,
         },
       };

@@ -1,7 +1,8 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { juryDecider } from '@app/domain/jury/jury-decider';
 import { JuryMember, juryInitialState, JuryState, jurySpec, juryStream, Revises } from '@app/domain/jury/jury';
-import { candidateViewSpec, candidateViewStream, sessionViewSpec, sessionViewStream } from '@app/domain/jury/views';
+import { candidateSpec, candidateStream } from '@app/domain/candidate/candidate';
+import { sessionSpec, sessionStream } from '@app/domain/session/session';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { JuryClock } from '../jury-clock';
@@ -28,18 +29,17 @@ export class ConveneJuryHandler implements ICommandHandler<ConveneJuryCommand, C
     return this.runner.run(meta, async (uow) => {
       const context = { ...uow.context, now: this.clock.now() };
       const juryId = context.newId();
-      const { state: session } = await uow.load(sessionViewStream(sessionId), sessionViewSpec);
-      let revised: { state: JuryState; appeals: Array<{ appealId: string; juryId: string }> } | undefined;
+      const { state: session } = await uow.load(sessionStream(sessionId), sessionSpec);
+      let revised: JuryState | undefined;
+      const appeals: Array<{ appealId: string; juryId: string }> = [];
       if (revises) {
-        const { state } = await uow.load(juryStream(revises.juryId), jurySpec);
-        const appeals: Array<{ appealId: string; juryId: string }> = [];
-        for (const candidateId of [...new Set(state.decisions.map((d) => d.candidateId))]) {
-          const { state: candidate } = await uow.load(candidateViewStream(candidateId), candidateViewSpec);
-          appeals.push(...candidate.appeals.filter((a) => a.juryId === revises.juryId));
+        revised = (await uow.load(juryStream(revises.juryId), jurySpec)).state;
+        for (const candidateId of [...new Set(revised.decisions.map((d) => d.candidateId))]) {
+          const { state: candidate } = await uow.load(candidateStream(candidateId), candidateSpec);
+          appeals.push(...Object.values(candidate.appeals).filter((a) => a.juryId === revises.juryId));
         }
-        revised = { state, appeals };
       }
-      const events = juryDecider.decide({ type: 'ConveneJury', juryId, sessionId, members, revises, session, revised }, juryInitialState(), context);
+      const events = juryDecider.decide({ type: 'ConveneJury', data: { juryId, sessionId, members, ...(revises ? { revises } : {}) } }, juryInitialState(), { ...context, session, revised, appeals });
       const stream = juryStream(juryId);
       uow.append(stream, events);
       return { id: juryId, primaryStream: stream };

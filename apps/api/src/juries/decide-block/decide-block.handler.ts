@@ -1,7 +1,6 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { isJuryEvent, juryDecider } from '@app/domain/jury/jury-decider';
+import { juryDecider, streamOfJuryDecision } from '@app/domain/jury/jury-decider';
 import { BlockDecision, JuryState, jurySpec, juryStream } from '@app/domain/jury/jury';
-import { candidateViewStream } from '@app/domain/jury/views';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { JuryClock } from '../jury-clock';
@@ -53,24 +52,12 @@ export class DecideBlockHandler implements ICommandHandler<DecideBlockCommand, C
         closings = await loadClosings(uow, [candidate], juryId);
       }
       const events = juryDecider.decide(
-        {
-          type: 'DecideBlock',
-          candidateId,
-          block,
-          decision,
-          motivation: sealed ?? null,
-          candidate,
-          referentialId: jury.referentialId!,
-          referential: referential.document,
-          revised,
-          ...(closings ? { closings } : {}),
-        },
+        { type: 'DecideBlock', data: { candidateId, block, decision, motivation: sealed ?? null } },
         jury,
-        context,
+        { ...context, candidate, referential: referential.document, revised, ...(closings ? { closings } : {}) },
       );
-      uow.append(juryStream(juryId), events.filter(isJuryEvent));
-      uow.append(candidateViewStream(candidateId), events.filter((e) => !isJuryEvent(e)));
-      const proposal = (events[0].data as { proposal: string }).proposal;
+      for (const e of events) uow.append(streamOfJuryDecision(e), [e]);
+      const [proposal] = events.flatMap((e) => (e.type === 'BlockDecided' ? [e.data.proposal] : []));
       // Awards come with the seal (close), never with a decision: certificationAwarded stays false here for older clients.
       return { id: juryId, primaryStream: juryStream(juryId), extra: { proposal, certificationAwarded: false } };
     });

@@ -28,7 +28,7 @@ export class DesignatePresidentHandler implements ICommandHandler<DesignatePresi
     return this.runner.run(meta, async (uow) => {
       const context = { ...uow.context, now: this.clock.now() };
       const jury = await loadJury(uow, juryId);
-      uow.append(juryStream(juryId), juryDecider.decide({ type: 'DesignatePresident', userId }, jury, context));
+      uow.append(juryStream(juryId), juryDecider.decide({ type: 'DesignatePresident', data: { userId } }, jury, context));
       return { id: juryId, primaryStream: juryStream(juryId), extra: { president: userId } };
     });
   }

@@ -1,8 +1,8 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { invalid } from '@app/domain/shared/errors';
-import { decideAppeal } from '@app/domain/jury/jury-decider';
+import { appealDecider } from '@app/domain/jury/jury-decider';
 import { jurySpec, juryStream } from '@app/domain/jury/jury';
-import { candidateViewStream } from '@app/domain/jury/views';
+import { candidateStream } from '@app/domain/candidate/candidate';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { JuryClock } from '../jury-clock';
@@ -37,10 +37,10 @@ export class LodgeAppealHandler implements ICommandHandler<LodgeAppealCommand, C
       const { state: jury } = await uow.load(juryStream(juryId), jurySpec);
       if (sealed === undefined && candidate.candidateId && !candidate.erased) sealed = await this.texts.seal(candidateId, reason, { path: 'reason' });
       if (candidate.candidateId && !sealed) throw invalid('reason is required', [{ path: 'reason', problems: ['required'] }]);
-      const events = decideAppeal({ type: 'LodgeAppeal', candidateId, juryId, reason: sealed!, jury }, candidate, context);
-      const stream = candidateViewStream(candidateId);
+      const events = appealDecider.decide({ type: 'LodgeAppeal', data: { candidateId, juryId, reason: sealed! } }, candidate, { ...context, jury });
+      const stream = candidateStream(candidateId);
       uow.append(stream, events);
-      return { id: candidateId, primaryStream: stream, extra: { appealId: (events[0].data as { appealId: string }).appealId } };
+      return { id: candidateId, primaryStream: stream, extra: { appealId: events[0].data.appealId } };
     });
   }
 }

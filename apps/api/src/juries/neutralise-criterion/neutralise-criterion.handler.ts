@@ -31,7 +31,7 @@ export class NeutraliseCriterionHandler implements ICommandHandler<NeutraliseCri
       const jury = await loadJury(uow, juryId);
       const candidate = await loadCandidate(uow, candidateId);
       const referential = await loadReferential(uow, jury.referentialId!);
-      uow.append(juryStream(juryId), juryDecider.decide({ type: 'NeutraliseCriterion', candidateId, criterion, opinionId, candidate, referential: referential.document }, jury, context));
+      uow.append(juryStream(juryId), juryDecider.decide({ type: 'NeutraliseCriterion', data: { candidateId, criterion, opinionId } }, jury, { ...context, candidate, referential: referential.document }));
       return { id: juryId, primaryStream: juryStream(juryId) };
     });
   }

@@ -26,7 +26,7 @@ export class OpenDeliberationHandler implements ICommandHandler<OpenDeliberation
     return this.runner.run(meta, async (uow) => {
       const context = { ...uow.context, now: this.clock.now() };
       const jury = await loadJury(uow, juryId);
-      uow.append(juryStream(juryId), juryDecider.decide({ type: 'OpenDeliberation' }, jury, context));
+      uow.append(juryStream(juryId), juryDecider.decide({ type: 'OpenDeliberation', data: {} }, jury, context));
       return { id: juryId, primaryStream: juryStream(juryId) };
     });
   }

@@ -6,7 +6,9 @@ import { JuryState, jurySpec, juryStream } from '@app/domain/jury/jury';
 import { buildJuryRecord, CandidateRecord, candidatesOf, JuryRecord } from '@app/domain/jury/record';
 import { recordContent, SEAL_FORMAT_V1, SealedRecordContent } from '@app/domain/jury/seal';
 import { closingFromOutcomes } from '@app/domain/jury/closing';
-import { CandidateView, candidateViewSpec, candidateViewStream, NeutralisationOpinion, sessionViewSpec, sessionViewStream } from '@app/domain/jury/views';
+import { CandidateView, candidateView, NeutralisationOpinion, sessionView } from '@app/domain/jury/views';
+import { candidateSpec, candidateStream } from '@app/domain/candidate/candidate';
+import { sessionSpec, sessionStream } from '@app/domain/session/session';
 import { referentialSpec, referentialStream } from '@app/domain/referential/referential-state';
 import { EventStore } from '@app/event-store/event-store';
 import { asRecorded } from '@app/platform/commands/command-runner';
@@ -72,16 +74,16 @@ export class JuryRecordReader {
     // Admins and regulators read every record; a user acting only as jury reads those of juries they sit on.
     const view = this.who.viewForJury({ id: principal.id, roles: principal.grantedRoles ?? principal.roles }, jury.members.map((m) => m.userId));
     const referential = foldCut(referentialSpec, await this.events(referentialStream(jury.referentialId!)), cut);
-    const session = foldCut(sessionViewSpec, await this.events(sessionViewStream(jury.sessionId!)), cut);
+    const session = sessionView(foldCut(sessionSpec, await this.events(sessionStream(jury.sessionId!)), cut));
     const candidates: Record<string, CandidateView> = {};
-    for (const id of candidatesOf(jury)) candidates[id] = foldCut(candidateViewSpec, await this.events(candidateViewStream(id)), cut);
+    for (const id of candidatesOf(jury)) candidates[id] = candidateView(foldCut(candidateSpec, await this.events(candidateStream(id)), cut));
     // The record of a session's jury lists every candidate enrolled in the session (as of the cut),
     // undecided ones included; a revision jury's lists the candidates it revises. The seal covers what
     // the jury did, so the verification keeps to the candidates it touched.
     const listed: Record<string, CandidateView> = { ...candidates };
     for (const id of jury.revises ? [] : await candidatesEnrolledIn(this.db.pool, jury.sessionId!)) {
       if (listed[id]) continue;
-      const candidate = foldCut(candidateViewSpec, await this.events(candidateViewStream(id)), cut);
+      const candidate = candidateView(foldCut(candidateSpec, await this.events(candidateStream(id)), cut));
       if (candidate.enrolments[jury.sessionId!]) listed[id] = candidate;
     }
 

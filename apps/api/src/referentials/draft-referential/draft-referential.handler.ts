@@ -34,7 +34,7 @@ export class DraftReferentialHandler implements ICommandHandler<DraftReferential
       if (meta.idempotencyKey && loaded.version > 0) return { id, primaryStream: stream };
       const code = typeof (document as { code?: unknown } | null)?.code === 'string' ? (document as { code: string }).code : '';
       const earlierDrafts = code ? await this.countDrafts(code) : 0;
-      uow.append(stream, referentialDecider.decide({ type: 'DraftReferential', referentialId: id, document, earlierDrafts }, loaded.state, uow.context));
+      uow.append(stream, referentialDecider.decide({ type: 'DraftReferential', data: { referentialId: id, document } }, loaded.state, { ...uow.context, earlierDrafts }));
       return { id, primaryStream: stream };
     });
   }

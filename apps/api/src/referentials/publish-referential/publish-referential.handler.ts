@@ -22,7 +22,7 @@ export class PublishReferentialHandler implements ICommandHandler<PublishReferen
     return this.runner.run(meta, async (uow) => {
       const stream = referentialStream(referentialId);
       const { state } = await uow.loadExisting(stream, referentialSpec, 'referential', referentialId);
-      uow.append(stream, referentialDecider.decide({ type: 'PublishReferential', referentialId }, state, uow.context));
+      uow.append(stream, referentialDecider.decide({ type: 'PublishReferential', data: { referentialId } }, state, uow.context));
       return { id: referentialId, primaryStream: stream };
     });
   }

@@ -23,7 +23,7 @@ export class RetireReferentialHandler implements ICommandHandler<RetireReferenti
     return this.runner.run(meta, async (uow) => {
       const stream = referentialStream(referentialId);
       const { state } = await uow.loadExisting(stream, referentialSpec, 'referential', referentialId);
-      uow.append(stream, referentialDecider.decide({ type: 'RetireReferential', referentialId, reason }, state, uow.context));
+      uow.append(stream, referentialDecider.decide({ type: 'RetireReferential', data: { referentialId, reason } }, state, uow.context));
       return { id: referentialId, primaryStream: stream };
     });
   }

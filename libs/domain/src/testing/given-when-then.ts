@@ -1,14 +1,11 @@
-import { DecisionContext, DomainEvent, RecordedEvent, StateSpec, fold } from './decider';
-import { DomainError } from './errors';
+import { Decider, DecisionContext, DomainEvent, RecordedEvent, StateSpec, fold } from '../shared/decider';
+import { DomainError } from '../shared/errors';
 
 /**
  * Decider tests read as the rule: given these events, when this command,
  * then these events (or this refusal). Used by every *.spec.ts of the domain.
+ * A test kit: lives under testing/, which the build does not ship.
  */
-export interface Decider<S, C, E extends RecordedEvent = RecordedEvent, X = unknown> extends StateSpec<S, E> {
-  decide(command: C, state: S, context: DecisionContext & X): DomainEvent[];
-}
-
 export function testContext(overrides: Partial<DecisionContext> = {}): DecisionContext {
   let n = 0;
   return {
@@ -32,8 +29,8 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export function given<S, C, E extends RecordedEvent, X>(decider: Decider<S, C, E, X>, events: E[] = []) {
-  const frozen: StateSpec<S, E> = { initialState: () => deepFreeze(decider.initialState()), evolve: (state, event) => deepFreeze(decider.evolve(state, event)) };
+export function given<S, C extends DomainEvent, E extends DomainEvent, X>(decider: Decider<S, C, E, X>, events: RecordedEvent[] = []) {
+  const frozen: StateSpec<S, RecordedEvent> = { initialState: () => deepFreeze(decider.initialState()), evolve: (state, event) => deepFreeze(decider.evolve(state, event)) };
   return {
     when(command: C, context: Partial<DecisionContext> & X = {} as Partial<DecisionContext> & X) {
       const run = () => decider.decide(command, fold(frozen, events), { ...testContext(), ...context } as DecisionContext & X);

@@ -1,7 +1,7 @@
 import { ReferentialDocument } from '../referential/referential';
 import { ReferentialState } from '../referential/referential-state';
 import { SessionState } from '../session/session';
-import { CandidateEvent, SealedData } from './candidate';
+import { CandidateEvent, SealedData } from '../candidate/candidate';
 
 /** Shared by the candidate decider's example and property tests. */
 export const CANDIDATE = 'c0000000-0000-4000-8000-000000000001';

@@ -1,8 +1,8 @@
 import { generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { PostgresEventStore } from '../postgres-event-store';
-import { LedgerKey, openExport } from './ledger-reader';
-import { LedgerSealer, SealerOptions } from './sealer';
+import { LedgerKey, openExport } from '../ledger/ledger-reader';
+import { LedgerSealer, SealerOptions } from '../ledger/sealer';
 import { chainHash, keyFingerprint, leafHash, signCheckpoint, type SignedCheckpoint } from '@app/proof/canonical';
 
 /** Test helpers for the ledger suites (not used by the application). */
