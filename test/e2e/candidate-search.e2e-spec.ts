@@ -18,7 +18,7 @@ describe('GET /v1/candidates (search by identity)', () => {
   let sessionB: string;
 
   const get = (path: string, token = admin) => t.http().get(path).set('Authorization', `Bearer ${token}`).set('X-Min-Position', String(last));
-  const post = async (path: string, body: unknown) => {
+  const post = async (path: string, body: object) => {
     const res = await t.http().post(path).set('Authorization', `Bearer ${admin}`).send(body);
     expect({ path, status: res.status, body: res.status === 201 ? undefined : res.body }).toEqual({ path, status: 201, body: undefined });
     last = Math.max(last, res.body.position ?? 0);
