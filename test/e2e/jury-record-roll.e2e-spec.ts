@@ -150,6 +150,8 @@ describe('jury record: the seal covers every enrolled candidate (format 3)', () 
     const record = (await get(`/v1/juries/${old}/record`, 'admin').expect(200)).body;
     expect(record.sealVerification).toMatchObject({ intact: true, signatureValid: true, contentHash: hash, content: { format: 'cert-jury-record/2' } });
     expect(record.sealVerification.content.roll).toBeUndefined();
+    const pdf = (await get(`/v1/juries/${old}/record.pdf`, 'admin').buffer(true).parse(collectBuffer).expect(200)).body as Buffer;
+    expect((await pdfText(pdf)).replace(/\s+/g, ' ')).toContain('Le sceau (format cert-jury-record/2, antérieur) couvre les actes du jury');
     // Tampering is still seen: a stored seal that matches no format is not intact.
     const forged = randomUUID();
     for (const e of seeded) await append(`jury-${forged}`, e.type, { ...e.data, juryId: forged });
@@ -164,6 +166,7 @@ describe('jury record: the seal covers every enrolled candidate (format 3)', () 
       if (process.env.RECORD_PDF_OUT) writeFileSync(`${process.env.RECORD_PDF_OUT}-${who}.pdf`, pdf);
       const text = (await pdfText(pdf)).replace(/\s+/g, ' ');
       expect(text).toContain('non délibéré');
+      expect(text).toContain('Le sceau (format cert-jury-record/3) couvre la liste complète : 2 candidats et leurs blocs, délibérés ou non.');
       if (who === 'admin') {
         expect(text).toMatch(/Yasmine Fontaine — non délibéré/);
         expect(text).toMatch(/Xavier Lambert — bloc validé : BC01 \(non délibéré : BC02\)/);
