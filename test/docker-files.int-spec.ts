@@ -180,8 +180,8 @@ describe('docker: production settings (NODE_ENV=production refuses development k
     for (const name of apps) {
       const s = services[name];
       expect({ name, envFile: s.env_file }).toEqual({ name, envFile: [{ path: './cert.env', required: true }] });
-      expect(s.secrets).toEqual(expect.arrayContaining(['signing_key', 'personal_data_kek']));
-      expect(s.environment).toMatchObject({ SIGNING_KEY_FILE: '/run/secrets/signing_key', PERSONAL_DATA_KEK_FILE: '/run/secrets/personal_data_kek' });
+      expect(s.secrets).toEqual(expect.arrayContaining(['signing_key', 'personal_data_kek', 'blind_index_key']));
+      expect(s.environment).toMatchObject({ SIGNING_KEY_FILE: '/run/secrets/signing_key', PERSONAL_DATA_KEK_FILE: '/run/secrets/personal_data_kek', BLIND_INDEX_KEY_FILE: '/run/secrets/blind_index_key' });
     }
     expect(compose.secrets.personal_data_kek.file).toMatch(/^\.\/secrets\//);
     expect(readFileSync(join(root, 'docker', '.gitignore'), 'utf8')).toMatch(/^cert\.env$/m);

@@ -207,10 +207,12 @@ describe('Production mode (NODE_ENV=production)', () => {
     AUTH_JWT_PUBLIC_KEY_FILE: join(dir, 'idp.pem'),
     SIGNING_KEY_FILE: join(dir, 'signing.pem'),
     PERSONAL_DATA_KEK_FILE: join(dir, 'kek.hex'),
+    BLIND_INDEX_KEY_FILE: join(dir, 'blind-index.hex'),
   };
   writeFileSync(files.AUTH_JWT_PUBLIC_KEY_FILE, provider.publicKey.export({ type: 'spki', format: 'pem' }));
   writeFileSync(files.SIGNING_KEY_FILE, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
   writeFileSync(files.PERSONAL_DATA_KEK_FILE, randomBytes(32).toString('hex'));
+  writeFileSync(files.BLIND_INDEX_KEY_FILE, randomBytes(32).toString('hex'));
   const configured = { NODE_ENV: 'production', ...files, AUTH_ISSUER: ISSUER, AUTH_AUDIENCE: AUDIENCE };
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -237,17 +239,19 @@ describe('Production mode (NODE_ENV=production)', () => {
     ['a provider without issuer and audience', { AUTH_ISSUER: '', AUTH_AUDIENCE: '' }, /AUTH_ISSUER and AUTH_AUDIENCE/],
     ['no signing key', { SIGNING_KEY_FILE: '' }, /SIGNING_KEY_FILE or SIGNING_KEY_PEM/],
     ['no key-encryption key', { PERSONAL_DATA_KEK_FILE: '' }, /PERSONAL_DATA_KEK_FILE/],
+    ['no blind index key', { BLIND_INDEX_KEY_FILE: '' }, /BLIND_INDEX_KEY_FILE/],
   ] as Array<[string, Record<string, string>, RegExp]>)('refuses to build the app with %s, even past the entry point\'s check', async (_, missing, message) => {
     const env = { ...configured, ...missing, DATA_DIR: join(dir, 'refused'), LOG_LEVEL: 'silent' };
     await expect(createApp(loadConfig(env), env)).rejects.toThrow(message);
     expect(existsSync(join(dir, 'refused', 'keys', 'signing-dev-ed25519.pem'))).toBe(false);
     expect(existsSync(join(dir, 'refused', 'keys', 'personal-data-kek-dev.hex'))).toBe(false);
+    expect(existsSync(join(dir, 'refused', 'keys', 'blind-index-key-dev.hex'))).toBe(false);
   });
 
   describe('the built processes', () => {
     jest.setTimeout(240_000);
     const root = join(__dirname, '..', '..');
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AUTH_|SIGNING_|PERSONAL_DATA_|DATABASE_|NODE_ENV$)/.test(k)));
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AUTH_|SIGNING_|PERSONAL_DATA_|BLIND_INDEX_|DATABASE_|NODE_ENV$)/.test(k)));
     const run = (app: string, args: string[], env: Record<string, string>) =>
       spawnSync(process.execPath, [join(root, 'dist', 'apps', app, 'src', 'main.js'), ...args], { cwd: root, env: { ...clean, ...env }, encoding: 'utf8', timeout: 60_000 });
     beforeAll(() => ensureBuilt());
@@ -259,7 +263,7 @@ describe('Production mode (NODE_ENV=production)', () => {
         expect({ app, status: result.status, stdout: result.stdout }).toEqual({ app, status: 2, stdout: '' });
         const lines = result.stderr.trim().split('\n');
         expect(lines).toHaveLength(1);
-        for (const name of ['AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY(_FILE)', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'SIGNING_KEY_FILE or SIGNING_KEY_PEM', 'PERSONAL_DATA_KEK_FILE']) expect(lines[0]).toContain(name);
+        for (const name of ['AUTH_JWKS_URL or AUTH_JWT_PUBLIC_KEY(_FILE)', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'SIGNING_KEY_FILE or SIGNING_KEY_PEM', 'PERSONAL_DATA_KEK_FILE', 'BLIND_INDEX_KEY_FILE']) expect(lines[0]).toContain(name);
       }
       expect(existsSync(dataDir)).toBe(false);
     });

@@ -7,10 +7,11 @@ import { PersonalDataVault } from '@app/platform/personal-data/vault';
 import { fold } from '@app/domain/shared/decider';
 import { asRecorded } from '@app/platform/commands/command-runner';
 import { jurySpec } from '@app/domain/jury/jury';
-import { recordContent, SEAL_FORMAT_V1 } from '@app/domain/jury/seal';
+import { recordContent, rollOf, SEAL_FORMAT, SEAL_FORMAT_V1 } from '@app/domain/jury/seal';
 import { sealHashOf, signSeal } from '../../apps/api/src/juries/jury-seal';
 import { closingFromOutcomes } from '@app/domain/jury/closing';
 import { candidateSpec } from '@app/domain/candidate/candidate';
+import { candidateView } from '@app/domain/jury/views';
 import { ReferentialDocument } from '@app/domain/referential/referential';
 import { JuryClock } from '../../apps/api/src/juries/jury-clock';
 import { startTestApp, TestApp } from '../support/app';
@@ -365,15 +366,23 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
       const juryState = fold(jurySpec, await streamEvents(`jury-${jury}`));
       const opinions = fold(candidateSpec, await streamEvents(`candidate-${B}`)).neutralisationOpinions;
       const outcomes: Record<string, any> = {};
-      for (const id of [A, B, D, E, F, G]) outcomes[id] = fold(candidateSpec, await streamEvents(`candidate-${id}`)).outcome;
-      const content = recordContent(juryState, { id: REF, code: doc.code, version: 1 }, opinions, T0, closingFromOutcomes(jury, outcomes));
+      const enrolled: Record<string, any> = {};
+      for (const id of [A, B, C, D, E, F, G]) {
+        const view = candidateView(fold(candidateSpec, await streamEvents(`candidate-${id}`)));
+        outcomes[id] = view.outcome;
+        if (view.enrolments[SESSION]) enrolled[id] = view;
+      }
+      // Format 3: the roll, every candidate enrolled in the session with their blocks (C is in another session).
+      const roll = rollOf(juryState, enrolled);
+      expect(roll.map((r) => r.candidateId).sort()).toEqual([A, B, D, E, F, G].sort());
+      const content = recordContent(juryState, { id: REF, code: doc.code, version: 1 }, opinions, T0, closingFromOutcomes(jury, outcomes), SEAL_FORMAT, roll);
       expect(content.awards!.map((a) => a.candidateId)).toEqual([A]);
       expect(JSON.stringify(content)).not.toContain('La présentation orale'); // ciphertext, never plaintext
       const hash = createHash('sha256').update(canonicalize(content), 'utf8').digest('hex');
       expect(hash).toBe(seal.sealHash);
-      const message = Buffer.from(canonicalize({ format: 'cert-jury-record/2', juryId: jury, sealHash: hash }), 'utf8');
+      const message = Buffer.from(canonicalize({ format: 'cert-jury-record/3', juryId: jury, sealHash: hash }), 'utf8');
       expect(verify(null, message, PUBLIC_KEY, Buffer.from(seal.signature, 'base64'))).toBe(true);
-      expect(verify(null, Buffer.from(canonicalize({ format: 'cert-jury-record/2', juryId: jury, sealHash: '0'.repeat(64) })), PUBLIC_KEY, Buffer.from(seal.signature, 'base64'))).toBe(false);
+      expect(verify(null, Buffer.from(canonicalize({ format: 'cert-jury-record/3', juryId: jury, sealHash: '0'.repeat(64) })), PUBLIC_KEY, Buffer.from(seal.signature, 'base64'))).toBe(false);
     });
     it('the record carries what the seal covers: recomputing from it gives the same hash', async () => {
       const record = (await get(`/v1/juries/${jury}/record`, 'reg').expect(200)).body;

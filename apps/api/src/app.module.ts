@@ -13,6 +13,7 @@ import { ReferentialsModule } from './referentials/referentials.module';
 import { JuriesModule } from './juries/juries.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { CandidatesModule } from './candidates/candidates.module';
+import { SearchCandidatesModule } from './candidates/search-candidates/search-candidates.module';
 import { ErasureModule } from './erasure/erasure.module';
 import { AuditModule } from './audit/audit.module';
 import { ProgressModule } from './progress/progress.module';
@@ -31,6 +32,7 @@ export class AppModule {
         JuriesModule,
         SessionsModule,
         CandidatesModule,
+        SearchCandidatesModule,
         ErasureModule,
         ObservabilityModule.forRoot(operations),
         ExportsModule.forRoot(operations),

@@ -5,6 +5,7 @@ import { loadAuthConfig } from '@app/platform/auth/auth.config';
 import { AppConfig } from '@app/platform/config';
 import { loadSigningKey } from '@app/platform/signing/signing-key';
 import { vaultKeys } from '@app/platform/personal-data/vault';
+import { blindIndexKey } from '@app/platform/personal-data/blind-index';
 import { validationPipe } from '@app/platform/http/validation';
 import { applyHttpSecurity, applyRequestLimits } from '@app/platform/http/http-security';
 import { AppModule } from './app.module';
@@ -18,6 +19,7 @@ export async function createApp(config: AppConfig, env: NodeJS.ProcessEnv = proc
   const auth = loadAuthConfig(env, config.dataDir);
   const signingKey = loadSigningKey(env, config.dataDir);
   vaultKeys(config); // the KEK: checked here, where a ConfigError names it
+  blindIndexKey(config, env); // the search index key, likewise
   const logger = startupLogger(config);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, auth, signingKey, env), {
     logger: logger ?? false,

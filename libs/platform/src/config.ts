@@ -111,7 +111,8 @@ const set = (env: NodeJS.ProcessEnv, name: string) => (env[name] ?? '').trim() !
 /**
  * What production lacks, by setting name (empty when ready or outside
  * production): an identity provider with its issuer and audience, the
- * certifier's signing key, and the key-encryption key of personal data.
+ * certifier's signing key, the key-encryption key of personal data, and the
+ * key of the identity search index.
  */
 export function missingProductionSettings(env: NodeJS.ProcessEnv = process.env): string[] {
   if (!isProduction(env)) return [];
@@ -121,6 +122,7 @@ export function missingProductionSettings(env: NodeJS.ProcessEnv = process.env):
   if (!set(env, 'AUTH_AUDIENCE')) missing.push('AUTH_AUDIENCE');
   if (!set(env, 'SIGNING_KEY_FILE') && !set(env, 'SIGNING_KEY_PEM')) missing.push('SIGNING_KEY_FILE or SIGNING_KEY_PEM');
   if (!set(env, 'PERSONAL_DATA_KEK_FILE')) missing.push('PERSONAL_DATA_KEK_FILE');
+  if (!set(env, 'BLIND_INDEX_KEY_FILE')) missing.push('BLIND_INDEX_KEY_FILE');
   return missing;
 }
 

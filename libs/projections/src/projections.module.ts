@@ -4,10 +4,12 @@ import { DataSource } from 'typeorm';
 import { Database } from '@app/event-store/database';
 import { EventStore } from '@app/event-store/event-store';
 import { AppConfig, integer } from '@app/platform/config';
+import { blindIndexKey } from '@app/platform/personal-data/blind-index';
 import { APP_CONFIG, DATABASE, EVENT_STORE } from '@app/platform/persistence.module';
 import { CandidateProgressQuery } from './candidate-progress/candidate-progress.query';
 import { ProjectionRuntime, ProjectionState } from './engine/projection-runtime';
-import { PROJECTIONS, READ_MODEL_ENTITIES } from './projections';
+import { projectionsFor, READ_MODEL_ENTITIES } from './projections';
+import { CandidateSearchQuery } from './candidate-search/candidate-search.query';
 
 /**
  * What metrics, health and the admin route read: per projection the position
@@ -51,22 +53,27 @@ class ProjectionLifecycle implements OnModuleInit, OnApplicationBootstrap, OnMod
   providers: [
     {
       provide: ProjectionRuntime,
-      useFactory: (db: Database, store: EventStore, dataSource: DataSource) =>
-        new ProjectionRuntime(db, store, dataSource, PROJECTIONS, {
+      useFactory: (db: Database, store: EventStore, dataSource: DataSource, config: AppConfig) =>
+        new ProjectionRuntime(db, store, dataSource, projectionsFor(config), {
           batchSize: integer(process.env, 'PROJECTION_BATCH_SIZE', 500, 1, 10_000),
           rebuildBatchSize: integer(process.env, 'PROJECTION_REBUILD_BATCH_SIZE', 5000, 1, 50_000),
           failureRetryMs: integer(process.env, 'PROJECTION_FAILURE_RETRY_MS', 30_000, 100, 3_600_000),
         }),
-      inject: [DATABASE, EVENT_STORE, DataSource],
+      inject: [DATABASE, EVENT_STORE, DataSource, APP_CONFIG],
     },
     {
       provide: CandidateProgressQuery,
       useFactory: (dataSource: DataSource, db: Database) => new CandidateProgressQuery(dataSource, db.pool),
       inject: [DataSource, DATABASE],
     },
+    {
+      provide: CandidateSearchQuery,
+      useFactory: (dataSource: DataSource, config: AppConfig) => new CandidateSearchQuery(dataSource, blindIndexKey(config)),
+      inject: [DataSource, APP_CONFIG],
+    },
     ProjectionLifecycle,
     ProjectionStatus,
   ],
-  exports: [ProjectionRuntime, ProjectionStatus, CandidateProgressQuery],
+  exports: [ProjectionRuntime, ProjectionStatus, CandidateProgressQuery, CandidateSearchQuery],
 })
 export class ProjectionsModule {}

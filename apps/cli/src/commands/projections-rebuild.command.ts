@@ -1,7 +1,7 @@
 import { loadConfig } from '@app/platform/config';
 import { openProjectionRuntime } from '@app/projections/engine/open-runtime';
 import { integer } from '@app/platform/config';
-import { PROJECTIONS } from '@app/projections/projections';
+import { projectionsFor } from '@app/projections/projections';
 import { CommandInput, progress, stringFlag, UsageError } from '../command';
 
 export const stderrLogger = {
@@ -15,10 +15,11 @@ export async function run(input: CommandInput): Promise<number> {
   const batchFlag = stringFlag(input, 'batch-size');
   const name = positional[0];
   if (!name || positional.length > 1) throw new UsageError('name one projection');
-  if (!PROJECTIONS.some((p) => p.name === name)) throw new UsageError(`unknown projection ${name} (known: ${PROJECTIONS.map((p) => p.name).join(', ')})`);
+  const config = loadConfig();
+  const projections = projectionsFor(config);
+  if (!projections.some((p) => p.name === name)) throw new UsageError(`unknown projection ${name} (known: ${projections.map((p) => p.name).join(', ')})`);
   // Events read and applied per transaction while rebuilding (the runtime's rebuild default when absent).
   const batchSize = batchFlag ? integer({ B: batchFlag }, 'B', 5_000, 1, 50_000) : undefined;
-  const config = loadConfig();
   const { runtime, db } = await openProjectionRuntime(config, { logger: stderrLogger });
   try {
     let bar: ReturnType<typeof progress> | null = null;

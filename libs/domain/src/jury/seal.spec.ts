@@ -1,6 +1,6 @@
 import { fold, RecordedEvent } from '../shared/decider';
 import { jurySpec } from './jury';
-import { recordContent, SEAL_FORMAT, SEAL_FORMAT_V1 } from './seal';
+import { recordContent, rollOf, SEAL_FORMAT, SEAL_FORMAT_V1, SEAL_FORMAT_V2 } from './seal';
 
 const ev = (type: string, data: Record<string, unknown>): RecordedEvent => ({ type, data });
 const sealed = { alg: 'A256GCM' as const, kid: 'cand-b', iv: 'aXY=', ct: 'Y2lwaGVy', tag: 'dGFn' };
@@ -38,8 +38,37 @@ describe('recordContent', () => {
       designations: [],
       awards: [],
       withdrawals: [],
+      // Without the session's enrolments, the roll is what the jury touched.
+      roll: [
+        { candidateId: 'cand-a', blocks: ['BC01'] },
+        { candidateId: 'cand-b', blocks: ['BC02'] },
+      ],
       closedAt: '2026-06-20T10:00:00.000Z',
     });
+  });
+
+  it('format 3 covers the roll: every enrolled candidate and block, undecided included; leaving one out changes the content', () => {
+    const state = fold(jurySpec, events);
+    const enrolled = {
+      'cand-c': { enrolments: { s: { blocks: ['BC02', 'BC01'] } } },
+      'cand-a': { enrolments: { s: { blocks: ['BC01', 'BC02'] } } },
+      'cand-x': { enrolments: { other: { blocks: ['BC01'] } } },
+    };
+    const roll = rollOf(state, enrolled);
+    expect(roll).toEqual([
+      { candidateId: 'cand-a', blocks: ['BC01', 'BC02'] },
+      { candidateId: 'cand-b', blocks: ['BC02'] },
+      { candidateId: 'cand-c', blocks: ['BC01', 'BC02'] },
+      { candidateId: 'cand-x', blocks: [] },
+    ]);
+    const opinions = { o1: { opinionId: 'o1', criteria: ['CE1.2'], motivation: sealed } };
+    const full = recordContent(state, { id: 'r', code: 'RNCP00000', version: 2 }, opinions, '2026-06-20T10:00:00.000Z', undefined, SEAL_FORMAT, roll);
+    const { 'cand-c': _left, ...withoutC } = enrolled;
+    const short = recordContent(state, { id: 'r', code: 'RNCP00000', version: 2 }, opinions, '2026-06-20T10:00:00.000Z', undefined, SEAL_FORMAT, rollOf(state, withoutC));
+    expect(full.roll!.map((r) => r.candidateId)).toContain('cand-c');
+    expect(JSON.stringify(short)).not.toBe(JSON.stringify(full));
+    // Formats 1 and 2 never carry a roll.
+    expect(recordContent(state, { id: 'r', code: 'RNCP00000', version: 2 }, opinions, '2026-06-20T10:00:00.000Z', undefined, SEAL_FORMAT_V2, roll).roll).toBeUndefined();
   });
 
   it('covers the awards and withdrawals of the closing, whatever order they come in', () => {
@@ -63,8 +92,8 @@ describe('recordContent', () => {
 
   it('format 1 (records sealed before awards came with the seal) leaves out designations, awards and withdrawals', () => {
     const v1 = recordContent(fold(jurySpec, events), { id: 'r', code: 'RNCP00000', version: 2 }, { o1: { opinionId: 'o1', criteria: ['CE1.2'], motivation: sealed } }, '2026-06-20T10:00:00.000Z', undefined, SEAL_FORMAT_V1);
-    const { designations, awards, withdrawals, format, ...rest } = content;
-    expect([designations, awards, withdrawals, format]).toEqual([[], [], [], SEAL_FORMAT]);
+    const { designations, awards, withdrawals, roll, format, ...rest } = content;
+    expect([designations, awards, withdrawals, roll?.length, format]).toEqual([[], [], [], 2, SEAL_FORMAT]);
     expect(v1).toEqual({ ...rest, format: 'cert-jury-record/1' });
   });
 });

@@ -1,5 +1,6 @@
 import { AwardDraft, WithdrawalDraft } from './closing';
 import { JuryMember, JuryState, Revises } from './jury';
+import { candidatesOf } from './record';
 import { NeutralisationOpinion, SealedValue } from './views';
 import { StoredText } from '../shared/free-text';
 
@@ -12,10 +13,23 @@ import { StoredText } from '../shared/free-text';
  * sealed, the plain string in deliberations recorded before. Arrays are sorted by
  * plain code-unit order so the content never depends on arrival order.
  */
-export const SEAL_FORMAT = 'cert-jury-record/2';
+export const SEAL_FORMAT = 'cert-jury-record/3';
+/** Records sealed before the seal covered the roll: what the jury did, with designations, awards and withdrawals. */
+export const SEAL_FORMAT_V2 = 'cert-jury-record/2';
 /** Records sealed before awards came with the seal: no designations, awards or withdrawals in the content. */
 export const SEAL_FORMAT_V1 = 'cert-jury-record/1';
-export type SealFormat = typeof SEAL_FORMAT | typeof SEAL_FORMAT_V1;
+export type SealFormat = typeof SEAL_FORMAT | typeof SEAL_FORMAT_V2 | typeof SEAL_FORMAT_V1;
+/** Newest first: the order in which a record's seal is checked against the formats. */
+export const SEAL_FORMATS: readonly SealFormat[] = [SEAL_FORMAT, SEAL_FORMAT_V2, SEAL_FORMAT_V1];
+
+/**
+ * One line of the roll: a candidate the record lists and every block listed
+ * for them (enrolled in the session, or decided by the jury), decided or not.
+ */
+export interface RollEntry {
+  candidateId: string;
+  blocks: string[];
+}
 
 export interface SealedRecordContent {
   format: SealFormat;
@@ -40,6 +54,13 @@ export interface SealedRecordContent {
   /** The certifications this closing awards and withdraws: part of the act the seal covers (format 2). */
   awards?: AwardDraft[];
   withdrawals?: WithdrawalDraft[];
+  /**
+   * Format 3: every candidate the record lists with every block listed for
+   * them, undecided ones included (a session's jury lists every candidate
+   * enrolled in the session at the closing), so that a candidate left out of
+   * the record changes the hash.
+   */
+  roll?: RollEntry[];
   closedAt: string;
 }
 
@@ -58,6 +79,7 @@ export function recordContent(
   closedAt: string,
   outcome: { awards: AwardDraft[]; withdrawals: WithdrawalDraft[] } = { awards: [], withdrawals: [] },
   format: SealFormat = SEAL_FORMAT,
+  roll: RollEntry[] = rollOf(jury, {}),
 ): SealedRecordContent {
   const content: SealedRecordContent = {
     format,
@@ -101,8 +123,26 @@ export function recordContent(
     withdrawals: outcome.withdrawals
       .map((w) => ({ candidateId: w.candidateId, certificationCode: w.certificationCode, awardEventId: w.awardEventId, juryId: w.juryId, reason: w.reason }))
       .sort(cmp('candidateId', 'certificationCode')),
+    ...(format === SEAL_FORMAT ? { roll: roll.map((r) => ({ candidateId: r.candidateId, blocks: [...new Set(r.blocks)].sort(byCode) })).sort(cmp('candidateId')) } : {}),
     closedAt,
   };
+}
+
+const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The roll the record lists: the candidates the jury touched and those of
+ * `candidates` (for a session's jury, every candidate enrolled in the session
+ * at the closing), each with the blocks enrolled in the jury's session and
+ * the blocks the jury decided, in code order.
+ */
+export function rollOf(jury: JuryState, candidates: Readonly<Record<string, { enrolments: Readonly<Record<string, { blocks: readonly string[] }>> }>>): RollEntry[] {
+  const sessionId = jury.sessionId!;
+  const ids = [...new Set([...candidatesOf(jury), ...Object.keys(candidates)])].sort(byCode);
+  return ids.map((candidateId) => ({
+    candidateId,
+    blocks: [...new Set([...(candidates[candidateId]?.enrolments[sessionId]?.blocks ?? []), ...jury.decisions.filter((d) => d.candidateId === candidateId).map((d) => d.block)])].sort(byCode),
+  }));
 }
 
 /** The message the certifier's Ed25519 key signs: binds the hash to this format and this jury. */

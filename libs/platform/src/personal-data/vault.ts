@@ -2,6 +2,7 @@ import type { SealedText } from '@app/domain/shared/free-text';
 import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { conflict } from '@app/domain/shared/errors';
+import type { Pool } from 'pg';
 import { Database } from '@app/event-store/database';
 import { migrate, Migration } from '@app/event-store/migrations';
 import { AppConfig, loadConfig } from '../config';
@@ -182,22 +183,45 @@ export class PersonalDataVault implements OnModuleInit {
         this.keks.current.id,
       ]);
     }
-    const { rows } = await this.db.pool.query('SELECT data_key, kek_id FROM personal_data_keys WHERE subject_id = $1', [subjectId]);
-    return rows.length && rows[0].data_key ? this.unwrap(subjectId, rows[0].data_key as Buffer, rows[0].kek_id as string | null) : null;
+    return dataKeyOf(this.db.pool, this.keks, subjectId);
   }
 
   private unwrap(subjectId: string, stored: Buffer, kekId: string | null): Buffer {
-    if (kekId === null) {
-      // Stored before envelope encryption (wrapped on the next start): 32 raw bytes, nothing else.
-      if (stored.length !== 32) throw new Error(`the data key of ${subjectId} has no kek_id but is not a raw key: a copy of the table lost its kek_id column`);
-      return stored;
-    }
-    const kek: Kek | undefined = [this.keks.current, ...this.keks.previous].find((k) => k.id === kekId);
-    if (!kek) {
-      throw new Error(`the data key of ${subjectId} is wrapped by ${kekId}, which is not configured (PERSONAL_DATA_KEK_FILE / PERSONAL_DATA_KEK_PREVIOUS_FILES)`);
-    }
-    return unwrapKey(kek, subjectId, stored);
+    return unwrapStored(this.keks, subjectId, stored, kekId);
   }
+}
+
+/**
+ * A subject's data key read through `db` (the pool, or a transaction's own
+ * connection: a projection opening identities inside its batch), null once
+ * erased or never created.
+ */
+async function dataKeyOf(db: Pick<Pool, 'query'>, keks: KeyEncryptionKeys, subjectId: string): Promise<Buffer | null> {
+  const { rows } = await db.query('SELECT data_key, kek_id FROM personal_data_keys WHERE subject_id = $1', [subjectId]);
+  return rows.length && rows[0].data_key ? unwrapStored(keks, subjectId, rows[0].data_key as Buffer, rows[0].kek_id as string | null) : null;
+}
+
+function unwrapStored(keks: KeyEncryptionKeys, subjectId: string, stored: Buffer, kekId: string | null): Buffer {
+  if (kekId === null) {
+    // Stored before envelope encryption (wrapped on the next start): 32 raw bytes, nothing else.
+    if (stored.length !== 32) throw new Error(`the data key of ${subjectId} has no kek_id but is not a raw key: a copy of the table lost its kek_id column`);
+    return stored;
+  }
+  const kek: Kek | undefined = [keks.current, ...keks.previous].find((k) => k.id === kekId);
+  if (!kek) {
+    throw new Error(`the data key of ${subjectId} is wrapped by ${kekId}, which is not configured (PERSONAL_DATA_KEK_FILE / PERSONAL_DATA_KEK_PREVIOUS_FILES)`);
+  }
+  return unwrapKey(kek, subjectId, stored);
+}
+
+/**
+ * What the vault's `open` does, outside Nest and on a given connection: a
+ * projection inside its batch transaction (on the embedded database the only
+ * connection) opens the identities it indexes. Null once the key is erased.
+ */
+export async function openSealedWith<T = unknown>(db: Pick<Pool, 'query'>, keks: KeyEncryptionKeys, sealed: Sealed): Promise<T | null> {
+  const key = await dataKeyOf(db, keks, sealed.kid);
+  return key ? decrypt<T>(key, sealed) : null;
 }
 
 const loaded = new WeakMap<AppConfig, KeyEncryptionKeys>();

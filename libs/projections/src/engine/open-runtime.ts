@@ -2,7 +2,7 @@ import { Database, openDatabase } from '@app/event-store/database';
 import { EVENT_STORE_MIGRATIONS, migrate } from '@app/event-store/migrations';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { AppConfig } from '@app/platform/config';
-import { PROJECTIONS, READ_MODEL_ENTITIES } from '../projections';
+import { projectionsFor, READ_MODEL_ENTITIES } from '../projections';
 import { sharedDataSource } from './data-source';
 import { ProjectionLogger, ProjectionRuntime, RuntimeOptions } from './projection-runtime';
 
@@ -13,7 +13,7 @@ export async function openProjectionRuntime(config: AppConfig, options: RuntimeO
     await migrate(db.pool, EVENT_STORE_MIGRATIONS, 'event-store');
     const store = new PostgresEventStore(db.pool, { signal: db.signal });
     const dataSource = await sharedDataSource(db, READ_MODEL_ENTITIES);
-    const runtime = new ProjectionRuntime(db, store, dataSource, PROJECTIONS, options);
+    const runtime = new ProjectionRuntime(db, store, dataSource, projectionsFor(config), options);
     await runtime.init();
     return { runtime, db };
   } catch (error) {

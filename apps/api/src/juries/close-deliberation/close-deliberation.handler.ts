@@ -2,13 +2,17 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { juryDecider, streamOfJuryDecision } from '@app/domain/jury/jury-decider';
 import { juryStream } from '@app/domain/jury/jury';
-import { recordContent } from '@app/domain/jury/seal';
+import { recordContent, rollOf, SEAL_FORMAT } from '@app/domain/jury/seal';
+import { candidatesOf } from '@app/domain/jury/record';
 import { closingOutcome } from '@app/domain/jury/closing';
 import { NeutralisationOpinion } from '@app/domain/candidate/candidate';
 import { CertificationTarget, Outcome, targetOf } from '@app/domain/candidate/outcome';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
+import { DATABASE } from '@app/platform/persistence.module';
+import { Database } from '@app/event-store/database';
+import { candidatesEnrolledIn } from '@app/event-store/jury-sittings';
 import { JuryClock } from '../jury-clock';
 import { loadCandidates, loadClosings, loadJury, loadReferential } from '../jury-http';
 import { sealHashOf, signSeal } from '../jury-seal';
@@ -33,6 +37,7 @@ export class CloseDeliberationHandler implements ICommandHandler<CloseDeliberati
     private readonly runner: CommandRunner,
     private readonly clock: JuryClock,
     @Inject(SIGNING_KEY) private readonly key: SigningKey,
+    @Inject(DATABASE) private readonly db: Database,
   ) {}
 
   execute({ juryId, meta }: CloseDeliberationCommand): Promise<CommandResult> {
@@ -48,7 +53,15 @@ export class CloseDeliberationHandler implements ICommandHandler<CloseDeliberati
       if (jury.status === 'open') {
         // The awards and withdrawals are computed here over the same inputs the decider gets, so the seal covers them.
         const referential = await loadReferential(uow, jury.referentialId!);
-        const views = await loadCandidates(uow, [...new Set(jury.decisions.map((d) => d.candidateId))].sort());
+        // The roll the record lists (format 3): a session's jury, every candidate enrolled in the session now.
+        // Loaded in the unit of work with the decided ones, so an enrolment written to one of them meanwhile
+        // makes the command run again.
+        const decided = [...new Set(jury.decisions.map((d) => d.candidateId))].sort();
+        const touched = candidatesOf(jury);
+        const enrolled = jury.revises ? [] : await candidatesEnrolledIn(this.db.pool, jury.sessionId!);
+        const loaded = await loadCandidates(uow, [...new Set([...touched, ...enrolled])].sort());
+        const views = Object.fromEntries(decided.map((id) => [id, loaded[id]]));
+        const roll = rollOf(jury, Object.fromEntries(Object.entries(loaded).filter(([id, v]) => touched.includes(id) || v.enrolments[jury.sessionId!])));
         inputs = {
           target: targetOf(jury.referentialId!, referential.version, referential.document),
           candidates: Object.fromEntries(Object.entries(views).map(([id, v]) => [id, v.outcome])),
@@ -56,8 +69,8 @@ export class CloseDeliberationHandler implements ICommandHandler<CloseDeliberati
         };
         const outcome = closingOutcome({ jury, ...inputs, closedAt: context.now });
         const opinions: Record<string, NeutralisationOpinion> = {};
-        for (const n of jury.neutralisations) Object.assign(opinions, views[n.candidateId]?.neutralisationOpinions ?? {});
-        const content = recordContent(jury, { id: jury.referentialId!, code: referential.document.code, version: referential.version }, opinions, context.now, outcome);
+        for (const n of jury.neutralisations) Object.assign(opinions, loaded[n.candidateId]?.neutralisationOpinions ?? {});
+        const content = recordContent(jury, { id: jury.referentialId!, code: referential.document.code, version: referential.version }, opinions, context.now, outcome, SEAL_FORMAT, roll);
         const sealHash = sealHashOf(content);
         seal = { sealHash, signature: signSeal(juryId, sealHash, this.key.privateKey), keyFingerprint: this.key.fingerprint };
       }

@@ -4,7 +4,7 @@ import { invalid, notFound } from '@app/domain/shared/errors';
 import { Role } from '@app/domain/shared/decider';
 import { JuryState, jurySpec, juryStream } from '@app/domain/jury/jury';
 import { buildJuryRecord, CandidateRecord, candidatesOf, JuryRecord } from '@app/domain/jury/record';
-import { recordContent, SEAL_FORMAT_V1, SealedRecordContent } from '@app/domain/jury/seal';
+import { recordContent, RollEntry, rollOf, SEAL_FORMAT_V1, SEAL_FORMATS, SealedRecordContent, SealFormat } from '@app/domain/jury/seal';
 import { closingFromOutcomes } from '@app/domain/jury/closing';
 import { CandidateView, candidateView, NeutralisationOpinion, sessionView } from '@app/domain/jury/views';
 import { candidateSpec, candidateStream } from '@app/domain/candidate/candidate';
@@ -20,7 +20,7 @@ import { WITHHELD } from '@app/platform/personal-data/identity-view';
 import { CandidateTexts, ReaderView, WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
 import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
 import { Principal } from '@app/platform/auth/token-verifier';
-import { Cut, foldCut } from '../jury-http';
+import { Cut, foldCut, within } from '../jury-http';
 import { sealHashOf, verifySeal } from '../jury-seal';
 
 /** Per candidate, the pseudonym beside the name: the only label a regulator reads. */
@@ -75,16 +75,31 @@ export class JuryRecordReader {
     const view = this.who.viewForJury({ id: principal.id, roles: principal.grantedRoles ?? principal.roles }, jury.members.map((m) => m.userId));
     const referential = foldCut(referentialSpec, await this.events(referentialStream(jury.referentialId!)), cut);
     const session = sessionView(foldCut(sessionSpec, await this.events(sessionStream(jury.sessionId!)), cut));
+    const streams = new Map<string, RecordedEvent[]>();
+    const streamOf = async (id: string) => streams.get(id) ?? streams.set(id, await this.events(candidateStream(id))).get(id)!;
     const candidates: Record<string, CandidateView> = {};
-    for (const id of candidatesOf(jury)) candidates[id] = candidateView(foldCut(candidateSpec, await this.events(candidateStream(id)), cut));
-    // The record of a session's jury lists every candidate enrolled in the session (as of the cut),
-    // undecided ones included; a revision jury's lists the candidates it revises. The seal covers what
-    // the jury did, so the verification keeps to the candidates it touched.
+    for (const id of candidatesOf(jury)) candidates[id] = candidateView(foldCut(candidateSpec, await streamOf(id), cut));
+    // The record of a session's jury lists every candidate enrolled in the session, undecided ones
+    // included; a revision jury's lists the candidates it revises. Once closed, the list and each
+    // candidate's enrolled blocks are those of the closing, whatever was enrolled after it: the seal
+    // (format 3) covers that roll, and the record reads the same on every replay.
+    const closing = jury.status === 'closed' ? juryEvents.find((e) => e.type === 'DeliberationClosed' && within(e, cut)) : undefined;
+    const atClosing = (events: RecordedEvent[]) => candidateView(foldCut(candidateSpec, events, { atPosition: closing!.globalPosition ?? 0 }));
+    const sessionId = jury.sessionId!;
     const listed: Record<string, CandidateView> = { ...candidates };
-    for (const id of jury.revises ? [] : await candidatesEnrolledIn(this.db.pool, jury.sessionId!)) {
+    const closingViews: Record<string, CandidateView> = {};
+    for (const id of jury.revises ? [] : await candidatesEnrolledIn(this.db.pool, sessionId)) {
       if (listed[id]) continue;
-      const candidate = candidateView(foldCut(candidateSpec, await this.events(candidateStream(id)), cut));
-      if (candidate.enrolments[jury.sessionId!]) listed[id] = candidate;
+      const events = await streamOf(id);
+      if (!(closing ? atClosing(events) : candidateView(foldCut(candidateSpec, events, cut))).enrolments[sessionId]) continue;
+      listed[id] = candidateView(foldCut(candidateSpec, events, cut));
+    }
+    if (closing) {
+      for (const id of Object.keys(listed)) {
+        const then = (closingViews[id] = atClosing(await streamOf(id)));
+        const { [sessionId]: _later, ...others } = listed[id].enrolments;
+        listed[id] = { ...listed[id], enrolments: then.enrolments[sessionId] ? { ...others, [sessionId]: then.enrolments[sessionId] } : others };
+      }
     }
 
     const texts = await this.texts(jury, listed, view);
@@ -101,7 +116,7 @@ export class JuryRecordReader {
     return {
       ...record,
       candidates: record.candidates.map((c) => ({ ...c, pseudonym: pseudonyms.get(c.candidateId)! })),
-      sealVerification: this.verification(jury, referential.document?.code ?? '', referential.version, candidates, texts),
+      sealVerification: this.verification(jury, referential.document?.code ?? '', referential.version, candidates, texts, rollOf(jury, closingViews)),
       ...(cut.asOf !== undefined ? { asOf: cut.asOf } : {}),
       ...(cut.atPosition !== undefined ? { atPosition: cut.atPosition } : {}),
     };
@@ -123,19 +138,23 @@ export class JuryRecordReader {
     version: number,
     candidates: Record<string, CandidateView>,
     texts: Map<string, CandidateTexts>,
+    roll: RollEntry[],
   ): JuryRecordView['sealVerification'] {
     if (!jury.seal) return null;
     const opinions: Record<string, NeutralisationOpinion> = {};
     for (const view of Object.values(candidates)) Object.assign(opinions, view.opinions);
     const outcomes = Object.fromEntries(Object.entries(candidates).map(([id, view]) => [id, view.outcome]));
     const referential = { id: jury.referentialId!, code, version };
-    let content = recordContent(jury, referential, opinions, jury.seal.closedAt, closingFromOutcomes(jury.juryId!, outcomes));
-    let contentHash = sealHashOf(content);
-    if (contentHash !== jury.seal.sealHash) {
-      // A record sealed before the seal covered awards (format 1) is checked as it was sealed.
-      const v1 = recordContent(jury, referential, opinions, jury.seal.closedAt, undefined, SEAL_FORMAT_V1);
-      if (sealHashOf(v1) === jury.seal.sealHash) [content, contentHash] = [v1, jury.seal.sealHash];
-    }
+    const contentOf = (format: SealFormat) =>
+      format === SEAL_FORMAT_V1
+        ? recordContent(jury, referential, opinions, jury.seal!.closedAt, undefined, format)
+        : recordContent(jury, referential, opinions, jury.seal!.closedAt, closingFromOutcomes(jury.juryId!, outcomes), format, roll);
+    // Each record is checked as it was sealed: format 3 (the roll), else 2 (awards), else 1; none matching, the newest is shown.
+    const tried = SEAL_FORMATS.map((format) => {
+      const content = contentOf(format);
+      return { content, contentHash: sealHashOf(content) };
+    });
+    const { content, contentHash } = tried.find((x) => x.contentHash === jury.seal!.sealHash) ?? tried[0];
     const signatureValid =
       jury.seal.keyFingerprint === this.key.fingerprint ? verifySeal(jury.juryId!, jury.seal.sealHash, jury.seal.signature, this.key.publicKeyPem, content.format) : null;
     const plain = (value: unknown, candidateId: string) => (typeof value === 'string' ? texts.get(candidateId)?.show(value, 'personal') ?? WITHHELD : value);

@@ -247,6 +247,7 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
     para(`Empreinte de la clé : ${record.keyFingerprint ?? '—'}`);
     if (record.sealVerification) {
       para(`Vérification à la lecture : contenu ${record.sealVerification.intact ? 'intègre' : 'NON CONFORME au sceau'}${record.sealVerification.signatureValid === null ? '' : `, signature ${record.sealVerification.signatureValid ? 'valide' : 'INVALIDE'}`}`);
+      para(sealScope(record.sealVerification.content));
     }
   } else {
     para('Délibération non close : procès-verbal non scellé.');
@@ -270,4 +271,13 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
   }
   doc.end();
   return done;
+}
+
+/** What the seal covers, in the words of the procès-verbal: the whole roll from format 3 on, what the jury did before. */
+export function sealScope(content: { format: string; roll?: Array<{ blocks: string[] }> }): string {
+  if (content.roll) {
+    const n = content.roll.length;
+    return `Le sceau (format ${content.format}) couvre la liste complète : ${n} candidat${n > 1 ? 's' : ''} et leurs blocs, délibérés ou non.`;
+  }
+  return `Le sceau (format ${content.format}, antérieur) couvre les actes du jury, non la liste des candidats non délibérés.`;
 }

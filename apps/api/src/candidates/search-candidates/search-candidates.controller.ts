@@ -1,0 +1,97 @@
+import { Controller, Get, Headers, HttpException, HttpStatus, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Role } from '@app/domain/shared/decider';
+import { invalid } from '@app/domain/shared/errors';
+import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
+import { Principal } from '@app/platform/auth/token-verifier';
+import { normaliseForIndex, SEARCHABLE_IDENTITY_FIELDS } from '@app/platform/personal-data/blind-index';
+import { IdentityView } from '@app/platform/personal-data/identity-view';
+import { WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
+import { CANDIDATE_PROGRESS } from '@app/projections/candidate-progress/candidate-progress.projection';
+import { CANDIDATE_SEARCH } from '@app/projections/candidate-search/candidate-search.projection';
+import { CandidateSearchQuery, SearchCriteria } from '@app/projections/candidate-search/candidate-search.query';
+import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
+import { decodeCursor, Page, pageLimit, pageOf } from '../../http/pagination';
+import { SearchCandidatesQuery } from './search-candidates.query';
+
+/** How long `X-Min-Position` may hold a request (docs/api.md: up to 5 s). */
+const MIN_POSITION_WAIT_MS = 5000;
+
+export interface CandidateSearchItem {
+  candidateId: string;
+  identity: IdentityView;
+  certified: boolean;
+  /** The sessions the candidate is enrolled in, by id. */
+  sessions: string[];
+}
+
+/**
+ * Back-office search: admins and referents find a candidate by identity
+ * fields without the API decrypting every file. The criteria are compared
+ * through the blind index (HMAC of the normalised value); only the matches'
+ * identities are opened, as WhoSeesWhat shows them to the reader.
+ */
+@ApiTags('candidates')
+@ApiBearerAuth()
+@Controller('v1/candidates')
+export class SearchCandidatesController {
+  constructor(
+    private readonly search: CandidateSearchQuery,
+    private readonly runtime: ProjectionRuntime,
+    private readonly who: WhoSeesWhat,
+  ) {}
+
+  @Get()
+  @Roles('admin', 'referent')
+  @ApiOperation({
+    summary: 'Find candidates by identity fields (admin, referent)',
+    description:
+      'Candidates whose given fields all equal the values given, ignoring case, accents and extra spaces (`familyName=martin` finds "Martin", `givenName=ELODIE` finds "Élodie"); at least one field. ' +
+      'Answers `{ items: [{ candidateId, identity, certified, sessions }], next }` in candidate id order; erased candidates are not found.',
+  })
+  @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the search index has processed this log position (the `position` a command returned)' })
+  @ApiResponse({ status: 200, description: '{ items: [{ candidateId, identity, certified, sessions: [sessionId] }], next: cursor | null }' })
+  @ApiResponse({ status: 400, description: 'no search field, an unknown query field, a bad limit or cursor' })
+  @ApiResponse({ status: 403, description: 'roles other than admin and referent' })
+  @ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: the read model did not reach X-Min-Position within 5 s' })
+  async find(
+    @Query() query: SearchCandidatesQuery,
+    @Headers('x-min-position') minPosition: string | undefined,
+    @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] },
+  ): Promise<Page<CandidateSearchItem>> {
+    const criteria: SearchCriteria = {};
+    for (const field of SEARCHABLE_IDENTITY_FIELDS) {
+      const value = query[field];
+      if (value === undefined) continue;
+      if (normaliseForIndex(value) === '') throw invalid(`${field} must not be blank`, [{ path: field, problems: ['blank'] }]);
+      criteria[field] = value;
+    }
+    if (Object.keys(criteria).length === 0) throw invalid(`give at least one of ${SEARCHABLE_IDENTITY_FIELDS.join(', ')}`);
+    const after = query.cursor ? decodeCursor(query.cursor, 1)[0] : null;
+    const limit = pageLimit(query);
+    if (minPosition !== undefined) await this.waitFor(minPosition);
+    const rows = await this.search.search(criteria, after, limit + 1);
+    const reader = { id: principal.id, roles: principal.grantedRoles };
+    const page = pageOf(rows, limit, (r) => [r.candidateId]);
+    const items: CandidateSearchItem[] = [];
+    for (const row of page.items) {
+      const view = await this.who.view(reader, row.candidateId, row.sessions);
+      items.push({ candidateId: row.candidateId, identity: await this.who.identity(row.candidateId, row.identity, view), certified: row.certified, sessions: row.sessions });
+    }
+    return { items, next: page.next };
+  }
+
+  /** Both read models the answer comes from: the index, and progress for `certified`. */
+  private async waitFor(raw: string): Promise<void> {
+    const position = /^\d{1,15}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+    if (!Number.isSafeInteger(position)) throw invalid('X-Min-Position must be a non-negative integer');
+    for (const name of [CANDIDATE_SEARCH, CANDIDATE_PROGRESS]) {
+      if (!(await this.runtime.waitFor(name, position, MIN_POSITION_WAIT_MS))) {
+        throw new HttpException(
+          { statusCode: 503, code: 'PROJECTION_LAGGING', message: `the ${name} read model has not reached position ${position} yet; retry shortly` },
+          HttpStatus.SERVICE_UNAVAILABLE,
+        );
+      }
+    }
+  }
+}
