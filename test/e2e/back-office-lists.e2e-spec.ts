@@ -349,4 +349,21 @@ describe('back-office lists (HTTP, PostgreSQL)', () => {
     expect(generation).toBeGreaterThan(1);
     expect(await read()).toEqual(before);
   });
+
+  it('answers 503 PROJECTION_LAGGING when the lists cannot reach X-Min-Position within 5 s', async () => {
+    const runtime = t.app.get(ProjectionRuntime);
+    await runtime.stop();
+    try {
+      await register('Lenoir', 'Léa', S1);
+      const started = Date.now();
+      const res = await get(`/v1/sessions/${S1}/candidates`, 'admin', position).expect(503);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(4900);
+      expect(res.body.code).toBe('PROJECTION_LAGGING');
+      // Without the header the list answers what it has.
+      expect((await get('/v1/sessions', 'admin', 0).expect(200)).body.items.length).toBeGreaterThan(0);
+    } finally {
+      runtime.start();
+    }
+    await get('/v1/juries', 'admin', position).expect(200);
+  }, 30_000);
 });

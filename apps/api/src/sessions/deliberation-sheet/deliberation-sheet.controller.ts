@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, IntersectionType, ApiOperation, ApiProduces, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, IntersectionType, ApiOperation, ApiProduces, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import type { Response } from 'express';
 import { Role } from '@app/domain/shared/decider';
@@ -77,7 +77,7 @@ export class DeliberationSheetController {
   })
   @ApiProduces('text/csv')
   @ApiHeader(MIN_POSITION_HEADER_DOC)
-  @ApiResponse({ status: 200, description: 'text/csv; charset=utf-8' })
+  @ApiOkResponse({ description: 'the sheet, text/csv; charset=utf-8', content: { 'text/csv': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 400, description: 'a filter that is not valid' })
   @ApiResponse({ status: 403, description: "the session is outside the reader's work" })
   @ApiResponse({ status: 404, description: 'unknown session' })
