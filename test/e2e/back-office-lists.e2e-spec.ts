@@ -176,7 +176,7 @@ describe('back-office lists (HTTP, PostgreSQL)', () => {
       expect(body.items).toHaveLength(5);
       for (const item of body.items) expect(item.identity).toEqual({ status: 'pseudonymised', pseudonym: expect.stringMatching(/^C-[0-9A-F]{16}$/) });
       const pseudonyms = body.items.map((i: any) => i.identity.pseudonym);
-      expect(pseudonyms).toEqual([...pseudonyms].sort((a: string, b: string) => a.localeCompare(b, 'fr', { sensitivity: 'base', numeric: true })));
+      expect(pseudonyms).toEqual([...pseudonyms].sort());
       expect(JSON.stringify(body)).not.toMatch(/Martin|Durand|Élodie/);
     });
 

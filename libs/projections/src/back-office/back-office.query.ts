@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { SealedText } from '@app/domain/shared/free-text';
 import { BackOfficeJuryEntity, BackOfficeSessionEntity, DeliberationSheetEntity } from './back-office.entity';
 
 /** Whose work a list covers: everything, or the sessions a user assesses or judges, and the juries they sit on. */
@@ -17,8 +18,16 @@ export interface SessionFilter {
   to?: string;
 }
 
-/** The line of a sheet the sort needs: the identity as stored, opened by the caller for readers who see names. */
-export type SheetKey = Pick<DeliberationSheetEntity, 'candidateId' | 'identity' | 'erased'>;
+/**
+ * The line of a sheet the sort needs: whether the candidate is erased, and
+ * the GCM tag of the sealed identity (it changes with every sealing), so a
+ * reader can tell whether what it opened earlier is still the identity.
+ */
+export interface SheetKey {
+  candidateId: string;
+  erased: boolean;
+  identityTag: string | null;
+}
 
 /**
  * The back office's lists, read with keyset pagination: each method reads
@@ -46,15 +55,23 @@ export class BackOfficeQuery {
     return this.dataSource.getRepository(BackOfficeSessionEntity).findOne({ where: { sessionId } });
   }
 
-  /** Every line of a session's sheet that matches the filter token, with only what sorting needs. */
-  sheetKeys(sessionId: string, token: string | null): Promise<SheetKey[]> {
-    const q = this.dataSource
-      .getRepository(DeliberationSheetEntity)
-      .createQueryBuilder('c')
-      .select(['c.candidateId', 'c.identity', 'c.erased'])
-      .where('c.session_id = :sessionId', { sessionId });
-    if (token) q.andWhere(':token = ANY(c.tokens)', { token });
-    return q.getMany();
+  /** Every line of a session's sheet that matches the filter token, with only what sorting needs (no ciphertext: a few bytes per line). */
+  async sheetKeys(sessionId: string, token: string | null): Promise<SheetKey[]> {
+    const rows: Array<{ candidate_id: string; erased: boolean; tag: string | null }> = await this.dataSource.query(
+      `SELECT candidate_id, erased, identity->>'tag' AS tag FROM deliberation_sheet WHERE session_id = $1${token ? ' AND $2 = ANY(tokens)' : ''}`,
+      token ? [sessionId, token] : [sessionId],
+    );
+    return rows.map((r) => ({ candidateId: r.candidate_id, erased: r.erased, identityTag: r.tag }));
+  }
+
+  /** The sealed identities of these candidates of a session's sheet. */
+  async sheetIdentities(sessionId: string, candidateIds: string[]): Promise<Array<{ candidateId: string; identity: SealedText | null }>> {
+    if (!candidateIds.length) return [];
+    const rows: Array<{ candidate_id: string; identity: SealedText | null }> = await this.dataSource.query(
+      `SELECT candidate_id, identity FROM deliberation_sheet WHERE session_id = $1 AND candidate_id = ANY($2::text[])`,
+      [sessionId, candidateIds],
+    );
+    return rows.map((r) => ({ candidateId: r.candidate_id, identity: r.identity }));
   }
 
   /** The full lines of these candidates in a session's sheet (any order). */
