@@ -138,6 +138,28 @@ describe('back-office lists (HTTP, PostgreSQL)', () => {
       expect(second).toEqual({ items: [expect.objectContaining({ id: S2 })], next: null });
       await get('/v1/sessions?cursor=bm90LWEtY3Vyc29y', 'admin').expect(400);
     });
+
+    it('pages without losing or repeating a session while others are opened at the same time', async () => {
+      const before = (await get('/v1/sessions?limit=200', 'admin').expect(200)).body.items.map((s: any) => s.id);
+      const writer = (async () => {
+        for (let n = 0; n < 6; n++) {
+          const day = n % 2 ? '2026-01-0' + (n + 1) : '2026-12-1' + n;
+          await post('/v1/sessions', 'admin', { referentialId, title: `Session ${n}`, startsOn: day, endsOn: day });
+        }
+      })();
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: any = await get(`/v1/sessions?limit=1${cursor ? `&cursor=${cursor}` : ''}`, 'admin', 0).expect(200);
+        seen.push(...res.body.items.map((s: any) => s.id));
+        cursor = res.body.next;
+      } while (cursor);
+      await writer;
+      expect(new Set(seen).size).toBe(seen.length);
+      for (const id of before) expect(seen).toContain(id);
+      const all = (await get('/v1/sessions?limit=200', 'admin').expect(200)).body.items;
+      expect(all.map((s: any) => s.startsOn)).toEqual([...all.map((s: any) => s.startsOn)].sort());
+    });
   });
 
   describe('GET /v1/sessions/{id}/candidates', () => {
@@ -205,19 +227,23 @@ describe('back-office lists (HTTP, PostgreSQL)', () => {
       await get(`/v1/sessions/${S1}/candidates?sort=name`, 'admin').expect(400);
     });
 
-    it('pages without losing or repeating a candidate while others are enrolled meanwhile', async () => {
+    it('pages without losing or repeating a candidate while others are enrolled at the same time', async () => {
       for (const who of ['admin', 'regulator']) {
         const before = (await get(`/v1/sessions/${S1}/candidates?limit=200`, who).expect(200)).body.items.map((i: any) => i.candidateId);
+        // A writer enrols candidates whose names sort first and last while the reader walks the pages.
+        let stop = false;
+        const writer = (async () => {
+          for (let n = 0; !stop && n < 12; n++) await register(n % 2 ? 'Aaron' : 'Zylberstein', `${who}${n}`, S1);
+        })();
         const seen: string[] = [];
         let cursor: string | null = null;
-        let n = 0;
         do {
-          const res: any = await get(`/v1/sessions/${S1}/candidates?limit=2${cursor ? `&cursor=${cursor}` : ''}`, who).expect(200);
+          const res: any = await get(`/v1/sessions/${S1}/candidates?limit=2${cursor ? `&cursor=${cursor}` : ''}`, who, 0).expect(200);
           seen.push(...res.body.items.map((i: any) => i.candidateId));
           cursor = res.body.next;
-          // A write between every page: a name that sorts first, one that sorts last.
-          await register(n % 2 ? 'Aaron' : 'Zylberstein', `${who}${n++}`, S1);
         } while (cursor);
+        stop = true;
+        await writer;
         expect(new Set(seen).size).toBe(seen.length);
         for (const id of before) expect(seen).toContain(id);
       }
