@@ -1,5 +1,5 @@
 import { AccommodationType, CandidateState, candidateSpec } from '@app/domain/candidate/candidate';
-import { JuryState, jurySpec, JURY_EVENT_TYPES } from '@app/domain/jury/jury';
+import { JuryEvent, JuryState, jurySpec } from '@app/domain/jury/jury';
 import { RecordedEvent } from '@app/domain/shared/decider';
 import type { SealedText } from '@app/domain/shared/free-text';
 import { SessionState, sessionSpec } from '@app/domain/session/session';
@@ -65,7 +65,18 @@ export interface BackOfficeSlice {
 export const emptyBackOfficeSlice = (): BackOfficeSlice => ({ referentials: new Map(), sessions: new Map(), juries: new Map(), candidates: new Map() });
 
 const SESSION_EVENT_TYPES = new Set(['SessionOpened', 'AssessorAssigned']);
-const JURY_TYPES = new Set<string>(JURY_EVENT_TYPES);
+/** Every jury event type (the record type makes a new one a compile error here until it is listed). */
+const JURY_TYPES = new Set<string>(
+  Object.keys({
+    JuryConvened: true,
+    MemberRecused: true,
+    DeliberationOpened: true,
+    CriterionNeutralised: true,
+    BlockDecided: true,
+    PresidentDesignated: true,
+    DeliberationClosed: true,
+  } satisfies Record<JuryEvent['type'], true>),
+);
 /** Candidate-stream events whose facts the sheet shows beyond progress. */
 const FILE_EVENT_TYPES = new Set([
   'CandidateRegistered',
