@@ -27,14 +27,14 @@ describe('benchmark smoke', () => {
     expect(file).toBeNull();
     const keys = [
       'appendEventsPerSec', 'baselineInsertsPerSec', 'peerEventsPerSec', 'appendRatioVsBaseline', 'appendRatioVsPeer',
-      'httpCommandsPerSec', 'httpRatioVsBaseline', 'httpP99Ms', 'httpNon2xx', 'rebuildEventsPerSec', 'verifyEventsPerSec', 'timeTravelMs',
+      'httpCommandsPerSec', 'httpRatioVsBaseline', 'httpP99Ms', 'httpNon2xx', 'rebuildEventsPerSec', 'verifyEventsPerSec', 'timeTravelMs', 'sheetFirstPageMs',
     ];
     for (const key of keys) expect(summary).toHaveProperty(key);
     for (const key of ['appendEventsPerSec', 'baselineInsertsPerSec', 'peerEventsPerSec', 'appendRatioVsBaseline', 'appendRatioVsPeer'] as const) {
       expect(typeof summary[key]).toBe('number');
       expect(summary[key]).toBeGreaterThan(0);
     }
-    for (const key of ['httpCommandsPerSec', 'httpP99Ms', 'rebuildEventsPerSec', 'verifyEventsPerSec', 'timeTravelMs'] as const) expect(summary[key]).toBeNull();
+    for (const key of ['httpCommandsPerSec', 'httpP99Ms', 'rebuildEventsPerSec', 'verifyEventsPerSec', 'timeTravelMs', 'sheetFirstPageMs'] as const) expect(summary[key]).toBeNull();
     expect(results.append!.single.ours.events).toBe(160);
     expect(results.append!.batch!.ours.events).toBe(160);
     expect(results.notes).toEqual([]);

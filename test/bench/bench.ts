@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=append,http,rebuild,verify,timetravel,embedded]`
+ * `npm run bench [-- --quick] [-- --only=append,http,rebuild,verify,timetravel,sheet,embedded]`
  *
  * Runs the suites against BENCH_DATABASE_URL (default the local PostgreSQL),
  * each on a fresh schema or database dropped afterwards, prints a table,
@@ -17,10 +17,11 @@ import { benchUrl, dropSchema, log, ratio, uniqueName, withClient } from './lib'
 import { appendSuite, AppendSuiteResult } from './suites/append';
 import { httpAvailable, httpSuite, HttpSuiteResult } from './suites/http';
 import { rebuildAvailable, rebuildSuite, RebuildSuiteResult } from './suites/rebuild';
+import { sheetAvailable, SheetResult, sheetSuite } from './suites/sheet';
 import { timeTravelAvailable, timeTravelSuite, TimeTravelResult } from './suites/time-travel';
 import { verifySuite, VerifySuiteResult } from './suites/verify';
 
-export const SUITES = ['append', 'http', 'rebuild', 'verify', 'timetravel', 'embedded'] as const;
+export const SUITES = ['append', 'http', 'rebuild', 'verify', 'timetravel', 'sheet', 'embedded'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface Sizes {
@@ -33,6 +34,8 @@ export interface Sizes {
   embeddedHttpCandidates: number;
   bigLogCandidates: number;
   verifySizes: number[];
+  /** Candidates of the session whose deliberation sheet is read. */
+  sheetCandidates: number;
 }
 
 export const FULL: Sizes = {
@@ -45,6 +48,7 @@ export const FULL: Sizes = {
   embeddedHttpCandidates: 100,
   bigLogCandidates: 10_000,
   verifySizes: [100_000, 1_000_000],
+  sheetCandidates: 2_000,
 };
 
 /** Same suites, sizes cut so that the whole run stays under two minutes on a quiet 2-core machine. */
@@ -58,6 +62,7 @@ export const QUICK: Sizes = {
   embeddedHttpCandidates: 20,
   bigLogCandidates: 200,
   verifySizes: [5_000, 20_000],
+  sheetCandidates: 200,
 };
 
 export interface BenchResults {
@@ -72,6 +77,7 @@ export interface BenchResults {
   rebuild: RebuildSuiteResult | null;
   verify: VerifySuiteResult | null;
   timeTravel: TimeTravelResult | null;
+  sheet: SheetResult | null;
   embedded: { append: AppendSuiteResult | null; http: HttpSuiteResult | null } | null;
   notes: string[];
 }
@@ -96,6 +102,8 @@ export interface Summary {
   verifyMaxRssMb: number | null;
   verifyMemoryFlat: boolean | null;
   timeTravelMs: number | null;
+  /** p95 of the first page of a session's deliberation sheet. */
+  sheetFirstPageMs: number | null;
   embeddedAppendEventsPerSec: number | null;
   embeddedHttpCommandsPerSec: number | null;
 }
@@ -123,6 +131,7 @@ export function summarize(r: BenchResults): Summary {
     verifyMaxRssMb: lastVerify?.verifyMaxRssMb ?? null,
     verifyMemoryFlat: r.verify?.memoryFlat ?? null,
     timeTravelMs: r.timeTravel?.p50Ms ?? null,
+    sheetFirstPageMs: r.sheet?.p95Ms ?? null,
     embeddedAppendEventsPerSec: r.embedded?.append?.single.ours.eventsPerSec ?? null,
     embeddedHttpCommandsPerSec: r.embedded?.http?.scores.requestsPerSec ?? null,
   };
@@ -156,6 +165,7 @@ export function targets(s: Summary): Target[] {
       `${s.verifyEventsPerSec ?? '—'} ev/s, ${s.verifyMaxRssMb ?? '—'} MB`,
     ),
     t('time travel < 50 ms', s.timeTravelMs === null ? null : s.timeTravelMs < 50, `${s.timeTravelMs ?? '—'} ms`),
+    t('deliberation sheet first page < 100 ms p95', s.sheetFirstPageMs === null ? null : s.sheetFirstPageMs < 100, `${s.sheetFirstPageMs ?? '—'} ms`),
   ];
 }
 
@@ -208,6 +218,8 @@ export function table(r: BenchResults): string {
   } else rows.push(['verify', 'not run', '—', '—', '—']);
   if (r.timeTravel) rows.push(['time travel', `asOf in ${fmt(r.timeTravel.logEvents)} events: p50 / p95 / max`, `${r.timeTravel.p50Ms} / ${r.timeTravel.p95Ms} / ${r.timeTravel.maxMs} ms`, '', '']);
   else rows.push(['time travel', 'not run', '—', '—', '—']);
+  if (r.sheet) rows.push(['sheet', `first page, ${fmt(r.sheet.candidates)} candidates, ${fmt(r.sheet.logEvents)} events: p50 / p95 / max`, `${r.sheet.p50Ms} / ${r.sheet.p95Ms} / ${r.sheet.maxMs} ms`, `rebuild ${fmt(r.sheet.rebuildMs)} ms`, '']);
+  else rows.push(['sheet', 'not run', '—', '—', '—']);
   const e = r.embedded;
   if (e?.append) rows.push(['PGlite append', 'single events/s vs plain INSERT', fmt(e.append.single.ours.eventsPerSec), fmt(e.append.single.baseline.eventsPerSec), fmt(e.append.single.ratioVsBaseline, '×')]);
   if (e?.append?.batch) rows.push(['PGlite append', `batch events/s vs plain INSERT`, fmt(e.append.batch.ours.eventsPerSec), fmt(e.append.batch.baseline.eventsPerSec), fmt(e.append.batch.ratioVsBaseline, '×')]);
@@ -256,6 +268,7 @@ export async function runBench(options: RunOptions): Promise<{ results: BenchRes
     rebuild: null,
     verify: null,
     timeTravel: null,
+    sheet: null,
     embedded: null,
     notes,
   };
@@ -278,7 +291,7 @@ export async function runBench(options: RunOptions): Promise<{ results: BenchRes
     }
   }
 
-  const wantBig = only.has('rebuild') || only.has('verify') || only.has('timetravel');
+  const wantBig = only.has('rebuild') || only.has('verify') || only.has('timetravel') || only.has('sheet');
   if (wantBig) {
     const schema = uniqueName('bench_log');
     const dir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
@@ -306,6 +319,14 @@ export async function runBench(options: RunOptions): Promise<{ results: BenchRes
       if (only.has('verify')) {
         const sizesHere = sizes.verifySizes.map((n) => Math.min(n, big.events));
         results.verify = await attempt('verify', notes, () => verifySuite(db.pool, dir, [...new Set(sizesHere)]));
+      }
+      // Last: it appends a session to the log, which the suites above read as loaded.
+      if (only.has('sheet')) {
+        if (!sheetAvailable()) notes.push('sheet: not run (the deliberation sheet is not in this tree yet)');
+        else {
+          log(`sheet: a session of ${sizes.sheetCandidates} candidates, back-office projection rebuilt, first page…`);
+          results.sheet = await attempt('sheet', notes, () => sheetSuite(db, big, sizes.sheetCandidates));
+        }
       }
     } catch (error) {
       notes.push(`big log: failed (${(error as Error).message})`);

@@ -3,6 +3,7 @@ import { EventStore } from '@app/event-store/event-store';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { CANDIDATE_SEARCH } from '@app/projections/candidate-search/candidate-search.projection';
 import { CANDIDATE_PROGRESS } from '@app/projections/candidate-progress/candidate-progress.projection';
+import { BACK_OFFICE } from '@app/projections/back-office/back-office.projection';
 import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
 import { candidateWrites, ev, newWorld, referentialWrite, World } from '@app/projections/testing/progress-fixtures';
 import { startTestApp, TestApp } from '../support/app';
@@ -107,7 +108,7 @@ describe('progress, history and projections over HTTP', () => {
   it('lists the projections with position and lag; a projection that cannot catch up answers 503 PROJECTION_LAGGING', async () => {
     const list = await t.http().get('/v1/projections').set(auth(admin)).expect(200);
     // Every projection the API runs, each live with its lag.
-    expect(list.body.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining([CANDIDATE_PROGRESS, CANDIDATE_SEARCH]));
+    expect(list.body.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining([CANDIDATE_PROGRESS, BACK_OFFICE, CANDIDATE_SEARCH]));
     for (const p of list.body) expect(p).toEqual(expect.objectContaining({ name: p.name, status: 'live', runner: 'live', failed: false, lag: expect.any(Number) }));
     expect(list.body.find((p: { name: string }) => p.name === CANDIDATE_PROGRESS).lag).toBeGreaterThanOrEqual(0);
     await t.http().get('/v1/projections').set(auth(await t.token('jury-1', ['jury']))).expect(403);

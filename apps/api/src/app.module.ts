@@ -18,6 +18,7 @@ import { ErasureModule } from './erasure/erasure.module';
 import { AuditModule } from './audit/audit.module';
 import { ProgressModule } from './progress/progress.module';
 import { HistoryModule } from './history/history.module';
+import { BackOfficeListsModule } from './sessions/back-office-lists.module';
 
 @Module({})
 export class AppModule {
@@ -40,6 +41,7 @@ export class AppModule {
         AuditModule.forRoot(env),
         ProgressModule,
         HistoryModule,
+        BackOfficeListsModule,
       ],
       controllers: [HealthController],
     };

@@ -138,14 +138,20 @@ export class PersonalDataVault implements OnModuleInit {
 
   /** Opens many values with one key look-up per subject. */
   async openMany<T = unknown>(values: Sealed[]): Promise<Array<T | null>> {
-    const keys = new Map<string, Buffer | null>();
-    const out: Array<T | null> = [];
-    for (const sealed of values) {
-      if (!keys.has(sealed.kid)) keys.set(sealed.kid, await this.keyFor(sealed.kid, false));
+    const keys = await this.keysFor([...new Set(values.map((v) => v.kid))]);
+    return values.map((sealed) => {
       const key = keys.get(sealed.kid);
-      out.push(key ? decrypt<T>(key, sealed) : null);
-    }
-    return out;
+      return key ? decrypt<T>(key, sealed) : null;
+    });
+  }
+
+  /** The live keys of many subjects in one round trip (a list of a session's candidates opens thousands). */
+  private async keysFor(subjectIds: string[]): Promise<Map<string, Buffer>> {
+    const keys = new Map<string, Buffer>();
+    if (subjectIds.length === 0) return keys;
+    const { rows } = await this.db.pool.query('SELECT subject_id, data_key, kek_id FROM personal_data_keys WHERE subject_id = ANY($1::text[]) AND data_key IS NOT NULL', [subjectIds]);
+    for (const row of rows) keys.set(row.subject_id, this.unwrap(row.subject_id, row.data_key as Buffer, row.kek_id as string | null));
+    return keys;
   }
 
   /** Crypto-shredding: the key is destroyed; returns false if it was already gone. */

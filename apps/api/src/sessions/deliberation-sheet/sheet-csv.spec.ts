@@ -1,0 +1,38 @@
+import { csvCell, sheetCsv } from './sheet-csv';
+
+describe('deliberation sheet CSV', () => {
+  it('quotes separators, quotes and line breaks, and defuses formulas', () => {
+    expect(csvCell('Martin')).toBe('Martin');
+    expect(csvCell('a;b')).toBe('"a;b"');
+    expect(csvCell('le "Grand"')).toBe('"le ""Grand"""');
+    expect(csvCell('Jean\nPaul')).toBe('"Jean\nPaul"');
+    expect(csvCell('=1+1')).toBe("'=1+1");
+    expect(csvCell('+33')).toBe("'+33");
+    expect(csvCell('-2')).toBe("'-2");
+    expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvCell('=A1;B1')).toBe(`"'=A1;B1"`);
+    expect(csvCell(3)).toBe('3');
+  });
+
+  it('starts with a BOM and writes one row per candidate and block', () => {
+    const csv = sheetCsv(
+      [
+        {
+          candidateId: 'c1',
+          identity: { status: 'pseudonymised', pseudonym: 'C-1' },
+          blocks: [
+            { code: 'BC01', proposal: 'acquired', decision: 'validated', criteria: { total: 3, scored: 3, acquired: 3, neutralised: 0 } },
+            { code: 'BC02', proposal: 'incomplete', decision: null, criteria: { total: 2, scored: 0, acquired: 0, neutralised: 1 } },
+          ],
+          neutralisations: [{ block: 'BC02', criterion: 'CE2.1' }],
+          accommodations: ['assistant', 'extra-time'],
+          pendingOpinions: 0,
+          certified: false,
+        },
+      ],
+      false,
+    );
+    expect(csv.startsWith('\uFEFFIdentifiant candidat;Pseudonyme;Bloc;')).toBe(true);
+    expect(csv.split('\r\n').slice(1, 3)).toEqual(['c1;C-1;BC01;acquis;validé;3;3;3;0;;assistant, extra-time;0;non', 'c1;C-1;BC02;incomplet;non délibéré;2;0;0;1;CE2.1;assistant, extra-time;0;non']);
+  });
+});

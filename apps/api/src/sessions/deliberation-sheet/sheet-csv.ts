@@ -1,0 +1,64 @@
+import type { SheetItem } from './deliberation-sheet.reader';
+
+const PROPOSALS: Record<string, string> = { incomplete: 'incomplet', acquired: 'acquis', 'not-acquired': 'non acquis' };
+const DECISIONS: Record<string, string> = { validated: 'validé', 'not-validated': 'non validé', deferred: 'ajourné' };
+
+/**
+ * One cell: a value a spreadsheet would run as a formula (=, +, -, @, or a
+ * tab or carriage return first) gets a leading apostrophe; a value with the
+ * separator, a quote or a line break is quoted, its quotes doubled.
+ */
+export function csvCell(value: string | number): string {
+  let text = String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[;"\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * The deliberation sheet for a spreadsheet: UTF-8 with a byte order mark (so
+ * Excel reads the accents), `;` separated, CRLF line ends, French headers,
+ * one row per candidate and block. Readers who do not see names get the
+ * pseudonym column only.
+ */
+export function sheetCsv(items: SheetItem[], withNames: boolean): string {
+  const header = [
+    'Identifiant candidat',
+    'Pseudonyme',
+    ...(withNames ? ['Nom', 'Prénom', 'Date de naissance'] : []),
+    'Bloc',
+    'Proposition',
+    'Décision',
+    'Critères',
+    'Critères évalués',
+    'Critères acquis',
+    'Critères neutralisés',
+    'Neutralisations',
+    'Aménagements appliqués',
+    'Avis du référent en attente',
+    'Certifié',
+  ];
+  const rows: Array<Array<string | number>> = [header];
+  for (const item of items) {
+    const names =
+      item.identity.status === 'identified' || item.identity.status === 'erased' ? [item.identity.familyName, item.identity.givenName, item.identity.birthDate] : ['', '', ''];
+    for (const block of item.blocks) {
+      rows.push([
+        item.candidateId,
+        item.identity.pseudonym,
+        ...(withNames ? names : []),
+        block.code,
+        PROPOSALS[block.proposal] ?? block.proposal,
+        block.decision === null ? 'non délibéré' : DECISIONS[block.decision] ?? block.decision,
+        block.criteria.total,
+        block.criteria.scored,
+        block.criteria.acquired,
+        block.criteria.neutralised,
+        item.neutralisations.filter((n) => n.block === block.code).map((n) => n.criterion).join(', '),
+        item.accommodations.join(', '),
+        item.pendingOpinions,
+        item.certified ? 'oui' : 'non',
+      ]);
+    }
+  }
+  return '\uFEFF' + rows.map((r) => r.map(csvCell).join(';')).join('\r\n') + '\r\n';
+}

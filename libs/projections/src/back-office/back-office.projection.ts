@@ -1,0 +1,221 @@
+import type { PoolClient } from 'pg';
+import { EventApplyError, Projection } from '../engine/projection';
+import {
+  applyBackOfficeEvent,
+  BACK_OFFICE_EVENT_TYPES,
+  BackOfficeSlice,
+  Changed,
+  decisionCounts,
+  emptyBackOfficeSlice,
+  JuryListState,
+  SessionListState,
+  SheetCandidateState,
+  sheetRows,
+  touches,
+} from './back-office.evolve';
+
+export const BACK_OFFICE = 'back-office';
+
+/**
+ * The lists of the back office: sessions, the deliberation sheet of each
+ * session, juries. Per batch: load the rows the batch touches (and the
+ * referentials their candidates' blocks name), fold the batch in place,
+ * upsert what changed, then recount the candidates and juries of the touched
+ * sessions. All in the batch's transaction.
+ *
+ * Tables (base names; queries read the views):
+ * - back_office_referentials, back_office_candidates: fold states only;
+ * - back_office_sessions: one row per session, with its readers (assessors,
+ *   members of its juries) for the per-role scope;
+ * - deliberation_sheet: one row per (session, candidate), the identity as
+ *   stored (ciphertext) and the values the filters match (`tokens`);
+ * - back_office_juries: one row per jury.
+ */
+export const backOfficeProjection: Projection = {
+  name: BACK_OFFICE,
+  codeVersion: 1,
+  tables: {
+    back_office_referentials: (t) => `CREATE TABLE ${t} (referential_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL)`,
+    back_office_candidates: (t) => `CREATE TABLE ${t} (candidate_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL)`,
+    back_office_sessions: (t) => `CREATE TABLE ${t} (
+      session_id text PRIMARY KEY,
+      referential_id text NOT NULL,
+      certification_code text,
+      title text NOT NULL,
+      starts_on text NOT NULL,
+      ends_on text NOT NULL,
+      assessors text[] NOT NULL,
+      jury_members text[] NOT NULL DEFAULT '{}',
+      candidates integer NOT NULL DEFAULT 0,
+      juries integer NOT NULL DEFAULT 0,
+      state jsonb NOT NULL,
+      last_position bigint NOT NULL)`,
+    deliberation_sheet: (t) => `CREATE TABLE ${t} (
+      session_id text NOT NULL,
+      candidate_id text NOT NULL,
+      identity jsonb,
+      erased boolean NOT NULL,
+      blocks jsonb NOT NULL,
+      neutralisations jsonb NOT NULL,
+      accommodations text[] NOT NULL,
+      pending_opinions integer NOT NULL,
+      certified boolean NOT NULL,
+      tokens text[] NOT NULL,
+      last_position bigint NOT NULL,
+      PRIMARY KEY (session_id, candidate_id))`,
+    back_office_juries: (t) => `CREATE TABLE ${t} (
+      jury_id text PRIMARY KEY,
+      session_id text NOT NULL,
+      referential_id text NOT NULL,
+      status text NOT NULL,
+      members jsonb NOT NULL,
+      member_ids text[] NOT NULL,
+      revises jsonb,
+      decisions jsonb NOT NULL,
+      convened_position bigint NOT NULL,
+      state jsonb NOT NULL,
+      last_position bigint NOT NULL)`,
+  },
+  handles: (type) => BACK_OFFICE_EVENT_TYPES.has(type),
+  async apply(events, { client, table }) {
+    const slice = emptyBackOfficeSlice();
+    await load(client, table, slice, events.map(touches));
+    const changed: Changed = { sessions: new Set(), juries: new Set(), candidates: new Set(), referentials: new Set() };
+    for (const e of events) {
+      try {
+        applyBackOfficeEvent(slice, e, changed);
+      } catch (error) {
+        throw new EventApplyError(e, error);
+      }
+    }
+    await save(client, table, slice, changed);
+  },
+};
+
+type Table = (base: string) => string;
+
+async function load(client: PoolClient, table: Table, slice: BackOfficeSlice, touched: ReturnType<typeof touches>[]): Promise<void> {
+  const ids = (key: keyof ReturnType<typeof touches>) => [...new Set(touched.map((t) => t[key]).filter((id): id is string => id !== undefined))];
+  const referentialIds = new Set(ids('referential'));
+  const candidateIds = ids('candidate');
+  if (candidateIds.length) {
+    const { rows } = await client.query(`SELECT candidate_id, state FROM ${table('back_office_candidates')} WHERE candidate_id = ANY($1::text[])`, [candidateIds]);
+    for (const r of rows) {
+      const state = r.state as SheetCandidateState;
+      slice.candidates.set(r.candidate_id, state);
+      for (const b of state.progress.blocks) if (b.referentialId !== null) referentialIds.add(b.referentialId);
+    }
+  }
+  if (referentialIds.size) {
+    const { rows } = await client.query(`SELECT referential_id, state FROM ${table('back_office_referentials')} WHERE referential_id = ANY($1::text[])`, [[...referentialIds]]);
+    for (const r of rows) slice.referentials.set(r.referential_id, r.state);
+  }
+  const sessionIds = ids('session');
+  if (sessionIds.length) {
+    const { rows } = await client.query(`SELECT session_id, state FROM ${table('back_office_sessions')} WHERE session_id = ANY($1::text[])`, [sessionIds]);
+    for (const r of rows) slice.sessions.set(r.session_id, r.state as SessionListState);
+  }
+  const juryIds = ids('jury');
+  if (juryIds.length) {
+    const { rows } = await client.query(`SELECT jury_id, state FROM ${table('back_office_juries')} WHERE jury_id = ANY($1::text[])`, [juryIds]);
+    for (const r of rows) slice.juries.set(r.jury_id, r.state as JuryListState);
+  }
+}
+
+/** Multi-row upsert of JSON records: one statement per table whatever the batch size. */
+async function upsert(client: PoolClient, target: string, key: string, columns: Array<[string, string]>, rows: unknown[]): Promise<void> {
+  if (!rows.length) return;
+  const names = columns.map(([name]) => name);
+  await client.query(
+    `INSERT INTO ${target} (${names.join(', ')})
+     SELECT ${names.map((n) => `r.${n}`).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${columns.map(([n, type]) => `${n} ${type}`).join(', ')})
+     ON CONFLICT (${key}) DO UPDATE SET ${names.filter((n) => !key.split(', ').includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}`,
+    [JSON.stringify(rows)],
+  );
+}
+
+async function save(client: PoolClient, table: Table, slice: BackOfficeSlice, changed: Changed): Promise<void> {
+  await upsert(client, table('back_office_referentials'), 'referential_id', [['referential_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']], [...changed.referentials].map((id) => {
+    const state = slice.referentials.get(id)!;
+    return { referential_id: id, state, last_position: state.at.position };
+  }));
+  const sessions = [...changed.sessions].map((id) => slice.sessions.get(id)!).filter((s) => s.session.opened);
+  await upsert(
+    client,
+    table('back_office_sessions'),
+    'session_id',
+    [['session_id', 'text'], ['referential_id', 'text'], ['certification_code', 'text'], ['title', 'text'], ['starts_on', 'text'], ['ends_on', 'text'], ['assessors', 'text[]'], ['state', 'jsonb'], ['last_position', 'bigint']],
+    sessions.map((s) => ({
+      session_id: s.session.sessionId,
+      referential_id: s.session.referentialId,
+      certification_code: s.certificationCode,
+      title: s.session.title,
+      starts_on: s.session.startsOn,
+      ends_on: s.session.endsOn,
+      assessors: s.session.assessors,
+      state: s,
+      last_position: s.at.position,
+    })),
+  );
+  const juries = [...changed.juries].map((id) => slice.juries.get(id)!).filter((j) => j.jury.status !== 'none');
+  await upsert(
+    client,
+    table('back_office_juries'),
+    'jury_id',
+    [['jury_id', 'text'], ['session_id', 'text'], ['referential_id', 'text'], ['status', 'text'], ['members', 'jsonb'], ['member_ids', 'text[]'], ['revises', 'jsonb'], ['decisions', 'jsonb'], ['convened_position', 'bigint'], ['state', 'jsonb'], ['last_position', 'bigint']],
+    juries.map((j) => ({
+      jury_id: j.jury.juryId,
+      session_id: j.jury.sessionId,
+      referential_id: j.jury.referentialId,
+      status: j.jury.status,
+      members: j.jury.members,
+      member_ids: j.jury.members.map((m) => m.userId),
+      revises: j.jury.revises,
+      decisions: decisionCounts(j.jury),
+      convened_position: j.convenedPosition,
+      state: j,
+      last_position: j.at.position,
+    })),
+  );
+  const candidates = [...changed.candidates].map((id) => slice.candidates.get(id)!);
+  await upsert(client, table('back_office_candidates'), 'candidate_id', [['candidate_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']], candidates.map((c) => ({
+    candidate_id: c.candidateId,
+    // Scores (with their sealed comments) are the progress fold's business here: not kept twice.
+    state: { ...c, file: { ...c.file, scores: {} } },
+    last_position: c.at.position,
+  })));
+  const lines = candidates.flatMap((c) => sheetRows(c, slice.referentials).map((row) => ({ ...row, last_position: c.at.position })));
+  await upsert(
+    client,
+    table('deliberation_sheet'),
+    'session_id, candidate_id',
+    [['session_id', 'text'], ['candidate_id', 'text'], ['identity', 'jsonb'], ['erased', 'boolean'], ['blocks', 'jsonb'], ['neutralisations', 'jsonb'], ['accommodations', 'text[]'], ['pending_opinions', 'integer'], ['certified', 'boolean'], ['tokens', 'text[]'], ['last_position', 'bigint']],
+    lines.map((l) => ({
+      session_id: l.sessionId,
+      candidate_id: l.candidateId,
+      identity: l.identity,
+      erased: l.erased,
+      blocks: l.blocks,
+      neutralisations: l.neutralisations,
+      accommodations: l.accommodations,
+      pending_opinions: l.pendingOpinions,
+      certified: l.certified,
+      tokens: l.tokens,
+      last_position: l.last_position,
+    })),
+  );
+  // Counts and readers of the sessions whose candidates or juries changed (a session never loses a candidate: enrolments are not withdrawn).
+  const recount = new Set<string>(sessions.map((s) => s.session.sessionId!));
+  for (const l of lines) recount.add(l.sessionId);
+  for (const j of juries) recount.add(j.jury.sessionId!);
+  if (recount.size) {
+    await client.query(
+      `UPDATE ${table('back_office_sessions')} s SET
+         candidates = (SELECT count(*) FROM ${table('deliberation_sheet')} c WHERE c.session_id = s.session_id),
+         juries = (SELECT count(*) FROM ${table('back_office_juries')} j WHERE j.session_id = s.session_id),
+         jury_members = COALESCE((SELECT array_agg(DISTINCT m ORDER BY m) FROM ${table('back_office_juries')} j, unnest(j.member_ids) m WHERE j.session_id = s.session_id), '{}')
+       WHERE s.session_id = ANY($1::text[])`,
+      [[...recount]],
+    );
+  }
+}
