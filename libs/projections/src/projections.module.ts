@@ -63,8 +63,8 @@ class ProjectionLifecycle implements OnModuleInit, OnApplicationBootstrap, OnMod
     },
     {
       provide: CandidateProgressQuery,
-      useFactory: (dataSource: DataSource, db: Database) => new CandidateProgressQuery(dataSource, db.pool),
-      inject: [DataSource, DATABASE],
+      useFactory: (dataSource: DataSource, store: EventStore) => new CandidateProgressQuery(dataSource, store),
+      inject: [DataSource, EVENT_STORE],
     },
     {
       provide: CandidateSearchQuery,

@@ -24,7 +24,7 @@ describe('StreamStates', () => {
   });
   afterAll(async () => t?.dispose());
 
-  const full = async <S>(stream: string, spec: StateSpec<S, RecordedEvent>) => fold(spec, (await store.readStream(stream)).map(asRecorded));
+  const full = async <S>(stream: string, spec: StateSpec<S, RecordedEvent>) => fold(spec, (await store.readStream(stream, { upcast: true })).map(asRecorded));
 
   it('reads only the events appended since it last folded the stream, and reuses the state when nothing moved', async () => {
     const states = new StreamStates(store);
