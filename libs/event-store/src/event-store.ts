@@ -119,7 +119,7 @@ export interface LogCut {
   recordedAt?: string;
 }
 
-/** What a filtered read keeps: event types, a cut, a recordedAt window, paging by position. */
+/** What a filtered read keeps: event types, a cut, a recordedAt window, events past a position. */
 export interface EventFilter extends ReadOptions {
   /** Only these types (all when absent). */
   types?: readonly string[];
@@ -128,6 +128,10 @@ export interface EventFilter extends ReadOptions {
   recordedFrom?: string;
   /** Only events past this global position (paging). */
   afterPosition?: number;
+}
+
+/** A filter with a page size: the first `limit` events in position order. */
+export interface PagedFilter extends EventFilter {
   limit?: number;
 }
 
@@ -213,7 +217,7 @@ export interface EventStore extends LogReader {
   /** The ids (after the category's prefix) of the streams of a category that hold events, in id order. */
   streamIdsOf(category: StreamCategory): Promise<string[]>;
   /** The jury events naming this candidate (`data.candidateId`), in position order, through events_jury_by_candidate. */
-  readJuryEventsAbout(candidateId: string, filter?: EventFilter): Promise<StoredEvent[]>;
+  readJuryEventsAbout(candidateId: string, filter?: PagedFilter): Promise<StoredEvent[]>;
   /** Every event of these types, in position order (a scan of the log: exports and back-office folds only). */
   readByType(types: readonly string[], options?: ReadOptions): Promise<StoredEvent[]>;
   countEvents(count?: EventCount): Promise<number>;

@@ -18,6 +18,7 @@ import {
   LogReader,
   NewEvent,
   OpenTransaction,
+  PagedFilter,
   ReadAllOptions,
   ReadOptions,
   ReadStreamOptions,
@@ -277,7 +278,7 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
    * The jury streams' condition matches the predicate of the partial index
    * events_jury_by_candidate (migration 7): one indexed read, whatever the size of the log.
    */
-  async readJuryEventsAbout(candidateId: string, filter: EventFilter = {}): Promise<StoredEvent[]> {
+  async readJuryEventsAbout(candidateId: string, filter: PagedFilter = {}): Promise<StoredEvent[]> {
     const params: unknown[] = [candidateId];
     const { rows } = await this.run(
       `SELECT ${COLUMNS} FROM events
@@ -642,7 +643,7 @@ function filterSql(filter: EventFilter, params: unknown[]): string {
   return sql;
 }
 
-function limitSql(filter: EventFilter, params: unknown[]): string {
+function limitSql(filter: PagedFilter, params: unknown[]): string {
   if (filter.limit === undefined) return '';
   if (!Number.isInteger(filter.limit) || filter.limit < 1) throw new EventStoreInputError('limit must be a positive integer');
   params.push(filter.limit);
