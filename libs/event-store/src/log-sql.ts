@@ -36,3 +36,10 @@ export function gapSafeOrder(alias: string): string {
 export function checkpointParams(tx: number, pos: number): { tx: string; pos: string } {
   return { tx: `$${tx}::text::xid8`, pos: `$${pos}::bigint` };
 }
+
+/** The columns of a stored event, as the store's row reader expects them. */
+export function eventColumns(alias: string): string {
+  return ['global_position', 'transaction_id::text AS transaction_id', 'stream_id', 'version', 'event_id', 'type', 'schema_version', 'data', 'metadata', 'recorded_at', 'hash']
+    .map((column) => `${alias}.${column}`)
+    .join(', ');
+}

@@ -31,7 +31,7 @@ import {
   Subscription,
 } from './event-store';
 import { canonicalize, leafHashOfCanonical } from '@app/proof/canonical';
-import { checkpointParams, gapSafe, gapSafeOrder } from './log-sql';
+import { checkpointParams, eventColumns, gapSafe, gapSafeOrder } from './log-sql';
 
 const NOTIFY_CHANNEL = 'cert_events';
 /** At most one NOTIFY per interval, the last one trailing: other processes hear of an append within this delay. */
@@ -625,8 +625,7 @@ function checkUnchanged(unchanged: StreamVersion[] | undefined, written: string[
   return unchanged;
 }
 
-const COLUMNS = `global_position, transaction_id::text AS transaction_id, stream_id, version, event_id, type,
-  schema_version, data, metadata, recorded_at, hash`;
+const COLUMNS = eventColumns('events');
 
 /** A filter's conditions on `events` (its types, cut, recordedAt window and paging), parameters appended to `params`. */
 function filterSql(filter: EventFilter, params: unknown[]): string {

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { Client, Pool, PoolConfig } from 'pg';
 import { LOG_START, LogCheckpoint, StoredEvent } from '../event-store';
-import { gapSafe, visible } from '../log-sql';
+import { eventColumns, gapSafe, visible } from '../log-sql';
 import { PostgresLogReader } from '../postgres-event-store';
 import { chainHash, GENESIS, leafHash, signCheckpoint, type SignedCheckpoint } from '@app/proof/canonical';
 
@@ -72,8 +72,7 @@ export interface LedgerStatus {
 }
 
 /** The pg row of an event, as the ledger needs it. */
-export const EVENT_COLUMNS = `e.global_position, e.transaction_id::text AS transaction_id, e.stream_id, e.version, e.event_id,
-  e.type, e.schema_version, e.data, e.metadata, e.hash`;
+export const EVENT_COLUMNS = eventColumns('e');
 
 /** The seven hashed fields of a stored event, as the leaf was computed at append. */
 export function hashedFields(e: StoredEvent) {
