@@ -60,7 +60,7 @@ export class StreamStates {
     const known = streams.map((s) => this.take(s.streamId, s.spec));
     const newer =
       streams.length === 1
-        ? [await this.store.readStream(streams[0].streamId, { fromVersion: (known[0]?.version ?? 0) + 1, upcast: true })]
+        ? [await this.store.readStream(streams[0].streamId, known[0] ? { fromVersion: known[0].version + 1, upcast: true } : { upcast: true })]
         : await this.store.readStreams(streams.map((s, i) => ({ streamId: s.streamId, fromVersion: (known[i]?.version ?? 0) + 1 })), { upcast: true });
     return streams.map(({ streamId, spec }, i) => {
       let state = known[i] ? known[i]!.state : spec.initialState();
