@@ -1,10 +1,11 @@
 /**
  * Stream names. Every stream of the log is `<category>-<id>`; the helpers of
  * each aggregate (candidateStream, sessionStream, juryStream,
- * referentialStream) are built on these, and nothing else spells a stream
- * name by hand.
+ * referentialStream, the accrochage streams) are built on these, and nothing
+ * else spells a stream name by hand. ('accrochage-' also begins the names of
+ * the two other accrochage categories: list those by their own category.)
  */
-export const STREAM_CATEGORIES = ['candidate', 'session', 'jury', 'referential'] as const;
+export const STREAM_CATEGORIES = ['candidate', 'session', 'jury', 'referential', 'accrochage', 'accrochage-report', 'accrochage-manual'] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
 /** The stream of `id` in `category`. */
