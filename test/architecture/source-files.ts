@@ -4,12 +4,12 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 /** The repository root. */
 export const ROOT = resolve(__dirname, '..', '..');
 
-const TEST_FILE = /\.(spec|int-spec|e2e-spec)\.ts$/;
+const TEST_FILE = /\.(spec|int-spec|e2e-spec)\.[jt]s$/;
 
 /** Test kits ship beside the code they exercise but are not production code. */
 const TEST_KIT_DIR = `${sep}testing${sep}`;
 
-/** Every production TypeScript file under these folders (tests and `testing/` kits left out), as paths from the root. */
+/** Every production TypeScript (and JavaScript) file under these folders (tests and `testing/` kits left out), as paths from the root. */
 export function productionFiles(...folders: string[]): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
@@ -17,7 +17,7 @@ export function productionFiles(...folders: string[]): string[] {
       if (name === 'node_modules' || name === 'dist') continue;
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.ts') && !name.endsWith('.d.ts') && !TEST_FILE.test(name) && !path.includes(TEST_KIT_DIR)) out.push(relative(ROOT, path));
+      else if (/\.[jt]s$/.test(name) && !name.endsWith('.d.ts') && !TEST_FILE.test(name) && !path.includes(TEST_KIT_DIR)) out.push(relative(ROOT, path));
     }
   };
   for (const folder of folders) walk(join(ROOT, folder));
@@ -51,16 +51,26 @@ export function withoutComments(text: string): string {
   return out;
 }
 
+export interface Import {
+  specifier: string;
+  /** `import type` / `export type`: erased at compile time, so no load-order dependency. */
+  typeOnly: boolean;
+}
+
 /** The module specifiers a file imports or re-exports (static, dynamic and require). */
 export function importsOf(text: string): string[] {
+  return importsWithKind(text).map((i) => i.specifier);
+}
+
+export function importsWithKind(text: string): Import[] {
   const code = withoutComments(text);
-  const found: string[] = [];
-  const patterns = [/\b(?:import|export)\s[^'"`;]*?\sfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
-  for (const re of patterns) for (const m of code.matchAll(re)) found.push(m[1]);
+  const found: Import[] = [];
+  for (const m of code.matchAll(/\b(import|export)(\s+type)?\s[^'"`;]*?\sfrom\s*['"]([^'"]+)['"]/g)) found.push({ specifier: m[3], typeOnly: m[2] !== undefined });
+  for (const re of [/\bimport\s*['"]([^'"]+)['"]/g, /\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/g]) for (const m of code.matchAll(re)) found.push({ specifier: m[1], typeOnly: false });
   return found;
 }
 
-const LIB_ALIAS = /^@app\/(domain|event-store|projections|platform)\/(.+)$/;
+const LIB_ALIAS = /^@app\/(proof|domain|event-store|projections|platform)\/(.+)$/;
 
 /** The file an import names, as a path from the root; undefined for a package. */
 export function resolveImport(from: string, specifier: string): string | undefined {
