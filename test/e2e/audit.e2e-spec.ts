@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { appendEvents } from '@app/event-store/testing/ledger-test-kit';
-import { LedgerService } from '@app/event-store/ledger/ledger.service';
+import { LedgerService } from '@app/platform/ledger/ledger.service';
 import { verifyBundle } from '@app/proof/verify-bundle';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { run as auditExport } from '../../apps/cli/src/commands/audit-export.command';

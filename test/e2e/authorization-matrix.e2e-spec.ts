@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Role, ROLES } from '@app/domain/shared/decider';
 import { NO_ROLE_DECLARED, ROLE_REQUIRED } from '@app/platform/auth/auth.guard';
 import { EventStore } from '@app/event-store/event-store';
-import { LedgerService } from '@app/event-store/ledger/ledger.service';
+import { LedgerService } from '@app/platform/ledger/ledger.service';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { startTestApp, TestApp } from '../support/app';
 import { SEED_REFERENTIAL } from '../support/scenario';

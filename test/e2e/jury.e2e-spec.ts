@@ -75,7 +75,7 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
     const version = await store.streamVersion(streamId);
     return store.append(streamId, [{ type, data, metadata: { actor, correlationId: randomUUID(), causationId: null, recordedAt: new Date().toISOString() } }], { expectedVersion: version });
   };
-  const streamEvents = async (streamId: string) => (await store.readStream(streamId)).map(asRecorded);
+  const streamEvents = async (streamId: string) => (await store.readStream(streamId, { upcast: true })).map(asRecorded);
   const post = (path: string, who: string, body: object = {}) => t.http().post(path).set('authorization', tok[who]).send(body);
   const get = (path: string, who: string) => t.http().get(path).set('authorization', tok[who]);
   const expectError = async (res: { status: number; body: any }, status: number, code: string) => {

@@ -2,8 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '@app/platform/config';
 import { persistenceModules } from '@app/platform/persistence.module';
 import { ProjectionsModule } from '@app/projections/projections.module';
-import { LedgerModule } from '@app/event-store/ledger/ledger.service';
-import { loadLedgerConfig } from '@app/event-store/ledger/sealer';
+import { LedgerModule } from '@app/platform/ledger/ledger.service';
+import { loadLedgerConfig } from '@app/platform/ledger/ledger.service';
 import { loadSigningKey } from '@app/platform/signing/signing-key';
 
 /** The API's persistence and projection modules, without HTTP. */

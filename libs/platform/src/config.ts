@@ -1,5 +1,9 @@
 import { resolve } from 'node:path';
 import { loadSecurityConfig, SecurityConfig } from './http/security.config';
+import { boolean, ConfigError, integer, oneOf } from './settings';
+
+/** The setting primitives, for the modules that import them with the config. */
+export { boolean, ConfigError, integer, oneOf };
 
 /** Everything the processes read from the environment, validated once at start. */
 export interface AppConfig {
@@ -18,6 +22,25 @@ export interface AppConfig {
   motivationMinLength?: number;
   /** Where the key-encryption key of personal data comes from (optional for the same reason). */
   kek?: KekSettings;
+  /** Batch sizes and retry delay of the projection runners (optional for the same reason: defaults then). */
+  projections?: ProjectionSettings;
+}
+
+export interface ProjectionSettings {
+  /** Events per transaction while following the log (PROJECTION_BATCH_SIZE, default 500). */
+  batchSize: number;
+  /** Events per transaction while rebuilding (PROJECTION_REBUILD_BATCH_SIZE, default 5000). */
+  rebuildBatchSize: number;
+  /** Delay before a failed runner tries the same event again (PROJECTION_FAILURE_RETRY_MS, default 30000). */
+  failureRetryMs: number;
+}
+
+export function projectionSettings(env: NodeJS.ProcessEnv): ProjectionSettings {
+  return {
+    batchSize: integer(env, 'PROJECTION_BATCH_SIZE', 500, 1, 10_000),
+    rebuildBatchSize: integer(env, 'PROJECTION_REBUILD_BATCH_SIZE', 5000, 1, 50_000),
+    failureRetryMs: integer(env, 'PROJECTION_FAILURE_RETRY_MS', 30_000, 100, 3_600_000),
+  };
 }
 
 /** Where the KEKs come from, as configured (paths only: files are read when the vault is built). */
@@ -34,13 +57,6 @@ export function kekSettings(env: NodeJS.ProcessEnv): KekSettings {
   return { file, previousFiles, production: env.NODE_ENV === 'production' };
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
@@ -54,32 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     security: loadSecurityConfig(env),
     motivationMinLength: integer(env, 'MOTIVATION_MIN_LENGTH', 10, 1, 500),
     kek: kekSettings(env),
+    projections: projectionSettings(env),
   };
-}
-
-export function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-export function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
-}
-
-export function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, fallback: T, allowed: readonly T[]): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
-  return raw as T;
 }
 
 function pattern(env: NodeJS.ProcessEnv, name: string, fallback: string, re: RegExp): string {

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Database } from '@app/event-store/database';
 import { EventStore } from '@app/event-store/event-store';
-import { AppConfig, integer } from '@app/platform/config';
+import { AppConfig, projectionSettings } from '@app/platform/config';
 import { blindIndexKey } from '@app/platform/personal-data/blind-index';
 import { APP_CONFIG, DATABASE, EVENT_STORE } from '@app/platform/persistence.module';
 import { CandidateProgressQuery } from './candidate-progress/candidate-progress.query';
@@ -53,18 +53,15 @@ class ProjectionLifecycle implements OnModuleInit, OnApplicationBootstrap, OnMod
   providers: [
     {
       provide: ProjectionRuntime,
+      // Hand-built configs (tests) may leave the settings out: the defaults then.
       useFactory: (db: Database, store: EventStore, dataSource: DataSource, config: AppConfig) =>
-        new ProjectionRuntime(db, store, dataSource, projectionsFor(config), {
-          batchSize: integer(process.env, 'PROJECTION_BATCH_SIZE', 500, 1, 10_000),
-          rebuildBatchSize: integer(process.env, 'PROJECTION_REBUILD_BATCH_SIZE', 5000, 1, 50_000),
-          failureRetryMs: integer(process.env, 'PROJECTION_FAILURE_RETRY_MS', 30_000, 100, 3_600_000),
-        }),
+        new ProjectionRuntime(db, store, dataSource, projectionsFor(config), config.projections ?? projectionSettings({})),
       inject: [DATABASE, EVENT_STORE, DataSource, APP_CONFIG],
     },
     {
       provide: CandidateProgressQuery,
-      useFactory: (dataSource: DataSource, db: Database) => new CandidateProgressQuery(dataSource, db.pool),
-      inject: [DataSource, DATABASE],
+      useFactory: (dataSource: DataSource, store: EventStore) => new CandidateProgressQuery(dataSource, store),
+      inject: [DataSource, EVENT_STORE],
     },
     {
       provide: CandidateSearchQuery,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '@app/event-store/database';
+import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { round } from '../lib';
 import type { BigLog } from '../big-log';
 
@@ -29,7 +30,7 @@ export async function timeTravelSuite(db: Database, log: BigLog, samples = 30): 
   const { sharedDataSource } = await import('@app/projections/engine/data-source');
   const { READ_MODEL_ENTITIES } = await import('@app/projections/projections');
   const dataSource = await sharedDataSource(db, READ_MODEL_ENTITIES);
-  const query = new CandidateProgressQuery(dataSource, db.pool);
+  const query = new CandidateProgressQuery(dataSource, new PostgresEventStore(db.pool));
   // A candidate from the middle of the log, half way through their assessment.
   const index = Math.floor(log.candidates.length / 2);
   const candidateId = log.candidates[index];

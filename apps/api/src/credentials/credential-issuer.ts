@@ -81,13 +81,13 @@ export class CredentialIssuer {
   }
 
   async credentialsFor(candidateId: string): Promise<OpenBadgeCredential[]> {
-    const events = await this.store.readStream(candidateStream(candidateId));
+    const events = await this.store.readStream(candidateStream(candidateId), { upcast: true });
     if (events.length === 0) throw notFound('candidate', candidateId);
     const outcome = outcomeOf(events);
     const referentials = new Map<string, { document: ReferentialDocument | null; version: number }>();
     const referentialOf = async (id: string) => {
       if (!referentials.has(id)) {
-        const state = fold(referentialSpec, (await this.store.readStream(referentialStream(id))).map(asRecorded));
+        const state = fold(referentialSpec, (await this.store.readStream(referentialStream(id), { upcast: true })).map(asRecorded));
         referentials.set(id, { document: state.document, version: state.version });
       }
       return referentials.get(id)!;
@@ -205,7 +205,7 @@ export class CredentialIssuer {
     const byCandidate = new Map<string, Array<{ basis: Basis; index: number }>>();
     for (const r of rows) byCandidate.set(r.candidate_id, [...(byCandidate.get(r.candidate_id) ?? []), { basis: r.basis as Basis, index: Number(r.status_index) }]);
     for (const [candidateId, entries] of byCandidate) {
-      const outcome = outcomeOf(await this.store.readStream(candidateStream(candidateId)));
+      const outcome = outcomeOf(await this.store.readStream(candidateStream(candidateId), { upcast: true }));
       for (const e of entries) if (!e.basis.every((b) => stands(outcome, b))) revoked.add(e.index);
     }
     return revoked;

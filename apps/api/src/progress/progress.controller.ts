@@ -1,3 +1,4 @@
+import { candidateStream } from '@app/domain/candidate/candidate';
 import { Controller, Get, Headers, HttpException, HttpStatus, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { invalid, notFound } from '@app/domain/shared/errors';
@@ -66,7 +67,7 @@ export class ProgressController {
     const live = await this.progress.live(id);
     if (live) return live;
     // Not projected (yet): the log decides whether the candidate exists, and answers it folded.
-    if ((await this.store.streamVersion(`candidate-${id}`)) === 0) throw notFound('candidate', id);
+    if ((await this.store.streamVersion(candidateStream(id))) === 0) throw notFound('candidate', id);
     const now = await this.progress.at(id, {});
     if (!now) throw notFound('candidate', id);
     return now;

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { openExport } from '@app/event-store/ledger/ledger-reader';
-import { LedgerService } from '@app/event-store/ledger/ledger.service';
+import { LedgerService } from '@app/platform/ledger/ledger.service';
 import { loadAuthConfig } from '@app/platform/auth/auth.config';
 import { loadConfig } from '@app/platform/config';
 import { loadSigningKey } from '@app/platform/signing/signing-key';

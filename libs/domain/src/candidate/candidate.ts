@@ -1,4 +1,5 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
+import { streamName } from '../shared/streams';
 import { SealedText, StoredText } from '../shared/free-text';
 import { upcastEvent } from '../shared/upcasters';
 import { CriterionResult } from './proposal';
@@ -286,7 +287,7 @@ export const candidateSpec: StateSpec<CandidateState> = {
   evolve: evolveCandidate,
 };
 
-export const candidateStream = (id: string) => `candidate-${id}`;
+export const candidateStream = (id: string) => streamName('candidate', id);
 
 // Questions other aggregates and read models ask of the file.
 

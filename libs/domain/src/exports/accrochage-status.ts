@@ -1,5 +1,6 @@
 import { SealedData } from '../candidate/candidate';
 import { RecordedEvent } from '../shared/decider';
+import { idOfStream, streamName } from '../shared/streams';
 import { daysUntilDeadline, declarationDeadline, FluxAction } from './accrochage';
 
 /**
@@ -33,10 +34,10 @@ export type AccrochageEvent =
   | RecordedEvent<'AccrochageReportImported', { reportId: string; fluxId: string | null; sha256: string; results: ReportResult[]; unmatched: string[] }>
   | RecordedEvent<'AccrochageWithdrawnByHand', { awardEventId: string; candidateId: string }>;
 
-export const accrochageFluxStream = (fluxId: string) => `accrochage-${fluxId}`;
-export const accrochageReportStream = (reportId: string) => `accrochage-report-${reportId}`;
+export const accrochageFluxStream = (fluxId: string) => streamName('accrochage', fluxId);
+export const accrochageReportStream = (reportId: string) => streamName('accrochage-report', reportId);
 /** Withdrawals done on the CDC portal by hand (schema versions without deletions), one stream per award. */
-export const accrochageManualStream = (awardEventId: string) => `accrochage-manual-${awardEventId}`;
+export const accrochageManualStream = (awardEventId: string) => streamName('accrochage-manual', awardEventId);
 
 /** The log events this fold reads (their stream ids tell juries from candidates). */
 export const ACCROCHAGE_INPUT_TYPES = ['CertificationAwarded', 'CertificationWithdrawn', 'DeliberationClosed', 'AccrochageFluxSent', 'AccrochageReportImported', 'AccrochageWithdrawnByHand'] as const;
@@ -93,7 +94,7 @@ const cdcMayHold = (a: AwardDeclaration) => a.status === 'declared' || a.status 
 export function evolveAccrochage(state: AccrochageState, e: InputEvent): AccrochageState {
   switch (e.type) {
     case 'DeliberationClosed': {
-      const juryId = (e.data.juryId as string | undefined) ?? e.streamId.replace(/^jury-/, '');
+      const juryId = (e.data.juryId as string | undefined) ?? idOfStream('jury', e.streamId) ?? e.streamId;
       state.closedJuries.add(juryId);
       for (const a of state.awards.values()) if (a.juryId === juryId) a.sealed = true;
       return state;

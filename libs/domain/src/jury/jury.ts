@@ -1,4 +1,5 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
+import { streamName } from '../shared/streams';
 import { Proposal } from '../candidate/proposal';
 import { BlockDecision } from '../candidate/outcome';
 import { StoredText } from '../shared/free-text';
@@ -94,7 +95,7 @@ export interface JuryState {
   seal: Seal | null;
 }
 
-export const juryStream = (juryId: string) => `jury-${juryId}`;
+export const juryStream = (juryId: string) => streamName('jury', juryId);
 
 export const juryInitialState = (): JuryState => ({
   juryId: null,

@@ -1,4 +1,5 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
+import { streamName } from '../shared/streams';
 import { ReferentialDocument } from './referential';
 import { upcastEvent } from '../shared/upcasters';
 
@@ -39,5 +40,5 @@ export const referentialSpec: StateSpec<ReferentialState, RecordedEvent> = {
   },
 };
 
-export const referentialStream = (id: string) => `referential-${id}`;
+export const referentialStream = (id: string) => streamName('referential', id);
 

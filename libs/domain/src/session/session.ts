@@ -1,5 +1,6 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
 import { upcastEvent } from '../shared/upcasters';
+import { streamName } from '../shared/streams';
 
 /** An exam session (docs/events.md, stream `session-{id}`): pinned to one published referential version. */
 export type SessionEvent =
@@ -52,7 +53,7 @@ export const sessionSpec: StateSpec<SessionState> = {
   evolve: evolveSession,
 };
 
-export const sessionStream = (id: string) => `session-${id}`;
+export const sessionStream = (id: string) => streamName('session', id);
 
 export function isAssessorOf(state: SessionState, userId: string): boolean {
   return state.assessors.includes(userId);

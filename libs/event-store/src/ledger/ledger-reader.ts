@@ -1,5 +1,7 @@
 import type { Pool } from 'pg';
-import { checkpointFromRow, EVENT_COLUMNS, hashedEvent } from './sealer';
+import { checkpointOf, LOG_START, LogCheckpoint } from '../event-store';
+import { PostgresLogReader } from '../postgres-event-store';
+import { checkpointFromRow, EVENT_COLUMNS, hashedEvent, hashedFields } from './sealer';
 import {
   BUNDLE_FORMAT,
   BundleCheckpointLine,
@@ -229,31 +231,25 @@ export async function verifyStoredLedger(pool: Pool, key: LedgerKey, onProgress?
   if (beyond.rows.length) return fail(verified + 1, null, `checkpoint at size ${beyond.rows[0].size} covers entries missing from the ledger (it ends at ${verified})`);
 
   const last = await pool.query('SELECT transaction_id::text AS tx, global_position FROM ledger WHERE seq = $1', [verified]);
-  let after = last.rows.length ? { tx: last.rows[0].tx as string, pos: last.rows[0].global_position as string } : { tx: '0', pos: '0' };
+  let after: LogCheckpoint = last.rows.length ? { transactionId: last.rows[0].tx as string, position: Number(last.rows[0].global_position) } : LOG_START;
+  const log = new PostgresLogReader(pool, false);
   for (;;) {
-    const { rows } = await pool.query(
-      `SELECT ${EVENT_COLUMNS} FROM events e
-        WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-          AND (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
-        ORDER BY e.transaction_id, e.global_position
-        LIMIT $3`,
-      [after.tx, after.pos, PAGE],
-    );
-    for (const row of rows) {
-      const position = Number(row.global_position);
+    const events = await log.readAll({ after, limit: PAGE });
+    for (const event of events) {
+      const position = event.globalPosition;
       let leaf: string | null;
       try {
-        leaf = leafHash(hashedEvent(row));
+        leaf = leafHash(hashedFields(event));
       } catch {
         leaf = null;
       }
-      if (leaf !== row.hash) {
+      if (leaf !== event.hash) {
         return fail(verified + unsealedChecked + 1, position, `the event at position ${position} (not sealed yet) was altered: it no longer matches the hash recorded at append`);
       }
       unsealedChecked++;
     }
-    if (rows.length < PAGE) break;
-    after = { tx: rows[rows.length - 1].transaction_id, pos: rows[rows.length - 1].global_position };
+    if (events.length < PAGE) break;
+    after = checkpointOf(events[events.length - 1]);
   }
   return { ok: true, verifiedUpTo: verified, verifiedUpToPosition: verifiedPosition, checkpoints, unsealedChecked };
 }

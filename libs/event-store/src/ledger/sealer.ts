@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { Client, Pool, PoolConfig } from 'pg';
-import { ConfigError } from '@app/platform/config';
+import { LOG_START, LogCheckpoint, StoredEvent } from '../event-store';
+import { eventColumns, gapSafe, visible } from '../log-sql';
+import { PostgresLogReader } from '../postgres-event-store';
 import { chainHash, GENESIS, leafHash, signCheckpoint, type SignedCheckpoint } from '@app/proof/canonical';
 
 /**
@@ -32,22 +34,6 @@ export interface SealerOptions {
 export interface LedgerConfig {
   checkpointEvery: number;
   checkpointSeconds: number;
-}
-
-/** LEDGER_CHECKPOINT_EVERY (default 1000 events), LEDGER_CHECKPOINT_SECONDS (default 10). */
-export function loadLedgerConfig(env: NodeJS.ProcessEnv): LedgerConfig {
-  return {
-    checkpointEvery: positiveInteger(env, 'LEDGER_CHECKPOINT_EVERY', 1000, 1_000_000),
-    checkpointSeconds: positiveInteger(env, 'LEDGER_CHECKPOINT_SECONDS', 10, 86_400),
-  };
-}
-
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigError(`${name} must be an integer between 1 and ${max}, got "${raw}"`);
-  return value;
 }
 
 /** A stored event does not hash to what was recorded at append: tampering or a bug. Sealing stops. */
@@ -86,8 +72,12 @@ export interface LedgerStatus {
 }
 
 /** The pg row of an event, as the ledger needs it. */
-export const EVENT_COLUMNS = `e.global_position, e.transaction_id::text AS transaction_id, e.stream_id, e.version, e.event_id,
-  e.type, e.schema_version, e.data, e.metadata, e.hash`;
+export const EVENT_COLUMNS = eventColumns('e');
+
+/** The seven hashed fields of a stored event, as the leaf was computed at append. */
+export function hashedFields(e: StoredEvent) {
+  return { eventId: e.eventId, streamId: e.streamId, version: e.version, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata };
+}
 
 /** The seven hashed fields of a stored event row, typed as the leaf was at append. */
 export function hashedEvent(row: any) {
@@ -225,16 +215,21 @@ export class LedgerSealer {
     return this.isLeader;
   }
 
+  /** Whether the event at this position is in the ledger. */
+  async isSealed(position: number): Promise<boolean> {
+    const { rows } = await this.pool.query('SELECT EXISTS (SELECT 1 FROM ledger WHERE global_position = $1) AS sealed', [position]);
+    return rows[0].sealed === true;
+  }
+
   async status(): Promise<LedgerStatus> {
     // Counting only what lies after the last sealed (tx, pos) keeps this cheap: it walks the lag, not the log.
     const { rows } = await this.pool.query(
       `WITH last AS (SELECT seq, global_position, transaction_id FROM ledger ORDER BY seq DESC LIMIT 1)
        SELECT (SELECT seq FROM last) AS sealed_seq,
               (SELECT global_position FROM last) AS sealed_position,
-              (SELECT coalesce(max(global_position), 0) FROM events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())) AS head_position,
+              (SELECT coalesce(max(global_position), 0) FROM events WHERE ${visible('events')}) AS head_position,
               (SELECT count(*) FROM events e
-                WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-                  AND (NOT EXISTS (SELECT 1 FROM last) OR (e.transaction_id, e.global_position) > (SELECT transaction_id, global_position FROM last))) AS unsealed,
+                WHERE ${gapSafe('e', { tx: `coalesce((SELECT transaction_id FROM last), '0')`, pos: `coalesce((SELECT global_position FROM last), 0)` })}) AS unsealed,
               (SELECT row_to_json(c) FROM (SELECT size, time FROM ledger_checkpoints ORDER BY size DESC LIMIT 1) c) AS last_checkpoint`,
     );
     const r = rows[0];
@@ -283,7 +278,7 @@ export class LedgerSealer {
       );
       let size = last.rows.length ? Number(last.rows[0].seq) : 0;
       let head: string = last.rows.length ? last.rows[0].chain : GENESIS;
-      const after = last.rows.length ? { tx: last.rows[0].transaction_id as string, pos: last.rows[0].global_position as string } : { tx: '0', pos: '0' };
+      const after: LogCheckpoint = last.rows.length ? { transactionId: last.rows[0].transaction_id as string, position: Number(last.rows[0].global_position) } : LOG_START;
       const cpRow = await client.query(`SELECT size FROM ledger_checkpoints ORDER BY size DESC LIMIT 1`);
       const lastCpSize: number | null = cpRow.rows.length ? Number(cpRow.rows[0].size) : null;
       const covered = lastCpSize ?? 0;
@@ -291,33 +286,27 @@ export class LedgerSealer {
       // A batch ends exactly where the next count-based checkpoint falls, so checkpoints land on multiples of N.
       const sinceCheckpoint = size - covered;
       const limit = Math.max(1, Math.min(this.batchSize, this.options.checkpointEvery - (sinceCheckpoint % this.options.checkpointEvery)));
-      const { rows } = await client.query(
-        `SELECT ${EVENT_COLUMNS} FROM events e
-          WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-            AND (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
-          ORDER BY e.transaction_id, e.global_position
-          LIMIT $3`,
-        [after.tx, after.pos, limit],
-      );
+      // The store's gap-safe read, inside this batch's transaction (unupcast: the stored shape is what is hashed).
+      const events = await new PostgresLogReader(client, false).readAll({ after, limit });
       const seqs: number[] = [];
-      const positions: string[] = [];
+      const positions: number[] = [];
       const txs: string[] = [];
       const leaves: string[] = [];
       const chains: string[] = [];
-      for (const row of rows) {
-        const leaf = leafHash(hashedEvent(row));
-        if (leaf !== row.hash) {
+      for (const event of events) {
+        const leaf = leafHash(hashedFields(event));
+        if (leaf !== event.hash) {
           integrity = new LedgerIntegrityError(
-            Number(row.global_position),
-            `event at position ${row.global_position} (stream ${row.stream_id} v${row.version}) does not hash to the leaf recorded at append: the stored event was altered, or the hash was computed differently`,
+            event.globalPosition,
+            `event at position ${event.globalPosition} (stream ${event.streamId} v${event.version}) does not hash to the leaf recorded at append: the stored event was altered, or the hash was computed differently`,
           );
           break;
         }
         head = chainHash(head, leaf);
         size++;
         seqs.push(size);
-        positions.push(row.global_position);
-        txs.push(row.transaction_id);
+        positions.push(event.globalPosition);
+        txs.push(event.transactionId);
         leaves.push(leaf);
         chains.push(head);
       }

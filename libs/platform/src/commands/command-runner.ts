@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DecisionContext, DomainEvent, RecordedEvent, StateSpec, fold } from '@app/domain/shared/decider';
 import { DomainError, notFound } from '@app/domain/shared/errors';
 import { currentSchemaVersion } from '@app/domain/shared/upcasters';
-import { ConcurrencyError, EventStore, ExpectedVersion, NewEvent, StoredEvent, StreamVersion, StreamWrite } from '@app/event-store/event-store';
+import { ConcurrencyError, EventCount, EventStore, ExpectedVersion, NewEvent, StoredEvent, StreamVersion, StreamWrite } from '@app/event-store/event-store';
 import { EVENT_STORE } from '../persistence.module';
 import { CommandMeta } from './command-meta';
 import { asRecorded, StreamFold, StreamStates } from './stream-states';
@@ -72,7 +72,7 @@ export class UnitOfWork {
     // lost (the process died in between): decide again on the state before its own events,
     // which are kept aside so the runner answers with them instead of appending. This needs
     // the whole stream, not a folded state that may already include them.
-    let events = await this.store.readStream(streamId);
+    let events = await this.store.readStream(streamId, { upcast: true });
     const first = this.ownEventId(streamId, 0);
     const at = events.findIndex((e) => e.eventId === first);
     if (at >= 0) {
@@ -98,6 +98,14 @@ export class UnitOfWork {
     if (folded === kept) this.usedKept = true;
     streams.forEach((s, i) => this.versions.set(s.streamId, folded[i].version));
     return folded;
+  }
+
+  /**
+   * A count across streams (the drafts of a certification code), read through
+   * this command's store like its streams, and again on every retry of the command.
+   */
+  countEvents(count: EventCount): Promise<number> {
+    return this.store.countEvents(count);
   }
 
   /** The streams this command read but does not write, at the versions it read. */

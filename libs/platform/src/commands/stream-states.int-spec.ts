@@ -24,7 +24,7 @@ describe('StreamStates', () => {
   });
   afterAll(async () => t?.dispose());
 
-  const full = async <S>(stream: string, spec: StateSpec<S, RecordedEvent>) => fold(spec, (await store.readStream(stream)).map(asRecorded));
+  const full = async <S>(stream: string, spec: StateSpec<S, RecordedEvent>) => fold(spec, (await store.readStream(stream, { upcast: true })).map(asRecorded));
 
   it('reads only the events appended since it last folded the stream, and reuses the state when nothing moved', async () => {
     const states = new StreamStates(store);
@@ -37,7 +37,7 @@ describe('StreamStates', () => {
     expect(again.state).toBe(first.state);
     await store.append(stream, [ev(3)], { expectedVersion: 2 });
     expect(await states.fold(stream, trail)).toEqual({ state: { seen: [1, 2, 3] }, version: 3 });
-    expect(reads.mock.calls.map((c) => c[1])).toEqual([{}, { fromVersion: 3 }, { fromVersion: 3 }]);
+    expect(reads.mock.calls.map((c) => c[1])).toEqual([{ upcast: true }, { fromVersion: 3, upcast: true }, { fromVersion: 3, upcast: true }]);
     reads.mockRestore();
   });
 
@@ -72,7 +72,7 @@ describe('StreamStates', () => {
     expect((await states.fold(streams[0], trail)).state).toBe(a.state);
     const reads = jest.spyOn(store, 'readStream');
     await states.fold(streams[1], trail);
-    expect(reads.mock.calls[0][1]).toEqual({});
+    expect(reads.mock.calls[0][1]).toEqual({ upcast: true });
     reads.mockRestore();
   });
 

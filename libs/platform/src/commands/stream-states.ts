@@ -1,6 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { RecordedEvent, StateSpec } from '@app/domain/shared/decider';
-import { upcast } from '@app/domain/shared/upcasters';
 import { EventStore, StoredEvent } from '@app/event-store/event-store';
 import { EVENT_STORE } from '../persistence.module';
 
@@ -61,8 +60,8 @@ export class StreamStates {
     const known = streams.map((s) => this.take(s.streamId, s.spec));
     const newer =
       streams.length === 1
-        ? [await this.store.readStream(streams[0].streamId, known[0] ? { fromVersion: known[0].version + 1 } : {})]
-        : await this.store.readStreams(streams.map((s, i) => ({ streamId: s.streamId, fromVersion: (known[i]?.version ?? 0) + 1 })));
+        ? [await this.store.readStream(streams[0].streamId, known[0] ? { fromVersion: known[0].version + 1, upcast: true } : { upcast: true })]
+        : await this.store.readStreams(streams.map((s, i) => ({ streamId: s.streamId, fromVersion: (known[i]?.version ?? 0) + 1 })), { upcast: true });
     return streams.map(({ streamId, spec }, i) => {
       let state = known[i] ? known[i]!.state : spec.initialState();
       for (const event of newer[i]) state = spec.evolve(state, asRecorded(event));
@@ -127,8 +126,7 @@ export class StreamStates {
   }
 }
 
-/** Stored events as the domain sees them, brought to the current schema version. */
+/** Stored events as the domain sees them (read with `upcast: true`, so in the current shape of their type). */
 export function asRecorded(event: StoredEvent): RecordedEvent {
-  const current = upcast(event.type, event.schemaVersion, event.data);
-  return { type: event.type, data: current, eventId: event.eventId, recordedAt: event.recordedAt, globalPosition: event.globalPosition, metadata: event.metadata };
+  return { type: event.type, data: event.data, eventId: event.eventId, recordedAt: event.recordedAt, globalPosition: event.globalPosition, metadata: event.metadata };
 }

@@ -1,4 +1,4 @@
-import { ConfigError, integer } from '../config';
+import { ConfigError, integer } from '../settings';
 
 /** HTTP abuse limits, CORS, proxies and personal-data settings, read and checked once at start. */
 export interface SecurityConfig {

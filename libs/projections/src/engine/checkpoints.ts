@@ -1,9 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { LogCheckpoint, StoredEvent, StoreUnavailableError } from '@app/event-store/event-store';
-import { PostgresEventStore, translate } from '@app/event-store/postgres-event-store';
-import { upcast } from '@app/domain/shared/upcasters';
-import { CheckpointMoved, checkpointOf, EventApplyError, generationTable, Projection, ProjectionContext, ProjectionFailure } from './projection';
+import { checkpointOf, EventStore, LogCheckpoint, StoredEvent, StoreUnavailableError } from '@app/event-store/event-store';
+import { translate } from '@app/event-store/postgres-event-store';
+import { CheckpointMoved, EventApplyError, generationTable, Projection, ProjectionContext, ProjectionFailure } from './projection';
 
 export type GenerationStatus = 'building' | 'live' | 'retired';
 
@@ -49,6 +48,8 @@ export class ProjectionCheckpoints {
     private readonly dataSource: DataSource,
     private readonly pool: Pool,
     private readonly schema: string,
+    /** The log, read upcast: projections fold events in the current shape of their type. */
+    private readonly store: EventStore,
   ) {}
 
   async rows(name?: string): Promise<CheckpointRow[]> {
@@ -133,10 +134,10 @@ export class ProjectionCheckpoints {
       const target = all.find((r) => r.generation === generation);
       if (!target) throw new Error(`generation ${generation} of ${projection.name} does not exist`);
       // The gap-safe read, on this transaction's own connection (the embedded database has no other).
-      const log = new PostgresEventStore(client as unknown as Pool);
+      const log = this.store.within(client);
       let checkpoint = target.checkpoint;
       for (;;) {
-        const events = await log.readAll({ after: checkpoint, limit: batchSize });
+        const events = await log.readAll({ after: checkpoint, limit: batchSize, upcast: true });
         if (events.length === 0) break;
         checkpoint = await this.applyLocked(client, runner, projection, generation, events);
         onBatch?.(events.length);
@@ -187,13 +188,8 @@ export class ProjectionCheckpoints {
   }
 
   private async applyLocked(client: PoolClient, runner: QueryRunner, projection: Projection, generation: number, events: StoredEvent[]): Promise<LogCheckpoint> {
-    const handled: StoredEvent[] = [];
-    for (const e of events) {
-      if (!projection.handles(e.type)) continue;
-      const data = upcast(e.type, e.schemaVersion, e.data);
-      // A copy only when an upcaster changed the data: a rebuild batch is thousands of events.
-      handled.push(data === e.data ? e : { ...e, data });
-    }
+    // Read with `upcast: true` (the runner's subscription, the rebuild, the switch).
+    const handled = events.filter((e) => projection.handles(e.type));
     if (handled.length > 0) {
       const context: ProjectionContext = { manager: runner.manager, client, generation, table: (base) => generationTable(base, generation) };
       try {

@@ -179,7 +179,7 @@ describe('projection engine on PostgreSQL', () => {
     const { runtime, dataSource } = await runtimeOn(t.db, [candidateProgressProjection], { batchSize: 50 });
     runtime.start();
     expect(await runtime.waitFor(CANDIDATE_PROGRESS, await committedHead(t.db), 30_000)).toBe(true);
-    const query = new CandidateProgressQuery(dataSource, t.db.pool);
+    const query = new CandidateProgressQuery(dataSource, store);
     const someone = (await t.db.pool.query('SELECT candidate_id FROM candidate_progress LIMIT 1')).rows[0].candidate_id;
     const generationBefore = (await runtime.checkpoints.active(CANDIDATE_PROGRESS))!.generation;
 
@@ -224,7 +224,7 @@ describe('projection engine on PostgreSQL', () => {
     expect(await runtime.waitFor(CANDIDATE_PROGRESS, await committedHead(t.db), 30_000)).toBe(true);
     await runtime.stop();
     const live = await activeHash(runtime);
-    const query = new CandidateProgressQuery(dataSource, t.db.pool);
+    const query = new CandidateProgressQuery(dataSource, store);
     const answers = await Promise.all(ids.map((id) => query.live(id)));
     expect(answers.every(Boolean)).toBe(true);
 
@@ -290,7 +290,7 @@ describe('projection engine on PostgreSQL', () => {
   it('time travel (atPosition, asOf) answers what the live read model answered at that position', async () => {
     const { runtime, dataSource } = await runtimeOn(t.db, [candidateProgressProjection], { batchSize: 7 });
     runtime.start();
-    const query = new CandidateProgressQuery(dataSource, t.db.pool);
+    const query = new CandidateProgressQuery(dataSource, store);
     const ids = Array.from({ length: 6 }, () => randomUUID());
     const snapshots: Array<{ position: number; asOf: string; views: unknown[] }> = [];
     // Candidate by candidate, event by event (via small transactions), take the live answer after each step.
@@ -348,7 +348,7 @@ describe('projection engine on the embedded database (one connection for everyth
       const ids = await seed(store, world, 30, 10);
       const head = await committedHead(t.db);
       expect(await runtime.waitFor(CANDIDATE_PROGRESS, head, 30_000)).toBe(true);
-      const query = new CandidateProgressQuery(dataSource, t.db.pool);
+      const query = new CandidateProgressQuery(dataSource, store);
       const live = await Promise.all(ids.map((id) => query.live(id)));
       // Writes, queries and a rebuild all at once on the one connection.
       const [rebuilt] = await Promise.all([

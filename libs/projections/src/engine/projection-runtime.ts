@@ -2,11 +2,11 @@ import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Database } from '@app/event-store/database';
-import { EventStore, LOG_START, LogCheckpoint, StoredEvent } from '@app/event-store/event-store';
+import { checkpointOf, compareCheckpoints, EventStore, LOG_START, LogCheckpoint, StoredEvent } from '@app/event-store/event-store';
 import { migrate } from '@app/event-store/migrations';
 import { CheckpointRow, ProjectionCheckpoints } from './checkpoints';
 import { PROJECTION_MIGRATIONS } from './migrations';
-import { CheckpointMoved, checkpointOf, compareCheckpoints, Projection, ProjectionFailure } from './projection';
+import { CheckpointMoved, Projection, ProjectionFailure } from './projection';
 import { advisoryLock, noLock, RunnerLock } from './runner-lock';
 
 export interface ProjectionLogger {
@@ -149,6 +149,7 @@ class ProjectionRunner {
       const subscription = this.runtime.store.subscribe({
         from: this.checkpoint,
         batchSize: this.options.batchSize,
+        upcast: true,
         handle: async (batch) => {
           if (finished) throw new CheckpointMoved('runner stopping');
           this.checkpoint = await checkpoints.applyBatch(this.projection, this.generation, this.checkpoint, batch, { requireActive: true });
@@ -196,7 +197,7 @@ export class ProjectionRuntime {
     options: RuntimeOptions = {},
   ) {
     this.events.setMaxListeners(0);
-    this.checkpoints = new ProjectionCheckpoints(dataSource, db.pool, db.schema);
+    this.checkpoints = new ProjectionCheckpoints(dataSource, db.pool, db.schema, store);
     this.options = {
       batchSize: options.batchSize ?? 500,
       rebuildBatchSize: options.rebuildBatchSize ?? 5000,
@@ -282,19 +283,13 @@ export class ProjectionRuntime {
     // A position the log has not reached cannot have been processed: wait for
     // it to be written (up to the deadline) rather than answer at once.
     for (;;) {
-      const { rows: head } = await this.db.pool.query(`SELECT COALESCE(MAX(global_position), 0) AS pos FROM events`);
-      if (Number(head[0].pos) >= position) break;
+      if ((await this.store.lastPosition()) >= position) break;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return false;
       await sleep(Math.min(remaining, 200));
     }
-    const { rows } = await this.db.pool.query(
-      `SELECT transaction_id::text AS tx, global_position AS pos FROM events
-        WHERE global_position <= $1 ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
-      [position],
-    );
-    if (!rows.length) return true;
-    const target: LogCheckpoint = { transactionId: rows[0].tx, position: Number(rows[0].pos) };
+    const target = await this.store.checkpointAtOrBefore(position);
+    if (!target) return true;
     for (;;) {
       const runner = this.runners.get(name);
       const local = runner?.status === 'live';
@@ -327,7 +322,7 @@ export class ProjectionRuntime {
     // generation is set up. On the embedded database a read just queues for the one connection.
     // A batch is read from the last event of the one before, known before that one is applied.
     const read = (after: LogCheckpoint): Promise<StoredEvent[]> => {
-      const reading = this.store.readAll({ after, limit: batchSize });
+      const reading = this.store.readAll({ after, limit: batchSize, upcast: true });
       // Handled where it is awaited; this only keeps a failure while nobody awaits it yet (or
       // after an earlier failure, ever) from being an unhandled rejection.
       reading.catch(() => undefined);
@@ -337,9 +332,9 @@ export class ProjectionRuntime {
     try {
       // Only for progress reports: counted meanwhile, awaited before the first report.
       let total = 0;
-      const counting = this.db.pool
-        .query('SELECT count(*) AS n FROM events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())')
-        .then(({ rows }) => void (total = Number(rows[0].n)))
+      const counting = this.store
+        .countEvents({ gapSafe: true })
+        .then((n) => void (total = n))
         .catch(() => undefined);
       // Generations left 'building' by an interrupted rebuild: nobody else builds them while we hold the lock.
       for (const row of await this.checkpoints.rows(name)) if (!row.active) await this.checkpoints.dropGeneration(projection, row.generation);

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
-import type { LogCheckpoint, StoredEvent } from '@app/event-store/event-store';
+import type { StoredEvent } from '@app/event-store/event-store';
 
 /**
  * What a batch's `apply` gets: the batch transaction (TypeORM manager and the
@@ -28,16 +28,6 @@ export interface Projection {
 }
 
 export const generationTable = (base: string, generation: number) => `${base}_g${generation}`;
-
-/** Order of the gap-safe log: transaction id (xid8, compared as a big integer), then position. */
-export function compareCheckpoints(a: LogCheckpoint, b: LogCheckpoint): number {
-  const ta = BigInt(a.transactionId);
-  const tb = BigInt(b.transactionId);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return a.position - b.position;
-}
-
-export const checkpointOf = (event: StoredEvent): LogCheckpoint => ({ transactionId: event.transactionId, position: event.globalPosition });
 
 /** An event the projection could not apply: the projection stops on it rather than skip it. */
 export class ProjectionFailure extends Error {

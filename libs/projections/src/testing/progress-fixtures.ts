@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { candidateStream } from '@app/domain/candidate/candidate';
+import { juryStream } from '@app/domain/jury/jury';
+import { referentialStream } from '@app/domain/referential/referential-state';
 import type { NewEvent, StreamWrite } from '@app/event-store/event-store';
 
 /** Synthetic but well-formed progress events for the engine's tests (not a domain test: no decider involved). */
@@ -28,7 +31,7 @@ export interface World {
 
 export function referentialWrite(world: World): StreamWrite {
   return {
-    streamId: `referential-${world.referentialId}`,
+    streamId: referentialStream(world.referentialId),
     expectedVersion: 'any',
     events: [ev('ReferentialDrafted', fixtureReferential(world.referentialId)), ev('ReferentialPublished', { referentialId: world.referentialId, code: 'RNCP00000', version: 1 })],
   };
@@ -71,9 +74,9 @@ export function candidateWrites(world: World, ids: string[], offset = 0): Stream
   const jury: NewEvent[] = [];
   ids.forEach((id, k) => {
     const { candidate, jury: j } = candidateEvents(world, id, offset + k);
-    writes.push({ streamId: `candidate-${id}`, expectedVersion: 'any', events: candidate });
+    writes.push({ streamId: candidateStream(id), expectedVersion: 'any', events: candidate });
     jury.push(...j);
   });
-  if (jury.length) writes.push({ streamId: `jury-${world.juryId}`, expectedVersion: 'any', events: jury });
+  if (jury.length) writes.push({ streamId: juryStream(world.juryId), expectedVersion: 'any', events: jury });
   return writes;
 }

@@ -6,7 +6,7 @@ import type { Response } from 'express';
 import { once } from 'node:events';
 import { conflict, invalid } from '@app/domain/shared/errors';
 import { LedgerRangeError, openExport } from '@app/event-store/ledger/ledger-reader';
-import { LedgerService } from '@app/event-store/ledger/ledger.service';
+import { LedgerService } from '@app/platform/ledger/ledger.service';
 import { LedgerIntegrityError } from '@app/event-store/ledger/sealer';
 import { Roles } from '@app/platform/auth/roles';
 

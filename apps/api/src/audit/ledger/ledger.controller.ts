@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
 import { LedgerEntry, listCheckpoints, listEntries } from '@app/event-store/ledger/ledger-reader';
-import { LedgerService } from '@app/event-store/ledger/ledger.service';
+import { LedgerService } from '@app/platform/ledger/ledger.service';
 import { Roles } from '@app/platform/auth/roles';
 import { waitSealed } from '../export/export.controller';
 

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { verifyStoredLedger } from '@app/event-store/ledger/ledger-reader';
-import { LedgerService } from '@app/event-store/ledger/ledger.service';
+import { LedgerService } from '@app/platform/ledger/ledger.service';
 import { Roles } from '@app/platform/auth/roles';
 
 class VerifyAnswer {

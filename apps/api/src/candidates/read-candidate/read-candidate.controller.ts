@@ -43,7 +43,7 @@ export class ReadCandidateController {
     @CurrentPrincipal() principal: Principal & { actingRole: Role; grantedRoles: Role[] },
     @Res({ passthrough: true }) res: Response,
   ): Promise<Record<string, unknown>> {
-    const stored = await this.store.readStream(candidateStream(id));
+    const stored = await this.store.readStream(candidateStream(id), { upcast: true });
     const state = fold(candidateSpec, stored.map(asRecorded));
     if (!state.registered) throw notFound('candidate', id);
     const view = await this.who.view({ id: principal.id, roles: principal.grantedRoles }, id, Object.keys(state.enrolments));

@@ -140,11 +140,8 @@ export class AccrochageExporter {
 
   /** The declarations as the log tells them (plus the rows of the pre-event table, read as declared). */
   async state(): Promise<AccrochageState> {
-    const { rows } = await this.pool.query(
-      `SELECT event_id, stream_id, type, data, recorded_at FROM events WHERE type = ANY($1::text[]) ORDER BY global_position`,
-      [ACCROCHAGE_INPUT_TYPES],
-    );
-    const events: InputEvent[] = rows.map((r) => ({ type: r.type, eventId: r.event_id, streamId: r.stream_id, data: r.data, recordedAt: new Date(r.recorded_at).toISOString() }));
+    const stored = await this.store.readByType(ACCROCHAGE_INPUT_TYPES, { upcast: true });
+    const events: InputEvent[] = stored.map((e) => ({ type: e.type, eventId: e.eventId, streamId: e.streamId, data: e.data, recordedAt: e.recordedAt }));
     const legacy = await this.pool.query(
       `SELECT flux_id::text, min(exported_at) AS at, json_agg(json_build_object('idTechnique', award_event_id::text, 'candidateId', candidate_id, 'certificationCode', certification_code)) AS passages
          FROM accrochage_exports GROUP BY flux_id ORDER BY min(exported_at)`,
@@ -371,7 +368,7 @@ export class AccrochageExporter {
 
   /** The holder's identity and access route, from the candidate stream's one fold. */
   private async candidate(candidateId: string): Promise<{ identity: Sealed | null; accessRoute: AccessRoute | null; erased: boolean }> {
-    const state = fold(candidateSpec, (await this.store.readStream(candidateStream(candidateId))).map(asRecorded));
+    const state = fold(candidateSpec, (await this.store.readStream(candidateStream(candidateId), { upcast: true })).map(asRecorded));
     return { identity: state.identity, accessRoute: state.accessRoute, erased: state.erased };
   }
 

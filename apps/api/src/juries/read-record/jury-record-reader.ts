@@ -123,7 +123,7 @@ export class JuryRecordReader {
   }
 
   private async events(streamId: string): Promise<RecordedEvent[]> {
-    return (await this.store.readStream(streamId)).map(asRecorded);
+    return (await this.store.readStream(streamId, { upcast: true })).map(asRecorded);
   }
 
   /**

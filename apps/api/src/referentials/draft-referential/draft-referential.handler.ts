@@ -1,12 +1,9 @@
-import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { referentialDecider } from '@app/domain/referential/referential-decider';
 import { referentialSpec, referentialStream } from '@app/domain/referential/referential-state';
-import { Database } from '@app/event-store/database';
 import { CommandMeta } from '@app/platform/commands/command-meta';
-import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
-import { DATABASE } from '@app/platform/persistence.module';
+import { CommandResult, CommandRunner, UnitOfWork } from '@app/platform/commands/command-runner';
 
 /** Drafts a new referential version from an untrusted document (an HTTP body or a CLI file). */
 export class DraftReferentialCommand extends Command<CommandResult> {
@@ -20,10 +17,7 @@ export class DraftReferentialCommand extends Command<CommandResult> {
 
 @CommandHandler(DraftReferentialCommand)
 export class DraftReferentialHandler implements ICommandHandler<DraftReferentialCommand, CommandResult> {
-  constructor(
-    private readonly runner: CommandRunner,
-    @Inject(DATABASE) private readonly db: Database,
-  ) {}
+  constructor(private readonly runner: CommandRunner) {}
 
   execute({ document, meta }: DraftReferentialCommand): Promise<CommandResult> {
     return this.runner.run(meta, async (uow) => {
@@ -33,24 +27,20 @@ export class DraftReferentialHandler implements ICommandHandler<DraftReferential
       // Same Idempotency-Key after a crash between the append and the stored answer: the draft is already there.
       if (meta.idempotencyKey && loaded.version > 0) return { id, primaryStream: stream };
       const code = typeof (document as { code?: unknown } | null)?.code === 'string' ? (document as { code: string }).code : '';
-      const earlierDrafts = code ? await this.countDrafts(code) : 0;
+      const earlierDrafts = code ? await countDrafts(uow, code) : 0;
       uow.append(stream, referentialDecider.decide({ type: 'DraftReferential', data: { referentialId: id, document } }, loaded.state, { ...uow.context, earlierDrafts }));
       return { id, primaryStream: stream };
     });
   }
+}
 
-  /**
-   * Versions are numbered per certification code in draft order. Two drafts of
-   * one code at the same instant could both read the same count; drafting is a
-   * rare back-office act, and sessions pin the referential id, never the number.
-   */
-  private async countDrafts(code: string): Promise<number> {
-    const { rows } = await this.db.pool.query(
-      `SELECT count(*)::int AS n FROM events WHERE type = 'ReferentialDrafted' AND stream_id LIKE 'referential-%' AND data->'document'->>'code' = $1`,
-      [code],
-    );
-    return Number(rows[0].n);
-  }
+/**
+ * Versions are numbered per certification code in draft order. Two drafts of
+ * one code at the same instant could both read the same count; drafting is a
+ * rare back-office act, and sessions pin the referential id, never the number.
+ */
+function countDrafts(uow: UnitOfWork, code: string): Promise<number> {
+  return uow.countEvents({ types: ['ReferentialDrafted'], category: 'referential', field: { path: ['document', 'code'], equals: code } });
 }
 
 /** With an Idempotency-Key, a retried draft lands on the same referential id instead of a second one. */

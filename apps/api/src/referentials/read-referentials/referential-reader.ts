@@ -3,10 +3,9 @@ import { fold } from '@app/domain/shared/decider';
 import { notFound } from '@app/domain/shared/errors';
 import { ReferentialDocument } from '@app/domain/referential/referential';
 import { ReferentialState, referentialSpec, referentialStream } from '@app/domain/referential/referential-state';
-import { Database } from '@app/event-store/database';
 import { EventStore } from '@app/event-store/event-store';
 import { asRecorded } from '@app/platform/commands/command-runner';
-import { DATABASE, EVENT_STORE } from '@app/platform/persistence.module';
+import { EVENT_STORE } from '@app/platform/persistence.module';
 
 export type ReferentialView = ReferentialDocument & {
   id: string;
@@ -26,18 +25,13 @@ export interface ReferentialSummary {
   status: 'draft' | 'published' | 'retired';
 }
 
-const PREFIX = referentialStream('');
-
 /**
  * Reads referentials straight from their streams: always current (no
  * projection lag), which the CLI and a session being opened rely on.
  */
 @Injectable()
 export class ReferentialReader {
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(DATABASE) private readonly db: Database,
-  ) {}
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async get(id: string): Promise<ReferentialView> {
     const found = await this.load(id);
@@ -52,11 +46,8 @@ export class ReferentialReader {
    * a projection is the way to go should that ever grow to hundreds.
    */
   async list(): Promise<ReferentialSummary[]> {
-    const { rows } = await this.db.pool.query<{ stream_id: string }>(
-      `SELECT stream_id FROM streams WHERE stream_id LIKE $1 AND version > 0 ORDER BY stream_id`,
-      [`${PREFIX}%`],
-    );
-    const views = await Promise.all(rows.map((r) => this.load(r.stream_id.slice(PREFIX.length))));
+    const ids = await this.store.streamIdsOf('referential');
+    const views = await Promise.all(ids.map((id) => this.load(id)));
     return views
       .filter((v): v is ReferentialView => v !== undefined)
       .sort((a, b) => a.code.localeCompare(b.code) || a.version - b.version)
@@ -64,7 +55,7 @@ export class ReferentialReader {
   }
 
   private async load(id: string): Promise<ReferentialView | undefined> {
-    const events = await this.store.readStream(referentialStream(id));
+    const events = await this.store.readStream(referentialStream(id), { upcast: true });
     if (events.length === 0) return undefined;
     const state: ReferentialState = fold(referentialSpec, events.map(asRecorded));
     if (state.status === 'none' || !state.document) return undefined;

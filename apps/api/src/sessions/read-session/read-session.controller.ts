@@ -31,7 +31,7 @@ export class ReadSessionController {
   @Roles('admin', 'assessor', 'referent', 'jury', 'regulator')
   @ApiOperation({ summary: 'A session: its pinned referential, dates and assessors (ETag: stream version)' })
   async read(@Param('id', new UuidParam('session')) id: string, @Res({ passthrough: true }) res: Response): Promise<SessionView> {
-    const events = await this.store.readStream(sessionStream(id));
+    const events = await this.store.readStream(sessionStream(id), { upcast: true });
     const state = fold(sessionSpec, events.map(asRecorded));
     if (!state.opened) throw notFound('session', id);
     const version = events[events.length - 1].version;

@@ -7,11 +7,10 @@ import { loadConfig } from '@app/platform/config';
 import { DatabaseModule, EVENT_STORE } from '@app/platform/persistence.module';
 import { loadSigningKey } from '@app/platform/signing/signing-key';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../../../../test/support/databases';
-import { PostgresEventStore } from '../postgres-event-store';
-import { appendEvents } from '../testing/ledger-test-kit';
-import { LedgerModule, LedgerService } from './ledger.service';
-import { loadLedgerConfig } from './sealer';
+import { PostgresEventStore } from '@app/event-store/postgres-event-store';
+import { appendEvents } from '@app/event-store/testing/ledger-test-kit';
 import { verifyCheckpointSignature } from '@app/proof/canonical';
+import { LedgerModule, LedgerService, loadLedgerConfig } from './ledger.service';
 
 /** The recipe for a process without HTTP or PlatformModule (the projector): the ledger module alone seals. */
 describe('LedgerModule in a worker process', () => {

@@ -1,16 +1,24 @@
 import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { Database } from '../database';
-import { migrate } from '../migrations';
-import type { PostgresEventStore } from '../postgres-event-store';
-import { LEDGER_MIGRATIONS } from './ledger-migrations';
-import { LedgerKey } from './ledger-reader';
-import { LedgerConfig, LedgerSealer, LedgerStatus, loadLedgerConfig } from './sealer';
+import type { Database } from '@app/event-store/database';
+import { migrate } from '@app/event-store/migrations';
+import type { PostgresEventStore } from '@app/event-store/postgres-event-store';
+import { LEDGER_MIGRATIONS } from '@app/event-store/ledger/ledger-migrations';
+import { LedgerKey } from '@app/event-store/ledger/ledger-reader';
+import { LedgerConfig, LedgerSealer, LedgerStatus } from '@app/event-store/ledger/sealer';
 import type { SignedCheckpoint } from '@app/proof/canonical';
-import { AppConfig } from '@app/platform/config';
-import { APP_CONFIG, DATABASE, EVENT_STORE } from '@app/platform/persistence.module';
-import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
+import { AppConfig, integer } from '../config';
+import { APP_CONFIG, DATABASE, EVENT_STORE } from '../persistence.module';
+import { SIGNING_KEY, SigningKey } from '../signing/signing-key';
 
 export const LEDGER_OPTIONS = 'LEDGER_OPTIONS';
+
+/** LEDGER_CHECKPOINT_EVERY (default 1000 events), LEDGER_CHECKPOINT_SECONDS (default 10). */
+export function loadLedgerConfig(env: NodeJS.ProcessEnv): LedgerConfig {
+  return {
+    checkpointEvery: integer(env, 'LEDGER_CHECKPOINT_EVERY', 1000, 1, 1_000_000),
+    checkpointSeconds: integer(env, 'LEDGER_CHECKPOINT_SECONDS', 10, 1, 86_400),
+  };
+}
 
 export interface LedgerModuleOptions {
   /**
@@ -94,13 +102,7 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await this.sealer.sealAll();
-      const { rows } = await this.db.pool.query(
-        `SELECT EXISTS (SELECT 1 FROM ledger WHERE global_position = $1) AS sealed,
-                NOT EXISTS (SELECT 1 FROM events WHERE global_position = $1)
-                  AND EXISTS (SELECT 1 FROM events WHERE global_position > $1) AS skipped`,
-        [position],
-      );
-      if (rows[0].sealed || rows[0].skipped) return true;
+      if ((await this.sealer.isSealed(position)) || (await this.store.positionSkipped(position))) return true;
       if (Date.now() >= deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
