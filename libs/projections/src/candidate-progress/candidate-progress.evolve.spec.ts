@@ -70,6 +70,24 @@ describe('candidate progress evolve', () => {
     ]);
   });
 
+  it('a validated block whose validity lapsed is evaluated again when re-enrolled: the new session’s scores and decision show', () => {
+    const slice = fold([
+      referential(),
+      e('CandidateRegistered', {}),
+      enrol(S1, ['BC01']),
+      score(S1, 'BC01', 'CE1.1'),
+      score(S1, 'BC01', 'CE1.2'),
+      e('BlockDecisionRecorded', { juryId: 'j1', sessionId: S1, block: 'BC01', decision: 'validated', revision: false }),
+      // The domain accepted this enrolment because BC01's validity period had run out, and said so in `lapsed`.
+      e('CandidateEnrolled', { sessionId: S2, referentialId: 'r1', blocks: ['BC01'], lapsed: [{ block: 'BC01', validatedOn: '2020-06-30', validUntil: '2025-06-30' }] }),
+      score(S2, 'BC01', 'CE1.1'),
+      score(S2, 'BC01', 'CE1.2', 'not-acquired'),
+    ]);
+    expect(view(slice).blocks).toEqual([{ code: 'BC01', proposal: 'not-acquired', decision: null, criteria: { total: 2, scored: 2, acquired: 1, neutralised: 0 } }]);
+    const decided = fold([e('BlockDecisionRecorded', { juryId: 'j2', sessionId: S2, block: 'BC01', decision: 'not-validated', revision: false })], slice);
+    expect(view(decided).blocks).toEqual([{ code: 'BC01', proposal: 'not-acquired', decision: 'not-validated', criteria: { total: 2, scored: 2, acquired: 1, neutralised: 0 } }]);
+  });
+
   it('replaying an event already applied changes nothing; events about other candidates or of other types are ignored', () => {
     const events = [referential(), e('CandidateRegistered', {}), enrol(S1, ['BC01']), score(S1, 'BC01', 'CE1.1')];
     const once = fold(events);
