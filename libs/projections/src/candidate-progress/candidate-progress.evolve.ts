@@ -10,6 +10,7 @@ import {
   evolveOutcome,
   initialOutcome,
   Outcome,
+  OUTCOME_EVENT_TYPES,
   sessionDecision,
 } from '@app/domain/candidate/outcome';
 import { CandidateEvent, upcastCandidateEvent } from '@app/domain/candidate/candidate';
@@ -145,10 +146,11 @@ type CandidateProgressEvent =
 /**
  * The typed event of a candidate row, through its stream's upcast (the one
  * every fold of that stream applies; the data comes already upcast, so this
- * only types it, as the domain's folds do).
+ * only types it, as the domain's folds do). It carries the event's time,
+ * which dates decisions in the outcome.
  */
 function candidateEventOf(event: ProgressEvent): CandidateProgressEvent {
-  const recorded = { type: event.type, data: event.data };
+  const recorded = event.recordedAt ? { type: event.type, data: event.data, recordedAt: event.recordedAt } : { type: event.type, data: event.data };
   return (event.type === 'CriterionNeutralised' ? upcastJuryEvent(recorded) : upcastCandidateEvent(recorded)) as CandidateProgressEvent;
 }
 
@@ -257,13 +259,19 @@ function referentialCriteria(raw: ProgressEvent): ReferentialCriteria {
   };
 }
 
+const OUTCOME_EVENTS: ReadonlySet<string> = new Set(OUTCOME_EVENT_TYPES);
+/** Never changed: `evolveOutcome` returns new objects. */
+const EMPTY_OUTCOME: Outcome = Object.freeze(initialOutcome());
+
 /** Changes `state` (owned by the caller) in place. */
 function evolveCandidateProgress(state: CandidateProgressState, raw: ProgressEvent, referentials: ProgressSlice['referentials']): void {
   const event = candidateEventOf(raw);
   // The domain's fold of the outcome first (it ignores the events that are not about it, returning the same object).
-  const previous = state.outcome ?? initialOutcome();
-  const outcome = evolveOutcome(previous, raw.recordedAt ? { ...event, recordedAt: raw.recordedAt } : event);
-  if (outcome !== previous) state.outcome = outcome;
+  let outcome = state.outcome ?? EMPTY_OUTCOME;
+  if (OUTCOME_EVENTS.has(event.type)) {
+    outcome = evolveOutcome(outcome, event);
+    state.outcome = outcome;
+  }
   switch (event.type) {
     case 'CandidateRegistered':
       state.registered = true;
@@ -274,13 +282,14 @@ function evolveCandidateProgress(state: CandidateProgressState, raw: ProgressEve
       const certificationCode: string | null = d.certificationCode ?? (referentialId ? referentials.get(referentialId)?.code ?? null : null);
       const keyOf = (b: { code: string; certificationCode?: string | null }) => `${b.certificationCode ?? ''}\u0000${b.code}`;
       const blocks = new Map(state.blocks.map((b) => [keyOf(b), b]));
+      const at = raw.recordedAt ? { at: raw.recordedAt } : {};
       const target = targetOfEnrolment(d, referentialId ? referentials.get(referentialId) : undefined, certificationCode);
       const lapsed = new Set((d.lapsed ?? []).map((l) => l.block));
       for (const code of d.blocks ?? []) {
         // Capitalised: a block whose decision in force still counts (outcome.ts, the rule the enrolment decider
         // applies) stays acquired, and the enrolment does not reset it. A block the enrolment records as lapsed
         // (its validity period ran out) is evaluated again, like any block that does not count.
-        if (!lapsed.has(code) && counts(decisionInForce(outcome, target, code, raw.recordedAt ? { at: raw.recordedAt } : {}))) continue;
+        if (outcome.decisions.length && !lapsed.has(code) && counts(decisionInForce(outcome, target, code, at))) continue;
         const decision = sessionDecision(outcome, d.sessionId, code)?.decision ?? null;
         blocks.set(keyOf({ code, certificationCode }), { code, referentialId, certificationCode, sessionId: d.sessionId, scores: {}, neutralised: [], decision });
       }
