@@ -141,9 +141,8 @@ describe('capitalisation per certification (HTTP, PostgreSQL)', () => {
     await post(`/v1/candidates/${someone}/enrolments`, 'admin', { sessionId: second, blocks: ['BC01'] }).expect(201);
     const enrolment = (await get(`/v1/candidates/${someone}/history`, 'admin').expect(200)).body.filter((e: any) => e.type === 'CandidateEnrolled').pop();
     expect(enrolment.data.lapsed).toEqual([expect.objectContaining({ block: 'BC01' })]);
-    await post(`/v1/candidates/${someone}/scores`, 'assessor-1', { sessionId: second, criterion: 'C-CE-BC01', result: 'not-acquired' }).expect(201);
+    const { position } = (await post(`/v1/candidates/${someone}/scores`, 'assessor-1', { sessionId: second, criterion: 'C-CE-BC01', result: 'not-acquired' }).expect(201)).body;
 
-    const position = await store.headPosition();
     const expected = { candidateId: someone, certified: false, blocks: [{ code: 'BC01', proposal: 'not-acquired', decision: null, criteria: { total: 1, scored: 1, acquired: 0, neutralised: 0 } }] };
     const live = await t.http().get(`/v1/candidates/${someone}/progress`).set('authorization', tok.admin).set('X-Min-Position', String(position)).expect(200);
     expect(live.body).toEqual(expected);
