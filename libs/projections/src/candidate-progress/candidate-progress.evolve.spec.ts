@@ -13,6 +13,15 @@ const score = (sessionId: string, block: string, criterion: string, result = 'ac
 describe('candidate progress evolve', () => {
   const referential = () => e('ReferentialDrafted', fixtureReferential('r1'));
   const enrol = (sessionId: string, blocks: string[]) => e('CandidateEnrolled', { sessionId, referentialId: 'r1', blocks });
+  /** BC01 enrolled in S1, every criterion acquired, validated by the jury j1. */
+  const validatedBC01 = () => [
+    referential(),
+    e('CandidateRegistered', {}),
+    enrol(S1, ['BC01']),
+    score(S1, 'BC01', 'CE1.1'),
+    score(S1, 'BC01', 'CE1.2'),
+    e('BlockDecisionRecorded', { juryId: 'j1', sessionId: S1, block: 'BC01', decision: 'validated', revision: false }),
+  ];
 
   it('counts criteria per block with the referential rule; neutralised criteria are left out of scored and acquired', () => {
     const slice = fold([
@@ -72,12 +81,7 @@ describe('candidate progress evolve', () => {
 
   it('a validated block whose validity lapsed is evaluated again when re-enrolled: the new session’s scores and decision show', () => {
     const slice = fold([
-      referential(),
-      e('CandidateRegistered', {}),
-      enrol(S1, ['BC01']),
-      score(S1, 'BC01', 'CE1.1'),
-      score(S1, 'BC01', 'CE1.2'),
-      e('BlockDecisionRecorded', { juryId: 'j1', sessionId: S1, block: 'BC01', decision: 'validated', revision: false }),
+      ...validatedBC01(),
       // The domain accepted this enrolment because BC01's validity period had run out, and said so in `lapsed`.
       e('CandidateEnrolled', { sessionId: S2, referentialId: 'r1', blocks: ['BC01'], lapsed: [{ block: 'BC01', validatedOn: '2020-06-30', validUntil: '2025-06-30' }] }),
       score(S2, 'BC01', 'CE1.1'),
@@ -151,14 +155,7 @@ describe('candidate progress evolve', () => {
   });
 
   it('decisions show at once, certified waits for the award; a withdrawal turns it false, a new award true again', () => {
-    const decided = fold([
-      referential(),
-      e('CandidateRegistered', {}),
-      enrol(S1, ['BC01']),
-      score(S1, 'BC01', 'CE1.1'),
-      score(S1, 'BC01', 'CE1.2'),
-      e('BlockDecisionRecorded', { juryId: 'j1', sessionId: S1, block: 'BC01', decision: 'validated', revision: false }),
-    ]);
+    const decided = fold(validatedBC01());
     expect(view(decided)).toMatchObject({ certified: false, blocks: [{ code: 'BC01', decision: 'validated' }] });
     const awarded = fold([e('CertificationAwarded', { certificationCode: 'RNCP00000', juryId: 'j1' })], decided);
     expect(view(awarded).certified).toBe(true);
