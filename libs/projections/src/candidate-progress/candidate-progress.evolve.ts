@@ -12,6 +12,7 @@ import {
   Outcome,
   OUTCOME_EVENT_TYPES,
   sessionDecision,
+  targetOf,
 } from '@app/domain/candidate/outcome';
 import { CandidateEvent, upcastCandidateEvent } from '@app/domain/candidate/candidate';
 import { CriterionNeutralised, upcastJuryEvent } from '@app/domain/jury/jury';
@@ -340,14 +341,9 @@ function targetOfEnrolment(
   referential: ReferentialCriteria | undefined,
   certificationCode: string | null,
 ): CertificationTarget {
-  return {
-    referentialId: String(d.referentialId),
-    code: certificationCode ?? '',
-    version: referential?.version ?? d.referentialVersion ?? 0,
-    blocks: referential ? Object.keys(referential.blocks) : [...(d.blocks ?? [])],
-    ...(referential?.equivalences ? { equivalences: referential.equivalences } : {}),
-    ...(referential?.validityYears !== undefined ? { validityYears: referential.validityYears } : {}),
-  };
+  const blocks = (referential ? Object.keys(referential.blocks) : d.blocks ?? []).map((code) => ({ code }));
+  const { equivalences, validityYears } = referential ?? {};
+  return targetOf(String(d.referentialId), referential?.version ?? d.referentialVersion ?? 0, { code: certificationCode ?? '', blocks, equivalences, validityYears });
 }
 
 function blockOf(state: CandidateProgressState, code: string): BlockState | undefined {
