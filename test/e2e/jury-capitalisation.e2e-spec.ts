@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { EventStore } from '@app/event-store/event-store';
 import { startTestApp, TestApp } from '../support/app';
 
 /**
@@ -6,6 +8,8 @@ import { startTestApp, TestApp } from '../support/app';
  * validated in one never counts for the other: enrolling in the other's BC01
  * is accepted, and the other's award needs its own BC01. A new version that
  * declares an equivalence counts the old block, and the record says so.
+ * A block whose validity period has lapsed is evaluated again, and the
+ * progress read model follows the new session.
  */
 const block = (code: string, prefix: string) => ({
   code,
@@ -118,5 +122,30 @@ describe('capitalisation per certification (HTTP, PostgreSQL)', () => {
     expect(award).toMatchObject({ certificationCode: 'RNCP40001', referentialId: refA2 });
     expect(award.blocks.find((b: any) => b.block === 'BC05')).toMatchObject({ byEquivalence: { referentialId: refA, block: 'BC01' } });
     expect(record.sealVerification.intact).toBe(true);
+  });
+  it('a block whose validity lapsed is enrolled again: progress shows the new session’s scores, live and at a position', async () => {
+    const refC = await publish(referential('RNCP40003', 'C', { validityYears: 1 }));
+    const someone = (
+      await post('/v1/candidates', 'admin', { givenName: 'Noé', familyName: 'Perrin', birthDate: '1990-07-02', email: 'noe.perrin@example.org', accessRoute: 'continuing-education' }).expect(201)
+    ).body.id;
+    const first = await openSession(refC, 'C — 2024');
+    await post(`/v1/candidates/${someone}/enrolments`, 'admin', { sessionId: first, blocks: ['BC01'] }).expect(201);
+    await post(`/v1/candidates/${someone}/scores`, 'assessor-1', { sessionId: first, criterion: 'C-CE-BC01', result: 'acquired' }).expect(201);
+    // A jury validated BC01 two years ago (written as the jury writes it, dated then): its one-year validity has run out.
+    const store: EventStore = t.app.get('EVENT_STORE');
+    const then = new Date(Date.now() - 2 * 365 * 86_400_000).toISOString();
+    const decision = { candidateId: someone, juryId: randomUUID(), sessionId: first, block: 'BC01', decision: 'validated', revision: false };
+    await store.append(`candidate-${someone}`, [{ type: 'BlockDecisionRecorded', data: decision, metadata: { actor: { id: 'pres', role: 'jury' }, correlationId: randomUUID(), causationId: null, recordedAt: then } }], { expectedVersion: 'any' });
+
+    const second = await openSession(refC, 'C — 2026');
+    await post(`/v1/candidates/${someone}/enrolments`, 'admin', { sessionId: second, blocks: ['BC01'] }).expect(201);
+    const enrolment = (await get(`/v1/candidates/${someone}/history`, 'admin').expect(200)).body.filter((e: any) => e.type === 'CandidateEnrolled').pop();
+    expect(enrolment.data.lapsed).toEqual([expect.objectContaining({ block: 'BC01' })]);
+    const { position } = (await post(`/v1/candidates/${someone}/scores`, 'assessor-1', { sessionId: second, criterion: 'C-CE-BC01', result: 'not-acquired' }).expect(201)).body;
+
+    const expected = { candidateId: someone, certified: false, blocks: [{ code: 'BC01', proposal: 'not-acquired', decision: null, criteria: { total: 1, scored: 1, acquired: 0, neutralised: 0 } }] };
+    const live = await t.http().get(`/v1/candidates/${someone}/progress`).set('authorization', tok.admin).set('X-Min-Position', String(position)).expect(200);
+    expect(live.body).toEqual(expected);
+    expect((await get(`/v1/candidates/${someone}/progress?atPosition=${position}`, 'admin').expect(200)).body).toEqual(expected);
   });
 });

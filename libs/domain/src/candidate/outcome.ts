@@ -6,9 +6,10 @@ import type { CandidateEvent } from './candidate';
  * their file, the awards and the withdrawals, folded once from the candidate
  * stream (`evolveOutcome`, part of the stream's one fold `evolveCandidate`)
  * and asked through ONE decision-in-force function (`decisionInForce`). The
- * jury and candidate deciders, the jury record, the credential issuer and the
- * CDC export all read the outcome through this file, so they never disagree
- * on what is in force.
+ * jury and candidate deciders, the jury record, the credential issuer, the
+ * CDC export and the progress projection (which stores the `Outcome` in its
+ * rows) all read the outcome through this file, so they never disagree on
+ * what is in force.
  *
  * A block is identified by (certification code, block code): a block
  * validated under one certification never counts for another, whatever its

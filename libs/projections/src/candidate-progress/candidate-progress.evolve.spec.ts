@@ -13,6 +13,15 @@ const score = (sessionId: string, block: string, criterion: string, result = 'ac
 describe('candidate progress evolve', () => {
   const referential = () => e('ReferentialDrafted', fixtureReferential('r1'));
   const enrol = (sessionId: string, blocks: string[]) => e('CandidateEnrolled', { sessionId, referentialId: 'r1', blocks });
+  /** BC01 enrolled in S1, every criterion acquired, validated by the jury j1. */
+  const validatedBC01 = () => [
+    referential(),
+    e('CandidateRegistered', {}),
+    enrol(S1, ['BC01']),
+    score(S1, 'BC01', 'CE1.1'),
+    score(S1, 'BC01', 'CE1.2'),
+    e('BlockDecisionRecorded', { juryId: 'j1', sessionId: S1, block: 'BC01', decision: 'validated', revision: false }),
+  ];
 
   it('counts criteria per block with the referential rule; neutralised criteria are left out of scored and acquired', () => {
     const slice = fold([
@@ -68,6 +77,19 @@ describe('candidate progress evolve', () => {
       { code: 'BC01', proposal: 'acquired', decision: 'validated', criteria: { total: 2, scored: 2, acquired: 2, neutralised: 0 } },
       { code: 'BC02', proposal: 'incomplete', decision: null, criteria: { total: 3, scored: 1, acquired: 1, neutralised: 0 } },
     ]);
+  });
+
+  it('a validated block whose validity lapsed is evaluated again when re-enrolled: the new session’s scores and decision show', () => {
+    const slice = fold([
+      ...validatedBC01(),
+      // The domain accepted this enrolment because BC01's validity period had run out, and said so in `lapsed`.
+      e('CandidateEnrolled', { sessionId: S2, referentialId: 'r1', blocks: ['BC01'], lapsed: [{ block: 'BC01', validatedOn: '2020-06-30', validUntil: '2025-06-30' }] }),
+      score(S2, 'BC01', 'CE1.1'),
+      score(S2, 'BC01', 'CE1.2', 'not-acquired'),
+    ]);
+    expect(view(slice).blocks).toEqual([{ code: 'BC01', proposal: 'not-acquired', decision: null, criteria: { total: 2, scored: 2, acquired: 1, neutralised: 0 } }]);
+    const decided = fold([e('BlockDecisionRecorded', { juryId: 'j2', sessionId: S2, block: 'BC01', decision: 'not-validated', revision: false })], slice);
+    expect(view(decided).blocks).toEqual([{ code: 'BC01', proposal: 'not-acquired', decision: 'not-validated', criteria: { total: 2, scored: 2, acquired: 1, neutralised: 0 } }]);
   });
 
   it('replaying an event already applied changes nothing; events about other candidates or of other types are ignored', () => {
@@ -133,14 +155,7 @@ describe('candidate progress evolve', () => {
   });
 
   it('decisions show at once, certified waits for the award; a withdrawal turns it false, a new award true again', () => {
-    const decided = fold([
-      referential(),
-      e('CandidateRegistered', {}),
-      enrol(S1, ['BC01']),
-      score(S1, 'BC01', 'CE1.1'),
-      score(S1, 'BC01', 'CE1.2'),
-      e('BlockDecisionRecorded', { juryId: 'j1', sessionId: S1, block: 'BC01', decision: 'validated', revision: false }),
-    ]);
+    const decided = fold(validatedBC01());
     expect(view(decided)).toMatchObject({ certified: false, blocks: [{ code: 'BC01', decision: 'validated' }] });
     const awarded = fold([e('CertificationAwarded', { certificationCode: 'RNCP00000', juryId: 'j1' })], decided);
     expect(view(awarded).certified).toBe(true);

@@ -1,6 +1,19 @@
 import { assertNever } from '@app/domain/shared/errors';
 import { CriterionResult, Proposal, proposeBlock } from '@app/domain/candidate/proposal';
-import { BlockDecision } from '@app/domain/candidate/outcome';
+import {
+  awardsInForce,
+  BlockDecision,
+  CertificationTarget,
+  counts,
+  decisionInForce,
+  Equivalence,
+  evolveOutcome,
+  initialOutcome,
+  Outcome,
+  OUTCOME_EVENT_TYPES,
+  sessionDecision,
+  targetOf,
+} from '@app/domain/candidate/outcome';
 import { CandidateEvent, upcastCandidateEvent } from '@app/domain/candidate/candidate';
 import { CriterionNeutralised, upcastJuryEvent } from '@app/domain/jury/jury';
 import { upcastReferentialEvent } from '@app/domain/referential/referential-state';
@@ -12,7 +25,12 @@ import { ValidationRuleName } from '@app/domain/referential/referential';
  * the log up to a point in memory with the very same step (`evolveProgress` is
  * its pure form). Its state is row-shaped (one row per candidate, blocks
  * with their scores), but it reads the events through the domain's typed
- * unions and each stream's upcast, as the domain's folds do.
+ * unions and each stream's upcast, as the domain's folds do, and it holds no
+ * rule of its own about the outcome: each row carries the candidate's
+ * `Outcome` folded by the domain's `evolveOutcome`, and the decision in force,
+ * the awards in force and capitalisation are asked of outcome.ts
+ * (`sessionDecision`, `awardsInForce`, `decisionInForce` + `counts`), the
+ * functions the deciders use.
  */
 export type { BlockDecision };
 
@@ -28,6 +46,12 @@ export interface ProgressEvent {
   data: any;
   transactionId: string;
   globalPosition: number;
+  /**
+   * When the event was recorded, when the reader has it: it dates decisions in
+   * the outcome and is the moment an enrolment asks whether a capitalised
+   * block's validity period has lapsed (as the decider did, at that moment).
+   */
+  recordedAt?: string;
 }
 
 /** What the proposal needs of a referential version: its rule and each block's criteria. */
@@ -37,6 +61,10 @@ export interface ReferentialCriteria {
   code?: string;
   rule: ValidationRuleName;
   blocks: Record<string, Array<{ code: string; core: boolean }>>;
+  /** What capitalisation needs of the version (outcome.ts `CertificationTarget`). */
+  version?: number;
+  equivalences?: Equivalence[];
+  validityYears?: number;
   at: LogMark;
 }
 
@@ -59,16 +87,19 @@ export interface BlockState {
   sessionId: string;
   scores: Record<string, CriterionResult>;
   neutralised: string[];
+  /** The decision in force in the block's session, as outcome.ts's `sessionDecision` answers it (kept for the view). */
   decision: BlockDecision | null;
 }
 
 export interface CandidateProgressState {
   candidateId: string;
   registered: boolean;
-  /** True while some certification's award is in force (awarded at a closing, not withdrawn since). */
+  /** True while some certification's award is in force (awarded at a closing, not withdrawn since): `awardsInForce(outcome)`. */
   certified: boolean;
-  /** Certification codes awarded and not withdrawn. */
+  /** Certification codes awarded and not withdrawn: `awardsInForce(outcome)`. */
   awarded?: string[];
+  /** The candidate's decisions, awards and withdrawals, folded by the domain's `evolveOutcome` (absent: nothing yet). */
+  outcome?: Outcome;
   /** Sorted by block code. */
   blocks: BlockState[];
   at: LogMark;
@@ -116,10 +147,11 @@ type CandidateProgressEvent =
 /**
  * The typed event of a candidate row, through its stream's upcast (the one
  * every fold of that stream applies; the data comes already upcast, so this
- * only types it, as the domain's folds do).
+ * only types it, as the domain's folds do). It carries the event's time,
+ * which dates decisions in the outcome.
  */
 function candidateEventOf(event: ProgressEvent): CandidateProgressEvent {
-  const recorded = { type: event.type, data: event.data };
+  const recorded = event.recordedAt ? { type: event.type, data: event.data, recordedAt: event.recordedAt } : { type: event.type, data: event.data };
   return (event.type === 'CriterionNeutralised' ? upcastJuryEvent(recorded) : upcastCandidateEvent(recorded)) as CandidateProgressEvent;
 }
 
@@ -216,12 +248,31 @@ function referentialCriteria(raw: ProgressEvent): ReferentialCriteria {
   for (const block of document?.blocks ?? []) {
     blocks[block.code] = (block.competences ?? []).flatMap((c) => c.criteria ?? []).map((c) => ({ code: c.code, core: !!c.core }));
   }
-  return { referentialId: event.data.referentialId, ...(document?.code ? { code: document.code } : {}), rule: document?.validationRule ?? 'all-criteria', blocks, at: markOf(raw) };
+  return {
+    referentialId: event.data.referentialId,
+    ...(document?.code ? { code: document.code } : {}),
+    rule: document?.validationRule ?? 'all-criteria',
+    blocks,
+    ...(event.data.version !== undefined ? { version: event.data.version } : {}),
+    ...(document?.equivalences ? { equivalences: document.equivalences } : {}),
+    ...(document?.validityYears !== undefined ? { validityYears: document.validityYears } : {}),
+    at: markOf(raw),
+  };
 }
+
+const OUTCOME_EVENTS: ReadonlySet<string> = new Set(OUTCOME_EVENT_TYPES);
+/** Never changed: `evolveOutcome` returns new objects. */
+const EMPTY_OUTCOME: Outcome = Object.freeze(initialOutcome());
 
 /** Changes `state` (owned by the caller) in place. */
 function evolveCandidateProgress(state: CandidateProgressState, raw: ProgressEvent, referentials: ProgressSlice['referentials']): void {
   const event = candidateEventOf(raw);
+  // The domain's fold of the outcome first (it ignores the events that are not about it, returning the same object).
+  let outcome = state.outcome ?? EMPTY_OUTCOME;
+  if (OUTCOME_EVENTS.has(event.type)) {
+    outcome = evolveOutcome(outcome, event);
+    state.outcome = outcome;
+  }
   switch (event.type) {
     case 'CandidateRegistered':
       state.registered = true;
@@ -232,11 +283,16 @@ function evolveCandidateProgress(state: CandidateProgressState, raw: ProgressEve
       const certificationCode: string | null = d.certificationCode ?? (referentialId ? referentials.get(referentialId)?.code ?? null : null);
       const keyOf = (b: { code: string; certificationCode?: string | null }) => `${b.certificationCode ?? ''}\u0000${b.code}`;
       const blocks = new Map(state.blocks.map((b) => [keyOf(b), b]));
+      const at = raw.recordedAt ? { at: raw.recordedAt } : {};
+      const target = targetOfEnrolment(d, referentialId ? referentials.get(referentialId) : undefined, certificationCode);
+      const lapsed = new Set((d.lapsed ?? []).map((l) => l.block));
       for (const code of d.blocks ?? []) {
-        // A validated block stays acquired in its certification (capitalised): a new enrolment does not reset it.
-        const key = keyOf({ code, certificationCode });
-        if (blocks.get(key)?.decision === 'validated') continue;
-        blocks.set(key, { code, referentialId, certificationCode, sessionId: d.sessionId, scores: {}, neutralised: [], decision: null });
+        // Capitalised: a block whose decision in force still counts (outcome.ts, the rule the enrolment decider
+        // applies) stays acquired, and the enrolment does not reset it. A block the enrolment records as lapsed
+        // (its validity period ran out) is evaluated again, like any block that does not count.
+        if (outcome.decisions.length && !lapsed.has(code) && counts(decisionInForce(outcome, target, code, at))) continue;
+        const decision = sessionDecision(outcome, d.sessionId, code)?.decision ?? null;
+        blocks.set(keyOf({ code, certificationCode }), { code, referentialId, certificationCode, sessionId: d.sessionId, scores: {}, neutralised: [], decision });
       }
       state.blocks = [...blocks.values()].sort((a, b) => a.code.localeCompare(b.code) || (a.certificationCode ?? '').localeCompare(b.certificationCode ?? ''));
       return;
@@ -257,27 +313,37 @@ function evolveCandidateProgress(state: CandidateProgressState, raw: ProgressEve
     }
     case 'BlockDecisionRecorded': {
       const d = event.data;
-      // The latest decision stands: a revision deliberation supersedes the earlier one. Until the
-      // closing seals it the decision shows here, but `certified` waits for the award.
+      // The decision in force of that session (outcome.ts): a revision deliberation supersedes the earlier one.
+      // Until the closing seals it the decision shows here, but `certified` waits for the award.
       const block = blockOfSession(state, d.sessionId, d.block) ?? (d.certificationCode ? state.blocks.find((b) => b.code === d.block && b.certificationCode === d.certificationCode) : blockOf(state, d.block));
-      if (block) block.decision = d.decision;
+      if (block) block.decision = sessionDecision(outcome, d.sessionId, d.block)?.decision ?? null;
       return;
     }
-    case 'CertificationAwarded': {
-      const awarded = new Set(state.awarded ?? []);
-      awarded.add(String(event.data.certificationCode));
-      state.awarded = [...awarded].sort();
-      state.certified = true;
-      return;
-    }
+    case 'CertificationAwarded':
     case 'CertificationWithdrawn': {
-      state.awarded = (state.awarded ?? []).filter((c) => c !== event.data.certificationCode);
-      state.certified = state.awarded.length > 0;
+      const awarded = awardsInForce(outcome).map((a) => a.certificationCode);
+      state.awarded = [...new Set(awarded)].sort();
+      state.certified = awarded.length > 0;
       return;
     }
     default:
       return assertNever(event, 'progress event');
   }
+}
+
+/**
+ * The certification an enrolment targets, as capitalisation asks it
+ * (outcome.ts `CertificationTarget`): the referential version the enrolment
+ * pins; when that version is not in the log, what the enrolment itself says.
+ */
+function targetOfEnrolment(
+  d: { referentialId: string; referentialVersion?: number; blocks: string[] },
+  referential: ReferentialCriteria | undefined,
+  certificationCode: string | null,
+): CertificationTarget {
+  const blocks = (referential ? Object.keys(referential.blocks) : d.blocks ?? []).map((code) => ({ code }));
+  const { equivalences, validityYears } = referential ?? {};
+  return targetOf(String(d.referentialId), referential?.version ?? d.referentialVersion ?? 0, { code: certificationCode ?? '', blocks, equivalences, validityYears });
 }
 
 function blockOf(state: CandidateProgressState, code: string): BlockState | undefined {

@@ -6,6 +6,7 @@ import {
   emptySlice,
   OwnedProgressSlice,
   PROGRESS_EVENT_TYPES,
+  ProgressEvent,
   ProgressSlice,
   progressView,
   ReferentialCriteria,
@@ -25,10 +26,15 @@ export const CANDIDATE_PROGRESS = 'candidate-progress';
  *
  * Code version 3: `certified` follows awards and withdrawals (awards come at
  * the seal), and blocks are kept per certification.
+ *
+ * Code version 4: each candidate row carries the domain's `Outcome`, and the
+ * decision in force, the awards and capitalisation (with lapsed validity
+ * periods) are asked of outcome.ts; referential rows carry the version's
+ * equivalences and validity period.
  */
 export const candidateProgressProjection: Projection = {
   name: CANDIDATE_PROGRESS,
-  codeVersion: 3,
+  codeVersion: 4,
   tables: {
     candidate_progress: (t) => `CREATE TABLE ${t} (
       candidate_id text PRIMARY KEY,
@@ -102,12 +108,15 @@ export const candidateProgressProjection: Projection = {
   },
 };
 
-export function toProgressEvent(e: Pick<StoredEvent, 'type' | 'data' | 'transactionId' | 'globalPosition'>) {
-  return { type: e.type, data: e.data, transactionId: e.transactionId, globalPosition: e.globalPosition };
+/** What the evolve step reads of a stored event (`recordedAt` when the reader has it). */
+type LoggedEvent = Pick<StoredEvent, 'type' | 'data' | 'transactionId' | 'globalPosition'> & Partial<Pick<StoredEvent, 'recordedAt'>>;
+
+export function toProgressEvent(e: LoggedEvent): ProgressEvent {
+  return { type: e.type, data: e.data, transactionId: e.transactionId, globalPosition: e.globalPosition, ...(e.recordedAt ? { recordedAt: e.recordedAt } : {}) };
 }
 
 /** Rebuilding from the log, in memory: the same fold the projection stores. */
-export function foldProgress(events: Iterable<Pick<StoredEvent, 'type' | 'data' | 'transactionId' | 'globalPosition'>>): ProgressSlice {
+export function foldProgress(events: Iterable<LoggedEvent>): ProgressSlice {
   const slice = emptySlice();
   for (const e of events) applyProgressEvent(slice, toProgressEvent(e));
   return slice;
