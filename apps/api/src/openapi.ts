@@ -39,7 +39,7 @@ export const ERROR_BODY_SCHEMA = {
     statusCode: { type: 'integer', example: 422 },
     code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$', example: 'MOTIVATION_REQUIRED' },
     message: { type: 'string', example: 'a decision that departs from the proposal needs a motivation' },
-    details: { description: 'optional: the faults (paths and problems) of a 400, or rule-specific details' },
+    details: { description: 'optional: the faults of a 400 as [{ path, message }], or rule-specific details' },
   },
 };
 

@@ -36,7 +36,7 @@ export class LodgeAppealHandler implements ICommandHandler<LodgeAppealCommand, C
       const candidate = await loadCandidate(uow, candidateId);
       const { state: jury } = await uow.load(juryStream(juryId), jurySpec);
       if (sealed === undefined && candidate.candidateId && !candidate.erased) sealed = await this.texts.seal(candidateId, reason, { path: 'reason' });
-      if (candidate.candidateId && !sealed) throw invalid('reason is required', [{ path: 'reason', problems: ['required'] }]);
+      if (candidate.candidateId && !sealed) throw invalid('reason is required', [{ path: 'reason', message: 'required' }]);
       const events = appealDecider.decide({ type: 'LodgeAppeal', data: { candidateId, juryId, reason: sealed! } }, candidate, { ...context, jury });
       const stream = candidateStream(candidateId);
       uow.append(stream, events);

@@ -36,7 +36,7 @@ export class RecuseMemberHandler implements ICommandHandler<RecuseMemberCommand,
       const jury = await loadJury(uow, juryId);
       const candidate = await loadCandidate(uow, candidateId);
       if (sealed === undefined && candidate.candidateId && !candidate.erased) sealed = await this.texts.seal(candidateId, reason, { path: 'reason' });
-      if (candidate.candidateId && !candidate.erased && !sealed) throw invalid('reason is required', [{ path: 'reason', problems: ['required'] }]);
+      if (candidate.candidateId && !candidate.erased && !sealed) throw invalid('reason is required', [{ path: 'reason', message: 'required' }]);
       uow.append(juryStream(juryId), juryDecider.decide({ type: 'RecuseMember', data: { candidateId, reason: sealed! } }, jury, { ...context, candidate }));
       return { id: juryId, primaryStream: juryStream(juryId) };
     });
