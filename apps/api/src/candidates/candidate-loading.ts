@@ -5,9 +5,6 @@ import { ReferentialState, referentialSpec, referentialStream } from '@app/domai
 import { SessionState, sessionSpec, sessionStream } from '@app/domain/session/session';
 import { UnitOfWork } from '@app/platform/commands/command-runner';
 import { StreamFold, StreamStates } from '@app/platform/commands/stream-states';
-import { UuidParam } from '../sessions/uuid-param.pipe';
-
-export const CandidateIdParam = () => new UuidParam('candidate');
 
 /** The candidate's file, 404 when it does not exist. */
 export async function loadCandidate(uow: UnitOfWork, candidateId: string): Promise<{ stream: string; state: CandidateState }> {

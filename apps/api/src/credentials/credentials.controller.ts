@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { invalid } from '@app/domain/shared/errors';
 import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
@@ -6,10 +6,11 @@ import { Principal } from '@app/platform/auth/token-verifier';
 import { Role } from '@app/domain/shared/decider';
 import { WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
 import { CredentialIssuer, VerificationReport } from './credential-issuer';
+import { IdParam } from '../http/id-param';
 
 export const CREDENTIAL_ISSUER = 'CREDENTIAL_ISSUER';
 
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => invalid('id must be a uuid') });
+const uuid = new IdParam('id', 'invalid');
 
 class VerificationChecks {
   @ApiProperty({ enum: ['valid', 'invalid'] }) proof!: string;

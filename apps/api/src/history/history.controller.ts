@@ -11,7 +11,7 @@ import { candidateStream } from '@app/domain/candidate/candidate';
 import { FREE_TEXT_FIELDS, WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { isSealed, Sealed } from '@app/platform/personal-data/vault';
-import { CandidateIdPipe } from '../progress/candidate-id.pipe';
+import { IdParam } from '../http/id-param';
 
 export const PERSONAL_DATA = '[personal data]';
 
@@ -95,7 +95,7 @@ export class HistoryController {
   @ApiResponse({ status: 403, description: "the candidate is outside the reader's work (jury members: the candidates of their juries' sessions)" })
   @ApiResponse({ status: 404, description: 'unknown candidate' })
   async history(
-    @Param('id', new CandidateIdPipe()) id: string,
+    @Param('id', new IdParam('candidate')) id: string,
     @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] },
     @Query() query: HistoryQuery,
   ): Promise<HistoryEntry[]> {

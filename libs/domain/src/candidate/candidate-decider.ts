@@ -83,7 +83,6 @@ export const EMAIL_MAX = 254;
 /** The CDC flux's bound on names and labels. */
 export const CDC_TEXT_MAX = 60;
 export const EARLIEST_BIRTH_DATE = '1900-01-01';
-export const TEXT_MAX = 2000;
 export const EVALUATION_MAX = 200;
 export const MAX_ACCOMMODATIONS = 10;
 export const MAX_EXTRA_TIME_PERCENT = 200;

@@ -63,7 +63,7 @@ export class SearchCandidatesController {
     for (const field of SEARCHABLE_IDENTITY_FIELDS) {
       const value = query[field];
       if (value === undefined) continue;
-      if (normaliseForIndex(value) === '') throw invalid(`${field} must not be blank`, [{ path: field, problems: ['blank'] }]);
+      if (normaliseForIndex(value) === '') throw invalid(`${field} must not be blank`, [{ path: field, message: 'blank' }]);
       criteria[field] = value;
     }
     if (Object.keys(criteria).length === 0) throw invalid(`give at least one of ${SEARCHABLE_IDENTITY_FIELDS.join(', ')}`);

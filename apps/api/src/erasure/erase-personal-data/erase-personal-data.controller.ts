@@ -7,8 +7,8 @@ import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { CandidateIdPipe } from '../candidate-id.pipe';
 import { EraseCandidatePersonalDataCommand } from './erase-personal-data.handler';
+import { IdParam } from '../../http/id-param';
 
 export class EraseCandidatePersonalDataBody {
   @ApiProperty({ description: 'Why (the request, its reference). Kept in clear in the log: no personal data here.', maxLength: REASON_MAX_LENGTH })
@@ -35,7 +35,7 @@ export class EraseCandidatePersonalDataController {
   @ApiOperation({
     summary: 'Erase a candidate\'s personal data (CandidatePersonalDataErased)', description: 'Writes CandidatePersonalDataErased, then destroys the candidate\'s data key. 422 RETENTION_PERIOD_NOT_OVER without overrideRetention; 409 PERSONAL_DATA_ALREADY_ERASED.',
   })
-  erase(@Param('id', CandidateIdPipe) id: string, @Body() body: EraseCandidatePersonalDataBody, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  erase(@Param('id', new IdParam('candidate')) id: string, @Body() body: EraseCandidatePersonalDataBody, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new EraseCandidatePersonalDataCommand(id, body.reason, body.overrideRetention === true, meta));
   }
 }

@@ -5,8 +5,9 @@ import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { JuryIdPipe, requireEmptyBody } from '../jury-http';
+import { requireEmptyBody } from '../../http/empty-body';
 import { CloseDeliberationCommand } from './close-deliberation.handler';
+import { IdParam } from '../../http/id-param';
 
 @ApiTags('juries')
 @ApiBearerAuth()
@@ -23,7 +24,7 @@ export class CloseDeliberationController {
       'DeliberationClosed, then in the same append one CertificationAwarded per candidate whose blocks of the certification are all validated and in force (this session and sealed earlier ones), dated the closing day and covered by the seal; for a revision jury, one CertificationWithdrawn per award it undoes. Answers sealHash, signature, keyFingerprint, and `awarded`, `withdrawn` (candidate ids) and `deferred` ([{ candidateId, block }] left deferred). 403 non-member or not the president; 409 DELIBERATION_NOT_OPEN, DELIBERATION_CLOSED',
   })
   @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
-  close(@Param('id', JuryIdPipe) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  close(@Param('id', new IdParam('jury')) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
     requireEmptyBody(body);
     return this.commands.execute(new CloseDeliberationCommand(id, meta));
   }

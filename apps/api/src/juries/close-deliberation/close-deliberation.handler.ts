@@ -14,7 +14,7 @@ import { DATABASE } from '@app/platform/persistence.module';
 import { Database } from '@app/event-store/database';
 import { candidatesEnrolledIn } from '@app/event-store/jury-sittings';
 import { JuryClock } from '../jury-clock';
-import { loadCandidates, loadClosings, loadJury, loadReferential } from '../jury-http';
+import { loadCandidateFiles, loadClosings, loadJury, loadReferential } from '../jury-loading';
 import { sealHashOf, signSeal } from '../jury-seal';
 
 export class CloseDeliberationCommand extends Command<CommandResult> {
@@ -59,7 +59,7 @@ export class CloseDeliberationHandler implements ICommandHandler<CloseDeliberati
         const decided = [...new Set(jury.decisions.map((d) => d.candidateId))].sort();
         const touched = candidatesOf(jury);
         const enrolled = jury.revises ? [] : await candidatesEnrolledIn(this.db.pool, jury.sessionId!);
-        const loaded = await loadCandidates(uow, [...new Set([...touched, ...enrolled])].sort());
+        const loaded = await loadCandidateFiles(uow, [...new Set([...touched, ...enrolled])].sort());
         const views = Object.fromEntries(decided.map((id) => [id, loaded[id]]));
         const roll = rollOf(jury, Object.fromEntries(Object.entries(loaded).filter(([id, v]) => touched.includes(id) || v.enrolments[jury.sessionId!])));
         inputs = {

@@ -6,7 +6,7 @@ import { CommandResult, CommandRunner } from '@app/platform/commands/command-run
 import { JuryClock } from '../jury-clock';
 import { SealedMotivation } from '@app/domain/shared/free-text';
 import { FreeTexts } from '@app/platform/personal-data/free-texts';
-import { loadCandidate, loadClosings, loadJury, loadReferential } from '../jury-http';
+import { loadCandidateFile, loadClosings, loadJury, loadReferential } from '../jury-loading';
 
 export class DecideBlockCommand extends Command<CommandResult> {
   constructor(
@@ -41,7 +41,7 @@ export class DecideBlockHandler implements ICommandHandler<DecideBlockCommand, C
     return this.runner.run(meta, async (uow) => {
       const context = { ...uow.context, now: this.clock.now() };
       const jury = await loadJury(uow, juryId);
-      const candidate = await loadCandidate(uow, candidateId);
+      const candidate = await loadCandidateFile(uow, candidateId);
       if (sealed === undefined && candidate.candidateId && !candidate.erased) sealed = await this.texts.motivation(candidateId, motivation);
       const referential = await loadReferential(uow, jury.referentialId!);
       let revised: JuryState | null = null;

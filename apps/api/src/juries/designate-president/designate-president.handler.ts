@@ -4,7 +4,7 @@ import { juryStream } from '@app/domain/jury/jury';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
 import { JuryClock } from '../jury-clock';
-import { loadJury } from '../jury-http';
+import { loadJury } from '../jury-loading';
 
 export class DesignatePresidentCommand extends Command<CommandResult> {
   constructor(

@@ -8,7 +8,7 @@ import { CommandResult, CommandRunner } from '@app/platform/commands/command-run
 import { JuryClock } from '../jury-clock';
 import { SealedText } from '@app/domain/shared/free-text';
 import { FreeTexts } from '@app/platform/personal-data/free-texts';
-import { loadCandidate } from '../jury-http';
+import { loadCandidateFile } from '../jury-loading';
 
 export class LodgeAppealCommand extends Command<CommandResult> {
   constructor(
@@ -33,7 +33,7 @@ export class LodgeAppealHandler implements ICommandHandler<LodgeAppealCommand, C
     let sealed: SealedText | null | undefined; // the appeal's reason, under the candidate's key
     return this.runner.run(meta, async (uow) => {
       const context = { ...uow.context, now: this.clock.now() };
-      const candidate = await loadCandidate(uow, candidateId);
+      const candidate = await loadCandidateFile(uow, candidateId);
       const { state: jury } = await uow.load(juryStream(juryId), jurySpec);
       if (sealed === undefined && candidate.candidateId && !candidate.erased) sealed = await this.texts.seal(candidateId, reason, { path: 'reason' });
       if (candidate.candidateId && !sealed) throw invalid('reason is required', [{ path: 'reason', message: 'required' }]);

@@ -7,7 +7,7 @@ import { JuryClock } from '../jury-clock';
 import { SealedText } from '@app/domain/shared/free-text';
 import { invalid } from '@app/domain/shared/errors';
 import { FreeTexts } from '@app/platform/personal-data/free-texts';
-import { loadCandidate, loadJury } from '../jury-http';
+import { loadCandidateFile, loadJury } from '../jury-loading';
 
 /** A member declares a conflict of interest for a candidate and takes no part in their decisions. */
 export class RecuseMemberCommand extends Command<CommandResult> {
@@ -34,7 +34,7 @@ export class RecuseMemberHandler implements ICommandHandler<RecuseMemberCommand,
     return this.runner.run(meta, async (uow) => {
       const context = { ...uow.context, now: this.clock.now() };
       const jury = await loadJury(uow, juryId);
-      const candidate = await loadCandidate(uow, candidateId);
+      const candidate = await loadCandidateFile(uow, candidateId);
       if (sealed === undefined && candidate.candidateId && !candidate.erased) sealed = await this.texts.seal(candidateId, reason, { path: 'reason' });
       if (candidate.candidateId && !candidate.erased && !sealed) throw invalid('reason is required', [{ path: 'reason', message: 'required' }]);
       uow.append(juryStream(juryId), juryDecider.decide({ type: 'RecuseMember', data: { candidateId, reason: sealed! } }, jury, { ...context, candidate }));

@@ -5,9 +5,9 @@ import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { requireEmptyBody } from '../empty-body';
-import { ReferentialIdPipe } from '../referential-id.pipe';
+import { requireEmptyBody } from '../../http/empty-body';
 import { PublishReferentialCommand } from './publish-referential.handler';
+import { IdParam } from '../../http/id-param';
 
 @ApiTags('referentials')
 @ApiBearerAuth()
@@ -20,7 +20,7 @@ export class PublishReferentialController {
   @CommandRoute()
   @ApiOperation({ summary: 'Publish a draft referential (ReferentialPublished)', description: '409 REFERENTIAL_ALREADY_PUBLISHED; 422 REFERENTIAL_RETIRED.' })
   @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
-  publish(@Param('id', ReferentialIdPipe) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  publish(@Param('id', new IdParam('referential')) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
     requireEmptyBody(body);
     return this.commands.execute(new PublishReferentialCommand(id, meta));
   }

@@ -7,8 +7,8 @@ import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
 import { MAX_REASON_LENGTH } from '@app/domain/referential/referential-decider';
-import { ReferentialIdPipe } from '../referential-id.pipe';
 import { RetireReferentialCommand } from './retire-referential.handler';
+import { IdParam } from '../../http/id-param';
 
 export class RetireReferentialBody {
   @ApiProperty({ description: 'why this version is retired (recorded in the log)', maxLength: MAX_REASON_LENGTH })
@@ -28,7 +28,7 @@ export class RetireReferentialController {
   @Roles('admin')
   @CommandRoute()
   @ApiOperation({ summary: 'Retire a referential version (ReferentialRetired)', description: 'No new session may use it. 409 REFERENTIAL_ALREADY_RETIRED.' })
-  retire(@Param('id', ReferentialIdPipe) id: string, @Body() body: RetireReferentialBody, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  retire(@Param('id', new IdParam('referential')) id: string, @Body() body: RetireReferentialBody, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new RetireReferentialCommand(id, body.reason, meta));
   }
 }

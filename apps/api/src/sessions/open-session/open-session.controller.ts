@@ -6,8 +6,9 @@ import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { UUID } from '../uuid-param.pipe';
 import { OpenSessionCommand } from './open-session.handler';
+import { UUID } from '../../http/id-param';
+import { TITLE_MAX } from '@app/domain/session/session-decider';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -17,9 +18,9 @@ export class OpenSessionDto {
   @Matches(UUID, { message: 'referentialId must be a UUID' })
   referentialId!: string;
 
-  @ApiProperty({ maxLength: 200, example: 'Session de juin 2026' })
+  @ApiProperty({ maxLength: TITLE_MAX, example: 'Session de juin 2026' })
   @IsString()
-  @Length(1, 200)
+  @Length(1, TITLE_MAX)
   title!: string;
 
   @ApiProperty({ format: 'date', example: '2026-06-01' })
