@@ -13,7 +13,6 @@ import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
 import { DATABASE } from '@app/platform/persistence.module';
 import { Database } from '@app/event-store/database';
 import { candidatesEnrolledIn } from '@app/event-store/jury-sittings';
-import { JuryClock } from '../jury-clock';
 import { loadCandidateFiles, loadClosings, loadJury, loadReferential } from '../jury-loading';
 import { sealHashOf, signSeal } from '../jury-seal';
 
@@ -35,14 +34,13 @@ export class CloseDeliberationCommand extends Command<CommandResult> {
 export class CloseDeliberationHandler implements ICommandHandler<CloseDeliberationCommand, CommandResult> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly clock: JuryClock,
     @Inject(SIGNING_KEY) private readonly key: SigningKey,
     @Inject(DATABASE) private readonly db: Database,
   ) {}
 
   execute({ juryId, meta }: CloseDeliberationCommand): Promise<CommandResult> {
     return this.runner.run(meta, async (uow) => {
-      const context = { ...uow.context, now: this.clock.now() };
+      const { context } = uow;
       const jury = await loadJury(uow, juryId);
       let seal = { sealHash: '', signature: '', keyFingerprint: this.key.fingerprint };
       let inputs: { target: CertificationTarget; candidates: Record<string, Outcome>; closings: Record<string, string | null> } = {

@@ -3,7 +3,6 @@ import { juryDecider } from '@app/domain/jury/jury-decider';
 import { juryStream } from '@app/domain/jury/jury';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
-import { JuryClock } from '../jury-clock';
 import { loadCandidateFile, loadJury, loadReferential } from '../jury-loading';
 
 export class NeutraliseCriterionCommand extends Command<CommandResult> {
@@ -22,12 +21,11 @@ export class NeutraliseCriterionCommand extends Command<CommandResult> {
 export class NeutraliseCriterionHandler implements ICommandHandler<NeutraliseCriterionCommand, CommandResult> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly clock: JuryClock,
   ) {}
 
   execute({ juryId, candidateId, criterion, opinionId, meta }: NeutraliseCriterionCommand): Promise<CommandResult> {
     return this.runner.run(meta, async (uow) => {
-      const context = { ...uow.context, now: this.clock.now() };
+      const { context } = uow;
       const jury = await loadJury(uow, juryId);
       const candidate = await loadCandidateFile(uow, candidateId);
       const referential = await loadReferential(uow, jury.referentialId!);
