@@ -14,6 +14,7 @@ import { CandidateProgressQuery } from '@app/projections/candidate-progress/cand
 import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
 import { IdParam } from '../http/id-param';
 import { awaitMinPosition } from '../http/min-position';
+import { Refusals } from '../http/refusals';
 import { isCut, parseCut } from '../http/time-travel';
 
 @ApiTags('candidates')
@@ -36,7 +37,7 @@ export class ProgressController {
   @ApiResponse({ status: 200, description: '{ candidateId, certified, blocks: [{ code, proposal, decision, criteria: { total, scored, acquired, neutralised } }] }' })
   @ApiResponse({ status: 403, description: "the candidate is outside the reader's work (assessors: their sessions' candidates; jury members: their juries' sessions)" })
   @ApiResponse({ status: 404, description: 'unknown candidate (or not yet registered at asOf / atPosition)' })
-  @ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: the read model did not reach X-Min-Position within 5 s (Retry-After)' })
+  @Refusals('PROJECTION_LAGGING')
   async read(
     @Param('id', new IdParam('candidate')) id: string,
     @Query('asOf') asOf: string | undefined,

@@ -9,6 +9,7 @@ import { LedgerIntegrityError } from '@app/event-store/ledger/sealer';
 import { Roles } from '@app/platform/auth/roles';
 import { OptionalIntParam } from '../../http/query-params';
 import { awaitMinPosition } from '../../http/min-position';
+import { Refusals } from '../../http/refusals';
 
 export class ExportQuery {
   @ApiPropertyOptional({ description: 'first ledger sequence number of the bundle (an increment after an earlier export); default 1', minimum: 1 })
@@ -34,8 +35,7 @@ export class ExportController {
   @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the event at this log position is sealed (the `position` a command returned)' })
   @ApiResponse({ status: 200, description: 'the bundle; headers X-Ledger-From, X-Ledger-Size', content: { 'application/x-ndjson': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 400, description: 'from is not an integer >= 1, or lies beyond the end of the ledger' })
-  @ApiResponse({ status: 409, description: 'LEDGER_INTEGRITY: a stored event no longer matches its append-time hash; sealing stopped (see GET /v1/audit/verify)' })
-  @ApiResponse({ status: 503, description: 'LEDGER_LAGGING: the event at X-Min-Position was not sealed within 5 s (Retry-After)' })
+  @Refusals('LEDGER_INTEGRITY', 'LEDGER_LAGGING')
   async export(@Query() query: ExportQuery, @Res() res: Response, @Headers('x-min-position') minPosition?: string): Promise<void> {
     const from = query.from ?? 1;
     await waitSealed(this.ledger, minPosition);

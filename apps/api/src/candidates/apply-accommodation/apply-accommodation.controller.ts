@@ -10,6 +10,7 @@ import { ApplyAccommodationCommand } from './apply-accommodation.handler';
 import { IdParam, UUID } from '../../http/id-param';
 import { FreeTextField } from '../../http/text-fields';
 import { EVALUATION_MAX } from '@app/domain/candidate/candidate-decider';
+import { Refusals } from '../../http/refusals';
 
 export class ApplyAccommodationDto {
   @ApiProperty({ format: 'uuid', description: 'a session the candidate is enrolled in' })
@@ -36,8 +37,9 @@ export class ApplyAccommodationController {
   @Roles('admin', 'assessor')
   @CommandRoute()
   @ApiOperation({
-    summary: 'Record a granted accommodation as applied in an evaluation (AccommodationApplied)', description: 'Assessor of the session or admin. 422 ACCOMMODATION_NOT_GRANTED, NOT_ENROLLED_IN_SESSION; 409 ACCOMMODATION_ALREADY_APPLIED.',
+    summary: 'Record a granted accommodation as applied in an evaluation (AccommodationApplied)', description: 'Assessor of the session or admin.',
   })
+  @Refusals('ACCOMMODATION_NOT_GRANTED', 'NOT_ENROLLED_IN_SESSION', 'ACCOMMODATION_ALREADY_APPLIED')
   apply(
     @Param('id', new IdParam('candidate')) id: string,
     @Param('requestId', new IdParam('accommodation request')) requestId: string,

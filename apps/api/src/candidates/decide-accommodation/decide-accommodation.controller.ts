@@ -9,6 +9,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { DecideAccommodationCommand } from './decide-accommodation.handler';
 import { IdParam } from '../../http/id-param';
 import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class DecideAccommodationDto {
   @ApiProperty()
@@ -28,7 +29,8 @@ export class DecideAccommodationController {
   @Post(':id/accommodations/:requestId/decision')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Grant or refuse an accommodation request (AccommodationGranted / AccommodationRefused)', description: '422 REFERENT_OPINION_REQUIRED, REASON_REQUIRED; 409 ACCOMMODATION_ALREADY_DECIDED.' })
+  @ApiOperation({ summary: 'Grant or refuse an accommodation request (AccommodationGranted / AccommodationRefused)' })
+  @Refusals('REFERENT_OPINION_REQUIRED', 'REASON_REQUIRED', 'ACCOMMODATION_ALREADY_DECIDED')
   decide(
     @Param('id', new IdParam('candidate')) id: string,
     @Param('requestId', new IdParam('accommodation request')) requestId: string,

@@ -9,6 +9,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { GiveReferentOpinionCommand } from './give-referent-opinion.handler';
 import { IdParam } from '../../http/id-param';
 import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class GiveReferentOpinionDto {
   @ApiProperty()
@@ -28,7 +29,8 @@ export class GiveReferentOpinionController {
   @Post(':id/accommodations/:requestId/opinion')
   @Roles('referent')
   @CommandRoute()
-  @ApiOperation({ summary: "The referent's motivated opinion on an accommodation request (ReferentOpinionGiven)", description: "422 MOTIVATION_REQUIRED; 409 OPINION_ALREADY_GIVEN, ACCOMMODATION_ALREADY_DECIDED." })
+  @ApiOperation({ summary: "The referent's motivated opinion on an accommodation request (ReferentOpinionGiven)" })
+  @Refusals('MOTIVATION_REQUIRED', 'OPINION_ALREADY_GIVEN', 'ACCOMMODATION_ALREADY_DECIDED')
   give(
     @Param('id', new IdParam('candidate')) id: string,
     @Param('requestId', new IdParam('accommodation request')) requestId: string,

@@ -9,6 +9,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { RecommendNeutralisationCommand } from './recommend-neutralisation.handler';
 import { IdParam } from '../../http/id-param';
 import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class RecommendNeutralisationDto {
   @ApiProperty({ type: [String], example: ['CE34.2'], description: "criteria of the candidate's enrolled blocks" })
@@ -33,7 +34,8 @@ export class RecommendNeutralisationController {
   @Post(':id/neutralisation-opinions')
   @Roles('referent')
   @CommandRoute()
-  @ApiOperation({ summary: "The referent's opinion recommending neutralisation (NeutralisationRecommended)", description: "Answers opinionId. 422 MOTIVATION_REQUIRED, CRITERION_NOT_IN_ENROLMENT." })
+  @ApiOperation({ summary: "The referent's opinion recommending neutralisation (NeutralisationRecommended)", description: "Answers opinionId." })
+  @Refusals('MOTIVATION_REQUIRED', 'CRITERION_NOT_IN_ENROLMENT')
   recommend(@Param('id', new IdParam('candidate')) id: string, @Body() body: RecommendNeutralisationDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new RecommendNeutralisationCommand(id, body.criteria, body.motivation, meta));
   }

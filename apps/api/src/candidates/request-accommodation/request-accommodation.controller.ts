@@ -11,6 +11,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { RequestAccommodationCommand } from './request-accommodation.handler';
 import { IdParam } from '../../http/id-param';
 import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class AccommodationDto {
   @ApiProperty({ enum: ACCOMMODATION_TYPES })
@@ -50,7 +51,8 @@ export class RequestAccommodationController {
   @Post(':id/accommodations')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Request accommodations (AccommodationRequested)', description: 'Answers requestId. 422 DETAILS_REQUIRED, JUSTIFICATION_REQUIRED.' })
+  @ApiOperation({ summary: 'Request accommodations (AccommodationRequested)', description: 'Answers requestId.' })
+  @Refusals('DETAILS_REQUIRED', 'JUSTIFICATION_REQUIRED')
   request(@Param('id', new IdParam('candidate')) id: string, @Body() body: RequestAccommodationDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     const accommodations = body.accommodations.map((a) => ({ type: a.type, extraTimePercent: a.extraTimePercent ?? undefined, details: a.details ?? undefined }));
     return this.commands.execute(new RequestAccommodationCommand(id, accommodations, body.justification, meta));

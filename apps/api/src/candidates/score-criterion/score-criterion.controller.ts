@@ -10,6 +10,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { ScoreCriterionCommand } from './score-criterion.handler';
 import { IdParam, UUID } from '../../http/id-param';
 import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class ScoreCriterionDto {
   @ApiProperty({ format: 'uuid' })
@@ -44,8 +45,9 @@ export class ScoreCriterionController {
   @CommandRoute()
   @ApiOperation({
     summary:
-      'Score a criterion (CriterionScored) or correct it (CriterionScoreCorrected)', description: 'Assessor of the session (403 otherwise). 422 CRITERION_NOT_IN_ENROLMENT, NOT_ENROLLED_IN_SESSION, CORRECTION_REASON_REQUIRED, NO_SCORE_TO_CORRECT, BLOCK_ALREADY_DECIDED, BLOCK_ALREADY_VALIDATED.',
+      'Score a criterion (CriterionScored) or correct it (CriterionScoreCorrected)', description: 'Assessor of the session (403 otherwise).',
   })
+  @Refusals('CRITERION_NOT_IN_ENROLMENT', 'NOT_ENROLLED_IN_SESSION', 'CORRECTION_REASON_REQUIRED', 'NO_SCORE_TO_CORRECT', 'BLOCK_ALREADY_DECIDED', 'BLOCK_ALREADY_VALIDATED')
   score(@Param('id', new IdParam('candidate')) id: string, @Body() body: ScoreCriterionDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(
       new ScoreCriterionCommand(

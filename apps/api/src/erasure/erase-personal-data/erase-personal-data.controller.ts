@@ -9,6 +9,7 @@ import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
 import { EraseCandidatePersonalDataCommand } from './erase-personal-data.handler';
 import { IdParam } from '../../http/id-param';
+import { Refusals } from '../../http/refusals';
 
 export class EraseCandidatePersonalDataBody {
   @ApiProperty({ description: 'Why (the request, its reference). Kept in clear in the log: no personal data here.', maxLength: REASON_MAX_LENGTH })
@@ -33,8 +34,9 @@ export class EraseCandidatePersonalDataController {
   @Roles('admin')
   @CommandRoute()
   @ApiOperation({
-    summary: 'Erase a candidate\'s personal data (CandidatePersonalDataErased)', description: 'Writes CandidatePersonalDataErased, then destroys the candidate\'s data key. 422 RETENTION_PERIOD_NOT_OVER without overrideRetention; 409 PERSONAL_DATA_ALREADY_ERASED.',
+    summary: 'Erase a candidate\'s personal data (CandidatePersonalDataErased)', description: 'Writes CandidatePersonalDataErased, then destroys the candidate\'s data key. Before the end of the retention period only with overrideRetention.',
   })
+  @Refusals('RETENTION_PERIOD_NOT_OVER', 'PERSONAL_DATA_ALREADY_ERASED')
   erase(@Param('id', new IdParam('candidate')) id: string, @Body() body: EraseCandidatePersonalDataBody, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new EraseCandidatePersonalDataCommand(id, body.reason, body.overrideRetention === true, meta));
   }

@@ -8,6 +8,7 @@ import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { AccrochageExporter, ReportImport, warningText } from './accrochage-exporter';
 import { requireEmptyBody } from '../../http/empty-body';
+import { Refusals } from '../../http/refusals';
 import { decodeCursor, Page, PAGE_LIMIT_MAX, pageLimit, pageOf, PageQuery } from '../../http/pagination';
 import { IdParam } from '../../http/id-param';
 
@@ -85,7 +86,7 @@ export class AccrochageController {
     summary: 'CDC accrochage flux of the sealed awards of a period not declared yet, or the pending withdrawals',
     description:
       'Awards not declared yet include those the CDC rejected. One flux per call: creations first; when none remain and the certifier schema (CDC_XSD_FILE) provides the action element, the deletions of withdrawn awards. ' +
-      'Recorded as sent (AccrochageFluxSent) only after it validates against CDC_XSD_FILE when set; a failing flux answers 422 ACCROCHAGE_SCHEMA_INVALID naming the element. ' +
+      'Recorded as sent (AccrochageFluxSent) only after it validates against CDC_XSD_FILE when set; a failing flux is refused, naming the element. ' +
       'Headers: X-Accrochage-Flux-Id, X-Accrochage-Action, X-Accrochage-Declared, X-Accrochage-Resent, X-Accrochage-Withdrawals, X-Accrochage-Manual-Withdrawals, X-Accrochage-Not-Exportable, ' +
       'X-Accrochage-Not-Sealed, X-Accrochage-Near-Deadline, and `Warning: 199` when awards approach (or passed) the three-month deadline, cannot be exported, or must be withdrawn by hand. ' +
       'Identity is decrypted for this legal purpose only.',
@@ -93,8 +94,7 @@ export class AccrochageController {
   @ApiProduces('application/xml')
   @ApiResponse({ status: 200, description: 'the flux', type: AccrochageXml, content: { 'application/xml': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 204, description: 'nothing to declare (headers still report)' })
-  @ApiResponse({ status: 400, description: 'CDC_CONFIGURATION_INVALID: an identifier of the wrong length (idClient 8, idContrat 1 to 20)' })
-  @ApiResponse({ status: 422, description: 'CDC_NOT_CONFIGURED: CDC_EMITTER_ID / CDC_CONTRACT_ID unset; ACCROCHAGE_SCHEMA_INVALID: the flux does not validate against CDC_XSD_FILE' })
+  @Refusals('CDC_CONFIGURATION_INVALID', 'CDC_NOT_CONFIGURED', 'ACCROCHAGE_SCHEMA_INVALID')
   async export(@Query() query: AccrochageQuery, @Meta() meta: CommandMeta, @Res() res: Response): Promise<void> {
     if (query.from && query.to && query.from > query.to) throw invalid('from must not be after to');
     const { xml, report } = await this.exporter.export(
@@ -133,7 +133,7 @@ export class AccrochageController {
   @ApiBody({ schema: { type: 'string', example: '<compteRendu><idFlux>…</idFlux><passage><idTechnique>…</idTechnique><statut>REJETE</statut><motif>…</motif></passage></compteRendu>' } })
   @ApiResponse({ status: 201, type: ReportImportAnswer })
   @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: not XML, or it names no passage' })
-  @ApiResponse({ status: 422, description: 'REPORT_MATCHES_NO_DECLARATION: none of its passages was sent by this certifier' })
+  @Refusals('REPORT_MATCHES_NO_DECLARATION')
   async importReport(@Req() req: Request, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<Omit<ReportImport, 'reportId'> & { id: string }> {
     const type = req.header('content-type') ?? '';
     // As received (application/xml, text/xml, text/plain, octet-stream), or wrapped in JSON { "xml": "…" } by tools that only speak JSON.
@@ -152,8 +152,9 @@ export class AccrochageController {
     summary: 'Record that a withdrawn award was withdrawn by hand on the CDC portal',
     description:
       'For schema versions without deletions: the export lists such awards as manualWithdrawals until this is recorded (AccrochageWithdrawnByHand). ' +
-      '404 for an unknown award, 422 NO_WITHDRAWAL_PENDING when none is left to make.',
+      '404 for an unknown award.',
   })
+  @Refusals('NO_WITHDRAWAL_PENDING')
   @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
   async withdrawnByHand(@Param('awardEventId', new IdParam('awardEventId', 'invalid')) awardEventId: string, @Body() body: unknown, @Meta() meta: CommandMeta) {
     requireEmptyBody(body);

@@ -10,6 +10,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { DecideBlockCommand } from './decide-block.handler';
 import { IdParam } from '../../http/id-param';
 import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class DecideBlockDto {
   @ApiProperty()
@@ -41,8 +42,9 @@ export class DecideBlockController {
   @ApiOperation({
     summary: 'The president records the jury’s decision on a block (BlockDecided)',
     description:
-      'Writes BlockDecided in the jury’s record and BlockDecisionRecorded in the candidate’s file, atomically; a deferred block may be decided again in the same deliberation. The certification is awarded at the closing, not here. Answers also `proposal` and `certificationAwarded` (always false). 403 non-member or not the president; 409 DELIBERATION_NOT_OPEN, DELIBERATION_CLOSED; 422 MOTIVATION_REQUIRED, SCORES_INCOMPLETE, BLOCK_ALREADY_DECIDED, CANDIDATE_NOT_IN_SESSION, BLOCK_NOT_IN_ENROLMENT, MEMBER_RECUSED, NOT_DECIDED_BY_REVISED_JURY, DECISION_ALREADY_REVISED, REVISION_NOT_IN_FAVOUR',
+      'Writes BlockDecided in the jury’s record and BlockDecisionRecorded in the candidate’s file, atomically; a deferred block may be decided again in the same deliberation. The certification is awarded at the closing, not here. Answers also `proposal` and `certificationAwarded` (always false). 403 non-member or not the president.',
   })
+  @Refusals('DELIBERATION_NOT_OPEN', 'DELIBERATION_CLOSED', 'MOTIVATION_REQUIRED', 'SCORES_INCOMPLETE', 'BLOCK_ALREADY_DECIDED', 'CANDIDATE_NOT_IN_SESSION', 'BLOCK_NOT_IN_ENROLMENT', 'MEMBER_RECUSED', 'NOT_DECIDED_BY_REVISED_JURY', 'DECISION_ALREADY_REVISED', 'REVISION_NOT_IN_FAVOUR')
   decide(@Param('id', new IdParam('jury')) id: string, @Body() body: DecideBlockDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new DecideBlockCommand(id, body.candidateId.toLowerCase(), body.block, body.decision, body.motivation, meta));
   }

@@ -9,6 +9,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { LodgeAppealCommand } from './lodge-appeal.handler';
 import { IdParam } from '../../http/id-param';
 import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class LodgeAppealDto {
   @ApiProperty({ description: 'the closed jury whose decision is appealed' })
@@ -30,8 +31,9 @@ export class LodgeAppealController {
   @CommandRoute()
   @ApiOperation({
     summary: 'Record a candidate’s appeal (recours) against a sealed deliberation (AppealLodged); answers appealId',
-    description: 'A revision jury (POST /v1/juries with revises.reason = appeal) answers it. 404 unknown candidate or jury; 422 JURY_NOT_CLOSED, NOT_DECIDED_BY_JURY',
+    description: 'A revision jury (POST /v1/juries with revises.reason = appeal) answers it. 404 unknown candidate or jury',
   })
+  @Refusals('JURY_NOT_CLOSED', 'NOT_DECIDED_BY_JURY')
   lodge(@Param('id', new IdParam('candidate')) id: string, @Body() body: LodgeAppealDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new LodgeAppealCommand(id, body.juryId.toLowerCase(), body.reason, meta));
   }

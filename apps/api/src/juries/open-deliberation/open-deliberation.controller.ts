@@ -8,6 +8,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { requireEmptyBody } from '../../http/empty-body';
 import { OpenDeliberationCommand } from './open-deliberation.handler';
 import { IdParam } from '../../http/id-param';
+import { Refusals } from '../../http/refusals';
 
 @ApiTags('juries')
 @ApiBearerAuth()
@@ -18,7 +19,8 @@ export class OpenDeliberationController {
   @Post(':id/open')
   @Roles('jury')
   @CommandRoute()
-  @ApiOperation({ summary: 'The president opens the deliberation (DeliberationOpened)', description: '403 non-member or not the president; 409 DELIBERATION_ALREADY_OPEN, DELIBERATION_CLOSED' })
+  @ApiOperation({ summary: 'The president opens the deliberation (DeliberationOpened)', description: '403 non-member or not the president' })
+  @Refusals('DELIBERATION_ALREADY_OPEN', 'DELIBERATION_CLOSED')
   @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
   open(@Param('id', new IdParam('jury')) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
     requireEmptyBody(body);

@@ -9,6 +9,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { RecuseMemberCommand } from './recuse-member.handler';
 import { IdParam } from '../../http/id-param';
 import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class RecuseMemberDto {
   @ApiProperty()
@@ -30,8 +31,9 @@ export class RecuseMemberController {
   @CommandRoute()
   @ApiOperation({
     summary: 'The calling member recuses themself for a candidate (MemberRecused)',
-    description: 'Any member of the jury, for themself (the member is the token’s subject). 403 non-member; 409 ALREADY_RECUSED, DELIBERATION_CLOSED; 422 CANDIDATE_NOT_IN_SESSION',
+    description: 'Any member of the jury, for themself (the member is the token’s subject). 403 non-member',
   })
+  @Refusals('ALREADY_RECUSED', 'DELIBERATION_CLOSED', 'CANDIDATE_NOT_IN_SESSION')
   recuse(@Param('id', new IdParam('jury')) id: string, @Body() body: RecuseMemberDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new RecuseMemberCommand(id, body.candidateId.toLowerCase(), body.reason, meta));
   }

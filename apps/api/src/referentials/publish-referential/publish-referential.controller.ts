@@ -8,6 +8,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { requireEmptyBody } from '../../http/empty-body';
 import { PublishReferentialCommand } from './publish-referential.handler';
 import { IdParam } from '../../http/id-param';
+import { Refusals } from '../../http/refusals';
 
 @ApiTags('referentials')
 @ApiBearerAuth()
@@ -18,7 +19,8 @@ export class PublishReferentialController {
   @Post(':id/publish')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Publish a draft referential (ReferentialPublished)', description: '409 REFERENTIAL_ALREADY_PUBLISHED; 422 REFERENTIAL_RETIRED.' })
+  @ApiOperation({ summary: 'Publish a draft referential (ReferentialPublished)' })
+  @Refusals('REFERENTIAL_ALREADY_PUBLISHED', 'REFERENTIAL_RETIRED')
   @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
   publish(@Param('id', new IdParam('referential')) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
     requireEmptyBody(body);

@@ -9,6 +9,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { MAX_REASON_LENGTH } from '@app/domain/referential/referential-decider';
 import { RetireReferentialCommand } from './retire-referential.handler';
 import { IdParam } from '../../http/id-param';
+import { Refusals } from '../../http/refusals';
 
 export class RetireReferentialBody {
   @ApiProperty({ description: 'why this version is retired (recorded in the log)', maxLength: MAX_REASON_LENGTH })
@@ -27,7 +28,8 @@ export class RetireReferentialController {
   @Post(':id/retire')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Retire a referential version (ReferentialRetired)', description: 'No new session may use it. 409 REFERENTIAL_ALREADY_RETIRED.' })
+  @ApiOperation({ summary: 'Retire a referential version (ReferentialRetired)', description: 'No new session may use it.' })
+  @Refusals('REFERENTIAL_ALREADY_RETIRED')
   retire(@Param('id', new IdParam('referential')) id: string, @Body() body: RetireReferentialBody, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new RetireReferentialCommand(id, body.reason, meta));
   }

@@ -9,6 +9,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { AssignAssessorCommand } from './assign-assessor.handler';
 import { IdParam } from '../../http/id-param';
 import { USER_ID_MAX } from '@app/domain/session/session-decider';
+import { Refusals } from '../../http/refusals';
 
 export class AssignAssessorDto {
   @ApiProperty({ maxLength: USER_ID_MAX, description: "the assessor's user id (the `sub` of their token)" })
@@ -26,7 +27,8 @@ export class AssignAssessorController {
   @Post(':id/assessors')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Assign an assessor to the session (AssessorAssigned)', description: '409 ASSESSOR_ALREADY_ASSIGNED.' })
+  @ApiOperation({ summary: 'Assign an assessor to the session (AssessorAssigned)' })
+  @Refusals('ASSESSOR_ALREADY_ASSIGNED')
   assign(@Param('id', new IdParam('session')) id: string, @Body() body: AssignAssessorDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new AssignAssessorCommand(id, body.userId, meta));
   }

@@ -9,6 +9,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { OpenSessionCommand } from './open-session.handler';
 import { UUID } from '../../http/id-param';
 import { TITLE_MAX } from '@app/domain/session/session-decider';
+import { Refusals } from '../../http/refusals';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -43,7 +44,8 @@ export class OpenSessionController {
   @Post()
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Open an exam session on a published referential (SessionOpened)', description: '404 unknown referential; 422 REFERENTIAL_NOT_PUBLISHED, SESSION_DATES_INVERTED.' })
+  @ApiOperation({ summary: 'Open an exam session on a published referential (SessionOpened)', description: '404 unknown referential' })
+  @Refusals('REFERENTIAL_NOT_PUBLISHED', 'SESSION_DATES_INVERTED')
   open(@Body() body: OpenSessionDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new OpenSessionCommand(body, meta));
   }
