@@ -3,10 +3,8 @@ import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { notFound, unavailable } from '@app/domain/shared/errors';
 import { EventStore } from '@app/event-store/event-store';
-import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
-import { Principal } from '@app/platform/auth/token-verifier';
-import { Role } from '@app/domain/shared/decider';
-import { WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
+import { Roles } from '@app/platform/auth/roles';
+import { WhoSeesWhat, Reader } from '@app/platform/personal-data/who-sees-what';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { CandidateProgressView } from '@app/projections/candidate-progress/candidate-progress.evolve';
 import { CANDIDATE_PROGRESS } from '@app/projections/candidate-progress/candidate-progress.projection';
@@ -16,6 +14,7 @@ import { IdParam } from '../http/id-param';
 import { awaitMinPosition } from '../http/min-position';
 import { Refusals } from '../http/refusals';
 import { isCut, parseCut } from '../http/time-travel';
+import { CurrentReader } from '../http/reader';
 
 @ApiTags('candidates')
 @ApiBearerAuth()
@@ -43,11 +42,11 @@ export class ProgressController {
     @Query('asOf') asOf: string | undefined,
     @Query('atPosition') atPosition: string | undefined,
     @Headers('x-min-position') minPosition: string | undefined,
-    @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] },
+    @CurrentReader() reader: Reader,
   ): Promise<CandidateProgressView> {
     const cut = parseCut(asOf, atPosition);
     // In scope or 403, whatever the time asked: scope is the reader's work now (docs/security.md).
-    await this.who.assertInScope({ id: principal.id, roles: principal.grantedRoles }, id);
+    await this.who.assertInScope(reader, id);
     if (isCut(cut)) {
       // Folded from the log itself: always as of that point, whatever the projection's lag.
       const then = await this.progress.at(id, { asOf: cut.asOf, position: cut.atPosition });
