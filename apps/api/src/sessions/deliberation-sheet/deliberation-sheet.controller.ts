@@ -8,7 +8,7 @@ import { Principal } from '@app/platform/auth/token-verifier';
 import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
 import { Page, pageLimit, PageQuery } from '../../http/pagination';
 import { awaitLists, MIN_POSITION_HEADER_DOC } from '../back-office-lists';
-import { UuidParam } from '../uuid-param.pipe';
+import { IdParam } from '../../http/id-param';
 import { DeliberationSheetReader, SheetItem } from './deliberation-sheet.reader';
 import { sheetCsv } from './sheet-csv';
 
@@ -59,7 +59,7 @@ export class DeliberationSheetController {
   @ApiResponse({ status: 404, description: 'unknown session' })
   @ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: the lists did not reach X-Min-Position within 5 s' })
   async page(
-    @Param('id', new UuidParam('session')) id: string,
+    @Param('id', new IdParam('session')) id: string,
     @Query() query: SheetPageQuery,
     @Headers('x-min-position') minPosition: string | undefined,
     @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] },
@@ -83,7 +83,7 @@ export class DeliberationSheetController {
   @ApiResponse({ status: 404, description: 'unknown session' })
   @ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: the lists did not reach X-Min-Position within 5 s' })
   async csv(
-    @Param('id', new UuidParam('session')) id: string,
+    @Param('id', new IdParam('session')) id: string,
     @Query() query: SheetFilterQuery,
     @Headers('x-min-position') minPosition: string | undefined,
     @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] },
