@@ -13,7 +13,7 @@ import { closingFromOutcomes } from '@app/domain/jury/closing';
 import { candidateSpec } from '@app/domain/candidate/candidate';
 import { candidateView } from '@app/domain/jury/views';
 import { ReferentialDocument } from '@app/domain/referential/referential';
-import { JuryClock } from '../../apps/api/src/juries/jury-clock';
+import { Clock } from '@app/platform/commands/clock';
 import { startTestApp, TestApp } from '../support/app';
 import { collectBuffer, pdfText } from '../support/pdf';
 
@@ -95,7 +95,7 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
   beforeAll(async () => {
     t = await startTestApp({ env: { SIGNING_KEY_PEM } });
     store = t.app.get(EVENT_STORE);
-    clock = jest.spyOn(t.app.get(JuryClock), 'now').mockReturnValue(T0);
+    clock = jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(T0);
     const users: Array<[string, string[], string]> = [
       ['admin', ['admin'], 'Adèle Admin'],
       ['pres', ['jury'], 'Paule Présidente'],

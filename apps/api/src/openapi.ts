@@ -4,6 +4,14 @@ import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { PUBLIC_KEY, ROLES_KEY } from '@app/platform/auth/roles';
 import { CommandInterceptor } from '@app/platform/commands/idempotency';
+import { describeCodes, ERROR_CODES, ErrorCode, statusOf } from '@app/domain/shared/error-codes';
+
+/** The status table of the errors section, every code of the catalogue in its row. */
+function errorTable(): string {
+  const rows = new Map<number, ErrorCode[]>();
+  for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) rows.set(statusOf(code), [...(rows.get(statusOf(code)) ?? []), code]);
+  return ['| status | codes |', '|---|---|', ...[...rows].sort(([a], [b]) => a - b).map(([status, codes]) => `| ${status} | ${codes.map((c) => `\`${c}\``).join(', ')} |`)].join('\n');
+}
 
 const DESCRIPTION = `
 The system of record of an RNCP certifier: referentials, candidate files, jury deliberations and sealed records,
@@ -15,16 +23,7 @@ on an append-only, hash-chained event log.
 
 **Errors.** Every error body is \`{ "statusCode": 4xx, "code": "UPPER_SNAKE", "message": "…" }\` (schema \`ErrorBody\`):
 
-| status | when | codes |
-|---|---|---|
-| 400 | malformed body, unknown field, wrong type | \`VALIDATION_FAILED\` |
-| 401 | no or bad token | \`UNAUTHENTICATED\` |
-| 403 | role not allowed, not a member of that jury, not the president | \`FORBIDDEN\` |
-| 404 | unknown id | \`NOT_FOUND\` |
-| 409 | state conflict | \`DELIBERATION_CLOSED\`, \`CONCURRENCY_CONFLICT\`, \`IDEMPOTENCY_KEY_REUSED\` |
-| 412 | \`If-Match\` does not match the current version | \`PRECONDITION_FAILED\` |
-| 422 | a business rule refuses the command | \`CRITERION_IS_CORE\`, \`NO_REFERENT_OPINION\`, \`CRITERION_NOT_IN_ENROLMENT\`, \`MOTIVATION_REQUIRED\`, \`BLOCK_ALREADY_DECIDED\`, \`SCORES_INCOMPLETE\` |
-| 503 | database unavailable, or a read model could not catch up with \`X-Min-Position\` | \`SERVICE_UNAVAILABLE\` |
+${errorTable()}
 
 **Commands** answer \`201 { id, position, version }\` with \`ETag: "<version>"\`, accept \`If-Match\` and \`Idempotency-Key\`.
 **Queries** are eventually consistent; send \`X-Min-Position: <position>\` to wait (up to 5 s) for your own write.
@@ -39,7 +38,7 @@ export const ERROR_BODY_SCHEMA = {
     statusCode: { type: 'integer', example: 422 },
     code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*$', example: 'MOTIVATION_REQUIRED' },
     message: { type: 'string', example: 'a decision that departs from the proposal needs a motivation' },
-    details: { description: 'optional: the faults (paths and problems) of a 400, or rule-specific details' },
+    details: { description: 'optional: the faults of a 400 as [{ path, message }], or rule-specific details' },
   },
 };
 
@@ -127,7 +126,7 @@ export const SUMMARY_MAX = 100;
 
 /** Errors every operation can answer, whatever its role rule. */
 const COMMON_ERRORS = {
-  '429': 'TOO_MANY_REQUESTS: the rate limit of this address or user is spent; Retry-After says when to come back',
+  '429': describeCodes('RATE_LIMITED'),
 };
 
 function annotate(document: OpenAPIObject, rules: Map<string, RouteRule>): void {
@@ -145,7 +144,7 @@ function annotate(document: OpenAPIObject, rules: Map<string, RouteRule>): void 
       op.tags = [...new Set<string>((op.tags ?? []).map((t: string) => TAG_ALIASES[t.toLowerCase()] ?? t.toLowerCase()))];
       if (op.tags.length === 0) op.tags = ['operations'];
       for (const [status, text] of Object.entries(COMMON_ERRORS)) op.responses[status] ??= error(text);
-      if (op.requestBody) op.responses['413'] ??= error('PAYLOAD_TOO_LARGE: the body is over the size limit');
+      if (op.requestBody) op.responses['413'] ??= error(describeCodes('PAYLOAD_TOO_LARGE'));
       if (!rule || rule.isPublic) {
         op.security = [];
         op['x-roles'] = [];
@@ -155,7 +154,7 @@ function annotate(document: OpenAPIObject, rules: Map<string, RouteRule>): void 
       op['x-roles'] = rule.roles;
       op.security = [{ bearer: [] }];
       op.description = prefix(op.description, `**Roles:** ${rule.roles.length ? rule.roles.join(', ') : 'none (refused)'}.`);
-      op.responses['401'] ??= error('UNAUTHENTICATED: no or invalid bearer token');
+      op.responses['401'] ??= error(describeCodes('UNAUTHENTICATED'));
       op.responses['503'] ??= error('SERVICE_UNAVAILABLE: the database is unavailable (Retry-After), or a read model could not catch up with X-Min-Position');
       op.responses['403'] ??= error(`FORBIDDEN: the token has none of the roles ${rule.roles.join(', ')} (or an object-level rule refuses)`);
       if (op.requestBody || (op.parameters ?? []).some((p: { in?: string }) => p.in === 'path' || p.in === 'query')) {
@@ -173,8 +172,8 @@ function annotate(document: OpenAPIObject, rules: Map<string, RouteRule>): void 
         created.headers ??= { ETag: { description: 'the stream version, quoted ("3")', schema: { type: 'string' } } };
         op.responses['201'] = created;
         delete op.responses['200'];
-        op.responses['409'] ??= error('CONCURRENCY_CONFLICT, IDEMPOTENCY_KEY_REUSED or a state conflict such as DELIBERATION_CLOSED');
-        op.responses['412'] ??= error('PRECONDITION_FAILED: If-Match does not match');
+        op.responses['409'] ??= error(describeCodes('CONCURRENCY_CONFLICT', 'IDEMPOTENCY_KEY_REUSED'));
+        op.responses['412'] ??= error(describeCodes('PRECONDITION_FAILED'));
         op.responses['422'] ??= error('a business rule refuses the command (code names the rule)');
       }
       // A documented error status whose decorator gave only a description still answers the error body.

@@ -6,6 +6,7 @@ import { migrate } from '@app/event-store/migrations';
 import { AuthConfig } from './auth/auth.config';
 import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
 import { TokenVerifier } from './auth/token-verifier';
+import { Clock } from './commands/clock';
 import { CommandRunner } from './commands/command-runner';
 import { StreamStates } from './commands/stream-states';
 import { CommandInterceptor, IDEMPOTENCY_MIGRATIONS } from './commands/idempotency';
@@ -46,6 +47,7 @@ export class PlatformModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorsFilter },
         StreamStates,
+        Clock,
         CommandRunner,
         CommandInterceptor,
         { provide: PERSONAL_DATA_KEKS, useFactory: (config: AppConfig) => vaultKeys(config), inject: [APP_CONFIG] },
@@ -55,7 +57,7 @@ export class PlatformModule {
         WhoSeesWhat,
         { provide: RateLimits, useFactory: (config: AppConfig) => new RateLimits(config.security ?? loadSecurityConfig({})), inject: [APP_CONFIG] },
       ],
-      exports: [AUTH_CONFIG, SIGNING_KEY, TOKEN_VERIFIER, StreamStates, CommandRunner, CommandInterceptor, PersonalDataVault, IdentityViews, FreeTexts, WhoSeesWhat, RateLimits, CqrsModule],
+      exports: [AUTH_CONFIG, SIGNING_KEY, TOKEN_VERIFIER, StreamStates, Clock, CommandRunner, CommandInterceptor, PersonalDataVault, IdentityViews, FreeTexts, WhoSeesWhat, RateLimits, CqrsModule],
     };
   }
 }

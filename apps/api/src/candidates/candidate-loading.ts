@@ -5,9 +5,6 @@ import { ReferentialState, referentialSpec, referentialStream } from '@app/domai
 import { SessionState, sessionSpec, sessionStream } from '@app/domain/session/session';
 import { UnitOfWork } from '@app/platform/commands/command-runner';
 import { StreamFold, StreamStates } from '@app/platform/commands/stream-states';
-import { UuidParam } from '../sessions/uuid-param.pipe';
-
-export const CandidateIdParam = () => new UuidParam('candidate');
 
 /** The candidate's file, 404 when it does not exist. */
 export async function loadCandidate(uow: UnitOfWork, candidateId: string): Promise<{ stream: string; state: CandidateState }> {
@@ -36,8 +33,9 @@ export class CandidateContextReader {
   /**
    * The candidate's file (404 when it does not exist), the session and the
    * referential version it pins, in one round trip once this process has
-   * seen the session (a session's referential never changes). Called inside
-   * the command's retry loop: a retry re-reads only what moved.
+   * seen the session (a session's referential never changes), in two
+   * otherwise. Called inside the command's retry loop: a retry re-reads only
+   * what moved.
    */
   async withSession(uow: UnitOfWork, candidateId: string, sessionId: string): Promise<CandidateInSession> {
     const stream = candidateStream(candidateId);
@@ -53,12 +51,17 @@ export class CandidateContextReader {
     if (!state.registered) throw notFound('candidate', candidateId);
     const opened = session.state as SessionState;
     if (!opened.opened) return { stream, state, deps: {} };
-    const referential = opened.referentialId === referentialId ? (pinned.state as ReferentialState) : await this.referential(opened.referentialId!);
+    const referential = opened.referentialId === referentialId ? (pinned.state as ReferentialState) : await this.referential(uow, opened.referentialId!);
     return { stream, state, deps: { session: opened, referential } };
   }
 
-  /** The referential document is tens of kilobytes of JSON: folded once, then only what was appended since. */
-  async referential(referentialId: string): Promise<ReferentialState> {
-    return (await this.states.fold(referentialStream(referentialId), referentialSpec)).state;
+  /**
+   * A referential, read like every other stream of the command: in its unit
+   * of work, so a change to it meanwhile is a conflict. The document is tens
+   * of kilobytes of JSON: StreamStates folds it once, then only what was
+   * appended since.
+   */
+  async referential(uow: UnitOfWork, referentialId: string): Promise<ReferentialState> {
+    return (await uow.load(referentialStream(referentialId), referentialSpec)).state;
   }
 }

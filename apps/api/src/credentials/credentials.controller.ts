@@ -1,15 +1,15 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { invalid } from '@app/domain/shared/errors';
-import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
-import { Principal } from '@app/platform/auth/token-verifier';
-import { Role } from '@app/domain/shared/decider';
-import { WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
+import { Roles } from '@app/platform/auth/roles';
+import { WhoSeesWhat, Reader } from '@app/platform/personal-data/who-sees-what';
 import { CredentialIssuer, VerificationReport } from './credential-issuer';
+import { IdParam } from '../http/id-param';
+import { CurrentReader } from '../http/reader';
 
 export const CREDENTIAL_ISSUER = 'CREDENTIAL_ISSUER';
 
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => invalid('id must be a uuid') });
+const uuid = new IdParam('id', 'invalid');
 
 class VerificationChecks {
   @ApiProperty({ enum: ['valid', 'invalid'] }) proof!: string;
@@ -54,9 +54,9 @@ export class CredentialsController {
       '`urn:uuid:<candidateId>`: no personal data in the badge. A revised decision revokes the credential through the status list.',
   })
   @ApiOkResponse({ description: 'the credentials', schema: { type: 'array', items: { type: 'object', example: CREDENTIAL_EXAMPLE } } })
-  async list(@Param('id', uuid) id: string, @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] }) {
+  async list(@Param('id', uuid) id: string, @CurrentReader() reader: Reader) {
     // A jury member reads the credentials of the candidates of their juries' sessions only (403 otherwise).
-    await this.who.assertInScope({ id: principal.id, roles: principal.grantedRoles }, id);
+    await this.who.assertInScope(reader, id);
     return this.issuer.credentialsFor(id);
   }
 

@@ -4,14 +4,13 @@ import { Type } from 'class-transformer';
 import { IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
 import { invalid } from '@app/domain/shared/errors';
 import { EventFilter, EventStore, StoredEvent } from '@app/event-store/event-store';
-import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
-import { Principal } from '@app/platform/auth/token-verifier';
-import { Role } from '@app/domain/shared/decider';
+import { Roles } from '@app/platform/auth/roles';
 import { candidateStream } from '@app/domain/candidate/candidate';
-import { FREE_TEXT_FIELDS, WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
+import { FREE_TEXT_FIELDS, Reader, WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { isSealed, Sealed } from '@app/platform/personal-data/vault';
-import { CandidateIdPipe } from '../progress/candidate-id.pipe';
+import { IdParam } from '../http/id-param';
+import { CurrentReader } from '../http/reader';
 
 export const PERSONAL_DATA = '[personal data]';
 
@@ -95,11 +94,11 @@ export class HistoryController {
   @ApiResponse({ status: 403, description: "the candidate is outside the reader's work (jury members: the candidates of their juries' sessions)" })
   @ApiResponse({ status: 404, description: 'unknown candidate' })
   async history(
-    @Param('id', new CandidateIdPipe()) id: string,
-    @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] },
+    @Param('id', new IdParam('candidate')) id: string,
+    @CurrentReader() reader: Reader,
     @Query() query: HistoryQuery,
   ): Promise<HistoryEntry[]> {
-    const { view, candidate } = await this.who.viewOfCandidate({ id: principal.id, roles: principal.grantedRoles }, id);
+    const { view, candidate } = await this.who.viewOfCandidate(reader, id);
     const rows = await this.entries(id, query);
     const fields = (type: string, data: any): Array<[string, unknown]> =>
       Object.keys(FREE_TEXT_FIELDS[type] ?? {}).flatMap((field) =>

@@ -7,7 +7,6 @@ import { DecideBlockController } from './decide-block/decide-block.controller';
 import { DecideBlockHandler } from './decide-block/decide-block.handler';
 import { DesignatePresidentController } from './designate-president/designate-president.controller';
 import { DesignatePresidentHandler } from './designate-president/designate-president.handler';
-import { JuryClock } from './jury-clock';
 import { LodgeAppealController } from './lodge-appeal/lodge-appeal.controller';
 import { LodgeAppealHandler } from './lodge-appeal/lodge-appeal.handler';
 import { NeutraliseCriterionController } from './neutralise-criterion/neutralise-criterion.controller';
@@ -33,7 +32,6 @@ import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
     ReadRecordController,
   ],
   providers: [
-    JuryClock,
     ConveneJuryHandler,
     RecuseMemberHandler,
     OpenDeliberationHandler,
@@ -44,6 +42,6 @@ import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
     LodgeAppealHandler,
     JuryRecordReader,
   ],
-  exports: [JuryRecordReader, JuryClock],
+  exports: [JuryRecordReader],
 })
 export class JuriesModule {}

@@ -1,22 +1,20 @@
 import { candidateStream } from '@app/domain/candidate/candidate';
-import { Controller, Get, Headers, HttpException, HttpStatus, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { invalid, notFound } from '@app/domain/shared/errors';
+import { notFound, unavailable } from '@app/domain/shared/errors';
 import { EventStore } from '@app/event-store/event-store';
-import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
-import { Principal } from '@app/platform/auth/token-verifier';
-import { Role } from '@app/domain/shared/decider';
-import { WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
+import { Roles } from '@app/platform/auth/roles';
+import { WhoSeesWhat, Reader } from '@app/platform/personal-data/who-sees-what';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { CandidateProgressView } from '@app/projections/candidate-progress/candidate-progress.evolve';
 import { CANDIDATE_PROGRESS } from '@app/projections/candidate-progress/candidate-progress.projection';
-import { AsOf, CandidateProgressQuery } from '@app/projections/candidate-progress/candidate-progress.query';
+import { CandidateProgressQuery } from '@app/projections/candidate-progress/candidate-progress.query';
 import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
-import { CandidateIdPipe } from './candidate-id.pipe';
-
-/** How long `X-Min-Position` may hold a request (docs/api.md: up to 5 s). */
-const MIN_POSITION_WAIT_MS = 5000;
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+import { IdParam } from '../http/id-param';
+import { awaitMinPosition } from '../http/min-position';
+import { Refusals } from '../http/refusals';
+import { isCut, parseCut } from '../http/time-travel';
+import { CurrentReader } from '../http/reader';
 
 @ApiTags('candidates')
 @ApiBearerAuth()
@@ -38,32 +36,28 @@ export class ProgressController {
   @ApiResponse({ status: 200, description: '{ candidateId, certified, blocks: [{ code, proposal, decision, criteria: { total, scored, acquired, neutralised } }] }' })
   @ApiResponse({ status: 403, description: "the candidate is outside the reader's work (assessors: their sessions' candidates; jury members: their juries' sessions)" })
   @ApiResponse({ status: 404, description: 'unknown candidate (or not yet registered at asOf / atPosition)' })
-  @ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: the read model did not reach X-Min-Position within 5 s (Retry-After)' })
+  @Refusals('PROJECTION_LAGGING')
   async read(
-    @Param('id', new CandidateIdPipe()) id: string,
+    @Param('id', new IdParam('candidate')) id: string,
     @Query('asOf') asOf: string | undefined,
     @Query('atPosition') atPosition: string | undefined,
     @Headers('x-min-position') minPosition: string | undefined,
-    @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] },
+    @CurrentReader() reader: Reader,
   ): Promise<CandidateProgressView> {
-    const bound = timeTravel(asOf, atPosition);
+    const cut = parseCut(asOf, atPosition);
     // In scope or 403, whatever the time asked: scope is the reader's work now (docs/security.md).
-    await this.who.assertInScope({ id: principal.id, roles: principal.grantedRoles }, id);
-    if (bound) {
+    await this.who.assertInScope(reader, id);
+    if (isCut(cut)) {
       // Folded from the log itself: always as of that point, whatever the projection's lag.
-      const then = await this.progress.at(id, bound);
+      const then = await this.progress.at(id, { asOf: cut.asOf, position: cut.atPosition });
       if (!then) throw notFound('candidate', id);
       return then;
     }
-    if (minPosition !== undefined) {
-      const position = nonNegativeInteger(minPosition, 'X-Min-Position');
-      if (!(await this.runtime.waitFor(CANDIDATE_PROGRESS, position, MIN_POSITION_WAIT_MS))) {
-        throw new HttpException(
-          { statusCode: 503, code: 'PROJECTION_LAGGING', message: `the progress read model has not reached position ${position} yet; retry shortly` },
-          HttpStatus.SERVICE_UNAVAILABLE,
-        );
-      }
-    }
+    await awaitMinPosition(
+      minPosition,
+      (position, timeoutMs) => this.runtime.waitFor(CANDIDATE_PROGRESS, position, timeoutMs),
+      (position) => unavailable('PROJECTION_LAGGING', `the progress read model has not reached position ${position} yet; retry shortly`),
+    );
     const live = await this.progress.live(id);
     if (live) return live;
     // Not projected (yet): the log decides whether the candidate exists, and answers it folded.
@@ -72,21 +66,4 @@ export class ProgressController {
     if (!now) throw notFound('candidate', id);
     return now;
   }
-}
-
-function timeTravel(asOf: unknown, atPosition: unknown): AsOf | null {
-  if (asOf === undefined && atPosition === undefined) return null;
-  const bound: AsOf = {};
-  if (asOf !== undefined) {
-    if (typeof asOf !== 'string' || !ISO_TIMESTAMP.test(asOf) || Number.isNaN(Date.parse(asOf))) throw invalid('asOf must be an ISO 8601 timestamp (e.g. 2025-06-30T12:00:00Z)');
-    bound.asOf = new Date(asOf).toISOString();
-  }
-  if (atPosition !== undefined) bound.position = nonNegativeInteger(atPosition, 'atPosition');
-  return bound;
-}
-
-function nonNegativeInteger(raw: unknown, name: string): number {
-  const value = typeof raw === 'string' && /^\d{1,15}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-  if (!Number.isSafeInteger(value)) throw invalid(`${name} must be a non-negative integer`);
-  return value;
 }

@@ -1,15 +1,9 @@
-import 'reflect-metadata';
-import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { openExport } from '@app/event-store/ledger/ledger-reader';
 import { LedgerService } from '@app/platform/ledger/ledger.service';
-import { loadAuthConfig } from '@app/platform/auth/auth.config';
-import { loadConfig } from '@app/platform/config';
-import { loadSigningKey } from '@app/platform/signing/signing-key';
-import { AppModule } from '../../../api/src/app.module';
 import { CommandInput, progress, stringFlag, UsageError } from '../command';
+import { withHeadlessApp } from '../headless-app';
 
 export async function run(input: CommandInput): Promise<number> {
   if (input.positionals.length !== 1) throw new UsageError('give exactly one output file');
@@ -55,19 +49,7 @@ function countEvents(chunk: string): number {
   return n;
 }
 
-/**
- * Boots the application without HTTP, as the API would (same database, same key),
- * but without background work: the sealer seals on demand for this one job.
- */
-export async function withLedger(job: (ledger: LedgerService) => Promise<number>): Promise<number> {
-  const config = { ...loadConfig(), runProjections: false };
-  const auth = loadAuthConfig(process.env, config.dataDir);
-  const signingKey = loadSigningKey(process.env, config.dataDir);
-  let app: INestApplicationContext | undefined;
-  try {
-    app = await NestFactory.createApplicationContext(AppModule.forRoot(config, auth, signingKey), { logger: false });
-    return await job(app.get(LedgerService, { strict: false }));
-  } finally {
-    await app?.close();
-  }
+/** The ledger service of a headless application, for one job (the sealer seals on demand for it). */
+export function withLedger(job: (ledger: LedgerService) => Promise<number>): Promise<number> {
+  return withHeadlessApp((app) => job(app.get(LedgerService, { strict: false })));
 }

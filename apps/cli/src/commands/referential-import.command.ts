@@ -1,23 +1,18 @@
 import 'reflect-metadata';
-import { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { CommandBus } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import seedDocument from '@app/domain/referential/seed/manager-marketing-commercial.referential.json';
-import { ValidationFault, validateReferential } from '@app/domain/referential/validate';
-import { DomainError } from '@app/domain/shared/errors';
-import { loadAuthConfig } from '@app/platform/auth/auth.config';
+import { validateReferential } from '@app/domain/referential/validate';
+import { DomainError, ValidationFault } from '@app/domain/shared/errors';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
-import { loadConfig } from '@app/platform/config';
-import { loadSigningKey } from '@app/platform/signing/signing-key';
-import { AppModule } from '../../../api/src/app.module';
 import { DraftReferentialCommand } from '../../../api/src/referentials/draft-referential/draft-referential.handler';
 import { PublishReferentialCommand } from '../../../api/src/referentials/publish-referential/publish-referential.handler';
 import { ReferentialReader } from '../../../api/src/referentials/read-referentials/referential-reader';
 import { CommandInput, UsageError } from '../command';
+import { withHeadlessApp } from '../headless-app';
 
 /** `referential seed [--publish]`: the shipped document. */
 export async function runSeed(input: CommandInput): Promise<number> {
@@ -60,33 +55,28 @@ async function importReferential(document: unknown, source: string, publish: boo
     process.stderr.write(faultReport(source, outcome.faults));
     return 1;
   }
-  // Projections catch up when the API next runs; this short-lived process only writes.
-  const config = { ...loadConfig(), runProjections: false };
-  const auth = loadAuthConfig(process.env, config.dataDir);
-  const signingKey = loadSigningKey(process.env, config.dataDir);
-  let app: INestApplicationContext | undefined;
   try {
-    app = await NestFactory.createApplicationContext(AppModule.forRoot(config, auth, signingKey), { logger: false });
-    const bus = app.get(CommandBus);
-    const actor = { id: `cli:${osUser()}`, role: 'admin' as const };
-    const correlationId = randomUUID();
-    const meta = (): CommandMeta => ({ actor, correlationId, commandId: randomUUID() });
-    const drafted: CommandResult = await bus.execute(new DraftReferentialCommand(outcome.document, meta()));
-    const view = await app.get(ReferentialReader).get(drafted.id);
-    process.stdout.write(`referential ${drafted.id} drafted (version ${view.version} of ${view.code})\n`);
-    if (publish) {
-      await bus.execute(new PublishReferentialCommand(drafted.id, meta()));
-      process.stdout.write(`referential ${drafted.id} published\n`);
-    }
-    return 0;
+    // This short-lived process only writes.
+    return await withHeadlessApp(async (app) => {
+      const bus = app.get(CommandBus);
+      const actor = { id: `cli:${osUser()}`, role: 'admin' as const };
+      const correlationId = randomUUID();
+      const meta = (): CommandMeta => ({ actor, correlationId, commandId: randomUUID() });
+      const drafted: CommandResult = await bus.execute(new DraftReferentialCommand(outcome.document, meta()));
+      const view = await app.get(ReferentialReader).get(drafted.id);
+      process.stdout.write(`referential ${drafted.id} drafted (version ${view.version} of ${view.code})\n`);
+      if (publish) {
+        await bus.execute(new PublishReferentialCommand(drafted.id, meta()));
+        process.stdout.write(`referential ${drafted.id} published\n`);
+      }
+      return 0;
+    });
   } catch (error) {
     if (error instanceof DomainError) {
       process.stderr.write(Array.isArray(error.details) && error.code === 'VALIDATION_FAILED' ? faultReport(source, error.details as ValidationFault[]) : `error: ${error.code}: ${error.message}\n`);
       return 1;
     }
     throw error;
-  } finally {
-    await app?.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import { DecisionContext } from '../shared/decider';
 import type { Decider } from '../shared/decider';
-import { assertNever, conflict, forbidden, invalid, notFound, rule } from '../shared/errors';
+import { assertNever, conflict, forbidden, invalid, notFound, rule, ValidationFault } from '../shared/errors';
 import { findBlock, locateCriterion } from '../referential/referential';
 import { ReferentialState } from '../referential/referential-state';
 import { SessionState } from '../session/session';
@@ -83,7 +83,6 @@ export const EMAIL_MAX = 254;
 /** The CDC flux's bound on names and labels. */
 export const CDC_TEXT_MAX = 60;
 export const EARLIEST_BIRTH_DATE = '1900-01-01';
-export const TEXT_MAX = 2000;
 export const EVALUATION_MAX = 200;
 export const MAX_ACCOMMODATIONS = 10;
 export const MAX_EXTRA_TIME_PERCENT = 200;
@@ -114,29 +113,29 @@ export function checkIdentity(identity: Identity, today: string): Identity {
     ...(identity.accessModality != null ? { accessModality: identity.accessModality } : {}),
     ...(identity.vaeRoute != null ? { vaeRoute: identity.vaeRoute } : {}),
   };
-  const faults: Array<{ path: string; problems: string[] }> = [];
+  const faults: ValidationFault[] = [];
   for (const field of ['givenName', 'familyName'] as const) {
     const value = normalised[field];
-    if (!value || value.length > NAME_MAX || /[\u0000-\u001f\u007f]/.test(value)) faults.push({ path: field, problems: [`must be 1 to ${NAME_MAX} printable characters`] });
+    if (!value || value.length > NAME_MAX || /[\u0000-\u001f\u007f]/.test(value)) faults.push({ path: field, message: `must be 1 to ${NAME_MAX} printable characters` });
   }
   const { birthDate, email } = normalised;
-  if (!isCalendarDate(birthDate)) faults.push({ path: 'birthDate', problems: ['must be a real date YYYY-MM-DD'] });
-  else if (birthDate < EARLIEST_BIRTH_DATE || birthDate >= today.slice(0, 10)) faults.push({ path: 'birthDate', problems: [`must be after ${EARLIEST_BIRTH_DATE} and in the past`] });
-  if (email.length > EMAIL_MAX || !EMAIL.test(email)) faults.push({ path: 'email', problems: ['must be a valid email address'] });
-  if (normalised.sex !== undefined && normalised.sex !== 'M' && normalised.sex !== 'F') faults.push({ path: 'sex', problems: ['must be M or F (as the CDC declares it)'] });
-  if (normalised.birthPlaceCode !== undefined && !/^(\d{5}|2[AB]\d{3})$/.test(normalised.birthPlaceCode)) faults.push({ path: 'birthPlaceCode', problems: ['must be an INSEE commune code (5 characters, 99xxx abroad)'] });
+  if (!isCalendarDate(birthDate)) faults.push({ path: 'birthDate', message: 'must be a real date YYYY-MM-DD' });
+  else if (birthDate < EARLIEST_BIRTH_DATE || birthDate >= today.slice(0, 10)) faults.push({ path: 'birthDate', message: `must be after ${EARLIEST_BIRTH_DATE} and in the past` });
+  if (email.length > EMAIL_MAX || !EMAIL.test(email)) faults.push({ path: 'email', message: 'must be a valid email address' });
+  if (normalised.sex !== undefined && normalised.sex !== 'M' && normalised.sex !== 'F') faults.push({ path: 'sex', message: 'must be M or F (as the CDC declares it)' });
+  if (normalised.birthPlaceCode !== undefined && !/^(\d{5}|2[AB]\d{3})$/.test(normalised.birthPlaceCode)) faults.push({ path: 'birthPlaceCode', message: 'must be an INSEE commune code (5 characters, 99xxx abroad)' });
   // The CDC's own bounds (60 characters for names and labels): refused here rather than cut or refused by the CDC later.
   for (const field of ['usageName', 'birthPlaceName', 'birthCountryName'] as const) {
     const value = normalised[field];
-    if (value !== undefined && ([...value].length > CDC_TEXT_MAX || /[\u0000-\u001f\u007f]/.test(value))) faults.push({ path: field, problems: [`must be 1 to ${CDC_TEXT_MAX} printable characters`] });
+    if (value !== undefined && ([...value].length > CDC_TEXT_MAX || /[\u0000-\u001f\u007f]/.test(value))) faults.push({ path: field, message: `must be 1 to ${CDC_TEXT_MAX} printable characters` });
   }
   if (normalised.birthCountryCode !== undefined && !/^([A-Z]{2,3}|\d{3}|99\d{3})$/.test(normalised.birthCountryCode)) {
-    faults.push({ path: 'birthCountryCode', problems: ['must be an ISO 3166 country code (2 or 3 letters), a 3-digit code, or the INSEE code 99xxx'] });
+    faults.push({ path: 'birthCountryCode', message: 'must be an ISO 3166 country code (2 or 3 letters), a 3-digit code, or the INSEE code 99xxx' });
   }
-  if (normalised.birthPostalCode !== undefined && !/^[A-Z0-9][A-Z0-9 -]{0,8}$/.test(normalised.birthPostalCode)) faults.push({ path: 'birthPostalCode', problems: ['must be a postal code of 1 to 9 letters, digits, spaces or dashes'] });
-  if (normalised.accessModality !== undefined && !['professionalisation-contract', 'equivalence'].includes(normalised.accessModality)) faults.push({ path: 'accessModality', problems: ['must be professionalisation-contract or equivalence'] });
-  if (normalised.vaeRoute !== undefined && !['classic', 'vae-leave'].includes(normalised.vaeRoute)) faults.push({ path: 'vaeRoute', problems: ['must be classic or vae-leave'] });
-  if (faults.length) throw invalid(faults.map((f) => `${f.path}: ${f.problems.join(', ')}`).join('; '), faults);
+  if (normalised.birthPostalCode !== undefined && !/^[A-Z0-9][A-Z0-9 -]{0,8}$/.test(normalised.birthPostalCode)) faults.push({ path: 'birthPostalCode', message: 'must be a postal code of 1 to 9 letters, digits, spaces or dashes' });
+  if (normalised.accessModality !== undefined && !['professionalisation-contract', 'equivalence'].includes(normalised.accessModality)) faults.push({ path: 'accessModality', message: 'must be professionalisation-contract or equivalence' });
+  if (normalised.vaeRoute !== undefined && !['classic', 'vae-leave'].includes(normalised.vaeRoute)) faults.push({ path: 'vaeRoute', message: 'must be classic or vae-leave' });
+  if (faults.length) throw invalid(faults.map((f) => `${f.path}: ${f.message}`).join('; '), faults);
   return normalised;
 }
 
@@ -147,10 +146,10 @@ function blankAsNone<K extends string>(key: K, value: string | null | undefined)
 
 /** The CDC refinements must fit the access route: a professionalisation contract is continuing education, a VAE route is for VAE. */
 export function checkAccessDetails(identity: Identity, accessRoute: AccessRoute): void {
-  const faults: Array<{ path: string; problems: string[] }> = [];
-  if (identity.accessModality === 'professionalisation-contract' && accessRoute !== 'continuing-education') faults.push({ path: 'accessModality', problems: ['professionalisation-contract goes with accessRoute continuing-education'] });
-  if (identity.vaeRoute !== undefined && accessRoute !== 'vae') faults.push({ path: 'vaeRoute', problems: ['goes with accessRoute vae'] });
-  if (faults.length) throw invalid(faults.map((f) => `${f.path}: ${f.problems.join(', ')}`).join('; '), faults);
+  const faults: ValidationFault[] = [];
+  if (identity.accessModality === 'professionalisation-contract' && accessRoute !== 'continuing-education') faults.push({ path: 'accessModality', message: 'professionalisation-contract goes with accessRoute continuing-education' });
+  if (identity.vaeRoute !== undefined && accessRoute !== 'vae') faults.push({ path: 'vaeRoute', message: 'goes with accessRoute vae' });
+  if (faults.length) throw invalid(faults.map((f) => `${f.path}: ${f.message}`).join('; '), faults);
 }
 
 export function decideCandidate(command: CandidateCommand, state: CandidateState, context: DecisionContext & CandidateDeps): CandidateEvent[] {
@@ -181,7 +180,7 @@ export function decideCandidate(command: CandidateCommand, state: CandidateState
 function register(command: RegisterCandidate, state: CandidateState): CandidateEvent[] {
   const { candidateId, identity, accessRoute } = command.data;
   if (state.registered) throw conflict('CANDIDATE_ALREADY_REGISTERED', `candidate ${candidateId} is already registered`);
-  if (!ACCESS_ROUTES.includes(accessRoute)) throw invalid(`accessRoute must be one of ${ACCESS_ROUTES.join(', ')}`, [{ path: 'accessRoute', problems: ['unknown access route'] }]);
+  if (!ACCESS_ROUTES.includes(accessRoute)) throw invalid(`accessRoute must be one of ${ACCESS_ROUTES.join(', ')}`, [{ path: 'accessRoute', message: 'unknown access route' }]);
   return [{ type: 'CandidateRegistered', data: { candidateId, identity, accessRoute } }];
 }
 
@@ -190,8 +189,8 @@ function enrol(command: EnrolCandidate, state: CandidateState, context: Decision
   const session = openedSession(context.session, sessionId);
   const document = context.referential?.document;
   if (!document) throw notFound('referential', session.referentialId!);
-  if (blocks.length === 0 || blocks.length > MAX_BLOCKS) throw invalid(`blocks must list 1 to ${MAX_BLOCKS} blocks`, [{ path: 'blocks', problems: ['length'] }]);
-  if (new Set(blocks).size !== blocks.length) throw invalid('blocks must not repeat a block', [{ path: 'blocks', problems: ['duplicate'] }]);
+  if (blocks.length === 0 || blocks.length > MAX_BLOCKS) throw invalid(`blocks must list 1 to ${MAX_BLOCKS} blocks`, [{ path: 'blocks', message: 'length' }]);
+  if (new Set(blocks).size !== blocks.length) throw invalid('blocks must not repeat a block', [{ path: 'blocks', message: 'duplicate' }]);
   const unknown = blocks.filter((b) => !findBlock(document, b));
   if (unknown.length) throw rule('UNKNOWN_BLOCK', `the referential of session ${sessionId} has no block ${unknown.join(', ')}`, { blocks: unknown });
   // Capitalised per certification: only a block of this certification (or one its referential declares
@@ -226,23 +225,23 @@ function enrol(command: EnrolCandidate, state: CandidateState, context: Decision
 function requestAccommodation(command: RequestAccommodation, context: DecisionContext): CandidateEvent[] {
   const { candidateId, accommodations, justification } = command.data;
   if (accommodations.length === 0 || accommodations.length > MAX_ACCOMMODATIONS) {
-    throw invalid(`accommodations must list 1 to ${MAX_ACCOMMODATIONS} accommodations`, [{ path: 'accommodations', problems: ['length'] }]);
+    throw invalid(`accommodations must list 1 to ${MAX_ACCOMMODATIONS} accommodations`, [{ path: 'accommodations', message: 'length' }]);
   }
   const out = accommodations.map((a, i) => {
     const path = `accommodations.${i}`;
-    if (!ACCOMMODATION_TYPES.includes(a.type)) throw invalid(`${path}.type must be one of ${ACCOMMODATION_TYPES.join(', ')}`, [{ path: `${path}.type`, problems: ['unknown type'] }]);
+    if (!ACCOMMODATION_TYPES.includes(a.type)) throw invalid(`${path}.type must be one of ${ACCOMMODATION_TYPES.join(', ')}`, [{ path: `${path}.type`, message: 'unknown type' }]);
     if (a.type === 'extra-time') {
       const p = a.extraTimePercent;
       if (p === undefined || !Number.isInteger(p) || p < 1 || p > MAX_EXTRA_TIME_PERCENT) {
-        throw invalid(`${path}.extraTimePercent must be an integer from 1 to ${MAX_EXTRA_TIME_PERCENT}`, [{ path: `${path}.extraTimePercent`, problems: ['range'] }]);
+        throw invalid(`${path}.extraTimePercent must be an integer from 1 to ${MAX_EXTRA_TIME_PERCENT}`, [{ path: `${path}.extraTimePercent`, message: 'range' }]);
       }
     } else if (a.extraTimePercent !== undefined) {
-      throw invalid(`${path}.extraTimePercent applies to extra-time only`, [{ path: `${path}.extraTimePercent`, problems: ['not allowed'] }]);
+      throw invalid(`${path}.extraTimePercent applies to extra-time only`, [{ path: `${path}.extraTimePercent`, message: 'not allowed' }]);
     }
     if (a.type === 'other' && !a.details) throw rule('DETAILS_REQUIRED', `${path}: an accommodation of type other must say what it is (details)`);
     return { type: a.type, ...(a.extraTimePercent !== undefined ? { extraTimePercent: a.extraTimePercent } : {}), ...(a.details ? { details: a.details } : {}) };
   });
-  if (out.filter((a) => a.type === 'extra-time').length > 1) throw invalid('at most one extra-time accommodation per request', [{ path: 'accommodations', problems: ['duplicate extra-time'] }]);
+  if (out.filter((a) => a.type === 'extra-time').length > 1) throw invalid('at most one extra-time accommodation per request', [{ path: 'accommodations', message: 'duplicate extra-time' }]);
   if (!justification) throw rule('JUSTIFICATION_REQUIRED', 'an accommodation request must be justified');
   return [{ type: 'AccommodationRequested', data: { candidateId, requestId: context.newId(), accommodations: out, justification } }];
 }
@@ -286,7 +285,7 @@ function applyAccommodation(command: ApplyAccommodation, state: CandidateState, 
   if (request.status !== 'granted') throw rule('ACCOMMODATION_NOT_GRANTED', `request ${requestId} is ${request.status}: only a granted accommodation is applied`);
   if (!state.enrolments[sessionId]) throw rule('NOT_ENROLLED_IN_SESSION', `candidate ${candidateId} is not enrolled in session ${sessionId}`);
   const evaluation = command.data.evaluation.trim();
-  if (!evaluation || evaluation.length > EVALUATION_MAX) throw invalid(`evaluation must be 1 to ${EVALUATION_MAX} characters`, [{ path: 'evaluation', problems: ['length'] }]);
+  if (!evaluation || evaluation.length > EVALUATION_MAX) throw invalid(`evaluation must be 1 to ${EVALUATION_MAX} characters`, [{ path: 'evaluation', message: 'length' }]);
   const note = command.data.note;
   if (request.applications.some((a) => a.sessionId === sessionId && a.evaluation === evaluation)) {
     throw conflict('ACCOMMODATION_ALREADY_APPLIED', `request ${requestId} is already recorded as applied in ${evaluation} of session ${sessionId}`);
@@ -314,7 +313,7 @@ function score(command: ScoreCriterion, state: CandidateState, context: Decision
   if (counts(validatedIn) && validatedIn.source.sessionId !== sessionId) {
     throw rule('BLOCK_ALREADY_VALIDATED', `block ${block} was validated in session ${validatedIn.source.sessionId}: it is not evaluated again`);
   }
-  if (result !== 'acquired' && result !== 'not-acquired') throw invalid('result must be acquired or not-acquired', [{ path: 'result', problems: ['unknown result'] }]);
+  if (result !== 'acquired' && result !== 'not-acquired') throw invalid('result must be acquired or not-acquired', [{ path: 'result', message: 'unknown result' }]);
   const comment = command.data.comment ?? undefined;
   const correctionReason = command.data.correctionReason ?? undefined;
   const previous = scoreOf(state, sessionId, criterion);
@@ -334,7 +333,7 @@ function score(command: ScoreCriterion, state: CandidateState, context: Decision
 function recommendNeutralisation(command: RecommendNeutralisation, state: CandidateState, context: DecisionContext & CandidateDeps): CandidateEvent[] {
   const { candidateId, motivation } = command.data;
   const criteria = [...new Set(command.data.criteria)];
-  if (criteria.length === 0 || criteria.length > MAX_CRITERIA) throw invalid(`criteria must list 1 to ${MAX_CRITERIA} criteria`, [{ path: 'criteria', problems: ['length'] }]);
+  if (criteria.length === 0 || criteria.length > MAX_CRITERIA) throw invalid(`criteria must list 1 to ${MAX_CRITERIA} criteria`, [{ path: 'criteria', message: 'length' }]);
   const outside = criteria.filter((code) => !Object.values(state.enrolments).some((e) => {
     const document = context.referentials?.[e.referentialId]?.document;
     const located = document && locateCriterion(document, code);

@@ -45,7 +45,7 @@ export const erasureDecider: Decider<ErasureState, EraseCandidatePersonalData, C
     if (!state.candidate.registered) throw notFound('candidate', candidateId);
     if (state.candidate.erased) throw conflict('PERSONAL_DATA_ALREADY_ERASED', `the personal data of candidate ${candidateId} was already erased`);
     const reason = command.data.reason.trim();
-    if (reason.length === 0 || reason.length > REASON_MAX_LENGTH) throw invalid(`reason is required (1 to ${REASON_MAX_LENGTH} characters)`, [{ path: 'reason', problems: ['required'] }]);
+    if (reason.length === 0 || reason.length > REASON_MAX_LENGTH) throw invalid(`reason is required (1 to ${REASON_MAX_LENGTH} characters)`, [{ path: 'reason', message: 'required' }]);
     const ends = retentionEnd(state.lastActivityAt ?? context.now, context.retentionYears);
     const beforeRetentionEnd = context.now < ends;
     if (beforeRetentionEnd && !overrideRetention) {

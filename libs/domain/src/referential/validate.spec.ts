@@ -1,5 +1,6 @@
 import seed from './seed/manager-marketing-commercial.referential.json';
-import { LIMITS, MAX_FAULTS, ValidationFault, describeFaults, validateReferential } from './validate';
+import { ValidationFault } from '../shared/errors';
+import { LIMITS, MAX_FAULTS, describeFaults, validateReferential } from './validate';
 
 /** A small valid document; each test breaks one thing in a fresh copy. */
 function minimal(): any {

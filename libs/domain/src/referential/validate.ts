@@ -1,16 +1,13 @@
+import { ValidationFault } from '../shared/errors';
 import { ReferentialDocument, VALIDATION_RULES } from './referential';
 
 /**
  * The one validator of a referential document, for the HTTP body and the CLI
  * file alike. The document is free-form JSON from outside, so it is checked
  * here, in the pure domain, rather than by class-validator DTOs: the same
- * refusals, with the same JSON paths, whatever the door it came in by.
+ * refusals, with the same JSON paths (faults as every 400 lists them), whatever
+ * the door it came in by.
  */
-export interface ValidationFault {
-  /** JSONPath of the faulty value, e.g. `$.blocks[0].competences[2].criteria[1].core`. */
-  path: string;
-  message: string;
-}
 
 export type ValidationOutcome = { ok: true; document: ReferentialDocument } | { ok: false; faults: ValidationFault[] };
 

@@ -25,9 +25,9 @@ export function decideSession(command: SessionCommand, state: SessionState, cont
       const { sessionId, referentialId, startsOn, endsOn } = command.data;
       if (state.opened) throw conflict('SESSION_ALREADY_OPENED', `session ${sessionId} is already open`);
       const title = command.data.title.trim();
-      if (!title || title.length > TITLE_MAX) throw invalid(`title must be 1 to ${TITLE_MAX} characters`, [{ path: 'title', problems: ['length'] }]);
-      if (!isCalendarDate(startsOn)) throw invalid('startsOn must be a real date YYYY-MM-DD', [{ path: 'startsOn', problems: ['date'] }]);
-      if (!isCalendarDate(endsOn)) throw invalid('endsOn must be a real date YYYY-MM-DD', [{ path: 'endsOn', problems: ['date'] }]);
+      if (!title || title.length > TITLE_MAX) throw invalid(`title must be 1 to ${TITLE_MAX} characters`, [{ path: 'title', message: 'length' }]);
+      if (!isCalendarDate(startsOn)) throw invalid('startsOn must be a real date YYYY-MM-DD', [{ path: 'startsOn', message: 'date' }]);
+      if (!isCalendarDate(endsOn)) throw invalid('endsOn must be a real date YYYY-MM-DD', [{ path: 'endsOn', message: 'date' }]);
       if (startsOn > endsOn) throw rule('SESSION_DATES_INVERTED', `the session cannot end (${endsOn}) before it starts (${startsOn})`);
       const referential = context.referential;
       if (!referential || referential.status === 'none') throw notFound('referential', referentialId);
@@ -40,7 +40,7 @@ export function decideSession(command: SessionCommand, state: SessionState, cont
       const { sessionId } = command.data;
       if (!state.opened) throw notFound('session', sessionId);
       const userId = command.data.userId.trim();
-      if (!userId || userId.length > USER_ID_MAX) throw invalid(`userId must be 1 to ${USER_ID_MAX} characters`, [{ path: 'userId', problems: ['length'] }]);
+      if (!userId || userId.length > USER_ID_MAX) throw invalid(`userId must be 1 to ${USER_ID_MAX} characters`, [{ path: 'userId', message: 'length' }]);
       if (state.assessors.includes(userId)) throw conflict('ASSESSOR_ALREADY_ASSIGNED', `${userId} is already an assessor of session ${sessionId}`);
       return [{ type: 'AssessorAssigned', data: { sessionId, userId } }];
     }

@@ -1,19 +1,23 @@
-/**
- * Every refusal the domain can give, with a stable code. The HTTP layer maps
- * the kind to a status (docs/api.md "Errors"); clients rely on the code.
- */
-export type ErrorKind =
-  | 'validation' // 400
-  | 'forbidden' // 403
-  | 'not-found' // 404
-  | 'conflict' // 409
-  | 'precondition' // 412
-  | 'rule'; // 422
+import { CodeOfKind, ErrorCode, ErrorKind } from './error-codes';
 
+export type { ErrorCode, ErrorKind } from './error-codes';
+
+/** A faulty value of a request: every 400 VALIDATION_FAILED lists them in `details`. */
+export interface ValidationFault {
+  /** Where, e.g. `title`, `accommodations[0].type`, `$.blocks[0].competences[2].criteria[1].core`. */
+  path: string;
+  message: string;
+}
+
+/**
+ * Every refusal the domain can give, with a stable code from the catalogue
+ * (error-codes.ts). The HTTP layer maps the kind to a status (docs/api.md
+ * "Errors"); clients rely on the code.
+ */
 export class DomainError extends Error {
   constructor(
     readonly kind: ErrorKind,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
@@ -22,11 +26,12 @@ export class DomainError extends Error {
   }
 }
 
-export const rule = (code: string, message: string, details?: unknown) => new DomainError('rule', code, message, details);
-export const conflict = (code: string, message: string, details?: unknown) => new DomainError('conflict', code, message, details);
+export const rule = (code: CodeOfKind<'rule'>, message: string, details?: unknown) => new DomainError('rule', code, message, details);
+export const conflict = (code: CodeOfKind<'conflict'>, message: string, details?: unknown) => new DomainError('conflict', code, message, details);
 export const notFound = (what: string, id: string) => new DomainError('not-found', 'NOT_FOUND', `${what} ${id} not found`);
-export const forbidden = (message: string, code = 'FORBIDDEN') => new DomainError('forbidden', code, message);
-export const invalid = (message: string, details?: unknown, code = 'VALIDATION_FAILED') => new DomainError('validation', code, message, details);
+export const forbidden = (message: string, code: CodeOfKind<'forbidden'> = 'FORBIDDEN') => new DomainError('forbidden', code, message);
+export const invalid = (message: string, details?: readonly ValidationFault[], code: CodeOfKind<'validation'> = 'VALIDATION_FAILED') => new DomainError('validation', code, message, details);
+export const unavailable = (code: CodeOfKind<'unavailable'>, message: string) => new DomainError('unavailable', code, message);
 
 /** Exhaustive switches end here: adding a case without handling it fails to compile. */
 export function assertNever(value: never, what = 'value'): never {

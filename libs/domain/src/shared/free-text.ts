@@ -1,3 +1,4 @@
+import { CodeOfKind } from './error-codes';
 import { invalid, rule } from './errors';
 
 /**
@@ -41,7 +42,7 @@ export interface TextRule {
   /** The field, for the error (e.g. `motivation`). */
   path: string;
   /** Required motivations refuse a missing or too short text with this code (e.g. MOTIVATION_REQUIRED). */
-  requiredCode?: string;
+  requiredCode?: CodeOfKind<'rule'>;
   /** Minimum length after trimming; 1 when unset. */
   min?: number;
   max?: number;
@@ -54,9 +55,9 @@ export interface TextRule {
  */
 export function meaningfulText(value: unknown, textRule: TextRule): string | null {
   const { path, requiredCode, min = 1, max = TEXT_MAX_LENGTH } = textRule;
-  if (value !== undefined && value !== null && typeof value !== 'string') throw invalid(`${path} must be a string`, [{ path, problems: ['type'] }]);
+  if (value !== undefined && value !== null && typeof value !== 'string') throw invalid(`${path} must be a string`, [{ path, message: 'type' }]);
   const trimmed = typeof value === 'string' ? value.trim() : '';
-  if (trimmed.length > max) throw invalid(`${path} must be at most ${max} characters`, [{ path, problems: ['length'] }]);
+  if (trimmed.length > max) throw invalid(`${path} must be at most ${max} characters`, [{ path, message: 'length' }]);
   if (trimmed === '') return null; // "required" is the decider's rule: it sees null
   if ([...trimmed].length < min) {
     const message = `${path} must say something a reader can check: at least ${min} characters`;

@@ -6,6 +6,10 @@ import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { serverDatabase, TestDatabase } from '../../../../test/support/databases';
 import { CommandMeta } from './command-meta';
 import { CommandRunner } from './command-runner';
+import { CodeOfKind } from '@app/domain/shared/error-codes';
+
+/** The toy streams below refuse with codes of their own, not of the API's catalogue. */
+const toyCode = (code: string) => code as CodeOfKind<'rule'>;
 
 /** A "claim once" aggregate: the second claim is refused, as a second first score is. */
 const spec: StateSpec<{ claimed: boolean }> = { initialState: () => ({ claimed: false }), evolve: () => ({ claimed: true }) };
@@ -28,7 +32,7 @@ describe('CommandRunner: a retry with the same Idempotency-Key after the answer 
   const claim = (meta: CommandMeta, stream: string) =>
     runner.run(meta, async (uow) => {
       const { state } = await uow.load(stream, spec);
-      if (state.claimed) throw rule('ALREADY_CLAIMED', 'already claimed');
+      if (state.claimed) throw rule(toyCode('ALREADY_CLAIMED'), 'already claimed');
       uow.append(stream, [{ type: 'Claimed', data: { ticket: uow.context.newId() } }]);
       return { id: stream, primaryStream: stream, extra: { ticket: 'see event' } };
     });
@@ -78,7 +82,7 @@ describe('CommandRunner: kept states and the streams a decision read', () => {
         { streamId: doorStream, spec: door },
         { streamId: room, spec: door },
       ])) as Array<{ state: Door }>;
-      if (!d.open) throw rule('DOOR_CLOSED', 'the door is closed');
+      if (!d.open) throw rule(toyCode('DOOR_CLOSED'), 'the door is closed');
       uow.append(room, [{ type: 'Entered', data: { after: r.entries } }]);
       await between?.();
       return { id: room, primaryStream: room };

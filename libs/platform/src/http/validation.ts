@@ -1,4 +1,5 @@
-import { HttpException, HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { invalid, ValidationFault } from '@app/domain/shared/errors';
 
 /** Unknown fields are refused, types are checked, and every fault is named with its path. */
 export function validationPipe(): ValidationPipe {
@@ -10,11 +11,10 @@ export function validationPipe(): ValidationPipe {
     transformOptions: { enableImplicitConversion: false },
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
-      const faults = flatten(errors);
-      return new HttpException(
-        { statusCode: 400, code: 'VALIDATION_FAILED', message: faults.map((f) => `${f.path}: ${f.problems.join(', ')}`).join('; ') || 'invalid body', details: faults },
-        HttpStatus.BAD_REQUEST,
-      );
+      const byPath = flatten(errors);
+      const message = byPath.map((f) => `${f.path}: ${f.problems.join(', ')}`).join('; ') || 'invalid body';
+      const faults: ValidationFault[] = byPath.flatMap((f) => f.problems.map((problem) => ({ path: f.path, message: problem })));
+      return invalid(message, faults);
     },
   });
 }

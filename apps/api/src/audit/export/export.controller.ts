@@ -1,22 +1,19 @@
-import { Controller, Get, Headers, HttpException, HttpStatus, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiProduces, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Response } from 'express';
 import { once } from 'node:events';
-import { conflict, invalid } from '@app/domain/shared/errors';
+import { conflict, invalid, unavailable } from '@app/domain/shared/errors';
 import { LedgerRangeError, openExport } from '@app/event-store/ledger/ledger-reader';
 import { LedgerService } from '@app/platform/ledger/ledger.service';
 import { LedgerIntegrityError } from '@app/event-store/ledger/sealer';
 import { Roles } from '@app/platform/auth/roles';
+import { OptionalIntParam } from '../../http/query-params';
+import { awaitMinPosition } from '../../http/min-position';
+import { Refusals } from '../../http/refusals';
 
 export class ExportQuery {
   @ApiPropertyOptional({ description: 'first ledger sequence number of the bundle (an increment after an earlier export); default 1', minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
+  @OptionalIntParam(1)
   from?: number;
 }
 
@@ -38,11 +35,10 @@ export class ExportController {
   @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the event at this log position is sealed (the `position` a command returned)' })
   @ApiResponse({ status: 200, description: 'the bundle; headers X-Ledger-From, X-Ledger-Size', content: { 'application/x-ndjson': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 400, description: 'from is not an integer >= 1, or lies beyond the end of the ledger' })
-  @ApiResponse({ status: 409, description: 'LEDGER_INTEGRITY: a stored event no longer matches its append-time hash; sealing stopped (see GET /v1/audit/verify)' })
-  @ApiResponse({ status: 503, description: 'LEDGER_LAGGING: the event at X-Min-Position was not sealed within 5 s (Retry-After)' })
+  @Refusals('LEDGER_INTEGRITY', 'LEDGER_LAGGING')
   async export(@Query() query: ExportQuery, @Res() res: Response, @Headers('x-min-position') minPosition?: string): Promise<void> {
     const from = query.from ?? 1;
-    if (minPosition !== undefined) await waitSealed(this.ledger, minPosition);
+    await waitSealed(this.ledger, minPosition);
     const checkpoint = await this.ledger.checkpointNow().catch(integrityConflict);
     const bundle = await openExport(this.ledger.pool, this.ledger.key, from, checkpoint).catch((error) => {
       throw error instanceof LedgerRangeError ? invalid(error.message) : error;
@@ -57,16 +53,13 @@ export class ExportController {
   }
 }
 
-/** docs/api.md: a query sent with X-Min-Position waits up to 5 s for that position, then answers 503. */
-export async function waitSealed(ledger: LedgerService, raw: string): Promise<void> {
-  const position = /^\d{1,15}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-  if (!Number.isSafeInteger(position)) throw invalid('X-Min-Position must be a non-negative integer');
-  if (!(await ledger.waitForPosition(position, 5000).catch(integrityConflict))) {
-    throw new HttpException(
-      { statusCode: 503, code: 'LEDGER_LAGGING', message: `the ledger has not sealed position ${position} yet; retry shortly` },
-      HttpStatus.SERVICE_UNAVAILABLE,
-    );
-  }
+/** X-Min-Position on the audit routes: wait until the ledger has sealed that position (docs/api.md). */
+export function waitSealed(ledger: LedgerService, header: string | undefined): Promise<void> {
+  return awaitMinPosition(
+    header,
+    (position, timeoutMs) => ledger.waitForPosition(position, timeoutMs).catch(integrityConflict),
+    (position) => unavailable('LEDGER_LAGGING', `the ledger has not sealed position ${position} yet; retry shortly`),
+  );
 }
 
 function integrityConflict(error: unknown): never {

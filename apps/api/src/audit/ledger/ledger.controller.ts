@@ -1,46 +1,30 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import type { Response } from 'express';
 import { LedgerEntry, listCheckpoints, listEntries } from '@app/event-store/ledger/ledger-reader';
 import { LedgerService } from '@app/platform/ledger/ledger.service';
 import { Roles } from '@app/platform/auth/roles';
+import { OptionalIntParam } from '../../http/query-params';
 import { waitSealed } from '../export/export.controller';
 
 export class LedgerEventsQuery {
   @ApiPropertyOptional({ description: 'answer entries with seq > after (keyset paging: pass the last seq you received)', default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
+  @OptionalIntParam(0)
   after?: number;
 
   @ApiPropertyOptional({ description: 'at most this many entries', default: 100, maximum: 1000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @OptionalIntParam(1, 1000)
   limit?: number;
 }
 
 export class CheckpointsQuery {
   @ApiPropertyOptional({ description: 'at most this many checkpoints, latest first', default: 20, maximum: 1000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @OptionalIntParam(1, 1000)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'only checkpoints with size < before (paging back)' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
+  @OptionalIntParam(0)
   before?: number;
 }
 
@@ -91,7 +75,7 @@ export class LedgerController {
   @ApiOkResponse({ type: [LedgerEntryDto] })
   @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the event at this log position is sealed' })
   async events(@Query() query: LedgerEventsQuery, @Headers('x-min-position') minPosition?: string): Promise<LedgerEntry[]> {
-    if (minPosition !== undefined) await waitSealed(this.ledger, minPosition);
+    await waitSealed(this.ledger, minPosition);
     return listEntries(this.ledger.pool, query.after ?? 0, query.limit ?? 100);
   }
 

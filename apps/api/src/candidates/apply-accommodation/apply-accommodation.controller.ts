@@ -1,15 +1,16 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsString, Length, Matches } from 'class-validator';
 import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { UUID } from '../../sessions/uuid-param.pipe';
-import { CandidateIdParam } from '../candidate-loading';
-import { RequestIdParam } from '../request-id';
 import { ApplyAccommodationCommand } from './apply-accommodation.handler';
+import { IdParam, UUID } from '../../http/id-param';
+import { FreeTextField } from '../../http/text-fields';
+import { EVALUATION_MAX } from '@app/domain/candidate/candidate-decider';
+import { Refusals } from '../../http/refusals';
 
 export class ApplyAccommodationDto {
   @ApiProperty({ format: 'uuid', description: 'a session the candidate is enrolled in' })
@@ -17,15 +18,12 @@ export class ApplyAccommodationDto {
   @Matches(UUID, { message: 'sessionId must be a UUID' })
   sessionId!: string;
 
-  @ApiProperty({ maxLength: 200, example: 'M1', description: 'the evaluation (e.g. a modality code) in which it was applied' })
+  @ApiProperty({ maxLength: EVALUATION_MAX, example: 'M1', description: 'the evaluation (e.g. a modality code) in which it was applied' })
   @IsString()
-  @Length(1, 200)
+  @Length(1, EVALUATION_MAX)
   evaluation!: string;
 
-  @ApiPropertyOptional({ maxLength: 2000, description: 'not sealed: no health details here' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
+  @FreeTextField({ optional: true, description: 'not sealed: no health details here' })
   note?: string;
 }
 
@@ -39,11 +37,12 @@ export class ApplyAccommodationController {
   @Roles('admin', 'assessor')
   @CommandRoute()
   @ApiOperation({
-    summary: 'Record a granted accommodation as applied in an evaluation (AccommodationApplied)', description: 'Assessor of the session or admin. 422 ACCOMMODATION_NOT_GRANTED, NOT_ENROLLED_IN_SESSION; 409 ACCOMMODATION_ALREADY_APPLIED.',
+    summary: 'Record a granted accommodation as applied in an evaluation (AccommodationApplied)', description: 'Assessor of the session or admin.',
   })
+  @Refusals('ACCOMMODATION_NOT_GRANTED', 'NOT_ENROLLED_IN_SESSION', 'ACCOMMODATION_ALREADY_APPLIED')
   apply(
-    @Param('id', CandidateIdParam()) id: string,
-    @Param('requestId', RequestIdParam()) requestId: string,
+    @Param('id', new IdParam('candidate')) id: string,
+    @Param('requestId', new IdParam('accommodation request')) requestId: string,
     @Body() body: ApplyAccommodationDto,
     @Meta() meta: CommandMeta,
   ): Promise<CommandResult> {

@@ -1,23 +1,22 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsBoolean, IsString, MaxLength } from 'class-validator';
+import { IsBoolean } from 'class-validator';
 import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { CandidateIdParam } from '../candidate-loading';
-import { RequestIdParam } from '../request-id';
 import { DecideAccommodationCommand } from './decide-accommodation.handler';
+import { IdParam } from '../../http/id-param';
+import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class DecideAccommodationDto {
   @ApiProperty()
   @IsBoolean()
   granted!: boolean;
 
-  @ApiProperty({ maxLength: 2000, description: 'required' })
-  @IsString()
-  @MaxLength(2000)
+  @FreeTextField({ description: 'required' })
   reason!: string;
 }
 
@@ -30,10 +29,11 @@ export class DecideAccommodationController {
   @Post(':id/accommodations/:requestId/decision')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Grant or refuse an accommodation request (AccommodationGranted / AccommodationRefused)', description: '422 REFERENT_OPINION_REQUIRED, REASON_REQUIRED; 409 ACCOMMODATION_ALREADY_DECIDED.' })
+  @ApiOperation({ summary: 'Grant or refuse an accommodation request (AccommodationGranted / AccommodationRefused)' })
+  @Refusals('REFERENT_OPINION_REQUIRED', 'REASON_REQUIRED', 'ACCOMMODATION_ALREADY_DECIDED')
   decide(
-    @Param('id', CandidateIdParam()) id: string,
-    @Param('requestId', RequestIdParam()) requestId: string,
+    @Param('id', new IdParam('candidate')) id: string,
+    @Param('requestId', new IdParam('accommodation request')) requestId: string,
     @Body() body: DecideAccommodationDto,
     @Meta() meta: CommandMeta,
   ): Promise<CommandResult> {

@@ -6,9 +6,9 @@ import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { UUID } from '../../sessions/uuid-param.pipe';
-import { CandidateIdParam } from '../candidate-loading';
 import { EnrolCandidateCommand } from './enrol-candidate.handler';
+import { IdParam, UUID } from '../../http/id-param';
+import { Refusals } from '../../http/refusals';
 
 export class EnrolCandidateDto {
   @ApiProperty({ format: 'uuid' })
@@ -35,8 +35,9 @@ export class EnrolCandidateController {
   @Post(':id/enrolments')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Enrol in a session for some or all blocks (CandidateEnrolled)', description: '422 UNKNOWN_BLOCK, BLOCK_ALREADY_VALIDATED; 409 ALREADY_ENROLLED.' })
-  enrol(@Param('id', CandidateIdParam()) id: string, @Body() body: EnrolCandidateDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  @ApiOperation({ summary: 'Enrol in a session for some or all blocks (CandidateEnrolled)' })
+  @Refusals('UNKNOWN_BLOCK', 'BLOCK_ALREADY_VALIDATED', 'ALREADY_ENROLLED')
+  enrol(@Param('id', new IdParam('candidate')) id: string, @Body() body: EnrolCandidateDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new EnrolCandidateCommand(id, body.sessionId.toLowerCase(), body.blocks, meta));
   }
 }

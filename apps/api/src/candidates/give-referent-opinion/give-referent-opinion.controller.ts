@@ -1,23 +1,22 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsBoolean, IsString, MaxLength } from 'class-validator';
+import { IsBoolean } from 'class-validator';
 import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { CandidateIdParam } from '../candidate-loading';
-import { RequestIdParam } from '../request-id';
 import { GiveReferentOpinionCommand } from './give-referent-opinion.handler';
+import { IdParam } from '../../http/id-param';
+import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class GiveReferentOpinionDto {
   @ApiProperty()
   @IsBoolean()
   favourable!: boolean;
 
-  @ApiProperty({ maxLength: 4000, description: 'required; sealed (health data)' })
-  @IsString()
-  @MaxLength(4000)
+  @FreeTextField({ description: 'required; sealed (health data)' })
   motivation!: string;
 }
 
@@ -30,10 +29,11 @@ export class GiveReferentOpinionController {
   @Post(':id/accommodations/:requestId/opinion')
   @Roles('referent')
   @CommandRoute()
-  @ApiOperation({ summary: "The referent's motivated opinion on an accommodation request (ReferentOpinionGiven)", description: "422 MOTIVATION_REQUIRED; 409 OPINION_ALREADY_GIVEN, ACCOMMODATION_ALREADY_DECIDED." })
+  @ApiOperation({ summary: "The referent's motivated opinion on an accommodation request (ReferentOpinionGiven)" })
+  @Refusals('MOTIVATION_REQUIRED', 'OPINION_ALREADY_GIVEN', 'ACCOMMODATION_ALREADY_DECIDED')
   give(
-    @Param('id', CandidateIdParam()) id: string,
-    @Param('requestId', RequestIdParam()) requestId: string,
+    @Param('id', new IdParam('candidate')) id: string,
+    @Param('requestId', new IdParam('accommodation request')) requestId: string,
     @Body() body: GiveReferentOpinionDto,
     @Meta() meta: CommandMeta,
   ): Promise<CommandResult> {

@@ -9,9 +9,9 @@ import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
 import { Principal } from '@app/platform/auth/token-verifier';
 import { asRecorded } from '@app/platform/commands/command-runner';
 import { EVENT_STORE } from '@app/platform/persistence.module';
-import { CandidateIdParam } from '../candidate-loading';
 import { Sealed } from '@app/platform/personal-data/vault';
 import { WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
+import { IdParam } from '../../http/id-param';
 
 /**
  * The candidate's file as its stream says now, shown as WhoSeesWhat decides
@@ -39,7 +39,7 @@ export class ReadCandidateController {
       "Identity (admin, referent, the assessors of their sessions, the members of those sessions' juries; a pseudonym for regulators; [erased] after erasure), enrolments, accommodations and their status, scores, opinions, decisions; free texts as docs/security.md \"Who sees what\" says. 403 when the candidate is outside the reader's work.",
   })
   async read(
-    @Param('id', CandidateIdParam()) id: string,
+    @Param('id', new IdParam('candidate')) id: string,
     @CurrentPrincipal() principal: Principal & { actingRole: Role; grantedRoles: Role[] },
     @Res({ passthrough: true }) res: Response,
   ): Promise<Record<string, unknown>> {

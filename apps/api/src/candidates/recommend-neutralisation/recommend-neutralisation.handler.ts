@@ -33,7 +33,7 @@ export class RecommendNeutralisationHandler implements ICommandHandler<Recommend
     const referentials: Record<string, ReferentialState> = {};
     return this.runner.run(meta, async (uow) => {
       const { stream, state } = await loadCandidate(uow, candidateId);
-      for (const { referentialId } of Object.values(state.enrolments)) referentials[referentialId] ??= await this.reader.referential(referentialId);
+      for (const { referentialId } of Object.values(state.enrolments)) referentials[referentialId] ??= await this.reader.referential(uow, referentialId);
       if (sealed === undefined && !state.erased) sealed = await this.texts.motivation(candidateId, motivation);
       const events = decideCandidate({ type: 'RecommendNeutralisation', data: { candidateId, criteria, motivation: sealed ?? null } }, state, { ...uow.context, referentials });
       uow.append(stream, events);

@@ -9,16 +9,17 @@ import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
 import { RegisterCandidateCommand } from './register-candidate.handler';
+import { CDC_TEXT_MAX, EMAIL_MAX, NAME_MAX } from '@app/domain/candidate/candidate-decider';
 
 export class RegisterCandidateDto {
-  @ApiProperty({ minLength: 1, maxLength: 100 })
+  @ApiProperty({ minLength: 1, maxLength: NAME_MAX })
   @IsString()
-  @MaxLength(100)
+  @MaxLength(NAME_MAX)
   givenName!: string;
 
-  @ApiProperty({ minLength: 1, maxLength: 100 })
+  @ApiProperty({ minLength: 1, maxLength: NAME_MAX })
   @IsString()
-  @MaxLength(100)
+  @MaxLength(NAME_MAX)
   familyName!: string;
 
   @ApiProperty({ format: 'date', example: '1998-04-02', description: 'a real date in the past, after 1900' })
@@ -26,9 +27,9 @@ export class RegisterCandidateDto {
   @MaxLength(10)
   birthDate!: string;
 
-  @ApiProperty({ format: 'email', maxLength: 254 })
+  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX })
   @IsString()
-  @MaxLength(254)
+  @MaxLength(EMAIL_MAX)
   email!: string;
 
   @ApiProperty({ enum: ACCESS_ROUTES })
@@ -46,10 +47,10 @@ export class RegisterCandidateDto {
   @Matches(/^(\d{5}|2[ABab]\d{3})$/, { message: 'birthPlaceCode must be an INSEE commune code' })
   birthPlaceCode?: string;
 
-  @ApiPropertyOptional({ maxLength: 60, example: 'Martin', description: "nom d'usage, when the candidate has one (familyName is the birth name); declared to the CDC as nomUsage" })
+  @ApiPropertyOptional({ maxLength: CDC_TEXT_MAX, example: 'Martin', description: "nom d'usage, when the candidate has one (familyName is the birth name); declared to the CDC as nomUsage" })
   @IsOptional()
   @IsString()
-  @MaxLength(60)
+  @MaxLength(CDC_TEXT_MAX)
   usageName?: string;
 
   @ApiPropertyOptional({ example: 'ESP', description: 'country of birth for a birth abroad, as the CDC schema of the certifier takes it (ISO 3166 letters, or the INSEE 99xxx code); codePaysNaissance' })
@@ -64,16 +65,16 @@ export class RegisterCandidateDto {
   @MaxLength(9)
   birthPostalCode?: string;
 
-  @ApiPropertyOptional({ maxLength: 60, example: 'Lyon', description: 'beyond API.md: name of the birth commune (libelleCommuneNaissance)' })
+  @ApiPropertyOptional({ maxLength: CDC_TEXT_MAX, example: 'Lyon', description: 'beyond API.md: name of the birth commune (libelleCommuneNaissance)' })
   @IsOptional()
   @IsString()
-  @MaxLength(60)
+  @MaxLength(CDC_TEXT_MAX)
   birthPlaceName?: string;
 
-  @ApiPropertyOptional({ maxLength: 60, example: 'Espagne', description: 'beyond API.md: name of the birth country (libellePaysNaissance)' })
+  @ApiPropertyOptional({ maxLength: CDC_TEXT_MAX, example: 'Espagne', description: 'beyond API.md: name of the birth country (libellePaysNaissance)' })
   @IsOptional()
   @IsString()
-  @MaxLength(60)
+  @MaxLength(CDC_TEXT_MAX)
   birthCountryName?: string;
 
   @ApiPropertyOptional({

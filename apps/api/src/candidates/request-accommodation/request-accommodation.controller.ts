@@ -2,14 +2,16 @@ import { Body, Controller, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import { ACCOMMODATION_TYPES, AccommodationType } from '@app/domain/candidate/candidate';
 import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { CandidateIdParam } from '../candidate-loading';
 import { RequestAccommodationCommand } from './request-accommodation.handler';
+import { IdParam } from '../../http/id-param';
+import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class AccommodationDto {
   @ApiProperty({ enum: ACCOMMODATION_TYPES })
@@ -23,10 +25,7 @@ export class AccommodationDto {
   @Max(200)
   extraTimePercent?: number;
 
-  @ApiPropertyOptional({ maxLength: 2000, description: 'required for type other; sealed (health data)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
+  @FreeTextField({ optional: true, description: 'required for type other; sealed (health data)' })
   details?: string;
 }
 
@@ -39,9 +38,7 @@ export class RequestAccommodationDto {
   @Type(() => AccommodationDto)
   accommodations!: AccommodationDto[];
 
-  @ApiProperty({ maxLength: 4000, description: 'sealed (health data)' })
-  @IsString()
-  @MaxLength(4000)
+  @FreeTextField({ description: 'sealed (health data)' })
   justification!: string;
 }
 
@@ -54,8 +51,9 @@ export class RequestAccommodationController {
   @Post(':id/accommodations')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Request accommodations (AccommodationRequested)', description: 'Answers requestId. 422 DETAILS_REQUIRED, JUSTIFICATION_REQUIRED.' })
-  request(@Param('id', CandidateIdParam()) id: string, @Body() body: RequestAccommodationDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  @ApiOperation({ summary: 'Request accommodations (AccommodationRequested)', description: 'Answers requestId.' })
+  @Refusals('DETAILS_REQUIRED', 'JUSTIFICATION_REQUIRED')
+  request(@Param('id', new IdParam('candidate')) id: string, @Body() body: RequestAccommodationDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     const accommodations = body.accommodations.map((a) => ({ type: a.type, extraTimePercent: a.extraTimePercent ?? undefined, details: a.details ?? undefined }));
     return this.commands.execute(new RequestAccommodationCommand(id, accommodations, body.justification, meta));
   }

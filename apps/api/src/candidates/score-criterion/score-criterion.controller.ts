@@ -1,15 +1,16 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsString, Length, Matches } from 'class-validator';
 import { CriterionResult } from '@app/domain/candidate/proposal';
 import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { UUID } from '../../sessions/uuid-param.pipe';
-import { CandidateIdParam } from '../candidate-loading';
 import { ScoreCriterionCommand } from './score-criterion.handler';
+import { IdParam, UUID } from '../../http/id-param';
+import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class ScoreCriterionDto {
   @ApiProperty({ format: 'uuid' })
@@ -26,16 +27,10 @@ export class ScoreCriterionDto {
   @IsIn(['acquired', 'not-acquired'])
   result!: CriterionResult;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
+  @FreeTextField({ optional: true })
   comment?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000, description: 'required to change a criterion already scored' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
+  @FreeTextField({ optional: true, description: 'required to change a criterion already scored' })
   correctionReason?: string;
 }
 
@@ -50,9 +45,10 @@ export class ScoreCriterionController {
   @CommandRoute()
   @ApiOperation({
     summary:
-      'Score a criterion (CriterionScored) or correct it (CriterionScoreCorrected)', description: 'Assessor of the session (403 otherwise). 422 CRITERION_NOT_IN_ENROLMENT, NOT_ENROLLED_IN_SESSION, CORRECTION_REASON_REQUIRED, NO_SCORE_TO_CORRECT, BLOCK_ALREADY_DECIDED, BLOCK_ALREADY_VALIDATED.',
+      'Score a criterion (CriterionScored) or correct it (CriterionScoreCorrected)', description: 'Assessor of the session (403 otherwise).',
   })
-  score(@Param('id', CandidateIdParam()) id: string, @Body() body: ScoreCriterionDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  @Refusals('CRITERION_NOT_IN_ENROLMENT', 'NOT_ENROLLED_IN_SESSION', 'CORRECTION_REASON_REQUIRED', 'NO_SCORE_TO_CORRECT', 'BLOCK_ALREADY_DECIDED', 'BLOCK_ALREADY_VALIDATED')
+  score(@Param('id', new IdParam('candidate')) id: string, @Body() body: ScoreCriterionDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(
       new ScoreCriterionCommand(
         id,

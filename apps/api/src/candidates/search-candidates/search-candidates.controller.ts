@@ -1,7 +1,7 @@
-import { Controller, Get, Headers, HttpException, HttpStatus, Query } from '@nestjs/common';
+import { Controller, Get, Headers, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Role } from '@app/domain/shared/decider';
-import { invalid } from '@app/domain/shared/errors';
+import { invalid, unavailable } from '@app/domain/shared/errors';
 import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
 import { Principal } from '@app/platform/auth/token-verifier';
 import { normaliseForIndex, SEARCHABLE_IDENTITY_FIELDS } from '@app/platform/personal-data/blind-index';
@@ -12,10 +12,9 @@ import { CANDIDATE_SEARCH } from '@app/projections/candidate-search/candidate-se
 import { CandidateSearchQuery, SearchCriteria } from '@app/projections/candidate-search/candidate-search.query';
 import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
 import { decodeCursor, Page, pageLimit, pageOf } from '../../http/pagination';
+import { awaitMinPosition } from '../../http/min-position';
+import { Refusals } from '../../http/refusals';
 import { SearchCandidatesQuery } from './search-candidates.query';
-
-/** How long `X-Min-Position` may hold a request (docs/api.md: up to 5 s). */
-const MIN_POSITION_WAIT_MS = 5000;
 
 export interface CandidateSearchItem {
   candidateId: string;
@@ -53,7 +52,7 @@ export class SearchCandidatesController {
   @ApiResponse({ status: 200, description: '{ items: [{ candidateId, identity, certified, sessions: [sessionId] }], next: cursor | null }' })
   @ApiResponse({ status: 400, description: 'no search field, an unknown query field, a bad limit or cursor' })
   @ApiResponse({ status: 403, description: 'roles other than admin and referent' })
-  @ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: the read model did not reach X-Min-Position within 5 s' })
+  @Refusals('PROJECTION_LAGGING')
   async find(
     @Query() query: SearchCandidatesQuery,
     @Headers('x-min-position') minPosition: string | undefined,
@@ -63,13 +62,13 @@ export class SearchCandidatesController {
     for (const field of SEARCHABLE_IDENTITY_FIELDS) {
       const value = query[field];
       if (value === undefined) continue;
-      if (normaliseForIndex(value) === '') throw invalid(`${field} must not be blank`, [{ path: field, problems: ['blank'] }]);
+      if (normaliseForIndex(value) === '') throw invalid(`${field} must not be blank`, [{ path: field, message: 'blank' }]);
       criteria[field] = value;
     }
     if (Object.keys(criteria).length === 0) throw invalid(`give at least one of ${SEARCHABLE_IDENTITY_FIELDS.join(', ')}`);
     const after = query.cursor ? decodeCursor(query.cursor, 1)[0] : null;
     const limit = pageLimit(query);
-    if (minPosition !== undefined) await this.waitFor(minPosition);
+    await this.waitFor(minPosition);
     const rows = await this.search.search(criteria, after, limit + 1);
     const reader = { id: principal.id, roles: principal.grantedRoles };
     const page = pageOf(rows, limit, (r) => [r.candidateId]);
@@ -82,16 +81,18 @@ export class SearchCandidatesController {
   }
 
   /** Both read models the answer comes from: the index, and progress for `certified`. */
-  private async waitFor(raw: string): Promise<void> {
-    const position = /^\d{1,15}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-    if (!Number.isSafeInteger(position)) throw invalid('X-Min-Position must be a non-negative integer');
-    for (const name of [CANDIDATE_SEARCH, CANDIDATE_PROGRESS]) {
-      if (!(await this.runtime.waitFor(name, position, MIN_POSITION_WAIT_MS))) {
-        throw new HttpException(
-          { statusCode: 503, code: 'PROJECTION_LAGGING', message: `the ${name} read model has not reached position ${position} yet; retry shortly` },
-          HttpStatus.SERVICE_UNAVAILABLE,
-        );
-      }
-    }
+  private waitFor(header: string | undefined): Promise<void> {
+    let lagging = '';
+    return awaitMinPosition(
+      header,
+      async (position, timeoutMs) => {
+        for (const name of [CANDIDATE_SEARCH, CANDIDATE_PROGRESS]) {
+          lagging = name;
+          if (!(await this.runtime.waitFor(name, position, timeoutMs))) return false;
+        }
+        return true;
+      },
+      (position) => unavailable('PROJECTION_LAGGING', `the ${lagging} read model has not reached position ${position} yet; retry shortly`),
+    );
   }
 }

@@ -7,8 +7,9 @@ import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { CandidateIdPipe } from '../candidate-id.pipe';
 import { EraseCandidatePersonalDataCommand } from './erase-personal-data.handler';
+import { IdParam } from '../../http/id-param';
+import { Refusals } from '../../http/refusals';
 
 export class EraseCandidatePersonalDataBody {
   @ApiProperty({ description: 'Why (the request, its reference). Kept in clear in the log: no personal data here.', maxLength: REASON_MAX_LENGTH })
@@ -33,9 +34,10 @@ export class EraseCandidatePersonalDataController {
   @Roles('admin')
   @CommandRoute()
   @ApiOperation({
-    summary: 'Erase a candidate\'s personal data (CandidatePersonalDataErased)', description: 'Writes CandidatePersonalDataErased, then destroys the candidate\'s data key. 422 RETENTION_PERIOD_NOT_OVER without overrideRetention; 409 PERSONAL_DATA_ALREADY_ERASED.',
+    summary: 'Erase a candidate\'s personal data (CandidatePersonalDataErased)', description: 'Writes CandidatePersonalDataErased, then destroys the candidate\'s data key. Before the end of the retention period only with overrideRetention.',
   })
-  erase(@Param('id', CandidateIdPipe) id: string, @Body() body: EraseCandidatePersonalDataBody, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  @Refusals('RETENTION_PERIOD_NOT_OVER', 'PERSONAL_DATA_ALREADY_ERASED')
+  erase(@Param('id', new IdParam('candidate')) id: string, @Body() body: EraseCandidatePersonalDataBody, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new EraseCandidatePersonalDataCommand(id, body.reason, body.overrideRetention === true, meta));
   }
 }

@@ -70,7 +70,7 @@ export class EraseCandidatePersonalDataHandler implements ICommandHandler<EraseC
       .flatMap((field) => (typeof identity[field] === 'string' ? fold(identity[field] as string).split(/\s+/) : []))
       .filter((word) => word.length >= 3 && new RegExp(`(^|[^\\p{L}\\p{N}])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'u').test(said));
     if (named.length) {
-      throw invalid('reason is kept in clear after erasure: write a reference (ticket, court order), not the person\'s name, email or birth date', [{ path: 'reason', problems: ['personal data'] }]);
+      throw invalid('reason is kept in clear after erasure: write a reference (ticket, court order), not the person\'s name, email or birth date', [{ path: 'reason', message: 'personal data' }]);
     }
   }
 }

@@ -167,7 +167,7 @@ export class AccrochageExporter {
       throw rule('CDC_NOT_CONFIGURED', 'the accrochage export needs CDC_EMITTER_ID, CDC_CERTIFIER_ID (defaults to the emitter) and CDC_CONTRACT_ID');
     }
     const problems = cdcIdentifierProblems({ emitterId, certifierId, contractId });
-    if (problems.length) throw invalid(`CDC identifiers do not fit the flux: ${problems.join('; ')}`, problems, 'CDC_CONFIGURATION_INVALID');
+    if (problems.length) throw invalid(`CDC identifiers do not fit the flux: ${problems.join('; ')}`, problems.map((problem) => ({ path: problem.split(' ', 1)[0], message: problem })), 'CDC_CONFIGURATION_INVALID');
     const instant = this.now();
     const today = instant.toISOString().slice(0, 10);
     const period = { from: options.from ?? '0001-01-01', to: options.to ?? today };

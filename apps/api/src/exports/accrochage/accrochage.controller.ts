@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -7,6 +7,10 @@ import { invalid } from '@app/domain/shared/errors';
 import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { AccrochageExporter, ReportImport, warningText } from './accrochage-exporter';
+import { requireEmptyBody } from '../../http/empty-body';
+import { Refusals } from '../../http/refusals';
+import { decodeCursor, Page, PAGE_LIMIT_MAX, pageLimit, pageOf, PageQuery } from '../../http/pagination';
+import { IdParam } from '../../http/id-param';
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
@@ -32,7 +36,10 @@ export class AccrochageQuery {
   preview?: string;
 }
 
-export class AccrochageStatusQuery {
+/** Status pages are 100 lines unless asked otherwise. */
+const STATUS_PAGE_DEFAULT = 100;
+
+export class AccrochageStatusQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'first award date (YYYY-MM-DD, inclusive)', example: '2025-01-01' })
   @IsOptional()
   @Matches(DATE, { message: 'from must be a date YYYY-MM-DD' })
@@ -42,17 +49,9 @@ export class AccrochageStatusQuery {
   @IsOptional()
   @Matches(DATE, { message: 'to must be a date YYYY-MM-DD' })
   to?: string;
-
-  @ApiPropertyOptional({ description: 'page size, at most 200 (default 100)' })
-  @IsOptional()
-  @Matches(/^([1-9]\d?|1\d\d|200)$/, { message: 'limit must be 1 to 200' })
-  limit?: string;
-
-  @ApiPropertyOptional({ description: 'opaque cursor from the previous page' })
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor is not a cursor this API gave' })
-  cursor?: string;
 }
+// Validated as every list's limit; only the default differs, and the docs say so.
+ApiPropertyOptional({ description: `page size, 1 to ${PAGE_LIMIT_MAX} (default ${STATUS_PAGE_DEFAULT})` })(AccrochageStatusQuery.prototype, 'limit');
 
 export const ACCROCHAGE_EXPORTER = 'ACCROCHAGE_EXPORTER';
 export const CDC_WARNING_DAYS = 'CDC_WARNING_DAYS';
@@ -87,7 +86,7 @@ export class AccrochageController {
     summary: 'CDC accrochage flux of the sealed awards of a period not declared yet, or the pending withdrawals',
     description:
       'Awards not declared yet include those the CDC rejected. One flux per call: creations first; when none remain and the certifier schema (CDC_XSD_FILE) provides the action element, the deletions of withdrawn awards. ' +
-      'Recorded as sent (AccrochageFluxSent) only after it validates against CDC_XSD_FILE when set; a failing flux answers 422 ACCROCHAGE_SCHEMA_INVALID naming the element. ' +
+      'Recorded as sent (AccrochageFluxSent) only after it validates against CDC_XSD_FILE when set; a failing flux is refused, naming the element. ' +
       'Headers: X-Accrochage-Flux-Id, X-Accrochage-Action, X-Accrochage-Declared, X-Accrochage-Resent, X-Accrochage-Withdrawals, X-Accrochage-Manual-Withdrawals, X-Accrochage-Not-Exportable, ' +
       'X-Accrochage-Not-Sealed, X-Accrochage-Near-Deadline, and `Warning: 199` when awards approach (or passed) the three-month deadline, cannot be exported, or must be withdrawn by hand. ' +
       'Identity is decrypted for this legal purpose only.',
@@ -95,8 +94,7 @@ export class AccrochageController {
   @ApiProduces('application/xml')
   @ApiResponse({ status: 200, description: 'the flux', type: AccrochageXml, content: { 'application/xml': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 204, description: 'nothing to declare (headers still report)' })
-  @ApiResponse({ status: 400, description: 'CDC_CONFIGURATION_INVALID: an identifier of the wrong length (idClient 8, idContrat 1 to 20)' })
-  @ApiResponse({ status: 422, description: 'CDC_NOT_CONFIGURED: CDC_EMITTER_ID / CDC_CONTRACT_ID unset; ACCROCHAGE_SCHEMA_INVALID: the flux does not validate against CDC_XSD_FILE' })
+  @Refusals('CDC_CONFIGURATION_INVALID', 'CDC_NOT_CONFIGURED', 'ACCROCHAGE_SCHEMA_INVALID')
   async export(@Query() query: AccrochageQuery, @Meta() meta: CommandMeta, @Res() res: Response): Promise<void> {
     if (query.from && query.to && query.from > query.to) throw invalid('from must not be after to');
     const { xml, report } = await this.exporter.export(
@@ -135,7 +133,7 @@ export class AccrochageController {
   @ApiBody({ schema: { type: 'string', example: '<compteRendu><idFlux>…</idFlux><passage><idTechnique>…</idTechnique><statut>REJETE</statut><motif>…</motif></passage></compteRendu>' } })
   @ApiResponse({ status: 201, type: ReportImportAnswer })
   @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: not XML, or it names no passage' })
-  @ApiResponse({ status: 422, description: 'REPORT_MATCHES_NO_DECLARATION: none of its passages was sent by this certifier' })
+  @Refusals('REPORT_MATCHES_NO_DECLARATION')
   async importReport(@Req() req: Request, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<Omit<ReportImport, 'reportId'> & { id: string }> {
     const type = req.header('content-type') ?? '';
     // As received (application/xml, text/xml, text/plain, octet-stream), or wrapped in JSON { "xml": "…" } by tools that only speak JSON.
@@ -154,12 +152,12 @@ export class AccrochageController {
     summary: 'Record that a withdrawn award was withdrawn by hand on the CDC portal',
     description:
       'For schema versions without deletions: the export lists such awards as manualWithdrawals until this is recorded (AccrochageWithdrawnByHand). ' +
-      '404 for an unknown award, 422 NO_WITHDRAWAL_PENDING when none is left to make.',
+      '404 for an unknown award.',
   })
+  @Refusals('NO_WITHDRAWAL_PENDING')
   @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
-  async withdrawnByHand(@Param('awardEventId', new ParseUUIDPipe({ exceptionFactory: () => invalid('awardEventId must be a UUID') })) awardEventId: string, @Body() body: unknown, @Meta() meta: CommandMeta) {
-    // The command is its path: a body other than {} is a client mistake, refused rather than ignored.
-    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length)) throw invalid('the body must be {} (or none)');
+  async withdrawnByHand(@Param('awardEventId', new IdParam('awardEventId', 'invalid')) awardEventId: string, @Body() body: unknown, @Meta() meta: CommandMeta) {
+    requireEmptyBody(body);
     return this.exporter.withdrawnByHand(awardEventId, meta.actor);
   }
 
@@ -171,21 +169,14 @@ export class AccrochageController {
       'Items by award date: { awardEventId, candidateId, certificationCode, awardedOn, status: not-sealed | pending | declared | accepted | rejected, reason, fluxId, lastSentAt, deadline, daysLeft, withdrawn, withdrawal }. ' +
       'Candidates appear by id only (no identity); regulators do not see the CDC’s rejection reasons (free text that may name the holder).',
   })
-  async status(@Query() query: AccrochageStatusQuery, @Meta() meta: CommandMeta): Promise<{ items: StatusLine[]; next: string | null }> {
+  async status(@Query() query: AccrochageStatusQuery, @Meta() meta: CommandMeta): Promise<Page<StatusLine>> {
     if (query.from && query.to && query.from > query.to) throw invalid('from must not be after to');
     const lines = await this.exporter.status({ from: query.from, to: query.to }, meta.actor.role === 'admin');
-    const limit = query.limit ? Number(query.limit) : 100;
-    const start = query.cursor ? cursorIndex(query.cursor, lines) : 0;
-    const page = lines.slice(start, start + limit);
-    const last = page[page.length - 1];
-    return { items: page, next: start + limit < lines.length && last ? Buffer.from(`${last.awardedOn}|${last.awardEventId}`).toString('base64url') : null };
+    const limit = pageLimit(query, STATUS_PAGE_DEFAULT);
+    // Lines come in (awardedOn, awardEventId) order: the page starts after the cursor's line, stable when awards are added before it.
+    const after = query.cursor ? decodeCursor(query.cursor, 2) : null;
+    const start = after ? lines.findIndex((l) => l.awardedOn > after[0] || (l.awardedOn === after[0] && l.awardEventId > after[1])) : 0;
+    const rows = start === -1 ? [] : lines.slice(start, start + limit + 1);
+    return pageOf(rows, limit, (l) => [l.awardedOn, l.awardEventId]);
   }
-}
-
-/** Where the page after the cursor's line starts (stable when awards are added before it). */
-function cursorIndex(cursor: string, lines: StatusLine[]): number {
-  const [awardedOn, awardEventId] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!awardedOn || !awardEventId) throw invalid('cursor is not a cursor this API gave');
-  const i = lines.findIndex((l) => l.awardedOn > awardedOn || (l.awardedOn === awardedOn && l.awardEventId > awardEventId));
-  return i === -1 ? lines.length : i;
 }

@@ -13,8 +13,7 @@ import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
 import { DATABASE } from '@app/platform/persistence.module';
 import { Database } from '@app/event-store/database';
 import { candidatesEnrolledIn } from '@app/event-store/jury-sittings';
-import { JuryClock } from '../jury-clock';
-import { loadCandidates, loadClosings, loadJury, loadReferential } from '../jury-http';
+import { loadCandidateFiles, loadClosings, loadJury, loadReferential } from '../jury-loading';
 import { sealHashOf, signSeal } from '../jury-seal';
 
 export class CloseDeliberationCommand extends Command<CommandResult> {
@@ -35,14 +34,13 @@ export class CloseDeliberationCommand extends Command<CommandResult> {
 export class CloseDeliberationHandler implements ICommandHandler<CloseDeliberationCommand, CommandResult> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly clock: JuryClock,
     @Inject(SIGNING_KEY) private readonly key: SigningKey,
     @Inject(DATABASE) private readonly db: Database,
   ) {}
 
   execute({ juryId, meta }: CloseDeliberationCommand): Promise<CommandResult> {
     return this.runner.run(meta, async (uow) => {
-      const context = { ...uow.context, now: this.clock.now() };
+      const { context } = uow;
       const jury = await loadJury(uow, juryId);
       let seal = { sealHash: '', signature: '', keyFingerprint: this.key.fingerprint };
       let inputs: { target: CertificationTarget; candidates: Record<string, Outcome>; closings: Record<string, string | null> } = {
@@ -59,7 +57,7 @@ export class CloseDeliberationHandler implements ICommandHandler<CloseDeliberati
         const decided = [...new Set(jury.decisions.map((d) => d.candidateId))].sort();
         const touched = candidatesOf(jury);
         const enrolled = jury.revises ? [] : await candidatesEnrolledIn(this.db.pool, jury.sessionId!);
-        const loaded = await loadCandidates(uow, [...new Set([...touched, ...enrolled])].sort());
+        const loaded = await loadCandidateFiles(uow, [...new Set([...touched, ...enrolled])].sort());
         const views = Object.fromEntries(decided.map((id) => [id, loaded[id]]));
         const roll = rollOf(jury, Object.fromEntries(Object.entries(loaded).filter(([id, v]) => touched.includes(id) || v.enrolments[jury.sessionId!])));
         inputs = {

@@ -9,6 +9,7 @@ import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
 import { ConveneJuryCommand } from './convene-jury.handler';
+import { Refusals } from '../../http/refusals';
 
 export class JuryMemberDto {
   @ApiProperty({ description: 'the member’s user id (the `sub` of their token)' })
@@ -76,8 +77,9 @@ export class ConveneJuryController {
   @CommandRoute()
   @ApiOperation({
     summary: 'Convene a jury for a session (JuryConvened); with `revises`, a revision jury of a closed one',
-    description: '404 unknown session or revised jury; 422 PRESIDENT_REQUIRED, PROFESSIONAL_REQUIRED, DUPLICATE_MEMBER, REVISED_JURY_NOT_CLOSED, REVISION_SESSION_MISMATCH, APPEAL_NOT_FOUND',
+    description: '404 unknown session or revised jury',
   })
+  @Refusals('PRESIDENT_REQUIRED', 'PROFESSIONAL_REQUIRED', 'DUPLICATE_MEMBER', 'REVISED_JURY_NOT_CLOSED', 'REVISION_SESSION_MISMATCH', 'APPEAL_NOT_FOUND')
   convene(@Body() body: ConveneJuryDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     const members = body.members.map((m) => ({ userId: m.userId, name: m.name, president: m.president, professional: m.professional }));
     const revises = body.revises

@@ -5,7 +5,6 @@ import { candidateSpec, candidateStream } from '@app/domain/candidate/candidate'
 import { sessionSpec, sessionStream } from '@app/domain/session/session';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
-import { JuryClock } from '../jury-clock';
 
 export class ConveneJuryCommand extends Command<CommandResult> {
   constructor(
@@ -22,12 +21,11 @@ export class ConveneJuryCommand extends Command<CommandResult> {
 export class ConveneJuryHandler implements ICommandHandler<ConveneJuryCommand, CommandResult> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly clock: JuryClock,
   ) {}
 
   execute({ sessionId, members, revises, meta }: ConveneJuryCommand): Promise<CommandResult> {
     return this.runner.run(meta, async (uow) => {
-      const context = { ...uow.context, now: this.clock.now() };
+      const { context } = uow;
       const juryId = context.newId();
       const { state: session } = await uow.load(sessionStream(sessionId), sessionSpec);
       let revised: JuryState | undefined;

@@ -1,14 +1,16 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsString, IsUUID, Matches } from 'class-validator';
 import { BLOCK_DECISIONS, BlockDecision } from '@app/domain/jury/jury';
 import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { JuryIdPipe } from '../jury-http';
 import { DecideBlockCommand } from './decide-block.handler';
+import { IdParam } from '../../http/id-param';
+import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class DecideBlockDto {
   @ApiProperty()
@@ -24,10 +26,7 @@ export class DecideBlockDto {
   @IsIn(BLOCK_DECISIONS as string[])
   decision!: BlockDecision;
 
-  @ApiPropertyOptional({ description: 'required when the decision departs from the computed proposal (always for deferred)' })
-  @IsOptional()
-  @IsString()
-  @Length(0, 5000)
+  @FreeTextField({ optional: true, description: 'required when the decision departs from the computed proposal (always for deferred)' })
   motivation?: string;
 }
 
@@ -43,9 +42,10 @@ export class DecideBlockController {
   @ApiOperation({
     summary: 'The president records the jury’s decision on a block (BlockDecided)',
     description:
-      'Writes BlockDecided in the jury’s record and BlockDecisionRecorded in the candidate’s file, atomically; a deferred block may be decided again in the same deliberation. The certification is awarded at the closing, not here. Answers also `proposal` and `certificationAwarded` (always false). 403 non-member or not the president; 409 DELIBERATION_NOT_OPEN, DELIBERATION_CLOSED; 422 MOTIVATION_REQUIRED, SCORES_INCOMPLETE, BLOCK_ALREADY_DECIDED, CANDIDATE_NOT_IN_SESSION, BLOCK_NOT_IN_ENROLMENT, MEMBER_RECUSED, NOT_DECIDED_BY_REVISED_JURY, DECISION_ALREADY_REVISED, REVISION_NOT_IN_FAVOUR',
+      'Writes BlockDecided in the jury’s record and BlockDecisionRecorded in the candidate’s file, atomically; a deferred block may be decided again in the same deliberation. The certification is awarded at the closing, not here. Answers also `proposal` and `certificationAwarded` (always false). 403 non-member or not the president.',
   })
-  decide(@Param('id', JuryIdPipe) id: string, @Body() body: DecideBlockDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  @Refusals('DELIBERATION_NOT_OPEN', 'DELIBERATION_CLOSED', 'MOTIVATION_REQUIRED', 'SCORES_INCOMPLETE', 'BLOCK_ALREADY_DECIDED', 'CANDIDATE_NOT_IN_SESSION', 'BLOCK_NOT_IN_ENROLMENT', 'MEMBER_RECUSED', 'NOT_DECIDED_BY_REVISED_JURY', 'DECISION_ALREADY_REVISED', 'REVISION_NOT_IN_FAVOUR')
+  decide(@Param('id', new IdParam('jury')) id: string, @Body() body: DecideBlockDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new DecideBlockCommand(id, body.candidateId.toLowerCase(), body.block, body.decision, body.motivation, meta));
   }
 }

@@ -3,10 +3,9 @@ import { juryDecider, streamOfJuryDecision } from '@app/domain/jury/jury-decider
 import { BlockDecision, JuryState, jurySpec, juryStream } from '@app/domain/jury/jury';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
-import { JuryClock } from '../jury-clock';
 import { SealedMotivation } from '@app/domain/shared/free-text';
 import { FreeTexts } from '@app/platform/personal-data/free-texts';
-import { loadCandidate, loadClosings, loadJury, loadReferential } from '../jury-http';
+import { loadCandidateFile, loadClosings, loadJury, loadReferential } from '../jury-loading';
 
 export class DecideBlockCommand extends Command<CommandResult> {
   constructor(
@@ -32,16 +31,15 @@ export class DecideBlockCommand extends Command<CommandResult> {
 export class DecideBlockHandler implements ICommandHandler<DecideBlockCommand, CommandResult> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly clock: JuryClock,
     private readonly texts: FreeTexts,
   ) {}
 
   execute({ juryId, candidateId, block, decision, motivation, meta }: DecideBlockCommand): Promise<CommandResult> {
     let sealed: SealedMotivation | null | undefined; // the motivation, under the candidate's key
     return this.runner.run(meta, async (uow) => {
-      const context = { ...uow.context, now: this.clock.now() };
+      const { context } = uow;
       const jury = await loadJury(uow, juryId);
-      const candidate = await loadCandidate(uow, candidateId);
+      const candidate = await loadCandidateFile(uow, candidateId);
       if (sealed === undefined && candidate.candidateId && !candidate.erased) sealed = await this.texts.motivation(candidateId, motivation);
       const referential = await loadReferential(uow, jury.referentialId!);
       let revised: JuryState | null = null;

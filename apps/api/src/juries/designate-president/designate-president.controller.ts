@@ -6,8 +6,9 @@ import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { JuryIdPipe } from '../jury-http';
 import { DesignatePresidentCommand } from './designate-president.handler';
+import { IdParam } from '../../http/id-param';
+import { Refusals } from '../../http/refusals';
 
 export class DesignatePresidentDto {
   @ApiProperty({ description: 'the member who presides from now on (the `sub` of their token)' })
@@ -28,9 +29,10 @@ export class DesignatePresidentController {
   @ApiOperation({
     summary: 'The admin designates a substitute president among the members (PresidentDesignated)',
     description:
-      'Only while the deliberation is open. For a president recused for a candidate (or unable to sit): the designated member presides from then on (decisions, close and seal); the former president stays a member. Recorded in the record and covered by the seal. Answers also `president`. 409 DELIBERATION_NOT_OPEN, DELIBERATION_CLOSED; 422 NOT_A_MEMBER, ALREADY_PRESIDENT',
+      'Only while the deliberation is open. For a president recused for a candidate (or unable to sit): the designated member presides from then on (decisions, close and seal); the former president stays a member. Recorded in the record and covered by the seal. Answers also `president`.',
   })
-  designate(@Param('id', JuryIdPipe) id: string, @Body() body: DesignatePresidentDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  @Refusals('DELIBERATION_NOT_OPEN', 'DELIBERATION_CLOSED', 'NOT_A_MEMBER', 'ALREADY_PRESIDENT')
+  designate(@Param('id', new IdParam('jury')) id: string, @Body() body: DesignatePresidentDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new DesignatePresidentCommand(id, body.userId, meta));
   }
 }

@@ -3,8 +3,7 @@ import { juryDecider } from '@app/domain/jury/jury-decider';
 import { juryStream } from '@app/domain/jury/jury';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
-import { JuryClock } from '../jury-clock';
-import { loadJury } from '../jury-http';
+import { loadJury } from '../jury-loading';
 
 export class DesignatePresidentCommand extends Command<CommandResult> {
   constructor(
@@ -21,12 +20,11 @@ export class DesignatePresidentCommand extends Command<CommandResult> {
 export class DesignatePresidentHandler implements ICommandHandler<DesignatePresidentCommand, CommandResult> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly clock: JuryClock,
   ) {}
 
   execute({ juryId, userId, meta }: DesignatePresidentCommand): Promise<CommandResult> {
     return this.runner.run(meta, async (uow) => {
-      const context = { ...uow.context, now: this.clock.now() };
+      const { context } = uow;
       const jury = await loadJury(uow, juryId);
       uow.append(juryStream(juryId), juryDecider.decide({ type: 'DesignatePresident', data: { userId } }, jury, context));
       return { id: juryId, primaryStream: juryStream(juryId), extra: { president: userId } };

@@ -9,6 +9,7 @@ import { BackOfficeQuery } from '@app/projections/back-office/back-office.query'
 import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
 import { decodeCursor, Page, pageLimit, pageOf, PageQuery } from '../../http/pagination';
 import { awaitLists, listScope, MIN_POSITION_HEADER_DOC } from '../../sessions/back-office-lists';
+import { Refusals } from '../../http/refusals';
 
 export class ListJuriesQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'only the juries of this session' })
@@ -43,7 +44,7 @@ export class ListJuriesController {
   @ApiHeader(MIN_POSITION_HEADER_DOC)
   @ApiResponse({ status: 200, description: '{ items: [{ id, sessionId, referentialId, status, members, revises, decisions: { total, validated, notValidated, deferred } }], next: cursor | null }' })
   @ApiResponse({ status: 400, description: 'a filter, limit or cursor that is not valid' })
-  @ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: the lists did not reach X-Min-Position within 5 s' })
+  @Refusals('PROJECTION_LAGGING')
   async list(
     @Query() query: ListJuriesQuery,
     @Headers('x-min-position') minPosition: string | undefined,

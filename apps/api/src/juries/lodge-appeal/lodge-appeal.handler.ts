@@ -5,10 +5,9 @@ import { jurySpec, juryStream } from '@app/domain/jury/jury';
 import { candidateStream } from '@app/domain/candidate/candidate';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
-import { JuryClock } from '../jury-clock';
 import { SealedText } from '@app/domain/shared/free-text';
 import { FreeTexts } from '@app/platform/personal-data/free-texts';
-import { loadCandidate } from '../jury-http';
+import { loadCandidateFile } from '../jury-loading';
 
 export class LodgeAppealCommand extends Command<CommandResult> {
   constructor(
@@ -25,18 +24,17 @@ export class LodgeAppealCommand extends Command<CommandResult> {
 export class LodgeAppealHandler implements ICommandHandler<LodgeAppealCommand, CommandResult> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly clock: JuryClock,
     private readonly texts: FreeTexts,
   ) {}
 
   execute({ candidateId, juryId, reason, meta }: LodgeAppealCommand): Promise<CommandResult> {
     let sealed: SealedText | null | undefined; // the appeal's reason, under the candidate's key
     return this.runner.run(meta, async (uow) => {
-      const context = { ...uow.context, now: this.clock.now() };
-      const candidate = await loadCandidate(uow, candidateId);
+      const { context } = uow;
+      const candidate = await loadCandidateFile(uow, candidateId);
       const { state: jury } = await uow.load(juryStream(juryId), jurySpec);
       if (sealed === undefined && candidate.candidateId && !candidate.erased) sealed = await this.texts.seal(candidateId, reason, { path: 'reason' });
-      if (candidate.candidateId && !sealed) throw invalid('reason is required', [{ path: 'reason', problems: ['required'] }]);
+      if (candidate.candidateId && !sealed) throw invalid('reason is required', [{ path: 'reason', message: 'required' }]);
       const events = appealDecider.decide({ type: 'LodgeAppeal', data: { candidateId, juryId, reason: sealed! } }, candidate, { ...context, jury });
       const stream = candidateStream(candidateId);
       uow.append(stream, events);

@@ -6,8 +6,9 @@ import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { JuryIdPipe } from '../jury-http';
 import { NeutraliseCriterionCommand } from './neutralise-criterion.handler';
+import { IdParam } from '../../http/id-param';
+import { Refusals } from '../../http/refusals';
 
 export class NeutraliseCriterionDto {
   @ApiProperty()
@@ -36,9 +37,10 @@ export class NeutraliseCriterionController {
   @ApiOperation({
     summary: 'The president neutralises a criterion for a candidate (CriterionNeutralised)',
     description:
-      '403 non-member or not the president; 409 DELIBERATION_NOT_OPEN, DELIBERATION_CLOSED; 422 CRITERION_IS_CORE, NO_REFERENT_OPINION, CRITERION_NOT_IN_ENROLMENT, CANDIDATE_NOT_IN_SESSION, CRITERION_ALREADY_NEUTRALISED, BLOCK_ALREADY_DECIDED, MEMBER_RECUSED',
+      '403 non-member or not the president.',
   })
-  neutralise(@Param('id', JuryIdPipe) id: string, @Body() body: NeutraliseCriterionDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  @Refusals('DELIBERATION_NOT_OPEN', 'DELIBERATION_CLOSED', 'CRITERION_IS_CORE', 'NO_REFERENT_OPINION', 'CRITERION_NOT_IN_ENROLMENT', 'CANDIDATE_NOT_IN_SESSION', 'CRITERION_ALREADY_NEUTRALISED', 'BLOCK_ALREADY_DECIDED', 'MEMBER_RECUSED')
+  neutralise(@Param('id', new IdParam('jury')) id: string, @Body() body: NeutraliseCriterionDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new NeutraliseCriterionCommand(id, body.candidateId.toLowerCase(), body.criterion, body.opinionId.toLowerCase(), meta));
   }
 }

@@ -3,8 +3,7 @@ import { juryDecider } from '@app/domain/jury/jury-decider';
 import { juryStream } from '@app/domain/jury/jury';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
-import { JuryClock } from '../jury-clock';
-import { loadCandidate, loadJury, loadReferential } from '../jury-http';
+import { loadCandidateFile, loadJury, loadReferential } from '../jury-loading';
 
 export class NeutraliseCriterionCommand extends Command<CommandResult> {
   constructor(
@@ -22,14 +21,13 @@ export class NeutraliseCriterionCommand extends Command<CommandResult> {
 export class NeutraliseCriterionHandler implements ICommandHandler<NeutraliseCriterionCommand, CommandResult> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly clock: JuryClock,
   ) {}
 
   execute({ juryId, candidateId, criterion, opinionId, meta }: NeutraliseCriterionCommand): Promise<CommandResult> {
     return this.runner.run(meta, async (uow) => {
-      const context = { ...uow.context, now: this.clock.now() };
+      const { context } = uow;
       const jury = await loadJury(uow, juryId);
-      const candidate = await loadCandidate(uow, candidateId);
+      const candidate = await loadCandidateFile(uow, candidateId);
       const referential = await loadReferential(uow, jury.referentialId!);
       uow.append(juryStream(juryId), juryDecider.decide({ type: 'NeutraliseCriterion', data: { candidateId, criterion, opinionId } }, jury, { ...context, candidate, referential: referential.document }));
       return { id: juryId, primaryStream: juryStream(juryId) };

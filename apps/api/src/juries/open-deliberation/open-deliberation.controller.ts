@@ -5,8 +5,10 @@ import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { JuryIdPipe, requireEmptyBody } from '../jury-http';
+import { requireEmptyBody } from '../../http/empty-body';
 import { OpenDeliberationCommand } from './open-deliberation.handler';
+import { IdParam } from '../../http/id-param';
+import { Refusals } from '../../http/refusals';
 
 @ApiTags('juries')
 @ApiBearerAuth()
@@ -17,9 +19,10 @@ export class OpenDeliberationController {
   @Post(':id/open')
   @Roles('jury')
   @CommandRoute()
-  @ApiOperation({ summary: 'The president opens the deliberation (DeliberationOpened)', description: '403 non-member or not the president; 409 DELIBERATION_ALREADY_OPEN, DELIBERATION_CLOSED' })
+  @ApiOperation({ summary: 'The president opens the deliberation (DeliberationOpened)', description: '403 non-member or not the president' })
+  @Refusals('DELIBERATION_ALREADY_OPEN', 'DELIBERATION_CLOSED')
   @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
-  open(@Param('id', JuryIdPipe) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  open(@Param('id', new IdParam('jury')) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
     requireEmptyBody(body);
     return this.commands.execute(new OpenDeliberationCommand(id, meta));
   }

@@ -3,8 +3,7 @@ import { juryDecider } from '@app/domain/jury/jury-decider';
 import { juryStream } from '@app/domain/jury/jury';
 import { CommandMeta } from '@app/platform/commands/command-meta';
 import { CommandResult, CommandRunner } from '@app/platform/commands/command-runner';
-import { JuryClock } from '../jury-clock';
-import { loadJury } from '../jury-http';
+import { loadJury } from '../jury-loading';
 
 export class OpenDeliberationCommand extends Command<CommandResult> {
   constructor(
@@ -19,12 +18,11 @@ export class OpenDeliberationCommand extends Command<CommandResult> {
 export class OpenDeliberationHandler implements ICommandHandler<OpenDeliberationCommand, CommandResult> {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly clock: JuryClock,
   ) {}
 
   execute({ juryId, meta }: OpenDeliberationCommand): Promise<CommandResult> {
     return this.runner.run(meta, async (uow) => {
-      const context = { ...uow.context, now: this.clock.now() };
+      const { context } = uow;
       const jury = await loadJury(uow, juryId);
       uow.append(juryStream(juryId), juryDecider.decide({ type: 'OpenDeliberation', data: {} }, jury, context));
       return { id: juryId, primaryStream: juryStream(juryId) };

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RecordedEvent } from '@app/domain/shared/decider';
-import { invalid, notFound } from '@app/domain/shared/errors';
+import { notFound } from '@app/domain/shared/errors';
 import { Role } from '@app/domain/shared/decider';
 import { JuryState, jurySpec, juryStream } from '@app/domain/jury/jury';
 import { buildJuryRecord, CandidateRecord, candidatesOf, JuryRecord } from '@app/domain/jury/record';
@@ -20,7 +20,7 @@ import { WITHHELD } from '@app/platform/personal-data/identity-view';
 import { CandidateTexts, ReaderView, WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
 import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
 import { Principal } from '@app/platform/auth/token-verifier';
-import { Cut, foldCut, within } from '../jury-http';
+import { Cut, foldCut, within } from '../../http/time-travel';
 import { sealHashOf, verifySeal } from '../jury-seal';
 
 /** Per candidate, the pseudonym beside the name: the only label a regulator reads. */
@@ -32,21 +32,6 @@ export interface JuryRecordView extends Omit<JuryRecord, 'candidates'> {
   sealVerification: { content: SealedRecordContent; contentHash: string; intact: boolean; signatureValid: boolean | null } | null;
   asOf?: string;
   atPosition?: number;
-}
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
-export function parseCut(asOf: unknown, atPosition: unknown): Cut {
-  const cut: Cut = {};
-  if (asOf !== undefined) {
-    if (typeof asOf !== 'string' || !ISO.test(asOf) || Number.isNaN(Date.parse(asOf))) throw invalid('asOf must be an ISO 8601 timestamp, e.g. 2026-06-30T12:00:00Z');
-    cut.asOf = new Date(asOf).toISOString();
-  }
-  if (atPosition !== undefined) {
-    if (typeof atPosition !== 'string' || !/^\d{1,15}$/.test(atPosition)) throw invalid('atPosition must be a non-negative integer (a global log position)');
-    cut.atPosition = Number(atPosition);
-  }
-  return cut;
 }
 
 /**

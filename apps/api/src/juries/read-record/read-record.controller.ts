@@ -2,10 +2,11 @@ import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
 import { Principal } from '@app/platform/auth/token-verifier';
-import { JuryIdPipe } from '../jury-http';
-import { JuryRecordReader, JuryRecordView, parseCut } from './jury-record-reader';
+import { JuryRecordReader, JuryRecordView } from './jury-record-reader';
+import { parseCut } from '../../http/time-travel';
 import { loadOperationsConfig } from '@app/platform/operations.config';
 import { renderRecordPdf } from './record-pdf';
+import { IdParam } from '../../http/id-param';
 
 @ApiTags('juries')
 @ApiBearerAuth()
@@ -24,7 +25,7 @@ export class ReadRecordController {
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO 8601 timestamp' })
   @ApiQuery({ name: 'atPosition', required: false, description: 'global log position' })
   async record(
-    @Param('id', JuryIdPipe) id: string,
+    @Param('id', new IdParam('jury')) id: string,
     @Query('asOf') asOf: unknown,
     @Query('atPosition') atPosition: unknown,
     @CurrentPrincipal() principal: Principal,
@@ -39,7 +40,7 @@ export class ReadRecordController {
   @ApiOperation({ summary: 'The procès-verbal de délibération as a PDF (French)', description: 'The seal hash and the signature key fingerprint are printed on every page.' })
   @ApiQuery({ name: 'asOf', required: false })
   @ApiQuery({ name: 'atPosition', required: false })
-  async pdf(@Param('id', JuryIdPipe) id: string, @Query('asOf') asOf: unknown, @Query('atPosition') atPosition: unknown, @CurrentPrincipal() principal: Principal): Promise<StreamableFile> {
+  async pdf(@Param('id', new IdParam('jury')) id: string, @Query('asOf') asOf: unknown, @Query('atPosition') atPosition: unknown, @CurrentPrincipal() principal: Principal): Promise<StreamableFile> {
     const record: JuryRecordView = await this.reader.read(id, parseCut(asOf, atPosition), principal);
     const pdf = await renderRecordPdf(record, { place: this.place });
     return new StreamableFile(pdf, { type: 'application/pdf', disposition: `inline; filename="proces-verbal-${id}.pdf"`, length: pdf.length });

@@ -1,22 +1,22 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsString, IsUUID, Length } from 'class-validator';
+import { IsUUID } from 'class-validator';
 import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { JuryIdPipe } from '../jury-http';
 import { RecuseMemberCommand } from './recuse-member.handler';
+import { IdParam } from '../../http/id-param';
+import { FreeTextField } from '../../http/text-fields';
+import { Refusals } from '../../http/refusals';
 
 export class RecuseMemberDto {
   @ApiProperty()
   @IsUUID()
   candidateId!: string;
 
-  @ApiProperty({ description: 'the conflict of interest, as it will appear in the record' })
-  @IsString()
-  @Length(1, 2000)
+  @FreeTextField({ minLength: 1, description: 'the conflict of interest, as it will appear in the record' })
   reason!: string;
 }
 
@@ -31,9 +31,10 @@ export class RecuseMemberController {
   @CommandRoute()
   @ApiOperation({
     summary: 'The calling member recuses themself for a candidate (MemberRecused)',
-    description: 'Any member of the jury, for themself (the member is the token’s subject). 403 non-member; 409 ALREADY_RECUSED, DELIBERATION_CLOSED; 422 CANDIDATE_NOT_IN_SESSION',
+    description: 'Any member of the jury, for themself (the member is the token’s subject). 403 non-member',
   })
-  recuse(@Param('id', JuryIdPipe) id: string, @Body() body: RecuseMemberDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  @Refusals('ALREADY_RECUSED', 'DELIBERATION_CLOSED', 'CANDIDATE_NOT_IN_SESSION')
+  recuse(@Param('id', new IdParam('jury')) id: string, @Body() body: RecuseMemberDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new RecuseMemberCommand(id, body.candidateId.toLowerCase(), body.reason, meta));
   }
 }

@@ -6,6 +6,7 @@ import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
 import { DraftReferentialCommand } from './draft-referential.handler';
+import { Refusals } from '../../http/refusals';
 
 @ApiTags('referentials')
 @ApiBearerAuth()
@@ -21,7 +22,8 @@ export class DraftReferentialController {
   @Post()
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Draft a referential version (ReferentialDrafted)', description: '400 VALIDATION_FAILED lists every fault with its JSON path.' })
+  @ApiOperation({ summary: 'Draft a referential version (ReferentialDrafted)', description: 'A 400 lists every fault of the document with its JSON path in `details`.' })
+  @Refusals('VALIDATION_FAILED')
   @ApiBody({ description: 'a referential document (see docs/api.md "Referential document")', schema: { type: 'object' } })
   draft(@Body() document: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new DraftReferentialCommand(document, meta));

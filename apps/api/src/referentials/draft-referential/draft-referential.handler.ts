@@ -1,5 +1,4 @@
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { createHash } from 'node:crypto';
 import { referentialDecider } from '@app/domain/referential/referential-decider';
 import { referentialSpec, referentialStream } from '@app/domain/referential/referential-state';
 import { CommandMeta } from '@app/platform/commands/command-meta';
@@ -21,7 +20,8 @@ export class DraftReferentialHandler implements ICommandHandler<DraftReferential
 
   execute({ document, meta }: DraftReferentialCommand): Promise<CommandResult> {
     return this.runner.run(meta, async (uow) => {
-      const id = referentialIdFor(meta) ?? uow.context.newId();
+      // Under an Idempotency-Key the id is the command's first deterministic id: a retried draft lands on the same referential.
+      const id = uow.context.newId();
       const stream = referentialStream(id);
       const loaded = await uow.load(stream, referentialSpec);
       // Same Idempotency-Key after a crash between the append and the stored answer: the draft is already there.
@@ -41,11 +41,4 @@ export class DraftReferentialHandler implements ICommandHandler<DraftReferential
  */
 function countDrafts(uow: UnitOfWork, code: string): Promise<number> {
   return uow.countEvents({ types: ['ReferentialDrafted'], category: 'referential', field: { path: ['document', 'code'], equals: code } });
-}
-
-/** With an Idempotency-Key, a retried draft lands on the same referential id instead of a second one. */
-function referentialIdFor(meta: CommandMeta): string | undefined {
-  if (!meta.idempotencyKey) return undefined;
-  const h = createHash('sha256').update(`referential\u0000${meta.actor.id}\u0000${meta.idempotencyKey}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -5,9 +5,10 @@ import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { requireEmptyBody } from '../empty-body';
-import { ReferentialIdPipe } from '../referential-id.pipe';
+import { requireEmptyBody } from '../../http/empty-body';
 import { PublishReferentialCommand } from './publish-referential.handler';
+import { IdParam } from '../../http/id-param';
+import { Refusals } from '../../http/refusals';
 
 @ApiTags('referentials')
 @ApiBearerAuth()
@@ -18,9 +19,10 @@ export class PublishReferentialController {
   @Post(':id/publish')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Publish a draft referential (ReferentialPublished)', description: '409 REFERENTIAL_ALREADY_PUBLISHED; 422 REFERENTIAL_RETIRED.' })
+  @ApiOperation({ summary: 'Publish a draft referential (ReferentialPublished)' })
+  @Refusals('REFERENTIAL_ALREADY_PUBLISHED', 'REFERENTIAL_RETIRED')
   @ApiBody({ schema: { type: 'object', additionalProperties: false }, required: false })
-  publish(@Param('id', ReferentialIdPipe) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  publish(@Param('id', new IdParam('referential')) id: string, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<CommandResult> {
     requireEmptyBody(body);
     return this.commands.execute(new PublishReferentialCommand(id, meta));
   }

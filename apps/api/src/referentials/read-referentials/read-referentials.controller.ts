@@ -1,8 +1,8 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@app/platform/auth/roles';
-import { ReferentialIdPipe } from '../referential-id.pipe';
 import { ReferentialReader, ReferentialSummary, ReferentialView } from './referential-reader';
+import { IdParam } from '../../http/id-param';
 
 @ApiTags('referentials')
 @ApiBearerAuth()
@@ -20,7 +20,7 @@ export class ReadReferentialsController {
   @Get(':id')
   @Roles('admin', 'assessor', 'referent', 'jury', 'regulator')
   @ApiOperation({ summary: 'A referential version: the document with its status and version', description: 'Status: draft, published, retired; version: per certification code; streamVersion: of its stream.' })
-  get(@Param('id', ReferentialIdPipe) id: string): Promise<ReferentialView> {
+  get(@Param('id', new IdParam('referential')) id: string): Promise<ReferentialView> {
     return this.reader.get(id);
   }
 }

@@ -7,8 +7,9 @@ import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
 import { MAX_REASON_LENGTH } from '@app/domain/referential/referential-decider';
-import { ReferentialIdPipe } from '../referential-id.pipe';
 import { RetireReferentialCommand } from './retire-referential.handler';
+import { IdParam } from '../../http/id-param';
+import { Refusals } from '../../http/refusals';
 
 export class RetireReferentialBody {
   @ApiProperty({ description: 'why this version is retired (recorded in the log)', maxLength: MAX_REASON_LENGTH })
@@ -27,8 +28,9 @@ export class RetireReferentialController {
   @Post(':id/retire')
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Retire a referential version (ReferentialRetired)', description: 'No new session may use it. 409 REFERENTIAL_ALREADY_RETIRED.' })
-  retire(@Param('id', ReferentialIdPipe) id: string, @Body() body: RetireReferentialBody, @Meta() meta: CommandMeta): Promise<CommandResult> {
+  @ApiOperation({ summary: 'Retire a referential version (ReferentialRetired)', description: 'No new session may use it.' })
+  @Refusals('REFERENTIAL_ALREADY_RETIRED')
+  retire(@Param('id', new IdParam('referential')) id: string, @Body() body: RetireReferentialBody, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new RetireReferentialCommand(id, body.reason, meta));
   }
 }

@@ -8,9 +8,10 @@ import { Principal } from '@app/platform/auth/token-verifier';
 import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
 import { Page, pageLimit, PageQuery } from '../../http/pagination';
 import { awaitLists, MIN_POSITION_HEADER_DOC } from '../back-office-lists';
-import { UuidParam } from '../uuid-param.pipe';
+import { IdParam } from '../../http/id-param';
 import { DeliberationSheetReader, SheetItem } from './deliberation-sheet.reader';
 import { sheetCsv } from './sheet-csv';
+import { Refusals } from '../../http/refusals';
 
 const PROPOSALS = ['incomplete', 'acquired', 'not-acquired'];
 const DECISIONS = ['none', 'validated', 'not-validated', 'deferred'];
@@ -57,9 +58,9 @@ export class DeliberationSheetController {
   @ApiResponse({ status: 400, description: 'a filter, limit or cursor that is not valid' })
   @ApiResponse({ status: 403, description: "the session is outside the reader's work" })
   @ApiResponse({ status: 404, description: 'unknown session' })
-  @ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: the lists did not reach X-Min-Position within 5 s' })
+  @Refusals('PROJECTION_LAGGING')
   async page(
-    @Param('id', new UuidParam('session')) id: string,
+    @Param('id', new IdParam('session')) id: string,
     @Query() query: SheetPageQuery,
     @Headers('x-min-position') minPosition: string | undefined,
     @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] },
@@ -81,9 +82,9 @@ export class DeliberationSheetController {
   @ApiResponse({ status: 400, description: 'a filter that is not valid' })
   @ApiResponse({ status: 403, description: "the session is outside the reader's work" })
   @ApiResponse({ status: 404, description: 'unknown session' })
-  @ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: the lists did not reach X-Min-Position within 5 s' })
+  @Refusals('PROJECTION_LAGGING')
   async csv(
-    @Param('id', new UuidParam('session')) id: string,
+    @Param('id', new IdParam('session')) id: string,
     @Query() query: SheetFilterQuery,
     @Headers('x-min-position') minPosition: string | undefined,
     @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] },

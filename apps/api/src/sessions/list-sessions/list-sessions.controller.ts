@@ -8,6 +8,7 @@ import { BackOfficeQuery } from '@app/projections/back-office/back-office.query'
 import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
 import { decodeCursor, Page, pageLimit, pageOf, PageQuery } from '../../http/pagination';
 import { awaitLists, listScope, MIN_POSITION_HEADER_DOC } from '../back-office-lists';
+import { Refusals } from '../../http/refusals';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -60,7 +61,7 @@ export class ListSessionsController {
   @ApiHeader(MIN_POSITION_HEADER_DOC)
   @ApiResponse({ status: 200, description: '{ items: [{ id, referentialId, certificationCode, title, startsOn, endsOn, candidates, juries }], next: cursor | null }' })
   @ApiResponse({ status: 400, description: 'a filter, limit or cursor that is not valid' })
-  @ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: the lists did not reach X-Min-Position within 5 s' })
+  @Refusals('PROJECTION_LAGGING')
   async list(
     @Query() query: ListSessionsQuery,
     @Headers('x-min-position') minPosition: string | undefined,

@@ -6,8 +6,10 @@ import { Roles } from '@app/platform/auth/roles';
 import { CommandMeta, Meta } from '@app/platform/commands/command-meta';
 import { CommandResult } from '@app/platform/commands/command-runner';
 import { CommandRoute } from '@app/platform/commands/idempotency';
-import { UUID } from '../uuid-param.pipe';
 import { OpenSessionCommand } from './open-session.handler';
+import { UUID } from '../../http/id-param';
+import { TITLE_MAX } from '@app/domain/session/session-decider';
+import { Refusals } from '../../http/refusals';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -17,9 +19,9 @@ export class OpenSessionDto {
   @Matches(UUID, { message: 'referentialId must be a UUID' })
   referentialId!: string;
 
-  @ApiProperty({ maxLength: 200, example: 'Session de juin 2026' })
+  @ApiProperty({ maxLength: TITLE_MAX, example: 'Session de juin 2026' })
   @IsString()
-  @Length(1, 200)
+  @Length(1, TITLE_MAX)
   title!: string;
 
   @ApiProperty({ format: 'date', example: '2026-06-01' })
@@ -42,7 +44,8 @@ export class OpenSessionController {
   @Post()
   @Roles('admin')
   @CommandRoute()
-  @ApiOperation({ summary: 'Open an exam session on a published referential (SessionOpened)', description: '404 unknown referential; 422 REFERENTIAL_NOT_PUBLISHED, SESSION_DATES_INVERTED.' })
+  @ApiOperation({ summary: 'Open an exam session on a published referential (SessionOpened)', description: '404 unknown referential' })
+  @Refusals('REFERENTIAL_NOT_PUBLISHED', 'SESSION_DATES_INVERTED')
   open(@Body() body: OpenSessionDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new OpenSessionCommand(body, meta));
   }

@@ -8,7 +8,7 @@ import { EventStore } from '@app/event-store/event-store';
 import { Roles } from '@app/platform/auth/roles';
 import { asRecorded } from '@app/platform/commands/command-runner';
 import { EVENT_STORE } from '@app/platform/persistence.module';
-import { UuidParam } from '../uuid-param.pipe';
+import { IdParam } from '../../http/id-param';
 
 export interface SessionView {
   sessionId: string;
@@ -30,7 +30,7 @@ export class ReadSessionController {
   @Get(':id')
   @Roles('admin', 'assessor', 'referent', 'jury', 'regulator')
   @ApiOperation({ summary: 'A session: its pinned referential, dates and assessors (ETag: stream version)' })
-  async read(@Param('id', new UuidParam('session')) id: string, @Res({ passthrough: true }) res: Response): Promise<SessionView> {
+  async read(@Param('id', new IdParam('session')) id: string, @Res({ passthrough: true }) res: Response): Promise<SessionView> {
     const events = await this.store.readStream(sessionStream(id), { upcast: true });
     const state = fold(sessionSpec, events.map(asRecorded));
     if (!state.opened) throw notFound('session', id);

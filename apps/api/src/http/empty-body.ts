@@ -1,9 +1,10 @@
 import { invalid } from '@app/domain/shared/errors';
 
 /**
- * Routes whose body is `{}` (docs/api.md). An empty class-validator DTO cannot say
- * so (forbidUnknownValues refuses a class without rules), hence this check:
- * no body or an empty object, anything else is a 400 naming the fields.
+ * Routes whose body is `{}` (docs/api.md): the command is its path. An empty
+ * class-validator DTO cannot say so (forbidUnknownValues refuses a class
+ * without rules), hence this check: no body or an empty object; anything else
+ * is a 400 naming the fields, refused rather than ignored.
  */
 export function requireEmptyBody(body: unknown): void {
   if (body === undefined || body === null) return;
