@@ -4,9 +4,8 @@ import { importsWithKind, productionFiles, resolveImport, source } from './sourc
  * The libraries depend one way (docs/architecture.md, "Layers"):
  * proof ← domain ← event-store ← platform ← projections ← apps. A library may
  * import itself and the libraries below it, never one above it nor an app
- * (type imports included); and no chain of imports between production files
- * comes back to where it started. `import type` is left out of that last
- * check only: erased at compile time, it cannot make a load-order cycle.
+ * (type imports included); and no chain of imports between production files,
+ * type imports included, comes back to where it started.
  */
 const LAYERS = ['proof', 'domain', 'event-store', 'platform', 'projections'] as const;
 
@@ -20,15 +19,14 @@ const layerOf = (file: string): number => {
 
 const name = (layer: number) => LAYERS[layer] ?? 'apps';
 
-/** file → the production files it imports (with `runtime`, leaving out `import type`). */
-function importGraph(runtime = false): Map<string, string[]> {
+/** file → the production files it imports, `import type` included. */
+function importGraph(): Map<string, string[]> {
   const files = productionFiles('libs', 'apps');
   const known = new Set(files);
   return new Map(
     files.map((file) => [
       file,
       importsWithKind(source(file))
-        .filter((i) => !runtime || !i.typeOnly)
         .map((i) => resolveImport(file, i.specifier))
         .filter((t): t is string => t !== undefined && known.has(t)),
     ]),
@@ -107,7 +105,7 @@ describe('dependencies between libraries and files', () => {
   });
 
   it('no module cycle', () => {
-    expect(cycles(importGraph(true))).toEqual([]);
+    expect(cycles(importGraph())).toEqual([]);
   });
 
   it('tells type imports from the others', () => {

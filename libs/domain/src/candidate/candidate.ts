@@ -1,9 +1,10 @@
 import { RecordedEvent, StateSpec } from '../shared/decider';
 import { streamName } from '../shared/streams';
-import { SealedText, StoredText } from '../shared/free-text';
+import { StoredText } from '../shared/free-text';
 import { upcastEvent } from '../shared/upcasters';
 import { CriterionResult } from './proposal';
-import { AwardedBlock, awardsInForce, BlockDecision, evolveOutcome, initialOutcome, Outcome, sessionDecision } from './outcome';
+import { Accommodation, AccessRoute, AwardedBlock, BlockDecision, CandidateEvent, SealedData } from './candidate-events';
+import { awardsInForce, evolveOutcome, initialOutcome, Outcome, sessionDecision } from './outcome';
 
 /**
  * The candidate's file (docs/events.md, stream `candidate-{id}`): events,
@@ -11,101 +12,10 @@ import { AwardedBlock, awardsInForce, BlockDecision, evolveOutcome, initialOutco
  * awards, appeals, erasure), so the state answers what each of them asks.
  */
 
-/** Personal data as it travels in events: the one sealed shape of the domain (shared/free-text.ts); the domain only carries it. */
-export type SealedData = SealedText;
-
-export type AccessRoute = 'initial-training' | 'apprenticeship' | 'continuing-education' | 'vae' | 'independent';
-export const ACCESS_ROUTES: readonly AccessRoute[] = ['initial-training', 'apprenticeship', 'continuing-education', 'vae', 'independent'];
-
-export type AccommodationType = 'extra-time' | 'assistant' | 'adapted-communication' | 'adapted-equipment' | 'personal-equipment' | 'other';
-export const ACCOMMODATION_TYPES: readonly AccommodationType[] = ['extra-time', 'assistant', 'adapted-communication', 'adapted-equipment', 'personal-equipment', 'other'];
+export * from './candidate-events';
 
 /** By analogy with Code de l'éducation D.613-26: more than one third extra time needs a favourable referent opinion. */
 export const EXTRA_TIME_WITHOUT_OPINION_MAX = 33;
-
-export interface Accommodation {
-  type: AccommodationType;
-  extraTimePercent?: number;
-  details?: SealedData;
-}
-
-/** The plaintext sealed in `CandidateRegistered.identity`. */
-export interface Identity {
-  givenName: string;
-  familyName: string;
-  birthDate: string;
-  email: string;
-  /** Optional at registration; required by the CDC to declare an award (accrochage). */
-  sex?: 'M' | 'F';
-  /** INSEE code of the birth commune (99xxx for a birth abroad); required by the CDC too. */
-  birthPlaceCode?: string;
-  /** `familyName` is the birth name (nom de naissance); this is the nom d'usage, when there is one. */
-  usageName?: string;
-  /** Country of birth as the certifier's CDC schema takes it (ISO 3166 letters, or the INSEE 99xxx code). */
-  birthCountryCode?: string;
-  // Beyond API.md (docs/api.md "Registration details for the CDC"): what the accrochage flux can carry.
-  /** Postal code of the birth commune, for a holder whose INSEE code is not known. */
-  birthPostalCode?: string;
-  /** Name of the birth commune (libelleCommuneNaissance). */
-  birthPlaceName?: string;
-  /** Name of the birth country (libellePaysNaissance). */
-  birthCountryName?: string;
-  /** Refines accessRoute for the CDC: a continuing-education candidate under a professionalisation contract, or access by equivalence. */
-  accessModality?: 'professionalisation-contract' | 'equivalence';
-  /** For a VAE candidate: on a congé VAE, or the ordinary route (default). */
-  vaeRoute?: 'classic' | 'vae-leave';
-}
-
-export type CandidateEvent =
-  | RecordedEvent<'CandidateRegistered', { candidateId: string; identity: SealedData; accessRoute: AccessRoute }>
-  | RecordedEvent<
-      'CandidateEnrolled',
-      {
-        candidateId: string;
-        sessionId: string;
-        referentialId: string;
-        certificationCode?: string;
-        referentialVersion?: number;
-        blocks: string[];
-        /** Blocks validated earlier whose validity period has lapsed: evaluated again. */
-        lapsed?: Array<{ block: string; validatedOn: string | null; validUntil: string }>;
-      }
-    >
-  | RecordedEvent<'AccommodationRequested', { candidateId: string; requestId: string; accommodations: Accommodation[]; justification: SealedData }>
-  | RecordedEvent<'ReferentOpinionGiven', { candidateId: string; requestId: string; favourable: boolean; motivation: SealedData }>
-  | RecordedEvent<'AccommodationGranted', { candidateId: string; requestId: string; reason: StoredText }>
-  | RecordedEvent<'AccommodationRefused', { candidateId: string; requestId: string; reason: StoredText }>
-  | RecordedEvent<'AccommodationApplied', { candidateId: string; requestId: string; sessionId: string; evaluation: string; note?: StoredText }>
-  | RecordedEvent<'CriterionScored', { candidateId: string; sessionId: string; block: string; criterion: string; result: CriterionResult; comment?: StoredText }>
-  | RecordedEvent<
-      'CriterionScoreCorrected',
-      { candidateId: string; sessionId: string; block: string; criterion: string; result: CriterionResult; previousResult: CriterionResult; correctionReason: StoredText; comment?: StoredText }
-    >
-  | RecordedEvent<'NeutralisationRecommended', { candidateId: string; opinionId: string; criteria: string[]; motivation: SealedData }>
-  | RecordedEvent<
-      'BlockDecisionRecorded',
-      {
-        candidateId: string;
-        juryId: string;
-        sessionId: string;
-        block: string;
-        decision: BlockDecision;
-        revision: boolean;
-        /** Written by some producers; otherwise the enrolment of the session pins them (outcome.ts). */
-        certificationCode?: string;
-        referentialId?: string;
-        referentialVersion?: number;
-      }
-    >
-  | RecordedEvent<
-      'CertificationAwarded',
-      { candidateId: string; certificationCode: string; referentialId: string; juryId: string; blocks: AwardedBlock[]; awardedOn: string; sealHash?: string }
-    >
-  | RecordedEvent<'CertificationWithdrawn', { candidateId: string; certificationCode: string; awardEventId: string | null; juryId: string; reason: string }>
-  | RecordedEvent<'AppealLodged', { candidateId: string; appealId: string; juryId: string; reason: StoredText }>
-  | RecordedEvent<'CandidatePersonalDataErased', { candidateId: string; reason: string; beforeRetentionEnd: boolean }>;
-
-export type CandidateEventType = CandidateEvent['type'];
 
 export interface Enrolment {
   sessionId: string;

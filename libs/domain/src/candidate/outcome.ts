@@ -1,5 +1,8 @@
 import { RecordedEvent } from '../shared/decider';
-import type { CandidateEvent } from './candidate';
+import { AwardedBlock, BlockDecision, CandidateEvent } from './candidate-events';
+
+export { BLOCK_DECISIONS } from './candidate-events';
+export type { AwardedBlock, BlockDecision } from './candidate-events';
 
 /**
  * The certification outcome of one candidate: the jury decisions recorded in
@@ -17,8 +20,6 @@ import type { CandidateEvent } from './candidate';
  * block (or another certification) only through an equivalence the target
  * referential declares.
  */
-export type BlockDecision = 'validated' | 'not-validated' | 'deferred';
-export const BLOCK_DECISIONS: readonly BlockDecision[] = ['validated', 'not-validated', 'deferred'];
 
 export interface RecordedDecision {
   /** The BlockDecisionRecorded event id (null when folded from events without ids, as in decider tests). */
@@ -35,17 +36,6 @@ export interface RecordedDecision {
   recordedAt: string | null;
 }
 
-/** Where an awarded block comes from: the session decision in force, possibly through an equivalence. */
-export interface AwardedBlock {
-  block: string;
-  juryId: string;
-  sessionId?: string;
-  referentialId?: string;
-  /** The block decided, when it is another block than `block` (or another certification): counted by equivalence. */
-  equivalence?: { referentialId: string | null; block: string };
-  /** The closing day of the deliberation that first validated it. */
-  validatedOn?: string;
-}
 
 export interface AwardFact {
   eventId: string | null;
