@@ -7,7 +7,7 @@ import { startTestApp, TestApp } from '../support/app';
 import { ApiClient, Answer, setUpScenario, tally } from '../support/scenario';
 
 const CLIENTS = 32;
-const SECONDS = 20;
+const SECONDS = Number(process.env.CONTENTION_SECONDS || 20);
 
 /**
  * Contention: 32 clients append to ONE candidate stream for 20 s over HTTP,

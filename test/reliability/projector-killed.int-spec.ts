@@ -11,7 +11,7 @@ import { serverDatabase, TestDatabase, TEST_DATABASE_URL } from '../support/data
 import { ensureBuilt } from '../support/processes';
 
 const EVENTS = 10_000;
-const KILLS = 20;
+const KILLS = Number(process.env.PROJECTOR_KILLS || 20);
 const BATCH = 40;
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
