@@ -69,19 +69,26 @@ export class JuryRecordReader {
     // candidate's enrolled blocks are those of the closing, whatever was enrolled after it: the seal
     // (format 3) covers that roll, and the record reads the same on every replay.
     const closing = jury.status === 'closed' ? juryEvents.find((e) => e.type === 'DeliberationClosed' && within(e, cut)) : undefined;
-    const atClosing = (events: RecordedEvent[]) => candidateView(foldCut(candidateSpec, events, { atPosition: closing!.globalPosition ?? 0 }));
+    const foldedAtClosing = new Map<string, CandidateView>();
+    const atClosing = async (id: string) => {
+      const known = foldedAtClosing.get(id);
+      if (known) return known;
+      const then = candidateView(foldCut(candidateSpec, await streamOf(id), { atPosition: closing!.globalPosition ?? 0 }));
+      foldedAtClosing.set(id, then);
+      return then;
+    };
     const sessionId = jury.sessionId!;
     const listed: Record<string, CandidateView> = { ...candidates };
     const closingViews: Record<string, CandidateView> = {};
     for (const id of jury.revises ? [] : await candidatesEnrolledIn(this.db.pool, sessionId)) {
       if (listed[id]) continue;
       const events = await streamOf(id);
-      if (!(closing ? atClosing(events) : candidateView(foldCut(candidateSpec, events, cut))).enrolments[sessionId]) continue;
+      if (!(closing ? await atClosing(id) : candidateView(foldCut(candidateSpec, events, cut))).enrolments[sessionId]) continue;
       listed[id] = candidateView(foldCut(candidateSpec, events, cut));
     }
     if (closing) {
       for (const id of Object.keys(listed)) {
-        const then = (closingViews[id] = atClosing(await streamOf(id)));
+        const then = (closingViews[id] = await atClosing(id));
         const { [sessionId]: _later, ...others } = listed[id].enrolments;
         listed[id] = { ...listed[id], enrolments: then.enrolments[sessionId] ? { ...others, [sessionId]: then.enrolments[sessionId] } : others };
       }
