@@ -2,6 +2,7 @@ import { Controller, Get, Headers, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { Role } from '@app/domain/shared/decider';
+import { invalid } from '@app/domain/shared/errors';
 import type { JuryMember, JuryStatus, Revises } from '@app/domain/jury/jury';
 import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
 import { Principal } from '@app/platform/auth/token-verifier';
@@ -53,7 +54,7 @@ export class ListJuriesController {
     await awaitLists(this.runtime, minPosition);
     const limit = pageLimit(query);
     const after = query.cursor ? decodeCursor(query.cursor, 1)[0] : null;
-    if (after !== null && !/^\d{1,15}$/.test(after)) decodeCursor('', 1); // not a cursor this route gave: 400
+    if (after !== null && !/^\d{1,15}$/.test(after)) throw invalid('cursor is not a cursor this API gave');
     const rows = await this.lists.juries({ sessionId: query.sessionId?.toLowerCase() }, listScope(principal), after === null ? null : Number(after), limit);
     const page = pageOf(rows, limit, (j) => [String(j.convenedPosition)]);
     return {
