@@ -69,7 +69,6 @@ export const ERROR_CODES = {
   OPINION_ALREADY_GIVEN: { kind: 'conflict', meaning: 'the referent already gave an opinion on this request' },
   PERSONAL_DATA_ALREADY_ERASED: { kind: 'conflict', meaning: 'the candidate’s personal data was already erased' },
   PERSONAL_DATA_ERASED: { kind: 'conflict', meaning: 'the candidate’s personal data was erased: the file is closed to new personal data' },
-  RECORD_NOT_APPROVED: { kind: 'conflict', meaning: 'the sealed record awaits the president’s approval: it is not final yet (exports, credentials)' },
   REFERENTIAL_ALREADY_PUBLISHED: { kind: 'conflict', meaning: 'the referential version is already published' },
   REFERENTIAL_ALREADY_RETIRED: { kind: 'conflict', meaning: 'the referential version is already retired' },
   REFERENTIAL_EXISTS: { kind: 'conflict', meaning: 'this code and version are already drafted' },
