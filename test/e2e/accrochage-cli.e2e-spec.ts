@@ -62,7 +62,15 @@ describe('CLI: accrochage export (--xsd) and accrochage report', () => {
     expect(badId.stderr).toMatch(/CDC_EMITTER_ID must be exactly 8 characters/);
     expect(cli(['accrochage', 'export', '--xsd', join(dir, 'missing.xsd')], env).status).toBe(2);
 
-    await store.append(`jury-${juryId}`, [{ type: 'DeliberationClosed', data: { juryId, sealHash: 'h', signature: 's', keyFingerprint: 'k', closedAt: meta.recordedAt }, metadata: meta }], { expectedVersion: 'no-stream' });
+    // Sealed and approved by the president: the record is final (RECORD_APPROVAL_REQUIRED).
+    await store.append(
+      `jury-${juryId}`,
+      [
+        { type: 'DeliberationClosed', data: { juryId, sealHash: 'h', signature: 's', keyFingerprint: 'k', closedAt: meta.recordedAt }, metadata: meta },
+        { type: 'RecordApproved', data: { juryId, memberId: 'pres', sealHash: 'h', president: true, at: meta.recordedAt }, metadata: meta },
+      ],
+      { expectedVersion: 'no-stream' },
+    );
 
     // A schema the flux does not satisfy: exit 1 naming the element, nothing recorded.
     writeFileSync(join(dir, 'strict.xsd'), require('node:fs').readFileSync(XSD, 'utf8').replace('<xsd:length value="8"/>', '<xsd:length value="9"/>'));

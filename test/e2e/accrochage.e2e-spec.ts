@@ -44,8 +44,11 @@ describe('CDC accrochage: flux, processing report, status, withdrawals', () => {
     const res = await t.http().post('/v1/candidates').set('Authorization', `Bearer ${admin}`).send(body).expect(201);
     return res.body.id;
   }
-  /** The closing of a deliberation as the jury writes it: the award in the same append as DeliberationClosed (or left open). */
-  async function award(candidateId: string, awardedOn: string, sealed = true): Promise<{ awardEventId: string; juryId: string }> {
+  /**
+   * The closing of a deliberation as the jury writes it: the award in the same append as DeliberationClosed (or left open),
+   * then the president's approval of the sealed record (or not yet).
+   */
+  async function award(candidateId: string, awardedOn: string, sealed = true, approved = sealed): Promise<{ awardEventId: string; juryId: string }> {
     const juryId = randomUUID();
     const awardEventId = randomUUID();
     const version = await store.streamVersion(`candidate-${candidateId}`);
@@ -57,7 +60,11 @@ describe('CDC accrochage: flux, processing report, status, withdrawals', () => {
         events: [{ eventId: awardEventId, type: 'CertificationAwarded', data: { candidateId, certificationCode: 'RNCP38000', referentialId: randomUUID(), juryId, blocks: [], awardedOn }, metadata: meta() }],
       },
     ]);
+    if (approved) await approve(juryId);
     return { awardEventId, juryId };
+  }
+  async function approve(juryId: string): Promise<void> {
+    await store.append(`jury-${juryId}`, [{ type: 'RecordApproved', data: { juryId, memberId: 'pres', sealHash: 'h', president: true, at: new Date().toISOString() }, metadata: meta() }], { expectedVersion: 'any' });
   }
   const exportFlux = () => t.http().get(`/v1/exports/accrochage?to=${today}`).set('Authorization', `Bearer ${admin}`);
   const importReport = (xml: string) => t.http().post('/v1/exports/accrochage/reports').set('Authorization', `Bearer ${admin}`).set('Content-Type', 'application/xml').send(xml);
@@ -102,6 +109,7 @@ describe('CDC accrochage: flux, processing report, status, withdrawals', () => {
     const luciaAward = await award(lucia, daysAgo(10));
     await award(paul, daysAgo(5));
     const open = await award(noe, daysAgo(3), false);
+    const awaiting = await award(noe, daysAgo(2), true, false); // sealed, the president has not approved the record yet
 
     // A flux that fails the certifier's schema is refused with the element named, and nothing is recorded as sent.
     const strict = new XsdValidator(readFileSync(XSD, 'utf8').replace('<xsd:element name="nomNaissance" type="cpf:name60"/>', '<xsd:element name="nomNaissance"><xsd:simpleType><xsd:restriction base="xsd:string"><xsd:maxLength value="3"/></xsd:restriction></xsd:simpleType></xsd:element>'), 'strict.xsd');
@@ -118,6 +126,9 @@ describe('CDC accrochage: flux, processing report, status, withdrawals', () => {
     expect(first.headers['x-accrochage-declared']).toBe('2');
     expect(first.headers['x-accrochage-not-exportable']).toBe('1');
     expect(first.headers['x-accrochage-not-sealed']).toBe('1');
+    expect(first.headers['x-accrochage-awaiting-approval']).toBe('1');
+    expect(first.headers.warning).toMatch(/wait for the jury president's approval/);
+    expect(first.text).not.toContain(awaiting.awardEventId);
     expect(first.headers.warning).toMatch(/cannot be exported/);
     expect(await schema.validate(first.text)).toEqual([]);
     expect(first.text).toContain('<cpf:flux xmlns:cpf="urn:cdc:cpf:pc5:schema:1.0.0"');
@@ -159,6 +170,7 @@ describe('CDC accrochage: flux, processing report, status, withdrawals', () => {
     expect(lines.find((s) => s.awardEventId === zoeAward.awardEventId)).toMatchObject({ status: 'accepted', daysLeft: null });
     expect(lines.find((s) => s.awardEventId === luciaAward.awardEventId)).toMatchObject({ status: 'rejected', reason: 'Certification RNCP38000 absente du contrat MCFCER000042', daysLeft: expect.any(Number) });
     expect(lines.find((s) => s.awardEventId === open.awardEventId)).toMatchObject({ status: 'not-sealed' });
+    expect(lines.find((s) => s.awardEventId === awaiting.awardEventId)).toMatchObject({ status: 'awaiting-approval' });
     const seenByRegulator = await status(regulator);
     expect(seenByRegulator.find((s) => s.awardEventId === luciaAward.awardEventId)).toMatchObject({ status: 'rejected', reason: '[hidden]' });
     expect(JSON.stringify(seenByRegulator)).not.toMatch(/García|Zoé|absente/);
@@ -204,5 +216,11 @@ describe('CDC accrochage: flux, processing report, status, withdrawals', () => {
     expect((await plain.export({ to: today })).report.manualWithdrawals).toEqual([]);
     expect((await status()).find((s) => s.awardEventId === luciaAward.awardEventId)).toMatchObject({ withdrawn: true, withdrawal: { status: 'accepted', byHand: true } });
     await byHand(luciaAward.awardEventId).expect(422);
+
+    // The president approves the sealed record: its award is final, and declared with the next flux.
+    await approve(awaiting.juryId);
+    const released = await exportFlux().expect(200);
+    expect(ids(released.text)).toEqual([awaiting.awardEventId]);
+    expect(released.headers['x-accrochage-awaiting-approval']).toBe('0');
   });
 });

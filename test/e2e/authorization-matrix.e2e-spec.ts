@@ -35,6 +35,7 @@ const API_ROLES: Record<string, Role[]> = {
   'POST /v1/juries/:param/decisions': ['jury'],
   'POST /v1/juries/:param/close': ['jury'],
   'POST /v1/juries/:param/president': ['admin'],
+  'POST /v1/juries/:param/approvals': ['jury'],
   'GET /v1/referentials/:param': ALL,
   'GET /v1/candidates/:param/progress': ['admin', 'assessor', 'jury', 'regulator'],
   'GET /v1/candidates/:param/history': ['admin', 'jury', 'regulator'],

@@ -49,7 +49,24 @@ describe('Open Badges credentials over HTTP', () => {
     await decide('BC01', 'validated');
     await decide('BC02', 'validated');
     await store.append(stream, [{ eventId: awardEventId, type: 'CertificationAwarded', data: { candidateId, certificationCode: 'RNCP38000', referentialId, juryId, blocks: [{ block: 'BC01', juryId }, { block: 'BC02', juryId }], awardedOn: '2025-06-30' }, metadata: meta() }], { expectedVersion: 'any' });
+    // Credentials are issued at the seal: nothing stands on a record that is not sealed, nor on one the president has not approved.
+    const waiting = await get(`/v1/candidates/${candidateId}/credentials`);
+    expect([waiting.body, waiting.headers['x-credentials-withheld']]).toEqual([[], '3']);
+    expect(waiting.headers.warning).toMatch(new RegExp(`jury ${juryId}: deliberation not sealed`));
+    await seal(juryId);
+    const sealedOnly = await get(`/v1/candidates/${candidateId}/credentials`);
+    expect([sealedOnly.body, sealedOnly.headers['x-credentials-withheld']]).toEqual([[], '3']);
+    expect(sealedOnly.headers.warning).toMatch(/sealed record awaiting the president approval/);
+    await approve(juryId);
   });
+
+  /** The closing of a deliberation, as the jury writes it, and the president's approval of the sealed record. */
+  async function seal(id: string) {
+    await store.append(`jury-${id}`, [{ type: 'DeliberationClosed', data: { juryId: id, sealHash: 'h', signature: 's', keyFingerprint: 'k', closedAt: new Date().toISOString() }, metadata: meta() }], { expectedVersion: 'any' });
+  }
+  async function approve(id: string) {
+    await store.append(`jury-${id}`, [{ type: 'RecordApproved', data: { juryId: id, memberId: 'jury-1', sealHash: 'h', president: true, at: new Date().toISOString() }, metadata: meta() }], { expectedVersion: 'any' });
+  }
   afterAll(async () => t?.close());
 
   const get = async (path: string, roles: Array<'admin' | 'jury' | 'regulator' | 'assessor'> = ['admin']) =>
@@ -59,6 +76,7 @@ describe('Open Badges credentials over HTTP', () => {
   it('answers one credential per validated block and per award, the same on every call, to admin, jury and regulator only', async () => {
     const res = await get(`/v1/candidates/${candidateId}/credentials`).then((r) => r);
     expect(res.status).toBe(200);
+    expect([res.headers['x-credentials-withheld'], res.headers.warning]).toEqual(['0', undefined]);
     expect(res.body.map((c: any) => c.credentialSubject.achievement.humanCode).sort()).toEqual(['RNCP38000', 'RNCP38000BC01', 'RNCP38000BC02']);
     for (const c of res.body) {
       expect(c.type).toEqual(['VerifiableCredential', 'OpenBadgeCredential']);
@@ -126,7 +144,10 @@ describe('Open Badges credentials over HTTP', () => {
     expect(newBc01.id).not.toBe(bc01.id);
     expect(await verify(newBc01)).toMatchObject({ verified: true });
     expect((await verify(bc01)).checks.status).toBe('revoked');
-    // Awarded again at that revision's closing: a new certification credential, the withdrawn one stays revoked.
+    // Awarded again at that revision's closing: a new certification credential (once the revision's record is final), the withdrawn one stays revoked.
+    await store.append(`jury-${revisionJuryId}`, [{ type: 'JuryConvened', data: { juryId: revisionJuryId, sessionId, referentialId, members: [{ userId: 'jury-1', name: 'Paule', president: true, professional: true }], revises: { juryId, reason: 'material-error' } }, metadata: meta() }], { expectedVersion: 'no-stream' });
+    await seal(revisionJuryId);
+    await approve(revisionJuryId);
     await store.append(
       stream,
       [{ type: 'CertificationAwarded', data: { candidateId, certificationCode: 'RNCP38000', referentialId, juryId: revisionJuryId, blocks: [{ block: 'BC01', juryId: revisionJuryId }, { block: 'BC02', juryId }], awardedOn: '2025-09-30' }, metadata: meta() }],

@@ -16,6 +16,7 @@ import { ReferentialDocument } from '@app/domain/referential/referential';
 import { Clock } from '@app/platform/commands/clock';
 import { startTestApp, TestApp } from '../support/app';
 import { collectBuffer, pdfText } from '../support/pdf';
+import { AccrochageExporter } from '../../apps/api/src/exports/accrochage/accrochage-exporter';
 
 /**
  * A whole deliberation over HTTP on PostgreSQL. The referential, session and
@@ -173,6 +174,7 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
       await expectError(await post(`/v1/juries/${jury}/neutralisations`, 'pres', { candidateId: B, criterion: 'CE1.2', opinionId: OPINION_B }), 409, 'DELIBERATION_NOT_OPEN');
       await expectError(await post(`/v1/juries/${jury}/close`, 'pres'), 409, 'DELIBERATION_NOT_OPEN');
       await expectError(await post(`/v1/juries/${jury}/president`, 'admin', { userId: 'pro' }), 409, 'DELIBERATION_NOT_OPEN');
+      await expectError(await post(`/v1/juries/${jury}/approvals`, 'pro', {}), 409, 'DELIBERATION_NOT_CLOSED');
     });
     it('answers 404 for an unknown or malformed jury id', async () => {
       await expectError(await post(`/v1/juries/${randomUUID()}/open`, 'pres'), 404, 'NOT_FOUND');
@@ -416,6 +418,69 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
     });
   });
 
+  describe('approval of the sealed record', () => {
+    // The CDC export as the API runs it (preview: nothing recorded as sent); this suite's app has no CDC identifiers.
+    const exportPreview = () =>
+      new AccrochageExporter(t.app.get('DATABASE').pool, store, (v) => t.app.get(PersonalDataVault).open(v), { emitterId: 'EMT00001', certifierId: 'EMT00001', contractId: 'CTR-42', deadlineWarningDays: 30, validator: null, approvalRequired: true }).export({ preview: true, to: '2999-12-31' });
+    const credentialsOfA = () => get(`/v1/candidates/${A}/credentials`, 'admin').expect(200);
+    let beforeApprovals: string;
+
+    it('only members of this jury approve, with a known body and the record’s seal', async () => {
+      beforeApprovals = new Date().toISOString();
+      await expectError(await post(`/v1/juries/${jury}/approvals`, 'outsider', {}), 403, 'FORBIDDEN');
+      await expectError(await post(`/v1/juries/${jury}/approvals`, 'admin', {}), 403, 'FORBIDDEN');
+      await expectError(await post(`/v1/juries/${jury}/approvals`, 'pro', { comment: 'ok', extra: 1 }), 400, 'VALIDATION_FAILED');
+      await expectError(await post(`/v1/juries/${jury}/approvals`, 'pro', { sealHash: 'abc' }), 400, 'VALIDATION_FAILED');
+      await expectError(await post(`/v1/juries/${jury}/approvals`, 'pro', { sealHash: '0'.repeat(64) }), 409, 'SEAL_MISMATCH');
+      await expectError(await post(`/v1/juries/${randomUUID()}/approvals`, 'pro', {}), 404, 'NOT_FOUND');
+    });
+
+    it('a member approves (recorded with the seal hash, the comment sealed); the record is not final until the president approves', async () => {
+      const version = await store.streamVersion(`jury-${jury}`);
+      await expectError(await post(`/v1/juries/${jury}/approvals`, 'pro', {}).set('If-Match', `"${version - 1}"`), 412, 'PRECONDITION_FAILED');
+      const res = await post(`/v1/juries/${jury}/approvals`, 'pro', { comment: 'Relu, conforme aux débats.' }).set('If-Match', `"${version}"`).expect(201);
+      expect(res.body).toMatchObject({ id: jury, version: version + 1, memberId: 'pro', president: false, sealHash: seal.sealHash, approvedAt: T0 });
+      expect(res.headers.etag).toBe(`"${version + 1}"`);
+      await expectError(await post(`/v1/juries/${jury}/approvals`, 'pro', {}), 409, 'ALREADY_APPROVED');
+      const [event] = (await streamEvents(`jury-${jury}`)).slice(-1);
+      expect(event).toMatchObject({ type: 'RecordApproved', data: { juryId: jury, memberId: 'pro', sealHash: seal.sealHash, president: false, at: T0, comment: { alg: 'A256GCM' } } });
+      expect(JSON.stringify(event.data)).not.toContain('conforme');
+
+      const byMember = (await get(`/v1/juries/${jury}/record`, 'pro').expect(200)).body;
+      expect(byMember).toMatchObject({ approvalStatus: 'awaiting-president', final: false });
+      expect(byMember.approvals).toEqual([{ memberId: 'pro', name: 'Pierre Pro', president: false, approvedAt: T0, sealHash: seal.sealHash, comment: 'Relu, conforme aux débats.' }]);
+      expect(byMember.sealVerification.intact).toBe(true); // the approvals follow the seal: they are not part of it
+      const byRegulator = (await get(`/v1/juries/${jury}/record`, 'reg').expect(200)).body;
+      expect(byRegulator.approvals[0].comment).toBe('[withheld]');
+      expect((await get(`/v1/juries/${jury}/record?asOf=${beforeApprovals}`, 'admin').expect(200)).body).toMatchObject({ approvals: [], approvalStatus: 'awaiting-president' });
+
+      // Not final yet: no credential stands on it, and the CDC export leaves its award out.
+      const withheld = await credentialsOfA();
+      expect([withheld.body, withheld.headers['x-credentials-withheld']]).toEqual([[], '3']);
+      expect(withheld.headers.warning).toContain(`jury ${jury}: sealed record awaiting the president approval`);
+      const waiting = (await exportPreview()).report;
+      expect([waiting.awaitingApproval, waiting.declared.length + waiting.notExportable.length]).toEqual([1, 0]);
+    });
+
+    it('the president’s approval makes the record final: credentials issued, the award declared', async () => {
+      const res = await post(`/v1/juries/${jury}/approvals`, 'pres', { sealHash: seal.sealHash }).expect(201);
+      expect(res.body).toMatchObject({ memberId: 'pres', president: true, sealHash: seal.sealHash });
+      const record = (await get(`/v1/juries/${jury}/record`, 'admin').expect(200)).body;
+      expect(record).toMatchObject({ approvalStatus: 'approved', final: true });
+      expect(record.approvals.map((a: any) => [a.memberId, a.president, a.comment])).toEqual([
+        ['pro', false, 'Relu, conforme aux débats.'],
+        ['pres', true, null],
+      ]);
+      const issued = await credentialsOfA();
+      expect(issued.body.map((c: any) => c.credentialSubject.achievement.humanCode).sort()).toEqual([doc.code, `${doc.code}BC01`, `${doc.code}BC02`]);
+      expect(issued.headers['x-credentials-withheld']).toBe('0');
+      const released = (await exportPreview()).report;
+      expect(released.awaitingApproval).toBe(0);
+      // A's identity lacks what the CDC requires (sex, birth place): the award is now considered, and reported as not exportable.
+      expect([...released.declared, ...released.notExportable].map((a) => a.candidateId)).toEqual([A]);
+    });
+  });
+
   describe('a record sealed in format 1', () => {
     it('still verifies: content and signature are checked as they were sealed', async () => {
       const old = randomUUID();
@@ -528,6 +593,10 @@ describe('jury deliberation (HTTP, PostgreSQL)', () => {
         'Décision antérieure dans cette délibération : différé',
         `Certification ${doc.code} délivrée le 1er juillet 2026`,
         'Pierre Pro désigné(e) président(e) suppléant(e) en remplacement de Paule Présidente',
+        'Approbation du procès-verbal scellé',
+        'Approuvé par Pierre Pro, membre du jury, le 1er juillet 2026 à 12 h 00 — observation : Relu, conforme aux débats.',
+        'Approuvé par Paule Présidente, président(e) du jury, le 1er juillet 2026 à 12 h 00',
+        'Procès-verbal définitif : approuvé par le (la) président(e) du jury.',
         'Empreinte SHA-256',
         seal.sealHash,
         seal.signature,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { cdcIdentifierProblems } from '@app/domain/exports/accrochage';
-import { ConfigError, integer } from './config';
+import { boolean, ConfigError, integer } from './config';
 
 /** Settings of the operational features: readiness, shutdown, the CDC accrochage export and credentials. */
 export interface OperationsConfig {
@@ -10,8 +10,12 @@ export interface OperationsConfig {
   shutdownTimeoutMs: number;
   /** The certifier's identifiers at the Caisse des Dépôts (unset: the export is refused with a clear message). */
   cdc: { emitterId?: string; certifierId?: string; contractId?: string; deadlineWarningDays: number; /** CDC_XSD_FILE: the certifier's XSD every flux validates against. */ xsdFile?: string };
-  /** The procès-verbal: where the jury sits ("Fait à … le …"); unset, a blank to fill in by hand. */
-  record: { place?: string };
+  /**
+   * The procès-verbal: where the jury sits ("Fait à … le …"; unset, a blank to fill in by hand), and whether
+   * the president's approval of the sealed record is needed before it counts as final for the CDC export and
+   * the credentials (RECORD_APPROVAL_REQUIRED, default true).
+   */
+  record: { place?: string; approvalRequired: boolean };
   credentials: {
     /** Issuer id (a DID or an https URL); unset: the did:key of the signing key. */
     issuerId?: string;
@@ -48,7 +52,7 @@ function operationsConfig(env: NodeJS.ProcessEnv, port: string): OperationsConfi
       deadlineWarningDays: integer(env, 'ACCROCHAGE_DEADLINE_WARNING_DAYS', 30, 0, 92),
       xsdFile: xsdFile(env.CDC_XSD_FILE),
     },
-    record: { place: place(env.RECORD_PLACE) },
+    record: { place: place(env.RECORD_PLACE), approvalRequired: boolean(env, 'RECORD_APPROVAL_REQUIRED', true) },
     credentials: {
       issuerId: issuer(env.CREDENTIAL_ISSUER_ID),
       publicBaseUrl: baseUrl(env.PUBLIC_BASE_URL || `http://localhost:${port}`),

@@ -8,6 +8,7 @@ import { referentialSpec, referentialStream } from '@app/domain/referential/refe
 import { fold } from '@app/domain/shared/decider';
 import { awardsInForce, counts, decisionInForce, Outcome, sessionDecision, targetOf } from '@app/domain/candidate/outcome';
 import { candidateSpec, candidateStream } from '@app/domain/candidate/candidate';
+import { approvalStatus, ApprovalStatus, JuryState, jurySpec, juryStream, recordIsFinal } from '@app/domain/jury/jury';
 import { notFound } from '@app/domain/shared/errors';
 import { EventStore, StoredEvent } from '@app/event-store/event-store';
 import { Migration } from '@app/event-store/migrations';
@@ -43,6 +44,15 @@ export interface CredentialSettings {
   privateKey: KeyObject;
   issuerId?: string;
   publicBaseUrl: string;
+  /** RECORD_APPROVAL_REQUIRED (default true): a credential stands on a sealed record only once the jury's president approved it. */
+  approvalRequired?: boolean;
+}
+
+/** What a candidate's credentials are, and those not issued yet because the record they stand on is not final. */
+export interface CandidateCredentials {
+  credentials: OpenBadgeCredential[];
+  /** Per jury whose record is not final yet: why (`not-sealed`, `awaiting-president`) and how many credentials wait for it. */
+  withheld: Array<{ juryId: string; approvalStatus: ApprovalStatus; credentials: number }>;
 }
 
 export interface VerificationReport {
@@ -81,9 +91,30 @@ export class CredentialIssuer {
   }
 
   async credentialsFor(candidateId: string): Promise<OpenBadgeCredential[]> {
+    return (await this.credentialsOf(candidateId)).credentials;
+  }
+
+  /**
+   * The credentials issued at the seal: each stands on a decision or an award
+   * of a deliberation whose record is final (sealed, and approved by the
+   * president where RECORD_APPROVAL_REQUIRED). Those of records not final yet
+   * are not issued (no status index is given them) and are counted in `withheld`.
+   */
+  async credentialsOf(candidateId: string): Promise<CandidateCredentials> {
     const events = await this.store.readStream(candidateStream(candidateId), { upcast: true });
     if (events.length === 0) throw notFound('candidate', candidateId);
     const outcome = outcomeOf(events);
+    const records = new Map<string, JuryState>();
+    const recordOf = async (juryId: string) => {
+      if (!records.has(juryId)) records.set(juryId, fold(jurySpec, (await this.store.readStream(juryStream(juryId), { upcast: true })).map(asRecorded)));
+      return records.get(juryId)!;
+    };
+    const withheld = new Map<string, number>();
+    const final = async (juryId: string) => {
+      if (recordIsFinal(await recordOf(juryId), this.settings.approvalRequired ?? true)) return true;
+      withheld.set(juryId, (withheld.get(juryId) ?? 0) + 1);
+      return false;
+    };
     const referentials = new Map<string, { document: ReferentialDocument | null; version: number }>();
     const referentialOf = async (id: string) => {
       if (!referentials.has(id)) {
@@ -107,6 +138,7 @@ export class CredentialIssuer {
         if (!counts(inForce) || inForce.byEquivalence || inForce.source.sessionId !== sessionId || !inForce.source.eventId) continue;
         const d = inForce.source;
         if (issued.has(d.eventId!)) continue;
+        if (!(await final(d.juryId))) continue;
         issued.add(d.eventId!);
         const key = `block:${d.eventId}`;
         const index = await this.allocate(key, candidateId, 'block', [{ block, decisionEventId: d.eventId! }]);
@@ -117,11 +149,12 @@ export class CredentialIssuer {
     for (const award of awardsInForce(outcome)) {
       const { document } = await referentialOf(award.referentialId);
       if (!document || !award.eventId || !award.recordedAt) continue;
+      if (!(await final(award.juryId))) continue;
       const key = `certification:${award.eventId}`;
       const index = await this.allocate(key, candidateId, 'certification', [{ awardEventId: award.eventId }]);
       out.push(this.sign(certificationCredential(this.common(candidateId, award.referentialId, document, key, award.recordedAt, index)), award.recordedAt));
     }
-    return out;
+    return { credentials: out, withheld: [...withheld].map(([juryId, credentials]) => ({ juryId, approvalStatus: approvalStatus(records.get(juryId)!), credentials })) };
   }
 
   /** The signed BitstringStatusListCredential: bit i set when credential i is revoked. */

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { invalid } from '@app/domain/shared/errors';
 import { Roles } from '@app/platform/auth/roles';
@@ -51,13 +52,22 @@ export class CredentialsController {
     description:
       'One W3C Verifiable Credential (OpenBadgeCredential) per block whose latest jury decision is `validated`, and one per awarded certification ' +
       'whose blocks all still are; each signed with an eddsa-jcs-2022 Data Integrity proof by the certifier key (did:key). The subject is ' +
-      '`urn:uuid:<candidateId>`: no personal data in the badge. A revised decision revokes the credential through the status list.',
+      '`urn:uuid:<candidateId>`: no personal data in the badge. A revised decision revokes the credential through the status list. ' +
+      'Credentials are issued at the seal: only on decisions and awards of sealed records that the jury’s president approved (RECORD_APPROVAL_REQUIRED, default true). ' +
+      'Those still waiting are left out and counted in `X-Credentials-Withheld`, with a `Warning: 199` naming the juries.',
   })
   @ApiOkResponse({ description: 'the credentials', schema: { type: 'array', items: { type: 'object', example: CREDENTIAL_EXAMPLE } } })
-  async list(@Param('id', uuid) id: string, @CurrentReader() reader: Reader) {
+  async list(@Param('id', uuid) id: string, @CurrentReader() reader: Reader, @Res({ passthrough: true }) res: Response) {
     // A jury member reads the credentials of the candidates of their juries' sessions only (403 otherwise).
     await this.who.assertInScope(reader, id);
-    return this.issuer.credentialsFor(id);
+    const { credentials, withheld } = await this.issuer.credentialsOf(id);
+    const waiting = withheld.reduce((n, w) => n + w.credentials, 0);
+    res.setHeader('X-Credentials-Withheld', String(waiting));
+    if (waiting) {
+      const why = withheld.map((w) => `jury ${w.juryId}: ${w.approvalStatus === 'awaiting-president' ? 'sealed record awaiting the president approval' : 'deliberation not sealed'}`).join('; ');
+      res.setHeader('Warning', `199 - "${waiting} credential(s) not issued until the record is final (${why})"`);
+    }
+    return credentials;
   }
 
   @Get('v1/credentials/status')

@@ -28,7 +28,7 @@ export class CredentialsModule {
         {
           provide: CREDENTIAL_ISSUER,
           useFactory: (db: Database, store: EventStore, key: SigningKey) =>
-            new CredentialIssuer(db.pool, store, { privateKey: key.privateKey, issuerId: config.credentials.issuerId, publicBaseUrl: config.credentials.publicBaseUrl }),
+            new CredentialIssuer(db.pool, store, { privateKey: key.privateKey, issuerId: config.credentials.issuerId, publicBaseUrl: config.credentials.publicBaseUrl, approvalRequired: config.record.approvalRequired }),
           inject: [DATABASE, EVENT_STORE, SIGNING_KEY],
         },
       ],

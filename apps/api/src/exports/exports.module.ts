@@ -32,7 +32,7 @@ export class ExportsModule implements NestModule {
         { provide: CDC_WARNING_DAYS, useValue: config.cdc.deadlineWarningDays },
         {
           provide: ACCROCHAGE_EXPORTER,
-          useFactory: (db: Database, store: EventStore, vault: PersonalDataVault) => new AccrochageExporter(db.pool, store, (s) => vault.open(s), { ...config.cdc, validator }, undefined, (id, value) => vault.seal(id, value)),
+          useFactory: (db: Database, store: EventStore, vault: PersonalDataVault) => new AccrochageExporter(db.pool, store, (s) => vault.open(s), { ...config.cdc, validator, approvalRequired: config.record.approvalRequired }, undefined, (id, value) => vault.seal(id, value)),
           inject: [DATABASE, EVENT_STORE, PersonalDataVault],
         },
       ],

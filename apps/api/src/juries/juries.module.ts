@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { ApproveRecordController } from './approve-record/approve-record.controller';
+import { ApproveRecordHandler } from './approve-record/approve-record.handler';
 import { CloseDeliberationController } from './close-deliberation/close-deliberation.controller';
 import { CloseDeliberationHandler } from './close-deliberation/close-deliberation.handler';
 import { ConveneJuryController } from './convene-jury/convene-jury.controller';
@@ -18,7 +20,7 @@ import { ReadRecordController } from './read-record/read-record.controller';
 import { RecuseMemberController } from './recuse-member/recuse-member.controller';
 import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
 
-/** Jury deliberations: convene, recuse, open, neutralise, decide, designate a substitute president, close and seal (with the awards and withdrawals), appeal, and the record (JSON and PDF). */
+/** Jury deliberations: convene, recuse, open, neutralise, decide, designate a substitute president, close and seal (with the awards and withdrawals), the members' approvals of the sealed record, appeal, and the record (JSON and PDF). */
 @Module({
   controllers: [
     ConveneJuryController,
@@ -28,6 +30,7 @@ import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
     DecideBlockController,
     DesignatePresidentController,
     CloseDeliberationController,
+    ApproveRecordController,
     LodgeAppealController,
     ReadRecordController,
   ],
@@ -39,6 +42,7 @@ import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
     DecideBlockHandler,
     DesignatePresidentHandler,
     CloseDeliberationHandler,
+    ApproveRecordHandler,
     LodgeAppealHandler,
     JuryRecordReader,
   ],

@@ -1,4 +1,7 @@
-import { awardsToDeclare, foldAccrochage, InputEvent, statusLines, withdrawalsToDeclare } from './accrochage-status';
+import { awardsToDeclare, foldAccrochage as foldWith, InputEvent, statusLines, undeclaredAwards, withdrawalsToDeclare } from './accrochage-status';
+
+/** Most tests here are about the CDC's answers: the president's approval of the record is beside the point (its own test below). */
+const foldAccrochage = (events: InputEvent[]) => foldWith(events, { approvalRequired: false });
 
 let n = 0;
 const ev = (type: string, streamId: string, data: any, eventId = `e${++n}`): InputEvent => ({ type, eventId, streamId, data, recordedAt: '2025-04-01T10:00:00.000Z' });
@@ -12,6 +15,22 @@ const period = { from: '2025-01-01', to: '2025-12-31' };
 const declare = (events: InputEvent[]) => awardsToDeclare(foldAccrochage(events), period).map((a) => a.awardEventId);
 
 describe('accrochage status fold', () => {
+  it('with RECORD_APPROVAL_REQUIRED, declares an award once the jury president approved the sealed record', () => {
+    const approved = (juryId: string, president: boolean) => ev('RecordApproved', `jury-${juryId}`, { juryId, memberId: president ? 'pres' : 'pro', sealHash: 'h', president, at: '2025-04-02T08:00:00.000Z' });
+    const required = (events: InputEvent[]) => foldWith(events);
+    const sealedOnly = required([closed('j1'), awarded('a1', 'j1')]);
+    expect(awardsToDeclare(sealedOnly, period)).toEqual([]);
+    expect(statusLines(sealedOnly, period, '2025-04-03')[0]).toMatchObject({ awardEventId: 'a1', status: 'awaiting-approval' });
+    expect(undeclaredAwards(sealedOnly, period).map((a) => a.awardEventId)).toEqual(['a1']); // the deadline runs from the award: still warned about
+    // A member's approval is not the president's.
+    expect(awardsToDeclare(required([closed('j1'), awarded('a1', 'j1'), approved('j1', false)]), period)).toEqual([]);
+    const final = required([closed('j1'), awarded('a1', 'j1'), approved('j1', false), approved('j1', true), closed('j2'), awarded('a2', 'j2')]);
+    expect(awardsToDeclare(final, period).map((a) => a.awardEventId)).toEqual(['a1']);
+    expect(statusLines(final, period, '2025-04-03').map((l) => l.status)).toEqual(['pending', 'awaiting-approval']);
+    // Off: final from the seal on.
+    expect(awardsToDeclare(foldWith([closed('j1'), awarded('a1', 'j1')], { approvalRequired: false }), period).map((a) => a.awardEventId)).toEqual(['a1']);
+  });
+
   it('declares only awards of sealed deliberations, whichever comes first in the log', () => {
     expect(declare([awarded('a1', 'j1')])).toEqual([]);
     expect(declare([awarded('a1', 'j1'), closed('j1')])).toEqual(['a1']);

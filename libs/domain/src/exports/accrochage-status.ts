@@ -5,7 +5,8 @@ import { daysUntilDeadline, declarationDeadline, FluxAction } from './accrochage
 
 /**
  * The life of each award at the Caisse des Dépôts, folded from the log:
- * awarded (and sealed) → declared in a flux → accepted or rejected by the
+ * awarded (and sealed, and the sealed record approved by the jury's
+ * president where RECORD_APPROVAL_REQUIRED) → declared in a flux → accepted or rejected by the
  * CDC's processing report; a withdrawn award that the CDC holds is declared
  * again as a deletion. What was sent and what the CDC answered are events of
  * the `accrochage-{fluxId}` and `accrochage-report-{id}` streams, so the
@@ -40,7 +41,15 @@ export const accrochageReportStream = (reportId: string) => streamName('accrocha
 export const accrochageManualStream = (awardEventId: string) => streamName('accrochage-manual', awardEventId);
 
 /** The log events this fold reads (their stream ids tell juries from candidates). */
-export const ACCROCHAGE_INPUT_TYPES = ['CertificationAwarded', 'CertificationWithdrawn', 'DeliberationClosed', 'AccrochageFluxSent', 'AccrochageReportImported', 'AccrochageWithdrawnByHand'] as const;
+export const ACCROCHAGE_INPUT_TYPES = [
+  'CertificationAwarded',
+  'CertificationWithdrawn',
+  'DeliberationClosed',
+  'RecordApproved',
+  'AccrochageFluxSent',
+  'AccrochageReportImported',
+  'AccrochageWithdrawnByHand',
+] as const;
 
 export interface InputEvent {
   type: string;
@@ -60,6 +69,8 @@ export interface AwardDeclaration {
   juryId: string;
   /** The jury's deliberation is closed (DeliberationClosed): only sealed awards are declared. */
   sealed: boolean;
+  /** The jury's president approved the sealed record (RecordApproved): where the approval is required, only then is the award declared. */
+  approved: boolean;
   /** Where the creation stands: never sent, sent and unanswered, accepted, or rejected (with the CDC's reason). */
   status: DeclarationStatus;
   reason: Reason;
@@ -80,13 +91,33 @@ export interface AccrochageState {
   /** Report content hashes already imported. */
   reports: Set<string>;
   closedJuries: Set<string>;
+  /** Juries whose president approved the sealed record. */
+  approvedJuries: Set<string>;
+  /** RECORD_APPROVAL_REQUIRED: an award counts as final once its record is sealed and approved by the president. */
+  approvalRequired: boolean;
   /** Withdrawals whose award event was not seen (yet): applied when it is. */
   pendingWithdrawals: Set<string>;
 }
 
-export function initialAccrochageState(): AccrochageState {
-  return { awards: new Map(), fluxes: new Map(), reports: new Set(), closedJuries: new Set(), pendingWithdrawals: new Set() };
+export interface AccrochageOptions {
+  /** RECORD_APPROVAL_REQUIRED (default true): awards wait for the president's approval of the sealed record. */
+  approvalRequired?: boolean;
 }
+
+export function initialAccrochageState(options: AccrochageOptions = {}): AccrochageState {
+  return {
+    awards: new Map(),
+    fluxes: new Map(),
+    reports: new Set(),
+    closedJuries: new Set(),
+    approvedJuries: new Set(),
+    approvalRequired: options.approvalRequired ?? true,
+    pendingWithdrawals: new Set(),
+  };
+}
+
+/** The award's record is final: sealed, and approved by the jury's president where that is required. */
+export const isFinal = (state: Pick<AccrochageState, 'approvalRequired'>, a: AwardDeclaration): boolean => a.sealed && (a.approved || !state.approvalRequired);
 
 /** Whether the CDC holds (or may hold) a declaration of the award: then a withdrawal must be declared. */
 const cdcMayHold = (a: AwardDeclaration) => a.status === 'declared' || a.status === 'accepted';
@@ -99,6 +130,14 @@ export function evolveAccrochage(state: AccrochageState, e: InputEvent): Accroch
       for (const a of state.awards.values()) if (a.juryId === juryId) a.sealed = true;
       return state;
     }
+    case 'RecordApproved': {
+      // Only the president's approval makes the record final; the members' are recorded in the jury's record.
+      if (!e.data.president) return state;
+      const juryId = (e.data.juryId as string | undefined) ?? idOfStream('jury', e.streamId) ?? e.streamId;
+      state.approvedJuries.add(juryId);
+      for (const a of state.awards.values()) if (a.juryId === juryId) a.approved = true;
+      return state;
+    }
     case 'CertificationAwarded': {
       const { candidateId, certificationCode, awardedOn, juryId } = e.data;
       const award: AwardDeclaration = {
@@ -108,6 +147,7 @@ export function evolveAccrochage(state: AccrochageState, e: InputEvent): Accroch
         awardedOn,
         juryId,
         sealed: state.closedJuries.has(juryId),
+        approved: state.approvedJuries.has(juryId),
         status: 'pending',
         reason: null,
         lastFluxId: null,
@@ -175,21 +215,22 @@ export function evolveAccrochage(state: AccrochageState, e: InputEvent): Accroch
   }
 }
 
-export function foldAccrochage(events: Iterable<InputEvent>): AccrochageState {
-  let state = initialAccrochageState();
+export function foldAccrochage(events: Iterable<InputEvent>, options: AccrochageOptions = {}): AccrochageState {
+  let state = initialAccrochageState(options);
   for (const e of events) state = evolveAccrochage(state, e);
   return state;
 }
 
 /**
- * The awards the next flux declares: sealed, not withdrawn, in the period,
+ * The awards the next flux declares: final (sealed, and approved by the
+ * president where required), not withdrawn, in the period,
  * never sent or rejected by the CDC (sent again after correction); accepted
  * ones never; declared-and-unanswered ones only when asked (includeExported).
  */
 export function awardsToDeclare(state: AccrochageState, period: { from: string; to: string }, includeExported = false): AwardDeclaration[] {
   return [...state.awards.values()].filter(
     (a) =>
-      a.sealed &&
+      isFinal(state, a) &&
       !a.withdrawn &&
       a.awardedOn >= period.from &&
       a.awardedOn <= period.to &&
@@ -202,7 +243,11 @@ export function withdrawalsToDeclare(state: AccrochageState): AwardDeclaration[]
   return [...state.awards.values()].filter((a) => a.withdrawal && (a.withdrawal.status === 'pending' || a.withdrawal.status === 'rejected'));
 }
 
-/** Sealed awards of the period that the certifier still owes the CDC, for the deadline warning. */
+/**
+ * Sealed awards of the period that the certifier still owes the CDC, for the
+ * deadline warning: an award whose record awaits the president's approval
+ * counts too, the three months run from the award.
+ */
 export function undeclaredAwards(state: AccrochageState, period: { from: string; to: string }): AwardDeclaration[] {
   return [...state.awards.values()].filter((a) => a.sealed && !a.withdrawn && a.awardedOn >= period.from && a.awardedOn <= period.to && (a.status === 'pending' || a.status === 'rejected'));
 }
@@ -212,7 +257,8 @@ export interface StatusLine {
   candidateId: string;
   certificationCode: string;
   awardedOn: string;
-  status: DeclarationStatus | 'not-sealed';
+  /** `not-sealed`: the deliberation is not closed; `awaiting-approval`: sealed, the president has not approved the record yet. */
+  status: DeclarationStatus | 'not-sealed' | 'awaiting-approval';
   reason: Reason;
   fluxId: string | null;
   lastSentAt: string | null;
@@ -233,7 +279,7 @@ export function statusLines(state: AccrochageState, period: { from: string; to: 
       candidateId: a.candidateId,
       certificationCode: a.certificationCode,
       awardedOn: a.awardedOn,
-      status: a.sealed ? a.status : 'not-sealed',
+      status: !a.sealed ? 'not-sealed' : a.status === 'pending' && !isFinal(state, a) ? 'awaiting-approval' : a.status,
       reason: a.reason,
       fluxId: a.lastFluxId,
       lastSentAt: a.lastSentAt,

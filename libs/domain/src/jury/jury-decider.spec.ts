@@ -3,7 +3,7 @@ import { given } from '../testing/given-when-then';
 import { ReferentialDocument } from '../referential/referential';
 import { CandidateState, candidateSpec } from '../candidate/candidate';
 import { SealedMotivation } from '../shared/free-text';
-import { BlockDecision, JuryMember, JuryState, jurySpec, Revises } from './jury';
+import { approvalStatus, BlockDecision, JuryMember, JuryState, jurySpec, recordIsFinal, Revises } from './jury';
 import { addMonths, AppealDeps, appealDecider, departsFromProposal, JuryCommand, juryDecider, JuryDeps, LodgeAppeal } from './jury-decider';
 import { SessionView } from './views';
 import { decisionInForce, targetOf } from '../candidate/outcome';
@@ -469,6 +469,61 @@ describe('jury decider', () => {
     it('not before opening, and nothing after close', () => {
       given(juryDecider, [convened()]).when(...closeCommand(seal, asPresident)).thenThrows('DELIBERATION_NOT_OPEN');
       given(juryDecider, [convened(), opened, closedEv()]).when(...closeCommand(seal, asPresident)).thenThrows('DELIBERATION_CLOSED');
+    });
+  });
+
+  describe('approval of the sealed record', () => {
+    const approve = (data: { sealHash?: string; comment?: ReturnType<typeof sealedText> } = {}, who: Ctx = asPresident): When => [{ type: 'ApproveRecord', data }, who];
+    const approvedEv = (memberId: string, president: boolean) => ev('RecordApproved', { juryId: JURY, memberId, sealHash: 'h', president, at: '2026-06-20T11:00:00.000Z' });
+    const sealedJury = [convened(), opened, closedEv()];
+
+    it('records the member, the seal hash, the time and the comment, once the deliberation is closed', () => {
+      given(juryDecider, sealedJury)
+        .when(...approve({ comment: sealedText('relu et approuvé') }, { ...asPresident, now: '2026-06-21T09:00:00.000Z' }))
+        .then([{ type: 'RecordApproved', data: { juryId: JURY, memberId: 'pres', sealHash: 'h', president: true, at: '2026-06-21T09:00:00.000Z', comment: sealedText('relu et approuvé') } }]);
+      given(juryDecider, sealedJury).when(...approve({ sealHash: 'h' }, asMember)).then([{ type: 'RecordApproved', data: { juryId: JURY, memberId: 'pro', sealHash: 'h', president: false, at: '2026-06-15T10:00:00.000Z' } }]);
+    });
+    it('only after the closing (409 DELIBERATION_NOT_CLOSED)', () => {
+      given(juryDecider, [convened()]).when(...approve()).thenThrows('DELIBERATION_NOT_CLOSED');
+      given(juryDecider, [convened(), opened]).when(...approve({}, asMember)).thenThrows('DELIBERATION_NOT_CLOSED');
+    });
+    it('only by a member of this jury (403), an unknown jury is 404', () => {
+      given(juryDecider, sealedJury).when(...approve({}, asStranger)).thenThrows('FORBIDDEN');
+      given(juryDecider, []).when(...approve()).thenThrows('NOT_FOUND');
+    });
+    it('once per member (409 ALREADY_APPROVED); the others still approve', () => {
+      given(juryDecider, [...sealedJury, approvedEv('pro', false)]).when(...approve({}, asMember)).thenThrows('ALREADY_APPROVED');
+      given(juryDecider, [...sealedJury, approvedEv('pro', false)]).when(...approve()).thenMatch([{ type: 'RecordApproved', data: { memberId: 'pres', president: true } }]);
+    });
+    it('names the record’s seal: another seal hash is refused (409 SEAL_MISMATCH)', () => {
+      given(juryDecider, sealedJury).when(...approve({ sealHash: 'another' })).thenThrows('SEAL_MISMATCH');
+    });
+    it('a member recused for a candidate still approves the record as a whole', () => {
+      const recused = ev('MemberRecused', { juryId: JURY, userId: 'pro', candidateId: CAND, reason: 'x' });
+      given(juryDecider, [convened(), recused, opened, closedEv()]).when(...approve({}, asMember)).thenMatch([{ type: 'RecordApproved', data: { memberId: 'pro' } }]);
+    });
+    it('the substitute president designated before the closing is the one whose approval counts', () => {
+      const designated = ev('PresidentDesignated', { juryId: JURY, userId: 'pro', previousUserId: 'pres' });
+      given(juryDecider, [convened(), opened, designated, closedEv()]).when(...approve({}, asMember)).thenMatch([{ type: 'RecordApproved', data: { memberId: 'pro', president: true } }]);
+      given(juryDecider, [convened(), opened, designated, closedEv()]).when(...approve()).thenMatch([{ type: 'RecordApproved', data: { memberId: 'pres', president: false } }]);
+    });
+    it('the fold: approvals in order; final once the president approved (or when the approval is not required)', () => {
+      const open = fold(jurySpec, [convened(), opened]);
+      expect(approvalStatus(open)).toBe('not-sealed');
+      expect(recordIsFinal(open, false)).toBe(false);
+      const sealedOnly = fold(jurySpec, sealedJury);
+      expect(approvalStatus(sealedOnly)).toBe('awaiting-president');
+      expect([recordIsFinal(sealedOnly, true), recordIsFinal(sealedOnly, false)]).toEqual([false, true]);
+      const byMember = fold(jurySpec, [...sealedJury, approvedEv('pro', false)]);
+      expect(byMember.approvals).toEqual([{ memberId: 'pro', sealHash: 'h', president: false, at: '2026-06-20T11:00:00.000Z' }]);
+      expect(approvalStatus(byMember)).toBe('awaiting-president');
+      const byPresident = fold(jurySpec, [...sealedJury, approvedEv('pro', false), approvedEv('pres', true)]);
+      expect(byPresident.approvals.map((a) => a.memberId)).toEqual(['pro', 'pres']);
+      expect(approvalStatus(byPresident)).toBe('approved');
+      expect(recordIsFinal(byPresident, true)).toBe(true);
+    });
+    it('anything else sent to a closed jury is still refused (409 DELIBERATION_CLOSED)', () => {
+      given(juryDecider, [...sealedJury, approvedEv('pres', true)]).when({ type: 'OpenDeliberation', data: {} }, asPresident).thenThrows('DELIBERATION_CLOSED');
     });
   });
 

@@ -18,6 +18,7 @@ import {
   juryStream,
   memberOf,
   neutralisedFor,
+  RecordApproved,
   Revises,
 } from './jury';
 import { CertificationTarget, Outcome, sessionDecision } from '../candidate/outcome';
@@ -41,7 +42,13 @@ export type DesignatePresident = { type: 'DesignatePresident'; data: { userId: s
 /** The seal is computed by the handler over recordContent(...) at `context.now`, signed with the certifier's key. */
 export type CloseDeliberation = { type: 'CloseDeliberation'; data: { seal: { sealHash: string; signature: string; keyFingerprint: string } } };
 
-export type JuryCommand = ConveneJury | RecuseMember | OpenDeliberation | NeutraliseCriterion | DecideBlock | DesignatePresident | CloseDeliberation;
+/**
+ * A member approves the sealed record. `sealHash` is the seal the member read
+ * (the record's when the request names none); `comment` is sealed by the caller.
+ */
+export type ApproveRecord = { type: 'ApproveRecord'; data: { sealHash?: string; comment?: SealedText | null } };
+
+export type JuryCommand = ConveneJury | RecuseMember | OpenDeliberation | NeutraliseCriterion | DecideBlock | DesignatePresident | CloseDeliberation | ApproveRecord;
 
 /** What a jury command reads besides the jury's stream, loaded by the handler. */
 export interface JuryDeps {
@@ -81,6 +88,7 @@ export function streamOfJuryDecision(event: JuryDecisionEvent): string {
     case 'BlockDecided':
     case 'PresidentDesignated':
     case 'DeliberationClosed':
+    case 'RecordApproved':
       return juryStream(event.data.juryId);
     case 'BlockDecisionRecorded':
     case 'CertificationAwarded':
@@ -118,6 +126,8 @@ export function decideJury(command: JuryCommand, state: JuryState, context: Jury
       return designatePresident(command.data, state, context);
     case 'CloseDeliberation':
       return close(command.data, state, context);
+    case 'ApproveRecord':
+      return approve(command.data, state, context);
     default:
       return assertNever(command, 'jury command');
   }
@@ -341,6 +351,24 @@ function close(command: CloseDeliberation['data'], state: JuryState, context: Ju
   for (const w of withdrawals) events.push({ type: 'CertificationWithdrawn', data: { ...w } });
   for (const a of awards) events.push({ type: 'CertificationAwarded', data: { ...a, sealHash: command.seal.sealHash } });
   return events;
+}
+
+/**
+ * Each member approves the sealed record once, with their own request, after
+ * the closing. A member recused for some candidates approves it too: the
+ * approval attests the record as a whole (what the jury deliberated and
+ * sealed), not the decisions they took no part in. The approval names the
+ * seal: a member who read another seal than the record's is refused.
+ */
+function approve(command: ApproveRecord['data'], state: JuryState, context: JuryContext): JuryEvent[] {
+  const member = requireMember(state, context, false);
+  if (state.status !== 'closed' || !state.seal) throw conflict('DELIBERATION_NOT_CLOSED', 'the record is approved once the deliberation is closed and sealed');
+  if (state.approvals.some((a) => a.memberId === member.userId)) throw conflict('ALREADY_APPROVED', `member ${member.userId} already approved this record`);
+  const sealHash = command.sealHash ?? state.seal.sealHash;
+  if (sealHash !== state.seal.sealHash) throw conflict('SEAL_MISMATCH', `the record is sealed as ${state.seal.sealHash}, not ${sealHash}: read the record again before approving it`);
+  const data: RecordApproved['data'] = { juryId: state.juryId!, memberId: member.userId, sealHash, president: member.president, at: context.now };
+  if (command.comment) data.comment = command.comment;
+  return [{ type: 'RecordApproved', data }];
 }
 
 /**

@@ -8,7 +8,9 @@ import { upcastEvent } from '../shared/upcasters';
 /**
  * The jury's deliberation: who sits, who recused themselves for whom, which
  * criteria were neutralised, what was decided, and the seal. Its stream is
- * the procès-verbal: once `DeliberationClosed` is written nothing else is.
+ * the procès-verbal: once `DeliberationClosed` is written nothing changes
+ * what was deliberated; only the members' approvals of the sealed record
+ * (`RecordApproved`, naming the seal hash) follow it.
  */
 export { BLOCK_DECISIONS, type BlockDecision } from '../candidate/outcome';
 
@@ -41,7 +43,15 @@ export type DeliberationClosed = RecordedEvent<'DeliberationClosed', { juryId: s
 /** The admin names another member president (the president recused for a candidate, absent…); the former one stays a member. */
 export type PresidentDesignated = RecordedEvent<'PresidentDesignated', { juryId: string; userId: string; previousUserId: string | null }>;
 
-export type JuryEvent = JuryConvened | MemberRecused | DeliberationOpened | CriterionNeutralised | BlockDecided | PresidentDesignated | DeliberationClosed;
+/**
+ * A member approves the sealed record, after the closing, with their own
+ * request: `sealHash` names what they approve, `president` whether they
+ * presided at the closing (the president's approval makes the record final),
+ * `comment` is sealed under the jury record's data key (docs/security.md).
+ */
+export type RecordApproved = RecordedEvent<'RecordApproved', { juryId: string; memberId: string; sealHash: string; president: boolean; at: string; comment?: StoredText }>;
+
+export type JuryEvent = JuryConvened | MemberRecused | DeliberationOpened | CriterionNeutralised | BlockDecided | PresidentDesignated | DeliberationClosed | RecordApproved;
 
 /** The jury stream's upcast, applied by its fold to every event (shared/upcasters.ts). */
 export const upcastJuryEvent = (event: RecordedEvent): JuryEvent => upcastEvent(event) as JuryEvent;
@@ -77,6 +87,17 @@ export interface Seal {
   closedAt: string;
 }
 
+export interface Approval {
+  memberId: string;
+  sealHash: string;
+  president: boolean;
+  at: string;
+  comment?: StoredText;
+}
+
+/** Where the approval of the record stands: not sealed yet, sealed and waiting for the president, approved by the president. */
+export type ApprovalStatus = 'not-sealed' | 'awaiting-president' | 'approved';
+
 export interface JuryState {
   juryId: string | null;
   status: JuryStatus;
@@ -93,6 +114,8 @@ export interface JuryState {
   convenedAt: string | null;
   openedAt: string | null;
   seal: Seal | null;
+  /** Members' approvals of the sealed record, in order (one per member). */
+  approvals: Approval[];
 }
 
 export const juryStream = (juryId: string) => streamName('jury', juryId);
@@ -111,6 +134,7 @@ export const juryInitialState = (): JuryState => ({
   convenedAt: null,
   openedAt: null,
   seal: null,
+  approvals: [],
 });
 
 /** THE fold of the jury stream. */
@@ -154,6 +178,13 @@ export function evolveJury(state: JuryState, raw: RecordedEvent): JuryState {
       const { sealHash, signature, keyFingerprint, closedAt } = event.data;
       return { ...state, status: 'closed', seal: { sealHash, signature, keyFingerprint, closedAt } };
     }
+    case 'RecordApproved': {
+      const { memberId, sealHash, president, at, comment } = event.data;
+      const approval: Approval = { memberId, sealHash, president, at };
+      if (comment !== undefined) approval.comment = comment;
+      // `?? []`: a state stored by a projection before approvals existed has none.
+      return { ...state, approvals: [...(state.approvals ?? []), approval] };
+    }
     default:
       return state; // an event type of a later schema this code does not know leaves the state as is
   }
@@ -175,3 +206,19 @@ export function decisionOf(state: JuryState, candidateId: string, block: string)
 }
 export const neutralisedFor = (state: JuryState, candidateId: string, block?: string): Set<string> =>
   new Set(state.neutralisations.filter((n) => n.candidateId === candidateId && (block === undefined || n.block === block)).map((n) => n.criterion));
+
+/** The president's approval of the sealed record makes it final (RECORD_APPROVAL_REQUIRED, on by default). */
+export function approvalStatus(state: Pick<JuryState, 'status' | 'seal' | 'approvals'>): ApprovalStatus {
+  if (state.status !== 'closed' || !state.seal) return 'not-sealed';
+  return (state.approvals ?? []).some((a) => a.president && a.sealHash === state.seal!.sealHash) ? 'approved' : 'awaiting-president';
+}
+
+/**
+ * Whether the record counts as final for what follows the seal (the CDC
+ * export, the credentials): sealed, and approved by the president unless the
+ * approval is not required.
+ */
+export function recordIsFinal(state: Pick<JuryState, 'status' | 'seal' | 'approvals'>, approvalRequired: boolean): boolean {
+  const status = approvalStatus(state);
+  return status === 'approved' || (status === 'awaiting-president' && !approvalRequired);
+}

@@ -1,7 +1,7 @@
 import { proposeBlock, Proposal } from '../candidate/proposal';
 import { criteriaOfBlock, findBlock, locateCriterion } from '../referential/referential';
 import { ReferentialState } from '../referential/referential-state';
-import { BlockDecision, decisionOf, JuryState, JuryStatus, neutralisedFor, Revises } from './jury';
+import { ApprovalStatus, approvalStatus, BlockDecision, decisionOf, JuryState, JuryStatus, neutralisedFor, recordIsFinal, Revises } from './jury';
 import { CandidateView, SealedValue, SessionView } from './views';
 import { StoredText, TextKind } from '../shared/free-text';
 
@@ -28,6 +28,11 @@ export interface JuryRecord {
   sealHash: string | null;
   signature: string | null;
   keyFingerprint: string | null;
+  /** Members' approvals of the sealed record, in the order given; `comment` as the reader may see it. */
+  approvals: Array<{ memberId: string; name: string; president: boolean; approvedAt: string; sealHash: string; comment: string | null }>;
+  approvalStatus: ApprovalStatus;
+  /** Sealed and, where RECORD_APPROVAL_REQUIRED (the default), approved by the president: what the CDC export and the credentials wait for. */
+  final: boolean;
 }
 
 export interface CandidateRecord {
@@ -85,6 +90,10 @@ export interface JuryRecordInput {
    * "[withheld]" or "[erased]" (docs/security.md, "Who sees what").
    */
   text(value: StoredText | SealedValue | null | undefined, kind: TextKind, candidateId: string): string | null;
+  /** A member's approval comment as the reader may see it (not about one candidate: sealed under the record's key). */
+  approvalComment?(value: StoredText | undefined): string | null;
+  /** RECORD_APPROVAL_REQUIRED: the president's approval makes the record final (default true). */
+  approvalRequired?: boolean;
 }
 
 const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -94,7 +103,7 @@ export function candidatesOf(jury: JuryState): string[] {
   return [...ids].sort(byCode);
 }
 
-export function buildJuryRecord({ jury, referential, session, candidates, reveal, text }: JuryRecordInput): JuryRecord {
+export function buildJuryRecord({ jury, referential, session, candidates, reveal, text, approvalComment, approvalRequired = true }: JuryRecordInput): JuryRecord {
   const doc = referential.document;
   const names = new Map(jury.members.map((m) => [m.userId, m.name]));
   const sessionId = jury.sessionId!;
@@ -204,5 +213,15 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
     sealHash: jury.seal?.sealHash ?? null,
     signature: jury.seal?.signature ?? null,
     keyFingerprint: jury.seal?.keyFingerprint ?? null,
+    approvals: jury.approvals.map((a) => ({
+      memberId: a.memberId,
+      name: names.get(a.memberId) ?? a.memberId,
+      president: a.president,
+      approvedAt: a.at,
+      sealHash: a.sealHash,
+      comment: a.comment === undefined ? null : approvalComment ? approvalComment(a.comment) : null,
+    })),
+    approvalStatus: approvalStatus(jury),
+    final: recordIsFinal(jury, approvalRequired),
   };
 }

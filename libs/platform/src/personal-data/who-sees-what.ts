@@ -28,6 +28,8 @@ export const FREE_TEXT_FIELDS: Readonly<Record<string, Readonly<Record<string, T
   BlockDecided: { motivation: 'personal' },
   MemberRecused: { reason: 'personal' },
   AppealLodged: { reason: 'personal' },
+  // Not about one candidate: sealed under the jury record's key (`jury-record:{juryId}`), shown by the same table.
+  RecordApproved: { comment: 'personal' },
 };
 
 /** Who reads: the token's subject and the roles it holds that the route allows. */

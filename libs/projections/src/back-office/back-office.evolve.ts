@@ -75,6 +75,7 @@ const JURY_TYPES = new Set<string>(
     BlockDecided: true,
     PresidentDesignated: true,
     DeliberationClosed: true,
+    RecordApproved: true,
   } satisfies Record<JuryEvent['type'], true>),
 );
 /** Candidate-stream events whose facts the sheet shows beyond progress. */

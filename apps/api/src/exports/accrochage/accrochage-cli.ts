@@ -23,7 +23,7 @@ export async function withCliExporter<T>(options: { xsdFile?: string }, work: (e
     await migrate(db.pool, VAULT_MIGRATIONS, 'vault');
     await migrate(db.pool, ACCROCHAGE_MIGRATIONS, 'accrochage');
     const vault = new PersonalDataVault(db);
-    const exporter = new AccrochageExporter(db.pool, new PostgresEventStore(db.pool), (s) => vault.open(s), { ...operations.cdc, validator }, undefined, (id, value) => vault.seal(id, value));
+    const exporter = new AccrochageExporter(db.pool, new PostgresEventStore(db.pool), (s) => vault.open(s), { ...operations.cdc, validator, approvalRequired: operations.record.approvalRequired }, undefined, (id, value) => vault.seal(id, value));
     return await work(exporter, operations.cdc.deadlineWarningDays);
   } finally {
     await db.close();

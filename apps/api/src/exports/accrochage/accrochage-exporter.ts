@@ -24,6 +24,7 @@ import {
   AwardDeclaration,
   awardsToDeclare,
   foldAccrochage,
+  isFinal,
   InputEvent,
   statusLines,
   StatusLine,
@@ -84,6 +85,8 @@ export interface AccrochageReport {
   alreadyExported: number;
   /** Awards of deliberations still open: declared once the record is sealed. */
   notSealed: number;
+  /** Awards of sealed records the jury's president has not approved yet (RECORD_APPROVAL_REQUIRED): declared once approved. */
+  awaitingApproval: number;
   /** Undeclared awards (declared now or not exportable) whose three-month deadline is within the warning window or past. */
   nearDeadline: AwardLine[];
 }
@@ -115,6 +118,8 @@ type Open = (sealed: Sealed) => Promise<unknown | null>;
 type Seal = (candidateId: string, value: unknown) => Promise<Sealed>;
 
 export interface AccrochageSettings extends Pick<OperationsConfig['cdc'], 'emitterId' | 'certifierId' | 'contractId' | 'deadlineWarningDays'> {
+  /** RECORD_APPROVAL_REQUIRED (default true): an award is declared once the president approved its sealed record. */
+  approvalRequired?: boolean;
   /** The certifier's XSD (CDC_XSD_FILE, --xsd): every flux validates against it before anything is recorded as sent. */
   validator?: XsdValidator | null;
 }
@@ -146,7 +151,7 @@ export class AccrochageExporter {
       `SELECT flux_id::text, min(exported_at) AS at, json_agg(json_build_object('idTechnique', award_event_id::text, 'candidateId', candidate_id, 'certificationCode', certification_code)) AS passages
          FROM accrochage_exports GROUP BY flux_id ORDER BY min(exported_at)`,
     );
-    const state = foldAccrochage(events);
+    const state = foldAccrochage(events, { approvalRequired: this.cdc.approvalRequired ?? true });
     // Sent before declarations were events: declared, unless the log has said more about them since.
     for (const r of legacy.rows) {
       if (state.fluxes.has(r.flux_id)) continue;
@@ -191,8 +196,9 @@ export class AccrochageExporter {
       manualWithdrawals: [],
       pendingWithdrawals: 0,
       notExportable: [],
-      alreadyExported: inPeriod.filter((a) => a.sealed && !a.withdrawn && (a.status === 'accepted' || (a.status === 'declared' && !options.includeExported))).length,
+      alreadyExported: inPeriod.filter((a) => isFinal(state, a) && !a.withdrawn && (a.status === 'accepted' || (a.status === 'declared' && !options.includeExported))).length,
       notSealed: inPeriod.filter((a) => !a.sealed && !a.withdrawn).length,
+      awaitingApproval: inPeriod.filter((a) => a.sealed && !isFinal(state, a) && !a.withdrawn && (a.status === 'pending' || a.status === 'rejected')).length,
       nearDeadline: undeclaredAwards(state, period)
         .map(line)
         .filter((l) => l.daysLeft <= this.cdc.deadlineWarningDays),
@@ -394,6 +400,7 @@ export function warningText(report: AccrochageReport, warningDays: number): stri
   if (late) parts.push(`${late} award(s) are past the three-month declaration deadline`);
   if (report.notExportable.length) parts.push(`${report.notExportable.length} award(s) cannot be exported (erased identity or missing CDC fields)`);
   if (report.manualWithdrawals.length) parts.push(`${report.manualWithdrawals.length} withdrawn award(s) to withdraw by hand on the CDC portal`);
+  if (report.awaitingApproval) parts.push(`${report.awaitingApproval} award(s) wait for the jury president's approval of the sealed record (RECORD_APPROVAL_REQUIRED)`);
   if (report.pendingWithdrawals) parts.push(`${report.pendingWithdrawals} withdrawal(s) to declare in the next flux`);
   return parts.length ? parts.join('; ') : null;
 }

@@ -88,7 +88,7 @@ export class AccrochageController {
       'Awards not declared yet include those the CDC rejected. One flux per call: creations first; when none remain and the certifier schema (CDC_XSD_FILE) provides the action element, the deletions of withdrawn awards. ' +
       'Recorded as sent (AccrochageFluxSent) only after it validates against CDC_XSD_FILE when set; a failing flux is refused, naming the element. ' +
       'Headers: X-Accrochage-Flux-Id, X-Accrochage-Action, X-Accrochage-Declared, X-Accrochage-Resent, X-Accrochage-Withdrawals, X-Accrochage-Manual-Withdrawals, X-Accrochage-Not-Exportable, ' +
-      'X-Accrochage-Not-Sealed, X-Accrochage-Near-Deadline, and `Warning: 199` when awards approach (or passed) the three-month deadline, cannot be exported, or must be withdrawn by hand. ' +
+      'X-Accrochage-Not-Sealed, X-Accrochage-Awaiting-Approval (awards of sealed records the jury president has not approved yet: left out until then), X-Accrochage-Near-Deadline, and `Warning: 199` when awards approach (or passed) the three-month deadline, wait for the president’s approval, cannot be exported, or must be withdrawn by hand. ' +
       'Identity is decrypted for this legal purpose only.',
   })
   @ApiProduces('application/xml')
@@ -107,6 +107,7 @@ export class AccrochageController {
     res.setHeader('X-Accrochage-Manual-Withdrawals', String(report.manualWithdrawals.length));
     res.setHeader('X-Accrochage-Not-Exportable', String(report.notExportable.length));
     res.setHeader('X-Accrochage-Not-Sealed', String(report.notSealed));
+    res.setHeader('X-Accrochage-Awaiting-Approval', String(report.awaitingApproval));
     res.setHeader('X-Accrochage-Near-Deadline', String(report.nearDeadline.length));
     const warning = warningText(report, this.warningDays);
     if (warning) res.setHeader('Warning', `199 - "${warning.replace(/["\\]/g, '')}"`);

@@ -20,6 +20,7 @@ import { WITHHELD } from '@app/platform/personal-data/identity-view';
 import { CandidateTexts, ReaderView, WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
 import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
 import { Principal } from '@app/platform/auth/token-verifier';
+import { loadOperationsConfig } from '@app/platform/operations.config';
 import { Cut, foldCut, within } from '../../http/time-travel';
 import { sealHashOf, verifySeal } from '../jury-seal';
 
@@ -44,6 +45,9 @@ export interface JuryRecordView extends Omit<JuryRecord, 'candidates'> {
  */
 @Injectable()
 export class JuryRecordReader {
+  /** RECORD_APPROVAL_REQUIRED: the record is final once the president approved it (else once sealed). */
+  readonly approvalRequired = loadOperationsConfig().record.approvalRequired;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly vault: PersonalDataVault,
@@ -96,6 +100,8 @@ export class JuryRecordReader {
 
     const texts = await this.texts(jury, listed, view);
     const identities = await this.identities(listed, view);
+    // Approval comments speak of the record as a whole: "other free texts" of the table (regulators read "[withheld]").
+    const comments = await this.who.texts(view, false).load(view.personal ? jury.approvals.map((a) => a.comment) : []);
     const record = buildJuryRecord({
       jury,
       referential,
@@ -103,6 +109,8 @@ export class JuryRecordReader {
       candidates: listed,
       reveal: (value) => identities.get(value as Sealed) ?? null,
       text: (value, kind, candidateId) => texts.get(candidateId)?.show(value, kind) ?? (value === undefined || value === null ? null : ERASED),
+      approvalComment: (value) => (view.personal ? comments.show(value, 'personal') : WITHHELD),
+      approvalRequired: this.approvalRequired,
     });
     const pseudonyms = new Map(await Promise.all(record.candidates.map(async (c) => [c.candidateId, await this.who.pseudonym(c.candidateId)] as const)));
     return {

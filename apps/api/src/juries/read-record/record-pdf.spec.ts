@@ -60,6 +60,12 @@ function record(overrides: Partial<JuryRecordView> = {}): JuryRecordView {
     signature: 'ef'.repeat(44),
     keyFingerprint: KEY,
     sealVerification: null,
+    approvals: [
+      { memberId: 'pro', name: 'Marc Leroy', president: false, approvedAt: '2026-11-30T08:05:00.000Z', sealHash: SEAL, comment: 'Relu, conforme aux débats.' },
+      { memberId: 'pres', name: 'Claire Petit', president: true, approvedAt: '2026-11-30T09:40:00.000Z', sealHash: SEAL, comment: null },
+    ],
+    approvalStatus: 'approved',
+    final: true,
     ...overrides,
   };
 }
@@ -177,10 +183,43 @@ describe('the procès-verbal PDF', () => {
     expect(raw).not.toMatch(/\/BaseFont \/Helvetica/);
   });
 
+  it('lists the members’ approvals of the sealed record with their times in Paris, and says the record is final', () => {
+    expect(text).toContain('Approbation du procès-verbal scellé');
+    const lines = [
+      'Approuvé par Marc Leroy, membre du jury, le 30 novembre 2026 à 9 h 05 — observation : Relu, conforme aux débats.',
+      'Approuvé par Claire Petit, président(e) du jury, le 30 novembre 2026 à 10 h 40',
+      'Procès-verbal définitif : approuvé par le (la) président(e) du jury.',
+    ];
+    const at = lines.map((l) => text.indexOf(l));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+  });
+
+  it('says a sealed record awaits the president’s approval, names who has not approved, and never prints a withheld comment', async () => {
+    const awaiting = await textOf(
+      await renderRecordPdf(
+        record({
+          approvals: [{ memberId: 'pro', name: 'Marc Leroy', president: false, approvedAt: '2026-11-30T08:05:00.000Z', sealHash: SEAL, comment: '[withheld]' }],
+          approvalStatus: 'awaiting-president',
+          final: false,
+        }),
+        {},
+      ),
+    );
+    expect(awaiting.text).toContain('Approuvé par Marc Leroy, membre du jury, le 30 novembre 2026 à 9 h 05 — observation : non communiqué');
+    expect(awaiting.text).toContain('En attente de : Claire Petit');
+    expect(awaiting.text).toContain('En attente de l’approbation du (de la) président(e) du jury : le procès-verbal n’est pas encore définitif');
+    expect(awaiting.text).not.toContain('[withheld]');
+    const none = await textOf(await renderRecordPdf(record({ approvals: [], approvalStatus: 'awaiting-president', final: true }), {}));
+    expect(none.text).toContain('Aucun membre n’a encore approuvé le procès-verbal scellé.');
+    expect(none.text).toContain('Procès-verbal définitif dès son scellement');
+  });
+
   it('marks an open deliberation as not sealed on every page', async () => {
     const open = await textOf(await renderRecordPdf(record({ status: 'open', closedAt: null, sealHash: null, signature: null, keyFingerprint: null }), {}));
     expect(open.text).toContain('ce procès-verbal n’est pas scellé');
     expect(open.text).toContain('Fait à ____________________');
     for (const page of open.pages) expect(page).toContain('Procès-verbal non scellé');
+    expect(open.text).not.toContain('Approbation du procès-verbal');
   });
 });

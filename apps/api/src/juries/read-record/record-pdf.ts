@@ -252,6 +252,7 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
   } else {
     para('Délibération non close : procès-verbal non scellé.');
   }
+  if (sealed) approvalsSection(record, para, heading);
   if (record.asOf || record.atPosition !== undefined) {
     para(`État du procès-verbal${record.asOf ? ` au ${frenchDateTime(record.asOf)}` : ''}${record.atPosition !== undefined ? ` à la position ${record.atPosition} du journal` : ''}`);
   }
@@ -271,6 +272,27 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
   }
   doc.end();
   return done;
+}
+
+/**
+ * The members' approvals of the sealed record, each with its time (Paris) and
+ * comment as the reader may see it, and whether the record is final: the
+ * president's approval makes it so (RECORD_APPROVAL_REQUIRED).
+ */
+function approvalsSection(record: JuryRecordView, para: (text: string, indent?: number, font?: 'regular' | 'bold' | 'mono', size?: number) => unknown, heading: (text: string) => void): void {
+  const approvals = record.approvals ?? [];
+  heading('Approbation du procès-verbal scellé');
+  if (approvals.length === 0) para('Aucun membre n’a encore approuvé le procès-verbal scellé.', 10);
+  for (const a of approvals) {
+    const comment = a.comment ? ` — observation : ${shown(a.comment)}` : '';
+    const other = a.sealHash !== record.sealHash ? ` (sceau ${a.sealHash})` : '';
+    para(`• Approuvé par ${a.name}, ${a.president ? 'président(e) du jury' : 'membre du jury'}, le ${frenchDateTime(a.approvedAt)}${other}${comment}`, 10);
+  }
+  const pending = record.members.filter((m) => !approvals.some((a) => a.memberId === m.userId)).map((m) => m.name);
+  if (pending.length && approvals.length) para(`En attente de : ${pending.join(', ')}`, 10);
+  if (record.approvalStatus === 'approved') para('Procès-verbal définitif : approuvé par le (la) président(e) du jury.', 0, 'bold');
+  else if (record.final) para('Procès-verbal définitif dès son scellement (l’approbation du (de la) président(e) n’est pas requise).', 0, 'bold');
+  else para('En attente de l’approbation du (de la) président(e) du jury : le procès-verbal n’est pas encore définitif (déclaration à la Caisse des Dépôts et badges suspendus).', 0, 'bold');
 }
 
 /** What the seal covers, in the words of the procès-verbal: the whole roll from format 3 on, what the jury did before. */
