@@ -23,6 +23,7 @@ const base = {
 module.exports = {
   // A global option: per-project values are ignored.
   testTimeout: 60000,
+  globalSetup: '<rootDir>/test/support/global-setup.js',
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'] },
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,test}/**/*.{int,e2e}-spec.ts'], testPathIgnorePatterns: ['/test/reliability/', '/node_modules/'] },

@@ -240,7 +240,8 @@ describe('Hostile bodies, timeouts, logs and default limits', () => {
       expect(asAlice.filter((s) => s === 429).length).toBe(900 - passed);
       const forged = await statuses(700, { Authorization: 'Bearer forged.forged.forged' });
       expect(forged).toContain(401);
-      expect(forged[forged.length - 1]).toBe(429); // 1,600 requests from this address: past 1,200
+      // 1,600 requests from this address: past 1,200, less what the bucket refilled meanwhile (20 a second), however slow the machine.
+      expect(forged).toContain(429);
     } finally {
       await limited.close();
     }

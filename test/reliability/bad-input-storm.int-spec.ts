@@ -106,7 +106,7 @@ describe('reliability: bad input storm', () => {
     expect(fivehundreds).toEqual([]);
     expect(Object.keys(statuses).every((s) => Number(s) >= 400 && Number(s) < 500)).toBe(true);
     expect(after - before).toBe(0);
-  });
+  }, Math.max(60_000, TOTAL * 30)); // 30 ms a request at worst: a busy machine is slower, not wrong
 });
 
 function forgedNone(): string {
