@@ -49,9 +49,20 @@ function rawPublicKey(key) {
   return pub.export({ type: 'spki', format: 'der' }).subarray(ED25519_SPKI_PREFIX.length);
 }
 
-/** A KeyObject from the 32 raw bytes of an Ed25519 public key. @param {Buffer} raw */
+/** KeyObjects by base64 raw key: a bundle carries a handful of witness keys, each in many cosignatures. */
+const keyCache = new Map();
+const KEY_CACHE_MAX = 64;
+
+/** A KeyObject from the 32 raw bytes of an Ed25519 public key (making one costs about ten signature checks). @param {Buffer} raw */
 function publicKeyFromRaw(raw) {
-  return crypto.createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+  const id = raw.toString('base64');
+  let key = keyCache.get(id);
+  if (key === undefined) {
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+    key = crypto.createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+    keyCache.set(id, key);
+  }
+  return key;
 }
 
 /** SPKI PEM of a raw Ed25519 public key. @param {Buffer} raw @returns {string} */
