@@ -13,6 +13,8 @@ import { cosignLatest, InconsistencyError, WitnessHttp } from '../../apps/cli/sr
 import { cosignCheckpoint, foldLeaves, rawPublicKey } from '@app/proof/witness';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
+import { forkAndResign } from '@app/proof/testing/witness-bundle';
 import { startTestApp, TestApp } from '../support/app';
 import { TEST_DATABASE_URL } from '../support/databases';
 
@@ -41,8 +43,8 @@ describe('Audit ledger over HTTP and the CLI', () => {
     expect(await ledger.sealedUpTo()).toBeGreaterThanOrEqual(size);
   };
   const get = (path: string, auth = regulator) => t.http().get(path).set('Authorization', auth);
-  const exportText = (path = '/v1/audit/export') =>
-    get(path).buffer(true).parse((r, done) => {
+  const exportText = (path = '/v1/audit/export', minPosition?: number) =>
+    get(path).set(minPosition !== undefined ? { 'X-Min-Position': String(minPosition) } : {}).buffer(true).parse((r, done) => {
       let text = '';
       r.setEncoding('utf8');
       r.on('data', (c: string) => (text += c));
@@ -207,7 +209,7 @@ describe('Audit ledger over HTTP and the CLI', () => {
       expect(latest).toMatchObject({ seq: first.size, size: first.size, head: first.head, body: expect.stringMatching(/\n\d+\n[A-Za-z0-9+/=]{44}\n$/) });
       expect(await cosignLatest(options)).toMatchObject({ posted: false });
       await appendEvents(store, 3, 200);
-      const sized = (await exportText()).body; // seals and signs a checkpoint at the head
+      const sized = (await exportText('/v1/audit/export', first.position)).body; // seals and signs a checkpoint at the head
       expect(sized).toContain('"CheckpointCosigned"');
       const second = await cosignLatest(options);
       expect(second).toMatchObject({ posted: true });
@@ -216,11 +218,19 @@ describe('Audit ledger over HTTP and the CLI', () => {
       // The same signature again records nothing; a forged one is refused.
       const signed = JSON.parse(readFileSync(state, 'utf8'));
       expect(signed).toMatchObject({ size: second.size, head: second.head });
-      const bundle = lines((await exportText()).body);
+      const bundle = lines((await exportText('/v1/audit/export', second.position)).body);
       const result = await verifyBundle(bundle, { witnessKeys: [{ file: 'witness.pub', raw: rawPublicKey(witnessPem) }] });
       expect(result).toMatchObject({ ok: true, cosignatures: 2 });
       const cosigned = bundle.map((l) => JSON.parse(l)).filter((l) => l.kind === 'event' && l.event.type === 'CheckpointCosigned').map((l) => l.event.data);
       expect(cosigned.map((c) => [c.size, c.previousSize])).toEqual([[first.size, null], [second.size, first.size]]);
+
+      // A fork of this very export, re-signed with the certifier's own key: the witness's cosignature gives it away.
+      const certifierKey = t.app.get<SigningKey>(SIGNING_KEY).privateKey;
+      const forged = forkAndResign(bundle, certifierKey, (e, seq) => (seq === 2 ? { ...e, data: { forged: true } } : e));
+      const forkResult = await verifyBundle(forged, { witnessKeys: [{ file: 'witness.pub', raw: rawPublicKey(witnessPem) }] });
+      expect(forkResult).toMatchObject({ ok: false, reason: expect.stringContaining(`diverges from checkpoint (size ${first.size}, head ${first.head}) cosigned by witness "regulator.example"`) });
+      const split = await verifyBundle(forged, { previous: JSON.parse(bundle[bundle.length - 1]), previousCosigned: cosigned.map((c) => ({ size: c.size, head: c.head, witness: c.witness })) });
+      expect(split).toMatchObject({ ok: false, reason: expect.stringMatching(/^split view: the previous export holds checkpoint \(size \d+, head [0-9a-f]{64}\) cosigned by witness regulator\.example/) });
       const replay = await t.http().post(`/v1/audit/checkpoints/${second.size}/cosignatures`).set('Authorization', regulator).send({ witness: 'regulator.example', signature: cosigned[1].signature, previousSize: first.size });
       expect(replay.status).toBe(201);
       expect((await get('/v1/audit/witnesses')).status).toBe(200);

@@ -51,7 +51,7 @@ function expectOk(answer: HttpAnswer, what: string, status = 200): any {
 }
 
 /** One cosigning run. Resolves to the checkpoint cosigned (or already cosigned). */
-export async function cosignLatest(options: CosignOptions): Promise<{ size: number; head: string; posted: boolean }> {
+export async function cosignLatest(options: CosignOptions): Promise<{ size: number; head: string; posted: boolean; position?: number }> {
   const log = options.log ?? (() => undefined);
   const cp = expectOk(await options.http('GET', '/v1/audit/checkpoints/latest'), 'GET /v1/audit/checkpoints/latest');
   if (options.certifierKeyPem !== undefined && !verifyCheckpointSignature(cp, options.certifierKeyPem)) {
@@ -95,7 +95,7 @@ export async function cosignLatest(options: CosignOptions): Promise<{ size: numb
   }
   const now = (options.now ?? (() => new Date()))();
   const { signature } = cosignCheckpoint(cp, options.name, options.privateKey, Math.floor(now.getTime() / 1000));
-  expectOk(
+  const recorded = expectOk(
     await options.http('POST', `/v1/audit/checkpoints/${cp.size}/cosignatures`, { witness: options.name, signature, ...(state ? { previousSize: state.size } : {}) }),
     `POST /v1/audit/checkpoints/${cp.size}/cosignatures`,
     201,
@@ -105,7 +105,7 @@ export async function cosignLatest(options: CosignOptions): Promise<{ size: numb
   writeFileSync(`${options.statePath}.tmp`, `${JSON.stringify(next, null, 2)}\n`);
   renameSync(`${options.statePath}.tmp`, options.statePath);
   log(`cosigned checkpoint size ${cp.size}, head ${cp.head}`);
-  return { size: cp.size, head: cp.head, posted: true };
+  return { size: cp.size, head: cp.head, posted: true, position: recorded.position };
 }
 
 function fetchHttp(url: string, token: string): WitnessHttp {

@@ -17,6 +17,7 @@ import { CommandRoute } from '@app/platform/commands/idempotency';
 import { LedgerService } from '@app/platform/ledger/ledger.service';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { OptionalIntParam } from '../../http/query-params';
+import { integrityConflict } from '../export/export.controller';
 import { Refusals } from '../../http/refusals';
 import { CosignCheckpointCommand, RegisterWitnessCommand } from './witness.handlers';
 
@@ -121,9 +122,11 @@ export class WitnessController {
   @Roles('regulator', 'admin')
   @ApiOperation({ summary: 'The latest signed checkpoint, to cosign', description: 'JSON equivalent of a C2SP signed note: `body` is the checkpoint body a witness cosigns (docs/auditors.md "Witnesses").' })
   @ApiOkResponse({ type: LatestCheckpointDto })
+  @Refusals('LEDGER_INTEGRITY')
   async latest(): Promise<LatestCheckpointDto> {
     const [stored] = await listCheckpoints(this.ledger.pool, 1);
-    const cp = stored ?? { ...(await this.ledger.checkpointNow()), keyFingerprint: this.ledger.key.keyFingerprint };
+    // None yet (a new ledger): sign one now, as an export would.
+    const cp = stored ?? { ...(await this.ledger.checkpointNow().catch(integrityConflict)), keyFingerprint: this.ledger.key.keyFingerprint };
     return { seq: cp.size, ...cp, body: checkpointBody(cp) };
   }
 
@@ -177,7 +180,7 @@ export class WitnessController {
   @Roles('regulator')
   @CommandRoute()
   @ApiParam({ name: 'seq', description: 'the checkpoint size (the `seq` of GET /v1/audit/checkpoints/latest)' })
-  @ApiOperation({ summary: 'Record a witness cosignature of a checkpoint (CheckpointCosigned); the same signature again records nothing' })
+  @ApiOperation({ summary: 'Record a witness cosignature of a checkpoint (CheckpointCosigned)', description: 'The same signature again records nothing.' })
   @Refusals('NOT_FOUND', 'WITNESS_NOT_REGISTERED', 'COSIGNATURE_INVALID', 'PREVIOUS_NOT_COSIGNED')
   cosign(@Param('seq', new SizeParam()) size: number, @Body() body: CosignDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new CosignCheckpointCommand(size, body.witness, body.signature, body.previousSize ?? null, meta));
