@@ -110,7 +110,7 @@ export async function cosignLatest(options: CosignOptions): Promise<{ size: numb
 
 function fetchHttp(url: string, token: string): WitnessHttp {
   return async (method, path, body) => {
-    const res = await fetch(new URL(path, url), {
+    const res = await fetch(`${url.replace(/\/+$/, '')}${path}`, {
       method,
       headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
       body: body !== undefined ? JSON.stringify(body) : undefined,
