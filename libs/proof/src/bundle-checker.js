@@ -5,7 +5,7 @@
  * lines say together, in bundle order. Node.js built-ins and canonical.js only.
  */
 const { BUNDLE_FORMAT, chainHashOfBytes, GENESIS, isHex64, keyFingerprint, leafHash, toPublicKey, verifyCheckpointSignature } = require('./canonical');
-const { WITNESS_EVENT_TYPES, WitnessChecks } = require('./witness');
+const { preverify, WITNESS_EVENT_TYPES, WitnessChecks } = require('./witness');
 
 /**
  * An older checkpoint that a newer bundle must extend (origin, time and signature optional: a head
@@ -42,6 +42,7 @@ const { WITNESS_EVENT_TYPES, WitnessChecks } = require('./witness');
 const FAST = 1;
 const LEAF_MATCHES = 2; // the stated leaf is the 64-hex spelling of the recomputed one
 const CHAIN_STATED = 4; // the stated chain is a 64-hex digest (copied into `chains`)
+const COSIGNATURE_VERIFIED = 8; // not FAST: a witness cosignature whose signature verifies (witness.js preverify)
 
 /** Results of `size` consecutive lines, in one transferable ArrayBuffer (plus texts for the others). */
 class LineResults {
@@ -100,9 +101,9 @@ function analyzeLine(text, first, into, i) {
   into.texts.delete(i);
   if (!first) {
     const rec = parseObject(text);
-    // Witness events are judged on their content too (witness.js): they take the slow path, in file order.
-    if (rec !== null && rec.kind === 'event' && Number.isSafeInteger(rec.seq) && rec.event !== null && typeof rec.event === 'object' &&
-      !WITNESS_EVENT_TYPES.includes(rec.event.type)) {
+    if (rec !== null && rec.kind === 'event' && Number.isSafeInteger(rec.seq) && rec.event !== null && typeof rec.event === 'object') {
+      // Witness events are judged on their content too (witness.js): the slow path, in file order.
+      if (WITNESS_EVENT_TYPES.includes(rec.event.type)) return analyzeWitnessLine(rec, into, i, text);
       let leaf = null;
       try {
         leaf = leafHash(rec.event);
@@ -121,6 +122,12 @@ function analyzeLine(text, first, into, i) {
     }
   }
   into.flags[i] = 0;
+  into.texts.set(i, text);
+}
+
+/** A witness event line: judged in file order, its cosignature's signature checked here already. @param {any} rec @param {LineResults} into @param {number} i @param {string} text */
+function analyzeWitnessLine(rec, into, i, text) {
+  into.flags[i] = preverify(rec.event) ? COSIGNATURE_VERIFIED : 0;
   into.texts.set(i, text);
 }
 
@@ -224,7 +231,7 @@ class BundleChecker {
         this.lineNo++;
         ok = this.sequence(seqs[i]) && this.extend(seqs[i], (flag & LEAF_MATCHES) !== 0, leaves, 32 * i, (flag & CHAIN_STATED) !== 0, chains, 32 * i);
       } else {
-        ok = this.record(/** @type {string} */ (texts.get(i)));
+        ok = this.record(/** @type {string} */ (texts.get(i)), (flag & COSIGNATURE_VERIFIED) !== 0);
       }
       if (!ok) return false;
     }
@@ -270,8 +277,11 @@ class BundleChecker {
     return true;
   }
 
-  /** Any line that is not a well-formed event, and the first line: parsed and judged here. @param {string} text */
-  record(text) {
+  /**
+   * Any line that is not a well-formed event, witness events, and the first line: parsed and judged here.
+   * @param {string} text @param {boolean} [cosignatureVerified] a witness cosignature already checked (analyzeLine)
+   */
+  record(text, cosignatureVerified = false) {
     this.lineNo++;
     const lineNo = this.lineNo;
     const rec = parseObject(text);
@@ -316,7 +326,7 @@ class BundleChecker {
       hexInto(leaf, this.leaf, 0);
       if (!this.extend(expected, leaf === rec.leaf, this.leaf, 0, hexInto(rec.chain, this.statedChain, 0), this.statedChain, 0)) return false;
       if (WITNESS_EVENT_TYPES.includes(rec.event.type)) {
-        const problem = this.witness.event(expected, rec.event);
+        const problem = this.witness.event(expected, rec.event, cosignatureVerified);
         if (problem) return this.fail(expected, problem);
       }
       return true;

@@ -139,6 +139,23 @@ function checkCosignature(checkpoint, { name, publicKey, signature }) {
   }
 }
 
+/**
+ * Whether a line's event is a CheckpointCosigned whose cosignature verifies over the origin, size
+ * and head it names: depends on the event alone, so a worker thread can do it (the signature check
+ * is the costly part); the checker still compares the origin with the bundle's and the head with
+ * its chain.
+ * @param {any} event @returns {boolean}
+ */
+function preverify(event) {
+  const data = event.type === CHECKPOINT_COSIGNED ? event.data : null;
+  if (data === null || typeof data !== 'object' || typeof data.origin !== 'string') return false;
+  try {
+    return 'timestamp' in checkCosignature({ origin: data.origin, size: data.size, head: data.head }, { name: data.witness, publicKey: data.publicKey, signature: data.signature });
+  } catch {
+    return false;
+  }
+}
+
 /** Chain hash folding, for a consistency proof: h(M) from h(N) and the leaves N+1..M. @param {string} head @param {Iterable<string>} leaves */
 function foldLeaves(head, leaves) {
   let running = head;
@@ -220,10 +237,11 @@ class WitnessChecks {
   }
 
   /**
-   * A witness event (already verified as part of the chain at `seq`).
-   * @param {number} seq @param {any} event @returns {string|null}
+   * A witness event (already verified as part of the chain at `seq`). `preverified`: its
+   * cosignature was checked already (preverify(), in a worker thread) over the origin it names.
+   * @param {number} seq @param {any} event @param {boolean} [preverified] @returns {string|null}
    */
-  event(seq, event) {
+  event(seq, event, preverified = false) {
     const data = event.data;
     if (data === null || typeof data !== 'object') return `event ${seq} (${event.type}) has no data`;
     if (event.type === WITNESS_REGISTERED) {
@@ -237,12 +255,15 @@ class WitnessChecks {
       this.registered.set(data.name, raw.toString('base64'));
       return null;
     }
-    // CheckpointCosigned: {witness, publicKey, size, head, signature, previousSize?}
+    // CheckpointCosigned: {witness, publicKey, origin, size, head, signature, timestamp, previousSize}
     const { witness, publicKey, size, head } = data;
     if (!Number.isSafeInteger(size) || size < 0 || !isHex64(head)) return `event ${seq}: a cosignature without a checkpoint size and head`;
     const named = `checkpoint (size ${size}, head ${head}) cosigned by witness ${JSON.stringify(witness)} (event ${seq})`;
-    const checked = checkCosignature({ origin: this.origin, size, head }, { name: witness, publicKey, signature: data.signature });
-    if ('problem' in checked) return `${named}: ${checked.problem}`;
+    if (data.origin !== this.origin) return `${named}: it names the origin ${JSON.stringify(data.origin)}, not the bundle's`;
+    if (!preverified) {
+      const checked = checkCosignature({ origin: this.origin, size, head }, { name: witness, publicKey, signature: data.signature });
+      if ('problem' in checked) return `${named}: ${checked.problem}`;
+    }
     const registeredKey = this.registered.get(witness);
     if (registeredKey !== undefined && registeredKey !== publicKey) return `${named}: the key is not the one registered for this witness`;
     if (registeredKey === undefined && this.from === 1) return `${named}: no WitnessRegistered event before it registers this witness`;
@@ -282,6 +303,7 @@ module.exports = {
   cosignedMessage,
   cosignCheckpoint,
   checkCosignature,
+  preverify,
   foldLeaves,
   WitnessChecks,
 };

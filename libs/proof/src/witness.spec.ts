@@ -105,6 +105,25 @@ describe('the verifier with cosignatures', () => {
     expect(await verifyBundle(otherKey)).toMatchObject({ ok: false, firstBadSeq: 3, reason: expect.stringContaining('not the one registered') });
   });
 
+  it('gives the same verdicts with worker threads checking the cosignatures', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'witness-workers-'));
+    try {
+      const original = cosignedBundle();
+      const forged = forkAndResign(original, certifier.privateKey, (e, seq) => (seq === 2 ? { ...e, data: { n: 99 } } : e));
+      const badOrigin = original.map((l) => (l.includes('"CheckpointCosigned"') ? l.replace(`"origin":"${ORIGIN}"`, '"origin":"elsewhere"') : l));
+      for (const [name, lines] of [['ok', original], ['forged', forged], ['origin', badOrigin]] as const) {
+        const file = path.join(dir, `${name}.ndjson`);
+        fs.writeFileSync(file, `${lines.join('\n')}\n`);
+        const options = { witnessKeys: [pinned(alice)] };
+        const inline = await verifyBundle(lines, options);
+        expect([name, await verifyBundle(file, { ...options, workers: 2, blockBytes: 512 })]).toEqual([name, inline]);
+        expect(inline.ok).toBe(name === 'ok');
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the command line takes --witness-key (repeatable) and names the witness count', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'witness-cli-'));
     try {

@@ -126,7 +126,7 @@ async function appendCosignatures(pool: Pool, origin: string, checkpoints: Array
       const cp = checkpoints[(i + j) % checkpoints.length];
       const timestamp = 1_767_225_600 + i + j;
       const { signature } = cosignCheckpoint({ origin, ...cp }, name, witness.privateKey, timestamp);
-      return { type: 'CheckpointCosigned', data: { witness: name, publicKey, size: cp.size, head: cp.head, signature, timestamp, previousSize: null }, metadata: metadata() };
+      return { type: 'CheckpointCosigned', data: { witness: name, publicKey, origin, size: cp.size, head: cp.head, signature, timestamp, previousSize: null }, metadata: metadata() };
     });
     await store.append(`cosignature-${name}@bench-${i}`, events, { expectedVersion: 'any' });
   }

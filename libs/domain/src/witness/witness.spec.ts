@@ -34,7 +34,7 @@ describe('witness registry and cosignatures', () => {
     const { signature } = cosignCheckpoint(checkpoint, 'reg.example', key.privateKey, 1_700_000_000);
     const command = { witness: 'reg.example', checkpoint, signature, previousSize: null };
     const events = decideCosign(command, cosignatureSpec.initialState(), { witness: registered, previousCosigned: false });
-    expect(events).toEqual([{ type: 'CheckpointCosigned', data: { witness: 'reg.example', publicKey: raw, size: 10, head: checkpoint.head, signature, timestamp: 1_700_000_000, previousSize: null } }]);
+    expect(events).toEqual([{ type: 'CheckpointCosigned', data: { witness: 'reg.example', publicKey: raw, origin: 'cert.example', size: 10, head: checkpoint.head, signature, timestamp: 1_700_000_000, previousSize: null } }]);
     expect(decideCosign(command, fold(cosignatureSpec, events), { witness: registered, previousCosigned: false })).toEqual([]);
     const other = { ...checkpoint, head: 'ce'.repeat(32) };
     expect(code(() => decideCosign({ ...command, checkpoint: other }, cosignatureSpec.initialState(), { witness: registered, previousCosigned: false }))).toBe('COSIGNATURE_INVALID');

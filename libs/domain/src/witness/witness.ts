@@ -32,6 +32,8 @@ export interface CheckpointCosigned {
     witness: string;
     /** The witness key it verified with, base64 raw: the bundle carries what a verifier needs. */
     publicKey: string;
+    /** The checkpoint cosigned: the ledger's origin, its size and head. */
+    origin: string;
     size: number;
     head: string;
     /** base64 of keyId (4) || timestamp (8) || Ed25519 signature (64): C2SP cosignature/v1 */
@@ -118,6 +120,7 @@ export function decideCosign(command: CosignCommand, state: CosignatureState, co
       data: {
         witness: command.witness,
         publicKey: witness.publicKey,
+        origin: command.checkpoint.origin,
         size: command.checkpoint.size,
         head: command.checkpoint.head,
         signature: command.signature,

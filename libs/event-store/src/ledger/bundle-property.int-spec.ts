@@ -166,7 +166,7 @@ describe('property: random logs, random single mutations of their export', () =>
     }
     const timestamp = 1_767_225_600 + cp.size;
     const { signature } = cosignCheckpoint(cp, witness.name, witness.privateKey, timestamp);
-    const data = { witness: witness.name, publicKey, size: cp.size, head: cp.head, signature, timestamp, previousSize: null };
+    const data = { witness: witness.name, publicKey, origin: cp.origin, size: cp.size, head: cp.head, signature, timestamp, previousSize: null };
     await store.append(`cosignature-${witness.name}@${cp.size}`, [{ type: 'CheckpointCosigned', data, metadata: meta() }], { expectedVersion: 'any' });
     return count + 1;
   }

@@ -99,6 +99,7 @@ export class WitnessBundleBuilder {
     return this.event(`cosignature-${w.name}@${checkpoint.size}`, 'CheckpointCosigned', {
       witness: w.name,
       publicKey: rawPublicKey(w.privateKey).toString('base64'),
+      origin: this.options.origin,
       size: checkpoint.size,
       head: checkpoint.head,
       signature,
