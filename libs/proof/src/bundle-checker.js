@@ -2,7 +2,7 @@
 'use strict';
 /**
  * The checks of the offline verifier (see verify-bundle.js): what one line says, and what the
- * lines say together, in bundle order. Node.js built-ins and canonical.js only.
+ * lines say together, in bundle order. Node.js built-ins, canonical.js and witness.js only.
  */
 const { BUNDLE_FORMAT, chainHashOfBytes, GENESIS, isHex64, keyFingerprint, leafHash, toPublicKey, verifyCheckpointSignature } = require('./canonical');
 const { preverify, WITNESS_EVENT_TYPES, WitnessChecks } = require('./witness');
