@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -9,6 +9,12 @@ import { verifyBundle } from '@app/proof/verify-bundle';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { run as auditExport } from '../../apps/cli/src/commands/audit-export.command';
 import { run as auditVerify } from '../../apps/cli/src/commands/audit-verify.command';
+import { cosignLatest, InconsistencyError, WitnessHttp } from '../../apps/cli/src/commands/witness.command';
+import { cosignCheckpoint, foldLeaves, rawPublicKey } from '@app/proof/witness';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
+import { forkAndResign } from '@app/proof/testing/witness-bundle';
 import { startTestApp, TestApp } from '../support/app';
 import { TEST_DATABASE_URL } from '../support/databases';
 
@@ -37,8 +43,8 @@ describe('Audit ledger over HTTP and the CLI', () => {
     expect(await ledger.sealedUpTo()).toBeGreaterThanOrEqual(size);
   };
   const get = (path: string, auth = regulator) => t.http().get(path).set('Authorization', auth);
-  const exportText = (path = '/v1/audit/export') =>
-    get(path).buffer(true).parse((r, done) => {
+  const exportText = (path = '/v1/audit/export', minPosition?: number) =>
+    get(path).set(minPosition !== undefined ? { 'X-Min-Position': String(minPosition) } : {}).buffer(true).parse((r, done) => {
       let text = '';
       r.setEncoding('utf8');
       r.on('data', (c: string) => (text += c));
@@ -151,10 +157,108 @@ describe('Audit ledger over HTTP and the CLI', () => {
     }
   });
 
+  describe('witnesses', () => {
+    const witness = generateKeyPairSync('ed25519');
+    const witnessPem = witness.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    /** The witness CLI's requests, through supertest instead of fetch. */
+    const http: WitnessHttp = async (method, path, body) => {
+      const res = method === 'GET' ? await get(path) : await t.http().post(path).set('Authorization', regulator).send(body as object);
+      return { status: res.status, body: res.body };
+    };
+    let stateDir: string;
+    beforeAll(() => {
+      stateDir = mkdtempSync(join(tmpdir(), 'witness-state-'));
+    });
+    afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+    it('an admin registers a witness key (an event of the log); regulators and admins list them', async () => {
+      const res = await t.http().post('/v1/audit/witnesses').set('Authorization', admin).send({ name: 'regulator.example', publicKey: witnessPem });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ id: 'regulator.example', version: 1, keyFingerprint: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+      const again = await t.http().post('/v1/audit/witnesses').set('Authorization', admin).send({ name: 'regulator.example', publicKey: rawPublicKey(witnessPem).toString('base64') });
+      expect([again.status, again.body.code]).toEqual([409, 'WITNESS_ALREADY_REGISTERED']);
+      const bad = await t.http().post('/v1/audit/witnesses').set('Authorization', admin).send({ name: 'x', publicKey: 'A'.repeat(43) + '=', extra: 1 });
+      expect([bad.status, bad.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      expect((await t.http().post('/v1/audit/witnesses').set('Authorization', regulator).send({ name: 'r2', publicKey: witnessPem })).status).toBe(403);
+      const list = await get('/v1/audit/witnesses');
+      expect(list.status).toBe(200);
+      expect(list.body).toEqual([expect.objectContaining({ name: 'regulator.example', publicKey: rawPublicKey(witnessPem).toString('base64'), publicKeyPem: witnessPem })]);
+    });
+
+    it('the consistency proof folds from the older head to the newer one; bad ranges 400, unknown sizes 404', async () => {
+      const cps = (await get('/v1/audit/checkpoints')).body as Array<{ size: number; head: string }>;
+      const [newer, older] = cps;
+      const proof = await get(`/v1/audit/consistency?from=${older.size}&to=${newer.size}`);
+      expect(proof.status).toBe(200);
+      expect(proof.body).toMatchObject({ from: { size: older.size, head: older.head }, to: { size: newer.size, head: newer.head }, start: older.size + 1, next: null });
+      expect(proof.body.leaves).toHaveLength(newer.size - older.size);
+      expect(foldLeaves(older.head, proof.body.leaves)).toBe(newer.head);
+      const page = await get(`/v1/audit/consistency?from=0&to=${newer.size}&start=${newer.size}`);
+      expect(page.body).toMatchObject({ start: newer.size, next: null, leaves: [expect.any(String)] });
+      expect((await get(`/v1/audit/consistency?from=${newer.size}&to=${older.size}`)).status).toBe(400);
+      expect((await get('/v1/audit/consistency?from=1&to=x')).status).toBe(400);
+      expect((await get(`/v1/audit/consistency?from=0&to=${newer.size + 1000}`)).body.code).toBe('NOT_FOUND');
+    });
+
+    it('witness cosign: checks, signs and posts; the cosignature is exported and verifies with --witness-key; a fork is refused', async () => {
+      const state = join(stateDir, 'state.json');
+      const options = { name: 'regulator.example', privateKey: witness.privateKey, statePath: state, url: 'http://api', http };
+      const first = await cosignLatest(options);
+      expect(first.posted).toBe(true);
+      const latest = (await get('/v1/audit/checkpoints/latest')).body;
+      expect(latest).toMatchObject({ seq: first.size, size: first.size, head: first.head, body: expect.stringMatching(/\n\d+\n[A-Za-z0-9+/=]{44}\n$/) });
+      expect(await cosignLatest(options)).toMatchObject({ posted: false });
+      await appendEvents(store, 3, 200);
+      const sized = (await exportText('/v1/audit/export', first.position)).body; // seals and signs a checkpoint at the head
+      expect(sized).toContain('"CheckpointCosigned"');
+      const second = await cosignLatest(options);
+      expect(second).toMatchObject({ posted: true });
+      expect(second.size).toBeGreaterThan(first.size);
+
+      // The same signature again records nothing; a forged one is refused.
+      const signed = JSON.parse(readFileSync(state, 'utf8'));
+      expect(signed).toMatchObject({ size: second.size, head: second.head });
+      const bundle = lines((await exportText('/v1/audit/export', second.position)).body);
+      const result = await verifyBundle(bundle, { witnessKeys: [{ file: 'witness.pub', raw: rawPublicKey(witnessPem) }] });
+      expect(result).toMatchObject({ ok: true, cosignatures: 2 });
+      const cosigned = bundle.map((l) => JSON.parse(l)).filter((l) => l.kind === 'event' && l.event.type === 'CheckpointCosigned').map((l) => l.event.data);
+      expect(cosigned.map((c) => [c.size, c.previousSize])).toEqual([[first.size, null], [second.size, first.size]]);
+
+      // A fork of this very export, re-signed with the certifier's own key: the witness's cosignature gives it away.
+      const certifierKey = t.app.get<SigningKey>(SIGNING_KEY).privateKey;
+      const forged = forkAndResign(bundle, certifierKey, (e, seq) => (seq === 2 ? { ...e, data: { forged: true } } : e));
+      const forkResult = await verifyBundle(forged, { witnessKeys: [{ file: 'witness.pub', raw: rawPublicKey(witnessPem) }] });
+      expect(forkResult).toMatchObject({ ok: false, reason: expect.stringContaining(`diverges from checkpoint (size ${first.size}, head ${first.head}) cosigned by witness "regulator.example"`) });
+      const split = await verifyBundle(forged, { previous: JSON.parse(bundle[bundle.length - 1]), previousCosigned: cosigned.map((c) => ({ size: c.size, head: c.head, witness: c.witness })) });
+      expect(split).toMatchObject({ ok: false, reason: expect.stringMatching(/^split view: the previous export holds checkpoint \(size \d+, head [0-9a-f]{64}\) cosigned by witness regulator\.example/) });
+      const replay = await t.http().post(`/v1/audit/checkpoints/${second.size}/cosignatures`).set('Authorization', regulator).send({ witness: 'regulator.example', signature: cosigned[1].signature, previousSize: first.size });
+      expect(replay.status).toBe(201);
+      expect((await get('/v1/audit/witnesses')).status).toBe(200);
+      const post = (size: number, body: object, auth = regulator) => t.http().post(`/v1/audit/checkpoints/${size}/cosignatures`).set('Authorization', auth).send(body);
+      expect((await post(first.size, { witness: 'regulator.example', signature: cosigned[1].signature })).body.code).toBe('COSIGNATURE_INVALID');
+      expect((await post(first.size, { witness: 'nobody', signature: cosigned[1].signature })).body.code).toBe('WITNESS_NOT_REGISTERED');
+      const fresh = cosignCheckpoint({ origin: latest.origin, size: second.size, head: second.head }, 'regulator.example', witness.privateKey, 1_800_000_000).signature;
+      expect((await post(second.size, { witness: 'regulator.example', signature: fresh, previousSize: 1 })).body.code).toBe('PREVIOUS_NOT_COSIGNED');
+      expect((await post(second.size, { witness: 'regulator.example', signature: fresh, previousSize: second.size })).body.code).toBe('PREVIOUS_NOT_COSIGNED');
+      expect((await post(999_999, { witness: 'regulator.example', signature: cosigned[1].signature })).status).toBe(404);
+      expect((await post(second.size, { witness: 'regulator.example', signature: 'abc' })).status).toBe(400);
+      expect((await post(second.size, { witness: 'regulator.example', signature: cosigned[1].signature }, admin)).status).toBe(403);
+
+      // A witness whose state remembers another head at that size (the log it saw was forked) refuses to sign.
+      const forkedState = join(stateDir, 'forked.json');
+      writeFileSync(forkedState, JSON.stringify({ ...signed, head: 'f'.repeat(64) }));
+      await appendEvents(store, 2, 300);
+      await exportText();
+      await expect(cosignLatest({ ...options, statePath: forkedState })).rejects.toThrow(InconsistencyError);
+      expect(JSON.parse(readFileSync(forkedState, 'utf8')).head).toBe('f'.repeat(64));
+      expect(existsSync(state)).toBe(true);
+    });
+  });
+
   it('GET /v1/audit/verify finds an event changed in the database by a superuser who disabled the trigger', async () => {
     const before = await get('/v1/audit/verify');
     expect(before.status).toBe(200);
-    expect(before.body).toMatchObject({ ok: true, verifiedUpTo: 17 });
+    expect(before.body).toMatchObject({ ok: true, verifiedUpTo: await t.app.get(LedgerService).sealedUpTo() });
     const target = (await get('/v1/audit/events?after=6&limit=1')).body[0];
     const su = new Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${t.schema}` });
     await su.connect();

@@ -43,6 +43,11 @@ const API_ROLES: Record<string, Role[]> = {
   'GET /v1/juries/:param/record.pdf': ['admin', 'jury', 'regulator'],
   'GET /v1/audit/events': ['regulator', 'admin'],
   'GET /v1/audit/export': ['regulator', 'admin'],
+  'GET /v1/audit/checkpoints/latest': ['regulator', 'admin'],
+  'GET /v1/audit/consistency': ['regulator', 'admin'],
+  'POST /v1/audit/witnesses': ['admin'],
+  'GET /v1/audit/witnesses': ['regulator', 'admin'],
+  'POST /v1/audit/checkpoints/:param/cosignatures': ['regulator'],
 };
 
 /** Served outside Nest's router (Swagger UI): public by nature, and never under /v1. */

@@ -110,6 +110,22 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/audit-verify.command'),
   },
   {
+    name: 'witness keygen',
+    summary: 'make an Ed25519 key pair for a witness: FILE (private, mode 600) and FILE.pub; prints the raw public key to register',
+    usage: 'witness keygen --out <file>',
+    options: { out: { type: 'string' } },
+    database: false,
+    load: async () => ({ run: (await import('./commands/witness.command')).runKeygen }),
+  },
+  {
+    name: 'witness cosign',
+    summary: 'as a witness: fetch the latest checkpoint, check it extends the one cosigned before (--state), sign it and post the cosignature; exit 1 on inconsistency',
+    usage: 'witness cosign --key <private key PEM> --name <witness name> --url <API base URL> --state <state.json> [--token T (or WITNESS_TOKEN)] [--certifier-key <public key PEM>]',
+    options: { key: { type: 'string' }, name: { type: 'string' }, url: { type: 'string' }, state: { type: 'string' }, token: { type: 'string' }, 'certifier-key': { type: 'string' } },
+    database: false,
+    load: async () => ({ run: (await import('./commands/witness.command')).runCosign }),
+  },
+  {
     name: 'projections rebuild',
     summary: 'rebuild a read model from position zero beside the live one, then switch atomically (queries keep answering meanwhile)',
     usage: 'projections rebuild <projection name (see projections status)> [--batch-size N]',

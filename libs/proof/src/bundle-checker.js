@@ -2,9 +2,10 @@
 'use strict';
 /**
  * The checks of the offline verifier (see verify-bundle.js): what one line says, and what the
- * lines say together, in bundle order. Node.js built-ins and canonical.js only.
+ * lines say together, in bundle order. Node.js built-ins, canonical.js and witness.js only.
  */
 const { BUNDLE_FORMAT, chainHashOfBytes, GENESIS, isHex64, keyFingerprint, leafHash, toPublicKey, verifyCheckpointSignature } = require('./canonical');
+const { preverify, WITNESS_EVENT_TYPES, WitnessChecks } = require('./witness');
 
 /**
  * An older checkpoint that a newer bundle must extend (origin, time and signature optional: a head
@@ -21,6 +22,7 @@ const { BUNDLE_FORMAT, chainHashOfBytes, GENESIS, isHex64, keyFingerprint, leafH
  * @property {string} keyFingerprint
  * @property {number} from
  * @property {string} origin
+ * @property {number} cosignatures number of witness cosignatures verified
  */
 /**
  * @typedef {object} VerifyFailure
@@ -40,6 +42,7 @@ const { BUNDLE_FORMAT, chainHashOfBytes, GENESIS, isHex64, keyFingerprint, leafH
 const FAST = 1;
 const LEAF_MATCHES = 2; // the stated leaf is the 64-hex spelling of the recomputed one
 const CHAIN_STATED = 4; // the stated chain is a 64-hex digest (copied into `chains`)
+const COSIGNATURE_VERIFIED = 8; // not FAST: a witness cosignature whose signature verifies (witness.js preverify)
 
 /** Results of `size` consecutive lines, in one transferable ArrayBuffer (plus texts for the others). */
 class LineResults {
@@ -99,6 +102,8 @@ function analyzeLine(text, first, into, i) {
   if (!first) {
     const rec = parseObject(text);
     if (rec !== null && rec.kind === 'event' && Number.isSafeInteger(rec.seq) && rec.event !== null && typeof rec.event === 'object') {
+      // Witness events are judged on their content too (witness.js): the slow path, in file order.
+      if (WITNESS_EVENT_TYPES.includes(rec.event.type)) return analyzeWitnessLine(rec, into, i, text);
       let leaf = null;
       try {
         leaf = leafHash(rec.event);
@@ -117,6 +122,12 @@ function analyzeLine(text, first, into, i) {
     }
   }
   into.flags[i] = 0;
+  into.texts.set(i, text);
+}
+
+/** A witness event line: judged in file order, its cosignature's signature checked here already. @param {any} rec @param {LineResults} into @param {number} i @param {string} text */
+function analyzeWitnessLine(rec, into, i, text) {
+  into.flags[i] = preverify(rec.event) ? COSIGNATURE_VERIFIED : 0;
   into.texts.set(i, text);
 }
 
@@ -169,9 +180,13 @@ class BundleChecker {
    * @param {PreviousCheckpoint | undefined} previous
    * @param {string|null} pinned fingerprint the header key must have
    * @param {((seq: number) => void) | undefined} onProgress
+   * @param {WitnessChecks} [witness] pinned witness keys and the checkpoints an older export had cosigned
    */
-  constructor(previous, pinned, onProgress) {
+  constructor(previous, pinned, onProgress, witness = new WitnessChecks()) {
     this.previous = previous;
+    this.witness = witness;
+    /** seq at which WitnessChecks.chainAt must see the chain (a head cosigned in the older export) */
+    this.watchSeq = witness.watchSize;
     this.pinned = pinned;
     this.onProgress = onProgress;
     this.lineNo = 0;
@@ -216,7 +231,7 @@ class BundleChecker {
         this.lineNo++;
         ok = this.sequence(seqs[i]) && this.extend(seqs[i], (flag & LEAF_MATCHES) !== 0, leaves, 32 * i, (flag & CHAIN_STATED) !== 0, chains, 32 * i);
       } else {
-        ok = this.record(/** @type {string} */ (texts.get(i)));
+        ok = this.record(/** @type {string} */ (texts.get(i)), (flag & COSIGNATURE_VERIFIED) !== 0);
       }
       if (!ok) return false;
     }
@@ -248,6 +263,11 @@ class BundleChecker {
     this.lastSeq = seq;
     this.events++;
     this.lastKind = 'event';
+    if (seq === this.watchSeq) {
+      const split = this.witness.chainAt(seq, this.running);
+      this.watchSeq = this.witness.watchSize;
+      if (split) return this.fail(seq, split);
+    }
     // Append-only proof: when we pass the older checkpoint's size, our chain must equal its head.
     const previous = this.previous;
     if (previous !== undefined && previous.size === seq && previous.head !== this.running) {
@@ -257,8 +277,11 @@ class BundleChecker {
     return true;
   }
 
-  /** Any line that is not a well-formed event, and the first line: parsed and judged here. @param {string} text */
-  record(text) {
+  /**
+   * Any line that is not a well-formed event, witness events, and the first line: parsed and judged here.
+   * @param {string} text @param {boolean} [cosignatureVerified] a witness cosignature already checked (analyzeLine)
+   */
+  record(text, cosignatureVerified = false) {
     this.lineNo++;
     const lineNo = this.lineNo;
     const rec = parseObject(text);
@@ -281,6 +304,9 @@ class BundleChecker {
         const problem2 = previousProblem(this.previous, rec, this.key);
         if (problem2) return this.fail(rec.from, problem2);
       }
+      const split = this.witness.start(rec.origin, rec.from, rec.previousHead);
+      this.watchSeq = this.witness.watchSize;
+      if (split) return this.fail(rec.from, split);
       this.lastKind = 'header';
       return true;
     }
@@ -298,7 +324,12 @@ class BundleChecker {
         return this.fail(expected, `event ${expected} cannot be canonicalized: ${errorMessage(e)}`);
       }
       hexInto(leaf, this.leaf, 0);
-      return this.extend(expected, leaf === rec.leaf, this.leaf, 0, hexInto(rec.chain, this.statedChain, 0), this.statedChain, 0);
+      if (!this.extend(expected, leaf === rec.leaf, this.leaf, 0, hexInto(rec.chain, this.statedChain, 0), this.statedChain, 0)) return false;
+      if (WITNESS_EVENT_TYPES.includes(rec.event.type)) {
+        const problem = this.witness.event(expected, rec.event, cosignatureVerified);
+        if (problem) return this.fail(expected, problem);
+      }
+      return true;
     } else if (rec.kind === 'checkpoint') {
       // 3. Checkpoints: right after the event they cover, matching our chain, signed by the header key.
       const lastSeq = this.lastSeq;
@@ -316,6 +347,7 @@ class BundleChecker {
       if (!this.key || !verifyCheckpointSignature(rec, this.key)) return this.fail(at, `checkpoint at size ${rec.size}: bad signature`);
       this.covered = rec.size;
       this.checkpoints++;
+      this.witness.checkpoint(rec.size, rec.head);
     } else if (rec.kind === 'header') {
       return this.fail(this.lastSeq + 1, `line ${lineNo}: unexpected second header`);
     } else {
@@ -333,10 +365,13 @@ class BundleChecker {
       else if (lastSeq > covered) this.fail(covered + 1, `the tail is not covered by a signed checkpoint: events after seq ${covered}`);
       else if (previous !== undefined && previous.size > lastSeq) {
         this.fail(lastSeq + 1, `the newer bundle is shorter than the previous export (it ends at seq ${lastSeq}, the previous checkpoint covers ${previous.size} events)`);
+      } else {
+        const problem = this.witness.end();
+        if (problem) this.fail(lastSeq, problem);
       }
     }
     if (this.failure !== null) return this.failure;
-    return { ok: true, events: this.events, lastSeq, head: this.running, checkpoints: this.checkpoints, keyFingerprint: header.keyFingerprint, from: header.from, origin: header.origin };
+    return { ok: true, events: this.events, lastSeq, head: this.running, checkpoints: this.checkpoints, keyFingerprint: header.keyFingerprint, from: header.from, origin: header.origin, cosignatures: this.witness.cosignatures };
   }
 }
 

@@ -12,8 +12,10 @@
  *   bundle-reader.js   reading a file (in worker threads when large), a stream or lines
  *   canonical.js       canonical JSON, the leaf, the chain, checkpoint signatures; the server
  *                      hashes and signs with this same file
+ *   witness.js         witness cosignatures (C2SP cosignature/v1) and their checks
  *
  *   node verify-bundle.js <bundle.ndjson> [--previous <older bundle or checkpoint.json>] [--key <public-key.pem>]
+ *                         [--witness-key <witness public key file>]...
  *
  * Exit code 0: intact (one-line summary on stdout); 1: tampering or damage found ("FAILED at seq N:
  * <reason>" on stderr); 2: bad arguments or unreadable file.
@@ -29,6 +31,10 @@
  *    the newer export only appended events and never rewrote history.
  *  - With --key, the bundle must be signed by the key the regulator obtained independently
  *    (otherwise a forger could simply re-sign a rewritten log with a key of their own).
+ *  - Witnesses cosign checkpoints (CheckpointCosigned events in the log). Every cosignature must
+ *    verify and name a head the bundle's chain reaches; with --witness-key, that witness must have
+ *    cosigned at least one checkpoint; with --previous, every checkpoint the older export shows
+ *    cosigned must have the same head here (else: a split view).
  *
  * The bundle is read in blocks of whole lines, so memory use does not grow with the size of the ledger.
  */
@@ -37,6 +43,7 @@ const readline = require('node:readline');
 const { keyFingerprint } = require('./canonical');
 const { BundleChecker, assertCheckpointShape, errorMessage, parseObject } = require('./bundle-checker');
 const { BLOCK_BYTES, BlockReader, checkFile, checkFileInWorkers, checkStream, defaultWorkers } = require('./bundle-reader');
+const { CHECKPOINT_COSIGNED, checkCosignature, rawPublicKey, WitnessChecks } = require('./witness');
 
 /** @typedef {import('./bundle-checker').PreviousCheckpoint} PreviousCheckpoint */
 /** @typedef {import('./bundle-checker').VerifyOk} VerifyOk */
@@ -47,6 +54,9 @@ const { BLOCK_BYTES, BlockReader, checkFile, checkFileInWorkers, checkStream, de
  * @property {PreviousCheckpoint} [previous] older checkpoint (see loadPrevious): the bundle must extend it
  * @property {string | import('node:crypto').KeyObject} [publicKeyPem] pinned public key: the bundle header key must be this key
  * @property {(seq: number) => void} [onProgress] called after each verified event with its seq
+ * @property {import('./witness').PinnedWitness[]} [witnessKeys] witnesses that must have cosigned a checkpoint of the bundle
+ * @property {import('./witness').CosignedCheckpoint[]} [previousCosigned] checkpoints an older export shows
+ *   cosigned (see loadCosigned): the bundle's chain must have the same head at their sizes
  * @property {number} [workers] file input only: worker threads recomputing leaves (0 = all in this
  *   thread). Default: one per CPU core (at most 8) for a file of 32 MiB or more on a machine with
  *   several cores, else 0. The verdict does not depend on it.
@@ -73,7 +83,7 @@ async function verifyBundle(input, options = {}) {
   const { previous, publicKeyPem, onProgress } = options;
   if (previous !== undefined) assertCheckpointShape(previous, 'options.previous');
   const pinned = publicKeyPem === undefined ? null : keyFingerprint(publicKeyPem);
-  const checker = new BundleChecker(previous, pinned, onProgress);
+  const checker = new BundleChecker(previous, pinned, onProgress, new WitnessChecks(options.witnessKeys, options.previousCosigned));
 
   if (typeof input === 'string') {
     const file = await fs.promises.open(input, 'r'); // streams we open, we close
@@ -126,19 +136,55 @@ async function loadPrevious(path) {
   return cp;
 }
 
+/**
+ * The checkpoints an older bundle shows cosigned by a witness (its CheckpointCosigned events whose
+ * signature verifies), streamed. A checkpoint JSON file has none.
+ * @param {string} path @returns {Promise<import('./witness').CosignedCheckpoint[]>}
+ */
+async function loadCosigned(path) {
+  const input = fs.createReadStream(path);
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  /** @type {import('./witness').CosignedCheckpoint[]} */
+  const cosigned = [];
+  let origin = null;
+  try {
+    for await (const text of lines) {
+      if (origin === null) {
+        const first = parseObject(text);
+        if (first === null || first.kind !== 'header') break;
+        origin = first.origin;
+      } else if (text.includes(`"${CHECKPOINT_COSIGNED}"`)) {
+        const rec = parseObject(text);
+        const data = rec && rec.kind === 'event' && rec.event && rec.event.type === CHECKPOINT_COSIGNED ? rec.event.data : null;
+        if (data === null || typeof data !== 'object') continue;
+        const checked = checkCosignature({ origin, size: data.size, head: data.head }, { name: data.witness, publicKey: data.publicKey, signature: data.signature });
+        if ('timestamp' in checked) cosigned.push({ size: data.size, head: data.head, witness: data.witness });
+      }
+    }
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+  return cosigned;
+}
+
 // ---- Command line -----------------------------------------------------------------------------
 
 const PROGRESS_EVERY = 100000; // events between two progress lines on a terminal
 
-const USAGE = 'usage: node verify-bundle.js <bundle.ndjson> [--previous <older bundle or checkpoint json>] [--key <public key PEM file>]';
+const USAGE = 'usage: node verify-bundle.js <bundle.ndjson> [--previous <older bundle or checkpoint json>] [--key <public key PEM file>] [--witness-key <witness public key file>]...';
 
-/** @param {string[]} argv @returns {{bundle:string, previous?:string, key?:string} | null} null on bad arguments */
+/** @param {string[]} argv @returns {{bundle:string, previous?:string, key?:string, witnessKeys: string[]} | null} null on bad arguments */
 function parseArgs(argv) {
-  /** @type {{bundle?: string, previous?: string, key?: string}} */
-  const out = {};
+  /** @type {{bundle?: string, previous?: string, key?: string, witnessKeys: string[]}} */
+  const out = { witnessKeys: [] };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].startsWith('--') ? argv[i].split(/=(.*)/s) : [argv[i]];
-    if (flag === '--previous' || flag === '--key') {
+    if (flag === '--witness-key') {
+      const value = inline !== undefined ? inline : argv[++i];
+      if (!value) return null;
+      out.witnessKeys.push(value);
+    } else if (flag === '--previous' || flag === '--key') {
       const value = inline !== undefined ? inline : argv[++i];
       const name = flag === '--key' ? 'key' : 'previous';
       if (!value || out[name] !== undefined) return null;
@@ -161,13 +207,27 @@ async function main(argv) {
   if (!args) return fail2(USAGE);
   let publicKeyPem;
   let previous;
+  /** @type {import('./witness').CosignedCheckpoint[] | undefined} */
+  let previousCosigned;
+  /** @type {import('./witness').PinnedWitness[]} */
+  const witnessKeys = [];
   try {
     if (args.key !== undefined) keyFingerprint((publicKeyPem = fs.readFileSync(args.key, 'utf8'))); // must be Ed25519
   } catch (e) {
     return fail2(`cannot use the public key ${args.key}: ${errorMessage(e)}`);
   }
+  for (const file of args.witnessKeys) {
+    try {
+      witnessKeys.push({ file, raw: rawPublicKey(fs.readFileSync(file, 'utf8')) });
+    } catch (e) {
+      return fail2(`cannot use the witness key ${file}: ${errorMessage(e)}`);
+    }
+  }
   try {
-    if (args.previous !== undefined) previous = await loadPrevious(args.previous);
+    if (args.previous !== undefined) {
+      previous = await loadPrevious(args.previous);
+      previousCosigned = await loadCosigned(args.previous);
+    }
   } catch (e) {
     return fail2(`cannot read the previous export ${args.previous}: ${errorMessage(e)}`);
   }
@@ -181,7 +241,7 @@ async function main(argv) {
   };
   let result;
   try {
-    result = await verifyBundle(args.bundle, { previous, publicKeyPem, onProgress: process.stderr.isTTY ? onProgress : undefined });
+    result = await verifyBundle(args.bundle, { previous, publicKeyPem, witnessKeys, previousCosigned, onProgress: process.stderr.isTTY ? onProgress : undefined });
   } catch (e) {
     return fail2(`cannot read the bundle ${args.bundle}: ${errorMessage(e)}`);
   } finally {
@@ -193,7 +253,8 @@ async function main(argv) {
   }
   const range = result.events > 0 ? ` (seq ${result.from}..${result.lastSeq})` : '';
   const extension = previous !== undefined ? `, extends previous export of ${plural(previous.size, 'event')}` : '';
-  console.log(`OK: ${plural(result.events, 'event')}${range}, ${plural(result.checkpoints, 'signed checkpoint')}, ` +
+  const cosigned = result.cosignatures > 0 || witnessKeys.length > 0 ? `, ${plural(result.cosignatures, 'witness cosignature')}` : '';
+  console.log(`OK: ${plural(result.events, 'event')}${range}, ${plural(result.checkpoints, 'signed checkpoint')}${cosigned}, ` +
     `head ${result.head}, key ${result.keyFingerprint}${extension}`);
   return 0;
 }
@@ -204,7 +265,7 @@ function fail2(message) {
   return 2;
 }
 
-module.exports = { verifyBundle, loadPrevious };
+module.exports = { verifyBundle, loadPrevious, loadCosigned };
 
 if (require.main === module) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

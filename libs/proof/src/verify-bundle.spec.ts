@@ -549,7 +549,7 @@ describe('CLI', () => {
 });
 
 /** What a regulator copies (docs/auditors.md): the verifier and the one module it shares with the server. */
-const VERIFIER_FILES = ['verify-bundle.js', 'bundle-checker.js', 'bundle-reader.js', 'canonical.js'];
+const VERIFIER_FILES = ['verify-bundle.js', 'bundle-checker.js', 'bundle-reader.js', 'canonical.js', 'witness.js'];
 
 it('the verifier needs nothing but node built-ins and its own files', () => {
   for (const file of VERIFIER_FILES) {

@@ -1,12 +1,17 @@
 'use strict';
 // Verifies one bundle in a process of its own, so that its peak RSS is the
 // verifier's alone; prints { ok, events, ms, maxRssMb, heapMb } as JSON.
+const { readFileSync } = require('node:fs');
 const { verifyBundle } = require('../../../libs/proof/src/verify-bundle');
+const { rawPublicKey } = require('../../../libs/proof/src/witness');
 
 const file = process.argv[2];
+// Optional: a witness public key that must have cosigned (as verify --witness-key).
+const witnessKeys = process.argv[3] ? [{ file: process.argv[3], raw: rawPublicKey(readFileSync(process.argv[3], 'utf8')) }] : undefined;
 let peakHeap = 0;
 const t0 = performance.now();
 verifyBundle(file, {
+  witnessKeys,
   onProgress: (seq) => {
     if (seq % 10000 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   },
@@ -16,6 +21,7 @@ verifyBundle(file, {
     ok: result.ok,
     reason: result.ok ? undefined : result.reason,
     events: result.ok ? result.events : 0,
+    cosignatures: result.ok ? result.cosignatures : 0,
     ms: Math.round(ms),
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     heapMb: Math.round(peakHeap / 1048576),

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, KeyObject } from 'node:crypto';
-import { createWriteStream, existsSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Pool } from 'pg';
@@ -94,14 +95,49 @@ export function ledgerAvailable(): boolean {
 interface RealExporter {
   sealMs: number;
   sealed: number;
-  write(file: string, size: number): Promise<{ events: number; ms: number }>;
+  /** Cosignature events appended after the log (in the largest bundle), and the witness's public key file. */
+  cosignatures: number;
+  witnessKeyFile: string;
+  /** `toEnd`: the whole ledger, the witness events after the log included. */
+  write(file: string, size: number, toEnd: boolean): Promise<{ events: number; ms: number }>;
+}
+
+/** A year of a witness's cron runs: this many cosignatures of the bundle's checkpoints. */
+const COSIGNATURES = 1000;
+
+/**
+ * After the log: a registered witness and COSIGNATURES CheckpointCosigned events
+ * (the checkpoints cosigned in turn, each with its own timestamp), appended as
+ * the cosignature route appends them. The verifier checks each one in full.
+ */
+async function appendCosignatures(pool: Pool, origin: string, checkpoints: Array<{ size: number; head: string }>, keyFile: string): Promise<number> {
+  const { PostgresEventStore } = await import('@app/event-store/postgres-event-store');
+  const { cosignCheckpoint, rawPublicKey } = await import('@app/proof/witness');
+  const store = new PostgresEventStore(pool);
+  const witness = generateKeyPairSync('ed25519');
+  const publicKeyPem = witness.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  writeFileSync(keyFile, publicKeyPem);
+  const publicKey = rawPublicKey(publicKeyPem).toString('base64');
+  const name = `bench-witness-${randomUUID().slice(0, 8)}`;
+  const metadata = () => ({ actor: { id: 'bench', role: 'regulator' }, correlationId: randomUUID(), causationId: null, recordedAt: new Date().toISOString() });
+  await store.append(`witness-${name}`, [{ type: 'WitnessRegistered', data: { name, publicKey, keyFingerprint: keyFingerprint(publicKeyPem) }, metadata: metadata() }], { expectedVersion: 'no-stream' });
+  for (let i = 0; i < COSIGNATURES; i += 100) {
+    const events = Array.from({ length: Math.min(100, COSIGNATURES - i) }, (_, j) => {
+      const cp = checkpoints[(i + j) % checkpoints.length];
+      const timestamp = 1_767_225_600 + i + j;
+      const { signature } = cosignCheckpoint({ origin, ...cp }, name, witness.privateKey, timestamp);
+      return { type: 'CheckpointCosigned', data: { witness: name, publicKey, origin, size: cp.size, head: cp.head, signature, timestamp, previousSize: null }, metadata: metadata() };
+    });
+    await store.append(`cosignature-${name}@bench-${i}`, events, { expectedVersion: 'any' });
+  }
+  return COSIGNATURES + 1;
 }
 
 /**
  * The production path: seal the whole log into the ledger (hash chain, signed
  * checkpoints every `every` events), then stream openExport()'s chunks to a file.
  */
-async function realExporter(pool: Pool, every: number): Promise<RealExporter> {
+async function realExporter(pool: Pool, every: number, dir: string): Promise<RealExporter> {
   const { migrate } = await import('@app/event-store/migrations');
   const { LEDGER_MIGRATIONS } = await import('@app/event-store/ledger/ledger-migrations');
   const { LedgerSealer, checkpointFromRow } = await import('@app/event-store/ledger/sealer');
@@ -112,15 +148,22 @@ async function realExporter(pool: Pool, every: number): Promise<RealExporter> {
   const key = { origin: 'bench.cert-ledger.invalid', publicKeyPem, keyFingerprint: keyFingerprint(publicKeyPem) };
   const sealer = new LedgerSealer(pool, { origin: key.origin, privateKey, keyFingerprint: key.keyFingerprint, checkpointEvery: every, checkpointSeconds: 86_400 });
   const t0 = performance.now();
-  const last = await sealer.checkpointNow();
+  const logEnd = await sealer.checkpointNow();
   const sealMs = performance.now() - t0;
+  const witnessKeyFile = join(dir, 'bench-witness.pub');
+  const { rows: cps } = await pool.query('SELECT size, head FROM ledger_checkpoints WHERE size > 0 ORDER BY size');
+  const cosignatures = await appendCosignatures(pool, key.origin, cps.map((r) => ({ size: Number(r.size), head: r.head as string })), witnessKeyFile);
+  await sealer.sealAll();
+  const last = await sealer.checkpointNow();
   return {
     sealMs,
-    sealed: last.size,
-    async write(file, size) {
+    sealed: logEnd.size,
+    cosignatures,
+    witnessKeyFile,
+    async write(file, size, toEnd) {
       const t1 = performance.now();
       const { rows } = await pool.query('SELECT * FROM ledger_checkpoints WHERE size = $1', [size]);
-      const upTo = rows.length ? checkpointFromRow(rows[0]) : last;
+      const upTo = rows.length && !toEnd ? checkpointFromRow(rows[0]) : last;
       const bundle = await openExport(pool, key, 1, upTo);
       const out = createWriteStream(file);
       for await (const chunk of bundle.chunks) if (!out.write(chunk)) await once(out, 'drain');
@@ -131,10 +174,10 @@ async function realExporter(pool: Pool, every: number): Promise<RealExporter> {
   };
 }
 
-function verifyInChild(file: string): Promise<{ ok: boolean; reason?: string; events: number; ms: number; maxRssMb: number; heapMb: number }> {
+function verifyInChild(file: string, witnessKeyFile?: string): Promise<{ ok: boolean; reason?: string; events: number; cosignatures: number; ms: number; maxRssMb: number; heapMb: number }> {
   const child = join(__dirname, '..', 'children', 'verify.js');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [child, file], { maxBuffer: 1 << 20 }, (error, stdout) => {
+    execFile(process.execPath, [child, file, ...(witnessKeyFile ? [witnessKeyFile] : [])], { maxBuffer: 1 << 20 }, (error, stdout) => {
       if (error) return reject(error);
       resolve(JSON.parse(stdout.trim().split('\n').pop()!));
     });
@@ -148,16 +191,18 @@ export async function verifySuite(pool: Pool, dir: string, sizes: number[]): Pro
   let seal: VerifySuiteResult['seal'] = null;
   if (ledgerAvailable()) {
     log(`verify: sealing the log into the ledger…`);
-    real = await realExporter(pool, sizes[0]);
+    real = await realExporter(pool, sizes[0], dir);
     seal = { events: real.sealed, ms: round(real.sealMs), eventsPerSec: round((real.sealed / real.sealMs) * 1000) };
   } else notes.push('the audit ledger is not in this tree: bundles written by the benchmark in the ledger format');
   for (const size of sizes) {
     const file = join(dir, `bundle-${size}.ndjson`);
     log(`verify: exporting ${size} events…`);
-    const exported = real ? await real.write(file, size) : await exportBundle(pool, file, size);
+    const withWitness = real !== null && size === sizes[sizes.length - 1];
+    const exported = real ? await real.write(file, size, withWitness) : await exportBundle(pool, file, size);
     log(`verify: verifying ${exported.events} events offline…`);
-    const verified = await verifyInChild(file);
+    const verified = await verifyInChild(file, withWitness ? real!.witnessKeyFile : undefined);
     if (!verified.ok) notes.push(`bundle of ${size} did not verify: ${verified.reason}`);
+    if (withWitness) notes.push(`the bundle of ${exported.events} events ends with ${real!.cosignatures - 1} witness cosignatures (CheckpointCosigned events), verified in full with --witness-key: ${verified.cosignatures} counted`);
     points.push({
       events: exported.events,
       exportMs: round(exported.ms),

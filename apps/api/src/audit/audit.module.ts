@@ -5,10 +5,13 @@ import { LEDGER_STATUS } from '../observability/status-sources';
 import { ExportController } from './export/export.controller';
 import { LedgerController } from './ledger/ledger.controller';
 import { VerifyController } from './verify/verify.controller';
+import { WitnessController } from './witness/witness.controller';
+import { CosignCheckpointHandler, RegisterWitnessHandler } from './witness/witness.handlers';
 
 /**
  * The audit ledger over HTTP: export bundle, server-side verification, the
- * sealed events, checkpoints and the public key. The sealer runs here unless
+ * sealed events, checkpoints and the public key, and the witnesses who cosign
+ * checkpoints (with the consistency proofs they check first). The sealer runs here unless
  * RUN_PROJECTIONS=false hands it to the projector process.
  */
 @Module({})
@@ -18,8 +21,9 @@ export class AuditModule {
     return {
       module: AuditModule,
       imports: [LedgerModule.forRoot({ runSealer: 'auto', config: loadLedgerConfig(env) })],
-      controllers: [ExportController, VerifyController, LedgerController],
-      providers: [{ provide: LEDGER_STATUS, useExisting: LedgerService }],
+      // WitnessController first: its checkpoints/latest must not be taken for another route's parameter.
+      controllers: [WitnessController, ExportController, VerifyController, LedgerController],
+      providers: [{ provide: LEDGER_STATUS, useExisting: LedgerService }, RegisterWitnessHandler, CosignCheckpointHandler],
     };
   }
 }

@@ -73,6 +73,7 @@ export const ERROR_CODES = {
   REFERENTIAL_ALREADY_RETIRED: { kind: 'conflict', meaning: 'the referential version is already retired' },
   REFERENTIAL_EXISTS: { kind: 'conflict', meaning: 'this code and version are already drafted' },
   SEAL_MISMATCH: { kind: 'conflict', meaning: 'the seal hash the member approves is not the record’s' },
+  WITNESS_ALREADY_REGISTERED: { kind: 'conflict', meaning: 'a witness with this name is already registered' },
   SESSION_ALREADY_OPENED: { kind: 'conflict', meaning: 'a session with this id is already open' },
   // 412, 413, 415
   PRECONDITION_FAILED: { kind: 'precondition', meaning: 'If-Match does not match the current version' },
@@ -121,6 +122,9 @@ export const ERROR_CODES = {
   REVISION_SESSION_MISMATCH: { kind: 'rule', meaning: 'a revision jury deliberates on the session of the jury it revises' },
   SCORES_INCOMPLETE: { kind: 'rule', meaning: 'not every criterion of the block is scored or neutralised' },
   SESSION_DATES_INVERTED: { kind: 'rule', meaning: 'the session ends before it starts' },
+  WITNESS_NOT_REGISTERED: { kind: 'rule', meaning: 'no witness of this name was registered (POST /v1/audit/witnesses)' },
+  COSIGNATURE_INVALID: { kind: 'rule', meaning: 'the cosignature does not verify with the witness’s registered key over this checkpoint' },
+  PREVIOUS_NOT_COSIGNED: { kind: 'rule', meaning: 'previousSize names no checkpoint this witness cosigned, or is not below the checkpoint cosigned now' },
   UNKNOWN_BLOCK: { kind: 'rule', meaning: 'the session’s referential has no such block' },
   // 429, 500, 503
   RATE_LIMITED: { kind: 'rate-limited', meaning: 'too many requests (Retry-After)' },

@@ -5,7 +5,7 @@
  * else spells a stream name by hand. ('accrochage-' also begins the names of
  * the two other accrochage categories: list those by their own category.)
  */
-export const STREAM_CATEGORIES = ['candidate', 'session', 'jury', 'referential', 'accrochage', 'accrochage-report', 'accrochage-manual'] as const;
+export const STREAM_CATEGORIES = ['candidate', 'session', 'jury', 'referential', 'accrochage', 'accrochage-report', 'accrochage-manual', 'witness', 'cosignature'] as const;
 export type StreamCategory = (typeof STREAM_CATEGORIES)[number];
 
 /** The stream of `id` in `category`. */

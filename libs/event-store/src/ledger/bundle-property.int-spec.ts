@@ -5,8 +5,10 @@ import { migrate } from '../migrations';
 import { PostgresEventStore } from '../postgres-event-store';
 import { LEDGER_MIGRATIONS } from './ledger-migrations';
 import { exportLines, newKey, sealAtLeast, sealer as newSealer, TestKey } from '../testing/ledger-test-kit';
-import { canonicalize } from '@app/proof/canonical';
+import { canonicalize, type SignedCheckpoint } from '@app/proof/canonical';
 import { verifyBundle } from '@app/proof/verify-bundle';
+import { cosignCheckpoint, rawPublicKey } from '@app/proof/witness';
+import { keyFromSeed } from '@app/proof/testing/witness-bundle';
 
 /**
  * Property: over random logs appended through the event store, sealed with a
@@ -14,7 +16,10 @@ import { verifyBundle } from '@app/proof/verify-bundle';
  * always verifies and every single mutation of its verified content is detected.
  * (Fields the verifier deliberately does not vouch for, `position` and
  * `exportedAt`, are informative and left out of the mutations; so is dropping an
- * intermediate checkpoint, which only removes a vouching signature.)
+ * intermediate checkpoint, which only removes a vouching signature.) Some runs
+ * register a witness and add its cosignatures of the checkpoints (events of the
+ * log, like the server records them): mutating, dropping or duplicating one is
+ * detected like any other line.
  */
 
 type Mutation =
@@ -147,6 +152,25 @@ describe('property: random logs, random single mutations of their export', () =>
   });
   afterAll(() => t.dispose());
 
+  const witness = { name: 'witness.property', ...keyFromSeed('property witness') };
+  let witnessRegistered = false;
+  const meta = () => ({ actor: { id: 'witness-operator', role: 'regulator' }, correlationId: randomUUID(), causationId: null, recordedAt: new Date().toISOString() });
+  /** Appends what the cosignature route appends (registering the witness first, once); answers the number of events. */
+  async function cosignCheckpointEvent(cp: SignedCheckpoint): Promise<number> {
+    const publicKey = rawPublicKey(witness.publicKeyPem).toString('base64');
+    let count = 0;
+    if (!witnessRegistered) {
+      await store.append(`witness-${witness.name}`, [{ type: 'WitnessRegistered', data: { name: witness.name, publicKey, keyFingerprint: 'sha256:' }, metadata: meta() }], { expectedVersion: 'no-stream' });
+      witnessRegistered = true;
+      count++;
+    }
+    const timestamp = 1_767_225_600 + cp.size;
+    const { signature } = cosignCheckpoint(cp, witness.name, witness.privateKey, timestamp);
+    const data = { witness: witness.name, publicKey, origin: cp.origin, size: cp.size, head: cp.head, signature, timestamp, previousSize: null };
+    await store.append(`cosignature-${witness.name}@${cp.size}`, [{ type: 'CheckpointCosigned', data, metadata: meta() }], { expectedVersion: 'any' });
+    return count + 1;
+  }
+
   it('every mutation is detected and no intact bundle is rejected', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -154,7 +178,8 @@ describe('property: random logs, random single mutations of their export', () =>
         fc.integer({ min: 1, max: 6 }),
         fc.nat(),
         fc.array(mutationArb, { minLength: 3, maxLength: 3 }),
-        async (events, every, fromPick, mutations) => {
+        fc.boolean(),
+        async (events, every, fromPick, mutations, cosign) => {
           // The log grows across runs: each run appends a random batch, as production would.
           for (const e of events) {
             await store.append(`${e.stream}`, [{
@@ -166,12 +191,17 @@ describe('property: random logs, random single mutations of their export', () =>
           appended += events.length;
           const sealer = newSealer(t.db.pool, key, { checkpointEvery: every, batchSize: 3 });
           await sealAtLeast(sealer, appended);
-          const cp = await sealer.checkpointNow();
+          let cp = await sealer.checkpointNow();
+          if (cosign) {
+            appended += await cosignCheckpointEvent(cp);
+            await sealAtLeast(sealer, appended);
+            cp = await sealer.checkpointNow();
+          }
           const from = 1 + (fromPick % (cp.size + 1));
           const bundle = await exportLines(t.db.pool, key, cp, from);
 
           const intact = await verifyBundle(bundle, { publicKeyPem: key.publicKeyPem });
-          expect(intact).toMatchObject({ ok: true, lastSeq: cp.size, head: cp.head });
+          expect(intact).toMatchObject({ ok: true, lastSeq: cp.size, head: cp.head, cosignatures: bundle.filter((l) => l.includes('"type":"CheckpointCosigned"')).length });
 
           for (const m of mutations) {
             const tampered = mutate(bundle, m);

@@ -66,6 +66,25 @@ export async function listCheckpoints(pool: Pool, limit: number, before?: number
   return rows.map((r) => ({ ...checkpointFromRow(r), keyFingerprint: r.key_fingerprint }));
 }
 
+/** The checkpoint of exactly this size, if one was signed. */
+export async function checkpointAt(pool: Pool, size: number): Promise<(SignedCheckpoint & { keyFingerprint: string }) | null> {
+  const { rows } = await pool.query('SELECT * FROM ledger_checkpoints WHERE size = $1', [size]);
+  return rows.length ? { ...checkpointFromRow(rows[0]), keyFingerprint: rows[0].key_fingerprint } : null;
+}
+
+/**
+ * A consistency proof of the hash chain, one page: the leaves of seq `start`..`end`
+ * (at most `limit` of them), in order. A witness holding h(N) folds the leaves
+ * N+1..M into h(M) and compares it with the checkpoint at M.
+ */
+export async function leavesBetween(pool: Pool, start: number, end: number, limit: number): Promise<string[]> {
+  const { rows } = await pool.query('SELECT seq, leaf FROM ledger WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3', [start, end, limit]);
+  rows.forEach((row, i) => {
+    if (Number(row.seq) !== start + i) throw new Error(`the ledger has no entry ${start + i}`);
+  });
+  return rows.map((row) => row.leaf as string);
+}
+
 export interface BundleExport {
   header: BundleHeader;
   /** Events to be written (for a progress bar). */

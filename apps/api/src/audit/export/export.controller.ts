@@ -62,7 +62,8 @@ export function waitSealed(ledger: LedgerService, header: string | undefined): P
   );
 }
 
-function integrityConflict(error: unknown): never {
+/** A halted sealer is a 409 LEDGER_INTEGRITY for the audit routes that seal on demand. */
+export function integrityConflict(error: unknown): never {
   if (error instanceof LedgerIntegrityError) throw conflict('LEDGER_INTEGRITY', `${error.message}; run GET /v1/audit/verify`);
   throw error;
 }
