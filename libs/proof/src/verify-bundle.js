@@ -4,16 +4,18 @@
 /**
  * Offline verifier for cert-ledger bundles (format "cert-ledger-bundle/1").
  *
- * Four files, Node.js >= 20 built-ins only, so that a regulator can read them in full and run them
+ * Five files, Node.js >= 20 built-ins only, so that a regulator can read them in full and run them
  * without installing anything (copy them into one folder):
  *
  *   verify-bundle.js   this file: the command line and verifyBundle()
  *   bundle-checker.js  the checks, line by line and in bundle order
  *   bundle-reader.js   reading a file (in worker threads when large), a stream or lines
+ *   key-chain.js       rotations of the signing key: which key is in force at each size
  *   canonical.js       canonical JSON, the leaf, the chain, checkpoint signatures; the server
  *                      hashes and signs with this same file
  *
  *   node verify-bundle.js <bundle.ndjson> [--previous <older bundle or checkpoint.json>] [--key <public-key.pem>]
+ *                         [--witness-key <witness public key PEM> ...]
  *
  * Exit code 0: intact (one-line summary on stdout); 1: tampering or damage found ("FAILED at seq N:
  * <reason>" on stderr); 2: bad arguments or unreadable file.
@@ -29,12 +31,18 @@
  *    the newer export only appended events and never rewrote history.
  *  - With --key, the bundle must be signed by the key the regulator obtained independently
  *    (otherwise a forger could simply re-sign a rewritten log with a key of their own).
+ *  - The signing key may be rotated: a SigningKeyRotated event, signed by the key in force and by
+ *    the new key, hands over to the new key from its seq on; every checkpoint must be signed by the
+ *    key in force at its size. With --previous, the older bundle's rotations lead from the pinned
+ *    key to a newer header key. A rotation the lost previous key could not sign is followed only
+ *    when a --witness-key cosigned it.
  *
  * The bundle is read in blocks of whole lines, so memory use does not grow with the size of the ledger.
  */
 const fs = require('node:fs');
 const readline = require('node:readline');
 const { keyFingerprint } = require('./canonical');
+const { chainKey, isRotation } = require('./key-chain');
 const { BundleChecker, assertCheckpointShape, errorMessage, parseObject } = require('./bundle-checker');
 const { BLOCK_BYTES, BlockReader, checkFile, checkFileInWorkers, checkStream, defaultWorkers } = require('./bundle-reader');
 
@@ -46,6 +54,9 @@ const { BLOCK_BYTES, BlockReader, checkFile, checkFileInWorkers, checkStream, de
  * @typedef {object} VerifyOptions
  * @property {PreviousCheckpoint} [previous] older checkpoint (see loadPrevious): the bundle must extend it
  * @property {string | import('node:crypto').KeyObject} [publicKeyPem] pinned public key: the bundle header key must be this key
+ *   (or one it rotated to, by the rotations of `previous`)
+ * @property {Array<string | import('node:crypto').KeyObject>} [witnessKeys] witness public keys that may cosign a key rotation
+ *   the lost previous key could not sign
  * @property {(seq: number) => void} [onProgress] called after each verified event with its seq
  * @property {number} [workers] file input only: worker threads recomputing leaves (0 = all in this
  *   thread). Default: one per CPU core (at most 8) for a file of 32 MiB or more on a machine with
@@ -72,8 +83,8 @@ const { BLOCK_BYTES, BlockReader, checkFile, checkFileInWorkers, checkStream, de
 async function verifyBundle(input, options = {}) {
   const { previous, publicKeyPem, onProgress } = options;
   if (previous !== undefined) assertCheckpointShape(previous, 'options.previous');
-  const pinned = publicKeyPem === undefined ? null : keyFingerprint(publicKeyPem);
-  const checker = new BundleChecker(previous, pinned, onProgress);
+  const pinned = publicKeyPem === undefined ? null : chainKey(publicKeyPem);
+  const checker = new BundleChecker(previous, pinned, onProgress, (options.witnessKeys || []).map(chainKey));
 
   if (typeof input === 'string') {
     const file = await fs.promises.open(input, 'r'); // streams we open, we close
@@ -96,8 +107,8 @@ async function verifyBundle(input, options = {}) {
 
 /**
  * Load the older checkpoint for an append-only proof: either an older bundle (its last
- * checkpoint line is used; the older bundle is streamed, never held in memory) or a JSON
- * file containing one checkpoint object.
+ * checkpoint line is used, with the key rotations it holds; the older bundle is streamed, never
+ * held in memory) or a JSON file containing one checkpoint object.
  * @param {string} path @returns {Promise<PreviousCheckpoint>}
  */
 async function loadPrevious(path) {
@@ -105,6 +116,8 @@ async function loadPrevious(path) {
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   let isBundle = null; // decided by the first line
   let last = null;
+  /** @type {any[]} */
+  const rotations = [];
   try {
     for await (const text of lines) {
       if (isBundle === null) {
@@ -114,6 +127,10 @@ async function loadPrevious(path) {
       } else if (text.includes('checkpoint')) {
         const rec = JSON.parse(text);
         if (rec && rec.kind === 'checkpoint') last = rec;
+        else if (rec && rec.kind === 'event' && isRotation(rec.event)) rotations.push(rec.event.data);
+      } else if (text.includes('SigningKeyRotated')) {
+        const rec = JSON.parse(text);
+        if (rec && rec.kind === 'event' && isRotation(rec.event)) rotations.push(rec.event.data);
       }
     }
   } finally {
@@ -123,22 +140,28 @@ async function loadPrevious(path) {
   const cp = isBundle ? last : JSON.parse(fs.readFileSync(path, 'utf8'));
   if (cp === null) throw new Error(`${path} is a bundle without any checkpoint`);
   assertCheckpointShape(cp, path);
-  return cp;
+  return isBundle && rotations.length > 0 ? { ...cp, rotations } : cp;
 }
 
 // ---- Command line -----------------------------------------------------------------------------
 
 const PROGRESS_EVERY = 100000; // events between two progress lines on a terminal
 
-const USAGE = 'usage: node verify-bundle.js <bundle.ndjson> [--previous <older bundle or checkpoint json>] [--key <public key PEM file>]';
+const USAGE = 'usage: node verify-bundle.js <bundle.ndjson> [--previous <older bundle or checkpoint json>] [--key <public key PEM file>] [--witness-key <witness public key PEM file> ...]';
 
-/** @param {string[]} argv @returns {{bundle:string, previous?:string, key?:string} | null} null on bad arguments */
+/** @param {string[]} argv @returns {{bundle:string, previous?:string, key?:string, witnessKeys:string[]} | null} null on bad arguments */
 function parseArgs(argv) {
   /** @type {{bundle?: string, previous?: string, key?: string}} */
   const out = {};
+  /** @type {string[]} */
+  const witnessKeys = [];
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].startsWith('--') ? argv[i].split(/=(.*)/s) : [argv[i]];
-    if (flag === '--previous' || flag === '--key') {
+    if (flag === '--witness-key') {
+      const value = inline !== undefined ? inline : argv[++i];
+      if (!value) return null;
+      witnessKeys.push(value);
+    } else if (flag === '--previous' || flag === '--key') {
       const value = inline !== undefined ? inline : argv[++i];
       const name = flag === '--key' ? 'key' : 'previous';
       if (!value || out[name] !== undefined) return null;
@@ -149,7 +172,7 @@ function parseArgs(argv) {
       out.bundle = flag;
     }
   }
-  return out.bundle === undefined ? null : { ...out, bundle: out.bundle };
+  return out.bundle === undefined ? null : { ...out, bundle: out.bundle, witnessKeys };
 }
 
 /** @param {number} n @param {string} word */
@@ -166,6 +189,17 @@ async function main(argv) {
   } catch (e) {
     return fail2(`cannot use the public key ${args.key}: ${errorMessage(e)}`);
   }
+  /** @type {string[]} */
+  const witnessKeys = [];
+  for (const file of args.witnessKeys) {
+    try {
+      const pem = fs.readFileSync(file, 'utf8');
+      keyFingerprint(pem); // must be Ed25519
+      witnessKeys.push(pem);
+    } catch (e) {
+      return fail2(`cannot use the witness key ${file}: ${errorMessage(e)}`);
+    }
+  }
   try {
     if (args.previous !== undefined) previous = await loadPrevious(args.previous);
   } catch (e) {
@@ -181,7 +215,7 @@ async function main(argv) {
   };
   let result;
   try {
-    result = await verifyBundle(args.bundle, { previous, publicKeyPem, onProgress: process.stderr.isTTY ? onProgress : undefined });
+    result = await verifyBundle(args.bundle, { previous, publicKeyPem, witnessKeys, onProgress: process.stderr.isTTY ? onProgress : undefined });
   } catch (e) {
     return fail2(`cannot read the bundle ${args.bundle}: ${errorMessage(e)}`);
   } finally {
@@ -194,7 +228,7 @@ async function main(argv) {
   const range = result.events > 0 ? ` (seq ${result.from}..${result.lastSeq})` : '';
   const extension = previous !== undefined ? `, extends previous export of ${plural(previous.size, 'event')}` : '';
   console.log(`OK: ${plural(result.events, 'event')}${range}, ${plural(result.checkpoints, 'signed checkpoint')}, ` +
-    `head ${result.head}, key ${result.keyFingerprint}${extension}`);
+    `head ${result.head}, ${result.rotations > 0 ? `keys ${result.keyFingerprint} -> ${result.lastKeyFingerprint} (${plural(result.rotations, 'rotation')})` : `key ${result.keyFingerprint}`}${extension}`);
   return 0;
 }
 
