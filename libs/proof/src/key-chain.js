@@ -172,9 +172,19 @@ function rotationProblem(data, inForce, origin, witnesses = []) {
 
 const HEADS_KEPT = 64;
 
-/** @param {string | Buffer | crypto.KeyObject} publicKey @returns {ChainKey} */
+/** DER prefix of an Ed25519 SubjectPublicKeyInfo: what precedes the 32 raw key bytes. */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/**
+ * A key of the chain, from a public key (PEM or KeyObject), or from `{raw}`, the 32 raw bytes of an
+ * Ed25519 public key (the form witness keys are pinned in).
+ * @param {string | Buffer | crypto.KeyObject | {raw: Uint8Array}} publicKey @returns {ChainKey}
+ */
 function chainKey(publicKey) {
-  const key = toPublicKey(publicKey);
+  const given = /** @type {any} */ (publicKey);
+  const key = given !== null && typeof given === 'object' && !(given instanceof crypto.KeyObject) && !Buffer.isBuffer(given) && given.raw instanceof Uint8Array
+    ? toPublicKey(crypto.createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(given.raw)]), format: 'der', type: 'spki' }))
+    : toPublicKey(/** @type {string | Buffer | crypto.KeyObject} */ (publicKey));
   return { fingerprint: keyFingerprint(key), key, publicKeyPem: key.export({ type: 'spki', format: 'pem' }).toString() };
 }
 

@@ -191,6 +191,8 @@ describe('key rotation in the offline verifier', () => {
     const w = makeKeys();
     const lost = new Ledger(a).add(5).checkpoint().rotate(b, { previous: null, edit: (d) => (d.witnessSignatures = [witnessSignRotation(d, w.privateKey)]) }).add(2).checkpoint();
     expect(await verifyBundle(lost.lines(), { publicKeyPem: a.pem, witnessKeys: [w.pem] })).toMatchObject({ ok: true, rotations: 1 });
+    const raw = crypto.createPublicKey(w.pem).export({ type: 'spki', format: 'der' }).subarray(12); // the 32 bytes, as witness keys are pinned
+    expect(await verifyBundle(lost.lines(), { publicKeyPem: a.pem, witnessKeys: [{ raw }] })).toMatchObject({ ok: true, rotations: 1 });
     expectFault(await verifyBundle(lost.lines(), { publicKeyPem: a.pem }), 6, /no witness key was given \(--witness-key\)/);
     expectFault(await verifyBundle(lost.lines(), { publicKeyPem: a.pem, witnessKeys: [c.pem] }), 6, /no trusted witness key cosigned it/);
   });

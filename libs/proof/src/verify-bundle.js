@@ -55,8 +55,8 @@ const { BLOCK_BYTES, BlockReader, checkFile, checkFileInWorkers, checkStream, de
  * @property {PreviousCheckpoint} [previous] older checkpoint (see loadPrevious): the bundle must extend it
  * @property {string | import('node:crypto').KeyObject} [publicKeyPem] pinned public key: the bundle header key must be this key
  *   (or one it rotated to, by the rotations of `previous`)
- * @property {Array<string | import('node:crypto').KeyObject>} [witnessKeys] witness public keys that may cosign a key rotation
- *   the lost previous key could not sign
+ * @property {Array<string | import('node:crypto').KeyObject | {raw: Uint8Array}>} [witnessKeys] witness public keys (PEM,
+ *   KeyObject, or the 32 raw bytes) that may cosign a key rotation the lost previous key could not sign
  * @property {(seq: number) => void} [onProgress] called after each verified event with its seq
  * @property {number} [workers] file input only: worker threads recomputing leaves (0 = all in this
  *   thread). Default: one per CPU core (at most 8) for a file of 32 MiB or more on a machine with
