@@ -5,7 +5,7 @@ import { migrate } from '../migrations';
 import { PostgresEventStore } from '../postgres-event-store';
 import { LEDGER_MIGRATIONS } from './ledger-migrations';
 import { appendEvents, exportLines, ledgerKey, newKey, ORIGIN, sealAtLeast, sealer as newSealer, TestKey } from '../testing/ledger-test-kit';
-import { appendKeyRotation, readKeyRotations } from './key-rotation';
+import { appendKeyRotation, publicKeyOfFingerprint, readKeyRotations } from './key-rotation';
 import { verifyStoredLedger } from './ledger-reader';
 import { LedgerIntegrityError, LedgerSealer, SigningKeyNotInForceError } from './sealer';
 import { signCheckpoint, type SignedCheckpoint } from '@app/proof/canonical';
@@ -51,6 +51,8 @@ describe('ledger key rotation', () => {
     rotation = r;
     expect(await readKeyRotations(t.db.pool)).toEqual([{ seq: 13, keyFingerprint: b.fingerprint, publicKeyPem: b.publicKeyPem, previousKeyFingerprint: a.fingerprint, previousPublicKeyPem: a.publicKeyPem }]);
     expect(r.checkpoint.size).toBe(13);
+    // What a jury record sealed before the rotation is checked with.
+    expect([await publicKeyOfFingerprint(t.db.pool, a.fingerprint), await publicKeyOfFingerprint(t.db.pool, b.fingerprint), await publicKeyOfFingerprint(t.db.pool, c.fingerprint)]).toEqual([a.publicKeyPem, b.publicKeyPem, null]);
     await appendEvents(store, 5, 100);
     await sealAtLeast(sealerA, 18); // the old key still seals...
     await expect(sealerA.checkpointNow()).rejects.toThrow(SigningKeyNotInForceError); // ...but signs nothing

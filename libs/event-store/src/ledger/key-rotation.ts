@@ -53,6 +53,19 @@ export function keyInForceAt(rotations: readonly KeyRotationRow[], size: number,
   return key;
 }
 
+/**
+ * The public key of a fingerprint the ledger's key chain names (the key before its first rotation,
+ * or any key a rotation announced), or null: what checks a signature made before a rotation.
+ */
+export async function publicKeyOfFingerprint(db: Queryable, fingerprint: string): Promise<string | null> {
+  const { rows } = await db.query(
+    `SELECT public_key AS pem FROM ledger_keys WHERE key_fingerprint = $1
+     UNION ALL SELECT previous_public_key FROM ledger_keys WHERE previous_key_fingerprint = $1 LIMIT 1`,
+    [fingerprint],
+  );
+  return rows.length ? (rows[0].pem as string) : null;
+}
+
 /** The key in force after everything sealed so far: the last rotation's, or null when none was sealed. */
 export async function lastRotatedKey(db: Queryable): Promise<(KeyInForce & { seq: number }) | null> {
   const { rows } = await db.query('SELECT seq, key_fingerprint, public_key FROM ledger_keys ORDER BY seq DESC LIMIT 1');
