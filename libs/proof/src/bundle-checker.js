@@ -348,6 +348,10 @@ class BundleChecker {
         if (replaced) return this.fail(at, `checkpoint at size ${rec.size} is signed by key ${replaced.fingerprint}, which a key rotation replaced (key in force: ${keys.current.fingerprint})`);
         return this.fail(at, `checkpoint at size ${rec.size}: bad signature${keys.rotations > 0 ? ` (key in force: ${keys.current.fingerprint})` : ''}`);
       }
+      // The field is not signed, so its presence is fixed too: there exactly when the key in force is not the header's.
+      if ((rec.keyFingerprint !== undefined) !== (keys.current.fingerprint !== header.keyFingerprint)) {
+        return this.fail(at, `checkpoint at size ${rec.size}: "keyFingerprint" must be present exactly when the key in force (${keys.current.fingerprint}) is not the header key`);
+      }
       keys.vouched(rec.size, rec.head);
       this.covered = rec.size;
       this.checkpoints++;

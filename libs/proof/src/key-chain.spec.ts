@@ -150,6 +150,12 @@ describe('key rotation in the offline verifier', () => {
     expectFault(await verifyBundle(rotated().checkpoint(c).lines(), { publicKeyPem: a.pem }), 9, new RegExp(`signed by key ${c.fingerprint}, which no key rotation announced \\(key in force: ${b.fingerprint}\\)`));
     // The old key signs nothing after the rotation.
     expectFault(await verifyBundle(rotated().checkpoint(a).lines()), 9, new RegExp(`signed by key ${a.fingerprint}, which a key rotation replaced \\(key in force: ${b.fingerprint}\\)`));
+    // The unsigned keyFingerprint field cannot be dropped nor added either.
+    const honest = rotated().checkpoint().lines();
+    const last = honest.length - 1;
+    expectFault(await verifyBundle([...honest.slice(0, last), honest[last].replace(/,"keyFingerprint":"[^"]+"/, '')]), 9, /"keyFingerprint" must be present exactly when/);
+    const first = honest.findIndex((l) => l.includes('"kind":"checkpoint"'));
+    expectFault(await verifyBundle([...honest.slice(0, first), honest[first].replace(/}$/, `,"keyFingerprint":"${a.fingerprint}"}`), ...honest.slice(first + 1)]), 5, /"keyFingerprint" must be present exactly when/);
     // Without any rotation, another key's checkpoint is a bad signature, as before.
     expectFault(await verifyBundle(new Ledger(a).add(3).checkpoint(b).lines().map((l) => l.replace(/,"keyFingerprint":"[^"]+"}$/, '}'))), 3, /^checkpoint at size 3: bad signature$/);
   });
