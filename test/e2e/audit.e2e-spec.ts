@@ -179,6 +179,13 @@ describe('Audit ledger over HTTP and the CLI', () => {
       expect(await keysRotate({ values: { 'new-key': file }, positionals: [] })).toBe(0);
       const second = JSON.parse(String(stdout.mock.calls.at(-1)![0]));
       expect(second).toMatchObject({ previousKeyFingerprint: first.keyFingerprint, keyFingerprint: keyFingerprint(next.publicKey), checkpoint: { size: 19 } });
+      // With a configured key, the new one must be given: nothing is generated (nor opened) then.
+      process.env.SIGNING_KEY_PEM = next.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      try {
+        await expect(keysRotate({ values: {}, positionals: [] })).rejects.toThrow(/--new-key FILE/);
+      } finally {
+        delete process.env.SIGNING_KEY_PEM;
+      }
     });
     // The API, still on the original key until restarted, reports no problem with the old-key checkpoints...
     const verify = await get('/v1/audit/verify');
