@@ -10,9 +10,11 @@ import { EVENT_STORE } from '@app/platform/persistence.module';
 import { run as auditExport } from '../../apps/cli/src/commands/audit-export.command';
 import { run as auditVerify } from '../../apps/cli/src/commands/audit-verify.command';
 import { cosignLatest, InconsistencyError, WitnessHttp } from '../../apps/cli/src/commands/witness.command';
+import { run as keysRotate } from '../../apps/cli/src/commands/keys-rotate.command';
 import { cosignCheckpoint, foldLeaves, rawPublicKey } from '@app/proof/witness';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { keyFingerprint } from '@app/proof/canonical';
 import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
 import { forkAndResign } from '@app/proof/testing/witness-bundle';
 import { startTestApp, TestApp } from '../support/app';
@@ -131,21 +133,15 @@ describe('Audit ledger over HTTP and the CLI', () => {
     }
   });
 
-  it('the CLI writes the same bundle to a file (audit export) and re-verifies the database (audit verify)', async () => {
+  /** Runs CLI commands in this process, with the app's settings (same database, same DATA_DIR and keys). */
+  const withCliEnv = async (job: (dir: string, stdout: jest.SpyInstance) => Promise<void>) => {
     const dir = mkdtempSync(join(tmpdir(), 'audit-cli-'));
     const saved = Object.fromEntries(Object.keys(t.env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, t.env);
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      const file = join(dir, 'bundle.ndjson');
-      expect(await auditExport({ values: {}, positionals: [file] })).toBe(0);
-      const result = await verifyBundle(file);
-      expect(result).toMatchObject({ ok: true, lastSeq: 17 });
-      expect(await auditExport({ values: { from: '18' }, positionals: [join(dir, 'inc.ndjson')] })).toBe(0);
-      expect(lines(readFileSync(join(dir, 'inc.ndjson'), 'utf8'))).toHaveLength(2); // header + the covering checkpoint
-      expect(await auditVerify({ values: {}, positionals: [] })).toBe(0);
-      expect(String(stdout.mock.calls.map((c) => c[0]).join(''))).toMatch(/"ok":true/);
+      await job(dir, stdout);
     } finally {
       stderr.mockRestore();
       stdout.mockRestore();
@@ -155,6 +151,19 @@ describe('Audit ledger over HTTP and the CLI', () => {
       }
       rmSync(dir, { recursive: true, force: true });
     }
+  };
+
+  it('the CLI writes the same bundle to a file (audit export) and re-verifies the database (audit verify)', async () => {
+    await withCliEnv(async (dir, stdout) => {
+      const file = join(dir, 'bundle.ndjson');
+      expect(await auditExport({ values: {}, positionals: [file] })).toBe(0);
+      const result = await verifyBundle(file);
+      expect(result).toMatchObject({ ok: true, lastSeq: 17 });
+      expect(await auditExport({ values: { from: '18' }, positionals: [join(dir, 'inc.ndjson')] })).toBe(0);
+      expect(lines(readFileSync(join(dir, 'inc.ndjson'), 'utf8'))).toHaveLength(2); // header + the covering checkpoint
+      expect(await auditVerify({ values: {}, positionals: [] })).toBe(0);
+      expect(String(stdout.mock.calls.map((c) => c[0]).join(''))).toMatch(/"ok":true/);
+    });
   });
 
   describe('witnesses', () => {
@@ -253,6 +262,41 @@ describe('Audit ledger over HTTP and the CLI', () => {
       expect(JSON.parse(readFileSync(forkedState, 'utf8')).head).toBe('f'.repeat(64));
       expect(existsSync(state)).toBe(true);
     });
+  });
+
+  // Last but one: the app keeps its original key until restarted, so it signs no checkpoint after the rotation.
+  it('keys rotate: later checkpoints use the new key; /verify stays clean and exports verify from the original key', async () => {
+    const original = (await get('/v1/audit/public-key?format=pem')).text;
+    const sealed = await t.app.get(LedgerService).sealedUpTo();
+    const keysDir = join(t.dataDir, 'keys');
+    await withCliEnv(async (dir, stdout) => {
+      // Development: a new key is generated and becomes the data directory's key.
+      expect(await keysRotate({ values: {}, positionals: [] })).toBe(0);
+      const first = JSON.parse(String(stdout.mock.calls.at(-1)![0]));
+      expect(first).toMatchObject({ previousKeyFingerprint: keyFingerprint(original), after: sealed, checkpoint: { size: sealed + 1 } });
+      expect(keyFingerprint(readFileSync(join(keysDir, 'signing-dev-ed25519.pem'), 'utf8'))).toBe(first.keyFingerprint);
+      expect(readdirSync(keysDir).filter((f) => f.includes('retired'))).toHaveLength(1);
+      // With --new-key FILE (as in production), from the key now in force.
+      const file = join(dir, 'next.pem');
+      const next = generateKeyPairSync('ed25519');
+      writeFileSync(file, next.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      expect(await keysRotate({ values: { 'new-key': file }, positionals: [] })).toBe(0);
+      const second = JSON.parse(String(stdout.mock.calls.at(-1)![0]));
+      expect(second).toMatchObject({ previousKeyFingerprint: first.keyFingerprint, keyFingerprint: keyFingerprint(next.publicKey), checkpoint: { size: sealed + 2 } });
+      // With a configured key, the new one must be given: nothing is generated (nor opened) then.
+      process.env.SIGNING_KEY_PEM = next.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      try {
+        await expect(keysRotate({ values: {}, positionals: [] })).rejects.toThrow(/--new-key FILE/);
+      } finally {
+        delete process.env.SIGNING_KEY_PEM;
+      }
+    });
+    // The API, still on the original key until restarted, reports no problem with the old-key checkpoints...
+    const verify = await get('/v1/audit/verify');
+    expect(verify.body).toMatchObject({ ok: true, verifiedUpTo: sealed + 2 });
+    // ...and its export verifies, from the key the regulator pinned, across both rotations.
+    const offline = await verifyBundle(lines((await exportText()).body), { publicKeyPem: original });
+    expect(offline).toMatchObject({ ok: true, lastSeq: sealed + 2, rotations: 2, keyFingerprint: keyFingerprint(original) });
   });
 
   it('GET /v1/audit/verify finds an event changed in the database by a superuser who disabled the trigger', async () => {

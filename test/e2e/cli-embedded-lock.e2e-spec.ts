@@ -58,6 +58,7 @@ describe('the embedded data directory while the API runs on it', () => {
       { args: ['audit', 'verify'], instead: /GET \/v1\/audit\/verify/ },
       { args: ['projections', 'rebuild', 'candidate-progress'], instead: /stop the API/ },
       { args: ['projections', 'status'], instead: /GET \/v1\/projections/ },
+      { args: ['keys', 'rotate'], instead: /stop the API first, rotate/ },
     ];
     for (const c of commands) {
       const run = cli(c.args, c.env);
@@ -68,6 +69,7 @@ describe('the embedded data directory while the API runs on it', () => {
     }
     expect(existsSync(bundle)).toBe(false);
     expect(readdirSync(keys.dataDir).sort()).toEqual(topLevel);
+    expect(readdirSync(join(keys.dataDir, 'keys')).filter((f) => f.startsWith('signing-dev-ed25519.') && f !== 'signing-dev-ed25519.pem')).toEqual([]); // no key rotated
 
     // Commands that read files or print never need the directory, API or not.
     expect(cli(['token', '--sub', 'x', '--role', 'admin']).status).toBe(0);

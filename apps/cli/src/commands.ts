@@ -152,4 +152,13 @@ export const COMMANDS: CommandSpec[] = [
     whileApiRuns: 'nothing: stop the API first (the keys must not change under it on the embedded database)',
     load: () => import('./commands/kek-rotate.command'),
   },
+  {
+    name: 'keys rotate',
+    summary: 'rotate the ledger signing key: a SigningKeyRotated entry signed by the key in force and the new key; later checkpoints use the new key (restart the services with it)',
+    usage: 'keys rotate [--new-key FILE]   (FILE: the new PKCS#8 PEM Ed25519 key, required unless on the development key; SIGNING_KEY_FILE still the old key)',
+    options: { 'new-key': { type: 'string' } },
+    database: true,
+    whileApiRuns: 'nothing: stop the API first, rotate, then start it (with SIGNING_KEY_FILE set to the new key outside development)',
+    load: () => import('./commands/keys-rotate.command'),
+  },
 ];

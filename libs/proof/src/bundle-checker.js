@@ -2,15 +2,19 @@
 'use strict';
 /**
  * The checks of the offline verifier (see verify-bundle.js): what one line says, and what the
- * lines say together, in bundle order. Node.js built-ins, canonical.js and witness.js only.
+ * lines say together, in bundle order. Node.js built-ins, canonical.js, key-chain.js and witness.js only.
  */
-const { BUNDLE_FORMAT, chainHashOfBytes, GENESIS, isHex64, keyFingerprint, leafHash, toPublicKey, verifyCheckpointSignature } = require('./canonical');
+const { BUNDLE_FORMAT, chainHashOfBytes, GENESIS, isHex64, keyFingerprint, leafHash, verifyCheckpointSignature } = require('./canonical');
+const { chainKey, followRotations, isRotation, KeyChain, rotationCosigners } = require('./key-chain');
 const { preverify, WITNESS_EVENT_TYPES, WitnessChecks } = require('./witness');
+
+/** @typedef {import('./key-chain').ChainKey} ChainKey */
 
 /**
  * An older checkpoint that a newer bundle must extend (origin, time and signature optional: a head
- * noted down by hand will do).
- * @typedef {{size: number, head: string, origin?: string, time?: string, signature?: string}} PreviousCheckpoint
+ * noted down by hand will do), with the key rotations the older bundle held, if any (statements, in
+ * ledger order): they lead from the key the regulator pinned to the key of a newer bundle's header.
+ * @typedef {{size: number, head: string, origin?: string, time?: string, signature?: string, rotations?: any[]}} PreviousCheckpoint
  */
 /**
  * @typedef {object} VerifyOk
@@ -19,7 +23,9 @@ const { preverify, WITNESS_EVENT_TYPES, WitnessChecks } = require('./witness');
  * @property {number} lastSeq seq of the last event (from - 1 when the bundle holds no event)
  * @property {string} head h(lastSeq), recomputed
  * @property {number} checkpoints number of signed checkpoints verified
- * @property {string} keyFingerprint
+ * @property {string} keyFingerprint the key in force at the start of the bundle (its header key)
+ * @property {string} lastKeyFingerprint the key in force at its end, after `rotations` rotations
+ * @property {number} rotations key rotations followed
  * @property {number} from
  * @property {string} origin
  * @property {number} cosignatures number of witness cosignatures verified
@@ -101,7 +107,8 @@ function analyzeLine(text, first, into, i) {
   into.texts.delete(i);
   if (!first) {
     const rec = parseObject(text);
-    if (rec !== null && rec.kind === 'event' && Number.isSafeInteger(rec.seq) && rec.event !== null && typeof rec.event === 'object') {
+    // A key rotation is judged in full by the checker (it needs the statement, not only the leaf).
+    if (rec !== null && rec.kind === 'event' && Number.isSafeInteger(rec.seq) && rec.event !== null && typeof rec.event === 'object' && !isRotation(rec.event)) {
       // Witness events are judged on their content too (witness.js): the slow path, in file order.
       if (WITNESS_EVENT_TYPES.includes(rec.event.type)) return analyzeWitnessLine(rec, into, i, text);
       let leaf = null;
@@ -158,8 +165,9 @@ function previousProblem(previous, header, key) {
   if (previous.origin !== undefined && previous.origin !== header.origin) {
     return `the previous checkpoint belongs to another ledger (origin ${JSON.stringify(previous.origin)})`;
   }
-  // An unsigned previous checkpoint (e.g. a head the regulator noted down) is accepted as is.
-  if (previous.signature !== undefined && !verifyCheckpointSignature(previous, key)) {
+  // An unsigned previous checkpoint (e.g. a head the regulator noted down) is accepted as is. One
+  // inside the bundle is checked when the bundle reaches it, with the key in force there.
+  if (previous.signature !== undefined && previous.size <= header.from - 1 && !verifyCheckpointSignature(previous, key)) {
     return 'the previous checkpoint is not signed by this bundle\'s key';
   }
   if (previous.size < header.from - 1) {
@@ -178,22 +186,24 @@ function previousProblem(previous, header, key) {
 class BundleChecker {
   /**
    * @param {PreviousCheckpoint | undefined} previous
-   * @param {string|null} pinned fingerprint the header key must have
+   * @param {ChainKey|null} pinned the key the header key must be, or lead to through the previous export's rotations
    * @param {((seq: number) => void) | undefined} onProgress
    * @param {WitnessChecks} [witness] pinned witness keys and the checkpoints an older export had cosigned
+   * @param {ReadonlyArray<ChainKey>} [witnesses] witness keys that may cosign a rotation the lost previous key could not sign
    */
-  constructor(previous, pinned, onProgress, witness = new WitnessChecks()) {
+  constructor(previous, pinned, onProgress, witness = new WitnessChecks(), witnesses = []) {
     this.previous = previous;
     this.witness = witness;
     /** seq at which WitnessChecks.chainAt must see the chain (a head cosigned in the older export) */
     this.watchSeq = witness.watchSize;
     this.pinned = pinned;
     this.onProgress = onProgress;
+    this.witnesses = witnesses;
     this.lineNo = 0;
     /** @type {any} */
     this.header = null;
-    /** @type {import('node:crypto').KeyObject | undefined} the header key, once validated */
-    this.key = undefined;
+    /** @type {KeyChain | undefined} the key in force (the header key, then each rotation's), once the header is validated */
+    this.keys = undefined;
     this.lastKind = ''; // kind of the previous line: a checkpoint may only follow the header or an event
     this.lastSeq = 0; // seq of the last event read (from-1 before the first one)
     /** h(lastSeq), recomputed by us, never taken from the bundle; its 32 bytes are kept in pair[0..32) */
@@ -252,8 +262,9 @@ class BundleChecker {
    * @param {number} seq @param {boolean} leafMatches
    * @param {Uint8Array} leaves @param {number} at the recomputed leaf is leaves[at..at+32)
    * @param {boolean} chainStated @param {Uint8Array} chains @param {number} cat the stated chain, if any, is chains[cat..cat+32)
+   * @param {any} [rotation] the event, when it rotates the key: the new key is in force from this seq on
    */
-  extend(seq, leafMatches, leaves, at, chainStated, chains, cat) {
+  extend(seq, leafMatches, leaves, at, chainStated, chains, cat, rotation) {
     if (!leafMatches) return this.fail(seq, `event ${seq} was modified: leaf hash mismatch`);
     const pair = this.pair;
     for (let k = 0; k < 32; k++) pair[32 + k] = leaves[at + k];
@@ -268,10 +279,19 @@ class BundleChecker {
       this.watchSeq = this.witness.watchSize;
       if (split) return this.fail(seq, split);
     }
+    if (rotation) {
+      const problem = /** @type {KeyChain} */ (this.keys).rotate(rotation.data, seq);
+      if (problem) return this.fail(seq, `event ${seq}: key rotation refused: ${problem}`);
+      for (const k of rotationCosigners(rotation.data, this.witnesses)) this.witness.rotationCosignedBy(k.key.export({ type: 'spki', format: 'der' }).subarray(-32));
+    }
     // Append-only proof: when we pass the older checkpoint's size, our chain must equal its head.
     const previous = this.previous;
-    if (previous !== undefined && previous.size === seq && previous.head !== this.running) {
-      return this.fail(seq, `history was rewritten: the chain at seq ${seq} differs from the previous export's head`);
+    if (previous !== undefined && previous.size === seq) {
+      if (previous.head !== this.running) return this.fail(seq, `history was rewritten: the chain at seq ${seq} differs from the previous export's head`);
+      const keys = /** @type {KeyChain} */ (this.keys);
+      if (previous.signature !== undefined && !verifyCheckpointSignature(previous, keys.current.key)) {
+        return this.fail(seq, `the previous checkpoint is not signed by the key in force at size ${seq} (${keys.current.fingerprint})`);
+      }
     }
     if (this.onProgress) this.onProgress(seq);
     return true;
@@ -293,15 +313,20 @@ class BundleChecker {
       const problem = headerProblem(rec);
       if (problem) return this.fail(Number.isSafeInteger(rec.from) && rec.from > 0 ? rec.from : 1, problem);
       this.header = rec;
-      this.key = toPublicKey(rec.publicKey);
-      if (this.pinned !== null && rec.keyFingerprint !== this.pinned) {
-        return this.fail(rec.from, `bundle signed by an unexpected key (fingerprint ${rec.keyFingerprint}, expected ${this.pinned})`);
+      this.keys = new KeyChain(chainKey(rec.publicKey), rec.origin, this.witnesses);
+      if (this.pinned !== null && rec.keyFingerprint !== this.pinned.fingerprint) {
+        // An increment that starts after a rotation: the older export's rotations lead from the pinned key to it.
+        const reached = this.previous && this.previous.rotations ? followRotations(this.pinned, this.previous.rotations, rec.origin, this.witnesses) : [];
+        if (!reached.some((k) => k.fingerprint === rec.keyFingerprint)) {
+          return this.fail(rec.from, `bundle signed by an unexpected key (fingerprint ${rec.keyFingerprint}, expected ${this.pinned.fingerprint}${reached.length > 1 ? ` or a key it rotated to: ${reached.slice(1).map((k) => k.fingerprint).join(', ')}` : ''})`);
+        }
       }
       this.lastSeq = this.covered = rec.from - 1;
       this.running = rec.previousHead;
+      this.keys.vouched(rec.from - 1, rec.previousHead);
       hexInto(rec.previousHead, this.pair, 0);
       if (this.previous !== undefined) {
-        const problem2 = previousProblem(this.previous, rec, this.key);
+        const problem2 = previousProblem(this.previous, rec, this.keys.start.key);
         if (problem2) return this.fail(rec.from, problem2);
       }
       const split = this.witness.start(rec.origin, rec.from, rec.previousHead);
@@ -324,7 +349,8 @@ class BundleChecker {
         return this.fail(expected, `event ${expected} cannot be canonicalized: ${errorMessage(e)}`);
       }
       hexInto(leaf, this.leaf, 0);
-      if (!this.extend(expected, leaf === rec.leaf, this.leaf, 0, hexInto(rec.chain, this.statedChain, 0), this.statedChain, 0)) return false;
+      const rotation = isRotation(rec.event) ? rec.event : undefined;
+      if (!this.extend(expected, leaf === rec.leaf, this.leaf, 0, hexInto(rec.chain, this.statedChain, 0), this.statedChain, 0, rotation)) return false;
       if (WITNESS_EVENT_TYPES.includes(rec.event.type)) {
         const problem = this.witness.event(expected, rec.event, cosignatureVerified);
         if (problem) return this.fail(expected, problem);
@@ -344,7 +370,21 @@ class BundleChecker {
       }
       if (rec.head !== this.running) return this.fail(at, `checkpoint at size ${rec.size}: head does not match the hash chain`);
       if (typeof rec.time !== 'string') return this.fail(at, `checkpoint at size ${rec.size}: missing time`);
-      if (!this.key || !verifyCheckpointSignature(rec, this.key)) return this.fail(at, `checkpoint at size ${rec.size}: bad signature`);
+      // 3b. Signed by the key in force at its size: the header key, or the one the last rotation before it named.
+      const keys = /** @type {KeyChain} */ (this.keys);
+      if (rec.keyFingerprint !== undefined && rec.keyFingerprint !== keys.current.fingerprint) {
+        return this.fail(at, `checkpoint at size ${rec.size} is signed by key ${rec.keyFingerprint}, which no key rotation announced (key in force: ${keys.current.fingerprint})`);
+      }
+      if (!verifyCheckpointSignature(rec, keys.current.key)) {
+        const replaced = keys.replaced.find((k) => verifyCheckpointSignature(rec, k.key));
+        if (replaced) return this.fail(at, `checkpoint at size ${rec.size} is signed by key ${replaced.fingerprint}, which a key rotation replaced (key in force: ${keys.current.fingerprint})`);
+        return this.fail(at, `checkpoint at size ${rec.size}: bad signature${keys.rotations > 0 ? ` (key in force: ${keys.current.fingerprint})` : ''}`);
+      }
+      // The field is not signed, so its presence is fixed too: there exactly when the key in force is not the header's.
+      if ((rec.keyFingerprint !== undefined) !== (keys.current.fingerprint !== header.keyFingerprint)) {
+        return this.fail(at, `checkpoint at size ${rec.size}: "keyFingerprint" must be present exactly when the key in force (${keys.current.fingerprint}) is not the header key`);
+      }
+      keys.vouched(rec.size, rec.head);
       this.covered = rec.size;
       this.checkpoints++;
       this.witness.checkpoint(rec.size, rec.head);
@@ -371,7 +411,20 @@ class BundleChecker {
       }
     }
     if (this.failure !== null) return this.failure;
-    return { ok: true, events: this.events, lastSeq, head: this.running, checkpoints: this.checkpoints, keyFingerprint: header.keyFingerprint, from: header.from, origin: header.origin, cosignatures: this.witness.cosignatures };
+    const keys = /** @type {KeyChain} */ (this.keys);
+    return {
+      ok: true,
+      events: this.events,
+      lastSeq,
+      head: this.running,
+      checkpoints: this.checkpoints,
+      keyFingerprint: header.keyFingerprint,
+      lastKeyFingerprint: keys.current.fingerprint,
+      rotations: keys.rotations,
+      from: header.from,
+      origin: header.origin,
+      cosignatures: this.witness.cosignatures,
+    };
   }
 }
 

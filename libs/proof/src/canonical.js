@@ -461,7 +461,11 @@ const BUNDLE_FORMAT = /** @type {const} */ ('cert-ledger-bundle/1');
  * An event line: `position` (the global log position) is informative, not verified.
  * @typedef {{kind: 'event', seq: number, position: number | string, leaf: string, chain: string, event: LedgerEvent}} BundleEventLine
  */
-/** @typedef {SignedCheckpoint & {kind: 'checkpoint'}} BundleCheckpointLine */
+/**
+ * A checkpoint line; `keyFingerprint` (not signed, informative) names the key that signed it when
+ * that is not the header key, i.e. after a key rotation (key-chain.js).
+ * @typedef {SignedCheckpoint & {kind: 'checkpoint', keyFingerprint?: string}} BundleCheckpointLine
+ */
 /** @typedef {BundleHeader | BundleEventLine | BundleCheckpointLine} BundleLine */
 
 module.exports = {

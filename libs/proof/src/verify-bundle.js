@@ -4,12 +4,13 @@
 /**
  * Offline verifier for cert-ledger bundles (format "cert-ledger-bundle/1").
  *
- * Four files, Node.js >= 20 built-ins only, so that a regulator can read them in full and run them
+ * Five files, Node.js >= 20 built-ins only, so that a regulator can read them in full and run them
  * without installing anything (copy them into one folder):
  *
  *   verify-bundle.js   this file: the command line and verifyBundle()
  *   bundle-checker.js  the checks, line by line and in bundle order
  *   bundle-reader.js   reading a file (in worker threads when large), a stream or lines
+ *   key-chain.js       rotations of the signing key: which key is in force at each size
  *   canonical.js       canonical JSON, the leaf, the chain, checkpoint signatures; the server
  *                      hashes and signs with this same file
  *   witness.js         witness cosignatures (C2SP cosignature/v1) and their checks
@@ -33,14 +34,20 @@
  *    (otherwise a forger could simply re-sign a rewritten log with a key of their own).
  *  - Witnesses cosign checkpoints (CheckpointCosigned events in the log). Every cosignature must
  *    verify and name a head the bundle's chain reaches; with --witness-key, that witness must have
- *    cosigned at least one checkpoint; with --previous, every checkpoint the older export shows
+ *    cosigned at least one checkpoint (or key rotation); with --previous, every checkpoint the older export shows
  *    cosigned must have the same head here (else: a split view).
+ *  - The signing key may be rotated: a SigningKeyRotated event, signed by the key in force and by
+ *    the new key, hands over to the new key from its seq on; every checkpoint must be signed by the
+ *    key in force at its size. With --previous, the older bundle's rotations lead from the pinned
+ *    key to a newer header key. A rotation the lost previous key could not sign is followed only
+ *    when a --witness-key cosigned it.
  *
  * The bundle is read in blocks of whole lines, so memory use does not grow with the size of the ledger.
  */
 const fs = require('node:fs');
 const readline = require('node:readline');
 const { keyFingerprint } = require('./canonical');
+const { chainKey, isRotation } = require('./key-chain');
 const { BundleChecker, assertCheckpointShape, errorMessage, parseObject } = require('./bundle-checker');
 const { BLOCK_BYTES, BlockReader, checkFile, checkFileInWorkers, checkStream, defaultWorkers } = require('./bundle-reader');
 const { CHECKPOINT_COSIGNED, checkCosignature, rawPublicKey, WitnessChecks } = require('./witness');
@@ -53,8 +60,12 @@ const { CHECKPOINT_COSIGNED, checkCosignature, rawPublicKey, WitnessChecks } = r
  * @typedef {object} VerifyOptions
  * @property {PreviousCheckpoint} [previous] older checkpoint (see loadPrevious): the bundle must extend it
  * @property {string | import('node:crypto').KeyObject} [publicKeyPem] pinned public key: the bundle header key must be this key
+ *   (or one it rotated to, by the rotations of `previous`)
  * @property {(seq: number) => void} [onProgress] called after each verified event with its seq
- * @property {import('./witness').PinnedWitness[]} [witnessKeys] witnesses that must have cosigned a checkpoint of the bundle
+ * @property {import('./witness').PinnedWitness[]} [witnessKeys] witnesses that must have cosigned a checkpoint of the bundle;
+ *   by default they are also the witnesses that may cosign a key rotation the lost previous key could not sign
+ * @property {Array<string | import('node:crypto').KeyObject | {raw: Uint8Array}>} [rotationWitnessKeys] witness public keys
+ *   (PEM, KeyObject, or the 32 raw bytes) that may cosign such a rotation, when they are not `witnessKeys`
  * @property {import('./witness').CosignedCheckpoint[]} [previousCosigned] checkpoints an older export shows
  *   cosigned (see loadCosigned): the bundle's chain must have the same head at their sizes
  * @property {number} [workers] file input only: worker threads recomputing leaves (0 = all in this
@@ -82,8 +93,10 @@ const { CHECKPOINT_COSIGNED, checkCosignature, rawPublicKey, WitnessChecks } = r
 async function verifyBundle(input, options = {}) {
   const { previous, publicKeyPem, onProgress } = options;
   if (previous !== undefined) assertCheckpointShape(previous, 'options.previous');
-  const pinned = publicKeyPem === undefined ? null : keyFingerprint(publicKeyPem);
-  const checker = new BundleChecker(previous, pinned, onProgress, new WitnessChecks(options.witnessKeys, options.previousCosigned));
+  const pinned = publicKeyPem === undefined ? null : chainKey(publicKeyPem);
+  const witnesses = new WitnessChecks(options.witnessKeys, options.previousCosigned);
+  const rotationWitnesses = (options.rotationWitnessKeys ?? (options.witnessKeys || []).map((w) => ({ raw: w.raw }))).map(chainKey);
+  const checker = new BundleChecker(previous, pinned, onProgress, witnesses, rotationWitnesses);
 
   if (typeof input === 'string') {
     const file = await fs.promises.open(input, 'r'); // streams we open, we close
@@ -106,8 +119,8 @@ async function verifyBundle(input, options = {}) {
 
 /**
  * Load the older checkpoint for an append-only proof: either an older bundle (its last
- * checkpoint line is used; the older bundle is streamed, never held in memory) or a JSON
- * file containing one checkpoint object.
+ * checkpoint line is used, with the key rotations it holds; the older bundle is streamed, never
+ * held in memory) or a JSON file containing one checkpoint object.
  * @param {string} path @returns {Promise<PreviousCheckpoint>}
  */
 async function loadPrevious(path) {
@@ -115,6 +128,8 @@ async function loadPrevious(path) {
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   let isBundle = null; // decided by the first line
   let last = null;
+  /** @type {any[]} */
+  const rotations = [];
   try {
     for await (const text of lines) {
       if (isBundle === null) {
@@ -124,6 +139,10 @@ async function loadPrevious(path) {
       } else if (text.includes('checkpoint')) {
         const rec = JSON.parse(text);
         if (rec && rec.kind === 'checkpoint') last = rec;
+        else if (rec && rec.kind === 'event' && isRotation(rec.event)) rotations.push(rec.event.data);
+      } else if (text.includes('SigningKeyRotated')) {
+        const rec = JSON.parse(text);
+        if (rec && rec.kind === 'event' && isRotation(rec.event)) rotations.push(rec.event.data);
       }
     }
   } finally {
@@ -133,7 +152,7 @@ async function loadPrevious(path) {
   const cp = isBundle ? last : JSON.parse(fs.readFileSync(path, 'utf8'));
   if (cp === null) throw new Error(`${path} is a bundle without any checkpoint`);
   assertCheckpointShape(cp, path);
-  return cp;
+  return isBundle && rotations.length > 0 ? { ...cp, rotations } : cp;
 }
 
 /**
@@ -254,8 +273,8 @@ async function main(argv) {
   const range = result.events > 0 ? ` (seq ${result.from}..${result.lastSeq})` : '';
   const extension = previous !== undefined ? `, extends previous export of ${plural(previous.size, 'event')}` : '';
   const cosigned = result.cosignatures > 0 || witnessKeys.length > 0 ? `, ${plural(result.cosignatures, 'witness cosignature')}` : '';
-  console.log(`OK: ${plural(result.events, 'event')}${range}, ${plural(result.checkpoints, 'signed checkpoint')}${cosigned}, ` +
-    `head ${result.head}, key ${result.keyFingerprint}${extension}`);
+  const keys = result.rotations > 0 ? `keys ${result.keyFingerprint} -> ${result.lastKeyFingerprint} (${plural(result.rotations, 'rotation')})` : `key ${result.keyFingerprint}`;
+  console.log(`OK: ${plural(result.events, 'event')}${range}, ${plural(result.checkpoints, 'signed checkpoint')}${cosigned}, head ${result.head}, ${keys}${extension}`);
   return 0;
 }
 

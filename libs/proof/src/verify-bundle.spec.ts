@@ -343,9 +343,9 @@ describe('verifyBundle', () => {
     // The same key and origin, but a different history: refused at the older checkpoint's size.
     const otherLog = await loadPrevious(writeBundle(buildBundle({ keys, events: makeEvents(6) })));
     expectFault(await verifyBundle(full, { previous: otherLog }), 6, /history was rewritten: the chain at seq 6 differs/);
-    // A previous checkpoint signed by another key, or forged, is refused.
+    // A previous checkpoint signed by another key, or forged, is refused (where the bundle reaches it: the key in force there signs it).
     const foreign = signCheckpoint({ origin: 'test-ledger', size: 6, head: chain[6], time: TIME }, otherKeys.privateKey);
-    expectFault(await verifyBundle(full, { previous: foreign }), 1, /previous checkpoint is not signed by this bundle's key/);
+    expectFault(await verifyBundle(full, { previous: foreign }), 6, /previous checkpoint is not signed by the key in force at size 6/);
     // A bare head noted down by the regulator (no signature) is accepted as the reference.
     expect(await verifyBundle(full, { previous: { size: 10, head: chain[10] } })).toMatchObject({ ok: true });
     expectFault(await verifyBundle(full, { previous: { size: 4, head: chain[5] } }), 4, /history was rewritten/);
@@ -526,7 +526,7 @@ describe('CLI', () => {
     expect(pkg.scripts.verify).toBe(`node ${path.relative(path.join(__dirname, '..', '..', '..'), script)}`);
   });
 
-  it('runs from a copy of its four files in any folder, with node alone (docs/auditors.md)', () => {
+  it('runs from a copy of its five files in any folder, with node alone (docs/auditors.md)', () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'regulator-'));
     try {
       for (const file of VERIFIER_FILES) fs.copyFileSync(path.join(__dirname, file), path.join(copy, file));
@@ -549,7 +549,7 @@ describe('CLI', () => {
 });
 
 /** What a regulator copies (docs/auditors.md): the verifier and the one module it shares with the server. */
-const VERIFIER_FILES = ['verify-bundle.js', 'bundle-checker.js', 'bundle-reader.js', 'canonical.js', 'witness.js'];
+const VERIFIER_FILES = ['verify-bundle.js', 'bundle-checker.js', 'bundle-reader.js', 'key-chain.js', 'canonical.js', 'witness.js'];
 
 it('the verifier needs nothing but node built-ins and its own files', () => {
   for (const file of VERIFIER_FILES) {

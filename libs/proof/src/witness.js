@@ -280,7 +280,14 @@ class WitnessChecks {
     return null;
   }
 
-  /** End of bundle: every pinned witness must have cosigned something. @returns {string|null} */
+  /** A pinned witness signed a key rotation of this bundle (the verifier checked it): it vouched for this ledger. @param {Buffer} raw */
+  rotationCosignedBy(raw) {
+    this.pinned.forEach((p, i) => {
+      if (p.raw.equals(raw)) this.pinnedCount[i]++;
+    });
+  }
+
+  /** End of bundle: every pinned witness must have cosigned something (a checkpoint, or a key rotation). @returns {string|null} */
   end() {
     for (let i = 0; i < this.pinned.length; i++) {
       if (this.pinnedCount[i] === 0) {

@@ -132,6 +132,7 @@ export const ERROR_CODES = {
   SERVICE_UNAVAILABLE: { kind: 'unavailable', meaning: 'the database or the identity provider does not answer (Retry-After)' },
   PROJECTION_LAGGING: { kind: 'unavailable', meaning: 'the read model did not reach X-Min-Position within 5 s (Retry-After)' },
   LEDGER_LAGGING: { kind: 'unavailable', meaning: 'the ledger did not seal X-Min-Position within 5 s (Retry-After)' },
+  LEDGER_KEY_NOT_IN_FORCE: { kind: 'unavailable', meaning: 'after a rotation of the signing key, this process still holds the old key: it signs nothing until restarted with the new one' },
 } as const satisfies Record<string, CodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

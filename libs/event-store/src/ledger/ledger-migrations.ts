@@ -41,4 +41,25 @@ export const LEDGER_MIGRATIONS: Migration[] = [
       GRANT SELECT, INSERT ON ledger, ledger_checkpoints TO ${APP_ROLE};
     `,
   },
+  {
+    version: 2,
+    name: 'ledger: the chain of signing keys (one row per sealed key rotation)',
+    // An index of the SigningKeyRotated events the sealer sealed, so that signing, exporting and
+    // verifying know the key in force at any size without scanning the log. The events stay the proof.
+    up: `
+      CREATE TABLE ledger_keys (
+        seq bigint PRIMARY KEY REFERENCES ledger (seq),
+        key_fingerprint text NOT NULL,
+        public_key text NOT NULL,
+        previous_key_fingerprint text NOT NULL,
+        previous_public_key text NOT NULL
+      );
+      CREATE TRIGGER ledger_keys_no_update_delete BEFORE UPDATE OR DELETE ON ledger_keys
+        FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change();
+      CREATE TRIGGER ledger_keys_no_truncate BEFORE TRUNCATE ON ledger_keys
+        FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
+      REVOKE ALL ON ledger_keys FROM ${APP_ROLE};
+      GRANT SELECT, INSERT ON ledger_keys TO ${APP_ROLE};
+    `,
+  },
 ];

@@ -2,6 +2,8 @@ import type { Pool } from 'pg';
 import { checkpointOf, LOG_START, LogCheckpoint } from '../event-store';
 import { PostgresLogReader } from '../postgres-event-store';
 import { checkpointFromRow, EVENT_COLUMNS, hashedEvent, hashedFields } from './sealer';
+import { keyInForceAt, readKeyRotations } from './key-rotation';
+import { chainKey, isRotation, rotationProblem } from '@app/proof/key-chain';
 import {
   BUNDLE_FORMAT,
   BundleCheckpointLine,
@@ -96,7 +98,10 @@ export interface BundleExport {
 /**
  * The bundle from seq `from` to `upTo.size`, which ends with `upTo`: the caller
  * obtains it from the sealer's checkpointNow(), so the last line vouches for every
- * event above it. Checkpoints sit right after the event they cover.
+ * event above it. Checkpoints sit right after the event they cover. The header
+ * names the key in force at `from - 1` (the key of `key` when it was never rotated);
+ * the key rotations are events of the bundle, and a checkpoint signed by another key
+ * than the header's says which (`keyFingerprint`).
  */
 export async function openExport(pool: Pool, key: LedgerKey, from: number, upTo: SignedCheckpoint, now = new Date()): Promise<BundleExport> {
   if (!Number.isSafeInteger(from) || from < 1) throw new LedgerRangeError('from must be an integer >= 1');
@@ -107,31 +112,37 @@ export async function openExport(pool: Pool, key: LedgerKey, from: number, upTo:
     if (!rows.length) throw new LedgerRangeError(`the ledger has no entry ${from - 1}`);
     previousHead = rows[0].chain;
   }
+  const rotations = await readKeyRotations(pool);
+  const unrotated = { keyFingerprint: key.keyFingerprint, publicKeyPem: key.publicKeyPem };
+  const atStart = keyInForceAt(rotations, from - 1, unrotated);
   const header: BundleHeader = {
     kind: 'header',
     format: BUNDLE_FORMAT,
     origin: key.origin,
-    publicKey: key.publicKeyPem,
-    keyFingerprint: key.keyFingerprint,
+    publicKey: atStart.publicKeyPem,
+    keyFingerprint: atStart.keyFingerprint,
     from,
     previousHead,
     exportedAt: now.toISOString(),
   };
-  return { header, total: upTo.size - from + 1, chunks: bundleChunks(pool, key, header, upTo) };
+  const upToKey = (await pool.query('SELECT key_fingerprint FROM ledger_checkpoints WHERE size = $1', [upTo.size])).rows[0]?.key_fingerprint ?? key.keyFingerprint;
+  const keyAt = (size: number) => keyInForceAt(rotations, size, unrotated).keyFingerprint;
+  return { header, total: upTo.size - from + 1, chunks: bundleChunks(pool, header, { ...upTo, keyFingerprint: upToKey }, keyAt) };
 }
 
-async function* bundleChunks(pool: Pool, key: LedgerKey, header: BundleHeader, upTo: SignedCheckpoint): AsyncGenerator<string, void, undefined> {
-  const checkpointLine = (cp: SignedCheckpoint): string => {
+type KeyedCheckpoint = SignedCheckpoint & { keyFingerprint: string };
+
+async function* bundleChunks(pool: Pool, header: BundleHeader, upTo: KeyedCheckpoint, keyAt: (size: number) => string): AsyncGenerator<string, void, undefined> {
+  const checkpointLine = (cp: KeyedCheckpoint): string => {
     const line: BundleCheckpointLine = { kind: 'checkpoint', origin: cp.origin, size: cp.size, head: cp.head, time: cp.time, signature: cp.signature };
+    // After a rotation the verifier is told which key signed, so that an unannounced one is named.
+    if (cp.keyFingerprint !== header.keyFingerprint) line.keyFingerprint = cp.keyFingerprint;
     return `${JSON.stringify(line)}\n`;
   };
-  // Only checkpoints signed by the key in the header can be verified against it.
-  const storedCheckpoints = async (fromSize: number, toSize: number): Promise<SignedCheckpoint[]> => {
-    const { rows } = await pool.query(
-      `SELECT * FROM ledger_checkpoints WHERE size BETWEEN $1 AND $2 AND size < $3 AND key_fingerprint = $4 ORDER BY size`,
-      [fromSize, toSize, upTo.size, key.keyFingerprint],
-    );
-    return rows.map(checkpointFromRow);
+  // Only checkpoints signed by the key in force at their size can be verified (the last one is exported whatever its key).
+  const storedCheckpoints = async (fromSize: number, toSize: number): Promise<KeyedCheckpoint[]> => {
+    const { rows } = await pool.query(`SELECT * FROM ledger_checkpoints WHERE size BETWEEN $1 AND $2 AND size < $3 ORDER BY size`, [fromSize, toSize, upTo.size]);
+    return rows.filter((r) => r.key_fingerprint === keyAt(Number(r.size))).map((r) => ({ ...checkpointFromRow(r), keyFingerprint: r.key_fingerprint as string }));
   };
 
   let chunk = `${JSON.stringify(header)}\n`;
@@ -146,7 +157,7 @@ async function* bundleChunks(pool: Pool, key: LedgerKey, header: BundleHeader, u
     if (!rows.length) throw new Error(`the ledger ends at seq ${after}, before its checkpoint at ${upTo.size}`);
     const entries = rows.map(toEntry);
     const last = entries[entries.length - 1].seq;
-    const checkpoints = new Map((await storedCheckpoints(after + 1, last)).map((cp) => [cp.size, cp]));
+    const checkpoints = new Map<number, KeyedCheckpoint>((await storedCheckpoints(after + 1, last)).map((cp) => [cp.size, cp]));
     if (last === upTo.size) checkpoints.set(upTo.size, upTo);
     chunk = '';
     for (const entry of entries) {
@@ -178,9 +189,13 @@ export type StoredVerification =
  * live tables: every stored event is hashed again from its columns and compared
  * with both the hash recorded at append and the sealed leaf; the chain is
  * recomputed; the sequence must be contiguous; every checkpoint must match the
- * recomputed chain and carry a valid signature by the current key. Events committed
- * but not sealed yet are checked against their append-time hash (the sealer would
- * stop on them).
+ * recomputed chain and carry a valid signature by the key in force at its size:
+ * the current key, or, after key rotations, the key the last rotation before it
+ * named. Every rotation must be signed as libs/proof/src/key-chain.js says, and the
+ * chain of keys must pass through the current key (which anchors it: every
+ * rotation is signed by the key before it and by the key after it). Events
+ * committed but not sealed yet are checked against their append-time hash (the
+ * sealer would stop on them).
  */
 export async function verifyStoredLedger(pool: Pool, key: LedgerKey, onProgress?: (seq: number) => void): Promise<StoredVerification> {
   let running = GENESIS;
@@ -199,14 +214,25 @@ export async function verifyStoredLedger(pool: Pool, key: LedgerKey, onProgress?
     firstBadPosition: position,
     reason,
   });
+  const rotations = await readKeyRotations(pool);
+  const unrotated = { keyFingerprint: key.keyFingerprint, publicKeyPem: key.publicKeyPem };
+  const rotationAt = new Map(rotations.map((r) => [r.seq, r]));
+  const chainKeys = rotations.length ? [rotations[0].previousKeyFingerprint, ...rotations.map((r) => r.keyFingerprint)] : [key.keyFingerprint];
+  if (!chainKeys.includes(key.keyFingerprint)) {
+    return fail(rotations[0].seq, null, `the chain of signing keys (${chainKeys.join(' -> ')}) does not pass through the current key ${key.keyFingerprint}`);
+  }
   const checkCheckpoints = async (upToSize: number, positionOf: (size: number) => number | null, chainAt: (size: number) => string | undefined) => {
     const { rows } = await pool.query(`SELECT * FROM ledger_checkpoints WHERE size > $1 AND size <= $2 ORDER BY size`, [checkedSize, upToSize]);
     for (const row of rows) {
       const cp = checkpointFromRow(row);
       const chain = chainAt(cp.size);
       if (chain === undefined || cp.head !== chain) return fail(cp.size, positionOf(cp.size), `checkpoint at size ${cp.size}: head does not match the recomputed chain`);
-      if (row.key_fingerprint !== key.keyFingerprint || cp.origin !== key.origin || !verifyCheckpointSignature(cp, key.publicKeyPem)) {
-        return fail(cp.size, positionOf(cp.size), `checkpoint at size ${cp.size}: not validly signed by the current key (${key.keyFingerprint})`);
+      const inForce = keyInForceAt(rotations, cp.size, unrotated);
+      if (row.key_fingerprint !== inForce.keyFingerprint) {
+        return fail(cp.size, positionOf(cp.size), `checkpoint at size ${cp.size}: signed by ${row.key_fingerprint}, not by the key in force at that size (${inForce.keyFingerprint}); no key rotation announced it`);
+      }
+      if (cp.origin !== key.origin || !verifyCheckpointSignature(cp, inForce.publicKeyPem)) {
+        return fail(cp.size, positionOf(cp.size), `checkpoint at size ${cp.size}: not validly signed by the key in force (${inForce.keyFingerprint})`);
       }
       checkpoints++;
     }
@@ -237,6 +263,14 @@ export async function verifyStoredLedger(pool: Pool, key: LedgerKey, onProgress?
       if (leaf !== row.leaf) return fail(seq, position, `the event at position ${position} does not match its sealed leaf`);
       running = chainHash(running, leaf);
       if (running !== row.chain) return fail(seq, position, `ledger entry ${seq}: chain hash mismatch (the hash chain is broken)`);
+      const rotation = rotationAt.get(seq);
+      if (rotation || isRotation({ streamId: row.stream_id, type: row.type })) {
+        if (!rotation || !isRotation({ streamId: row.stream_id, type: row.type }) || row.data?.keyFingerprint !== rotation.keyFingerprint) {
+          return fail(seq, position, `ledger entry ${seq}: the key rotation and the index of signing keys (ledger_keys) disagree`);
+        }
+        const problem = rotationProblem(row.data, chainKey(keyInForceAt(rotations, seq - 1, unrotated).publicKeyPem), key.origin);
+        if (problem) return fail(seq, position, `ledger entry ${seq}: key rotation refused: ${problem}`);
+      }
       verified = seq;
       verifiedPosition = position;
       chains.set(seq, running);

@@ -1,9 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import { Client, Pool, PoolConfig } from 'pg';
+import { Client, Pool, PoolClient, PoolConfig } from 'pg';
 import { LOG_START, LogCheckpoint, StoredEvent } from '../event-store';
 import { eventColumns, gapSafe, visible } from '../log-sql';
+import { lastRotatedKey } from './key-rotation';
 import { PostgresLogReader } from '../postgres-event-store';
 import { chainHash, GENESIS, leafHash, signCheckpoint, type SignedCheckpoint } from '@app/proof/canonical';
+import { chainKey, isRotation, rotationProblem, type ChainKey } from '@app/proof/key-chain';
 
 /**
  * The sealer gives every event of the log, in gap-safe order, a contiguous ledger
@@ -45,6 +47,28 @@ export class LedgerIntegrityError extends Error {
   ) {
     super(message);
     this.name = 'LedgerIntegrityError';
+  }
+}
+
+/**
+ * This sealer's key is not the ledger's key in force (the key named by the last rotation, or,
+ * before any, the key of the checkpoints): it seals, but signs nothing, since a checkpoint signed
+ * by a key no rotation announced fails every verification. Restart the process with the key in
+ * force; replace a key with `keys rotate`, never by configuring another one.
+ */
+export class SigningKeyNotInForceError extends Error {
+  readonly code = 'LEDGER_KEY_NOT_IN_FORCE';
+  constructor(
+    readonly held: string,
+    readonly inForce: string,
+    rotatedAt: number | null,
+  ) {
+    super(
+      rotatedAt !== null
+        ? `this process signs with ${held}, but the ledger's key is ${inForce} since seq ${rotatedAt} (a key rotation): restart it with the key in force (SIGNING_KEY_FILE)`
+        : `this process signs with ${held}, but the ledger's checkpoints are signed by ${inForce}: configure that key again, and replace it with \`keys rotate\` (a key no rotation announced fails every verification)`,
+    );
+    this.name = 'SigningKeyNotInForceError';
   }
 }
 
@@ -270,6 +294,7 @@ export class LedgerSealer {
     const client = await this.pool.connect();
     let failure: Error | undefined;
     let integrity: LedgerIntegrityError | null = null;
+    let committed = false;
     try {
       await client.query('BEGIN');
       await client.query(`SELECT pg_advisory_xact_lock(${LOCK_KEY})`);
@@ -279,7 +304,7 @@ export class LedgerSealer {
       let size = last.rows.length ? Number(last.rows[0].seq) : 0;
       let head: string = last.rows.length ? last.rows[0].chain : GENESIS;
       const after: LogCheckpoint = last.rows.length ? { transactionId: last.rows[0].transaction_id as string, position: Number(last.rows[0].global_position) } : LOG_START;
-      const cpRow = await client.query(`SELECT size FROM ledger_checkpoints ORDER BY size DESC LIMIT 1`);
+      const cpRow = await client.query(`SELECT size, key_fingerprint FROM ledger_checkpoints ORDER BY size DESC LIMIT 1`);
       const lastCpSize: number | null = cpRow.rows.length ? Number(cpRow.rows[0].size) : null;
       const covered = lastCpSize ?? 0;
 
@@ -293,6 +318,7 @@ export class LedgerSealer {
       const txs: string[] = [];
       const leaves: string[] = [];
       const chains: string[] = [];
+      const rotations: Array<{ seq: number; next: ChainKey; previous: ChainKey }> = [];
       for (const event of events) {
         const leaf = leafHash(hashedFields(event));
         if (leaf !== event.hash) {
@@ -301,6 +327,16 @@ export class LedgerSealer {
             `event at position ${event.globalPosition} (stream ${event.streamId} v${event.version}) does not hash to the leaf recorded at append: the stored event was altered, or the hash was computed differently`,
           );
           break;
+        }
+        if (isRotation(event)) {
+          // A rotation the key in force did not sign would break every verification after it: never sealed.
+          const inForce = rotations.length ? rotations[rotations.length - 1].next : await this.keyInForce(client, event.data);
+          const problem = typeof inForce === 'string' ? inForce : await this.rotationProblem(client, event.data, inForce, size + 1, seqs, chains);
+          if (problem) {
+            integrity = new LedgerIntegrityError(event.globalPosition, `key rotation at position ${event.globalPosition} refused: ${problem}`);
+            break;
+          }
+          rotations.push({ seq: size + 1, next: chainKey(event.data.publicKey), previous: inForce as ChainKey });
         }
         head = chainHash(head, leaf);
         size++;
@@ -316,6 +352,12 @@ export class LedgerSealer {
           `INSERT INTO ledger (seq, global_position, transaction_id, leaf, chain, sealed_at)
            SELECT *, $6::timestamptz FROM unnest($1::bigint[], $2::bigint[], $3::text[]::xid8[], $4::text[], $5::text[])`,
           [seqs, positions, txs, leaves, chains, now.toISOString()],
+        );
+      }
+      for (const r of rotations) {
+        await client.query(
+          `INSERT INTO ledger_keys (seq, key_fingerprint, public_key, previous_key_fingerprint, previous_public_key) VALUES ($1, $2, $3, $4, $5)`,
+          [r.seq, r.next.fingerprint, r.next.publicKeyPem, r.previous.fingerprint, r.previous.publicKeyPem],
         );
       }
       let checkpoint: SignedCheckpoint | undefined;
@@ -334,7 +376,15 @@ export class LedgerSealer {
         (forceCheckpoint ||
           uncovered >= this.options.checkpointEvery ||
           (oldestUncoveredAt !== null && now.getTime() - oldestUncoveredAt.getTime() >= this.options.checkpointSeconds * 1000));
+      let notInForce: SigningKeyNotInForceError | null = null;
       if (due) {
+        const rotated = rotations.length ? { seq: rotations[rotations.length - 1].seq, keyFingerprint: rotations[rotations.length - 1].next.fingerprint } : await lastRotatedKey(client);
+        if (rotated && rotated.keyFingerprint !== this.options.keyFingerprint) notInForce = new SigningKeyNotInForceError(this.options.keyFingerprint, rotated.keyFingerprint, rotated.seq);
+        else if (!rotated && cpRow.rows.length && cpRow.rows[0].key_fingerprint !== this.options.keyFingerprint) {
+          notInForce = new SigningKeyNotInForceError(this.options.keyFingerprint, cpRow.rows[0].key_fingerprint, null);
+        }
+      }
+      if (due && !notInForce) {
         checkpoint = signCheckpoint({ origin: this.options.origin, size, head, time: now.toISOString() }, this.options.privateKey);
         await client.query(
           `INSERT INTO ledger_checkpoints (size, head, time, origin, signature, key_fingerprint) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -346,21 +396,57 @@ export class LedgerSealer {
         checkpoint = checkpointFromRow(stored.rows[0]);
       }
       await client.query('COMMIT');
+      committed = true;
       this.size = size;
-      this.oldestUncoveredAt = due ? null : oldestUncoveredAt;
+      this.oldestUncoveredAt = due && !notInForce ? null : oldestUncoveredAt;
       if (integrity) {
         this.haltedReason = integrity.message;
         throw integrity;
       }
+      if (notInForce) throw notInForce;
       return { sealed: seqs.length, size, checkpoint };
     } catch (error) {
-      if (error === integrity) throw error;
+      if (committed) throw error; // what was sealed stays sealed
       failure = error as Error;
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release(failure);
     }
+  }
+
+  /**
+   * The key in force before the first rotation of this batch: the last sealed rotation's; without
+   * one, the key the rotation says it replaces, provided it is the key of the latest checkpoint.
+   * A string: why the rotation cannot be followed.
+   */
+  private async keyInForce(client: PoolClient, data: any): Promise<ChainKey | string> {
+    const rotated = await lastRotatedKey(client);
+    if (rotated) return chainKey(rotated.publicKeyPem);
+    let previous: ChainKey;
+    try {
+      previous = chainKey(data?.previousPublicKey);
+    } catch {
+      return 'it does not name the previous key';
+    }
+    const { rows } = await client.query('SELECT key_fingerprint FROM ledger_checkpoints ORDER BY size DESC LIMIT 1');
+    if (rows.length && rows[0].key_fingerprint !== previous.fingerprint) {
+      return `it replaces key ${previous.fingerprint}, but the checkpoints are signed by ${rows[0].key_fingerprint}`;
+    }
+    return previous;
+  }
+
+  /** What is wrong with a rotation sealed at `seq`, or null; `seqs`/`chains`: what this batch sealed before it. */
+  private async rotationProblem(client: PoolClient, data: any, inForce: ChainKey, seq: number, seqs: number[], chains: string[]): Promise<string | null> {
+    const problem = rotationProblem(data, inForce, this.options.origin);
+    if (problem) return problem;
+    const after = data.after as { size: number; head: string };
+    if (after.size >= seq) return `it claims to follow the checkpoint at size ${after.size}, which is not before it`;
+    const at = seqs.indexOf(after.size);
+    let head: string | undefined = after.size === 0 ? GENESIS : at >= 0 ? chains[at] : undefined;
+    if (head === undefined) head = (await client.query('SELECT chain FROM ledger WHERE seq = $1', [after.size])).rows[0]?.chain;
+    if (head !== after.head) return `it claims to follow a checkpoint at size ${after.size} whose head is not this ledger's`;
+    return null;
   }
 
   /** Session-level leader lock on a dedicated connection; false while another process leads. */

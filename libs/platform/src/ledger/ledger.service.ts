@@ -5,7 +5,10 @@ import type { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { LEDGER_MIGRATIONS } from '@app/event-store/ledger/ledger-migrations';
 import { LedgerKey } from '@app/event-store/ledger/ledger-reader';
 import { LedgerConfig, LedgerSealer, LedgerStatus } from '@app/event-store/ledger/sealer';
-import type { SignedCheckpoint } from '@app/proof/canonical';
+import { appendKeyRotation } from '@app/event-store/ledger/key-rotation';
+import { keyFingerprint, type SignedCheckpoint } from '@app/proof/canonical';
+import type { RotationData } from '@app/proof/key-chain';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { AppConfig, integer } from '../config';
 import { APP_CONFIG, DATABASE, EVENT_STORE } from '../persistence.module';
 import { SIGNING_KEY, SigningKey } from '../signing/signing-key';
@@ -32,6 +35,14 @@ export interface LedgerModuleOptions {
   signingKey?: SigningKey;
 }
 
+/** The rotation is in the log, but a transaction held it back from the ledger: it is done all the same (the next sealer seals it). */
+export class KeyRotationNotSealedError extends Error {
+  constructor(readonly position: number) {
+    super(`the key rotation is appended (position ${position}) but a transaction held it back from the ledger for 30 s: the sealer seals it later, and only the new key signs after it`);
+    this.name = 'KeyRotationNotSealedError';
+  }
+}
+
 /**
  * The ledger of this process: applies its migrations, runs the sealer in the
  * background (appends never wait for it), and seals on demand for exports.
@@ -41,15 +52,16 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   private readonly logger = new Logger('Ledger');
   readonly sealer: LedgerSealer;
   readonly key: LedgerKey;
+  private readonly config: LedgerConfig;
 
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     @Inject(EVENT_STORE) private readonly store: PostgresEventStore,
-    @Inject(SIGNING_KEY) signingKey: SigningKey,
+    @Inject(SIGNING_KEY) private readonly signingKey: SigningKey,
     @Inject(APP_CONFIG) private readonly appConfig: AppConfig,
     @Inject(LEDGER_OPTIONS) private readonly options: LedgerModuleOptions,
   ) {
-    const config = options.config ?? loadLedgerConfig(process.env);
+    const config = (this.config = options.config ?? loadLedgerConfig(process.env));
     this.key = { origin: signingKey.origin, publicKeyPem: signingKey.publicKeyPem, keyFingerprint: signingKey.fingerprint };
     this.sealer = new LedgerSealer(db.pool, {
       origin: signingKey.origin,
@@ -91,6 +103,38 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   /** Seals everything visible, then returns a signed checkpoint covering the whole ledger. */
   checkpointNow(): Promise<SignedCheckpoint> {
     return this.sealer.checkpointNow();
+  }
+
+  /**
+   * Rotates the ledger's signing key to `next`: signs a checkpoint with the key in force (this
+   * process's), appends the SigningKeyRotated event signed by it and by `next`, then seals that
+   * event and signs the checkpoint covering it with `next`. From there on only `next` may sign:
+   * this process (and every other one holding the old key) signs nothing more until restarted with it.
+   */
+  async rotateKey(next: KeyObject, actor: { id: string; role: string }): Promise<{ rotation: RotationData; checkpoint: SignedCheckpoint }> {
+    const after = await this.sealer.checkpointNow();
+    const { data, append } = await appendKeyRotation(this.store, {
+      origin: this.key.origin,
+      previousPublicKeyPem: this.key.publicKeyPem,
+      previousKey: this.signingKey.privateKey,
+      nextKey: next,
+      after,
+      actor,
+    });
+    const sealer = new LedgerSealer(this.db.pool, {
+      origin: this.key.origin,
+      privateKey: next,
+      keyFingerprint: keyFingerprint(createPublicKey(next)),
+      checkpointEvery: this.config.checkpointEvery,
+      checkpointSeconds: this.config.checkpointSeconds,
+    });
+    // The new key signs nothing before the rotation is sealed (a transaction still open may hold it back a moment).
+    const deadline = Date.now() + 30_000;
+    while (!(await sealer.sealAll().then(() => sealer.isSealed(append.lastPosition)))) {
+      if (Date.now() > deadline) throw new KeyRotationNotSealedError(append.lastPosition);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { rotation: data, checkpoint: await sealer.checkpointNow() };
   }
 
   /**

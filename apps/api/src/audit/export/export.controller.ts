@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { conflict, invalid, unavailable } from '@app/domain/shared/errors';
 import { LedgerRangeError, openExport } from '@app/event-store/ledger/ledger-reader';
 import { LedgerService } from '@app/platform/ledger/ledger.service';
-import { LedgerIntegrityError } from '@app/event-store/ledger/sealer';
+import { LedgerIntegrityError, SigningKeyNotInForceError } from '@app/event-store/ledger/sealer';
 import { Roles } from '@app/platform/auth/roles';
 import { OptionalIntParam } from '../../http/query-params';
 import { awaitMinPosition } from '../../http/min-position';
@@ -35,7 +35,7 @@ export class ExportController {
   @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the event at this log position is sealed (the `position` a command returned)' })
   @ApiResponse({ status: 200, description: 'the bundle; headers X-Ledger-From, X-Ledger-Size', content: { 'application/x-ndjson': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 400, description: 'from is not an integer >= 1, or lies beyond the end of the ledger' })
-  @Refusals('LEDGER_INTEGRITY', 'LEDGER_LAGGING')
+  @Refusals('LEDGER_INTEGRITY', 'LEDGER_LAGGING', 'LEDGER_KEY_NOT_IN_FORCE')
   async export(@Query() query: ExportQuery, @Res() res: Response, @Headers('x-min-position') minPosition?: string): Promise<void> {
     const from = query.from ?? 1;
     await waitSealed(this.ledger, minPosition);
@@ -65,6 +65,8 @@ export function waitSealed(ledger: LedgerService, header: string | undefined): P
 /** A halted sealer is a 409 LEDGER_INTEGRITY for the audit routes that seal on demand. */
 export function integrityConflict(error: unknown): never {
   if (error instanceof LedgerIntegrityError) throw conflict('LEDGER_INTEGRITY', `${error.message}; run GET /v1/audit/verify`);
+  // The message names fingerprints (public), never a key; the operator's fix is a restart (docs/operations.md).
+  if (error instanceof SigningKeyNotInForceError) throw unavailable('LEDGER_KEY_NOT_IN_FORCE', error.message);
   throw error;
 }
 

@@ -34,7 +34,8 @@ export class VerifyController {
     summary: 'Re-verify the stored log against the ledger',
     description:
       'Hashes every stored event again from its columns and compares it with the hash recorded at append and the sealed leaf, ' +
-      'recomputes the chain, checks the sequence is contiguous and every checkpoint head and signature; committed events not sealed ' +
+      'recomputes the chain, checks the sequence is contiguous and every checkpoint head and signature (by the key in force at its size: ' +
+      'after a key rotation, the key the rotation announced; a checkpoint signed by a key no rotation announced is reported); committed events not sealed ' +
       'yet are checked against their append-time hash. Finds a change made directly in the database (e.g. by a superuser who ' +
       'disabled the immutability trigger). Reads the whole ledger: for audits, not for polling.',
   })

@@ -15,6 +15,7 @@ import { asRecorded } from '@app/platform/commands/command-runner';
 import { DATABASE, EVENT_STORE } from '@app/platform/persistence.module';
 import { Database } from '@app/event-store/database';
 import { candidatesEnrolledIn } from '@app/event-store/jury-sittings';
+import { publicKeyOfFingerprint } from '@app/event-store/ledger/key-rotation';
 import { ERASED, isSealed, PersonalDataVault, Sealed } from '@app/platform/personal-data/vault';
 import { WITHHELD } from '@app/platform/personal-data/identity-view';
 import { CandidateTexts, ReaderView, WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
@@ -116,7 +117,7 @@ export class JuryRecordReader {
     return {
       ...record,
       candidates: record.candidates.map((c) => ({ ...c, pseudonym: pseudonyms.get(c.candidateId)! })),
-      sealVerification: this.verification(jury, referential.document?.code ?? '', referential.version, candidates, texts, rollOf(jury, closingViews)),
+      sealVerification: this.verification(jury, referential.document?.code ?? '', referential.version, candidates, texts, rollOf(jury, closingViews), await this.sealKey(jury)),
       ...(cut.asOf !== undefined ? { asOf: cut.asOf } : {}),
       ...(cut.atPosition !== undefined ? { atPosition: cut.atPosition } : {}),
     };
@@ -124,6 +125,16 @@ export class JuryRecordReader {
 
   private async events(streamId: string): Promise<RecordedEvent[]> {
     return (await this.store.readStream(streamId, { upcast: true })).map(asRecorded);
+  }
+
+  /**
+   * The public key that sealed the record: the current signing key, or, for a record sealed before
+   * a rotation of that key, the one the ledger's key chain names; null when neither is known.
+   */
+  private async sealKey(jury: JuryState): Promise<string | null> {
+    if (!jury.seal) return null;
+    if (jury.seal.keyFingerprint === this.key.fingerprint) return this.key.publicKeyPem;
+    return publicKeyOfFingerprint(this.db.pool, jury.seal.keyFingerprint);
   }
 
   /**
@@ -139,6 +150,7 @@ export class JuryRecordReader {
     candidates: Record<string, CandidateView>,
     texts: Map<string, CandidateTexts>,
     roll: RollEntry[],
+    sealKey: string | null,
   ): JuryRecordView['sealVerification'] {
     if (!jury.seal) return null;
     const opinions: Record<string, NeutralisationOpinion> = {};
@@ -155,8 +167,7 @@ export class JuryRecordReader {
       return { content, contentHash: sealHashOf(content) };
     });
     const { content, contentHash } = tried.find((x) => x.contentHash === jury.seal!.sealHash) ?? tried[0];
-    const signatureValid =
-      jury.seal.keyFingerprint === this.key.fingerprint ? verifySeal(jury.juryId!, jury.seal.sealHash, jury.seal.signature, this.key.publicKeyPem, content.format) : null;
+    const signatureValid = sealKey !== null ? verifySeal(jury.juryId!, jury.seal.sealHash, jury.seal.signature, sealKey, content.format) : null;
     const plain = (value: unknown, candidateId: string) => (typeof value === 'string' ? texts.get(candidateId)?.show(value, 'personal') ?? WITHHELD : value);
     const shown = {
       ...content,
