@@ -36,12 +36,23 @@ class FreshConnectionClient extends ApiClient {
   }
 }
 
-const records = (proc: RunningProcess) =>
-  proc
-    .output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { pid: number; msg: string; req?: { route: string } });
+interface LogRecord {
+  pid: number;
+  msg: string;
+  correlationId?: string;
+  req?: { route: string };
+}
+
+/** Every JSON record the primary and its workers wrote (the process helper keeps only the tail of the output). */
+function recordsOf(proc: RunningProcess): () => LogRecord[] {
+  let out = '';
+  proc.child.stdout!.on('data', (d) => (out += d));
+  return () =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{') && l.endsWith('}'))
+      .map((l) => JSON.parse(l) as LogRecord);
+}
 
 /**
  * `npm start` on a PostgreSQL server with API_WORKERS=2: a cluster primary and
@@ -53,6 +64,7 @@ describe('API workers (API_WORKERS=2 on PostgreSQL)', () => {
   const schema = uniqueSchema('workers');
   let keys: ReturnType<typeof dataDirWithTokens>;
   let api: RunningProcess;
+  let records: () => LogRecord[];
   let base: string;
 
   beforeAll(async () => {
@@ -70,8 +82,9 @@ describe('API workers (API_WORKERS=2 on PostgreSQL)', () => {
       RATE_LIMIT_PER_MINUTE_USER: '0',
       RATE_LIMIT_PER_MINUTE_IP: '0',
     });
+    records = recordsOf(api);
     // The primary says it listens once every worker does.
-    for (let waited = 0; !/API listening on http:\/\/localhost:\d+/.test(api.output()); waited += 100) {
+    for (let waited = 0; !records().some((r) => r.msg.startsWith('API listening')); waited += 100) {
       if (api.child.exitCode !== null || waited > 90_000) throw new Error(`API did not start:\n${api.output()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -83,7 +96,7 @@ describe('API workers (API_WORKERS=2 on PostgreSQL)', () => {
   });
 
   it('spreads commands over both workers, reads its writes on either, projects once, and stops with status 0 on SIGTERM', async () => {
-    const listening = records(api).find((r) => r.msg.startsWith('API listening'))!;
+    const listening = records().find((r) => r.msg.startsWith('API listening'))!;
     expect(listening.msg).toMatch(/2 API worker processes \(pids \d+, \d+\), projections and ledger sealer in worker 1/);
     const pids = /pids (\d+), (\d+)/.exec(listening.msg)!.slice(1).map(Number);
 
@@ -108,9 +121,9 @@ describe('API workers (API_WORKERS=2 on PostgreSQL)', () => {
 
     // A request's log line is written as its answer leaves: wait for the last ones to arrive.
     const last = pairs[pairs.length - 1].read;
-    for (let waited = 0; !api.output().includes(last) && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-    const log = records(api);
-    const servedBy = new Map(log.filter((r) => r.req).map((r) => [(r as unknown as { correlationId: string }).correlationId, r.pid]));
+    for (let waited = 0; !records().some((r) => r.correlationId === last) && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    const log = records();
+    const servedBy = new Map(log.filter((r) => r.req).map((r) => [r.correlationId, r.pid]));
     const scorePids = pairs.map((p) => servedBy.get(p.score));
     const readPids = pairs.map((p) => servedBy.get(p.read));
     expect(new Set(scorePids)).toEqual(new Set(pids));
@@ -122,7 +135,14 @@ describe('API workers (API_WORKERS=2 on PostgreSQL)', () => {
     expect(runners.length).toBeGreaterThanOrEqual(3);
     expect(new Set(runners.map((r) => r.pid))).toEqual(new Set([pids[0]]));
 
+    // /metrics answers for the whole API, whichever worker takes the scrape: both workers' requests are counted.
+    for (let scrape = 0; scrape < 2; scrape++) {
+      const metrics = await (await fetch(`${base}/metrics`, { headers: { connection: 'close' } })).text();
+      expect(metrics).toMatch(/^api_workers_listening 2$/m);
+      expect(metrics).toContain(`http_request_duration_seconds_count{method="POST",route="/v1/candidates/:id/scores",status="201"} ${pairs.length}`);
+    }
+
     expect(await api.kill('SIGTERM')).toBe(0);
-    expect(new Set(records(api).filter((r) => r.msg.startsWith('SIGTERM: finishing in-flight requests')).map((r) => r.pid))).toEqual(new Set(pids));
+    expect(new Set(records().filter((r) => r.msg.startsWith('SIGTERM: finishing in-flight requests')).map((r) => r.pid))).toEqual(new Set(pids));
   });
 });

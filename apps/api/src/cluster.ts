@@ -1,5 +1,6 @@
 import cluster, { Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import type { AppConfig } from '@app/platform/config';
 import { ConfigError } from '@app/platform/settings';
 
@@ -95,6 +96,7 @@ export function runPrimary(options: PrimaryOptions): void {
   let started = false;
   let stopping = false;
   let exitCode = 0;
+  const own = primaryMetrics(count, () => slots.filter((s) => s.worker && s.listened).length);
 
   const fork = (slot: Slot) => {
     slot.restartTimer = null;
@@ -113,6 +115,9 @@ export function runPrimary(options: PrimaryOptions): void {
         options.onListening(address.port);
       }
     });
+    worker.on('message', (message: { type?: string; id?: number }) => {
+      if (message?.type === 'metrics:request') void aggregateMetrics(slots, own.registry).then((text) => worker.isConnected() && worker.send({ type: 'metrics:aggregated', id: message.id, text }));
+    });
     worker.on('exit', (code, signal) => {
       if (slot.worker !== worker) return;
       slot.worker = null;
@@ -130,6 +135,7 @@ export function runPrimary(options: PrimaryOptions): void {
       }
       if (Date.now() - slot.startedAt >= STABLE_AFTER_MS) slot.failures = 0;
       slot.failures += 1;
+      own.restarts.inc();
       const delay = restartDelayMs(slot.failures);
       log.error(`worker ${slot.number} (pid ${worker.process.pid}) exited with ${how}; restarting it in ${delay} ms (${slot.failures} in a row)`);
       slot.restartTimer = setTimeout(() => fork(slot), delay);
@@ -177,4 +183,90 @@ export function workerPids(): number[] {
   return Object.values(cluster.workers ?? {})
     .map((w) => w?.process.pid)
     .filter((p): p is number => typeof p === 'number');
+}
+
+/** What the primary adds to the aggregated /metrics: how many workers are configured, listening, and restarted. */
+function primaryMetrics(count: number, listening: () => number): { registry: Registry; restarts: Counter } {
+  const registry = new Registry();
+  new Gauge({ name: 'api_workers', help: 'API worker processes configured (API_WORKERS)', registers: [registry] }).set(count);
+  new Gauge({
+    name: 'api_workers_listening',
+    help: 'API worker processes currently serving HTTP',
+    registers: [registry],
+    collect() {
+      this.set(listening());
+    },
+  });
+  const restarts = new Counter({ name: 'api_worker_restarts_total', help: 'API worker processes that died and were restarted', registers: [registry] });
+  return { registry, restarts };
+}
+
+/** A worker registry's metrics as JSON (getMetricsAsJSON), as AggregatorRegistry.aggregate takes them. */
+type Collected = Parameters<typeof AggregatorRegistry.aggregate>[0][number];
+
+let collections = 0;
+
+/**
+ * One /metrics answer for the whole API: every live worker's registry, summed
+ * (counters, histograms, memory), averaged or maxed where prom-client or the
+ * gauge says so, plus the primary's own gauges. A worker that does not answer
+ * within 2 s is left out of that scrape.
+ */
+async function aggregateMetrics(slots: Slot[], own: Registry): Promise<string> {
+  const id = ++collections;
+  const workers = slots.map((s) => s.worker).filter((w): w is Worker => !!w && w.isConnected());
+  const answers = await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<Collected | null>((resolve) => {
+          const timer = setTimeout(() => done(null), 2000);
+          const onMessage = (message: { type?: string; id?: number; metrics?: Collected }) => {
+            if (message?.type === 'metrics:collected' && message.id === id) done(message.metrics ?? null);
+          };
+          const done = (value: Collected | null) => {
+            clearTimeout(timer);
+            worker.off('message', onMessage);
+            resolve(value);
+          };
+          worker.on('message', onMessage);
+          worker.send({ type: 'metrics:collect', id });
+        }),
+    ),
+  );
+  const aggregated = AggregatorRegistry.aggregate(answers.filter((a): a is Collected => a !== null));
+  return Registry.merge([aggregated as Registry, own]).metrics();
+}
+
+/**
+ * In a worker: /metrics answers for the whole API (the primary aggregates
+ * every worker's registry), whichever worker the scrape reaches; the worker
+ * answers the primary's collections with its own registry. Should the primary
+ * not answer within 3 s, the worker's own metrics are served.
+ */
+export function metricsThroughPrimary(metrics: { registry: { getMetricsAsJSON(): Promise<unknown> }; text(): Promise<string> }): void {
+  if (!process.send) return;
+  const local = metrics.text.bind(metrics);
+  const pending = new Map<number, (text: string) => void>();
+  let requests = 0;
+  process.on('message', (message: { type?: string; id?: number; text?: string }) => {
+    if (message?.type === 'metrics:collect') {
+      void metrics.registry.getMetricsAsJSON().then((json) => process.send?.({ type: 'metrics:collected', id: message.id, metrics: json }));
+    } else if (message?.type === 'metrics:aggregated' && typeof message.id === 'number') {
+      pending.get(message.id)?.(message.text ?? '');
+    }
+  });
+  metrics.text = () =>
+    new Promise<string>((resolve) => {
+      const id = ++requests;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        resolve(local());
+      }, 3000);
+      pending.set(id, (text) => {
+        clearTimeout(timer);
+        pending.delete(id);
+        resolve(text);
+      });
+      process.send!({ type: 'metrics:request', id });
+    });
 }

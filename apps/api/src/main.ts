@@ -8,7 +8,7 @@ import { JsonLogger } from '@app/platform/observability/logger';
 import { blindIndexKey } from '@app/platform/personal-data/blind-index';
 import { loadKeyEncryptionKeys } from '@app/platform/personal-data/kek';
 import { loadSigningKey } from '@app/platform/signing/signing-key';
-import { apiWorkers, runPrimary, WORKER_NUMBER_ENV, workerPids, workersLine } from './cluster';
+import { apiWorkers, metricsThroughPrimary, runPrimary, WORKER_NUMBER_ENV, workerPids, workersLine } from './cluster';
 import { checkDatabaseReachable, startupFailure, startupLines } from './startup';
 
 async function main(): Promise<void> {
@@ -42,13 +42,19 @@ async function main(): Promise<void> {
 /** One API process: the whole API (worker = null) or worker `worker` of a cluster. */
 async function serve(config: AppConfig, worker: number | null): Promise<void> {
   // Nest and the application load here only: the cluster primary never needs them.
-  const [{ Logger }, { createApp }, { boundPort, startedListening }] = await Promise.all([import('@nestjs/common'), import('./bootstrap'), import('./startup')]);
+  const [{ Logger }, { createApp }, { boundPort, startedListening }, { METRICS }] = await Promise.all([
+    import('@nestjs/common'),
+    import('./bootstrap'),
+    import('./startup'),
+    import('@app/platform/observability/metrics'),
+  ]);
   if (worker === null) {
     // Before Nest boots: a held data directory or an unreachable server is one line and exit 2.
     claimEmbeddedDataDirectory(config);
     await checkDatabaseReachable(config);
   }
   const app = await createApp(config);
+  if (worker !== null) metricsThroughPrimary(app.get(METRICS));
   await app.listen(config.port, '0.0.0.0');
   startedListening();
   if (worker !== null) {
