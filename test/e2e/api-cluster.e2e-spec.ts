@@ -82,7 +82,8 @@ describe('API cluster primary: supervision', () => {
   it('stops the whole start with the status of a worker that fails before the API started', async () => {
     const p = await primary({ WORKERS: '3', FAIL_WORKER: '2' });
     try {
-      expect(await p.exited).toBe(3);
+      const code = await p.exited;
+      expect({ code, output: p.output() }).toEqual({ code: 3, output: expect.any(String) });
       expect(p.output()).toMatch(/ERROR worker 2 \(pid \d+\) exited with code 3 before the API started: stopping/);
       expect(p.output()).not.toContain('LISTENING');
       expect(p.output()).not.toContain('restarting');

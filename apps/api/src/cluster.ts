@@ -115,6 +115,8 @@ export function runPrimary(options: PrimaryOptions): void {
         options.onListening(address.port);
       }
     });
+    // A message to a worker that just died (its channel closed) must not take the primary down with it.
+    worker.on('error', (error) => log.error(`worker ${slot.number} (pid ${worker.process.pid}): ${error.message}`));
     worker.on('message', (message: { type?: string; id?: number }) => {
       if (message?.type === 'metrics:request') void aggregateMetrics(slots, own.registry).then((text) => worker.isConnected() && worker.send({ type: 'metrics:aggregated', id: message.id, text }));
     });
