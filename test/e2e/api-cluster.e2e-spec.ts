@@ -92,6 +92,18 @@ describe('API cluster primary: supervision', () => {
     }
   });
 
+  it('stops cleanly (0) when SIGTERM comes while a worker is still booting', async () => {
+    const p = await primary({ WORKERS: '2', SLOW_WORKER: '2' });
+    try {
+      await until('worker 2 booting', p, () => p.output().includes('WORKER 2 BOOTING'));
+      p.child.kill('SIGTERM');
+      const code = await p.exited;
+      expect({ code, output: p.output() }).toEqual({ code: 0, output: expect.any(String) });
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+  });
+
   it('runs no projections in any worker when a separate projector runs them', async () => {
     const p = await primary({ WORKERS: '2', RUN_PROJECTIONS: 'false' });
     try {

@@ -125,7 +125,9 @@ export function runPrimary(options: PrimaryOptions): void {
       slot.worker = null;
       const how = signal ? `signal ${signal}` : `code ${code}`;
       if (stopping) {
-        if (code !== 0 && exitCode === 0) exitCode = 1;
+        // A worker stopped before it listened had nothing to drain: SIGTERM ending it is a clean stop.
+        const clean = code === 0 || (signal === 'SIGTERM' && !slot.listened);
+        if (!clean && exitCode === 0) exitCode = 1;
         if (slots.every((s) => !s.worker)) process.exit(exitCode);
         return;
       }
