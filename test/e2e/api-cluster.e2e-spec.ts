@@ -92,10 +92,12 @@ describe('API cluster primary: supervision', () => {
     }
   });
 
-  it('stops cleanly (0) when SIGTERM comes while a worker is still booting', async () => {
-    const p = await primary({ WORKERS: '2', SLOW_WORKER: '2' });
+  it('starts the other workers only once worker 1 listens (it migrates a fresh schema alone), and stops cleanly (0) on SIGTERM while it boots', async () => {
+    const p = await primary({ WORKERS: '3', SLOW_WORKER: '1' });
     try {
-      await until('worker 2 booting', p, () => p.output().includes('WORKER 2 BOOTING'));
+      await until('worker 1 booting', p, () => p.output().includes('WORKER 1 BOOTING'));
+      await sleep(500);
+      expect(p.output()).not.toMatch(/WORKER [23]/);
       p.child.kill('SIGTERM');
       const code = await p.exited;
       expect({ code, output: p.output() }).toEqual({ code: 0, output: expect.any(String) });

@@ -87,7 +87,8 @@ interface Slot {
  * projections stopped at a batch boundary, pools closed) — then exits 0 when
  * all exited 0, else 1. A worker that fails before the first start completed
  * stops the whole start with its exit code (a migration that fails, a bad key
- * file): restarting it would only repeat the failure.
+ * file): restarting it would only repeat the failure. At start, worker 1 boots
+ * alone (it creates or migrates the schema), then the others together.
  */
 export function runPrimary(options: PrimaryOptions): void {
   const { count, config, log } = options;
@@ -110,6 +111,8 @@ export function runPrimary(options: PrimaryOptions): void {
     slot.worker = worker;
     worker.on('listening', (address) => {
       slot.listened = true;
+      // Worker 1 has migrated the schema: the others start now, all at once (their migrations find nothing to do).
+      if (!started && slot.number === 1 && !stopping) for (const other of slots.slice(1)) if (!other.worker) fork(other);
       if (!started && slots.every((s) => s.listened)) {
         started = true;
         options.onListening(address.port);
@@ -172,7 +175,9 @@ export function runPrimary(options: PrimaryOptions): void {
       stop(0);
     });
   }
-  for (const slot of slots) fork(slot);
+  // Worker 1 first, alone: on a fresh schema, processes creating it at once collide in PostgreSQL's
+  // catalogue (CREATE … IF NOT EXISTS is not safe against a concurrent creation).
+  fork(slots[0]);
 }
 
 /** The line saying how the API is spread over processes. */
