@@ -132,6 +132,12 @@ describe('docker/compose.yaml', () => {
     expect(String(services.projector.environment.RUN_PROJECTIONS)).toBe('true');
   });
 
+  it('runs the API as npm start does, with its HTTP workers (API_WORKERS)', () => {
+    expect(services.api.command).toEqual(['node', 'dist/apps/api/src/main.js']);
+    expect(String(services.api.environment.API_WORKERS)).toMatch(/^\$\{API_WORKERS:-(auto|\d+)\}$|^(auto|\d+)$/);
+    expect(merged(services.api).init).toBe(true); // signals reach the cluster primary, which drains its workers
+  });
+
   it('holds no secret: passwords and keys come from secret files outside the repository', () => {
     const text = readFileSync(join(root, 'docker', 'compose.yaml'), 'utf8');
     for (const s of Object.values<any>(services)) {

@@ -96,6 +96,10 @@ export interface Summary {
   httpNon2xx: number | null;
   httpProgressPerSec: number | null;
   httpProgressP99Ms: number | null;
+  /** Peak resident memory of the API's processes (cluster primary and workers, summed) under the HTTP load. */
+  httpPeakRssMb: number | null;
+  /** API worker processes of the HTTP run (API_WORKERS as resolved). */
+  httpWorkers: number | null;
   rebuildEventsPerSec: number | null;
   rebuildPeakRssMb: number | null;
   verifyEventsPerSec: number | null;
@@ -125,6 +129,8 @@ export function summarize(r: BenchResults): Summary {
     httpNon2xx: r.http ? r.http.scores.non2xx + r.http.scores.errors : null,
     httpProgressPerSec: r.http?.progress?.requestsPerSec ?? null,
     httpProgressP99Ms: r.http?.progress?.p99Ms ?? null,
+    httpPeakRssMb: r.http?.peakRssMb ?? null,
+    httpWorkers: r.http?.workers ?? null,
     rebuildEventsPerSec: r.rebuild?.eventsPerSec ?? null,
     rebuildPeakRssMb: r.rebuild?.peakRssMb ?? null,
     verifyEventsPerSec: lastVerify?.verifyEventsPerSec ?? null,
@@ -158,6 +164,7 @@ export function targets(s: Summary): Target[] {
       ),
       `${s.httpRatioVsBaseline ?? '—'}×, p99 ${s.httpP99Ms ?? '—'} ms, ${s.httpNon2xx ?? '—'} non-2xx`,
     ),
+    t('API resident memory under the HTTP load ≤ 300 MB', s.httpPeakRssMb === null ? null : s.httpPeakRssMb <= 300, `${s.httpPeakRssMb ?? '—'} MB (${s.httpWorkers ?? '—'} worker(s))`),
     t('rebuild ≥ 20,000 ev/s', s.rebuildEventsPerSec === null ? null : s.rebuildEventsPerSec >= 20_000, `${s.rebuildEventsPerSec ?? '—'} ev/s`),
     t(
       'verification ≥ 200,000 ev/s, flat memory',
@@ -203,6 +210,7 @@ export function table(r: BenchResults): string {
     rows.push(['http scores', `req/s (${h.connections} conn, ${h.seconds} s) vs plain INSERT`, fmt(h.scores.requestsPerSec), fmt(a?.single.baseline.eventsPerSec), fmt(ratio(h.scores.requestsPerSec, a?.single.baseline.eventsPerSec), '×')]);
     rows.push(['http scores', 'latency p50 / p99 / max', `${fmt(h.scores.p50Ms)} / ${fmt(h.scores.p99Ms)} / ${fmt(h.scores.maxMs)} ms`, '', '']);
     rows.push(['http scores', 'non-2xx / errors', `${h.scores.non2xx} / ${h.scores.errors}`, '', '']);
+    rows.push(['http', 'API workers, peak RSS (all processes)', fmt(h.workers), `${fmt(h.peakRssMb)} MB`, '']);
     if (h.progress) {
       rows.push(['http progress', 'req/s, p50 / p99 ms', `${fmt(h.progress.requestsPerSec)}, ${fmt(h.progress.p50Ms)} / ${fmt(h.progress.p99Ms)}`, '', `${h.progress.non2xx} non-2xx`]);
     }
@@ -223,7 +231,7 @@ export function table(r: BenchResults): string {
   const e = r.embedded;
   if (e?.append) rows.push(['PGlite append', 'single events/s vs plain INSERT', fmt(e.append.single.ours.eventsPerSec), fmt(e.append.single.baseline.eventsPerSec), fmt(e.append.single.ratioVsBaseline, '×')]);
   if (e?.append?.batch) rows.push(['PGlite append', `batch events/s vs plain INSERT`, fmt(e.append.batch.ours.eventsPerSec), fmt(e.append.batch.baseline.eventsPerSec), fmt(e.append.batch.ratioVsBaseline, '×')]);
-  if (e?.http) rows.push(['PGlite http', 'scores req/s, p99', fmt(e.http.scores.requestsPerSec), `${fmt(e.http.scores.p99Ms)} ms`, `${e.http.scores.non2xx} non-2xx`]);
+  if (e?.http) rows.push(['PGlite http', 'scores req/s, p99, peak RSS', fmt(e.http.scores.requestsPerSec), `${fmt(e.http.scores.p99Ms)} ms, ${fmt(e.http.peakRssMb)} MB`, `${e.http.scores.non2xx} non-2xx`]);
   if (!e) rows.push(['PGlite', 'not run', '—', '—', '—']);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join(' | ');

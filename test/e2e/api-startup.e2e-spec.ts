@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../support/databases';
@@ -48,5 +48,14 @@ describe('API start-up', () => {
     expect(output.split('\n')).toHaveLength(1);
     expect(output).toMatch(/DATABASE_URL \(127\.0\.0\.1:1\/certification\): ECONNREFUSED/);
     expect(output).not.toContain('s3cret-pw');
+  });
+
+  it('refuses API_WORKERS=2 on the embedded database: exit 2, one line, nothing opened', async () => {
+    const api = startProcess('api', { DATA_DIR: dataDir, PORT: '0', DATABASE_URL: '', API_WORKERS: '2' });
+    expect(await exited(api)).toBe(2);
+    const output = api.output().trim();
+    expect(output.split('\n')).toHaveLength(1);
+    expect(output).toMatch(/^configuration error: API_WORKERS=2 needs a PostgreSQL server \(DATABASE_URL\): the embedded database \(PGlite\) belongs to one process/);
+    expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
   });
 });

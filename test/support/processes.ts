@@ -21,7 +21,8 @@ export interface RunningProcess {
 export function startProcess(app: 'api' | 'projector', env: NodeJS.ProcessEnv): RunningProcess {
   const entry = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
   if (!existsSync(entry) || statSync(entry).size === 0) throw new Error(`${entry} is missing: call ensureBuilt() first`);
-  const child = spawn(process.execPath, [entry], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // One API process unless a test asks for workers (API_WORKERS=auto would fork one per core on PostgreSQL).
+  const child = spawn(process.execPath, [entry], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', API_WORKERS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
   child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));

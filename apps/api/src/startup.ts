@@ -100,7 +100,7 @@ export function boundPort(app: INestApplication): number {
 }
 
 /** The lines a person starting the API reads: where it listens, which database, which token mode, where the docs are. */
-export function startupLines(config: AppConfig, port: number, env: NodeJS.ProcessEnv = process.env): string[] {
+export function startupLines(config: AppConfig, port: number, env: NodeJS.ProcessEnv = process.env, workers = 1): string[] {
   const base = `http://localhost:${port}`;
   const database = config.databaseUrl
     ? `PostgreSQL at ${describeDatabaseUrl(config.databaseUrl)}, schema ${config.schema}`
@@ -113,7 +113,7 @@ export function startupLines(config: AppConfig, port: number, env: NodeJS.Proces
   return [
     `API listening on ${base} (pid ${process.pid})`,
     `  database: ${database}`,
-    `  mode:     ${mode}${config.runProjections ? ', projections in this process' : ', projections in a separate projector'}`,
+    `  mode:     ${mode}${config.runProjections ? (workers > 1 ? ', projections in worker 1' : ', projections in this process') : ', projections in a separate projector'}`,
     `  docs:     ${base}/docs (OpenAPI JSON at ${base}/docs-json), health at ${base}/health`,
   ];
 }

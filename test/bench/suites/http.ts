@@ -1,15 +1,17 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { AddressInfo } from 'node:net';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
 import { dropSchema, inParallel, log, round, uniqueName } from '../lib';
 
 /**
- * Suite 2: the API end to end on a fresh schema — the real app (createApp),
- * listening on loopback, with projections and the ledger sealer running as in
- * production — loaded by autocannon from a child process.
+ * Suite 2: the API end to end on a fresh schema, started as `npm start`
+ * starts it (`node scripts/launch.js api`: a process of its own, with
+ * API_WORKERS worker processes on a PostgreSQL server, one process on the
+ * embedded database), projections and the ledger sealer running as in
+ * production, loaded by autocannon from another child process. The resident
+ * memory of the API's processes (primary and workers) is sampled under the load.
  */
 export interface LoadFigures {
   requests: number;
@@ -31,6 +33,10 @@ export interface HttpSuiteResult {
   seedMs: number;
   scores: LoadFigures;
   progress: LoadFigures | null;
+  /** API processes serving HTTP (API_WORKERS as resolved): 1 = no cluster primary. */
+  workers: number;
+  /** Peak of the summed resident memory of the API's processes (primary and workers) during the seeding and both loads, MB. */
+  peakRssMb: number;
   notes: string[];
 }
 
@@ -40,6 +46,8 @@ export interface HttpSuiteOptions {
   seconds: number;
   candidates: number;
   connections: number;
+  /** API_WORKERS for the server backend (default: the environment's, else auto); the embedded backend always runs one. */
+  workers?: string;
 }
 
 const root = join(__dirname, '..', '..', '..');
@@ -69,19 +77,95 @@ function load(plan: Record<string, unknown>, dir: string): Promise<LoadFigures> 
   });
 }
 
+/** Resident memory of a process and all its descendants, in bytes (Linux /proc; 0 for a process gone). */
+export function treeRss(pid: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command name (which may hold spaces): state, ppid, …
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  const walk = (p: number) => {
+    try {
+      total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+    } catch {
+      // gone meanwhile
+    }
+    for (const c of children.get(p) ?? []) walk(c);
+  };
+  walk(pid);
+  return total;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the API as `npm start` does and waits until every worker serves (aggregated /metrics), or /health for a single process. */
+async function startApi(env: NodeJS.ProcessEnv, baseUrl: string, workers: number): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [join(root, 'scripts', 'launch.js'), 'api'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the API exited (${child.exitCode}):\n${out}`);
+    if (Date.now() > deadline) throw new Error(`the API did not start within 180 s:\n${out}`);
+    try {
+      if (workers === 1) {
+        if ((await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1000) })).status === 200) break;
+      } else {
+        const metrics = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+        if (new RegExp(`^api_workers_listening ${workers}$`, 'm').test(metrics)) break;
+      }
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { child, output: () => out };
+}
+
+async function stopApi(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
 export async function httpSuite(opts: HttpSuiteOptions): Promise<HttpSuiteResult> {
   const notes: string[] = [];
-  const { createApp } = await import('../../../apps/api/src/bootstrap');
   const { loadConfig } = await import('@app/platform/config');
   const { loadAuthConfig } = await import('@app/platform/auth/auth.config');
   const { signDevelopmentToken } = await import('@app/platform/auth/token-verifier');
+  const { apiWorkers } = await import('../../../apps/api/src/cluster');
   const { ApiClient, SEED_CRITERIA, SEED_REFERENTIAL } = await import('../../support/scenario');
 
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-api-'));
   const schema = uniqueName('bench_http');
+  const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ...(opts.url ? { DATABASE_URL: opts.url, DATABASE_SCHEMA: schema } : { DATABASE_URL: '' }),
+    ...(opts.url ? { DATABASE_URL: opts.url, DATABASE_SCHEMA: schema, API_WORKERS: opts.workers ?? process.env.API_WORKERS ?? 'auto' } : { DATABASE_URL: '', API_WORKERS: '1' }),
+    NODE_ENV: 'development',
+    PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     // The abuse limits (per user and per address, docs/security.md) would answer 429 to a
@@ -89,18 +173,22 @@ export async function httpSuite(opts: HttpSuiteOptions): Promise<HttpSuiteResult
     RATE_LIMIT_PER_MINUTE_USER: '0',
     RATE_LIMIT_PER_MINUTE_IP: '0',
   };
-  let app: INestApplication | null = null;
+  const config = loadConfig(env);
+  const workers = apiWorkers(config, env);
+  let api: { child: ChildProcess; output: () => string } | null = null;
+  let peakRss = 0;
+  let sampler: NodeJS.Timeout | null = null;
   try {
-    const config = loadConfig(env);
-    app = await createApp(config, env);
-    await app.listen(0, '127.0.0.1');
-    const port = (app.getHttpServer().address() as AddressInfo).port;
-    const baseUrl = `http://127.0.0.1:${port}`;
+    // The development keys exist before the API starts: it trusts the tokens signed here.
     const auth = loadAuthConfig(env, config.dataDir);
     const adminToken = await signDevelopmentToken(auth, { sub: 'bench-admin', roles: ['admin'] });
     const assessorToken = await signDevelopmentToken(auth, { sub: 'bench-assessor', roles: ['assessor'] });
+    const baseUrl = `http://127.0.0.1:${port}`;
+    log(`http: starting the API (${workers} worker${workers > 1 ? 's' : ''}, ${opts.url ? 'PostgreSQL' : 'embedded'})…`);
+    api = await startApi(env, baseUrl, workers);
+    const pid = api.child.pid!;
+    sampler = setInterval(() => (peakRss = Math.max(peakRss, treeRss(pid))), 250);
     const admin = new ApiClient(baseUrl, adminToken, 60_000);
-
     const t0 = performance.now();
     const must = async (what: string, p: Promise<{ status: number; body: any }>) => {
       const a = await p;
@@ -142,9 +230,16 @@ export async function httpSuite(opts: HttpSuiteOptions): Promise<HttpSuiteResult
       await load({ ...plan, token: adminToken, route: 'progress', seconds: 1 }, dataDir);
       progress = await load({ ...plan, token: adminToken, route: 'progress', seconds: opts.seconds }, dataDir);
     } else notes.push('progress route not in this tree yet');
-    return { backend: opts.url ? 'server' : 'embedded', candidates: opts.candidates, connections: opts.connections, seconds: opts.seconds, seedMs, scores, progress, notes };
+    peakRss = Math.max(peakRss, treeRss(pid));
+    const peakRssMb = round(peakRss / (1 << 20));
+    log(`http: peak resident memory of the API's ${workers > 1 ? `${workers + 1} processes` : 'process'}: ${peakRssMb} MB`);
+    return { backend: opts.url ? 'server' : 'embedded', candidates: opts.candidates, connections: opts.connections, seconds: opts.seconds, seedMs, scores, progress, workers, peakRssMb, notes };
   } finally {
-    await app?.close().catch((e) => log(`app close: ${(e as Error).message}`));
+    if (sampler) clearInterval(sampler);
+    if (api) {
+      const code = await stopApi(api.child);
+      if (code !== 0) log(`the API stopped with status ${code}:\n${api.output()}`);
+    }
     if (opts.url) await dropSchema(opts.url, schema).catch((e) => log(`could not drop ${schema}: ${(e as Error).message}`));
     rmSync(dataDir, { recursive: true, force: true });
   }

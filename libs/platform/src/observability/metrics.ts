@@ -48,6 +48,8 @@ export class Metrics {
       help,
       labelNames,
       registers: [this.registry],
+      // Several API workers read the same log and checkpoints: their /metrics are aggregated with max, not summed.
+      aggregator: 'max',
       async collect() {
         try {
           await collect(this);
