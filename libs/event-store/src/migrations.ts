@@ -141,9 +141,19 @@ export async function migrate(pool: Pool, migrations: Migration[], lockName = 's
     // Asked first: the application role may read the table but not create anything.
     const { rows } = await client.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
     if (!rows[0].present) {
-      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-        scope text NOT NULL, version int NOT NULL, name text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (scope, version))`);
+      // Under one lock for every scope: processes starting at once on a fresh schema would
+      // otherwise both create the table and one fail on PostgreSQL's catalogue (duplicate pg_type row).
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['migrate:schema_migrations']);
+        await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+          scope text NOT NULL, version int NOT NULL, name text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (scope, version))`);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
     }
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (await applyOne(client, lockName, migration)) applied.push(migration.version);
