@@ -38,6 +38,7 @@ class ProjectionLifecycle implements OnModuleInit, OnApplicationBootstrap, OnMod
 
   onApplicationBootstrap(): void {
     if (this.config.runProjections) this.runtime.start();
+    else if (process.env.API_WORKER_NUMBER) new Logger('Projections').log(`API worker ${process.env.API_WORKER_NUMBER}: HTTP only, the projections run in another worker or a projector`);
     else new Logger('Projections').log('RUN_PROJECTIONS=false: projections run in a separate projector process');
   }
 
