@@ -382,6 +382,45 @@ describe('wake-ups across processes (server database)', () => {
   });
 });
 
+describe('group commit when the statement fails (server database)', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await serverDatabase({ poolSize: 4 });
+  });
+  afterAll(async () => t?.dispose());
+
+  it('writes each append of the group alone when one of them makes the statement fail', async () => {
+    const groups: number[] = [];
+    const store = new PostgresEventStore(t.db.pool, { groupCommit: { concurrency: 1, onGroup: (n) => groups.push(n) } });
+    // Another transaction holds an event id the group is about to write: its check cannot see it, the unique index waits for it.
+    const held = randomUUID();
+    const other = await t.db.pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`INSERT INTO streams (stream_id, version) VALUES ($1, 1)`, [`held-${held}`]);
+      await other.query(
+        `INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at, hash) VALUES ($1, 1, $2, 'Held', 1, '{}', '{}', now(), 'x')`,
+        [`held-${held}`, held],
+      );
+      const [a, b] = [stream(), stream()];
+      const settled = Promise.allSettled([
+        store.append(a, [{ ...ev('A'), eventId: held }], { expectedVersion: 'no-stream' }),
+        store.append(b, [ev('B')], { expectedVersion: 'no-stream' }),
+      ]);
+      await new Promise((r) => setTimeout(r, 200)); // the group statement waits on the held id
+      await other.query('COMMIT');
+      const [sameId, fine] = await settled;
+      expect(groups).toEqual([2]);
+      expect(sameId).toMatchObject({ status: 'rejected', reason: expect.any(EventStoreInputError) }); // the id is stored elsewhere in the log
+      expect(fine).toMatchObject({ status: 'fulfilled', value: { streamId: b, streamVersion: 1 } });
+      expect(await store.streamVersion(a)).toBe(0);
+      expect((await store.readStream(b)).map((e) => e.type)).toEqual(['B']);
+    } finally {
+      other.release();
+    }
+  });
+});
+
 async function drain(store: PostgresEventStore, from: typeof LOG_START) {
   let checkpoint = from;
   for (;;) {
