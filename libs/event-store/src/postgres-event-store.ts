@@ -356,7 +356,11 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
 
   /** Writes a group and settles every member's promise; never throws. */
   private async writeGroup(group: PendingAppend[]): Promise<void> {
-    this.group!.onGroup?.(group.length);
+    try {
+      this.group!.onGroup?.(group.length);
+    } catch {
+      // An observer's failure must not leave the group's callers waiting.
+    }
     if (group.length === 1) {
       const p = group[0];
       await this.appendAlone(p.streamId, p.events, p.expected, p.unchanged).then(p.resolve, p.reject);
