@@ -75,7 +75,7 @@ export interface PostgresEventStoreOptions {
 export interface GroupCommitOptions {
   /** Default true. */
   enabled?: boolean;
-  /** Most events one group writes (default 500); an append with more events than this is written alone. */
+  /** Most events one group writes (default 64); an append with more events than this is written alone (it amortises its commit already). */
   maxEvents?: number;
   /**
    * How long an append may wait for others to join its group when no commit
@@ -94,7 +94,7 @@ export interface GroupCommitOptions {
   onGroup?(appends: number): void;
 }
 
-export const GROUP_COMMIT_DEFAULTS = { maxEvents: 500, maxWaitMs: 0, concurrency: 2 } as const;
+export const GROUP_COMMIT_DEFAULTS = { maxEvents: 64, maxWaitMs: 0, concurrency: 2 } as const;
 
 /** An append waiting for its group: checked and hashed, its caller waiting on the promise. */
 interface PendingAppend {

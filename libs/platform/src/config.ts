@@ -33,7 +33,7 @@ export interface AppConfig {
 export interface EventStoreSettings {
   /** EVENT_STORE_GROUP_COMMIT, default true. */
   groupCommit: boolean;
-  /** Most events one group writes (EVENT_STORE_GROUP_MAX, default 500). */
+  /** Most events one group writes (EVENT_STORE_GROUP_MAX, default 64). */
   groupMaxEvents: number;
   /** How long an append may wait for others when no group is committing (EVENT_STORE_GROUP_WAIT_MS, default 0). */
   groupWaitMs: number;
