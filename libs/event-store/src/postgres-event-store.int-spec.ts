@@ -380,6 +380,31 @@ describe('wake-ups across processes (server database)', () => {
     await sub.stop();
     expect([...got].sort()).toEqual([...ids].sort());
   });
+  it('looks again soon when woken for events that a transaction elsewhere still hides', async () => {
+    const writer = new PostgresEventStore(t.db.pool);
+    const reader = new PostgresEventStore(t.db.pool, { signal: t.db.signal, pollIntervalMs: 60_000 });
+    const { checkpoint } = await drain(reader, LOG_START);
+    const got: string[] = [];
+    const sub = reader.subscribe({ from: checkpoint, handle: async (batch) => void got.push(...batch.map((e) => e.eventId)) });
+    await new Promise((r) => setTimeout(r, 100));
+    // A transaction with an id, open while the appends commit: gap-safe readers cannot see past it.
+    const holder = await t.db.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_current_xact_id()');
+      const ids = Array.from({ length: 5 }, () => randomUUID());
+      await Promise.all(ids.map((id) => writer.append(`test-${randomUUID()}`, [{ ...ev('Hidden'), eventId: id }], { expectedVersion: 'no-stream' })));
+      await new Promise((r) => setTimeout(r, 60)); // the NOTIFYs have come and gone
+      expect(got).toEqual([]);
+      await holder.query('COMMIT');
+      const deadline = Date.now() + 3000;
+      while (got.length < ids.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect([...got].sort()).toEqual([...ids].sort());
+    } finally {
+      holder.release();
+      await sub.stop();
+    }
+  });
 });
 
 describe('group commit when the statement fails (server database)', () => {

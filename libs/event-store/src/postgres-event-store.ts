@@ -561,22 +561,32 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     this.local.on('append', poke);
     const offSignal = this.options.signal?.on(poke);
     const batchSize = options.batchSize ?? 500;
+    // After a wake-up that found nothing visible yet, how long before looking again (0: the poll).
+    let chase = 0;
     const loop = (async () => {
       while (!stopped) {
+        const woken = pending;
         pending = false;
         try {
           const batch = await this.readAll({ after: checkpoint, limit: batchSize, upcast: options.upcast });
           if (batch.length > 0) {
+            chase = 0;
             await options.handle(batch);
             checkpoint = checkpointOf(batch[batch.length - 1]);
             if (batch.length === batchSize) continue;
+          } else if (woken || chase) {
+            // Woken for events committed past the gap-safe horizon, which a transaction running
+            // elsewhere (any session of the server) holds back: look again within
+            // 10, 20 ... 320 ms rather than at the next poll, while there are such events.
+            const next = woken ? 10 : chase * 2;
+            chase = next <= 320 && (await this.lastPosition()) > checkpoint.position ? next : 0;
           }
         } catch (error) {
           options.onError?.(error);
         }
         if (stopped || pending) continue;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.pollIntervalMs);
+          const timer = setTimeout(resolve, chase || this.pollIntervalMs);
           wake = () => {
             clearTimeout(timer);
             resolve();
