@@ -55,7 +55,7 @@ export const FULL: Sizes = {
 export const QUICK: Sizes = {
   // Appends: large enough that a quick ratio lands within 15 % of the full run's (5 rounds of 1,000).
   appendEvents: 5_000,
-  embeddedAppendEvents: 1_000,
+  embeddedAppendEvents: 2_000,
   httpSeconds: 5,
   httpCandidates: 100,
   httpConnections: 32,
