@@ -63,6 +63,50 @@ export interface PostgresEventStoreOptions {
   signal?: AppendSignal;
   /** Poll interval when nothing wakes the subscribers: the back-up of NOTIFY. */
   pollIntervalMs?: number;
+  /** Group commit of concurrent appends (on by default; `false` or `{ enabled: false }`: one statement per append). */
+  groupCommit?: GroupCommitOptions | false;
+}
+
+/**
+ * Appends that arrive while a commit is in flight wait in a queue and are
+ * written together, by one statement in one transaction, each with its own
+ * expected version and `unchanged` check (docs/event-store.md "Group commit").
+ */
+export interface GroupCommitOptions {
+  /** Default true. */
+  enabled?: boolean;
+  /** Most events one group writes (default 64); an append with more events than this is written alone (it amortises its commit already). */
+  maxEvents?: number;
+  /**
+   * How long an append may wait for others to join its group when no commit
+   * is in flight, in ms (default 0: a group takes what queued while the
+   * previous one was committing, and the appends made in the same tick).
+   */
+  maxWaitMs?: number;
+  /**
+   * Groups committing at the same time (default 2, at most the pool's size:
+   * 1 on the embedded database): while they all are, the next appends queue.
+   * More lets the database work on several statements at once; fewer makes
+   * larger groups.
+   */
+  concurrency?: number;
+  /** Called with the number of appends of each group written (1 for an append written alone): metrics, tests. */
+  onGroup?(appends: number): void;
+}
+
+export const GROUP_COMMIT_DEFAULTS = { maxEvents: 64, maxWaitMs: 0, concurrency: 2 } as const;
+
+/** An append waiting for its group: checked and hashed, its caller waiting on the promise. */
+interface PendingAppend {
+  streamId: string;
+  expected: ExpectedVersion;
+  /** The expected version as a number ('no-stream' is 0). */
+  base: number;
+  events: PreparedEvent[];
+  unchanged: StreamVersion[];
+  queuedAt: number;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
 }
 
 /**
@@ -149,6 +193,15 @@ export class PostgresLogReader implements LogReader {
 export class PostgresEventStore extends PostgresLogReader implements EventStore {
   private readonly local = new EventEmitter();
   private readonly pollIntervalMs: number;
+  /** Null when group commit is off. */
+  private readonly group: { maxEvents: number; maxWaitMs: number; concurrency: number; onGroup?: (appends: number) => void } | null;
+  private queue: PendingAppend[] = [];
+  private queuedEvents = 0;
+  /** Groups committing now, and the streams they write (an append to one of them waits for the next group). */
+  private inFlight = 0;
+  private readonly streamsInFlight = new Set<string>();
+  private immediate: NodeJS.Immediate | null = null;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly pool: Pool,
@@ -157,6 +210,20 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     super(pool, true);
     this.local.setMaxListeners(0);
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
+    const group = options.groupCommit === false ? { enabled: false } : (options.groupCommit ?? {});
+    if (group.enabled === false) {
+      this.group = null;
+    } else {
+      const maxEvents = group.maxEvents ?? GROUP_COMMIT_DEFAULTS.maxEvents;
+      const maxWaitMs = group.maxWaitMs ?? GROUP_COMMIT_DEFAULTS.maxWaitMs;
+      if (!Number.isSafeInteger(maxEvents) || maxEvents < 1) throw new EventStoreInputError('groupCommit.maxEvents must be a positive integer');
+      const concurrency = group.concurrency ?? GROUP_COMMIT_DEFAULTS.concurrency;
+      if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0) throw new EventStoreInputError('groupCommit.maxWaitMs must be a non-negative number');
+      if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new EventStoreInputError('groupCommit.concurrency must be a positive integer');
+      // More groups than connections would only queue in the pool, where they could not grow (PGlite has one).
+      const connections = (pool as Pool & { options?: { max?: number } }).options?.max;
+      this.group = { maxEvents, maxWaitMs, concurrency: Math.min(concurrency, connections && connections > 0 ? connections : concurrency), onGroup: group.onGroup };
+    }
   }
 
   within(transaction: OpenTransaction): LogReader {
@@ -166,12 +233,21 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
   async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
     const prepared = this.prepare(streamId, events, options.expectedVersion);
     const unchanged = checkUnchanged(options.unchanged, [streamId]);
+    // 'any' learns its version under a row lock (appendAny): it is written alone, as is an append larger than a group.
+    if (this.group && options.expectedVersion !== 'any' && prepared.length <= this.group.maxEvents) {
+      return this.enqueue(streamId, prepared, options.expectedVersion, options.expectedVersion === 'no-stream' ? 0 : options.expectedVersion, unchanged);
+    }
+    return this.appendAlone(streamId, prepared, options.expectedVersion, unchanged);
+  }
+
+  /** One append, one statement (group commit off, 'any', an append larger than a group, a group of one). */
+  private async appendAlone(streamId: string, prepared: PreparedEvent[], expected: ExpectedVersion, unchanged: StreamVersion[]): Promise<AppendResult> {
     let result: AppendResult | null;
     try {
-      result = await this.appendStatement(this.pool, streamId, prepared, options.expectedVersion, unchanged).catch((error) => {
+      result = await this.appendStatement(this.pool, streamId, prepared, expected, unchanged).catch((error) => {
         if (!this.named || (error as { code?: string })?.code !== '42P05') throw error;
         this.named = false;
-        return this.appendStatement(this.pool, streamId, prepared, options.expectedVersion, unchanged);
+        return this.appendStatement(this.pool, streamId, prepared, expected, unchanged);
       });
     } catch (error) {
       const earlier = await this.earlierResult(error, streamId, prepared);
@@ -181,10 +257,168 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     if (!result) {
       const earlier = await this.findExisting(this.pool, streamId, prepared);
       if (earlier) return earlier;
-      throw await this.conflict([{ streamId, expectedVersion: options.expectedVersion }], unchanged);
+      throw await this.conflict([{ streamId, expectedVersion: expected }], unchanged);
     }
     this.appended();
     return result;
+  }
+
+  private enqueue(streamId: string, events: PreparedEvent[], expected: ExpectedVersion, base: number, unchanged: StreamVersion[]): Promise<AppendResult> {
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ streamId, expected, base, events, unchanged, queuedAt: performance.now(), resolve, reject });
+      this.queuedEvents += events.length;
+      this.schedule();
+    });
+  }
+
+  /**
+   * Starts the next group unless `concurrency` groups are committing (the end
+   * of one calls this again). Deferred to the end of the tick, so that the appends made in the
+   * same tick (the callers the previous group woke) join it. With a wait, the
+   * oldest queued append waits at most maxWaitMs for others, less if the
+   * group fills up.
+   */
+  private schedule(): void {
+    const group = this.group!;
+    if (this.inFlight >= group.concurrency || this.queue.length === 0 || this.immediate) return;
+    const wait = group.maxWaitMs - (performance.now() - this.queue[0].queuedAt);
+    if (wait >= 1 && this.queuedEvents < group.maxEvents) {
+      this.timer ??= setTimeout(() => {
+        this.timer = null;
+        this.schedule();
+      }, wait);
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      void this.commitGroup();
+    });
+  }
+
+  private async commitGroup(): Promise<void> {
+    const group = this.takeGroup();
+    if (group.length === 0) return; // every queued append waits for a stream now committing
+    this.inFlight++;
+    for (const p of group) this.streamsInFlight.add(p.streamId);
+    this.schedule(); // another slot may be free for what this group left
+    try {
+      await this.writeGroup(group);
+    } finally {
+      this.inFlight--;
+      for (const p of group) this.streamsInFlight.delete(p.streamId);
+      this.schedule();
+    }
+  }
+
+  /**
+   * The next group, in queue order: appends up to maxEvents events, none
+   * touching a stream another member writes (two appends to one stream, or
+   * one writing a stream another checks unchanged, wait for the next group,
+   * as do the later appends touching a stream of an append left waiting), and
+   * no event id twice; nor a stream a group now committing writes. So a
+   * group's appends commute: writing them in one statement is the same as
+   * writing them one after the other in queue order.
+   */
+  private takeGroup(): PendingAppend[] {
+    const { maxEvents, concurrency } = this.group!;
+    // The queue is shared among the free slots, so that the database works on as many statements at once.
+    const share = Math.ceil(this.queuedEvents / Math.max(1, concurrency - this.inFlight));
+    const max = Math.max(1, Math.min(maxEvents, share));
+    const taken: PendingAppend[] = [];
+    const left: PendingAppend[] = [];
+    const written = new Set<string>(this.streamsInFlight);
+    const checked = new Set<string>();
+    const ids = new Set<string>();
+    let events = 0;
+    for (const p of this.queue) {
+      const joins =
+        (taken.length === 0 || events + p.events.length <= max) &&
+        !written.has(p.streamId) &&
+        !checked.has(p.streamId) &&
+        p.unchanged.every((u) => !written.has(u.streamId)) &&
+        p.events.every((e) => !ids.has(e.eventId));
+      if (joins) {
+        taken.push(p);
+        events += p.events.length;
+      } else {
+        left.push(p);
+      }
+      written.add(p.streamId);
+      for (const u of p.unchanged) checked.add(u.streamId);
+      for (const e of p.events) ids.add(e.eventId);
+    }
+    this.queue = left;
+    this.queuedEvents -= events;
+    return taken;
+  }
+
+  /** Writes a group and settles every member's promise; never throws. */
+  private async writeGroup(group: PendingAppend[]): Promise<void> {
+    try {
+      this.group!.onGroup?.(group.length);
+    } catch {
+      // An observer's failure must not leave the group's callers waiting.
+    }
+    if (group.length === 1) {
+      const p = group[0];
+      await this.appendAlone(p.streamId, p.events, p.expected, p.unchanged).then(p.resolve, p.reject);
+      return;
+    }
+    let rows: Array<{ stream_id: string; version: string; global_position: string }>;
+    try {
+      rows = (await this.groupStatement(group)).rows;
+    } catch (error) {
+      const failure = translate(error);
+      if (failure instanceof StoreUnavailableError) {
+        for (const p of group) p.reject(failure);
+        return;
+      }
+      // Nothing was written. A failure one member caused (an event id another
+      // transaction was writing at the same time, a deadlock with another
+      // process's group) must not fail the others: each is written alone.
+      await Promise.all(group.map((p) => this.appendAlone(p.streamId, p.events, p.expected, p.unchanged).then(p.resolve, p.reject)));
+      return;
+    }
+    const positions = new Map<string, Array<[number, number]>>();
+    for (const row of rows) {
+      const list = positions.get(row.stream_id) ?? [];
+      list.push([Number(row.version), Number(row.global_position)]);
+      positions.set(row.stream_id, list);
+    }
+    if (positions.size > 0) this.appended();
+    for (const p of group) {
+      const mine = positions.get(p.streamId);
+      if (mine) {
+        const ordered = mine.sort((a, b) => a[0] - b[0]).map(([, position]) => position);
+        p.resolve({ streamId: p.streamId, streamVersion: p.base + p.events.length, positions: ordered, lastPosition: ordered[ordered.length - 1] });
+      } else {
+        void this.refused(p);
+      }
+    }
+  }
+
+  /** A member the group statement did not write: its events were there already (the earlier result), or a stream moved. */
+  private async refused(p: PendingAppend): Promise<void> {
+    try {
+      const earlier = await this.findExisting(this.pool, p.streamId, p.events);
+      if (earlier) return p.resolve(earlier);
+      p.reject(await this.conflict([{ streamId: p.streamId, expectedVersion: p.expected }], p.unchanged));
+    } catch (error) {
+      p.reject(translate(error));
+    }
+  }
+
+  private async groupStatement(group: PendingAppend[]): Promise<QueryResult<any>> {
+    const values = groupValues(group);
+    try {
+      return await this.pool.query({ name: this.named ? 'event_store_append_group' : undefined, text: GROUP_APPEND, values });
+    } catch (error) {
+      if (!this.named || (error as { code?: string })?.code !== '42P05') throw error;
+      this.named = false;
+      return this.pool.query({ text: GROUP_APPEND, values });
+    }
   }
 
   async appendMany(writes: StreamWrite[], options: { unchanged?: StreamVersion[] } = {}): Promise<AppendResult[]> {
@@ -327,22 +561,32 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     this.local.on('append', poke);
     const offSignal = this.options.signal?.on(poke);
     const batchSize = options.batchSize ?? 500;
+    // After a wake-up that found nothing visible yet, how long before looking again (0: the poll).
+    let chase = 0;
     const loop = (async () => {
       while (!stopped) {
+        const woken = pending;
         pending = false;
         try {
           const batch = await this.readAll({ after: checkpoint, limit: batchSize, upcast: options.upcast });
           if (batch.length > 0) {
+            chase = 0;
             await options.handle(batch);
             checkpoint = checkpointOf(batch[batch.length - 1]);
             if (batch.length === batchSize) continue;
+          } else if (woken || chase) {
+            // Woken for events committed past the gap-safe horizon, which a transaction running
+            // elsewhere (any session of the server) holds back: look again within
+            // 10, 20 ... 320 ms rather than at the next poll, while there are such events.
+            const next = woken ? 10 : chase * 2;
+            chase = next <= 320 && (await this.lastPosition()) > checkpoint.position ? next : 0;
           }
         } catch (error) {
           options.onError?.(error);
         }
         if (stopped || pending) continue;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.pollIntervalMs);
+          const timer = setTimeout(resolve, chase || this.pollIntervalMs);
           wake = () => {
             clearTimeout(timer);
             resolve();
@@ -610,6 +854,94 @@ function several(named: boolean, base: number, streamId: string, events: Prepare
        SELECT (SELECT max(version) FROM inserted) AS version,
               (SELECT array_agg(global_position ORDER BY version) FROM inserted) AS positions`,
   };
+}
+
+/**
+ * A group of appends in one statement (one implicit transaction). Per append
+ * ($1 stream, $2 expected version, $3 event count); per event ($4 the append
+ * it belongs to, then its columns, the version known from the expectation);
+ * per unchanged stream ($13 the append, $14 stream, $15 version). An append
+ * is refused (not written, the others are) when a stream it checks moved or
+ * one of its event ids is stored already; the others move their stream under
+ * their expected version exactly as the single statements do (a conflict
+ * leaves that stream alone). Events are inserted in group order, so positions
+ * follow it. Only the written events come back.
+ */
+const GROUP_APPEND = `WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS i(stream_id, base, n, k)
+  ),
+  batch AS (
+    SELECT * FROM unnest($4::bigint[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])
+      WITH ORDINALITY AS e(k, event_id, type, schema_version, data, metadata, recorded_at, hash, version, ord)
+  ),
+  refused AS (
+    SELECT u.k FROM unnest($13::bigint[], $14::text[], $15::bigint[]) AS u(k, stream_id, version)
+     WHERE coalesce((SELECT s.version FROM streams s WHERE s.stream_id = u.stream_id), 0) <> u.version
+    UNION
+    SELECT b.k FROM batch b WHERE EXISTS (SELECT 1 FROM events x WHERE x.event_id = b.event_id)
+  ),
+  created AS (
+    INSERT INTO streams AS s (stream_id, version)
+    SELECT i.stream_id, i.n FROM input i WHERE i.base = 0 AND i.k NOT IN (SELECT k FROM refused)
+    ON CONFLICT (stream_id) DO UPDATE SET version = s.version + excluded.version WHERE s.version = 0
+    RETURNING s.stream_id
+  ),
+  updated AS (
+    UPDATE streams s SET version = s.version + i.n FROM input i
+     WHERE i.base > 0 AND s.stream_id = i.stream_id AND s.version = i.base AND i.k NOT IN (SELECT k FROM refused)
+    RETURNING s.stream_id
+  ),
+  moved AS (
+    SELECT i.k, i.stream_id FROM input i
+     WHERE i.stream_id IN (SELECT stream_id FROM created UNION ALL SELECT stream_id FROM updated)
+  )
+  INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at, hash)
+  SELECT m.stream_id, b.version, b.event_id, b.type, b.schema_version, b.data::jsonb, b.metadata::jsonb, b.recorded_at::timestamptz, b.hash
+    FROM batch b JOIN moved m ON m.k = b.k
+   ORDER BY b.ord
+  RETURNING stream_id, version, global_position`;
+
+/** The parameters of GROUP_APPEND; leaf hashes computed here, each covering its version (expected + rank). */
+function groupValues(group: PendingAppend[]): unknown[] {
+  const streams: string[] = [];
+  const bases: number[] = [];
+  const counts: number[] = [];
+  const of: number[] = [];
+  const ids: string[] = [];
+  const types: string[] = [];
+  const schemas: number[] = [];
+  const data: string[] = [];
+  const metadata: string[] = [];
+  const recorded: string[] = [];
+  const hashes: string[] = [];
+  const versions: number[] = [];
+  const uOf: number[] = [];
+  const uStreams: string[] = [];
+  const uVersions: number[] = [];
+  group.forEach((p, index) => {
+    const k = index + 1;
+    streams.push(p.streamId);
+    bases.push(p.base);
+    counts.push(p.events.length);
+    p.events.forEach((e, i) => {
+      const version = p.base + i + 1;
+      of.push(k);
+      ids.push(e.eventId);
+      types.push(e.type);
+      schemas.push(e.schemaVersion);
+      data.push(e.data);
+      metadata.push(e.metadata);
+      recorded.push(e.recordedAt);
+      hashes.push(leafHashOfCanonical({ ...e, streamId: p.streamId, version }));
+      versions.push(version);
+    });
+    for (const u of p.unchanged) {
+      uOf.push(k);
+      uStreams.push(u.streamId);
+      uVersions.push(u.version);
+    }
+  });
+  return [streams, bases, counts, of, ids, types, schemas, data, metadata, recorded, hashes, versions, uOf, uStreams, uVersions];
 }
 
 /** The unchanged list: valid versions, no stream listed twice, none of the streams written. */

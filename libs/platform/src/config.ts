@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { GROUP_COMMIT_DEFAULTS, GroupCommitOptions } from '@app/event-store/postgres-event-store';
 import { loadSecurityConfig, SecurityConfig } from './http/security.config';
 import { boolean, ConfigError, integer, oneOf } from './settings';
 
@@ -24,6 +25,36 @@ export interface AppConfig {
   kek?: KekSettings;
   /** Batch sizes and retry delay of the projection runners (optional for the same reason: defaults then). */
   projections?: ProjectionSettings;
+  /** Group commit of the event store (optional for the same reason: on, with its defaults). */
+  eventStore?: EventStoreSettings;
+}
+
+/** Group commit of concurrent appends (docs/event-store.md "Group commit"). */
+export interface EventStoreSettings {
+  /** EVENT_STORE_GROUP_COMMIT, default true. */
+  groupCommit: boolean;
+  /** Most events one group writes (EVENT_STORE_GROUP_MAX, default 64). */
+  groupMaxEvents: number;
+  /** How long an append may wait for others when no group is committing (EVENT_STORE_GROUP_WAIT_MS, default 0). */
+  groupWaitMs: number;
+  /** Groups committing at the same time (EVENT_STORE_GROUP_CONCURRENCY, default 2). */
+  groupConcurrency: number;
+}
+
+export function eventStoreSettings(env: NodeJS.ProcessEnv): EventStoreSettings {
+  return {
+    groupCommit: boolean(env, 'EVENT_STORE_GROUP_COMMIT', true),
+    groupMaxEvents: integer(env, 'EVENT_STORE_GROUP_MAX', GROUP_COMMIT_DEFAULTS.maxEvents, 1, 10_000),
+    groupWaitMs: integer(env, 'EVENT_STORE_GROUP_WAIT_MS', GROUP_COMMIT_DEFAULTS.maxWaitMs, 0, 1_000),
+    groupConcurrency: integer(env, 'EVENT_STORE_GROUP_CONCURRENCY', GROUP_COMMIT_DEFAULTS.concurrency, 1, 64),
+  };
+}
+
+/** The store's group-commit options from the settings (absent settings: the store's defaults). */
+export function groupCommitOptions(settings: EventStoreSettings | undefined): GroupCommitOptions | false {
+  if (!settings) return {};
+  if (!settings.groupCommit) return false;
+  return { maxEvents: settings.groupMaxEvents, maxWaitMs: settings.groupWaitMs, concurrency: settings.groupConcurrency };
 }
 
 export interface ProjectionSettings {
@@ -71,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     motivationMinLength: integer(env, 'MOTIVATION_MIN_LENGTH', 10, 1, 500),
     kek: kekSettings(env),
     projections: projectionSettings(env),
+    eventStore: eventStoreSettings(env),
   };
 }
 

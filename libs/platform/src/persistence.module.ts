@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import * as pg from 'pg';
 import { Database, openDatabase } from '@app/event-store/database';
 import { EVENT_STORE_MIGRATIONS, migrate } from '@app/event-store/migrations';
-import { AppConfig } from './config';
+import { AppConfig, groupCommitOptions } from './config';
 import { InstrumentedEventStore } from './observability/instrumented-event-store';
 import { Metrics, METRICS } from './observability/metrics';
 
@@ -56,7 +56,7 @@ export class DatabaseModule {
     };
     const storeProvider = {
       provide: EVENT_STORE,
-      useFactory: (db: Database, metrics: Metrics) => new InstrumentedEventStore(db.pool, { signal: db.signal }, metrics),
+      useFactory: (db: Database, metrics: Metrics) => new InstrumentedEventStore(db.pool, { signal: db.signal, groupCommit: groupCommitOptions(config.eventStore) }, metrics),
       inject: [DATABASE, METRICS],
     };
     return {

@@ -7,6 +7,7 @@ import type { NewEvent } from '@app/event-store/event-store';
 import { Database, openDatabase } from '@app/event-store/database';
 import { EVENT_STORE_MIGRATIONS, migrate } from '@app/event-store/migrations';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
+import { eventStoreSettings, groupCommitOptions } from '@app/platform/config';
 import { dropSchema, freshDatabase, inParallel, log, ratio, round, scoreEvent, uniqueName } from '../lib';
 
 /**
@@ -187,7 +188,14 @@ export async function appendSuite(opts: AppendSuiteOptions): Promise<AppendSuite
   try {
     db = await openDatabase({ url: opts.url, dataDir, schema, poolSize: opts.writers });
     await migrate(db.pool, EVENT_STORE_MIGRATIONS, 'event-store');
-    const store = new PostgresEventStore(db.pool, { signal: db.signal });
+    // Group commit as the environment sets it (EVENT_STORE_GROUP_*), as the API builds its store.
+    const group = groupCommitOptions(eventStoreSettings(process.env));
+    const groups = { count: 0, appends: 0 };
+    const onGroup = (appends: number) => {
+      groups.count++;
+      groups.appends += appends;
+    };
+    const store = new PostgresEventStore(db.pool, { signal: db.signal, groupCommit: group && { ...group, onGroup } });
     // Same pool size, same server; on PGlite the one connection is shared, as the app does.
     basePool = embedded ? db.pool : new Pool({ ...db.connection, max: opts.writers });
     basePool.on('error', () => undefined);
@@ -206,8 +214,15 @@ export async function appendSuite(opts: AppendSuiteOptions): Promise<AppendSuite
       notes.push('peer not run on the embedded database');
     }
 
+    const groupNote = (mode: string) => {
+      notes.push(group ? `${mode}: ${groups.count} groups, ${round(groups.appends / Math.max(1, groups.count), 1)} appends per group on average (warm-up included)` : `${mode}: group commit off`);
+      log(`append ${notes[notes.length - 1]}`);
+      groups.count = groups.appends = 0;
+    };
     const single = await pass('single', opts, opts.perStream, 1, store, basePool, peer);
+    groupNote('single');
     const batch = opts.batch > 0 ? await pass(`batch${opts.batch}`, opts, opts.batch * opts.batchesPerStream, opts.batch, store, basePool, peer) : null;
+    if (batch) groupNote(`batch${opts.batch}`);
     return { backend: embedded ? 'embedded' : 'server', writers: opts.writers, poolSize: embedded ? 1 : opts.writers, single, batch, notes };
   } finally {
     await peer?.close().catch(() => undefined);

@@ -14,7 +14,7 @@ export class InstrumentedEventStore extends PostgresEventStore {
     options: PostgresEventStoreOptions,
     private readonly metrics: Metrics,
   ) {
-    super(pool, options);
+    super(pool, withGroupSizes(options, metrics));
   }
 
   // Every argument is passed on as it came: the measurement never changes what is appended.
@@ -41,4 +41,20 @@ export class InstrumentedEventStore extends PostgresEventStore {
       throw error;
     }
   }
+}
+
+/** The group sizes observed by the metrics, besides whatever the caller listens with. */
+function withGroupSizes(options: PostgresEventStoreOptions, metrics: Metrics): PostgresEventStoreOptions {
+  if (options.groupCommit === false || options.groupCommit?.enabled === false) return options;
+  const group = options.groupCommit ?? {};
+  return {
+    ...options,
+    groupCommit: {
+      ...group,
+      onGroup: (appends) => {
+        metrics.appendGroupSize.observe(appends);
+        group.onGroup?.(appends);
+      },
+    },
+  };
 }

@@ -13,6 +13,7 @@ export class Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly appendDuration: Histogram<'operation' | 'outcome'>;
   readonly appendedEvents: Counter;
+  readonly appendGroupSize: Histogram;
   readonly concurrencyConflicts: Counter<'operation'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -33,6 +34,12 @@ export class Metrics {
       registers,
     });
     this.appendedEvents = new Counter({ name: 'event_store_appended_events_total', help: 'Events appended by this process', registers });
+    this.appendGroupSize = new Histogram({
+      name: 'event_store_append_group_size',
+      help: 'Appends written together by one statement (group commit; 1 = an append written alone)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers,
+    });
     this.concurrencyConflicts = new Counter({
       name: 'event_store_concurrency_conflicts_total',
       help: 'Appends refused because the stream moved since it was read (the command runner retries them)',
