@@ -20,6 +20,9 @@ export interface VerifyPoint {
   bundleMb: number;
   verifyMs: number;
   verifyEventsPerSec: number;
+  /** CPU time of the verifier's threads (user + system), and per event: less sensitive to other load than verifyMs. */
+  verifyCpuMs: number;
+  verifyCpuUsPerEvent: number;
   verifyMaxRssMb: number;
   verifyHeapMb: number;
   ok: boolean;
@@ -174,7 +177,7 @@ async function realExporter(pool: Pool, every: number, dir: string): Promise<Rea
   };
 }
 
-function verifyInChild(file: string, witnessKeyFile?: string): Promise<{ ok: boolean; reason?: string; events: number; cosignatures: number; ms: number; maxRssMb: number; heapMb: number }> {
+function verifyInChild(file: string, witnessKeyFile?: string): Promise<{ ok: boolean; reason?: string; events: number; cosignatures: number; ms: number; cpuMs: number; maxRssMb: number; heapMb: number }> {
   const child = join(__dirname, '..', 'children', 'verify.js');
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [child, file, ...(witnessKeyFile ? [witnessKeyFile] : [])], { maxBuffer: 1 << 20 }, (error, stdout) => {
@@ -210,6 +213,8 @@ export async function verifySuite(pool: Pool, dir: string, sizes: number[]): Pro
       bundleMb: mb(statSync(file).size),
       verifyMs: verified.ms,
       verifyEventsPerSec: round((verified.events / verified.ms) * 1000),
+      verifyCpuMs: verified.cpuMs,
+      verifyCpuUsPerEvent: verified.events > 0 ? round((verified.cpuMs * 1000) / verified.events, 2) : 0,
       verifyMaxRssMb: verified.maxRssMb,
       verifyHeapMb: verified.heapMb,
       ok: verified.ok,
