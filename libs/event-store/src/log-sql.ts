@@ -37,9 +37,10 @@ export function checkpointParams(tx: number, pos: number): { tx: string; pos: st
   return { tx: `$${tx}::text::xid8`, pos: `$${pos}::bigint` };
 }
 
-/** The columns of a stored event, as the store's row reader expects them. */
-export function eventColumns(alias: string): string {
+/** The columns of a stored event, as the store's row reader expects them (`metadata: false`: NULL for metadata and hash). */
+export function eventColumns(alias: string, options: { metadata?: boolean } = {}): string {
+  const withMetadata = options.metadata !== false;
   return ['global_position', 'transaction_id::text AS transaction_id', 'stream_id', 'version', 'event_id', 'type', 'schema_version', 'data', 'metadata', 'recorded_at', 'hash']
-    .map((column) => `${alias}.${column}`)
+    .map((column) => (!withMetadata && (column === 'metadata' || column === 'hash') ? `NULL AS ${column}` : `${alias}.${column}`))
     .join(', ');
 }

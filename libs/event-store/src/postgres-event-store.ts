@@ -167,7 +167,7 @@ export class PostgresLogReader implements LogReader {
     const limit = options.limit ?? 1000;
     if (!Number.isInteger(limit) || limit < 1) throw new EventStoreInputError('limit must be a positive integer');
     const { rows } = await this.run(
-      `SELECT ${COLUMNS} FROM events
+      `SELECT ${options.metadata === false ? COLUMNS_WITHOUT_METADATA : COLUMNS} FROM events
         WHERE ${gapSafe('events', checkpointParams(1, 2))}
         ${gapSafeOrder('events')}
         LIMIT $3`,
@@ -958,6 +958,8 @@ function checkUnchanged(unchanged: StreamVersion[] | undefined, written: string[
 }
 
 const COLUMNS = eventColumns('events');
+/** `readAll({ metadata: false })`: the same row shape, metadata and hash left unread. */
+const COLUMNS_WITHOUT_METADATA = eventColumns('events', { metadata: false });
 
 /** A filter's conditions on `events` (its types, cut, recordedAt window and paging), parameters appended to `params`. */
 function filterSql(filter: EventFilter, params: unknown[]): string {
