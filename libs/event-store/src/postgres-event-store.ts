@@ -173,7 +173,7 @@ export class PostgresLogReader implements LogReader {
         LIMIT $3`,
       [after.transactionId, after.position, limit],
     );
-    return rows.map(reading(options));
+    return rows.map(reading(options, options.metadata === false ? toStoredWithoutMetadata : toStored));
   }
 
   /** A query on this reader's pool or connection, named when it may be; pg errors translated. */
@@ -988,9 +988,26 @@ function limitSql(filter: PagedFilter, params: unknown[]): string {
  * shape of its type and `schemaVersion` the current one, so a fold's own
  * upcast (idempotent) leaves it as it is.
  */
-function reading(options: ReadOptions): (row: any) => StoredEvent {
-  if (!options.upcast) return toStored;
-  return (row) => upcastEvent(toStored(row));
+function reading(options: ReadOptions, toEvent: (row: any) => StoredEvent = toStored): (row: any) => StoredEvent {
+  if (!options.upcast) return toEvent;
+  return (row) => upcastEvent(toEvent(row));
+}
+
+/** A row of the lean read (`COLUMNS_WITHOUT_METADATA`): metadata and hash null, `recorded_at` already an ISO string. */
+function toStoredWithoutMetadata(row: any): StoredEvent {
+  return {
+    globalPosition: Number(row.global_position),
+    transactionId: row.transaction_id,
+    streamId: row.stream_id,
+    version: Number(row.version),
+    eventId: row.event_id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: null as unknown as StoredEvent['metadata'],
+    recordedAt: row.recorded_at,
+    hash: null as unknown as string,
+  };
 }
 
 function toStored(row: any): StoredEvent {
