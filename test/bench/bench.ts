@@ -216,7 +216,7 @@ export function table(r: BenchResults): string {
       rows.push(['http progress', 'req/s, p50 / p99 ms', `${fmt(h.progress.requestsPerSec)}, ${fmt(h.progress.p50Ms)} / ${fmt(h.progress.p99Ms)}`, '', `${h.progress.non2xx} non-2xx`]);
     }
   } else rows.push(['http', 'not run', '—', '—', '—']);
-  if (r.rebuild) rows.push(['rebuild', `events/s (${fmt(r.rebuild.events)} events), peak RSS`, fmt(r.rebuild.eventsPerSec), `${fmt(r.rebuild.peakRssMb)} MB`, '']);
+  if (r.rebuild) rows.push(['rebuild', `events/s (${fmt(r.rebuild.events)} events), peak RSS`, fmt(r.rebuild.eventsPerSec), `${fmt(r.rebuild.peakRssMb)} MB`, `Node CPU ${fmt(r.rebuild.cpuMs)} ms`]);
   else rows.push(['rebuild', 'not run', '—', '—', '—']);
   if (r.verify) {
     if (r.verify.seal) rows.push(['ledger seal', `ev/s (${fmt(r.verify.seal.events)} events)`, fmt(r.verify.seal.eventsPerSec), '', '']);

@@ -95,6 +95,13 @@ export interface ReadOptions {
 export interface ReadAllOptions extends ReadOptions {
   after?: LogCheckpoint;
   limit?: number;
+  /**
+   * False: each event's `metadata` and `hash` are not read (they come back as
+   * `null`), for readers that fold the events' data only, such as a
+   * projection rebuild, where parsing them was about a third of the time.
+   * Default true.
+   */
+  metadata?: boolean;
 }
 
 export interface ReadStreamOptions extends ReadOptions {

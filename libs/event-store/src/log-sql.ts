@@ -37,9 +37,20 @@ export function checkpointParams(tx: number, pos: number): { tx: string; pos: st
   return { tx: `$${tx}::text::xid8`, pos: `$${pos}::bigint` };
 }
 
-/** The columns of a stored event, as the store's row reader expects them. */
-export function eventColumns(alias: string): string {
+/**
+ * The columns of a stored event, as the store's row reader expects them.
+ * `metadata: false` (the lean read of `readAll`): NULL for metadata and hash,
+ * and `recorded_at` already in the form `toISOString` gives (UTC,
+ * milliseconds truncated as the driver's date parser truncates them), so the
+ * reader neither parses a date nor formats one per event.
+ */
+export function eventColumns(alias: string, options: { metadata?: boolean } = {}): string {
+  const lean: Record<string, string> = {
+    metadata: 'NULL AS metadata',
+    hash: 'NULL AS hash',
+    recorded_at: `to_char(${alias}.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS recorded_at`,
+  };
   return ['global_position', 'transaction_id::text AS transaction_id', 'stream_id', 'version', 'event_id', 'type', 'schema_version', 'data', 'metadata', 'recorded_at', 'hash']
-    .map((column) => `${alias}.${column}`)
+    .map((column) => (options.metadata === false && lean[column] ? lean[column] : `${alias}.${column}`))
     .join(', ');
 }

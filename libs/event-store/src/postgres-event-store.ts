@@ -167,13 +167,13 @@ export class PostgresLogReader implements LogReader {
     const limit = options.limit ?? 1000;
     if (!Number.isInteger(limit) || limit < 1) throw new EventStoreInputError('limit must be a positive integer');
     const { rows } = await this.run(
-      `SELECT ${COLUMNS} FROM events
+      `SELECT ${options.metadata === false ? COLUMNS_WITHOUT_METADATA : COLUMNS} FROM events
         WHERE ${gapSafe('events', checkpointParams(1, 2))}
         ${gapSafeOrder('events')}
         LIMIT $3`,
       [after.transactionId, after.position, limit],
     );
-    return rows.map(reading(options));
+    return rows.map(reading(options, options.metadata === false ? toStoredWithoutMetadata : toStored));
   }
 
   /** A query on this reader's pool or connection, named when it may be; pg errors translated. */
@@ -958,6 +958,8 @@ function checkUnchanged(unchanged: StreamVersion[] | undefined, written: string[
 }
 
 const COLUMNS = eventColumns('events');
+/** `readAll({ metadata: false })`: the same row shape, metadata and hash left unread. */
+const COLUMNS_WITHOUT_METADATA = eventColumns('events', { metadata: false });
 
 /** A filter's conditions on `events` (its types, cut, recordedAt window and paging), parameters appended to `params`. */
 function filterSql(filter: EventFilter, params: unknown[]): string {
@@ -986,9 +988,26 @@ function limitSql(filter: PagedFilter, params: unknown[]): string {
  * shape of its type and `schemaVersion` the current one, so a fold's own
  * upcast (idempotent) leaves it as it is.
  */
-function reading(options: ReadOptions): (row: any) => StoredEvent {
-  if (!options.upcast) return toStored;
-  return (row) => upcastEvent(toStored(row));
+function reading(options: ReadOptions, toEvent: (row: any) => StoredEvent = toStored): (row: any) => StoredEvent {
+  if (!options.upcast) return toEvent;
+  return (row) => upcastEvent(toEvent(row));
+}
+
+/** A row of the lean read (`COLUMNS_WITHOUT_METADATA`): metadata and hash null, `recorded_at` already an ISO string. */
+function toStoredWithoutMetadata(row: any): StoredEvent {
+  return {
+    globalPosition: Number(row.global_position),
+    transactionId: row.transaction_id,
+    streamId: row.stream_id,
+    version: Number(row.version),
+    eventId: row.event_id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: null as unknown as StoredEvent['metadata'],
+    recordedAt: row.recorded_at,
+    hash: null as unknown as string,
+  };
 }
 
 function toStored(row: any): StoredEvent {

@@ -12,6 +12,8 @@ export interface RebuildSuiteResult {
   rows: number;
   ms: number;
   eventsPerSec: number;
+  /** CPU time of the rebuilding process during the rebuild (user + system; PostgreSQL's not included). */
+  cpuMs: number;
   /** Peak RSS of the rebuilding process, and its RSS just before the rebuild started. */
   peakRssMb: number;
   startRssMb: number;
@@ -29,7 +31,7 @@ export function rebuildSuite(url: string, schema: string): Promise<RebuildSuiteR
     execFile(process.execPath, args, { maxBuffer: 1 << 20, env: { ...process.env, LOG_LEVEL: 'silent' } }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`rebuild child failed: ${stderr || error.message}`));
       const r = JSON.parse(stdout.trim().split('\n').pop()!);
-      resolve({ events: r.events, rows: r.rows, ms: r.ms, eventsPerSec: round((r.events / r.ms) * 1000), peakRssMb: r.peakRssMb, startRssMb: r.startRssMb });
+      resolve({ events: r.events, rows: r.rows, ms: r.ms, eventsPerSec: round((r.events / r.ms) * 1000), cpuMs: r.cpuMs, peakRssMb: r.peakRssMb, startRssMb: r.startRssMb });
     });
   });
 }

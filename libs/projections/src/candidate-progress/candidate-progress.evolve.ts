@@ -17,7 +17,7 @@ import {
 import { CandidateEvent, upcastCandidateEvent } from '@app/domain/candidate/candidate';
 import { CriterionNeutralised, upcastJuryEvent } from '@app/domain/jury/jury';
 import { upcastReferentialEvent } from '@app/domain/referential/referential-state';
-import { ValidationRuleName } from '@app/domain/referential/referential';
+import { CriterionDoc, ValidationRuleName } from '@app/domain/referential/referential';
 
 /**
  * Candidate progress per block, as a fold of the log. The live projection
@@ -151,8 +151,8 @@ type CandidateProgressEvent =
  * which dates decisions in the outcome.
  */
 function candidateEventOf(event: ProgressEvent): CandidateProgressEvent {
-  const recorded = event.recordedAt ? { type: event.type, data: event.data, recordedAt: event.recordedAt } : { type: event.type, data: event.data };
-  return (event.type === 'CriterionNeutralised' ? upcastJuryEvent(recorded) : upcastCandidateEvent(recorded)) as CandidateProgressEvent;
+  // The progress event is itself a recorded event (type, data, recordedAt when known): no copy per event.
+  return (event.type === 'CriterionNeutralised' ? upcastJuryEvent(event) : upcastCandidateEvent(event)) as CandidateProgressEvent;
 }
 
 export const emptySlice = (): OwnedProgressSlice => ({ referentials: new Map(), candidates: new Map() });
@@ -363,6 +363,16 @@ function openBlockOf(state: CandidateProgressState, code: string): BlockState | 
 }
 
 const NO_CRITERIA: Array<{ code: string; core: boolean }> = [];
+/** A referential block's criteria as the proposal takes them, made once per loaded referential block rather than per candidate. */
+const criterionDocs = new WeakMap<ReadonlyArray<{ code: string; core: boolean }>, CriterionDoc[]>();
+function criterionDocsOf(criteria: ReadonlyArray<{ code: string; core: boolean }>): CriterionDoc[] {
+  let docs = criterionDocs.get(criteria);
+  if (!docs) {
+    docs = criteria.map((c) => ({ code: c.code, core: c.core, text: '' }));
+    criterionDocs.set(criteria, docs);
+  }
+  return docs;
+}
 
 /**
  * The query's answer for a candidate state: the proposal of each block under
@@ -378,7 +388,7 @@ export function progressView(state: CandidateProgressState, referentials: Progre
       if (b.referentialId !== null && !referential) throw new Error(`referential ${b.referentialId} of block ${b.code} of candidate ${state.candidateId} is not loaded`);
       const { proposal, criteria } = proposeBlock(
         referential?.rule ?? 'all-criteria',
-        (referential?.blocks[b.code] ?? NO_CRITERIA).map((c) => ({ code: c.code, core: c.core, text: '' })),
+        criterionDocsOf(referential?.blocks[b.code] ?? NO_CRITERIA),
         new Map(Object.entries(b.scores)),
         new Set(b.neutralised),
       );

@@ -112,7 +112,9 @@ export const candidateProgressProjection: Projection = {
 type LoggedEvent = Pick<StoredEvent, 'type' | 'data' | 'transactionId' | 'globalPosition'> & Partial<Pick<StoredEvent, 'recordedAt'>>;
 
 export function toProgressEvent(e: LoggedEvent): ProgressEvent {
-  return { type: e.type, data: e.data, transactionId: e.transactionId, globalPosition: e.globalPosition, ...(e.recordedAt ? { recordedAt: e.recordedAt } : {}) };
+  const event: ProgressEvent = { type: e.type, data: e.data, transactionId: e.transactionId, globalPosition: e.globalPosition };
+  if (e.recordedAt) event.recordedAt = e.recordedAt;
+  return event;
 }
 
 /** Rebuilding from the log, in memory: the same fold the projection stores. */

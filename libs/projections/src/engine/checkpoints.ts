@@ -137,7 +137,7 @@ export class ProjectionCheckpoints {
       const log = this.store.within(client);
       let checkpoint = target.checkpoint;
       for (;;) {
-        const events = await log.readAll({ after: checkpoint, limit: batchSize, upcast: true });
+        const events = await log.readAll({ after: checkpoint, limit: batchSize, upcast: true, metadata: projection.readsMetadata === true });
         if (events.length === 0) break;
         checkpoint = await this.applyLocked(client, runner, projection, generation, events);
         onBatch?.(events.length);

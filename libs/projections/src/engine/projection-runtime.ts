@@ -322,7 +322,7 @@ export class ProjectionRuntime {
     // generation is set up. On the embedded database a read just queues for the one connection.
     // A batch is read from the last event of the one before, known before that one is applied.
     const read = (after: LogCheckpoint): Promise<StoredEvent[]> => {
-      const reading = this.store.readAll({ after, limit: batchSize, upcast: true });
+      const reading = this.store.readAll({ after, limit: batchSize, upcast: true, metadata: projection.readsMetadata === true });
       // Handled where it is awaited; this only keeps a failure while nobody awaits it yet (or
       // after an earlier failure, ever) from being an unhandled rejection.
       reading.catch(() => undefined);
