@@ -6,7 +6,7 @@ import { LedgerService } from '@app/platform/ledger/ledger.service';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { startTestApp, TestApp } from '../support/app';
 import { SEED_REFERENTIAL } from '../support/scenario';
-import { concretePath, discoverRoutes, DiscoveredRoute, expressRoutes } from '../support/routes';
+import { concretePath, discoverRoutes, DiscoveredRoute, serverRoutes } from '../support/routes';
 import { collectBuffer, pdfText as textOfPdf } from '../support/pdf';
 
 /**
@@ -96,7 +96,7 @@ describe('Authorization', () => {
 
   it('no route reaches the server around Nest\'s guard except the API documentation', () => {
     const nest = new Set(routes.map(key));
-    const around = expressRoutes(t.app).filter((r) => !nest.has(key(r)) && !NON_NEST_PUBLIC.test(r.path));
+    const around = serverRoutes(t.app).filter((r) => !nest.has(key(r)) && !NON_NEST_PUBLIC.test(r.path));
     expect(around).toEqual([]);
   });
 

@@ -5,20 +5,15 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { SUMMARY_MAX, TAGS } from '../../apps/api/src/openapi';
 import { startTestApp, TestApp } from '../support/app';
+import { serverRoutes } from '../support/routes';
 
-/** Every route the Nest router serves, discovered at run time from Express's router. */
+/** Every route the Nest router serves, discovered at run time from the HTTP server's route table. */
 function registeredRoutes(t: TestApp): Array<{ method: string; path: string }> {
-  const express = t.app.getHttpAdapter().getInstance();
-  const stack = (express.router ?? express._router).stack as Array<{ route?: { path: string | string[]; methods: Record<string, boolean> } }>;
   const out: Array<{ method: string; path: string }> = [];
-  for (const layer of stack) {
-    if (!layer.route) continue;
-    for (const path of Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path]) {
-      if (path.startsWith('/docs')) continue; // the documentation itself
-      for (const [method, on] of Object.entries(layer.route.methods)) {
-        if (on && method !== '_all') out.push({ method, path: path.replace(/:([A-Za-z0-9_]+)/g, '{$1}') });
-      }
-    }
+  for (const { method, path } of serverRoutes(t.app)) {
+    if (path.startsWith('/docs')) continue; // the documentation itself
+    if (method === 'OPTIONS' && path === '*') continue; // the CORS preflight, when configured
+    out.push({ method: method.toLowerCase(), path: path.replace(/:([A-Za-z0-9_]+)/g, '{$1}') });
   }
   return out;
 }

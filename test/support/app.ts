@@ -41,6 +41,8 @@ export async function startTestApp(options: { embedded?: boolean; env?: Record<s
   const config = loadConfig(env);
   const app = await createApp(config, env);
   await app.init();
+  // Fastify builds its routes' hook chains when ready: supertest sends to the server without listen().
+  await app.getHttpAdapter().getInstance().ready();
   const auth = loadAuthConfig(env, dataDir);
   return {
     app,

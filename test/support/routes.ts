@@ -1,3 +1,4 @@
+import { registeredRoutes } from '../../apps/api/src/bootstrap';
 import { INestApplication, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
@@ -48,18 +49,9 @@ export function discoverRoutes(app: INestApplication): DiscoveredRoute[] {
   return routes.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
 }
 
-/** Every route the Express router holds, Nest's or not (Swagger UI registers its own). */
-export function expressRoutes(app: INestApplication): Array<{ method: string; path: string }> {
-  const instance = app.getHttpAdapter().getInstance();
-  const stack: Array<{ route?: { path: string | string[]; methods: Record<string, boolean> } }> = (instance.router ?? instance._router)?.stack ?? [];
-  const out: Array<{ method: string; path: string }> = [];
-  for (const layer of stack) {
-    if (!layer.route) continue;
-    for (const method of Object.keys(layer.route.methods).filter((m) => layer.route!.methods[m] && m !== '_all')) {
-      for (const path of asArray(layer.route.path)) out.push({ method: method.toUpperCase(), path });
-    }
-  }
-  return out;
+/** Every route the HTTP server holds, Nest's or not (Swagger UI registers its own); HEAD twins of GET routes left out. */
+export function serverRoutes(app: INestApplication): Array<{ method: string; path: string }> {
+  return registeredRoutes(app).filter((r) => r.method !== 'HEAD');
 }
 
 /** A concrete URL for a route: every `:param` replaced by `id` (an unknown uuid by default). */

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { invalid } from '@app/domain/shared/errors';
 import { Roles } from '@app/platform/auth/roles';
@@ -57,15 +57,15 @@ export class CredentialsController {
       'Those still waiting are left out and counted in `X-Credentials-Withheld`, with a `Warning: 199` naming the juries.',
   })
   @ApiOkResponse({ description: 'the credentials', schema: { type: 'array', items: { type: 'object', example: CREDENTIAL_EXAMPLE } } })
-  async list(@Param('id', uuid) id: string, @CurrentReader() reader: Reader, @Res({ passthrough: true }) res: Response) {
+  async list(@Param('id', uuid) id: string, @CurrentReader() reader: Reader, @Res({ passthrough: true }) res: FastifyReply) {
     // A jury member reads the credentials of the candidates of their juries' sessions only (403 otherwise).
     await this.who.assertInScope(reader, id);
     const { credentials, withheld } = await this.issuer.credentialsOf(id);
     const waiting = withheld.reduce((n, w) => n + w.credentials, 0);
-    res.setHeader('X-Credentials-Withheld', String(waiting));
+    void res.header('X-Credentials-Withheld', String(waiting));
     if (waiting) {
       const why = withheld.map((w) => `jury ${w.juryId}: ${w.approvalStatus === 'awaiting-president' ? 'sealed record awaiting the president approval' : 'deliberation not sealed'}`).join('; ');
-      res.setHeader('Warning', `199 - "${waiting} credential(s) not issued until the record is final (${why})"`);
+      void res.header('Warning', `199 - "${waiting} credential(s) not issued until the record is final (${why})"`);
     }
     return credentials;
   }

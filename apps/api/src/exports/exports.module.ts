@@ -1,5 +1,5 @@
-import { DynamicModule, Inject, Injectable, MiddlewareConsumer, Module, NestModule, OnModuleInit, RequestMethod } from '@nestjs/common';
-import { text } from 'express';
+import { DynamicModule, Inject, Injectable, Module, OnModuleInit } from '@nestjs/common';
+import type { TextBodyRoute } from '@app/platform/http/json-body';
 import { Database } from '@app/event-store/database';
 import { EventStore } from '@app/event-store/event-store';
 import { migrate } from '@app/event-store/migrations';
@@ -18,9 +18,17 @@ class ExportsMigrations implements OnModuleInit {
   }
 }
 
+/** The processing report arrives as the CDC sent it: XML, not JSON (read as text by the HTTP layer, see bootstrap). */
+export const ACCROCHAGE_REPORT_BODY: TextBodyRoute = {
+  method: 'POST',
+  url: '/v1/exports/accrochage/reports',
+  types: ['application/xml', 'text/xml', 'application/*+xml', 'text/plain', 'application/octet-stream'],
+  limit: 20 * 1024 * 1024,
+};
+
 /** Outputs to outside bodies: the CDC accrochage flux, and the CDC's processing reports read back. */
 @Module({})
-export class ExportsModule implements NestModule {
+export class ExportsModule {
   static forRoot(config: OperationsConfig): DynamicModule {
     // Read once at start: a schema that cannot be read stops the process rather than the first export.
     const validator = config.cdc.xsdFile ? XsdValidator.fromFile(config.cdc.xsdFile) : null;
@@ -37,10 +45,5 @@ export class ExportsModule implements NestModule {
         },
       ],
     };
-  }
-
-  /** The processing report arrives as the CDC sent it: XML, not JSON. */
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(text({ type: ['application/xml', 'text/xml', 'application/*+xml', 'text/plain', 'application/octet-stream'], limit: '20mb' })).forRoutes({ path: 'v1/exports/accrochage/reports', method: RequestMethod.POST });
   }
 }

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Controller, Get, HttpStatus, Inject, Injectable, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Database } from '@app/event-store/database';
 import { Public } from '@app/platform/auth/roles';
 import { Metrics, METRICS } from '@app/platform/observability/metrics';
@@ -35,7 +35,7 @@ export class ObservabilityController {
   @ApiOperation({ summary: 'Readiness: the database answers and the projections are caught up', description: 'Caught up means within READINESS_MAX_PROJECTION_LAG events of the log head.' })
   @ApiResponse({ status: 200, description: 'ready' })
   @ApiResponse({ status: 503, description: 'not ready (database away, projections behind or failed, or shutting down)' })
-  async ready(@Res() res: Response): Promise<void> {
+  async ready(@Res() res: FastifyReply): Promise<void> {
     const checks: Record<string, unknown> = {};
     let ok = !this.lifecycle.shuttingDown;
     if (this.lifecycle.shuttingDown) checks.lifecycle = { status: 'shutting-down' };
@@ -60,16 +60,16 @@ export class ObservabilityController {
         checks.projections = { status: 'unknown', error: (error as Error).message };
       }
     }
-    res.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({ status: ok ? 'ready' : 'unavailable', checks });
+    void res.code(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).send({ status: ok ? 'ready' : 'unavailable', checks });
   }
 
   @Get('metrics')
   @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
   @ApiProduces('text/plain')
   @ApiResponse({ status: 200, description: 'metrics in the Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } })
-  async scrape(@Res() res: Response): Promise<void> {
-    res.setHeader('Content-Type', this.metrics.contentType);
-    res.send(await this.metrics.text());
+  async scrape(@Res() res: FastifyReply): Promise<void> {
+    const text = await this.metrics.text();
+    void res.header('Content-Type', this.metrics.contentType).send(text);
   }
 }
 

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Role } from '@app/domain/shared/decider';
 import { RateLimits, rateLimitedBody } from '../http/rate-limit';
 import { AuthenticatedRequest, PUBLIC_KEY, ROLES_KEY } from './roles';
@@ -30,7 +30,7 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const roles = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets);
-    const req = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
+    const req = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_\-.]{1,12288})$/.exec(header.trim()) : null;
     if (!match) throw error(HttpStatus.UNAUTHORIZED, 'UNAUTHENTICATED', 'a bearer token is required');
@@ -40,7 +40,7 @@ export class AuthGuard implements CanActivate {
     });
     const taken = this.limits?.takeForUser(req.principal.id);
     if (taken && !taken.allowed) {
-      context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(taken.retryAfterSeconds));
+      void context.switchToHttp().getResponse<FastifyReply>().header('Retry-After', String(taken.retryAfterSeconds));
       throw new HttpException(rateLimitedBody(taken.retryAfterSeconds, 'user'), HttpStatus.TOO_MANY_REQUESTS);
     }
     if (!roles || roles.length === 0) throw error(HttpStatus.FORBIDDEN, 'FORBIDDEN', NO_ROLE_DECLARED);

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext, HttpException, HttpStatus } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Actor } from '@app/domain/shared/decider';
 import { AuthenticatedRequest } from '../auth/roles';
 
@@ -20,11 +20,17 @@ export interface CommandMeta {
 const CORRELATION = /^[A-Za-z0-9._:-]{1,100}$/;
 const IDEMPOTENCY = /^[\x21-\x7e]{1,200}$/;
 
-export function commandMetaFrom(req: Request & AuthenticatedRequest): CommandMeta {
+/** A header's value as one string (repeated headers are joined by Node), or undefined. */
+export function headerOf(req: Pick<FastifyRequest, 'headers'>, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+export function commandMetaFrom(req: FastifyRequest & AuthenticatedRequest): CommandMeta {
   const principal = req.principal!;
-  const correlationHeader = req.header('x-correlation-id');
-  const ifMatchHeader = req.header('if-match');
-  const keyHeader = req.header('idempotency-key');
+  const correlationHeader = headerOf(req, 'x-correlation-id');
+  const ifMatchHeader = headerOf(req, 'if-match');
+  const keyHeader = headerOf(req, 'idempotency-key');
   if (keyHeader !== undefined && !IDEMPOTENCY.test(keyHeader)) throw badHeader('Idempotency-Key must be 1 to 200 visible ASCII characters');
   let ifMatch: number | undefined;
   if (ifMatchHeader !== undefined) {
@@ -42,7 +48,7 @@ export function commandMetaFrom(req: Request & AuthenticatedRequest): CommandMet
 }
 
 export const Meta = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandMeta => {
-  const req = ctx.switchToHttp().getRequest<Request & AuthenticatedRequest & { commandMeta?: CommandMeta }>();
+  const req = ctx.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest & { commandMeta?: CommandMeta }>();
   req.commandMeta ??= commandMetaFrom(req);
   return req.commandMeta;
 });

@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, HttpCode, HttpException, Inject, Injectable, NestInterceptor, UseInterceptors, applyDecorators } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, Observable, of, switchMap } from 'rxjs';
 import type { Pool } from 'pg';
 import { Database } from '@app/event-store/database';
@@ -9,6 +9,7 @@ import { canonicalize } from '@app/proof/canonical';
 import { DATABASE } from '../persistence.module';
 import { AuthenticatedRequest } from '../auth/roles';
 import type { CommandResult } from './command-runner';
+import { headerOf } from './command-meta';
 
 export const IDEMPOTENCY_MIGRATIONS: Migration[] = [
   {
@@ -38,19 +39,19 @@ export class CommandInterceptor implements NestInterceptor {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
-    const res = context.switchToHttp().getResponse<Response>();
-    const key = req.header('idempotency-key');
+    const req = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
+    const res = context.switchToHttp().getResponse<FastifyReply>();
+    const key = headerOf(req, 'idempotency-key');
     const actorId = req.principal?.id;
     if (!key || !actorId) return next.handle().pipe(switchMap((result) => of(this.answer(res, result as CommandResult))));
-    const fingerprint = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${safeCanonical(req.body)}`).digest('hex');
+    const fingerprint = createHash('sha256').update(`${req.method} ${req.url}\n${safeCanonical(req.body)}`).digest('hex');
     return from(this.find(this.db.pool, actorId, key)).pipe(
       switchMap((stored) => {
         if (stored) {
           if (stored.fingerprint !== fingerprint) {
             throw new HttpException({ statusCode: 409, code: 'IDEMPOTENCY_KEY_REUSED', message: 'this Idempotency-Key was used for another request' }, 409);
           }
-          res.setHeader('Idempotent-Replayed', 'true');
+          void res.header('Idempotent-Replayed', 'true');
           return of(this.answer(res, stored.body as CommandResult));
         }
         return next.handle().pipe(
@@ -60,8 +61,8 @@ export class CommandInterceptor implements NestInterceptor {
     );
   }
 
-  private answer(res: Response, result: CommandResult): CommandResult {
-    if (result && typeof result.version === 'number') res.setHeader('ETag', `"${result.version}"`);
+  private answer(res: FastifyReply, result: CommandResult): CommandResult {
+    if (result && typeof result.version === 'number') void res.header('ETag', `"${result.version}"`);
     return result;
   }
 

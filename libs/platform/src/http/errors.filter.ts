@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ConcurrencyError, EventStoreInputError, StoreUnavailableError } from '@app/event-store/event-store';
 import { translate } from '@app/event-store/postgres-event-store';
 import { ERROR_CODES, ErrorCode, GENERIC_CODE, STATUS_OF_KIND } from '@app/domain/shared/error-codes';
@@ -18,12 +18,13 @@ export class ErrorsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toBody(exception);
-    if (body.statusCode === 503) res.setHeader('Retry-After', '2');
     if (body.statusCode >= 500 && body.statusCode !== 503) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    if (res.headersSent) return;
-    res.status(body.statusCode).json(body);
+    if (reply.sent || reply.raw.headersSent) return;
+    if (body.statusCode === 503) void reply.header('Retry-After', '2');
+    // A route may have set a content type for its success (a CSV, a PEM): the error is JSON.
+    void reply.code(body.statusCode).header('Content-Type', 'application/json; charset=utf-8').send(body);
   }
 
   toBody(exception: unknown): ErrorBody {
@@ -39,7 +40,7 @@ export class ErrorsFilter implements ExceptionFilter {
     if (translated instanceof StoreUnavailableError) return { statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'the database is unavailable, retry shortly' };
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      // Express wraps URL-decoding faults; their messages quote the input (possibly personal data): never echo it.
+      // URL-decoding faults (a malformed %-escape); their messages quote the input (possibly personal data): never echo it.
       const cause = exception.cause as { name?: string } | undefined;
       if (status === 400 && cause?.name === 'URIError') return { statusCode: 400, code: 'VALIDATION_FAILED', message: 'malformed URL encoding' };
       const response = exception.getResponse() as string | { code?: string; message?: string | string[]; details?: unknown };
@@ -49,7 +50,7 @@ export class ErrorsFilter implements ExceptionFilter {
       const message = typeof response === 'string' ? response : Array.isArray(response.message) ? response.message.join('; ') : String(response.message ?? exception.message);
       return { statusCode: status, code: codeFor(status), message };
     }
-    // body-parser errors (malformed JSON, too large, bad charset) carry a status of their own.
+    // Body errors (malformed JSON, too large, bad charset) carry a status of their own.
     const e = exception as { status?: number; statusCode?: number; type?: string; message?: string };
     const status = e?.status ?? e?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -1,28 +1,54 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { json, type NextFunction, type Request, type Response } from 'express';
-import helmet from 'helmet';
-import type { AppConfig } from '../config';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import helmet from '@fastify/helmet';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from 'node:http';
-import { hostileJsonGuard } from './json-body';
+import type { AppConfig } from '../config';
+import { registerBodyParsers, type TextBodyRoute } from './json-body';
 import { RateLimits } from './rate-limit';
 import { loadSecurityConfig } from './security.config';
 
+/** Largest JSON body accepted (413 PAYLOAD_TOO_LARGE beyond). */
+export const JSON_BODY_LIMIT = 256 * 1024;
+
 /**
- * What every response goes through before routing: which client address to
- * trust, the per-address rate limit, security headers, and CORS (closed
- * unless CORS_ORIGINS names origins). Called by bootstrap before the body
- * parser, so a flood is refused before its body is read.
+ * The Fastify instance the API runs on: which client address to trust, and
+ * how the router treats paths. A malformed percent-encoding in the path is
+ * answered here, before routing, with the error body of docs/api.md and
+ * without echoing the URL (it may carry a token or an email pasted into it).
  */
-export function applyHttpSecurity(app: NestExpressApplication, config: AppConfig): void {
+export function httpAdapter(config: AppConfig): FastifyAdapter {
   const security = config.security ?? loadSecurityConfig({});
-  app.set('trust proxy', security.trustProxy);
-  app.use(app.get(RateLimits).ipMiddleware());
+  return new FastifyAdapter({
+    // A hop count is accepted at run time, as by Express (the type omits it).
+    trustProxy: security.trustProxy as boolean | string,
+    bodyLimit: JSON_BODY_LIMIT,
+    // Express's routing matched `/v1/x/` as `/v1/x`; ids are at most a few hundred characters.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1_000 },
+    frameworkErrors: (error: Error & { statusCode?: number }, _req: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      const message = status === 414 ? 'a path parameter is too long' : 'malformed URL encoding';
+      void reply.code(status).send({ statusCode: status, code: status === 414 ? 'BAD_REQUEST' : 'VALIDATION_FAILED', message });
+    },
+  });
+}
+
+/**
+ * What every response goes through before routing: the per-address rate
+ * limit, security headers, and CORS (closed unless CORS_ORIGINS names
+ * origins). All are `onRequest` hooks, which run before the body is read, so a
+ * flood is refused before its body costs anything.
+ */
+export async function applyHttpSecurity(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  const security = config.security ?? loadSecurityConfig({});
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  const limits = app.get(RateLimits);
+  if (limits.ip) fastify.addHook('onRequest', limits.ipHook());
   // Helmet's defaults (CSP 'self', no sniffing, frame denial, HSTS...) suit an API and Swagger UI alike.
-  app.use(helmet());
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  await app.register(helmet as never);
+  fastify.addHook('onRequest', (req, reply, done) => {
     // Answers may carry personal data: no shared cache keeps them.
-    if (req.path.startsWith('/v1/')) res.setHeader('Cache-Control', 'no-store');
-    next();
+    if (req.url.startsWith('/v1/')) void reply.header('Cache-Control', 'no-store');
+    done();
   });
   if (security.corsOrigins.length > 0) {
     app.enableCors({
@@ -37,20 +63,17 @@ export function applyHttpSecurity(app: NestExpressApplication, config: AppConfig
   }
 }
 
-/** Largest JSON body accepted (413 PAYLOAD_TOO_LARGE beyond). */
-export const JSON_BODY_LIMIT = '256kb';
-
 /**
  * How much a client may make the server wait or work before its request is
- * refused: the JSON body parser with its size limit and the raw-body check
+ * refused: the body parsers with their size limits and the raw-body check
  * (depth, lone surrogates) that runs before JSON.parse, validation and
  * idempotency hashing; and the server's timeouts, so that a client trickling
  * headers or a body (with or without a token) is answered 408 and
  * disconnected instead of holding a connection for minutes.
  */
-export function applyRequestLimits(app: NestExpressApplication, config: AppConfig): void {
+export function applyRequestLimits(app: NestFastifyApplication, config: AppConfig, textRoutes: TextBodyRoute[] = []): void {
   const security = config.security ?? loadSecurityConfig({});
-  app.use(json({ limit: JSON_BODY_LIMIT, strict: true, verify: hostileJsonGuard(security.jsonMaxDepth) }));
+  registerBodyParsers(app.getHttpAdapter().getInstance() as FastifyInstance, { jsonLimit: JSON_BODY_LIMIT, maxDepth: security.jsonMaxDepth, textRoutes });
   const server = app.getHttpServer() as Server & { connectionsCheckingInterval: number };
   server.headersTimeout = security.headersTimeoutMs;
   server.requestTimeout = security.bodyTimeoutMs;

@@ -1,5 +1,5 @@
 import { OnModuleDestroy } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { SecurityConfig } from './security.config';
 
 export interface Take {
@@ -90,14 +90,13 @@ export class RateLimits implements OnModuleDestroy {
     return this.user ? this.user.take(userId) : { allowed: true, retryAfterSeconds: 0 };
   }
 
-  /** Express middleware, mounted before body parsing and authentication. */
-  ipMiddleware() {
-    return (req: Request, res: Response, next: NextFunction): void => {
-      if (!this.ip) return next();
+  /** An `onRequest` hook: runs before body parsing and authentication. `req.ip` honours TRUST_PROXY. */
+  ipHook() {
+    return (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+      if (!this.ip) return done();
       const taken = this.ip.take(req.ip ?? req.socket.remoteAddress ?? 'unknown');
-      if (taken.allowed) return next();
-      res.setHeader('Retry-After', String(taken.retryAfterSeconds));
-      res.status(429).json(rateLimitedBody(taken.retryAfterSeconds, 'address'));
+      if (taken.allowed) return done();
+      void reply.code(429).header('Retry-After', String(taken.retryAfterSeconds)).send(rateLimitedBody(taken.retryAfterSeconds, 'address'));
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiProduces, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { once } from 'node:events';
+import type { FastifyReply } from 'fastify';
+import { Readable } from 'node:stream';
 import { conflict, invalid, unavailable } from '@app/domain/shared/errors';
 import { LedgerRangeError, openExport } from '@app/event-store/ledger/ledger-reader';
 import { LedgerService } from '@app/platform/ledger/ledger.service';
@@ -36,20 +36,22 @@ export class ExportController {
   @ApiResponse({ status: 200, description: 'the bundle; headers X-Ledger-From, X-Ledger-Size', content: { 'application/x-ndjson': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 400, description: 'from is not an integer >= 1, or lies beyond the end of the ledger' })
   @Refusals('LEDGER_INTEGRITY', 'LEDGER_LAGGING', 'LEDGER_KEY_NOT_IN_FORCE')
-  async export(@Query() query: ExportQuery, @Res() res: Response, @Headers('x-min-position') minPosition?: string): Promise<void> {
+  async export(@Query() query: ExportQuery, @Res() res: FastifyReply, @Headers('x-min-position') minPosition?: string): Promise<void> {
     const from = query.from ?? 1;
     await waitSealed(this.ledger, minPosition);
     const checkpoint = await this.ledger.checkpointNow().catch(integrityConflict);
     const bundle = await openExport(this.ledger.pool, this.ledger.key, from, checkpoint).catch((error) => {
       throw error instanceof LedgerRangeError ? invalid(error.message) : error;
     });
-    res.status(200);
-    res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="ledger-${from}-${checkpoint.size}.ndjson"`);
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('X-Ledger-From', String(from));
-    res.setHeader('X-Ledger-Size', String(checkpoint.size));
-    await streamTo(res, bundle.chunks);
+    const body = await streamOf(bundle.chunks);
+    void res
+      .code(200)
+      .header('Content-Type', 'application/x-ndjson; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="ledger-${from}-${checkpoint.size}.ndjson"`)
+      .header('Cache-Control', 'no-store')
+      .header('X-Ledger-From', String(from))
+      .header('X-Ledger-Size', String(checkpoint.size))
+      .send(body);
   }
 }
 
@@ -71,28 +73,30 @@ export function integrityConflict(error: unknown): never {
 }
 
 /**
- * Writes page by page, waiting for the socket to drain, so memory stays flat for
- * any ledger size. A failure after the first byte can no longer become an error
- * body: the connection is cut, and the truncated bundle fails verification
- * ("tail not covered by a signed checkpoint") rather than passing for complete.
+ * The bundle as a byte stream, page by page: the HTTP layer pulls the next page
+ * only when the socket has drained, so memory stays flat for any ledger size,
+ * and a client that goes away stops the reading (the generator is returned).
+ * The first page is read before anything is sent, so a failure there is still
+ * an error body; a failure after the first byte can no longer become one: the
+ * connection is cut, and the truncated bundle fails verification ("tail not
+ * covered by a signed checkpoint") rather than passing for complete.
  */
-async function streamTo(res: Response, chunks: AsyncGenerator<string, void, undefined>): Promise<void> {
-  let closed = false;
-  const onClose = () => {
-    closed = true;
-  };
-  res.on('close', onClose);
+async function streamOf(chunks: AsyncGenerator<string, void, undefined>): Promise<Readable> {
+  let first: IteratorResult<string, void>;
   try {
-    for await (const chunk of chunks) {
-      if (closed) break;
-      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-    }
-    if (!closed) res.end();
+    first = await chunks.next();
   } catch (error) {
-    if (!res.headersSent) throw error;
-    res.destroy(error as Error);
-  } finally {
-    res.off('close', onClose);
     await chunks.return(undefined);
+    throw error;
   }
+  async function* all(): AsyncGenerator<string, void, undefined> {
+    try {
+      if (first.done) return;
+      yield first.value;
+      yield* chunks;
+    } finally {
+      await chunks.return(undefined);
+    }
+  }
+  return Readable.from(all(), { objectMode: false });
 }

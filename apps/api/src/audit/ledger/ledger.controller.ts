@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { LedgerEntry, listCheckpoints, listEntries } from '@app/event-store/ledger/ledger-reader';
 import { LedgerService } from '@app/platform/ledger/ledger.service';
 import { Roles } from '@app/platform/auth/roles';
@@ -91,10 +91,10 @@ export class LedgerController {
   @Roles('regulator', 'admin', 'jury')
   @ApiOperation({ summary: 'The public key that signs ledger checkpoints and sealed records', description: 'Pin it when verifying a bundle.' })
   @ApiOkResponse({ type: PublicKeyDto })
-  publicKey(@Query() query: PublicKeyQuery, @Res({ passthrough: true }) res: Response): PublicKeyDto | string {
+  publicKey(@Query() query: PublicKeyQuery, @Res({ passthrough: true }) res: FastifyReply): PublicKeyDto | string {
     const { publicKeyPem, keyFingerprint, origin } = this.ledger.key;
     if (query.format === 'pem') {
-      res.setHeader('Content-Type', 'application/x-pem-file');
+      void res.header('Content-Type', 'application/x-pem-file');
       return publicKeyPem;
     }
     return { publicKey: publicKeyPem, keyFingerprint, origin, algorithm: 'Ed25519' };

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { candidateSpec, candidateStream, certificationsOf, decisionsInForce, validatedBlocksOf } from '@app/domain/candidate/candidate';
 import { fold, Role } from '@app/domain/shared/decider';
 import { notFound } from '@app/domain/shared/errors';
@@ -41,7 +41,7 @@ export class ReadCandidateController {
   async read(
     @Param('id', new IdParam('candidate')) id: string,
     @CurrentPrincipal() principal: Principal & { actingRole: Role; grantedRoles: Role[] },
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Record<string, unknown>> {
     const stored = await this.store.readStream(candidateStream(id), { upcast: true });
     const state = fold(candidateSpec, stored.map(asRecorded));
@@ -59,7 +59,7 @@ export class ReadCandidateController {
       stored.filter((e) => e.type === 'ReferentOpinionGiven').map((e) => [String(e.data.requestId), { by: String(e.metadata?.actor?.id ?? ''), at: e.recordedAt }]),
     );
     const version = stored[stored.length - 1].version;
-    res.setHeader('ETag', `"${version}"`);
+    void res.header('ETag', `"${version}"`);
     return {
       candidateId: id,
       version,

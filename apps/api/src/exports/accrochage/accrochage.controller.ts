@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { StatusLine } from '@app/domain/exports/accrochage-status';
 import { invalid } from '@app/domain/shared/errors';
 import { Roles } from '@app/platform/auth/roles';
@@ -95,30 +95,30 @@ export class AccrochageController {
   @ApiResponse({ status: 200, description: 'the flux', type: AccrochageXml, content: { 'application/xml': { schema: { type: 'string' } } } })
   @ApiResponse({ status: 204, description: 'nothing to declare (headers still report)' })
   @Refusals('CDC_CONFIGURATION_INVALID', 'CDC_NOT_CONFIGURED', 'ACCROCHAGE_SCHEMA_INVALID')
-  async export(@Query() query: AccrochageQuery, @Meta() meta: CommandMeta, @Res() res: Response): Promise<void> {
+  async export(@Query() query: AccrochageQuery, @Meta() meta: CommandMeta, @Res() res: FastifyReply): Promise<void> {
     if (query.from && query.to && query.from > query.to) throw invalid('from must not be after to');
     const { xml, report } = await this.exporter.export(
       { from: query.from, to: query.to, includeExported: query.includeExported === 'true', preview: query.preview === 'true' },
       meta.actor,
     );
-    res.setHeader('X-Accrochage-Declared', String(report.declared.length));
-    res.setHeader('X-Accrochage-Resent', String(report.resent.length));
-    res.setHeader('X-Accrochage-Withdrawals', String(report.withdrawals.length));
-    res.setHeader('X-Accrochage-Manual-Withdrawals', String(report.manualWithdrawals.length));
-    res.setHeader('X-Accrochage-Not-Exportable', String(report.notExportable.length));
-    res.setHeader('X-Accrochage-Not-Sealed', String(report.notSealed));
-    res.setHeader('X-Accrochage-Awaiting-Approval', String(report.awaitingApproval));
-    res.setHeader('X-Accrochage-Near-Deadline', String(report.nearDeadline.length));
+    void res.header('X-Accrochage-Declared', String(report.declared.length));
+    void res.header('X-Accrochage-Resent', String(report.resent.length));
+    void res.header('X-Accrochage-Withdrawals', String(report.withdrawals.length));
+    void res.header('X-Accrochage-Manual-Withdrawals', String(report.manualWithdrawals.length));
+    void res.header('X-Accrochage-Not-Exportable', String(report.notExportable.length));
+    void res.header('X-Accrochage-Not-Sealed', String(report.notSealed));
+    void res.header('X-Accrochage-Awaiting-Approval', String(report.awaitingApproval));
+    void res.header('X-Accrochage-Near-Deadline', String(report.nearDeadline.length));
     const warning = warningText(report, this.warningDays);
-    if (warning) res.setHeader('Warning', `199 - "${warning.replace(/["\\]/g, '')}"`);
+    if (warning) void res.header('Warning', `199 - "${warning.replace(/["\\]/g, '')}"`);
     if (!xml) {
-      res.status(204).end();
+      void res.code(204).send();
       return;
     }
-    res.setHeader('X-Accrochage-Flux-Id', report.fluxId!);
-    res.setHeader('X-Accrochage-Action', report.action!);
-    res.setHeader('Content-Disposition', `attachment; filename="accrochage-${report.fluxId}.xml"`);
-    res.status(200).type('application/xml; charset=utf-8').send(xml);
+    void res.header('X-Accrochage-Flux-Id', report.fluxId!);
+    void res.header('X-Accrochage-Action', report.action!);
+    void res.header('Content-Disposition', `attachment; filename="accrochage-${report.fluxId}.xml"`);
+    void res.code(200).type('application/xml; charset=utf-8').send(xml);
   }
 
   @Post('reports')
@@ -135,8 +135,8 @@ export class AccrochageController {
   @ApiResponse({ status: 201, type: ReportImportAnswer })
   @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: not XML, or it names no passage' })
   @Refusals('REPORT_MATCHES_NO_DECLARATION')
-  async importReport(@Req() req: Request, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<Omit<ReportImport, 'reportId'> & { id: string }> {
-    const type = req.header('content-type') ?? '';
+  async importReport(@Req() req: FastifyRequest, @Body() body: unknown, @Meta() meta: CommandMeta): Promise<Omit<ReportImport, 'reportId'> & { id: string }> {
+    const type = req.headers['content-type'] ?? '';
     // As received (application/xml, text/xml, text/plain, octet-stream), or wrapped in JSON { "xml": "…" } by tools that only speak JSON.
     const wrapped = /json/.test(type) && body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
     if (wrapped && Object.keys(wrapped).some((k) => k !== 'xml')) throw invalid('the JSON form of a report is { "xml": "<the report as received>" }, nothing else');

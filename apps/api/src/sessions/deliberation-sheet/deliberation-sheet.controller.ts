@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, IntersectionType, ApiOperation, ApiProduces, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Role } from '@app/domain/shared/decider';
 import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
 import { Principal } from '@app/platform/auth/token-verifier';
@@ -88,13 +88,13 @@ export class DeliberationSheetController {
     @Query() query: SheetFilterQuery,
     @Headers('x-min-position') minPosition: string | undefined,
     @CurrentPrincipal() principal: Principal & { grantedRoles: Role[] },
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     const view = await this.sheet.viewOf({ id: principal.id, roles: principal.grantedRoles }, id);
     await awaitLists(this.runtime, minPosition);
     const items = await this.sheet.all(view, id, query);
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="feuille-de-deliberation-${id}.csv"`);
+    void res.header('Content-Type', 'text/csv; charset=utf-8');
+    void res.header('Content-Disposition', `attachment; filename="feuille-de-deliberation-${id}.csv"`);
     return sheetCsv(items, view.identity === 'clear');
   }
 }

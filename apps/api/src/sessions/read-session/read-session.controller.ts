@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { fold } from '@app/domain/shared/decider';
 import { notFound } from '@app/domain/shared/errors';
 import { sessionSpec, sessionStream } from '@app/domain/session/session';
@@ -30,12 +30,12 @@ export class ReadSessionController {
   @Get(':id')
   @Roles('admin', 'assessor', 'referent', 'jury', 'regulator')
   @ApiOperation({ summary: 'A session: its pinned referential, dates and assessors (ETag: stream version)' })
-  async read(@Param('id', new IdParam('session')) id: string, @Res({ passthrough: true }) res: Response): Promise<SessionView> {
+  async read(@Param('id', new IdParam('session')) id: string, @Res({ passthrough: true }) res: FastifyReply): Promise<SessionView> {
     const events = await this.store.readStream(sessionStream(id), { upcast: true });
     const state = fold(sessionSpec, events.map(asRecorded));
     if (!state.opened) throw notFound('session', id);
     const version = events[events.length - 1].version;
-    res.setHeader('ETag', `"${version}"`);
+    void res.header('ETag', `"${version}"`);
     return {
       sessionId: state.sessionId!,
       referentialId: state.referentialId!,
