@@ -20,7 +20,7 @@ function context(handler: keyof Routes, authorization?: string) {
     getType: () => 'http',
     getHandler: () => Routes.prototype[handler],
     getClass: () => Routes,
-    switchToHttp: () => ({ getRequest: () => req, getResponse: () => ({ setHeader: (k: string, v: string) => (headers[k] = v) }) }),
+    switchToHttp: () => ({ getRequest: () => req, getResponse: () => { const reply = { header: (k: string, v: string) => ((headers[k] = v), reply) }; return reply; } }),
   } as unknown as ExecutionContext;
   return { ctx, req, headers };
 }

@@ -19,6 +19,9 @@ export const ROLE_REQUIRED = 'requires one of the roles';
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /** Each handler's rule, read from its metadata once (it never changes after start): not two reflector lookups per request. */
+  private readonly rules = new WeakMap<object, { cls: object; isPublic: boolean; roles: Role[] | undefined }>();
+
   constructor(
     private readonly reflector: Reflector,
     @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
@@ -27,9 +30,8 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const roles = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets);
+    const { isPublic, roles } = this.ruleOf(context);
+    if (isPublic) return true;
     const req = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_\-.]{1,12288})$/.exec(header.trim()) : null;
@@ -49,6 +51,19 @@ export class AuthGuard implements CanActivate {
     req.actingRole = acting;
     req.grantedRoles = roles.filter((r) => req.principal!.roles.includes(r));
     return true;
+  }
+
+  private ruleOf(context: ExecutionContext): { isPublic: boolean; roles: Role[] | undefined } {
+    const handler = context.getHandler();
+    const cls = context.getClass();
+    let rule = this.rules.get(handler);
+    // Keyed by the method, checked against its class (an inherited method may serve classes with other rules).
+    if (!rule || rule.cls !== cls) {
+      const targets = [handler, cls];
+      rule = { cls, isPublic: !!this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets), roles: this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) };
+      this.rules.set(handler, rule);
+    }
+    return rule;
   }
 }
 

@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, HttpCode, HttpException, Inject, Injectable, NestInterceptor, UseInterceptors, applyDecorators } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { from, Observable, of, switchMap } from 'rxjs';
+import { from, map, Observable, of, switchMap } from 'rxjs';
 import type { Pool } from 'pg';
 import { Database } from '@app/event-store/database';
 import { Migration } from '@app/event-store/migrations';
@@ -43,7 +43,7 @@ export class CommandInterceptor implements NestInterceptor {
     const res = context.switchToHttp().getResponse<FastifyReply>();
     const key = headerOf(req, 'idempotency-key');
     const actorId = req.principal?.id;
-    if (!key || !actorId) return next.handle().pipe(switchMap((result) => of(this.answer(res, result as CommandResult))));
+    if (!key || !actorId) return next.handle().pipe(map((result) => this.answer(res, result as CommandResult)));
     const fingerprint = createHash('sha256').update(`${req.method} ${req.url}\n${safeCanonical(req.body)}`).digest('hex');
     return from(this.find(this.db.pool, actorId, key)).pipe(
       switchMap((stored) => {
