@@ -8,7 +8,7 @@ export interface SecurityConfig {
   rateLimitPerMinuteIp: number;
   /** Origins allowed by CORS; empty: CORS closed (no Access-Control-* headers at all). `['*']`: any origin. */
   corsOrigins: string[];
-  /** Express `trust proxy`: false, a hop count, or a list of proxy addresses/subnets. */
+  /** Which proxies to trust for the client address (Fastify's `trustProxy`): false, true, a hop count, or a list of proxy addresses/subnets. */
   trustProxy: boolean | number | string;
   /** Years after the candidate file's last event before personal data may be erased without an override. */
   retentionYears: number;
