@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { AddressInfo, connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { startTestApp, TestApp } from '../support/app';
 
 /** docs/api.md routes: the referential read (every role) and the referential draft (admin, a JSON body). */
@@ -82,6 +83,18 @@ describe('Headers, CORS and input limits (defaults)', () => {
     const res = await t.http().post(commandPath).set('Authorization', `Bearer ${admin}`).set('Content-Type', 'application/json').send(body);
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+  });
+
+  it('answers 415 UNSUPPORTED_MEDIA_TYPE to JSON in another charset, reads gzip, and 400 (no echo) to a malformed %-escape in the path', async () => {
+    const latin1 = await t.http().post(commandPath).set('Authorization', `Bearer ${admin}`).set('Content-Type', 'application/json; charset=latin1').send('{"code":"RNCP1"}');
+    expect(latin1.status).toBe(415);
+    expect(latin1.body).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    const zipped = await t.http().post(commandPath).set('Authorization', `Bearer ${admin}`).set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').serialize((b: Buffer) => b as unknown as string).send(gzipSync('{"unknownField":1}'));
+    expect(zipped.status).toBe(400);
+    expect(zipped.body.message).toMatch(/unknownField/); // read, then refused by validation
+    const bad = await t.http().get('/v1/referentials/%E0%A4%A-secret').set('Authorization', `Bearer ${admin}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: 'malformed URL encoding' });
   });
 
   it('does not echo a malformed body in the error (no reflection of what was sent)', async () => {
