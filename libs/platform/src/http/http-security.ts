@@ -25,9 +25,10 @@ export function httpAdapter(config: AppConfig): FastifyAdapter {
     // Express's routing matched `/v1/x/` as `/v1/x`; ids are at most a few hundred characters.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1_000 },
     frameworkErrors: (error: Error & { statusCode?: number }, _req: FastifyRequest, reply: FastifyReply) => {
-      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-      const message = status === 414 ? 'a path parameter is too long' : 'malformed URL encoding';
-      void reply.code(status).send({ statusCode: status, code: status === 414 ? 'BAD_REQUEST' : 'VALIDATION_FAILED', message });
+      const status = error.statusCode ?? 400;
+      if (status >= 500) return void reply.code(500).send({ statusCode: 500, code: 'INTERNAL_ERROR', message: 'internal error' });
+      if (status === 414) return void reply.code(414).send({ statusCode: 414, code: 'BAD_REQUEST', message: 'a path parameter is too long' });
+      void reply.code(400).send({ statusCode: 400, code: 'VALIDATION_FAILED', message: 'malformed URL encoding' });
     },
   });
 }
