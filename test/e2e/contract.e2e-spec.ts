@@ -488,6 +488,9 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
       expectError(await post(`/v1/juries/${jury}/president`, 'admin', { userId: 'mem' }), 409, 'DELIBERATION_CLOSED');
     });
     it('the CDC flux: cpf: prefix, namespace, structure, nil elements and the holder', async () => {
+      // The sealed record counts as final for the CDC once its president approved it (RECORD_APPROVAL_REQUIRED, default on).
+      expect((await get('/v1/exports/accrochage?preview=true', 'admin')).status).toBe(204);
+      await ok(`/v1/juries/${jury}/approvals`, 'pres', {});
       const res = await get('/v1/exports/accrochage?preview=true', 'admin');
       expect(res.status).toBe(200);
       const xml: string = res.text ?? res.body.toString();
