@@ -4,10 +4,11 @@ describe('API_WORKERS', () => {
   const server = { databaseUrl: 'postgres://db.internal/cert' };
   const embedded = { databaseUrl: undefined };
 
-  it('auto: one process on the embedded database, min(cores, 4) on a server', () => {
+  it('auto: one process on the embedded database, one per core but one (at most 4) on a server', () => {
     expect(apiWorkers(embedded, {}, 8)).toBe(1);
     expect(apiWorkers(embedded, { API_WORKERS: 'auto' }, 8)).toBe(1);
-    expect(apiWorkers(server, {}, 2)).toBe(2);
+    expect(apiWorkers(server, {}, 2)).toBe(1);
+    expect(apiWorkers(server, {}, 4)).toBe(3);
     expect(apiWorkers(server, { API_WORKERS: 'auto' }, 16)).toBe(4);
     expect(apiWorkers(server, {}, 1)).toBe(1);
   });

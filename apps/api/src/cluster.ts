@@ -22,7 +22,9 @@ export const WORKER_NUMBER_ENV = 'API_WORKER_NUMBER';
 
 /**
  * How many API processes to run. `auto` (the default): 1 on the embedded
- * database, min(cores, 4) on a PostgreSQL server. An integer overrides; more
+ * database, on a PostgreSQL server one per core but one, at most 4 (a core is left to
+ * PostgreSQL and the rest of the machine: on 2 cores two workers served fewer
+ * commands than one, docs/performance.md). An integer overrides; more
  * than 1 on the embedded database is refused, because PGlite is one process
  * with one connection: two processes on one data directory would each keep
  * their own copy and drop each other's acknowledged writes.
@@ -30,7 +32,7 @@ export const WORKER_NUMBER_ENV = 'API_WORKER_NUMBER';
 export function apiWorkers(config: Pick<AppConfig, 'databaseUrl'>, env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): number {
   const raw = (env.API_WORKERS ?? '').trim();
   let count: number;
-  if (raw === '' || raw === 'auto') count = config.databaseUrl ? Math.max(1, Math.min(cores, AUTO_MAX_WORKERS)) : 1;
+  if (raw === '' || raw === 'auto') count = config.databaseUrl ? Math.max(1, Math.min(cores - 1, AUTO_MAX_WORKERS)) : 1;
   else {
     count = Number(raw);
     if (!/^\d+$/.test(raw) || count < 1 || count > MAX_WORKERS) throw new ConfigError(`API_WORKERS must be "auto" or an integer between 1 and ${MAX_WORKERS}, got "${raw}"`);

@@ -84,17 +84,21 @@ export interface GroupCommitOptions {
    */
   maxWaitMs?: number;
   /**
-   * Groups committing at the same time (default 2, at most the pool's size:
-   * 1 on the embedded database): while they all are, the next appends queue.
-   * More lets the database work on several statements at once; fewer makes
-   * larger groups.
+   * Groups committing at the same time (at most the pool's size, which is the
+   * default: 1 on the embedded database): while they all are, the next
+   * appends queue and form the next group. More lets the database work on
+   * several statements at once; fewer makes larger groups. On a PostgreSQL
+   * server a group statement costs more than as many single appends running
+   * side by side (PostgreSQL already shares WAL flushes between concurrent
+   * commits), so groups should form only once every connection is busy
+   * (docs/performance.md, "Group commit").
    */
   concurrency?: number;
   /** Called with the number of appends of each group written (1 for an append written alone): metrics, tests. */
   onGroup?(appends: number): void;
 }
 
-export const GROUP_COMMIT_DEFAULTS = { maxEvents: 64, maxWaitMs: 0, concurrency: 2 } as const;
+export const GROUP_COMMIT_DEFAULTS = { maxEvents: 64, maxWaitMs: 0, concurrency: 64 } as const;
 
 /** An append waiting for its group: checked and hashed, its caller waiting on the promise. */
 interface PendingAppend {

@@ -37,7 +37,7 @@ export interface EventStoreSettings {
   groupMaxEvents: number;
   /** How long an append may wait for others when no group is committing (EVENT_STORE_GROUP_WAIT_MS, default 0). */
   groupWaitMs: number;
-  /** Groups committing at the same time (EVENT_STORE_GROUP_CONCURRENCY, default 2). */
+  /** Groups committing at the same time (EVENT_STORE_GROUP_CONCURRENCY, default: the pool's size). */
   groupConcurrency: number;
 }
 
