@@ -183,13 +183,24 @@ export class PostgresLogReader implements LogReader {
   /** A query on this reader's pool or connection, named when it may be; pg errors translated. */
   protected async run(text: string, values: unknown[] = [], name?: string): Promise<QueryResult<any>> {
     try {
-      return await this.db.query({ name: this.named ? name : undefined, text, values });
+      return await this.unnamedOnClash(() => this.db.query({ name: this.named ? name : undefined, text, values }));
     } catch (error) {
-      if (name && this.named && (error as { code?: string })?.code === '42P05') {
-        this.named = false;
-        return this.run(text, values);
-      }
       throw translate(error);
+    }
+  }
+
+  /**
+   * Runs a query that may use a named statement; when the name is taken (42P05,
+   * see `named`) the reader goes over to unnamed statements and runs it again.
+   * Other errors are thrown as pg gave them.
+   */
+  protected async unnamedOnClash<T>(attempt: () => Promise<T>): Promise<T> {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!this.named || (error as { code?: string })?.code !== '42P05') throw error;
+      this.named = false;
+      return attempt();
     }
   }
 }
@@ -248,11 +259,7 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
   private async appendAlone(streamId: string, prepared: PreparedEvent[], expected: ExpectedVersion, unchanged: StreamVersion[]): Promise<AppendResult> {
     let result: AppendResult | null;
     try {
-      result = await this.appendStatement(this.pool, streamId, prepared, expected, unchanged).catch((error) => {
-        if (!this.named || (error as { code?: string })?.code !== '42P05') throw error;
-        this.named = false;
-        return this.appendStatement(this.pool, streamId, prepared, expected, unchanged);
-      });
+      result = await this.unnamedOnClash(() => this.appendStatement(this.pool, streamId, prepared, expected, unchanged));
     } catch (error) {
       const earlier = await this.earlierResult(error, streamId, prepared);
       if (earlier) return earlier;
@@ -416,13 +423,7 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
 
   private async groupStatement(group: PendingAppend[]): Promise<QueryResult<any>> {
     const values = groupValues(group);
-    try {
-      return await this.pool.query({ name: this.named ? 'event_store_append_group' : undefined, text: GROUP_APPEND, values });
-    } catch (error) {
-      if (!this.named || (error as { code?: string })?.code !== '42P05') throw error;
-      this.named = false;
-      return this.pool.query({ text: GROUP_APPEND, values });
-    }
+    return this.unnamedOnClash(() => this.pool.query({ name: this.named ? 'event_store_append_group' : undefined, text: GROUP_APPEND, values }));
   }
 
   async appendMany(writes: StreamWrite[], options: { unchanged?: StreamVersion[] } = {}): Promise<AppendResult[]> {

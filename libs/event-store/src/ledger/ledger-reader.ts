@@ -264,8 +264,9 @@ export async function verifyStoredLedger(pool: Pool, key: LedgerKey, onProgress?
       running = chainHash(running, leaf);
       if (running !== row.chain) return fail(seq, position, `ledger entry ${seq}: chain hash mismatch (the hash chain is broken)`);
       const rotation = rotationAt.get(seq);
-      if (rotation || isRotation({ streamId: row.stream_id, type: row.type })) {
-        if (!rotation || !isRotation({ streamId: row.stream_id, type: row.type }) || row.data?.keyFingerprint !== rotation.keyFingerprint) {
+      const rotates = isRotation({ streamId: row.stream_id, type: row.type });
+      if (rotation || rotates) {
+        if (!rotation || !rotates || row.data?.keyFingerprint !== rotation.keyFingerprint) {
           return fail(seq, position, `ledger entry ${seq}: the key rotation and the index of signing keys (ledger_keys) disagree`);
         }
         const problem = rotationProblem(row.data, chainKey(keyInForceAt(rotations, seq - 1, unrotated).publicKeyPem), key.origin);

@@ -48,7 +48,7 @@ class LedgerEntryDto {
   event!: LedgerEntry['event'];
 }
 
-class CheckpointDto {
+export class CheckpointDto {
   @ApiProperty() origin!: string;
   @ApiProperty({ description: 'number of events covered' }) size!: number;
   @ApiProperty({ description: 'chain hash at size' }) head!: string;

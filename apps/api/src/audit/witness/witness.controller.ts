@@ -18,6 +18,7 @@ import { LedgerService } from '@app/platform/ledger/ledger.service';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { OptionalIntParam } from '../../http/query-params';
 import { integrityConflict } from '../export/export.controller';
+import { CheckpointDto } from '../ledger/ledger.controller';
 import { Refusals } from '../../http/refusals';
 import { CosignCheckpointCommand, RegisterWitnessCommand } from './witness.handlers';
 
@@ -81,14 +82,8 @@ class SizeParam implements PipeTransform<string, number> {
   }
 }
 
-class LatestCheckpointDto {
+class LatestCheckpointDto extends CheckpointDto {
   @ApiProperty({ description: 'the checkpoint size: the {seq} to cosign' }) seq!: number;
-  @ApiProperty() origin!: string;
-  @ApiProperty({ description: 'number of events covered' }) size!: number;
-  @ApiProperty({ description: 'h(size), hex' }) head!: string;
-  @ApiProperty() time!: string;
-  @ApiProperty({ description: 'the certifier’s base64 Ed25519 signature over canonicalize({origin, size, head, time})' }) signature!: string;
-  @ApiProperty() keyFingerprint!: string;
   @ApiProperty({ description: 'the C2SP checkpoint body a witness cosigns: origin, size, base64 head, one per line' }) body!: string;
 }
 
