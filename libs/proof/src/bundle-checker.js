@@ -6,7 +6,7 @@
  */
 const { BUNDLE_FORMAT, chainHashOfBytes, GENESIS, isHex64, keyFingerprint, leafHash, verifyCheckpointSignature } = require('./canonical');
 const { chainKey, followRotations, isRotation, KeyChain, rotationCosigners } = require('./key-chain');
-const { preverify, WITNESS_EVENT_TYPES, WitnessChecks } = require('./witness');
+const { preverify, rawPublicKey, WITNESS_EVENT_TYPES, WitnessChecks } = require('./witness');
 
 /** @typedef {import('./key-chain').ChainKey} ChainKey */
 
@@ -282,7 +282,7 @@ class BundleChecker {
     if (rotation) {
       const problem = /** @type {KeyChain} */ (this.keys).rotate(rotation.data, seq);
       if (problem) return this.fail(seq, `event ${seq}: key rotation refused: ${problem}`);
-      for (const k of rotationCosigners(rotation.data, this.witnesses)) this.witness.rotationCosignedBy(k.key.export({ type: 'spki', format: 'der' }).subarray(-32));
+      for (const k of rotationCosigners(rotation.data, this.witnesses)) this.witness.rotationCosignedBy(rawPublicKey(k.key));
     }
     // Append-only proof: when we pass the older checkpoint's size, our chain must equal its head.
     const previous = this.previous;

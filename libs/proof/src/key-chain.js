@@ -17,10 +17,11 @@
  * The key in force at a ledger size s is the one named by the last rotation at seq <= s (the key
  * the verifier started from when there is none): the checkpoint at size s must be signed by it.
  *
- * Plain CommonJS, Node.js built-ins and canonical.js only, like the rest of the verifier.
+ * Plain CommonJS, Node.js built-ins, canonical.js and witness.js only, like the rest of the verifier.
  */
 const crypto = require('node:crypto');
 const { canonicalize, isHex64, keyFingerprint, toPublicKey } = require('./canonical');
+const { publicKeyFromRaw } = require('./witness');
 
 /** The stream that holds the rotations of the ledger's key. */
 const KEY_STREAM = 'ledger-keys';
@@ -189,9 +190,6 @@ function rotationCosigners(data, witnesses) {
 
 const HEADS_KEPT = 64;
 
-/** DER prefix of an Ed25519 SubjectPublicKeyInfo: what precedes the 32 raw key bytes. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
 /**
  * A key of the chain, from a public key (PEM or KeyObject), or from `{raw}`, the 32 raw bytes of an
  * Ed25519 public key (the form witness keys are pinned in).
@@ -200,7 +198,7 @@ const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 function chainKey(publicKey) {
   const given = /** @type {any} */ (publicKey);
   const key = given !== null && typeof given === 'object' && !(given instanceof crypto.KeyObject) && !Buffer.isBuffer(given) && given.raw instanceof Uint8Array
-    ? toPublicKey(crypto.createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(given.raw)]), format: 'der', type: 'spki' }))
+    ? toPublicKey(publicKeyFromRaw(Buffer.from(given.raw)))
     : toPublicKey(/** @type {string | Buffer | crypto.KeyObject} */ (publicKey));
   return { fingerprint: keyFingerprint(key), key, publicKeyPem: key.export({ type: 'spki', format: 'pem' }).toString() };
 }

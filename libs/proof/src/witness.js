@@ -305,6 +305,7 @@ module.exports = {
   WITNESS_NAME,
   rawPublicKey,
   pemFromRaw,
+  publicKeyFromRaw,
   witnessKeyId,
   checkpointBody,
   cosignedMessage,
