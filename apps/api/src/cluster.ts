@@ -177,8 +177,8 @@ export function runPrimary(options: PrimaryOptions): void {
       stop(0);
     });
   }
-  // Worker 1 first, alone: on a fresh schema, processes creating it at once collide in PostgreSQL's
-  // catalogue (CREATE … IF NOT EXISTS is not safe against a concurrent creation).
+  // Worker 1 first, alone: it creates or migrates the schema, and the others then boot against a
+  // ready one instead of queuing behind its migrations (which serialise concurrent starters).
   fork(slots[0]);
 }
 
