@@ -250,7 +250,7 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     const unchanged = checkUnchanged(options.unchanged, [streamId]);
     // 'any' learns its version under a row lock (appendAny): it is written alone, as is an append larger than a group.
     if (this.group && options.expectedVersion !== 'any' && prepared.length <= this.group.maxEvents) {
-      return this.enqueue(streamId, prepared, options.expectedVersion, options.expectedVersion === 'no-stream' ? 0 : options.expectedVersion, unchanged);
+      return this.enqueue(streamId, prepared, options.expectedVersion, unchanged);
     }
     return this.appendAlone(streamId, prepared, options.expectedVersion, unchanged);
   }
@@ -274,7 +274,8 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     return result;
   }
 
-  private enqueue(streamId: string, events: PreparedEvent[], expected: ExpectedVersion, base: number, unchanged: StreamVersion[]): Promise<AppendResult> {
+  private enqueue(streamId: string, events: PreparedEvent[], expected: number | 'no-stream', unchanged: StreamVersion[]): Promise<AppendResult> {
+    const base = expected === 'no-stream' ? 0 : expected;
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ streamId, expected, base, events, unchanged, queuedAt: performance.now(), resolve, reject });
       this.queuedEvents += events.length;
