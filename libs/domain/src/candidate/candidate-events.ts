@@ -114,6 +114,8 @@ export type CandidateEvent =
     >
   | RecordedEvent<'CertificationWithdrawn', { candidateId: string; certificationCode: string; awardEventId: string | null; juryId: string; reason: string }>
   | RecordedEvent<'AppealLodged', { candidateId: string; appealId: string; juryId: string; reason: StoredText }>
+  /** The jury's decision letter was first issued to the candidate (decision-letters.ts): the appeal deadline runs from it. */
+  | RecordedEvent<'DecisionLetterIssued', { candidateId: string; juryId: string; sealHash: string; issuedAt: string }>
   | RecordedEvent<'CandidatePersonalDataErased', { candidateId: string; reason: string; beforeRetentionEnd: boolean }>;
 
 export type CandidateEventType = CandidateEvent['type'];

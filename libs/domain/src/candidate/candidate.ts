@@ -88,6 +88,15 @@ export interface CandidateState {
   outcome: Outcome;
   /** By appeal id. */
   appeals: Record<string, { appealId: string; juryId: string; reason: StoredText }>;
+  /** Decision letters issued, by jury id: the first issue of each (`?? {}` for states kept before letters existed). */
+  letters?: Record<string, IssuedLetter>;
+}
+
+/** A jury's decision letter as first issued to the candidate: the seal it reports and when. */
+export interface IssuedLetter {
+  juryId: string;
+  sealHash: string;
+  issuedAt: string;
 }
 
 export const initialCandidateState = (): CandidateState => ({
@@ -102,6 +111,7 @@ export const initialCandidateState = (): CandidateState => ({
   neutralisationOpinions: {},
   outcome: initialOutcome(),
   appeals: {},
+  letters: {},
 });
 
 /**
@@ -178,6 +188,12 @@ export function evolveCandidate(previous: CandidateState, raw: RecordedEvent): C
     case 'AppealLodged': {
       const { appealId, juryId, reason } = event.data;
       return { ...state, appeals: { ...state.appeals, [appealId]: { appealId, juryId, reason } } };
+    }
+    case 'DecisionLetterIssued': {
+      const { juryId, sealHash, issuedAt } = event.data;
+      // The first issue stands: the appeal deadline runs from it, whatever is sent again later.
+      if (state.letters?.[juryId]) return state;
+      return { ...state, letters: { ...state.letters, [juryId]: { juryId, sealHash, issuedAt } } };
     }
     case 'CandidatePersonalDataErased':
       return { ...state, erased: true };
