@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { BlockProgressView, CandidateProgressState, ReferentialCriteria } from './candidate-progress.evolve';
+import type { BlockProgressView, CandidateProgressState, LetterProgressView, ReferentialCriteria } from './candidate-progress.evolve';
 
 /**
  * Read through the view `candidate_progress`, which points at the live
@@ -17,6 +17,10 @@ export class CandidateProgressEntity {
   /** The query's answer, as `progressView` computed it. */
   @Column({ type: 'jsonb' })
   blocks!: BlockProgressView[];
+
+  /** The decision letters issued, as `progressView` computed them (appeal deadlines included). */
+  @Column({ type: 'jsonb' })
+  letters!: LetterProgressView[];
 
   /** The fold state the next event evolves. */
   @Column({ type: 'jsonb' })

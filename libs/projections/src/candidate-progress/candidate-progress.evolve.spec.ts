@@ -41,6 +41,8 @@ describe('candidate progress evolve', () => {
         { code: 'BC01', proposal: 'not-acquired', decision: null, criteria: { total: 2, scored: 2, acquired: 1, neutralised: 0 } },
         { code: 'BC02', proposal: 'incomplete', decision: null, criteria: { total: 3, scored: 1, acquired: 1, neutralised: 1 } },
       ],
+      appealDeadline: null,
+      letters: [],
     });
   });
 
@@ -56,7 +58,28 @@ describe('candidate progress evolve', () => {
       e('BlockDecisionRecorded', { juryId: 'j2', sessionId: S1, block: 'BC01', decision: 'validated', revision: true }),
       e('CertificationAwarded', { certificationCode: 'RNCP00000' }),
     ]);
-    expect(view(slice)).toEqual({ candidateId: C, certified: true, blocks: [{ code: 'BC01', proposal: 'acquired', decision: 'validated', criteria: { total: 2, scored: 2, acquired: 2, neutralised: 0 } }] });
+    expect(view(slice)).toEqual({
+      candidateId: C,
+      certified: true,
+      blocks: [{ code: 'BC01', proposal: 'acquired', decision: 'validated', criteria: { total: 2, scored: 2, acquired: 2, neutralised: 0 } }],
+      appealDeadline: null,
+      letters: [],
+    });
+  });
+
+  it('shows each jury’s decision letter as first issued, and the latest letter’s appeal deadline at the top', () => {
+    const letter = (juryId: string, issuedAt: string) => e('DecisionLetterIssued', { juryId, sealHash: 'h', issuedAt });
+    const slice = fold([
+      ...validatedBC01(),
+      letter('j1', '2026-07-01T08:00:00.000Z'),
+      letter('j1', '2026-08-20T08:00:00.000Z'),
+      letter('j2', '2026-12-31T09:00:00.000Z'),
+    ]);
+    expect(view(slice).letters).toEqual([
+      { juryId: 'j1', issuedAt: '2026-07-01T08:00:00.000Z', appealDeadline: '2026-09-01' },
+      { juryId: 'j2', issuedAt: '2026-12-31T09:00:00.000Z', appealDeadline: '2027-02-28' },
+    ]);
+    expect(view(slice).appealDeadline).toBe('2027-02-28');
   });
 
   it('a validated block stays (capitalised) when the candidate enrols in a later session; a failed one starts afresh', () => {

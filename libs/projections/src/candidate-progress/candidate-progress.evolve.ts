@@ -15,6 +15,7 @@ import {
   targetOf,
 } from '@app/domain/candidate/outcome';
 import { CandidateEvent, upcastCandidateEvent } from '@app/domain/candidate/candidate';
+import { appealDeadline } from '@app/domain/candidate/decision-letters';
 import { CriterionNeutralised, upcastJuryEvent } from '@app/domain/jury/jury';
 import { upcastReferentialEvent } from '@app/domain/referential/referential-state';
 import { CriterionDoc, ValidationRuleName } from '@app/domain/referential/referential';
@@ -102,6 +103,8 @@ export interface CandidateProgressState {
   outcome?: Outcome;
   /** Sorted by block code. */
   blocks: BlockState[];
+  /** Decision letters issued, in issue order, the first issue of each jury's (absent: none yet). */
+  letters?: Array<{ juryId: string; issuedAt: string }>;
   at: LogMark;
 }
 
@@ -112,11 +115,22 @@ export interface BlockProgressView {
   criteria: { total: number; scored: number; acquired: number; neutralised: number };
 }
 
+/** A decision letter issued to the candidate: the jury, the first issue, and the last day of the recours gracieux (issue day + 2 months, Paris). */
+export interface LetterProgressView {
+  juryId: string;
+  issuedAt: string;
+  appealDeadline: string;
+}
+
 /** The answer of GET /v1/candidates/{id}/progress. */
 export interface CandidateProgressView {
   candidateId: string;
   certified: boolean;
   blocks: BlockProgressView[];
+  /** The latest letter's appeal deadline (YYYY-MM-DD), null before any letter was issued. */
+  appealDeadline: string | null;
+  /** Every jury's decision letter issued to the candidate, in issue order. */
+  letters: LetterProgressView[];
 }
 
 export interface ProgressSlice {
@@ -134,13 +148,24 @@ export const PROGRESS_EVENT_TYPES = new Set([
   'BlockDecisionRecorded',
   'CertificationAwarded',
   'CertificationWithdrawn',
+  'DecisionLetterIssued',
 ]);
 
 /** The events of the candidate stream and of the jury's the progress reads, as the domain types them. */
 type CandidateProgressEvent =
   | Extract<
       CandidateEvent,
-      { type: 'CandidateRegistered' | 'CandidateEnrolled' | 'CriterionScored' | 'CriterionScoreCorrected' | 'BlockDecisionRecorded' | 'CertificationAwarded' | 'CertificationWithdrawn' }
+      {
+        type:
+          | 'CandidateRegistered'
+          | 'CandidateEnrolled'
+          | 'CriterionScored'
+          | 'CriterionScoreCorrected'
+          | 'BlockDecisionRecorded'
+          | 'CertificationAwarded'
+          | 'CertificationWithdrawn'
+          | 'DecisionLetterIssued';
+      }
     >
   | CriterionNeutralised;
 
@@ -236,6 +261,7 @@ export function cloneCandidate(state: CandidateProgressState): CandidateProgress
     ...state,
     blocks: state.blocks.map((b) => ({ ...b, scores: { ...b.scores }, neutralised: [...b.neutralised] })),
     ...(state.awarded ? { awarded: [...state.awarded] } : {}),
+    ...(state.letters ? { letters: state.letters.map((l) => ({ ...l })) } : {}),
     at: { ...state.at },
   };
 }
@@ -326,6 +352,12 @@ function evolveCandidateProgress(state: CandidateProgressState, raw: ProgressEve
       state.certified = awarded.length > 0;
       return;
     }
+    case 'DecisionLetterIssued': {
+      const { juryId, issuedAt } = event.data;
+      // The first issue stands (the candidate fold keeps it too): the appeal deadline runs from it.
+      if (!state.letters?.some((l) => l.juryId === juryId)) state.letters = [...(state.letters ?? []), { juryId, issuedAt }];
+      return;
+    }
     default:
       return assertNever(event, 'progress event');
   }
@@ -380,9 +412,12 @@ function criterionDocsOf(criteria: ReadonlyArray<{ code: string; core: boolean }
  * `referentials` (which must hold every referential the candidate's blocks name).
  */
 export function progressView(state: CandidateProgressState, referentials: ProgressSlice['referentials']): CandidateProgressView {
+  const letters = lettersView(state);
   return {
     candidateId: state.candidateId,
     certified: state.certified,
+    appealDeadline: latestAppealDeadline(letters),
+    letters,
     blocks: state.blocks.map((b) => {
       const referential = b.referentialId === null ? undefined : referentials.get(b.referentialId);
       if (b.referentialId !== null && !referential) throw new Error(`referential ${b.referentialId} of block ${b.code} of candidate ${state.candidateId} is not loaded`);
@@ -395,4 +430,14 @@ export function progressView(state: CandidateProgressState, referentials: Progre
       return { code: b.code, proposal, decision: b.decision, criteria };
     }),
   };
+}
+
+/** The decision letters of a candidate's row as progress shows them. */
+export function lettersView(state: Pick<CandidateProgressState, 'letters'>): LetterProgressView[] {
+  return (state.letters ?? []).map((l) => ({ juryId: l.juryId, issuedAt: l.issuedAt, appealDeadline: appealDeadline(l.issuedAt) }));
+}
+
+/** The appeal deadline shown at the top of progress: the latest letter's (a revision jury's letter comes after the first). */
+export function latestAppealDeadline(letters: LetterProgressView[]): string | null {
+  return letters.length ? letters.reduce((a, b) => (b.issuedAt >= a.issuedAt ? b : a)).appealDeadline : null;
 }

@@ -31,15 +31,19 @@ export const CANDIDATE_PROGRESS = 'candidate-progress';
  * decision in force, the awards and capitalisation (with lapsed validity
  * periods) are asked of outcome.ts; referential rows carry the version's
  * equivalences and validity period.
+ *
+ * Code version 5: the decision letters issued (`letters`, DecisionLetterIssued),
+ * from which progress shows the appeal deadlines.
  */
 export const candidateProgressProjection: Projection = {
   name: CANDIDATE_PROGRESS,
-  codeVersion: 4,
+  codeVersion: 5,
   tables: {
     candidate_progress: (t) => `CREATE TABLE ${t} (
       candidate_id text PRIMARY KEY,
       certified boolean NOT NULL,
       blocks jsonb NOT NULL,
+      letters jsonb NOT NULL,
       state jsonb NOT NULL,
       last_position bigint NOT NULL)`,
     progress_referentials: (t) => `CREATE TABLE ${t} (
@@ -96,12 +100,13 @@ export const candidateProgressProjection: Projection = {
     if (changedCandidates.size) {
       const rows = [...changedCandidates].map((id) => {
         const c = slice.candidates.get(id)!;
-        return { id, certified: c.certified, blocks: progressView(c, slice.referentials).blocks, state: c, pos: c.at.position };
+        const view = progressView(c, slice.referentials);
+        return { id, certified: c.certified, blocks: view.blocks, letters: view.letters, state: c, pos: c.at.position };
       });
       await client.query(
-        `INSERT INTO ${table('candidate_progress')} (candidate_id, certified, blocks, state, last_position)
-         SELECT r.id, r.certified, r.blocks, r.state, r.pos FROM jsonb_to_recordset($1::jsonb) AS r(id text, certified boolean, blocks jsonb, state jsonb, pos bigint)
-         ON CONFLICT (candidate_id) DO UPDATE SET certified = excluded.certified, blocks = excluded.blocks, state = excluded.state, last_position = excluded.last_position`,
+        `INSERT INTO ${table('candidate_progress')} (candidate_id, certified, blocks, letters, state, last_position)
+         SELECT r.id, r.certified, r.blocks, r.letters, r.state, r.pos FROM jsonb_to_recordset($1::jsonb) AS r(id text, certified boolean, blocks jsonb, letters jsonb, state jsonb, pos bigint)
+         ON CONFLICT (candidate_id) DO UPDATE SET certified = excluded.certified, blocks = excluded.blocks, letters = excluded.letters, state = excluded.state, last_position = excluded.last_position`,
         [JSON.stringify(rows)],
       );
     }
