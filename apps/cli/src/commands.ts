@@ -92,6 +92,14 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import('./commands/credentials-verify.command'),
   },
   {
+    name: 'certificate verify',
+    summary: 'verify a certificate of blocks (PDF) offline: attested content, hash, Ed25519 signature, key fingerprint (exit 0 valid, 1 not); --key pins the certifier key',
+    usage: 'certificate verify <blocks.pdf> [--key <certifier public key PEM file>]',
+    options: { key: { type: 'string' } },
+    database: false,
+    load: () => import('./commands/certificate-verify.command'),
+  },
+  {
     name: 'audit export',
     summary: 'write the audit ledger bundle to a file (seals and signs a checkpoint first); verify it with npm run -s verify',
     usage: 'audit export <file.ndjson> [--from N]',

@@ -7,6 +7,8 @@ import { DATABASE, EVENT_STORE } from '@app/platform/persistence.module';
 import { SIGNING_KEY, SigningKey } from '@app/platform/signing/signing-key';
 import { CREDENTIAL_MIGRATIONS, CredentialIssuer } from './credential-issuer';
 import { CREDENTIAL_ISSUER, CredentialsController } from './credentials.controller';
+import { BlocksCertificates } from './blocks-certificate/blocks-certificate';
+import { BlocksCertificateController } from './blocks-certificate/blocks-certificate.controller';
 
 @Injectable()
 class CredentialMigrations implements OnModuleInit {
@@ -16,15 +18,16 @@ class CredentialMigrations implements OnModuleInit {
   }
 }
 
-/** Open Badges 3.0 credentials, their status list and their verification. */
+/** Open Badges 3.0 credentials, their status list and their verification; the signed certificate of blocks. */
 @Module({})
 export class CredentialsModule {
   static forRoot(config: OperationsConfig): DynamicModule {
     return {
       module: CredentialsModule,
-      controllers: [CredentialsController],
+      controllers: [CredentialsController, BlocksCertificateController],
       providers: [
         CredentialMigrations,
+        BlocksCertificates,
         {
           provide: CREDENTIAL_ISSUER,
           useFactory: (db: Database, store: EventStore, key: SigningKey) =>

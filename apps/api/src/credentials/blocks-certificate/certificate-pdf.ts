@@ -1,0 +1,121 @@
+import PDFDocument from 'pdfkit';
+import { pdfInfoOf, SignedAttestation } from '@app/proof/attestation';
+import { FONTS, frenchDate } from '../../juries/read-record/record-pdf';
+import { BlocksAttestation } from './blocks-attestation';
+
+/**
+ * The certificate of blocks as a PDF/A (the procès-verbal's fonts and
+ * conventions): the certifier, the holder as the reader may see them, per
+ * certification its RNCP code, title and level and each block in force with
+ * the deliberation that validated it; then the hash, the signature and the
+ * key fingerprint, printed and in the document information dictionary with
+ * the attested content itself (libs/proof/src/attestation.js reads them back
+ * and checks them offline). Dated by the latest validating deliberation, so
+ * the same content gives the same bytes.
+ */
+export function renderCertificatePdf(content: BlocksAttestation, signed: SignedAttestation): Promise<Buffer> {
+  const dates = content.certifications.flatMap((c) => c.blocks.map((b) => b.validatedOn ?? '')).filter(Boolean).sort();
+  const latest = dates[dates.length - 1] ?? null;
+  const stamp = new Date(`${latest ?? '2000-01-01'}T12:00:00Z`);
+  const doc = new PDFDocument({
+    size: 'A4',
+    margins: { top: 55, bottom: 70, left: 60, right: 60 },
+    pdfVersion: '1.7',
+    subset: 'PDF/A-2b',
+    tagged: true,
+    lang: 'fr-FR',
+    displayTitle: true,
+    bufferPages: true,
+    info: {
+      Title: 'Attestation de blocs de compétences acquis',
+      Author: content.certifier ?? 'certificateur',
+      Subject: `Candidat ${content.holder.candidateId}`,
+      Keywords: `empreinte ${signed.hash}`,
+      CreationDate: stamp,
+      ModDate: stamp,
+      ...pdfInfoOf(signed),
+    } as PDFKit.DocumentInfo,
+  });
+  doc.registerFont('regular', FONTS.regular);
+  doc.registerFont('bold', FONTS.bold);
+  doc.registerFont('mono', FONTS.mono);
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  const left = doc.page.margins.left;
+  const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
+  const para = (text: string, indent = 0, font: 'regular' | 'bold' | 'mono' = 'regular', size = 10.5, options: PDFKit.Mixins.TextOptions = {}) =>
+    doc.font(font).fontSize(size).text(text, left + indent, doc.y, { width: width - indent, ...options });
+
+  para(content.certifier ?? 'Le certificateur', 0, 'bold', 13);
+  doc.moveDown(1.5);
+  para('Attestation de blocs de compétences acquis', 0, 'bold', 17, { align: 'center' });
+  doc.moveDown(1.2);
+  const h = content.holder;
+  const holder =
+    'erased' in h
+      ? 'au titulaire dont les données personnelles ont été effacées'
+      : 'pseudonym' in h
+        ? `au candidat ${h.pseudonym}`
+        : `à ${h.givenName} ${(h.usageName ?? h.familyName).toUpperCase()}${h.usageName && h.usageName !== h.familyName ? ` (nom de naissance : ${h.familyName.toUpperCase()})` : ''}, né(e) le ${frenchDate(h.birthDate)}`;
+  para(
+    `${content.certifier ?? 'Le certificateur'}, certificateur, atteste que les blocs de compétences ci-dessous ont été validés ${holder} par le jury de certification, ` +
+      'd’après les procès-verbaux de délibération scellés et définitifs, et qu’ils sont acquis à la date de la dernière délibération prise en compte.',
+    0,
+    'regular',
+    10.5,
+    { align: 'justify' },
+  );
+  para(`Référence du candidat : ${h.candidateId}`, 0, 'regular', 8);
+
+  for (const c of content.certifications) {
+    doc.moveDown(1);
+    para(c.title, 0, 'bold', 12);
+    para(`Certification professionnelle enregistrée au RNCP sous le code ${c.code}${c.level ? `, niveau ${c.level} du cadre national des certifications professionnelles` : ''}`, 0, 'regular', 9.5);
+    doc.moveDown(0.5);
+    for (const b of c.blocks) {
+      para(`${b.rncpCode} — ${b.title}`, 10, 'bold', 10.5);
+      const session = b.sessionTitle ? `session « ${b.sessionTitle} »` : `session ${b.sessionId}`;
+      para(`Validé par le jury de la ${session}, délibération close le ${frenchDate(b.validatedOn)}${b.byEquivalence ? `, par équivalence du bloc ${b.byEquivalence}` : ''}.`, 20, 'regular', 10);
+      if (b.validUntil) para(`Acquis jusqu’au ${frenchDate(b.validUntil)} (durée de validité fixée par le référentiel).`, 20, 'regular', 10);
+      para(`Jury ${b.juryId}${b.recordSealHash ? ` — sceau du procès-verbal ${b.recordSealHash}` : ''}`, 20, 'regular', 7);
+      doc.moveDown(0.4);
+    }
+  }
+  doc.moveDown(0.8);
+  para(
+    'Chaque bloc de compétences validé reste acquis, dans la limite de la durée de validité que fixe le cas échéant le référentiel, et peut être complété par la validation des autres blocs en vue de l’obtention de la certification.',
+    0,
+    'regular',
+    9.5,
+    { align: 'justify' },
+  );
+  doc.moveDown(0.8);
+  para(`Dernière délibération prise en compte : ${frenchDate(latest)}.`, 0, 'regular', 10);
+
+  doc.moveDown(1.2);
+  para('Signature électronique du certificateur', 0, 'bold', 10.5);
+  para('Empreinte SHA-256 du contenu attesté (JSON canonique RFC 8785) :', 0, 'regular', 8.5);
+  para(signed.hash, 0, 'mono', 8);
+  para('Signature Ed25519 :', 0, 'regular', 8.5);
+  para(signed.signature, 0, 'mono', 7);
+  para(`Empreinte de la clé : ${signed.keyFingerprint}`, 0, 'regular', 8.5);
+  para('Le contenu attesté, l’empreinte, la signature et la clé publique sont joints aux métadonnées de ce document : npm run -s cli -- certificate verify <fichier.pdf> les vérifie hors ligne.', 0, 'regular', 8);
+
+  const range = doc.bufferedPageRange();
+  for (let i = 0; i < range.count; i++) {
+    doc.switchToPage(range.start + i);
+    const bottom = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
+    const y = doc.page.height - bottom + 20;
+    doc.font('mono').fontSize(6.5).text(`Empreinte SHA-256 : ${signed.hash}`, left, y, { width: width - 60, lineBreak: false });
+    doc.font('mono').fontSize(6.5).text(`Clé : ${signed.keyFingerprint}`, left, y + 9, { width: width - 60, lineBreak: false });
+    doc.font('regular').fontSize(8).text(`page ${i + 1} / ${range.count}`, left + width - 60, y, { width: 60, align: 'right', lineBreak: false });
+    doc.page.margins.bottom = bottom;
+  }
+  doc.end();
+  return done;
+}
