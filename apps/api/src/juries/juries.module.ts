@@ -15,12 +15,15 @@ import { NeutraliseCriterionController } from './neutralise-criterion/neutralise
 import { NeutraliseCriterionHandler } from './neutralise-criterion/neutralise-criterion.handler';
 import { OpenDeliberationController } from './open-deliberation/open-deliberation.controller';
 import { OpenDeliberationHandler } from './open-deliberation/open-deliberation.handler';
+import { DecisionLetters } from './decision-letters/decision-letters';
+import { DecisionLettersController } from './decision-letters/decision-letters.controller';
+import { IssueDecisionLettersHandler } from './decision-letters/issue-letters.handler';
 import { JuryRecordReader } from './read-record/jury-record-reader';
 import { ReadRecordController } from './read-record/read-record.controller';
 import { RecuseMemberController } from './recuse-member/recuse-member.controller';
 import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
 
-/** Jury deliberations: convene, recuse, open, neutralise, decide, designate a substitute president, close and seal (with the awards and withdrawals), the members' approvals of the sealed record, appeal, and the record (JSON and PDF). */
+/** Jury deliberations: convene, recuse, open, neutralise, decide, designate a substitute president, close and seal (with the awards and withdrawals), the members' approvals of the sealed record, appeal, the record (JSON and PDF), and the decision letters. */
 @Module({
   controllers: [
     ConveneJuryController,
@@ -33,6 +36,7 @@ import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
     ApproveRecordController,
     LodgeAppealController,
     ReadRecordController,
+    DecisionLettersController,
   ],
   providers: [
     ConveneJuryHandler,
@@ -45,6 +49,8 @@ import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
     ApproveRecordHandler,
     LodgeAppealHandler,
     JuryRecordReader,
+    IssueDecisionLettersHandler,
+    DecisionLetters,
   ],
   exports: [JuryRecordReader],
 })

@@ -1,0 +1,95 @@
+import { writeFileSync } from 'node:fs';
+import { PDFParse } from 'pdf-parse';
+import { appealDeadline } from '@app/domain/candidate/decision-letters';
+import { decisionLabel, DecisionLetter, renderLetterPdf } from './letter-pdf';
+
+const SEAL = 'ab'.repeat(32);
+
+function letter(overrides: Partial<DecisionLetter> = {}): DecisionLetter {
+  return {
+    juryId: 'j-1',
+    certifier: 'CDE FEDE FRANCE',
+    certification: { code: 'RNCP00000', title: 'Manager marketing et commercial', level: 7 },
+    session: { title: 'Session de juin 2026', startsOn: '2026-06-01', endsOn: '2026-06-30' },
+    closedAt: '2026-06-30T16:00:00.000Z',
+    revises: null,
+    candidate: { candidateId: 'c-1', pseudonym: 'C-0123456789ABCDEF', erased: false, name: 'Zoé LEFÈVRE', email: 'zoe.lefevre@example.org' },
+    blocks: [
+      { block: 'BC01', title: 'Construire les orientations de la stratégie marketing et commerciale d’une organisation', decision: 'validated', motivation: null },
+      { block: 'BC02', title: 'Concevoir le plan d’action marketing et commercial opérationnel', decision: 'not-validated', motivation: 'Plan d’action insuffisamment chiffré' },
+      { block: 'BC03', title: 'Piloter le plan d’action', decision: 'not-evaluated', motivation: null },
+      { block: 'BC04', title: 'Conduire les actions de développement commercial', decision: 'evaluation-annulled', motivation: null },
+    ],
+    awards: [],
+    withdrawals: [],
+    sealHash: SEAL,
+    keyFingerprint: `sha256:${'cd'.repeat(32)}`,
+    issue: { juryId: 'j-1', sealHash: SEAL, issuedAt: '2026-12-31T09:30:00.000Z' },
+    ...overrides,
+  };
+}
+
+async function textOf(pdf: Buffer): Promise<string> {
+  const parser = new PDFParse({ data: new Uint8Array(pdf) });
+  try {
+    return (await parser.getText()).text.replace(/\s+/g, ' ');
+  } finally {
+    await parser.destroy();
+  }
+}
+
+describe('decision letter PDF', () => {
+  it('prints the addressee, each block’s decision (unknown values as plain labels), the motivations, the appeal routes with the deadline, and the seal', async () => {
+    const pdf = await renderLetterPdf(letter());
+    if (process.env.LETTER_SAMPLE) writeFileSync(process.env.LETTER_SAMPLE, pdf);
+    const text = await textOf(pdf);
+    for (const expected of [
+      'CDE FEDE FRANCE',
+      'Zoé LEFÈVRE',
+      'zoe.lefevre@example.org',
+      'Le 31 décembre 2026',
+      'RNCP00000BC01 — Construire les orientations',
+      'Décision : validé',
+      'Décision : non validé',
+      'Motivation du jury : Plan d’action insuffisamment chiffré',
+      'Décision : non évalué',
+      'Décision : evaluation annulled',
+      'Les blocs de compétences validés vous restent acquis',
+      'dans un délai de deux mois à compter de la notification de la présente lettre',
+      'Pour une notification le jour de son émission (31 décembre 2026), ce délai expire le 28 février 2027.',
+      SEAL,
+    ]) {
+      expect(text).toContain(expected);
+    }
+    expect(appealDeadline('2026-12-31T09:30:00.000Z')).toBe('2027-02-28');
+    expect(Buffer.compare(await renderLetterPdf(letter()), pdf)).toBe(0);
+  });
+
+  it('announces the award or the withdrawal, and a revision', async () => {
+    const awarded = await textOf(await renderLetterPdf(letter({ awards: [{ certificationCode: 'RNCP00000', awardedOn: '2026-06-30', withdrawn: false }] })));
+    expect(awarded).toContain('la certification professionnelle « Manager marketing et commercial » (RNCP00000) vous est délivrée à la date du 30 juin 2026');
+    expect(awarded).not.toContain('ne vous est pas délivrée');
+    const revised = await textOf(await renderLetterPdf(letter({ revises: { juryId: 'j-0', reason: 'appeal' }, withdrawals: [{ certificationCode: 'RNCP00000' }] })));
+    expect(revised).toContain('délibération de révision (motif : recours)');
+    expect(revised).toContain('La certification RNCP00000 qui vous avait été délivrée vous est retirée');
+  });
+
+  it('addresses a regulator’s copy to the pseudonym, and says when the letter was not issued yet (no date, no deadline)', async () => {
+    const text = await textOf(await renderLetterPdf(letter({ candidate: { candidateId: 'c-1', pseudonym: 'C-0123456789ABCDEF', erased: false, name: null, email: null }, issue: null })));
+    expect(text).toContain('Candidat C-0123456789ABCDEF');
+    expect(text).toContain('Madame, Monsieur,');
+    expect(text).toContain('Lettre non encore émise');
+    expect(text).not.toContain('ce délai expire');
+    expect(text).not.toContain('Zoé');
+  });
+
+  it('labels decisions in French, and values it does not know plainly', () => {
+    expect([decisionLabel('validated'), decisionLabel('deferred'), decisionLabel(null), decisionLabel('not-evaluated'), decisionLabel('some-new-value')]).toEqual([
+      'validé',
+      'décision différée',
+      'non délibéré',
+      'non évalué',
+      'some new value',
+    ]);
+  });
+});
