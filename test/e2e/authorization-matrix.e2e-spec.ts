@@ -41,6 +41,10 @@ const API_ROLES: Record<string, Role[]> = {
   'GET /v1/candidates/:param/history': ['admin', 'jury', 'regulator'],
   'GET /v1/juries/:param/record': ['admin', 'jury', 'regulator'],
   'GET /v1/juries/:param/record.pdf': ['admin', 'jury', 'regulator'],
+  // Beyond API.md (docs/api.md): decision letters and the certificate of blocks, issued by admins, read pseudonymised by regulators.
+  'GET /v1/juries/:param/letters/:param.pdf': ['admin', 'regulator'],
+  'GET /v1/juries/:param/letters.zip': ['admin', 'regulator'],
+  'GET /v1/candidates/:param/certificates/blocks.pdf': ['admin', 'regulator'],
   'GET /v1/audit/events': ['regulator', 'admin'],
   'GET /v1/audit/export': ['regulator', 'admin'],
   'GET /v1/audit/checkpoints/latest': ['regulator', 'admin'],
