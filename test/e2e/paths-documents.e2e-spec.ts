@@ -109,6 +109,7 @@ describe('certificates of blocks and decision letters', () => {
 
   it('issues a letter at an admin’s first read only, and prints names, blocks, decisions, motivations, appeal routes and deadline, and the seal', async () => {
     const first = await binary(`/v1/juries/${jury}/letters/${B}.pdf`, 'admin').expect(200);
+    if (process.env.LETTER_SAMPLE) writeFileSync(process.env.LETTER_SAMPLE, first.body);
     const issued = await letterEvents(B);
     expect(issued).toHaveLength(1);
     expect(issued[0].data).toMatchObject({ candidateId: B, juryId: jury, sealHash });
@@ -194,6 +195,7 @@ describe('certificates of blocks and decision letters', () => {
 
   it('certifies the blocks in force, signed with the record key, checkable offline, the same bytes on every read', async () => {
     const res = await binary(`/v1/candidates/${A}/certificates/blocks.pdf`, 'admin').expect(200);
+    if (process.env.CERTIFICATE_SAMPLE) writeFileSync(process.env.CERTIFICATE_SAMPLE, res.body);
     const text = (await pdfText(res.body)).replace(/\s+/g, ' ');
     for (const expected of ['Attestation de blocs de compétences acquis', 'CDE FEDE FRANCE', 'à Camille0 FIABLE, né(e) le 14 mars 1995', 'Manager marketing et commercial', 'RNCP00000', 'niveau 7']) expect(text).toContain(expected);
     for (const block of s.blocks) expect(text).toContain(`RNCP00000${block} — `);

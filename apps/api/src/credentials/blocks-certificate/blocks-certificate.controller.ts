@@ -19,9 +19,9 @@ export class BlocksCertificateController {
   @ApiProduces('application/pdf')
   @ApiOkResponse({ description: 'the attestation, signed', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } })
   @ApiOperation({
-    summary: 'The certificate of blocks acquired (attestation de blocs de compétences acquis), a signed French PDF (beyond API.md)',
+    summary: 'The signed certificate of blocks acquired, a French PDF (beyond API.md)',
     description:
-      'Each block validated and in force (capitalised, within its validity period) on a final record (sealed, and approved by the president where RECORD_APPROVAL_REQUIRED), ' +
+      'The attestation de blocs de compétences acquis: each block validated and in force (capitalised, within its validity period) on a final record (sealed, and approved by the president where RECORD_APPROVAL_REQUIRED), ' +
       'per certification with its RNCP code, title and level. The canonical JSON of the attested content is hashed (SHA-256) and signed (Ed25519) with the record key; ' +
       'hash, signature and key fingerprint are printed and, with the content, in the PDF metadata (`X-Attestation-Hash` too): `npm run -s cli -- certificate verify <file>` checks them offline. ' +
       'Admins read the holder’s identity, regulators the pseudonym only; other roles 403. 404: unknown candidate.',

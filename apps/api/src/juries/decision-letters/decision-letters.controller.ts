@@ -23,8 +23,8 @@ export class DecisionLettersController {
   @ApiProduces('application/pdf')
   @ApiOkResponse({ description: 'the decision letter', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } })
   @ApiOperation({
-    summary: 'The decision letter of a candidate (French PDF): the jury’s decisions, the award, the routes and deadlines of appeal, the seal hash (beyond API.md)',
-    description: `Only once the record is final (sealed, and approved by the president where RECORD_APPROVAL_REQUIRED). ${WHO} 404: unknown jury or candidate.`,
+    summary: 'A candidate’s decision letter (French PDF), with the routes of appeal (beyond API.md)',
+    description: `The jury’s decision per block, the motivations, the award, the routes and deadlines of appeal, the seal hash. Only once the record is final (sealed, and approved by the president where RECORD_APPROVAL_REQUIRED). ${WHO} 404: unknown jury or candidate.`,
   })
   @Refusals('RECORD_NOT_FINAL', 'NOT_DECIDED_BY_JURY')
   async one(
@@ -42,7 +42,7 @@ export class DecisionLettersController {
   @ApiProduces('application/zip')
   @ApiOkResponse({ description: 'one PDF per candidate the jury decided, and lettres.csv (mail merge)', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } })
   @ApiOperation({
-    summary: 'Every decision letter of a jury as a ZIP, with lettres.csv for a mail merge (beyond API.md)',
+    summary: 'Every decision letter of a jury as a ZIP, with a mail-merge table (beyond API.md)',
     description: `One \`lettre-<nom>-<prénom>-<candidateId>.pdf\` per candidate the jury decided (\`lettre-<pseudonym>-<candidateId>.pdf\` for a regulator) and \`lettres.csv\` (UTF-8, \`;\`). An admin’s download issues, in one append, every letter not issued yet. ${WHO}`,
   })
   @Refusals('RECORD_NOT_FINAL')

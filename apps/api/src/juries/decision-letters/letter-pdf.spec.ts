@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { PDFParse } from 'pdf-parse';
 import { appealDeadline } from '@app/domain/candidate/decision-letters';
-import { decisionLabel, DecisionLetter, renderLetterPdf } from './letter-pdf';
+import { appealParagraphs, decisionLabel, DecisionLetter, renderLetterPdf } from './letter-pdf';
 
 const SEAL = 'ab'.repeat(32);
 
@@ -65,22 +65,27 @@ describe('decision letter PDF', () => {
     expect(Buffer.compare(await renderLetterPdf(letter()), pdf)).toBe(0);
   });
 
-  it('announces the award or the withdrawal, and a revision', async () => {
-    const awarded = await textOf(await renderLetterPdf(letter({ awards: [{ certificationCode: 'RNCP00000', awardedOn: '2026-06-30', withdrawn: false }] })));
-    expect(awarded).toContain('la certification professionnelle « Manager marketing et commercial » (RNCP00000) vous est délivrée à la date du 30 juin 2026');
-    expect(awarded).not.toContain('ne vous est pas délivrée');
-    const revised = await textOf(await renderLetterPdf(letter({ revises: { juryId: 'j-0', reason: 'appeal' }, withdrawals: [{ certificationCode: 'RNCP00000' }] })));
-    expect(revised).toContain('délibération de révision (motif : recours)');
-    expect(revised).toContain('La certification RNCP00000 qui vous avait été délivrée vous est retirée');
+  it('announces the award, or the withdrawal by a revision', async () => {
+    const text = await textOf(
+      await renderLetterPdf(
+        letter({
+          revises: { juryId: 'j-0', reason: 'appeal' },
+          awards: [{ certificationCode: 'RNCP00000', awardedOn: '2026-06-30', withdrawn: false }],
+          withdrawals: [{ certificationCode: 'RNCP00001' }],
+        }),
+      ),
+    );
+    expect(text).toContain('la certification professionnelle « Manager marketing et commercial » (RNCP00000) vous est délivrée à la date du 30 juin 2026');
+    expect(text).toContain('délibération de révision (motif : recours)');
+    expect(text).toContain('La certification RNCP00001 qui vous avait été délivrée vous est retirée');
+    expect(text).not.toContain('ne vous est pas délivrée');
   });
 
-  it('addresses a regulator’s copy to the pseudonym, and says when the letter was not issued yet (no date, no deadline)', async () => {
-    const text = await textOf(await renderLetterPdf(letter({ candidate: { candidateId: 'c-1', pseudonym: 'C-0123456789ABCDEF', erased: false, name: null, email: null }, issue: null })));
-    expect(text).toContain('Candidat C-0123456789ABCDEF');
-    expect(text).toContain('Madame, Monsieur,');
-    expect(text).toContain('Lettre non encore émise');
-    expect(text).not.toContain('ce délai expire');
-    expect(text).not.toContain('Zoé');
+  it('gives no deadline for a letter not issued yet (a regulator’s copy): the notification date is not known', () => {
+    const unissued = appealParagraphs('CDE FEDE FRANCE', null).join(' ');
+    expect(unissued).toContain('dans un délai de deux mois à compter de la notification');
+    expect(unissued).not.toContain('ce délai expire');
+    expect(appealParagraphs(null, '2026-07-01T08:00:00.000Z')[0]).toContain('par un recours gracieux adressé par écrit au certificateur dans un délai de deux mois');
   });
 
   it('labels decisions in French, and values it does not know plainly', () => {

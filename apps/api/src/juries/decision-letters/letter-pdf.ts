@@ -73,10 +73,10 @@ export const rncpBlockCode = (certificationCode: string | null, block: string): 
 
 /** The routes of appeal, worded once: the letter prints them and the tests read them back. */
 export function appealParagraphs(certifier: string | null, issuedAt: string | null): string[] {
-  const who = certifier ?? 'le certificateur';
+  const who = certifier ? `au certificateur, ${certifier},` : 'au certificateur';
   const months = APPEAL_MONTHS === 2 ? 'deux mois' : `${APPEAL_MONTHS} mois`;
   const out = [
-    `Vous pouvez contester cette décision par un recours gracieux adressé par écrit au certificateur, ${who}, dans un délai de ${months} à compter de la notification de la présente lettre.`,
+    `Vous pouvez contester cette décision par un recours gracieux adressé par écrit ${who} dans un délai de ${months} à compter de la notification de la présente lettre.`,
   ];
   if (issuedAt) out.push(`Pour une notification le jour de son émission (${frenchDate(parisDay(issuedAt))}), ce délai expire le ${frenchDate(appealDeadline(issuedAt))}.`);
   out.push('Saisi d’un recours, le certificateur peut réunir à nouveau le jury en une délibération de révision.');
@@ -135,9 +135,11 @@ export function renderLetterPdf(letter: DecisionLetter): Promise<Buffer> {
   para(`${cert.code ?? ''}${cert.level ? ` — niveau ${cert.level} du cadre national des certifications professionnelles` : ''}`, 0, 'regular', 9);
   gap(1.2);
   const c = letter.candidate;
-  const addressee = c.erased ? ['Données personnelles effacées', `Référence : ${c.candidateId}`] : c.name ? [c.name, ...(c.email ? [c.email] : []), `Référence : ${c.candidateId}`] : [`Candidat ${c.pseudonym}`, `Référence : ${c.candidateId}`];
+  const addressee = c.erased ? ['Données personnelles effacées'] : c.name ? [c.name, ...(c.email ? [c.email] : [])] : [`Candidat ${c.pseudonym}`];
   const column = left + width / 2;
   for (const line of addressee) doc.font('regular').fontSize(10.5).text(line, column, doc.y, { width: width / 2 });
+  // The candidate id is the mail-merge key: small, on one line.
+  doc.font('regular').fontSize(7.5).text(`Référence : ${c.candidateId}`, column, doc.y, { width: width / 2 });
   gap(1.2);
   para(letter.issue ? `Le ${frenchDate(parisDay(letter.issue.issuedAt))}` : 'Lettre non encore émise par le certificateur (aucune date de notification).', 0, letter.issue ? 'regular' : 'bold', 10.5, { align: letter.issue ? 'right' : 'left' });
   gap(1);
