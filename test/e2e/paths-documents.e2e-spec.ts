@@ -33,6 +33,7 @@ describe('certificates of blocks and decision letters', () => {
   let C: string;
   let jury: string;
   let sealHash: string;
+  let revision: string;
   const tok: Record<string, string> = {};
   const keyDir = mkdtempSync(join(tmpdir(), 'cert-key-'));
 
@@ -179,6 +180,36 @@ describe('certificates of blocks and decision letters', () => {
     expect([c.appealDeadline, c.letters]).toEqual([null, []]);
   });
 
+  it('issues a revision jury’s letter the same way, and progress then shows the later deadline at the top', async () => {
+    const appealId = (await post(`/v1/candidates/${B}/appeals`, 'admin', { juryId: jury, reason: 'Le candidat conteste la décision sur le bloc BC02' }).expect(201)).body.appealId;
+    revision = (
+      await post('/v1/juries', 'admin', {
+        sessionId: s.sessionId,
+        members: [
+          { userId: 'pres', name: 'Paule Présidente', president: true, professional: false },
+          { userId: 'pro', name: 'Pierre Pro', president: false, professional: true },
+        ],
+        revises: { juryId: jury, reason: 'appeal', appealId },
+      }).expect(201)
+    ).body.id;
+    await post(`/v1/juries/${revision}/open`, 'pres').expect(201);
+    await post(`/v1/juries/${revision}/decisions`, 'pres', { candidateId: B, block: 'BC02', decision: 'validated', motivation: 'Le chiffrage fourni en recours est complet et cohérent' }).expect(201);
+    const seal = (await post(`/v1/juries/${revision}/close`, 'pres').expect(201)).body.sealHash;
+    await post(`/v1/juries/${revision}/approvals`, 'pres', { sealHash: seal }).expect(201);
+    const text = (await pdfText((await binary(`/v1/juries/${revision}/letters/${B}.pdf`, 'admin').expect(200)).body)).replace(/\s+/g, ' ');
+    expect(text).toContain('délibération de révision (motif : recours)');
+    expect(text).toContain('Motivation du jury : Le chiffrage fourni en recours est complet et cohérent');
+    expect(text).toContain(seal);
+    const letters = await letterEvents(B);
+    expect(letters.map((e) => e.data.juryId)).toEqual([jury, revision]);
+    let progress: any;
+    for (let i = 0; i < 50 && !(progress?.letters.length === 2); i++) {
+      progress = (await t.http().get(`/v1/candidates/${B}/progress`).set('authorization', tok.admin).set('x-min-position', String(letters[1].globalPosition)).expect(200)).body;
+    }
+    expect(progress.letters.map((l: any) => l.juryId)).toEqual([jury, revision]);
+    expect(progress.appealDeadline).toBe(appealDeadline(letters[1].data.issuedAt));
+  });
+
   it('answers letters to admins and regulators only, 404 for unknown ids, 422 for a candidate the jury did not decide', async () => {
     for (const who of ['pres', 'assessor-1']) {
       await t.http().get(`/v1/juries/${jury}/letters/${B}.pdf`).set('authorization', tok[who]).expect(403);
@@ -237,14 +268,19 @@ describe('certificates of blocks and decision letters', () => {
     }
   });
 
-  it('certifies B’s validated block only, and shows a regulator the pseudonym; C has nothing to attest', async () => {
+  it('certifies B’s blocks as the revision left them, and shows a regulator the pseudonym; C has nothing to attest', async () => {
     const res = await binary(`/v1/candidates/${B}/certificates/blocks.pdf`, 'reg').expect(200);
     const text = (await pdfText(res.body)).replace(/\s+/g, ' ');
-    expect(text).toContain('RNCP00000BC01');
-    expect(text).not.toContain('RNCP00000BC02');
     expect(text).toMatch(/au candidat C-[0-9A-F]{16}/);
     expect(text).not.toContain('Camille1');
-    expect(verifyAttestation(attestationOfPdf(res.body)).verified).toBe(true);
+    const check = verifyAttestation(attestationOfPdf(res.body));
+    expect(check.verified).toBe(true);
+    // BC01 validated by the session's jury, BC02 by the revision that answered the appeal; BC03 and BC04 never validated.
+    expect((check.content as any).certifications[0].blocks.map((b: any) => [b.block, b.juryId])).toEqual([
+      ['BC01', jury],
+      ['BC02', revision],
+    ]);
+    expect((check.content as any).holder).toEqual({ candidateId: B, pseudonym: expect.stringMatching(/^C-[0-9A-F]{16}$/) });
     expect((await t.http().get(`/v1/candidates/${C}/certificates/blocks.pdf`).set('authorization', tok.admin).expect(422)).body.code).toBe('NO_BLOCK_IN_FORCE');
     await t.http().get(`/v1/candidates/${randomUUID()}/certificates/blocks.pdf`).set('authorization', tok.admin).expect(404);
   });
