@@ -43,6 +43,16 @@ describe('ZipWriter', () => {
     }
   });
 
+  it('stops writing, rather than waiting for ever, when the reader goes away', async () => {
+    const zip = new ZipWriter(new Date('2026-07-01T10:20:30Z'));
+    zip.stream.destroy();
+    await expect(zip.add({ name: 'a.bin', data: randomBytes(1_000) })).rejects.toThrow('closed');
+    const slow = new ZipWriter(new Date('2026-07-01T10:20:30Z'));
+    const pending = slow.add({ name: 'b.bin', data: randomBytes(200_000) }); // more than the stream buffers: waits for a drain
+    slow.stream.destroy();
+    await expect(pending).rejects.toThrow('closed');
+  });
+
   it('reading refuses a damaged archive', async () => {
     const bytes = await archive(entries.slice(0, 1));
     const damaged = Buffer.from(bytes);

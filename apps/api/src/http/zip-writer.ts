@@ -17,7 +17,7 @@ const UTF8_NAMES = 0x0800; // general purpose bit 11: the name is UTF-8
 const DEFLATE = 8;
 const MAX_32 = 0xffffffff;
 
-/** MS-DOS date and time (local fields read as given: the caller passes the Paris wall time it wants shown). */
+/** MS-DOS date and time, which name no time zone: the UTC fields of `date`. */
 function dosDateTime(date: Date): { time: number; day: number } {
   const year = Math.max(1980, date.getUTCFullYear());
   return {
@@ -98,8 +98,22 @@ export class ZipWriter {
     this.out.destroy(error);
   }
 
+  /** Resolves once the stream can take more; rejects when the reader went away (the rest is never rendered). */
   private write(chunk: Buffer): Promise<void> {
-    return new Promise((resolve) => (this.out.write(chunk) ? resolve() : this.out.once('drain', resolve)));
+    if (this.out.destroyed) return Promise.reject(new Error('the archive stream is closed'));
+    return new Promise((resolve, reject) => {
+      if (this.out.write(chunk)) return resolve();
+      const drained = () => {
+        this.out.off('close', closed);
+        resolve();
+      };
+      const closed = () => {
+        this.out.off('drain', drained);
+        reject(new Error('the archive stream is closed'));
+      };
+      this.out.once('drain', drained);
+      this.out.once('close', closed);
+    });
   }
 }
 
