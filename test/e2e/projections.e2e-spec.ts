@@ -48,6 +48,8 @@ describe('progress, history and projections over HTTP', () => {
       candidateId: id,
       certified: false,
       blocks: [{ code: 'BC01', proposal: 'incomplete', decision: null, criteria: { total: 2, scored: 0, acquired: 0, neutralised: 0 } }],
+      appealDeadline: null,
+      letters: [],
     });
     const scored = await store.append(
       `candidate-${id}`,
