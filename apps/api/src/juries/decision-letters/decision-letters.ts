@@ -16,6 +16,7 @@ import { EVENT_STORE } from '@app/platform/persistence.module';
 import { isSealed } from '@app/platform/personal-data/vault';
 import { WhoSeesWhat } from '@app/platform/personal-data/who-sees-what';
 import { ZipWriter } from '../../http/zip-writer';
+import { csvCell } from '../../sessions/deliberation-sheet/sheet-csv';
 import { CandidateRecordView, JuryRecordReader, JuryRecordView } from '../read-record/jury-record-reader';
 import { IssueDecisionLettersCommand } from './issue-letters.handler';
 import { DecisionLetter, LetterAddressee, letterOfRecord, renderLetterPdf } from './letter-pdf';
@@ -39,11 +40,6 @@ const slug = (text: string) =>
     .replace(/[^A-Za-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .toLowerCase();
-
-const csvField = (value: string | null) => {
-  const text = value ?? '';
-  return /[;"\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
 
 /**
  * Decision letters (docs/paths.md "Decision letters"). An admin's read
@@ -94,7 +90,7 @@ export class DecisionLetters {
         const deadline = issue ? appealDeadline(issue.issuedAt) : null;
         rows.push(
           (clear ? [candidateId, file.familyName, file.givenName, file.email, file.fileName, issuedOn, deadline] : [candidateId, file.letter.candidate.pseudonym, file.fileName, issuedOn, deadline])
-            .map(csvField)
+            .map((value) => csvCell(value ?? ''))
             .join(';'),
         );
       }
