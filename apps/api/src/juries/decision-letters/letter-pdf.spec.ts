@@ -81,6 +81,18 @@ describe('decision letter PDF', () => {
     expect(text).not.toContain('ne vous est pas délivrée');
   });
 
+  it('names nobody once the candidate’s personal data was erased, and says the motivation was erased', async () => {
+    const erased = letter({
+      candidate: { candidateId: 'c-1', pseudonym: 'C-0123456789ABCDEF', erased: true, name: null, email: null },
+      blocks: [{ block: 'BC02', title: 'Concevoir le plan d’action', decision: 'not-validated', motivation: '[erased]' }],
+    });
+    const text = await textOf(await renderLetterPdf(erased));
+    expect(text).toContain('Données personnelles effacées');
+    expect(text).toContain('Motivation du jury : effacée');
+    expect(text).not.toContain('[erased]');
+    expect(text).not.toContain('Zoé');
+  });
+
   it('gives no deadline for a letter not issued yet (a regulator’s copy): the notification date is not known', () => {
     const unissued = appealParagraphs('CDE FEDE FRANCE', null).join(' ');
     expect(unissued).toContain('dans un délai de deux mois à compter de la notification');
