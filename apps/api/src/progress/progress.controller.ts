@@ -33,7 +33,12 @@ export class ProgressController {
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO 8601 timestamp: the answer as it stood then (folded from the log)' })
   @ApiQuery({ name: 'atPosition', required: false, description: 'global log position: the answer as it stood once that position was written' })
   @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the read model has processed this log position (the `position` a command returned)' })
-  @ApiResponse({ status: 200, description: '{ candidateId, certified, blocks: [{ code, proposal, decision, criteria: { total, scored, acquired, neutralised } }] }' })
+  @ApiResponse({
+    status: 200,
+    description:
+      '{ candidateId, certified, blocks: [{ code, proposal, decision, criteria: { total, scored, acquired, neutralised } }], appealDeadline, letters: [{ juryId, issuedAt, appealDeadline }] } — ' +
+      'beyond API.md: the decision letters issued and the end of the recours gracieux (YYYY-MM-DD, the latest letter’s at the top; null before any letter)',
+  })
   @ApiResponse({ status: 403, description: "the candidate is outside the reader's work (assessors: their sessions' candidates; jury members: their juries' sessions)" })
   @ApiResponse({ status: 404, description: 'unknown candidate (or not yet registered at asOf / atPosition)' })
   @Refusals('PROJECTION_LAGGING')
