@@ -22,6 +22,7 @@ import {
 import { CriterionResult } from './proposal';
 import { counts, decisionInForce, targetOf } from './outcome';
 import { motivationRule, SealedMotivation, SealedText } from '../shared/free-text';
+import { decideVaeAdmissibility, fileVaeApplication, submitVaeFile, vaeEnrolment, VaeCommand } from './vae-decider';
 
 /**
  * Commands on the candidate's file. Personal data (identity, accommodation
@@ -65,7 +66,8 @@ export type CandidateCommand =
   | DecideAccommodation
   | ApplyAccommodation
   | ScoreCriterion
-  | RecommendNeutralisation;
+  | RecommendNeutralisation
+  | VaeCommand;
 
 /**
  * What a command reads besides the candidate's stream, loaded by the caller:
@@ -172,6 +174,12 @@ export function decideCandidate(command: CandidateCommand, state: CandidateState
       return score(command, state, context);
     case 'RecommendNeutralisation':
       return recommendNeutralisation(command, state, context);
+    case 'FileVaeApplication':
+      return fileVaeApplication(command, state, context);
+    case 'DecideVaeAdmissibility':
+      return decideVaeAdmissibility(command, state);
+    case 'SubmitVaeFile':
+      return submitVaeFile(command, state);
     default:
       return assertNever(command, 'candidate command');
   }
@@ -203,6 +211,12 @@ function enrol(command: EnrolCandidate, state: CandidateState, context: Decision
   }
   const already = blocks.filter((b) => state.enrolments[sessionId]?.blocks.includes(b));
   if (already.length) throw conflict('ALREADY_ENROLLED', `candidate ${candidateId} is already enrolled in session ${sessionId} for ${already.join(', ')}`, { blocks: already });
+  const vae = vaeEnrolment(state, document, blocks);
+  // One session's enrolment is either on the file or scored: its blocks go before the same jury on the same footing.
+  const existing = state.enrolments[sessionId];
+  if (existing && (existing.vaeApplicationId ?? null) !== (vae?.applicationId ?? null)) {
+    throw rule('VAE_STEP_OUT_OF_ORDER', `candidate ${candidateId} is already enrolled in session ${sessionId} ${existing.vaeApplicationId ? 'on a VAE file' : 'for scored evaluations'}: enrol the other blocks in another session`);
+  }
   const lapsed = inForce
     .filter((x) => x.inForce?.decision === 'validated' && x.inForce.lapsed)
     .map((x) => ({ block: x.block, validatedOn: x.inForce!.since?.slice(0, 10) ?? null, validUntil: x.inForce!.validUntil!.slice(0, 10) }));
@@ -217,6 +231,7 @@ function enrol(command: EnrolCandidate, state: CandidateState, context: Decision
         referentialVersion: context.referential!.version,
         blocks: [...blocks],
         ...(lapsed.length ? { lapsed } : {}),
+        ...(vae ? { vaeApplicationId: vae.applicationId } : {}),
       },
     },
   ];
@@ -306,6 +321,7 @@ function score(command: ScoreCriterion, state: CandidateState, context: Decision
     throw rule('CRITERION_NOT_IN_ENROLMENT', `criterion ${criterion} is not in a block candidate ${candidateId} is enrolled in for session ${sessionId}`);
   }
   const block = located.block.code;
+  if (enrolment.vaeApplicationId) throw rule('VAE_BLOCK_ON_FILE', `block ${block} is enrolled on a VAE file in session ${sessionId}: the jury decides it on the file and the interview, it is not scored`);
   // A deferred block is still before the jury: its scores may be completed or corrected until it is decided.
   const decided = decisionOf(state, sessionId, block);
   if (decided && decided.decision !== 'deferred') throw rule('BLOCK_ALREADY_DECIDED', `the jury has decided block ${block}: only a revision deliberation changes it`);

@@ -80,6 +80,8 @@ export type CandidateEvent =
         blocks: string[];
         /** Blocks validated earlier whose validity period has lapsed: evaluated again. */
         lapsed?: Array<{ block: string; validatedOn: string | null; validUntil: string }>;
+        /** A VAE enrolment: its blocks are decided on this application's file and interview, not scored (docs/paths.md). */
+        vaeApplicationId?: string;
       }
     >
   | RecordedEvent<'AccommodationRequested', { candidateId: string; requestId: string; accommodations: Accommodation[]; justification: SealedData }>
@@ -116,6 +118,12 @@ export type CandidateEvent =
   | RecordedEvent<'AppealLodged', { candidateId: string; appealId: string; juryId: string; reason: StoredText }>
   /** The jury's decision letter was first issued to the candidate (decision-letters.ts): the appeal deadline runs from it. */
   | RecordedEvent<'DecisionLetterIssued', { candidateId: string; juryId: string; sealHash: string; issuedAt: string }>
+  | RecordedEvent<
+      'VaeApplicationFiled',
+      { candidateId: string; applicationId: string; referentialId: string; certificationCode: string; blocks: string[]; summary?: SealedData }
+    >
+  | RecordedEvent<'VaeAdmissibilityDecided', { candidateId: string; applicationId: string; admissible: boolean; motivation: SealedData }>
+  | RecordedEvent<'VaeFileSubmitted', { candidateId: string; applicationId: string; blocks: string[]; file: SealedData }>
   | RecordedEvent<'CandidatePersonalDataErased', { candidateId: string; reason: string; beforeRetentionEnd: boolean }>;
 
 export type CandidateEventType = CandidateEvent['type'];

@@ -22,6 +22,25 @@ export interface Enrolment {
   referentialId: string;
   /** Every block enrolled in that session, in enrolment order. */
   blocks: string[];
+  /** Set when the enrolment is on a VAE file: its blocks are decided on the file and the interview. */
+  vaeApplicationId?: string;
+}
+
+/**
+ * A VAE application and where its path stands (docs/paths.md "VAE"):
+ * filed, declared admissible or not, its file submitted. The interview is
+ * the jury's act and sits in the jury's stream (jury.ts).
+ */
+export interface VaeApplication {
+  applicationId: string;
+  referentialId: string;
+  certificationCode: string;
+  /** The blocks the application seeks. */
+  blocks: string[];
+  summary: SealedData | null;
+  filedAt: string | null;
+  admissibility: { admissible: boolean; motivation: SealedData; decidedAt: string | null } | null;
+  file: { blocks: string[]; description: SealedData; submittedAt: string | null } | null;
 }
 
 export interface CriterionScore {
@@ -90,6 +109,8 @@ export interface CandidateState {
   appeals: Record<string, { appealId: string; juryId: string; reason: StoredText }>;
   /** Decision letters issued, by jury id: the first issue of each (`?? {}` for states kept before letters existed). */
   letters?: Record<string, IssuedLetter>;
+  /** VAE applications in the order filed; the last one is the path in progress (currentVaeApplication). */
+  vaeApplications: VaeApplication[];
 }
 
 /** A jury's decision letter as first issued to the candidate: the seal it reports and when. */
@@ -112,6 +133,7 @@ export const initialCandidateState = (): CandidateState => ({
   outcome: initialOutcome(),
   appeals: {},
   letters: {},
+  vaeApplications: [],
 });
 
 /**
@@ -132,10 +154,12 @@ export function evolveCandidate(previous: CandidateState, raw: RecordedEvent): C
     case 'CandidateRegistered':
       return { ...state, candidateId: event.data.candidateId, registered: true, identity: event.data.identity, accessRoute: event.data.accessRoute };
     case 'CandidateEnrolled': {
-      const { sessionId, referentialId, blocks } = event.data;
+      const { sessionId, referentialId, blocks, vaeApplicationId } = event.data;
       const existing = state.enrolments[sessionId];
       const merged = existing ? [...existing.blocks, ...blocks.filter((b) => !existing.blocks.includes(b))] : [...blocks];
-      return { ...state, enrolments: { ...state.enrolments, [sessionId]: { sessionId, referentialId, blocks: merged } } };
+      const vae = vaeApplicationId ?? existing?.vaeApplicationId;
+      const enrolment: Enrolment = vae ? { sessionId, referentialId, blocks: merged, vaeApplicationId: vae } : { sessionId, referentialId, blocks: merged };
+      return { ...state, enrolments: { ...state.enrolments, [sessionId]: enrolment } };
     }
     case 'AccommodationRequested': {
       const { requestId, accommodations, justification } = event.data;
@@ -195,6 +219,15 @@ export function evolveCandidate(previous: CandidateState, raw: RecordedEvent): C
       if (state.letters?.[juryId]) return state;
       return { ...state, letters: { ...state.letters, [juryId]: { juryId, sealHash, issuedAt } } };
     }
+    case 'VaeApplicationFiled': {
+      const { applicationId, referentialId, certificationCode, blocks, summary } = event.data;
+      const application: VaeApplication = { applicationId, referentialId, certificationCode, blocks: [...blocks], summary: summary ?? null, filedAt: event.recordedAt ?? null, admissibility: null, file: null };
+      return { ...state, vaeApplications: [...(state.vaeApplications ?? []), application] };
+    }
+    case 'VaeAdmissibilityDecided':
+      return updateVae(state, event.data.applicationId, (a) => ({ ...a, admissibility: { admissible: event.data.admissible, motivation: event.data.motivation, decidedAt: event.recordedAt ?? null } }));
+    case 'VaeFileSubmitted':
+      return updateVae(state, event.data.applicationId, (a) => ({ ...a, file: { blocks: [...event.data.blocks], description: event.data.file, submittedAt: event.recordedAt ?? null } }));
     case 'CandidatePersonalDataErased':
       return { ...state, erased: true };
     default:
@@ -206,6 +239,12 @@ function updateRequest(state: CandidateState, requestId: string, change: (r: Acc
   const request = state.accommodationRequests[requestId];
   if (!request) return state;
   return { ...state, accommodationRequests: { ...state.accommodationRequests, [requestId]: change(request) } };
+}
+
+function updateVae(state: CandidateState, applicationId: string, change: (a: VaeApplication) => VaeApplication): CandidateState {
+  const applications = state.vaeApplications ?? [];
+  if (!applications.some((a) => a.applicationId === applicationId)) return state;
+  return { ...state, vaeApplications: applications.map((a) => (a.applicationId === applicationId ? change(a) : a)) };
 }
 
 export const candidateSpec: StateSpec<CandidateState> = {
@@ -275,4 +314,16 @@ export function opinionsNaming(state: CandidateState, criterion: string): string
 /** The accommodations granted to the candidate (what a jury record shows). */
 export function grantedRequests(state: CandidateState): AccommodationRequestState[] {
   return Object.values(state.accommodationRequests).filter((r) => r.status === 'granted');
+}
+
+/** The VAE path in progress: the latest application (an earlier one was declared not admissible), or null. */
+export function currentVaeApplication(state: Pick<CandidateState, 'vaeApplications'>): VaeApplication | null {
+  const applications = state.vaeApplications ?? [];
+  return applications.length ? applications[applications.length - 1] : null;
+}
+
+/** The VAE application a session's enrolment is on, or null for an enrolment evaluated by scores. */
+export function vaeApplicationOf(state: Pick<CandidateState, 'vaeApplications' | 'enrolments'>, sessionId: string): VaeApplication | null {
+  const id = state.enrolments[sessionId]?.vaeApplicationId;
+  return id ? (state.vaeApplications ?? []).find((a) => a.applicationId === id) ?? null : null;
 }

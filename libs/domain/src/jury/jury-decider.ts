@@ -3,7 +3,8 @@ import { assertNever, conflict, forbidden, invalid, notFound, rule } from '../sh
 import { proposeBlock, Proposal } from '../candidate/proposal';
 import { motivationRule, SealedMotivation, SealedText } from '../shared/free-text';
 import { criteriaOfBlock, locateCriterion, ReferentialDocument } from '../referential/referential';
-import { candidateSpec, CandidateEvent, CandidateState, candidateStream } from '../candidate/candidate';
+import { candidateSpec, CandidateEvent, CandidateState, candidateStream, VaeApplication, vaeApplicationOf } from '../candidate/candidate';
+import { isCalendarDate } from '../session/session-decider';
 import { SessionState } from '../session/session';
 import {
   BlockDecided,
@@ -20,6 +21,8 @@ import {
   neutralisedFor,
   RecordApproved,
   Revises,
+  VaeInterviewHeld,
+  vaeInterviewOf,
 } from './jury';
 import { CertificationTarget, Outcome, sessionDecision } from '../candidate/outcome';
 import { closingOutcome } from './closing';
@@ -48,13 +51,16 @@ export type CloseDeliberation = { type: 'CloseDeliberation'; data: { seal: { sea
  */
 export type ApproveRecord = { type: 'ApproveRecord'; data: { sealHash?: string; comment?: SealedText | null } };
 
-export type JuryCommand = ConveneJury | RecuseMember | OpenDeliberation | NeutraliseCriterion | DecideBlock | DesignatePresident | CloseDeliberation | ApproveRecord;
+/** A member records the VAE interview held with the candidate (`heldOn`, a calendar day); `notes` are sealed by the caller. */
+export type HoldVaeInterview = { type: 'HoldVaeInterview'; data: { candidateId: string; heldOn: string; notes?: SealedText | null } };
+
+export type JuryCommand = ConveneJury | RecuseMember | OpenDeliberation | NeutraliseCriterion | DecideBlock | DesignatePresident | CloseDeliberation | ApproveRecord | HoldVaeInterview;
 
 /** What a jury command reads besides the jury's stream, loaded by the handler. */
 export interface JuryDeps {
   /** ConveneJury: the session the jury deliberates on. */
   session?: Pick<SessionState, 'sessionId' | 'referentialId'>;
-  /** The candidate's file, folded with the candidate stream's one fold (RecuseMember, NeutraliseCriterion, DecideBlock). */
+  /** The candidate's file, folded with the candidate stream's one fold (RecuseMember, NeutraliseCriterion, DecideBlock, HoldVaeInterview). */
   candidate?: CandidateState;
   /** The referential version of the jury's session (NeutraliseCriterion, DecideBlock). */
   referential?: ReferentialDocument;
@@ -89,6 +95,7 @@ export function streamOfJuryDecision(event: JuryDecisionEvent): string {
     case 'PresidentDesignated':
     case 'DeliberationClosed':
     case 'RecordApproved':
+    case 'VaeInterviewHeld':
       return juryStream(event.data.juryId);
     case 'BlockDecisionRecorded':
     case 'CertificationAwarded':
@@ -128,6 +135,8 @@ export function decideJury(command: JuryCommand, state: JuryState, context: Jury
       return close(command.data, state, context);
     case 'ApproveRecord':
       return approve(command.data, state, context);
+    case 'HoldVaeInterview':
+      return holdVaeInterview(command.data, state, context);
     default:
       return assertNever(command, 'jury command');
   }
@@ -233,6 +242,14 @@ function decideBlock(command: DecideBlock['data'], state: JuryState, context: Ju
   requireBeforeThisJury(command, state, context, candidate);
   const previous = requireRevisable(command, state, context, candidate);
   const proposal = proposalFor(command, state, candidate, dependency(context.referential, 'the referential'));
+  const vae = vaeApplicationOf(candidate, state.sessionId!);
+  if (vae) {
+    requireVaeFileAndInterview(command, state, context, vae);
+    // On the file and the interview: no scores to complete, and a motivation always (it says what in the file grounds the decision).
+    const motivation = motivationRule(command.motivation, true, `deciding block ${command.block} on a VAE file`);
+    requireWithinRevisionWindow(command, state, context, candidate, previous);
+    return decisionEvents(command, state, proposal.proposal, motivation, vae.applicationId);
+  }
   requireScoredToValidate(command, proposal);
   const motivation = motivationRule(command.motivation, departsFromProposal(command.decision, proposal.proposal), `deciding ${command.decision} where the proposal is ${proposal.proposal}`);
   requireWithinRevisionWindow(command, state, context, candidate, previous);
@@ -316,14 +333,60 @@ function requireWithinRevisionWindow(command: DecideBlock['data'], state: JurySt
  * The certification and referential version of the decision are the session's, pinned by the enrolment.
  * The certification is awarded at the closing, under the seal: not here.
  */
-function decisionEvents(command: DecideBlock['data'], state: JuryState, proposal: Proposal, motivation: SealedText | null): JuryDecisionEvent[] {
+function decisionEvents(command: DecideBlock['data'], state: JuryState, proposal: Proposal, motivation: SealedText | null, vaeApplicationId?: string): JuryDecisionEvent[] {
   const { candidateId, block, decision } = command;
   const decided: BlockDecided['data'] = { juryId: state.juryId!, candidateId, block, decision, proposal };
   if (motivation) decided.motivation = motivation;
+  if (vaeApplicationId) decided.vae = { applicationId: vaeApplicationId };
   return [
     { type: 'BlockDecided', data: decided },
     { type: 'BlockDecisionRecorded', data: { candidateId, juryId: state.juryId!, sessionId: state.sessionId!, block, decision, revision: state.revises !== null } },
   ];
+}
+
+/**
+ * A block enrolled on a VAE file is decided on that file and the interview:
+ * the file must cover the block, and the candidate must have been heard (by
+ * this jury, or, for a revision, by the jury it revises) before the jury
+ * validates or refuses it; a deferral may come before the interview.
+ */
+function requireVaeFileAndInterview(command: DecideBlock['data'], state: JuryState, context: JuryContext, application: VaeApplication): void {
+  if (!application.file?.blocks.includes(command.block)) {
+    throw rule('VAE_BLOCK_NOT_IN_FILE', `the VAE file of application ${application.applicationId} does not cover block ${command.block}`);
+  }
+  if (command.decision === 'deferred') return;
+  const heard = vaeInterviewOf(state, command.candidateId, application.applicationId) ?? (context.revised ? vaeInterviewOf(context.revised, command.candidateId, application.applicationId) : undefined);
+  if (!heard) throw rule('VAE_INTERVIEW_NOT_HELD', `the jury has not held the VAE interview with the candidate: block ${command.block} is decided on the file and the interview`);
+}
+
+/**
+ * Any member of the jury records the interview they held, before the closing
+ * (the interview usually comes before the deliberation opens), once per
+ * application; a member recused for the candidate does not hear them.
+ */
+function holdVaeInterview(command: HoldVaeInterview['data'], state: JuryState, context: JuryContext): JuryEvent[] {
+  const member = requireMember(state, context, false);
+  if (state.status === 'closed') throw closed();
+  const candidate = dependency(context.candidate, 'the candidate');
+  requireEnrolled(candidate, command.candidateId, state);
+  requireNotRecused(state, context, command.candidateId);
+  const application = vaeApplicationOf(candidate, state.sessionId!);
+  if (!application) throw rule('VAE_STEP_OUT_OF_ORDER', `candidate ${command.candidateId} is not enrolled on a VAE file in this session: there is no interview to hold`);
+  if (vaeInterviewOf(state, command.candidateId, application.applicationId)) {
+    throw rule('VAE_STEP_OUT_OF_ORDER', `the VAE interview of application ${application.applicationId} was already held by this jury`);
+  }
+  if (!isCalendarDate(command.heldOn)) throw invalid('heldOn must be a real date YYYY-MM-DD', [{ path: 'heldOn', message: 'date' }]);
+  if (command.heldOn > context.now.slice(0, 10)) throw invalid('heldOn must not be in the future: the interview is recorded once held', [{ path: 'heldOn', message: 'future' }]);
+  const data: VaeInterviewHeld['data'] = {
+    juryId: state.juryId!,
+    candidateId: command.candidateId,
+    applicationId: application.applicationId,
+    sessionId: state.sessionId!,
+    heldOn: command.heldOn,
+    memberId: member.userId,
+  };
+  if (command.notes) data.notes = command.notes;
+  return [{ type: 'VaeInterviewHeld', data }];
 }
 
 function designatePresident(command: DesignatePresident['data'], state: JuryState, context: JuryContext): JuryEvent[] {

@@ -35,9 +35,23 @@ export type JuryConvened = RecordedEvent<'JuryConvened', { juryId: string; sessi
 export type MemberRecused = RecordedEvent<'MemberRecused', { juryId: string; userId: string; candidateId: string; reason: StoredText }>;
 export type DeliberationOpened = RecordedEvent<'DeliberationOpened', { juryId: string }>;
 export type CriterionNeutralised = RecordedEvent<'CriterionNeutralised', { juryId: string; candidateId: string; block: string; criterion: string; opinionId: string }>;
+/**
+ * `vae` marks a decision on a VAE file and interview: `proposal` is then what
+ * the (absent) scores compute, shown beside the file, never what the decision
+ * rests on.
+ */
 export type BlockDecided = RecordedEvent<
   'BlockDecided',
-  { juryId: string; candidateId: string; block: string; decision: BlockDecision; proposal: Proposal; motivation?: StoredText }
+  { juryId: string; candidateId: string; block: string; decision: BlockDecision; proposal: Proposal; motivation?: StoredText; vae?: { applicationId: string } }
+>;
+/**
+ * A member of the jury held the VAE interview with the candidate on `heldOn`
+ * (the session's jury hears the candidate on their file); `notes` are sealed
+ * under the candidate's key.
+ */
+export type VaeInterviewHeld = RecordedEvent<
+  'VaeInterviewHeld',
+  { juryId: string; candidateId: string; applicationId: string; sessionId: string; heldOn: string; memberId: string; notes?: StoredText }
 >;
 export type DeliberationClosed = RecordedEvent<'DeliberationClosed', { juryId: string; sealHash: string; signature: string; keyFingerprint: string; closedAt: string }>;
 /** The admin names another member president (the president recused for a candidate, absent…); the former one stays a member. */
@@ -51,7 +65,16 @@ export type PresidentDesignated = RecordedEvent<'PresidentDesignated', { juryId:
  */
 export type RecordApproved = RecordedEvent<'RecordApproved', { juryId: string; memberId: string; sealHash: string; president: boolean; at: string; comment?: StoredText }>;
 
-export type JuryEvent = JuryConvened | MemberRecused | DeliberationOpened | CriterionNeutralised | BlockDecided | PresidentDesignated | DeliberationClosed | RecordApproved;
+export type JuryEvent =
+  | JuryConvened
+  | MemberRecused
+  | DeliberationOpened
+  | CriterionNeutralised
+  | BlockDecided
+  | PresidentDesignated
+  | DeliberationClosed
+  | RecordApproved
+  | VaeInterviewHeld;
 
 /** The jury stream's upcast, applied by its fold to every event (shared/upcasters.ts). */
 export const upcastJuryEvent = (event: RecordedEvent): JuryEvent => upcastEvent(event) as JuryEvent;
@@ -78,6 +101,16 @@ export interface Decision {
   proposal: Proposal;
   motivation?: StoredText;
   decidedAt: string | null;
+  /** Set for a decision on a VAE file and interview. */
+  vae?: { applicationId: string };
+}
+
+export interface VaeInterview {
+  candidateId: string;
+  applicationId: string;
+  heldOn: string;
+  memberId: string;
+  notes?: StoredText;
 }
 
 export interface Seal {
@@ -116,6 +149,8 @@ export interface JuryState {
   seal: Seal | null;
   /** Members' approvals of the sealed record, in order (one per member). */
   approvals: Approval[];
+  /** VAE interviews held by the jury's members, in order (absent from states stored before the VAE path). */
+  vaeInterviews?: VaeInterview[];
 }
 
 export const juryStream = (juryId: string) => streamName('jury', juryId);
@@ -161,9 +196,10 @@ export function evolveJury(state: JuryState, raw: RecordedEvent): JuryState {
       return { ...state, neutralisations: [...state.neutralisations, { candidateId, block, criterion, opinionId }] };
     }
     case 'BlockDecided': {
-      const { candidateId, block, decision, proposal, motivation } = event.data;
+      const { candidateId, block, decision, proposal, motivation, vae } = event.data;
       const entry: Decision = { candidateId, block, decision, proposal, decidedAt: event.recordedAt ?? null };
       if (motivation !== undefined) entry.motivation = motivation;
+      if (vae !== undefined) entry.vae = { applicationId: vae.applicationId };
       return { ...state, decisions: [...state.decisions, entry] };
     }
     case 'PresidentDesignated': {
@@ -184,6 +220,12 @@ export function evolveJury(state: JuryState, raw: RecordedEvent): JuryState {
       if (comment !== undefined) approval.comment = comment;
       // `?? []`: a state stored by a projection before approvals existed has none.
       return { ...state, approvals: [...(state.approvals ?? []), approval] };
+    }
+    case 'VaeInterviewHeld': {
+      const { candidateId, applicationId, heldOn, memberId, notes } = event.data;
+      const interview: VaeInterview = { candidateId, applicationId, heldOn, memberId };
+      if (notes !== undefined) interview.notes = notes;
+      return { ...state, vaeInterviews: [...(state.vaeInterviews ?? []), interview] };
     }
     default:
       return state; // an event type of a later schema this code does not know leaves the state as is
@@ -206,6 +248,11 @@ export function decisionOf(state: JuryState, candidateId: string, block: string)
 }
 export const neutralisedFor = (state: JuryState, candidateId: string, block?: string): Set<string> =>
   new Set(state.neutralisations.filter((n) => n.candidateId === candidateId && (block === undefined || n.block === block)).map((n) => n.criterion));
+
+/** The VAE interview this jury held with the candidate on that application, if any. */
+export function vaeInterviewOf(state: Pick<JuryState, 'vaeInterviews'>, candidateId: string, applicationId: string): VaeInterview | undefined {
+  return (state.vaeInterviews ?? []).find((i) => i.candidateId === candidateId && i.applicationId === applicationId);
+}
 
 /** The president's approval of the sealed record makes it final (RECORD_APPROVAL_REQUIRED, on by default). */
 export function approvalStatus(state: Pick<JuryState, 'status' | 'seal' | 'approvals'>): ApprovalStatus {

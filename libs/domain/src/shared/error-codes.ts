@@ -128,6 +128,14 @@ export const ERROR_CODES = {
   COSIGNATURE_INVALID: { kind: 'rule', meaning: 'the cosignature does not verify with the witness’s registered key over this checkpoint' },
   PREVIOUS_NOT_COSIGNED: { kind: 'rule', meaning: 'previousSize names no checkpoint this witness cosigned, or is not below the checkpoint cosigned now' },
   UNKNOWN_BLOCK: { kind: 'rule', meaning: 'the session’s referential has no such block' },
+  // The VAE path (docs/paths.md "VAE").
+  NOT_VAE_ROUTE: { kind: 'rule', meaning: 'a VAE application is filed for a candidate registered on the vae access route only' },
+  VAE_STEP_OUT_OF_ORDER: { kind: 'rule', meaning: 'a VAE step out of its order: application, admissibility, file, enrolment, interview, decision (the message names the missing or repeated step)' },
+  VAE_NOT_ADMISSIBLE: { kind: 'rule', meaning: 'the VAE application was declared not admissible: that path ends (no file, no enrolment on it)' },
+  VAE_BLOCK_NOT_IN_APPLICATION: { kind: 'rule', meaning: 'the VAE file names a block the application did not seek' },
+  VAE_BLOCK_NOT_IN_FILE: { kind: 'rule', meaning: 'the block (or certification) is not covered by the candidate’s admissible VAE file' },
+  VAE_BLOCK_ON_FILE: { kind: 'rule', meaning: 'the block is enrolled on a VAE file: it is decided on the file and the interview, not scored' },
+  VAE_INTERVIEW_NOT_HELD: { kind: 'rule', meaning: 'a VAE block is validated or not validated only after the jury’s interview with the candidate' },
   // 429, 500, 503
   RATE_LIMITED: { kind: 'rate-limited', meaning: 'too many requests (Retry-After)' },
   INTERNAL_ERROR: { kind: 'internal', meaning: 'a fault of the server; nothing of it is echoed' },

@@ -76,6 +76,7 @@ const JURY_TYPES = new Set<string>(
     PresidentDesignated: true,
     DeliberationClosed: true,
     RecordApproved: true,
+    VaeInterviewHeld: true,
   } satisfies Record<JuryEvent['type'], true>),
 );
 /** Candidate-stream events whose facts the sheet shows beyond progress. */
