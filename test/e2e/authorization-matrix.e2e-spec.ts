@@ -29,6 +29,11 @@ const API_ROLES: Record<string, Role[]> = {
   'POST /v1/candidates/:param/scores': ['assessor'],
   'POST /v1/candidates/:param/neutralisation-opinions': ['referent'],
   'POST /v1/candidates/:param/erasure': ['admin'],
+  // Beyond API.md: the VAE path (docs/paths.md "VAE").
+  'POST /v1/candidates/:param/vae/application': ['admin'],
+  'POST /v1/candidates/:param/vae/admissibility': ['admin'],
+  'POST /v1/candidates/:param/vae/file': ['admin'],
+  'POST /v1/juries/:param/vae-interviews': ['jury'],
   'POST /v1/juries': ['admin'],
   'POST /v1/juries/:param/open': ['jury'],
   'POST /v1/juries/:param/neutralisations': ['jury'],

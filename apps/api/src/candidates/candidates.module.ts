@@ -18,8 +18,14 @@ import { RequestAccommodationController } from './request-accommodation/request-
 import { RequestAccommodationHandler } from './request-accommodation/request-accommodation.handler';
 import { ScoreCriterionController } from './score-criterion/score-criterion.controller';
 import { ScoreCriterionHandler } from './score-criterion/score-criterion.handler';
+import { FileVaeApplicationController } from './file-vae-application/file-vae-application.controller';
+import { FileVaeApplicationHandler } from './file-vae-application/file-vae-application.handler';
+import { DecideVaeAdmissibilityController } from './decide-vae-admissibility/decide-vae-admissibility.controller';
+import { DecideVaeAdmissibilityHandler } from './decide-vae-admissibility/decide-vae-admissibility.handler';
+import { SubmitVaeFileController } from './submit-vae-file/submit-vae-file.controller';
+import { SubmitVaeFileHandler } from './submit-vae-file/submit-vae-file.handler';
 
-/** The candidate's file: registration, enrolment, accommodations, scoring, neutralisation opinions, and its read. */
+/** The candidate's file: registration, enrolment, accommodations, scoring, neutralisation opinions, the VAE path's back-office steps, and its read. */
 @Module({
   controllers: [
     RegisterCandidateController,
@@ -30,6 +36,9 @@ import { ScoreCriterionHandler } from './score-criterion/score-criterion.handler
     ApplyAccommodationController,
     ScoreCriterionController,
     RecommendNeutralisationController,
+    FileVaeApplicationController,
+    DecideVaeAdmissibilityController,
+    SubmitVaeFileController,
     ReadCandidateController,
   ],
   providers: [
@@ -43,6 +52,9 @@ import { ScoreCriterionHandler } from './score-criterion/score-criterion.handler
     ApplyAccommodationHandler,
     ScoreCriterionHandler,
     RecommendNeutralisationHandler,
+    FileVaeApplicationHandler,
+    DecideVaeAdmissibilityHandler,
+    SubmitVaeFileHandler,
   ],
   exports: [CandidateIdentity],
 })

@@ -18,12 +18,14 @@ import { OpenDeliberationHandler } from './open-deliberation/open-deliberation.h
 import { DecisionLetters } from './decision-letters/decision-letters';
 import { DecisionLettersController } from './decision-letters/decision-letters.controller';
 import { IssueDecisionLettersHandler } from './decision-letters/issue-letters.handler';
+import { HoldVaeInterviewController } from './hold-vae-interview/hold-vae-interview.controller';
+import { HoldVaeInterviewHandler } from './hold-vae-interview/hold-vae-interview.handler';
 import { JuryRecordReader } from './read-record/jury-record-reader';
 import { ReadRecordController } from './read-record/read-record.controller';
 import { RecuseMemberController } from './recuse-member/recuse-member.controller';
 import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
 
-/** Jury deliberations: convene, recuse, open, neutralise, decide, designate a substitute president, close and seal (with the awards and withdrawals), the members' approvals of the sealed record, appeal, the record (JSON and PDF), and the decision letters. */
+/** Jury deliberations: convene, recuse, hold VAE interviews, open, neutralise, decide, designate a substitute president, close and seal (with the awards and withdrawals), the members' approvals of the sealed record, appeal, the record (JSON and PDF), and the decision letters. */
 @Module({
   controllers: [
     ConveneJuryController,
@@ -31,6 +33,7 @@ import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
     OpenDeliberationController,
     NeutraliseCriterionController,
     DecideBlockController,
+    HoldVaeInterviewController,
     DesignatePresidentController,
     CloseDeliberationController,
     ApproveRecordController,
@@ -44,6 +47,7 @@ import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
     OpenDeliberationHandler,
     NeutraliseCriterionHandler,
     DecideBlockHandler,
+    HoldVaeInterviewHandler,
     DesignatePresidentHandler,
     CloseDeliberationHandler,
     ApproveRecordHandler,

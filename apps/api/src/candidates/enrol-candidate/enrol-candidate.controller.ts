@@ -36,7 +36,7 @@ export class EnrolCandidateController {
   @Roles('admin')
   @CommandRoute()
   @ApiOperation({ summary: 'Enrol in a session for some or all blocks (CandidateEnrolled)' })
-  @Refusals('UNKNOWN_BLOCK', 'BLOCK_ALREADY_VALIDATED', 'ALREADY_ENROLLED')
+  @Refusals('UNKNOWN_BLOCK', 'BLOCK_ALREADY_VALIDATED', 'ALREADY_ENROLLED', 'VAE_STEP_OUT_OF_ORDER', 'VAE_NOT_ADMISSIBLE', 'VAE_BLOCK_NOT_IN_FILE')
   enrol(@Param('id', new IdParam('candidate')) id: string, @Body() body: EnrolCandidateDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new EnrolCandidateCommand(id, body.sessionId.toLowerCase(), body.blocks, meta));
   }

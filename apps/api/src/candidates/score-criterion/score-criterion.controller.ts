@@ -47,7 +47,7 @@ export class ScoreCriterionController {
     summary:
       'Score a criterion (CriterionScored) or correct it (CriterionScoreCorrected)', description: 'Assessor of the session (403 otherwise).',
   })
-  @Refusals('CRITERION_NOT_IN_ENROLMENT', 'NOT_ENROLLED_IN_SESSION', 'CORRECTION_REASON_REQUIRED', 'NO_SCORE_TO_CORRECT', 'BLOCK_ALREADY_DECIDED', 'BLOCK_ALREADY_VALIDATED')
+  @Refusals('CRITERION_NOT_IN_ENROLMENT', 'NOT_ENROLLED_IN_SESSION', 'CORRECTION_REASON_REQUIRED', 'NO_SCORE_TO_CORRECT', 'BLOCK_ALREADY_DECIDED', 'BLOCK_ALREADY_VALIDATED', 'VAE_BLOCK_ON_FILE')
   score(@Param('id', new IdParam('candidate')) id: string, @Body() body: ScoreCriterionDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(
       new ScoreCriterionCommand(
