@@ -79,6 +79,8 @@ const JURY_TYPES = new Set<string>(
     VaeInterviewHeld: true,
   } satisfies Record<JuryEvent['type'], true>),
 );
+/** Jury events the progress fold reads too (the sheet shows them on the candidate's line). */
+const JURY_EVENTS_ON_SHEET: ReadonlySet<string> = new Set(['CriterionNeutralised', 'VaeInterviewHeld']);
 /** Candidate-stream events whose facts the sheet shows beyond progress. */
 const FILE_EVENT_TYPES = new Set([
   'CandidateRegistered',
@@ -98,7 +100,7 @@ export function touches(e: StreamEvent): { referential?: string; session?: strin
   const d = e.data ?? {};
   if (e.type === 'ReferentialDrafted') return { referential: String(d.referentialId) };
   if (SESSION_EVENT_TYPES.has(e.type)) return { session: String(d.sessionId), ...(e.type === 'SessionOpened' ? { referential: String(d.referentialId) } : {}) };
-  if (JURY_TYPES.has(e.type)) return { jury: String(d.juryId), ...(e.type === 'CriterionNeutralised' ? { candidate: String(d.candidateId) } : {}) };
+  if (JURY_TYPES.has(e.type)) return { jury: String(d.juryId), ...(JURY_EVENTS_ON_SHEET.has(e.type) ? { candidate: String(d.candidateId) } : {}) };
   if (BACK_OFFICE_EVENT_TYPES.has(e.type)) return { candidate: String(d.candidateId), ...(e.type === 'CandidateEnrolled' && d.referentialId ? { referential: String(d.referentialId) } : {}) };
   return {};
 }
@@ -145,7 +147,7 @@ export function applyBackOfficeEvent(slice: BackOfficeSlice, e: StreamEvent, cha
       slice.juries.set(id, row);
       changed.juries.add(id);
     }
-    if (e.type !== 'CriterionNeutralised') return;
+    if (!JURY_EVENTS_ON_SHEET.has(e.type)) return;
   }
   const candidateId = String(d.candidateId);
   let candidate = slice.candidates.get(candidateId);

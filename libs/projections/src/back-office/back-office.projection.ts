@@ -30,10 +30,13 @@ export const BACK_OFFICE = 'back-office';
  * - deliberation_sheet: one row per (session, candidate), the identity as
  *   stored (ciphertext) and the values the filters match (`tokens`);
  * - back_office_juries: one row per jury.
+ *
+ * Code version 2: the sheet's blocks carry the VAE path (the progress fold's
+ * code version 5).
  */
 export const backOfficeProjection: Projection = {
   name: BACK_OFFICE,
-  codeVersion: 1,
+  codeVersion: 2,
   tables: {
     back_office_referentials: (t) => `CREATE TABLE ${t} (referential_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL)`,
     back_office_candidates: (t) => `CREATE TABLE ${t} (candidate_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL)`,

@@ -16,7 +16,7 @@ import {
 } from '@app/domain/candidate/outcome';
 import { CandidateEvent, upcastCandidateEvent } from '@app/domain/candidate/candidate';
 import { appealDeadline } from '@app/domain/candidate/decision-letters';
-import { CriterionNeutralised, upcastJuryEvent } from '@app/domain/jury/jury';
+import { CriterionNeutralised, upcastJuryEvent, VaeInterviewHeld } from '@app/domain/jury/jury';
 import { upcastReferentialEvent } from '@app/domain/referential/referential-state';
 import { CriterionDoc, ValidationRuleName } from '@app/domain/referential/referential';
 
@@ -90,6 +90,22 @@ export interface BlockState {
   neutralised: string[];
   /** The decision in force in the block's session, as outcome.ts's `sessionDecision` answers it (kept for the view). */
   decision: BlockDecision | null;
+  /** Set when the block is enrolled on a VAE file: decided on the file and the interview, not scored. */
+  vaeApplicationId?: string;
+}
+
+/** Where a VAE application's path stands (no free text: progress readers include assessors and regulators). */
+export interface VaeProgress {
+  applicationId: string;
+  certificationCode: string;
+  /** The blocks sought. */
+  blocks: string[];
+  /** null while undecided. */
+  admissible: boolean | null;
+  /** The blocks the submitted file covers; null before the file. */
+  fileBlocks: string[] | null;
+  /** Interviews held by a jury of a session, by day. */
+  interviews: Array<{ sessionId: string; juryId: string; heldOn: string }>;
 }
 
 export interface CandidateProgressState {
@@ -105,14 +121,45 @@ export interface CandidateProgressState {
   blocks: BlockState[];
   /** Decision letters issued, in issue order, the first issue of each jury's (absent: none yet). */
   letters?: Array<{ juryId: string; issuedAt: string }>;
+  /** VAE applications in the order filed (absent: none). */
+  vae?: VaeProgress[];
   at: LogMark;
 }
+
+/**
+ * A block enrolled on a VAE file: the jury decides it on the file and the
+ * interview, so its `proposal` (computed from scores it never gets) is not
+ * what the decision rests on.
+ */
+export interface BlockVaeView {
+  decidedOn: 'file-and-interview';
+  applicationId: string;
+  admissibility: VaeAdmissibility;
+  /** Whether the submitted file covers the block. */
+  fileCovers: boolean;
+  /** The day of the interview held in the block's session, or null. */
+  interviewHeldOn: string | null;
+}
+
+export type VaeAdmissibility = 'pending' | 'admissible' | 'not-admissible';
 
 export interface BlockProgressView {
   code: string;
   proposal: Proposal;
   decision: BlockDecision | null;
   criteria: { total: number; scored: number; acquired: number; neutralised: number };
+  /** Only on a block enrolled on a VAE file. */
+  vae?: BlockVaeView;
+}
+
+/** A VAE application as progress shows it: where its path stands. */
+export interface VaePathView {
+  applicationId: string;
+  certificationCode: string;
+  blocks: string[];
+  admissibility: VaeAdmissibility;
+  file: { blocks: string[] } | null;
+  interviews: Array<{ sessionId: string; heldOn: string }>;
 }
 
 /** A decision letter issued to the candidate: the jury, the first issue, and the last day of the recours gracieux (issue day + 2 months, Paris). */
@@ -131,6 +178,8 @@ export interface CandidateProgressView {
   appealDeadline: string | null;
   /** Every jury's decision letter issued to the candidate, in issue order. */
   letters: LetterProgressView[];
+  /** Only for a candidate who filed a VAE application: each application, the latest last. */
+  vae?: VaePathView[];
 }
 
 export interface ProgressSlice {
@@ -149,6 +198,10 @@ export const PROGRESS_EVENT_TYPES = new Set([
   'CertificationAwarded',
   'CertificationWithdrawn',
   'DecisionLetterIssued',
+  'VaeApplicationFiled',
+  'VaeAdmissibilityDecided',
+  'VaeFileSubmitted',
+  'VaeInterviewHeld',
 ]);
 
 /** The events of the candidate stream and of the jury's the progress reads, as the domain types them. */
@@ -164,10 +217,14 @@ type CandidateProgressEvent =
           | 'BlockDecisionRecorded'
           | 'CertificationAwarded'
           | 'CertificationWithdrawn'
-          | 'DecisionLetterIssued';
+          | 'DecisionLetterIssued'
+          | 'VaeApplicationFiled'
+          | 'VaeAdmissibilityDecided'
+          | 'VaeFileSubmitted';
       }
     >
-  | CriterionNeutralised;
+  | CriterionNeutralised
+  | VaeInterviewHeld;
 
 /**
  * The typed event of a candidate row, through its stream's upcast (the one
@@ -177,7 +234,7 @@ type CandidateProgressEvent =
  */
 function candidateEventOf(event: ProgressEvent): CandidateProgressEvent {
   // The progress event is itself a recorded event (type, data, recordedAt when known): no copy per event.
-  return (event.type === 'CriterionNeutralised' ? upcastJuryEvent(event) : upcastCandidateEvent(event)) as CandidateProgressEvent;
+  return (event.type === 'CriterionNeutralised' || event.type === 'VaeInterviewHeld' ? upcastJuryEvent(event) : upcastCandidateEvent(event)) as CandidateProgressEvent;
 }
 
 export const emptySlice = (): OwnedProgressSlice => ({ referentials: new Map(), candidates: new Map() });
@@ -318,7 +375,9 @@ function evolveCandidateProgress(state: CandidateProgressState, raw: ProgressEve
         // (its validity period ran out) is evaluated again, like any block that does not count.
         if (outcome.decisions.length && !lapsed.has(code) && counts(decisionInForce(outcome, target, code, at))) continue;
         const decision = sessionDecision(outcome, d.sessionId, code)?.decision ?? null;
-        blocks.set(keyOf({ code, certificationCode }), { code, referentialId, certificationCode, sessionId: d.sessionId, scores: {}, neutralised: [], decision });
+        const block: BlockState = { code, referentialId, certificationCode, sessionId: d.sessionId, scores: {}, neutralised: [], decision };
+        if (d.vaeApplicationId) block.vaeApplicationId = d.vaeApplicationId;
+        blocks.set(keyOf({ code, certificationCode }), block);
       }
       state.blocks = [...blocks.values()].sort((a, b) => a.code.localeCompare(b.code) || (a.certificationCode ?? '').localeCompare(b.certificationCode ?? ''));
       return;
@@ -356,6 +415,23 @@ function evolveCandidateProgress(state: CandidateProgressState, raw: ProgressEve
       const { juryId, issuedAt } = event.data;
       // The first issue stands (the candidate fold keeps it too): the appeal deadline runs from it.
       if (!state.letters?.some((l) => l.juryId === juryId)) state.letters = [...(state.letters ?? []), { juryId, issuedAt }];
+      return;
+    }
+    // The VAE path: arrays replaced, never changed in place, so a shallow clone of the row stays a copy.
+    case 'VaeApplicationFiled': {
+      const { applicationId, certificationCode, blocks } = event.data;
+      state.vae = [...(state.vae ?? []), { applicationId, certificationCode, blocks: [...blocks], admissible: null, fileBlocks: null, interviews: [] }];
+      return;
+    }
+    case 'VaeAdmissibilityDecided':
+      state.vae = (state.vae ?? []).map((a) => (a.applicationId === event.data.applicationId ? { ...a, admissible: event.data.admissible } : a));
+      return;
+    case 'VaeFileSubmitted':
+      state.vae = (state.vae ?? []).map((a) => (a.applicationId === event.data.applicationId ? { ...a, fileBlocks: [...event.data.blocks] } : a));
+      return;
+    case 'VaeInterviewHeld': {
+      const { applicationId, sessionId, juryId, heldOn } = event.data;
+      state.vae = (state.vae ?? []).map((a) => (a.applicationId === applicationId ? { ...a, interviews: [...a.interviews, { sessionId, juryId, heldOn }] } : a));
       return;
     }
     default:
@@ -427,8 +503,20 @@ export function progressView(state: CandidateProgressState, referentials: Progre
         new Map(Object.entries(b.scores)),
         new Set(b.neutralised),
       );
-      return { code: b.code, proposal, decision: b.decision, criteria };
+      const view: BlockProgressView = { code: b.code, proposal, decision: b.decision, criteria };
+      const vae = b.vaeApplicationId ? state.vae?.find((a) => a.applicationId === b.vaeApplicationId) : undefined;
+      if (vae) {
+        view.vae = {
+          decidedOn: 'file-and-interview',
+          applicationId: vae.applicationId,
+          admissibility: admissibilityOf(vae),
+          fileCovers: !!vae.fileBlocks?.includes(b.code),
+          interviewHeldOn: vae.interviews.find((i) => i.sessionId === b.sessionId)?.heldOn ?? null,
+        };
+      }
+      return view;
     }),
+    ...vaePathsView(state),
   };
 }
 
@@ -441,3 +529,19 @@ export function lettersView(state: Pick<CandidateProgressState, 'letters'>): Let
 export function latestAppealDeadline(letters: LetterProgressView[]): string | null {
   return letters.length ? letters.reduce((a, b) => (b.issuedAt >= a.issuedAt ? b : a)).appealDeadline : null;
 }
+/** The candidate's VAE applications as progress shows them: `{ vae }`, or nothing for a candidate who filed none. */
+export function vaePathsView(state: Pick<CandidateProgressState, 'vae'>): { vae?: VaePathView[] } {
+  if (!state.vae?.length) return {};
+  return {
+    vae: state.vae.map((a) => ({
+      applicationId: a.applicationId,
+      certificationCode: a.certificationCode,
+      blocks: [...a.blocks],
+      admissibility: admissibilityOf(a),
+      file: a.fileBlocks ? { blocks: [...a.fileBlocks] } : null,
+      interviews: a.interviews.map((i) => ({ sessionId: i.sessionId, heldOn: i.heldOn })),
+    })),
+  };
+}
+
+const admissibilityOf = (a: VaeProgress): VaeAdmissibility => (a.admissible === null ? 'pending' : a.admissible ? 'admissible' : 'not-admissible');

@@ -34,10 +34,13 @@ export const CANDIDATE_PROGRESS = 'candidate-progress';
  *
  * Code version 5: the decision letters issued (`letters`, DecisionLetterIssued),
  * from which progress shows the appeal deadlines.
+ *
+ * Code version 6: the VAE path (application, admissibility, file, the jury's
+ * interview) and the blocks enrolled on a VAE file.
  */
 export const candidateProgressProjection: Projection = {
   name: CANDIDATE_PROGRESS,
-  codeVersion: 5,
+  codeVersion: 6,
   tables: {
     candidate_progress: (t) => `CREATE TABLE ${t} (
       candidate_id text PRIMARY KEY,

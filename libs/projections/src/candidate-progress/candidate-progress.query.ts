@@ -3,7 +3,7 @@ import { candidateStream } from '@app/domain/candidate/candidate';
 import { referentialStream } from '@app/domain/referential/referential-state';
 import { checkpointOf, compareCheckpoints, EventStore, LogCut, StoredEvent } from '@app/event-store/event-store';
 import { CandidateProgressEntity } from './candidate-progress.entity';
-import { CandidateProgressView, latestAppealDeadline, progressView } from './candidate-progress.evolve';
+import { CandidateProgressView, latestAppealDeadline, progressView, vaePathsView } from './candidate-progress.evolve';
 import { foldProgress } from './candidate-progress.projection';
 
 export interface AsOf {
@@ -22,8 +22,8 @@ export class CandidateProgressQuery {
 
   /** Null when the read model has no row for this candidate (unknown, or not projected yet). */
   async live(candidateId: string): Promise<CandidateProgressView | null> {
-    const row = await this.dataSource.getRepository(CandidateProgressEntity).findOne({ where: { candidateId }, select: { candidateId: true, certified: true, blocks: true, letters: true } });
-    return row ? { candidateId: row.candidateId, certified: row.certified, blocks: row.blocks, appealDeadline: latestAppealDeadline(row.letters), letters: row.letters } : null;
+    const row = await this.dataSource.getRepository(CandidateProgressEntity).findOne({ where: { candidateId }, select: { candidateId: true, certified: true, blocks: true, letters: true, state: true } });
+    return row ? { candidateId: row.candidateId, certified: row.certified, blocks: row.blocks, appealDeadline: latestAppealDeadline(row.letters), letters: row.letters, ...vaePathsView(row.state) } : null;
   }
 
   /**
@@ -39,7 +39,7 @@ export class CandidateProgressQuery {
     // Two reads, each on its own index (the stream's primary key; events_jury_by_candidate):
     // one query with an OR across them scans the whole log.
     const [stream] = await this.store.readStreams([{ streamId: candidateStream(candidateId) }], { cut, upcast: true });
-    const neutralised = await this.store.readJuryEventsAbout(candidateId, { types: ['CriterionNeutralised'], cut, upcast: true });
+    const neutralised = await this.store.readJuryEventsAbout(candidateId, { types: ['CriterionNeutralised', 'VaeInterviewHeld'], cut, upcast: true });
     const own = [...stream, ...neutralised];
     const referentialIds = [...new Set(own.filter((e) => e.type === 'CandidateEnrolled').map((e) => String(e.data.referentialId)))];
     const referentials = referentialIds.length

@@ -33,6 +33,32 @@ describe('deliberation sheet CSV', () => {
       false,
     );
     expect(csv.startsWith('\uFEFFIdentifiant candidat;Pseudonyme;Bloc;')).toBe(true);
-    expect(csv.split('\r\n').slice(1, 3)).toEqual(['c1;C-1;BC01;acquis;validé;3;3;3;0;;assistant, extra-time;0;non', 'c1;C-1;BC02;incomplet;non délibéré;2;0;0;1;CE2.1;assistant, extra-time;0;non']);
+    expect(csv.split('\r\n').slice(1, 3)).toEqual(['c1;C-1;BC01;acquis;validé;3;3;3;0;;assistant, extra-time;0;non;', 'c1;C-1;BC02;incomplet;non délibéré;2;0;0;1;CE2.1;assistant, extra-time;0;non;']);
+  });
+
+  it('says a VAE block is decided on the file, with where its path stands', () => {
+    const vae = (interviewHeldOn: string | null) => ({ decidedOn: 'file-and-interview' as const, applicationId: 'a1', admissibility: 'admissible' as const, fileCovers: true, interviewHeldOn });
+    const csv = sheetCsv(
+      [
+        {
+          candidateId: 'c2',
+          identity: { status: 'pseudonymised', pseudonym: 'C-2' },
+          blocks: [
+            { code: 'BC01', proposal: 'incomplete', decision: 'validated', criteria: { total: 3, scored: 0, acquired: 0, neutralised: 0 }, vae: vae('2026-06-10') },
+            { code: 'BC02', proposal: 'incomplete', decision: null, criteria: { total: 2, scored: 0, acquired: 0, neutralised: 0 }, vae: vae(null) },
+          ],
+          neutralisations: [],
+          accommodations: [],
+          pendingOpinions: 0,
+          certified: false,
+        },
+      ],
+      false,
+    );
+    expect(csv.split('\r\n')[0].endsWith(';Certifié;Parcours VAE')).toBe(true);
+    expect(csv.split('\r\n').slice(1, 3)).toEqual([
+      'c2;C-2;BC01;sur dossier (VAE);validé;3;0;0;0;;;0;non;recevable, dossier déposé, entretien le 2026-06-10',
+      'c2;C-2;BC02;sur dossier (VAE);non délibéré;2;0;0;0;;;0;non;recevable, dossier déposé, entretien à tenir',
+    ]);
   });
 });

@@ -1,7 +1,15 @@
+import type { BlockProgressView } from '@app/projections/candidate-progress/candidate-progress.evolve';
 import type { SheetItem } from './deliberation-sheet.reader';
 
 const PROPOSALS: Record<string, string> = { incomplete: 'incomplet', acquired: 'acquis', 'not-acquired': 'non acquis' };
 const DECISIONS: Record<string, string> = { validated: 'validé', 'not-validated': 'non validé', deferred: 'ajourné' };
+const ADMISSIBILITY: Record<string, string> = { pending: 'recevabilité en attente', admissible: 'recevable', 'not-admissible': 'non recevable' };
+
+/** Where a block's VAE path stands, in the sheet's words; blank for a scored block. */
+export function vaeCell(vae: BlockProgressView['vae']): string {
+  if (!vae) return '';
+  return [ADMISSIBILITY[vae.admissibility] ?? vae.admissibility, vae.fileCovers ? 'dossier déposé' : 'bloc hors dossier', vae.interviewHeldOn ? `entretien le ${vae.interviewHeldOn}` : 'entretien à tenir'].join(', ');
+}
 
 /**
  * One cell: a value a spreadsheet would run as a formula (=, +, -, @, or a
@@ -18,7 +26,9 @@ export function csvCell(value: string | number): string {
  * The deliberation sheet for a spreadsheet: UTF-8 with a byte order mark (so
  * Excel reads the accents), `;` separated, CRLF line ends, French headers,
  * one row per candidate and block. Readers who do not see names get the
- * pseudonym column only.
+ * pseudonym column only. A block enrolled on a VAE file is proposed "sur
+ * dossier (VAE)": the jury decides it on the file and the interview, whose
+ * state the last column gives.
  */
 export function sheetCsv(items: SheetItem[], withNames: boolean): string {
   const header = [
@@ -36,6 +46,7 @@ export function sheetCsv(items: SheetItem[], withNames: boolean): string {
     'Aménagements appliqués',
     'Avis du référent en attente',
     'Certifié',
+    'Parcours VAE',
   ];
   const rows: Array<Array<string | number>> = [header];
   for (const item of items) {
@@ -47,7 +58,7 @@ export function sheetCsv(items: SheetItem[], withNames: boolean): string {
         item.identity.pseudonym,
         ...(withNames ? names : []),
         block.code,
-        PROPOSALS[block.proposal] ?? block.proposal,
+        block.vae ? 'sur dossier (VAE)' : PROPOSALS[block.proposal] ?? block.proposal,
         block.decision === null ? 'non délibéré' : DECISIONS[block.decision] ?? block.decision,
         block.criteria.total,
         block.criteria.scored,
@@ -57,6 +68,7 @@ export function sheetCsv(items: SheetItem[], withNames: boolean): string {
         item.accommodations.join(', '),
         item.pendingOpinions,
         item.certified ? 'oui' : 'non',
+        vaeCell(block.vae),
       ]);
     }
   }
