@@ -1,7 +1,7 @@
 import { proposeBlock, Proposal } from '../candidate/proposal';
 import { criteriaOfBlock, findBlock, locateCriterion } from '../referential/referential';
 import { ReferentialState } from '../referential/referential-state';
-import { ApprovalStatus, approvalStatus, BlockDecision, decisionOf, JuryState, JuryStatus, neutralisedFor, recordIsFinal, Revises } from './jury';
+import { ApprovalStatus, approvalStatus, BlockDecision, decisionOf, JuryState, JuryStatus, neutralisedFor, recordIsFinal, Revises, vaeInterviewOf } from './jury';
 import { CandidateView, SealedValue, SessionView } from './views';
 import { StoredText, TextKind } from '../shared/free-text';
 
@@ -60,6 +60,21 @@ export interface CandidateRecord {
     reason: string | null;
     applied: Array<{ evaluation: string; note: string | null }>;
   }>;
+  /** Only for a candidate enrolled on a VAE file in the session: the path, texts as the reader may see them. */
+  vae?: VaeRecord;
+}
+
+/** A VAE path as the record shows it (docs/paths.md "VAE"). */
+export interface VaeRecord {
+  applicationId: string;
+  certificationCode: string;
+  /** The blocks the application sought. */
+  blocks: string[];
+  summary: string | null;
+  admissibility: { admissible: boolean; motivation: string | null; decidedAt: string | null } | null;
+  file: { blocks: string[]; description: string | null; submittedAt: string | null } | null;
+  /** The interview this jury (or, for a revision, the jury it revises) held, with the member who held it. */
+  interview: { heldOn: string; memberId: string; name: string; notes: string | null } | null;
 }
 
 export interface BlockRecord {
@@ -76,6 +91,8 @@ export interface BlockRecord {
   deferred: boolean;
   criteria: { total: number; scored: number; acquired: number; neutralised: number };
   neutralised: Array<{ criterion: string; text: string | null; opinionId: string; opinion: { criteria: string[]; motivation: string | null; givenBy: string | null; givenAt: string | null } | null }>;
+  /** Only on a block enrolled on a VAE file: decided on the file and the interview, `proposal` being what absent scores compute. */
+  vae?: { decidedOn: 'file-and-interview'; applicationId: string; fileCovers: boolean; interviewHeldOn: string | null };
 }
 
 export interface JuryRecordInput {
@@ -94,6 +111,8 @@ export interface JuryRecordInput {
   approvalComment?(value: StoredText | undefined): string | null;
   /** RECORD_APPROVAL_REQUIRED: the president's approval makes the record final (default true). */
   approvalRequired?: boolean;
+  /** A revision jury: the jury it revises, whose VAE interviews count for its decisions. */
+  revised?: Pick<JuryState, 'vaeInterviews'> | null;
 }
 
 const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -103,7 +122,7 @@ export function candidatesOf(jury: JuryState): string[] {
   return [...ids].sort(byCode);
 }
 
-export function buildJuryRecord({ jury, referential, session, candidates, reveal, text, approvalComment, approvalRequired = true }: JuryRecordInput): JuryRecord {
+export function buildJuryRecord({ jury, referential, session, candidates, reveal, text, approvalComment, approvalRequired = true, revised = null }: JuryRecordInput): JuryRecord {
   const doc = referential.document;
   const names = new Map(jury.members.map((m) => [m.userId, m.name]));
   const sessionId = jury.sessionId!;
@@ -121,6 +140,22 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
     const enrolled = view?.enrolments[sessionId]?.blocks ?? [];
     const decided = jury.decisions.filter((d) => d.candidateId === candidateId).map((d) => d.block);
     const blocks = [...new Set([...enrolled, ...decided])].sort((a, b) => blockOrder(a) - blockOrder(b) || byCode(a, b));
+    const vaeId = view?.enrolments[sessionId]?.vaeApplicationId;
+    const application = vaeId ? (view?.vaeApplications ?? []).find((a) => a.applicationId === vaeId) : undefined;
+    const interview = application ? vaeInterviewOf(jury, candidateId, application.applicationId) ?? (revised ? vaeInterviewOf(revised, candidateId, application.applicationId) : undefined) : undefined;
+    const vae: VaeRecord | undefined = application && {
+      applicationId: application.applicationId,
+      certificationCode: application.certificationCode,
+      blocks: [...application.blocks],
+      summary: text(application.summary, 'personal', candidateId),
+      admissibility: application.admissibility && {
+        admissible: application.admissibility.admissible,
+        motivation: text(application.admissibility.motivation, 'personal', candidateId),
+        decidedAt: application.admissibility.decidedAt,
+      },
+      file: application.file && { blocks: [...application.file.blocks], description: text(application.file.description, 'personal', candidateId), submittedAt: application.file.submittedAt },
+      interview: interview ? { heldOn: interview.heldOn, memberId: interview.memberId, name: names.get(interview.memberId) ?? interview.memberId, notes: text(interview.notes, 'personal', candidateId) } : null,
+    };
     return {
       candidateId,
       name,
@@ -130,7 +165,9 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
         const decision = decisionOf(jury, candidateId, block);
         const neutral = neutralisedFor(jury, candidateId, block);
         const computed = proposeBlock(doc?.validationRule ?? 'all-criteria', doc ? criteriaOfBlock(doc, block) : [], new Map(Object.entries(view?.scores[sessionId] ?? {})), neutral);
+        const onFile = vae ? { vae: { decidedOn: 'file-and-interview' as const, applicationId: vae.applicationId, fileCovers: !!vae.file?.blocks.includes(block), interviewHeldOn: vae.interview?.heldOn ?? null } } : {};
         return {
+          ...onFile,
           block,
           title: doc ? findBlock(doc, block)?.title ?? null : null,
           proposal: decision ? decision.proposal : computed.proposal,
@@ -184,6 +221,7 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
           reason: text(a.reason, 'health', candidateId),
           applied: a.applied.filter((x) => x.sessionId === sessionId).map((x) => ({ evaluation: x.evaluation, note: text(x.note, 'health', candidateId) })),
         })),
+      ...(vae ? { vae } : {}),
     };
   });
 

@@ -48,7 +48,13 @@ export interface SealedRecordContent {
     opinion: { opinionId: string; criteria: string[]; motivation: SealedValue } | null;
   }>;
   /** Every decision in the order taken per candidate and block: a deferred block decided again shows both. */
-  decisions: Array<{ candidateId: string; block: string; proposal: string; decision: string; motivation: StoredText | null }>;
+  decisions: Array<{ candidateId: string; block: string; proposal: string; decision: string; motivation: StoredText | null; vae?: { applicationId: string } }>;
+  /**
+   * The VAE interviews the jury held (docs/paths.md "VAE"), notes as stored.
+   * Present only in a record that has some, like `vae` on a decision on a
+   * VAE file: a record without VAE hashes as it did before the path existed.
+   */
+  vaeInterviews?: Array<{ candidateId: string; applicationId: string; heldOn: string; memberId: string; notes: StoredText | null }>;
   /** Substitute presidents the admin designated during the deliberation. */
   designations?: Array<{ userId: string; previousUserId: string | null }>;
   /** The certifications this closing awards and withdraws: part of the act the seal covers (format 2). */
@@ -102,8 +108,15 @@ export function recordContent(
       })
       .sort(cmp('candidateId', 'block', 'criterion')),
     decisions: jury.decisions
-      .map((d) => ({ candidateId: d.candidateId, block: d.block, proposal: d.proposal, decision: d.decision, motivation: d.motivation ?? null }))
+      .map((d) => ({ candidateId: d.candidateId, block: d.block, proposal: d.proposal, decision: d.decision, motivation: d.motivation ?? null, ...(d.vae ? { vae: { applicationId: d.vae.applicationId } } : {}) }))
       .sort(cmp('candidateId', 'block')),
+    ...(jury.vaeInterviews?.length
+      ? {
+          vaeInterviews: jury.vaeInterviews
+            .map((i) => ({ candidateId: i.candidateId, applicationId: i.applicationId, heldOn: i.heldOn, memberId: i.memberId, notes: i.notes ?? null }))
+            .sort(cmp('candidateId', 'applicationId')),
+        }
+      : {}),
     closedAt,
   };
   if (format === SEAL_FORMAT_V1) return content;

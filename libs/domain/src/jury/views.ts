@@ -1,4 +1,4 @@
-import { CandidateState, NeutralisationOpinion } from '../candidate/candidate';
+import { CandidateState, NeutralisationOpinion, VaeApplication } from '../candidate/candidate';
 import { CriterionResult } from '../candidate/proposal';
 import { Outcome } from '../candidate/outcome';
 import { SessionState } from '../session/session';
@@ -31,7 +31,7 @@ export interface CandidateView {
   identity: SealedValue | null;
   erased: boolean;
   /** By session id: the blocks the candidate is enrolled for in that session. */
-  enrolments: Record<string, { referentialId: string; blocks: string[] }>;
+  enrolments: Record<string, { referentialId: string; blocks: string[]; vaeApplicationId?: string }>;
   /** By session id then criterion code: the latest result (a correction replaces the score). */
   scores: Record<string, Record<string, CriterionResult>>;
   opinions: Record<string, NeutralisationOpinion>;
@@ -39,6 +39,8 @@ export interface CandidateView {
   outcome: Outcome;
   appeals: Array<{ appealId: string; juryId: string; reason: StoredText }>;
   accommodations: AccommodationView[];
+  /** VAE applications in the order filed (absent from views built before the VAE path). */
+  vaeApplications?: VaeApplication[];
 }
 
 /** The jury's view of a candidate's file, read off the candidate fold's state. */
@@ -48,7 +50,7 @@ export function candidateView(state: CandidateState): CandidateView {
     candidateId: state.candidateId,
     identity: state.identity ?? null,
     erased: state.erased,
-    enrolments: mapValues(state.enrolments, (e) => ({ referentialId: e.referentialId, blocks: e.blocks })),
+    enrolments: mapValues(state.enrolments, (e) => (e.vaeApplicationId ? { referentialId: e.referentialId, blocks: e.blocks, vaeApplicationId: e.vaeApplicationId } : { referentialId: e.referentialId, blocks: e.blocks })),
     scores: mapValues(state.scores, (byCriterion) => mapValues(byCriterion, (s) => s.result)),
     opinions: state.neutralisationOpinions,
     outcome: state.outcome,
@@ -62,6 +64,7 @@ export function candidateView(state: CandidateState): CandidateView {
       reason: r.decision?.reason ?? null,
       applied: r.applications.map((a) => ({ sessionId: a.sessionId, evaluation: a.evaluation, note: a.note ?? null })),
     })),
+    vaeApplications: state.vaeApplications ?? [],
   };
 }
 

@@ -99,7 +99,9 @@ export class JuryRecordReader {
       }
     }
 
-    const texts = await this.texts(jury, listed, view);
+    // A revision jury decides VAE blocks on the interview the revised jury held: the record shows it.
+    const revised = jury.revises ? foldCut(jurySpec, await this.events(juryStream(jury.revises.juryId)), cut) : null;
+    const texts = await this.texts(jury, listed, view, revised);
     const identities = await this.identities(listed, view);
     // Approval comments speak of the record as a whole: "other free texts" of the table (regulators read "[withheld]").
     const comments = await this.who.texts(view, false).load(view.personal ? jury.approvals.map((a) => a.comment) : []);
@@ -112,6 +114,7 @@ export class JuryRecordReader {
       text: (value, kind, candidateId) => texts.get(candidateId)?.show(value, kind) ?? (value === undefined || value === null ? null : ERASED),
       approvalComment: (value) => (view.personal ? comments.show(value, 'personal') : WITHHELD),
       approvalRequired: this.approvalRequired,
+      revised,
     });
     const pseudonyms = new Map(await Promise.all(record.candidates.map(async (c) => [c.candidateId, await this.who.pseudonym(c.candidateId)] as const)));
     return {
@@ -178,7 +181,7 @@ export class JuryRecordReader {
   }
 
   /** One texts opener per candidate, every sealed text of the record opened in one batch per candidate. */
-  private async texts(jury: JuryState, candidates: Record<string, CandidateView>, view: ReaderView): Promise<Map<string, CandidateTexts>> {
+  private async texts(jury: JuryState, candidates: Record<string, CandidateView>, view: ReaderView, revised: JuryState | null): Promise<Map<string, CandidateTexts>> {
     const out = new Map<string, CandidateTexts>();
     for (const [candidateId, candidate] of Object.entries(candidates)) {
       const values: unknown[] = [];
@@ -186,6 +189,8 @@ export class JuryRecordReader {
       for (const r of jury.recusals) if (r.candidateId === candidateId) values.push(r.reason);
       for (const o of Object.values(candidate.opinions)) values.push(o.motivation);
       for (const a of candidate.accommodations) values.push(a.reason, ...a.applied.map((x) => x.note));
+      for (const a of candidate.vaeApplications ?? []) values.push(a.summary, a.admissibility?.motivation, a.file?.description);
+      for (const i of [...(jury.vaeInterviews ?? []), ...(revised?.vaeInterviews ?? [])]) if (i.candidateId === candidateId) values.push(i.notes);
       out.set(candidateId, await this.who.texts(view, candidate.erased).load(values));
     }
     return out;

@@ -188,13 +188,19 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
     para(`${displayName(c)}`, 0, 'bold', 11);
     para(`Référence : ${c.candidateId}`, 10, 'regular', 8);
     if (c.recusedMembers.length) para(`Membres déportés pour ce candidat : ${c.recusedMembers.join(', ')}`, 10);
+    if (c.vae) vaeSection(c.vae, para);
     for (const b of c.blocks) {
       para(`Bloc ${b.block}${b.title ? ` — ${b.title}` : ''}`, 10, 'bold');
       const k = b.criteria;
-      para(
-        `Proposition : ${PROPOSAL[b.proposal] ?? b.proposal} (${count(k.total, 'critère', 'critères')} : ${count(k.scored, 'évalué', 'évalués')}, ${count(k.acquired, 'acquis', 'acquis')}, ${count(k.neutralised, 'neutralisé', 'neutralisés')})`,
-        20,
-      );
+      if (b.vae) {
+        // Decided on the file and the interview: no score proposal to print.
+        para(`Sur dossier VAE : bloc ${b.vae.fileCovers ? 'couvert par le dossier' : 'hors du dossier'}, ${b.vae.interviewHeldOn ? `entretien tenu le ${frenchDate(b.vae.interviewHeldOn)}` : 'entretien non tenu'}`, 20);
+      } else {
+        para(
+          `Proposition : ${PROPOSAL[b.proposal] ?? b.proposal} (${count(k.total, 'critère', 'critères')} : ${count(k.scored, 'évalué', 'évalués')}, ${count(k.acquired, 'acquis', 'acquis')}, ${count(k.neutralised, 'neutralisé', 'neutralisés')})`,
+          20,
+        );
+      }
       for (const e of b.earlier ?? []) para(`Décision antérieure dans cette délibération : ${DECISION[e.decision] ?? e.decision}${e.decidedAt ? `, le ${frenchDateTime(e.decidedAt)}` : ''}`, 20);
       const decision = b.decision ? DECISION[b.decision] ?? b.decision : sealed ? 'non délibéré' : 'non encore délibéré';
       para(`Décision du jury : ${decision}${b.decidedAt ? `, le ${frenchDateTime(b.decidedAt)}` : ''}`, 20);
@@ -279,6 +285,21 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
  * comment as the reader may see it, and whether the record is final: the
  * president's approval makes it so (RECORD_APPROVAL_REQUIRED).
  */
+/** The VAE path of a candidate heard on their file: the application, its admissibility, the file and the interview. */
+function vaeSection(vae: NonNullable<PvCandidate['vae']>, para: (text: string, indent?: number, font?: 'regular' | 'bold' | 'mono', size?: number) => unknown): void {
+  para(`Validation des acquis de l’expérience (VAE) — demande ${vae.applicationId} pour ${vae.certificationCode}, blocs demandés : ${vae.blocks.join(', ')}`, 10);
+  if (vae.summary) para(`Expérience : ${shown(vae.summary)}`, 20);
+  const admissibility = vae.admissibility;
+  para(
+    admissibility
+      ? `Recevabilité : ${admissibility.admissible ? 'recevable' : 'non recevable'}${admissibility.decidedAt ? `, le ${frenchDate(admissibility.decidedAt)}` : ''}${admissibility.motivation ? ` (${shown(admissibility.motivation)})` : ''}`
+      : 'Recevabilité : non encore décidée',
+    20,
+  );
+  para(vae.file ? `Dossier de validation déposé${vae.file.submittedAt ? ` le ${frenchDate(vae.file.submittedAt)}` : ''}, blocs couverts : ${vae.file.blocks.join(', ')}${vae.file.description ? ` — ${shown(vae.file.description)}` : ''}` : 'Dossier de validation : non déposé', 20);
+  para(vae.interview ? `Entretien avec le jury le ${frenchDate(vae.interview.heldOn)}, mené par ${vae.interview.name}${vae.interview.notes ? ` : ${shown(vae.interview.notes)}` : ''}` : 'Entretien avec le jury : non tenu', 20);
+}
+
 function approvalsSection(record: JuryRecordView, para: (text: string, indent?: number, font?: 'regular' | 'bold' | 'mono', size?: number) => unknown, heading: (text: string) => void): void {
   const approvals = record.approvals ?? [];
   heading('Approbation du procès-verbal scellé');
