@@ -185,6 +185,20 @@ describe('the VAE path (HTTP, PostgreSQL, shipped referential)', () => {
     expect(seen.name).toBeNull();
     expect([seen.vae.summary, seen.vae.admissibility.motivation, seen.vae.file.description, seen.vae.interview.notes, seen.blocks[0].motivation]).toEqual(Array(5).fill('[withheld]'));
     expect(JSON.stringify(seen)).not.toMatch(/Douze ans|DV-2026|partie 2/);
+
+    // The history opens the path's texts for the admin, and withholds them from regulators.
+    const texts = async (who: string) =>
+      Object.fromEntries(
+        ((await get(`/v1/candidates/${alice}/history`, who).expect(200)).body as any[])
+          .filter((e) => e.type.startsWith('Vae'))
+          .map((e) => [e.type, e.data.summary ?? e.data.motivation ?? e.data.file ?? e.data.notes]),
+      );
+    expect(await texts('admin')).toMatchObject({
+      VaeApplicationFiled: 'Douze ans de direction commerciale en PME',
+      VaeAdmissibilityDecided: 'Expérience d’au moins un an en rapport direct',
+      VaeFileSubmitted: 'Dossier de validation n° DV-2026-17, 84 pages',
+    });
+    expect(Object.values(await texts('reg')).every((v) => v === '[withheld]')).toBe(true);
   });
 
   it('the PV says the blocks were decided on the file, with the path', async () => {

@@ -28,6 +28,11 @@ export const FREE_TEXT_FIELDS: Readonly<Record<string, Readonly<Record<string, T
   BlockDecided: { motivation: 'personal' },
   MemberRecused: { reason: 'personal' },
   AppealLodged: { reason: 'personal' },
+  // The VAE path (docs/paths.md): the candidate's working life, not their health.
+  VaeApplicationFiled: { summary: 'personal' },
+  VaeAdmissibilityDecided: { motivation: 'personal' },
+  VaeFileSubmitted: { file: 'personal' },
+  VaeInterviewHeld: { notes: 'personal' },
   // Not about one candidate: sealed under the jury record's key (`jury-record:{juryId}`), shown by the same table.
   RecordApproved: { comment: 'personal' },
 };

@@ -30,7 +30,7 @@ export class DecideVaeAdmissibilityController {
   @Roles('admin')
   @CommandRoute()
   @ApiOperation({
-    summary: 'The certifier’s decision on the admissibility of the VAE application in progress (VaeAdmissibilityDecided)',
+    summary: 'Admissibility (recevabilité) of the VAE application in progress (VaeAdmissibilityDecided)',
     description: 'Once per application. Not admissible: no file, no enrolment on that application (a new application may be filed). Beyond API.md (docs/paths.md "VAE").',
   })
   @Refusals('VAE_STEP_OUT_OF_ORDER', 'MOTIVATION_REQUIRED')
