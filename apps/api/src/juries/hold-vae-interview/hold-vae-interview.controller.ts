@@ -34,7 +34,7 @@ export class HoldVaeInterviewController {
   @Roles('jury')
   @CommandRoute()
   @ApiOperation({
-    summary: 'A member records the VAE interview held with a candidate enrolled on a VAE file (VaeInterviewHeld)',
+    summary: 'A jury member records the VAE interview held with a candidate on a VAE file (VaeInterviewHeld)',
     description: 'Any member of the jury (403 otherwise, or recused for the candidate: 422), before the closing, once per application. Beyond API.md (docs/paths.md "VAE").',
   })
   @Refusals('VAE_STEP_OUT_OF_ORDER', 'CANDIDATE_NOT_IN_SESSION', 'MEMBER_RECUSED', 'DELIBERATION_CLOSED')
