@@ -227,4 +227,13 @@ describe('the VAE path (HTTP, PostgreSQL, shipped referential)', () => {
     const certification = find(flux, 'certification')[0];
     expect(SEED_REFERENTIAL.code).toContain(certification.children.find((c) => local(c.name) === 'code')!.text);
   });
+
+  it('after erasure, the path’s texts read [erased] in the record while the seal still verifies', async () => {
+    await post(`/v1/candidates/${alice}/erasure`, 'admin', { reason: 'data subject request, ticket GDPR-7', overrideRetention: true }).expect(201);
+    const record = (await get(`/v1/juries/${juryId}/record`, 'admin').expect(200)).body;
+    expect(record.sealVerification.intact).toBe(true);
+    const a = record.candidates.find((c: any) => c.candidateId === alice);
+    expect([a.vae.summary, a.vae.admissibility.motivation, a.vae.file.description, a.vae.interview.notes, a.blocks[0].motivation]).toEqual(Array(5).fill('[erased]'));
+    await refused(post(`/v1/candidates/${alice}/vae/application`, 'admin', { referentialId, blocks: ['BC03'] }), 409, 'PERSONAL_DATA_ERASED');
+  });
 });
