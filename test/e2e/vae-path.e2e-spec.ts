@@ -186,6 +186,13 @@ describe('the VAE path (HTTP, PostgreSQL, shipped referential)', () => {
     expect([seen.vae.summary, seen.vae.admissibility.motivation, seen.vae.file.description, seen.vae.interview.notes, seen.blocks[0].motivation]).toEqual(Array(5).fill('[withheld]'));
     expect(JSON.stringify(seen)).not.toMatch(/Douze ans|DV-2026|partie 2/);
 
+    // The candidate's file lists the application with its steps.
+    const file = (await get(`/v1/candidates/${alice}`, 'admin').expect(200)).body;
+    expect(file.vaeApplications).toMatchObject([
+      { certificationCode: SEED_REFERENTIAL.code, blocks: ['BC01', 'BC02'], summary: 'Douze ans de direction commerciale en PME', admissibility: { admissible: true }, file: { blocks: ['BC01', 'BC02'] } },
+    ]);
+    expect(file.enrolments).toEqual([{ sessionId, referentialId, blocks: ['BC01', 'BC02'], vaeApplicationId: file.vaeApplications[0].applicationId }]);
+
     // The history opens the path's texts for the admin, and withholds them from regulators.
     const texts = async (who: string) =>
       Object.fromEntries(

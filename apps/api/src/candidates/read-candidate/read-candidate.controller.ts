@@ -36,7 +36,7 @@ export class ReadCandidateController {
   @ApiOperation({
     summary: "The candidate's file (ETag: stream version)",
     description:
-      "Identity (admin, referent, the assessors of their sessions, the members of those sessions' juries; a pseudonym for regulators; [erased] after erasure), enrolments, accommodations and their status, scores, opinions, decisions; free texts as docs/security.md \"Who sees what\" says. 403 when the candidate is outside the reader's work.",
+      "Identity (admin, referent, the assessors of their sessions, the members of those sessions' juries; a pseudonym for regulators; [erased] after erasure), enrolments, accommodations and their status, scores, opinions, decisions, VAE applications; free texts as docs/security.md \"Who sees what\" says. 403 when the candidate is outside the reader's work.",
   })
   async read(
     @Param('id', new IdParam('candidate')) id: string,
@@ -53,6 +53,7 @@ export class ReadCandidateController {
       ...requests.flatMap((r) => [r.justification, r.opinion?.motivation, r.decision?.reason, ...r.accommodations.map((a) => a.details), ...r.applications.map((a) => a.note)]),
       ...scores.map((s) => s.comment),
       ...Object.values(state.appeals).map((a) => a.reason),
+      ...(state.vaeApplications ?? []).flatMap((a) => [a.summary, a.admissibility?.motivation, a.file?.description]),
     ]);
     // Who gave each referent opinion and when: what jury members and assessors may know of it.
     const opinionGiven = new Map(
@@ -90,6 +91,17 @@ export class ReadCandidateController {
       decisions: decisionsInForce(state),
       validatedBlocks: validatedBlocksOf(state),
       certifications: certificationsOf(state),
+      // The VAE path's back-office steps (docs/paths.md); the interviews are the jury's, in its record.
+      vaeApplications: (state.vaeApplications ?? []).map((a) => ({
+        applicationId: a.applicationId,
+        referentialId: a.referentialId,
+        certificationCode: a.certificationCode,
+        blocks: a.blocks,
+        summary: texts.show(a.summary, 'personal'),
+        filedAt: a.filedAt,
+        admissibility: a.admissibility && { admissible: a.admissibility.admissible, motivation: texts.show(a.admissibility.motivation, 'personal'), decidedAt: a.admissibility.decidedAt },
+        file: a.file && { blocks: a.file.blocks, description: texts.show(a.file.description, 'personal'), submittedAt: a.file.submittedAt },
+      })),
     };
   }
 }
