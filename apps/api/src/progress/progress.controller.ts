@@ -36,8 +36,9 @@ export class ProgressController {
   @ApiResponse({
     status: 200,
     description:
-      '{ candidateId, certified, blocks: [{ code, proposal, decision, criteria: { total, scored, acquired, neutralised } }], appealDeadline, letters: [{ juryId, issuedAt, appealDeadline }] } — ' +
-      'beyond API.md: the decision letters issued and the end of the recours gracieux (YYYY-MM-DD, the latest letter’s at the top; null before any letter)',
+      '{ candidateId, certified, blocks: [{ code, proposal, decision, criteria: { total, scored, acquired, neutralised }, vae? }], appealDeadline, letters: [{ juryId, issuedAt, appealDeadline }], vae? } — ' +
+      'beyond API.md: the decision letters issued and the end of the recours gracieux (YYYY-MM-DD, the latest letter’s at the top; null before any letter); ' +
+      '`vae` (docs/paths.md "VAE"): on a block enrolled on a VAE file `{ decidedOn: "file-and-interview", applicationId, admissibility, fileCovers, interviewHeldOn }`; at the top, for a candidate who filed an application, `[{ applicationId, certificationCode, blocks, admissibility, file, interviews }]`',
   })
   @ApiResponse({ status: 403, description: "the candidate is outside the reader's work (assessors: their sessions' candidates; jury members: their juries' sessions)" })
   @ApiResponse({ status: 404, description: 'unknown candidate (or not yet registered at asOf / atPosition)' })

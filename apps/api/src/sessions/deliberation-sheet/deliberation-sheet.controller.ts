@@ -54,7 +54,7 @@ export class DeliberationSheetController {
     description: `Per candidate: identity as the reader may see it, blocks with proposal, decision in force and criteria counts (as progress), neutralisations, accommodation types applied, pending referent opinions, certified. Ordered by family name then given name, by pseudonym for regulators. ${SCOPE}`,
   })
   @ApiHeader(MIN_POSITION_HEADER_DOC)
-  @ApiResponse({ status: 200, description: '{ items: [{ candidateId, identity, blocks: [{ code, proposal, decision, criteria }], neutralisations, accommodations, pendingOpinions, certified }], next }' })
+  @ApiResponse({ status: 200, description: '{ items: [{ candidateId, identity, blocks: [{ code, proposal, decision, criteria, vae? }], neutralisations, accommodations, pendingOpinions, certified }], next } — `vae` on a block enrolled on a VAE file, as in progress (docs/paths.md "VAE")' })
   @ApiResponse({ status: 400, description: 'a filter, limit or cursor that is not valid' })
   @ApiResponse({ status: 403, description: "the session is outside the reader's work" })
   @ApiResponse({ status: 404, description: 'unknown session' })
@@ -74,7 +74,7 @@ export class DeliberationSheetController {
   @Roles('admin', 'regulator', 'assessor', 'jury')
   @ApiOperation({
     summary: 'The deliberation sheet as CSV for a spreadsheet (the whole sheet, filters apply)',
-    description: `UTF-8 with BOM, \`;\` separated, French headers, one row per candidate and block, in the sheet's order. ${SCOPE}`,
+    description: `UTF-8 with BOM, \`;\` separated, French headers, one row per candidate and block, in the sheet's order; a block enrolled on a VAE file reads "sur dossier (VAE)" as its proposal, the state of its path in the last column. ${SCOPE}`,
   })
   @ApiProduces('text/csv')
   @ApiHeader(MIN_POSITION_HEADER_DOC)
