@@ -32,7 +32,7 @@ export const BACK_OFFICE = 'back-office';
  * - back_office_juries: one row per jury.
  *
  * Code version 2: the sheet's blocks carry the VAE path (the progress fold's
- * code version 5).
+ * code version 6).
  */
 export const backOfficeProjection: Projection = {
   name: BACK_OFFICE,

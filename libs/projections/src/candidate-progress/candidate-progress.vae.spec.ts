@@ -21,6 +21,8 @@ describe('candidate progress: the VAE path', () => {
       candidateId: C,
       certified: false,
       blocks: [],
+      appealDeadline: null,
+      letters: [],
       vae: [{ applicationId: A, certificationCode: 'RNCP00000', blocks: ['BC01', 'BC02'], admissibility: 'pending', file: null, interviews: [] }],
     });
     const refused = fold([...path, e('VaeAdmissibilityDecided', { applicationId: A, admissible: false })]);
