@@ -17,6 +17,8 @@ const base = {
   transformIgnorePatterns: [],
   moduleNameMapper: {
     '^@app/(proof|domain|event-store|projections|platform)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    // The console's ES modules import each other as `./dom.js` (what the browser loads); jest reads the `.ts`.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
 };

@@ -12,6 +12,9 @@
  * code imports. What it leaves out: type checking, which is `npm run
  * typecheck` (and `npm run build`, the full tsc build the Docker image uses).
  *
+ * The console (apps/console) is built too, by scripts/build-console.js, as
+ * browser ES modules into dist/console.
+ *
  * Tests and test kits (`testing/` folders) are left out, as tsconfig.build.json
  * leaves them out of the tsc build. Only files newer than their output are compiled again; outputs whose source
  * is gone are removed, so a deleted module cannot be loaded from a stale dist.
@@ -57,6 +60,8 @@ function* sources(dir) {
     const path = join(dir, entry.name);
     // Test kits (given/when/then, fixtures) live in testing/ folders: the tests load them from source, dist never holds them.
     if (entry.isDirectory() && entry.name === 'testing') continue;
+    // The console runs in the browser as ES modules: scripts/build-console.js builds it into dist/console.
+    if (entry.isDirectory() && path === join(root, 'apps', 'console')) continue;
     if (entry.isDirectory()) {
       yield* sources(path);
     } else if ((SOURCE.test(entry.name) && !SKIP.test(entry.name)) || entry.name.endsWith('.json')) yield path;
@@ -95,7 +100,8 @@ function build() {
       }
     }
   }
-  return { compiled, removed, ms: Date.now() - started };
+  const web = require('./build-console').buildConsole();
+  return { compiled: compiled + web.compiled, removed: removed + web.removed, ms: Date.now() - started };
 }
 
 function* walk(dir) {

@@ -79,7 +79,8 @@ export function resolveImport(from: string, specifier: string): string | undefin
   if (alias) base = join('libs', alias[1], 'src', alias[2]);
   else if (specifier.startsWith('.')) base = join(dirname(from), specifier);
   else return undefined;
-  for (const candidate of [base, `${base}.ts`, `${base}.js`, join(base, 'index.ts')]) {
+  // The console's ES modules import `./dom.js` for the `dom.ts` they are compiled from.
+  for (const candidate of [base, `${base}.ts`, `${base}.js`, join(base, 'index.ts'), base.replace(/\.js$/, '.ts')]) {
     if (existsSync(join(ROOT, candidate)) && statSync(join(ROOT, candidate)).isFile()) return candidate;
   }
   return base;

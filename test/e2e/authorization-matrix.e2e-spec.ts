@@ -57,10 +57,13 @@ const API_ROLES: Record<string, Role[]> = {
   'POST /v1/audit/witnesses': ['admin'],
   'GET /v1/audit/witnesses': ['regulator', 'admin'],
   'POST /v1/audit/checkpoints/:param/cosignatures': ['regulator'],
+  // Beyond docs/api.md: the console's sign-in settings and its development sign-in, public (no role), outside /v1.
+  'GET /console/config.json': [],
+  'POST /console/dev/token': [],
 };
 
-/** Served outside Nest's router (Swagger UI): public by nature, and never under /v1. */
-const NON_NEST_PUBLIC = /^\/docs(-json|-yaml)?(\/.*)?$/;
+/** Served outside Nest's router (Swagger UI, the console's static files): public by nature, and never under /v1. */
+const NON_NEST_PUBLIC = /^\/(docs(-json|-yaml)?|console)(\/.*)?$/;
 
 const key = (r: { method: string; path: string }) => `${r.method} ${r.path.replace(/:[A-Za-z0-9_]+/g, ':param')}`;
 const sorted = (roles: readonly Role[]) => [...roles].sort();

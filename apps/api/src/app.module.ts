@@ -19,10 +19,12 @@ import { AuditModule } from './audit/audit.module';
 import { ProgressModule } from './progress/progress.module';
 import { HistoryModule } from './history/history.module';
 import { BackOfficeListsModule } from './sessions/back-office-lists.module';
+import { ConsoleModule } from './console/console.module';
+import { ConsoleSettings, loadConsoleSettings } from './console/console.config';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, auth: AuthConfig, signingKey: SigningKey, env: NodeJS.ProcessEnv = process.env): DynamicModule {
+  static forRoot(config: AppConfig, auth: AuthConfig, signingKey: SigningKey, env: NodeJS.ProcessEnv = process.env, consoleSettings: ConsoleSettings = loadConsoleSettings(env, auth)): DynamicModule {
     const operations = loadOperationsConfig(env);
     return {
       module: AppModule,
@@ -42,6 +44,7 @@ export class AppModule {
         ProgressModule,
         HistoryModule,
         BackOfficeListsModule,
+        ConsoleModule.forRoot(consoleSettings, auth),
       ],
       controllers: [HealthController],
     };

@@ -15,6 +15,8 @@ import { installHttpObservability } from './observability/http-observability';
 import { ACCROCHAGE_REPORT_BODY } from './exports/exports.module';
 import { setupOpenApi } from './openapi';
 import { startupLogger } from './startup';
+import { loadConsoleSettings } from './console/console.config';
+import { registerConsoleStatic } from './console/console-static';
 
 /** Builds the HTTP application; shared by main.ts and the end-to-end tests. */
 export async function createApp(config: AppConfig, env: NodeJS.ProcessEnv = process.env): Promise<INestApplication> {
@@ -22,8 +24,9 @@ export async function createApp(config: AppConfig, env: NodeJS.ProcessEnv = proc
   const signingKey = loadSigningKey(env, config.dataDir);
   vaultKeys(config); // the KEK: checked here, where a ConfigError names it
   blindIndexKey(config, env); // the search index key, likewise
+  const consoleSettings = loadConsoleSettings(env, auth);
   const logger = startupLogger(config);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, auth, signingKey, env), httpAdapter(config), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, auth, signingKey, env, consoleSettings), httpAdapter(config), {
     logger: logger ?? false,
     bodyParser: false,
   });
@@ -34,6 +37,7 @@ export async function createApp(config: AppConfig, env: NodeJS.ProcessEnv = proc
   for (const warning of auth.warnings) new Logger('Auth').warn(warning);
   await applyHttpSecurity(app, config);
   applyRequestLimits(app, config, [ACCROCHAGE_REPORT_BODY]);
+  if (!(await registerConsoleStatic(fastify, consoleSettings))) new Logger('Console').warn('the console is not built (dist/console): /console is not served; `npm start` or `npm run build` builds it');
   app.useGlobalPipes(validationPipe());
   // SIGTERM: readiness off, in-flight requests finish (server close), projections stop, pools close, exit 0.
   app.enableShutdownHooks([], { useProcessExit: true });

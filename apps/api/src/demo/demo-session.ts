@@ -23,13 +23,21 @@ export interface DemoOptions {
   candidates: number;
   /** One line per step, for the person watching. */
   log(line: string): void;
+  /**
+   * 'sealed' (the default, `npm run demo`): the whole story, appeal included.
+   * 'convened': stops once the jury is convened, before the president opens
+   * the deliberation, so that it can be deliberated by hand (the console's
+   * browser tests do).
+   */
+  until?: 'sealed' | 'convened';
 }
 
 export interface DemoResult {
   referentialId: string;
   sessionId: string;
   juryId: string;
-  revisionJuryId: string;
+  /** null when the demo stopped before the deliberation (`until: 'convened'`). */
+  revisionJuryId: string | null;
   candidateIds: string[];
   /** The candidate whose appeal the revision jury decided. */
   appellantId: string;
@@ -104,7 +112,7 @@ async function inParallel<T>(items: T[], width: number, work: (item: T, index: n
   );
 }
 
-export async function runDemo({ baseUrl, tokens, candidates, log }: DemoOptions): Promise<DemoResult> {
+export async function runDemo({ baseUrl, tokens, candidates, log, until = 'sealed' }: DemoOptions): Promise<DemoResult> {
   const http = new Http(baseUrl);
   const document = seedReferential();
   const blocks = document.blocks.map((b) => b.code);
@@ -181,6 +189,10 @@ export async function runDemo({ baseUrl, tokens, candidates, log }: DemoOptions)
     { userId: 'pro-1', name: 'Marc Leroy', president: false, professional: true },
   ];
   const juryId = (await http.post(tokens.admin, '/v1/juries', { sessionId, members })).id as string;
+  if (until === 'convened') {
+    log(`jury ${juryId} convoqué : la délibération reste à ouvrir`);
+    return { referentialId, sessionId, juryId, revisionJuryId: null, candidateIds, appellantId: candidateIds[appellant], neutralisedCandidateId: candidateIds[neutralised], commands: http.commands, lastPosition: http.lastPosition };
+  }
   await http.post(tokens.president, `/v1/juries/${juryId}/open`, {});
   await http.post(tokens.president, `/v1/juries/${juryId}/neutralisations`, { candidateId: candidateIds[neutralised], criterion: nonCore, opinionId: opinions.get(neutralised) });
   await inParallel(plans, 4, async (plan, i) => {

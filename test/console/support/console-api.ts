@@ -1,0 +1,47 @@
+import type { AddressInfo } from 'node:net';
+import type { Role } from '@app/domain/shared/decider';
+import { runDemo, type DemoResult, type DemoTokens } from '../../../apps/api/src/demo/demo-session';
+import { startTestApp, type TestApp } from '../../support/app';
+
+/**
+ * The whole API for a browser test: a fresh schema of the local PostgreSQL,
+ * listening on a free loopback port (the browser needs a real address), the
+ * console served from dist/console (built by jest's global setup).
+ */
+export interface ConsoleApi {
+  t: TestApp;
+  baseUrl: string;
+  token(sub: string, roles: Role[], name?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startConsoleApi(env: Record<string, string> = {}): Promise<ConsoleApi> {
+  const t = await startTestApp({ env });
+  await t.app.listen(0, '127.0.0.1');
+  const { port } = t.app.getHttpServer().address() as AddressInfo;
+  return { t, baseUrl: `http://127.0.0.1:${port}`, token: (sub, roles, name) => t.token(sub, roles, name ?? sub), close: () => t.close() };
+}
+
+/** The people of the demo session (apps/api/src/demo), as the tests sign in. */
+export const PRESIDENT = { sub: 'pres-1', name: 'Claire Petit' };
+export const MEMBER = { sub: 'pro-1', name: 'Marc Leroy' };
+
+export async function demoTokens(api: ConsoleApi): Promise<DemoTokens> {
+  return {
+    admin: await api.token('admin-1', ['admin'], 'Back Office'),
+    assessor: await api.token('eval-1', ['assessor'], 'Évaluatrice'),
+    referent: await api.token('ref-1', ['referent'], 'Référent handicap'),
+    president: await api.token(PRESIDENT.sub, ['jury'], PRESIDENT.name),
+    regulator: await api.token('reg-1', ['regulator'], 'Auditeur'),
+  };
+}
+
+/**
+ * The demo session played through HTTP up to a jury convened and not yet
+ * opened: candidates scored, accommodations applied, a referent's opinion
+ * recommending a neutralisation the jury has not made yet. The browser test
+ * then deliberates it as the president would.
+ */
+export async function seedDeliberationReadySession(api: ConsoleApi, candidates = 4): Promise<DemoResult> {
+  return runDemo({ baseUrl: api.baseUrl, tokens: await demoTokens(api), candidates, until: 'convened', log: () => undefined });
+}
