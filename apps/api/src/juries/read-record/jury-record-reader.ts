@@ -58,7 +58,19 @@ export class JuryRecordReader {
   ) {}
 
   async read(juryId: string, cut: Cut, principal: Principal & { grantedRoles?: Role[] }): Promise<JuryRecordView> {
-    const juryEvents = await this.events(juryStream(juryId));
+    return (await this.readWithVersion(juryId, cut, principal)).record;
+  }
+
+  /**
+   * The record and the version of the jury's stream it was read at: the
+   * version a client sends back as `If-Match` with its next jury command, so
+   * that a change made meanwhile by someone else answers 412 instead of being
+   * overwritten (the record's ETag, docs/jury.md).
+   */
+  async readWithVersion(juryId: string, cut: Cut, principal: Principal & { grantedRoles?: Role[] }): Promise<{ record: JuryRecordView; version: number }> {
+    const stored = await this.store.readStream(juryStream(juryId), { upcast: true });
+    const version = stored.length ? stored[stored.length - 1].version : 0;
+    const juryEvents = stored.map(asRecorded);
     const jury = foldCut(jurySpec, juryEvents, cut);
     if (jury.status === 'none') throw notFound('jury', juryId);
     // Admins and regulators read every record; a user acting only as jury reads those of juries they sit on.
@@ -118,11 +130,14 @@ export class JuryRecordReader {
     });
     const pseudonyms = new Map(await Promise.all(record.candidates.map(async (c) => [c.candidateId, await this.who.pseudonym(c.candidateId)] as const)));
     return {
-      ...record,
-      candidates: record.candidates.map((c) => ({ ...c, pseudonym: pseudonyms.get(c.candidateId)! })),
-      sealVerification: this.verification(jury, referential.document?.code ?? '', referential.version, candidates, texts, rollOf(jury, closingViews), await this.sealKey(jury)),
-      ...(cut.asOf !== undefined ? { asOf: cut.asOf } : {}),
-      ...(cut.atPosition !== undefined ? { atPosition: cut.atPosition } : {}),
+      version,
+      record: {
+        ...record,
+        candidates: record.candidates.map((c) => ({ ...c, pseudonym: pseudonyms.get(c.candidateId)! })),
+        sealVerification: this.verification(jury, referential.document?.code ?? '', referential.version, candidates, texts, rollOf(jury, closingViews), await this.sealKey(jury)),
+        ...(cut.asOf !== undefined ? { asOf: cut.asOf } : {}),
+        ...(cut.atPosition !== undefined ? { atPosition: cut.atPosition } : {}),
+      },
     };
   }
 

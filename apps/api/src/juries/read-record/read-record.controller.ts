@@ -1,4 +1,5 @@
-import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '@app/platform/auth/roles';
 import { Principal } from '@app/platform/auth/token-verifier';
@@ -20,7 +21,7 @@ export class ReadRecordController {
   @Roles('admin', 'jury', 'regulator')
   @ApiOperation({
     summary: 'The deliberation record (procès-verbal), live or as it stood at asOf / atPosition',
-    description: 'A jury user reads only the records of juries they sit on (403). Same log, same bytes.',
+    description: 'A jury user reads only the records of juries they sit on (403). Same log, same bytes. A live read (no asOf / atPosition) answers `ETag: "<jury stream version>"`, the version to send as If-Match with the next jury command.',
   })
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO 8601 timestamp' })
   @ApiQuery({ name: 'atPosition', required: false, description: 'global log position' })
@@ -29,8 +30,13 @@ export class ReadRecordController {
     @Query('asOf') asOf: unknown,
     @Query('atPosition') atPosition: unknown,
     @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<JuryRecordView> {
-    return this.reader.read(id, parseCut(asOf, atPosition), principal);
+    const cut = parseCut(asOf, atPosition);
+    const { record, version } = await this.reader.readWithVersion(id, cut, principal);
+    // A record cut in the past is not the state a command would be checked against: no version to send back.
+    if (cut.asOf === undefined && cut.atPosition === undefined) void res.header('ETag', `"${version}"`);
+    return record;
   }
 
   @Get(':id/record.pdf')
