@@ -14,4 +14,12 @@ describe('type check', () => {
     expect(diagnostics).toEqual([]);
     expect(tsc.status).toBe(0);
   }, 300_000);
+
+  it('tsc finds no error in the console (browser code, its own tsconfig)', () => {
+    const root = join(__dirname, '..');
+    const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'apps', 'console', 'tsconfig.json'), '--noEmit', '--pretty', 'false'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    const diagnostics = tsc.stdout.split('\n').filter((line) => /error TS\d+/.test(line));
+    expect(diagnostics).toEqual([]);
+    expect(tsc.status).toBe(0);
+  }, 180_000);
 });

@@ -90,6 +90,9 @@ Tokens (development key, valid a day) and ids, ready to paste:
   export REGULATOR=${tokens.regulator}
   export SESSION=${result.sessionId} JURY=${result.juryId} REVISION=${result.revisionJuryId} CANDIDATE=${result.appellantId}
 
+The console, while the API runs: ${baseUrl}/console/#/juries/${result.juryId}
+  (development sign-in: choose "Claire Petit — présidente du jury", or "Marc Leroy" to approve as a member)
+
 Then, while the API runs:
   curl -s -H "Authorization: Bearer $REGULATOR" $B/v1/juries/$JURY/record.pdf -o pv-regulateur.pdf      # the same record, pseudonymised
   curl -s -H "Authorization: Bearer $PRESIDENT" $B/v1/juries/$REVISION/record.pdf -o pv-revision.pdf    # the revision jury's record

@@ -141,19 +141,34 @@ function blockSection(ctx: ScreenContext, b: BlockContext): HTMLElement {
     ),
     block.motivation && !hidden(block.motivation) ? h('p', null, h('strong', null, 'Motivation : '), block.motivation) : null,
     h(
-      'div',
-      { class: 'table-wrap' },
+      'details',
+      { open: worthOpening(block, criteria, b) },
+      h('summary', null, `Critères du bloc ${block.block} (${criteria.length})`),
       h(
+        'div',
+        { class: 'table-wrap' },
+        h(
         'table',
         null,
         h('caption', { class: 'muted' }, `Critères du bloc ${block.block}`),
         h('thead', null, h('tr', null, ['Critère', 'Énoncé', 'Résultat', 'Commentaire de l’évaluateur', 'Avis du référent'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', null, rows),
+        ),
       ),
     ),
     feedback,
     b.canAct && (block.decision === null || block.decision === 'deferred') ? decisionForm(ctx, b) : null,
   );
+}
+
+/**
+ * Hundreds of criteria make a long page: a block's table opens by itself only
+ * when there is something to look at (a criterion not acquired or not
+ * scored, a neutralisation made or recommended); the others stay one click away.
+ */
+function worthOpening(block: RecordBlock, criteria: Array<{ code: string }>, b: BlockContext): boolean {
+  if (block.neutralised.length > 0) return true;
+  return criteria.some((c) => b.scores.get(c.code)?.result !== 'acquired' || b.file.neutralisationOpinions.some((o) => o.criteria.includes(c.code)));
 }
 
 /** Deciding a block: the 422 rules come back next to the field they are about (motivation, decision), in French. */

@@ -196,7 +196,7 @@ function table(record: JuryRecord, page: Page<SheetItem>, blocks: string[], jury
               return h(
                 'td',
                 null,
-                h('div', null, proposalTag(b.proposal), ' ', decisionTag(decision)),
+                h('div', { class: 'tags' }, proposalTag(b.proposal), decisionTag(decision)),
                 h('div', { class: 'muted' }, `${b.criteria.acquired} / ${b.criteria.scored} / ${b.criteria.total}${n ? `, ${n} neutralisé(s)` : ''}`),
               );
             }),
