@@ -12,6 +12,7 @@ function registeredRoutes(t: TestApp): Array<{ method: string; path: string }> {
   const out: Array<{ method: string; path: string }> = [];
   for (const { method, path } of serverRoutes(t.app)) {
     if (path.startsWith('/docs')) continue; // the documentation itself
+    if (path === '/console' || path === '/console/*') continue; // the console's static files (docs/console.md), not API operations
     if (method === 'OPTIONS' && path === '*') continue; // the CORS preflight, when configured
     out.push({ method: method.toLowerCase(), path: path.replace(/:([A-Za-z0-9_]+)/g, '{$1}') });
   }

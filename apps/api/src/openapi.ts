@@ -118,6 +118,7 @@ export const TAGS: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'credentials', description: 'Open Badges 3.0 credentials and their status list' },
   { name: 'audit', description: 'The ledger: hash chain, signed checkpoints, export and verification' },
   { name: 'operations', description: 'Health, readiness, metrics and projection status' },
+  { name: 'console', description: 'The web console served at /console: its sign-in settings and the development sign-in (docs/console.md)' },
 ];
 const TAG_ALIASES: Record<string, string> = { health: 'operations' };
 

@@ -20,7 +20,7 @@ export class ConsoleConfigController {
 
   /** Public by nature: the page needs it before anyone is signed in, and it holds no secret (a public client has none). */
   @Get('config.json')
-  @ApiOperation({ summary: 'The console\'s sign-in settings: identity provider and client id, or the development sign-in (docs/console.md)' })
+  @ApiOperation({ summary: 'The console\'s sign-in settings (identity provider, or the development sign-in)', description: 'docs/console.md' })
   @ApiResponse({ status: 200, description: '{ signIn: "oidc" | "development" | "unavailable", oidc?: { issuer, clientId, scope, audience? }, rolesClaim }' })
   config(@Res({ passthrough: true }) res: FastifyReply) {
     void res.header('Cache-Control', 'no-cache');
@@ -67,8 +67,13 @@ export class ConsoleDevTokenController {
 
   @Post('token')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Development only: a development token for the console\'s sign-in page (absent in production and when an identity provider is configured)', description: 'Loopback clients only unless CONSOLE_DEV_SIGN_IN=any; 403 otherwise.' })
+  @ApiOperation({
+    summary: 'Development only: a development token for the console\'s sign-in page',
+    description: 'Absent (404) in production, when an identity provider verifies the tokens, when CONSOLE_OIDC_ISSUER is set or with CONSOLE_DEV_SIGN_IN=off. Loopback clients only (no proxy header) unless CONSOLE_DEV_SIGN_IN=any.',
+  })
   @ApiResponse({ status: 200, description: '{ token, expiresInSeconds }' })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: unknown field, empty sub or name, a role that is not one', schema: { $ref: '#/components/schemas/ErrorBody' } })
+  @ApiResponse({ status: 403, description: 'FORBIDDEN: the client is not on this machine (CONSOLE_DEV_SIGN_IN=loopback)', schema: { $ref: '#/components/schemas/ErrorBody' } })
   async token(@Body() body: DevTokenDto, @Req() req: FastifyRequest, @Res({ passthrough: true }) res: FastifyReply) {
     if (this.settings.devSignIn === 'loopback' && !fromThisMachine(req)) {
       throw new HttpException({ statusCode: 403, code: 'FORBIDDEN', message: 'the development sign-in answers clients on this machine only (CONSOLE_DEV_SIGN_IN)' }, HttpStatus.FORBIDDEN);
