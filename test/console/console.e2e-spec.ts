@@ -132,7 +132,7 @@ describeInBrowser('the console (Chromium)', () => {
     const status = () => page.locator('#jury-status').textContent();
 
     it('lists the juries of the president and opens the deliberation from its sheet', async () => {
-      await signIn(page, api.baseUrl, 'jury', PRESIDENT);
+      await signIn(page, 'jury', PRESIDENT);
       await page.getByRole('link', { name: 'Mes jurys' }).first().click();
       await page.getByRole('heading', { name: 'Mes jurys' }).waitFor();
       await page.getByRole('cell', { name: 'Président·e' }).waitFor();

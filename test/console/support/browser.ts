@@ -65,8 +65,25 @@ export interface SignInUser {
   name: string;
 }
 
-/** Signs in through the development sign-in page, as a person would, and waits for the console's menu. */
-export async function signIn(page: Page, baseUrl: string, role: string | string[], user: SignInUser, hash = '#/'): Promise<void> {
+let defaultBaseUrl: string | null = null;
+
+/** The API the tests' pages sign in to when a test does not name one (startConsoleApi sets it). */
+export function setConsoleBaseUrl(baseUrl: string): void {
+  defaultBaseUrl = baseUrl;
+}
+
+/**
+ * Signs in through the development sign-in page, as a person would, and waits
+ * for the console's menu; then shows `hash` (the home page by default).
+ * `signIn(page, role, user[, hash])` signs in to the API startConsoleApi
+ * started last; `signIn(page, baseUrl, role, user[, hash])` to another.
+ */
+export async function signIn(page: Page, role: string | string[], user: SignInUser, hash?: string): Promise<void>;
+export async function signIn(page: Page, baseUrl: string, role: string | string[], user: SignInUser, hash?: string): Promise<void>;
+export async function signIn(page: Page, ...args: unknown[]): Promise<void> {
+  const explicit = typeof args[0] === 'string' && /^https?:\/\//.test(args[0]);
+  const [baseUrl, role, user, hash = '#/'] = (explicit ? args : [defaultBaseUrl, ...args]) as [string | null, string | string[], SignInUser, string | undefined];
+  if (!baseUrl) throw new Error('signIn: no API started (startConsoleApi) and no base URL given');
   const roles = Array.isArray(role) ? role : [role];
   await page.goto(`${baseUrl}/console/${hash}`);
   await page.getByLabel('Identifiant de l’utilisateur').fill(user.sub);

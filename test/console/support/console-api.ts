@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Role } from '@app/domain/shared/decider';
 import { runDemo, type DemoResult, type DemoTokens } from '../../../apps/api/src/demo/demo-session';
 import { startTestApp, type TestApp } from '../../support/app';
+import { setConsoleBaseUrl } from './browser';
 
 /**
  * The whole API for a browser test: a fresh schema of the local PostgreSQL,
@@ -19,6 +20,7 @@ export async function startConsoleApi(env: Record<string, string> = {}): Promise
   const t = await startTestApp({ env });
   await t.app.listen(0, '127.0.0.1');
   const { port } = t.app.getHttpServer().address() as AddressInfo;
+  setConsoleBaseUrl(`http://127.0.0.1:${port}`);
   return { t, baseUrl: `http://127.0.0.1:${port}`, token: (sub, roles, name) => t.token(sub, roles, name ?? sub), close: () => t.close() };
 }
 
