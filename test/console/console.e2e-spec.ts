@@ -63,10 +63,22 @@ describeInBrowser('the console (Chromium)', () => {
       await page.getByRole('heading', { name: 'Bonjour Claire Petit' }).waitFor();
       expect(await page.locator('header .who').textContent()).toContain('Claire Petit (Jury)');
       expect(await checkA11y(page)).toEqual([]);
+      // Keyboard alone: each new screen puts the focus on its heading; Tab then Enter follows the first link.
+      const focused = () => page.evaluate("document.activeElement && document.activeElement.textContent");
+      expect(await focused()).toBe('Bonjour Claire Petit');
+      await page.keyboard.press('Tab');
+      expect(await focused()).toBe('Mes jurys');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Mes jurys' }).waitFor();
+      expect(await focused()).toBe('Mes jurys');
+      expect(await page.evaluate('document.activeElement.tagName')).toBe('H1');
+      // The token survives a reload (sessionStorage).
+      await page.reload();
+      await page.getByRole('heading', { name: 'Mes jurys' }).waitFor();
       // A route that does not exist says so, in French.
       await page.goto(`${api.baseUrl}/console/#/nulle-part`);
       await page.getByRole('heading', { name: 'Page introuvable' }).waitFor();
-      // The token survives a reload (sessionStorage), not a sign-out.
+      // A sign-out forgets it.
       await page.getByRole('button', { name: 'Se déconnecter' }).click();
       await page.getByLabel('Identifiant de l’utilisateur').waitFor();
       expect(await page.evaluate(() => (globalThis as unknown as BrowserWindow).sessionStorage.length)).toBe(0);
@@ -95,6 +107,10 @@ describeInBrowser('the console (Chromium)', () => {
         }
       })()`);
       expect(refused).toBe('401 UNAUTHENTICATED true');
+      // In the console itself: the first screen that reads the API gets the 401, and the sign-in page comes back.
+      await page.goto(`${api.baseUrl}/console/#/juries`);
+      await page.getByLabel('Identifiant de l’utilisateur').waitFor();
+      expect(await page.evaluate(() => (globalThis as unknown as BrowserWindow).sessionStorage.length)).toBe(0);
     });
 
     it('the development token route answers loopback clients only and validates its body', async () => {
