@@ -52,7 +52,8 @@ describeInBrowser('console: the back office', () => {
     await browser.axe('référentiels');
     await page.getByRole('button', { name: new RegExp(`^Publier ${SEED_REFERENTIAL.code}`) }).click();
     await page.getByText(`Référentiel ${SEED_REFERENTIAL.code} publié.`).waitFor();
-    await expect(page.locator('tbody tr', { hasText: SEED_REFERENTIAL.code }).textContent()).resolves.toContain('publié');
+    await page.locator('tbody tr', { hasText: SEED_REFERENTIAL.code }).filter({ hasText: 'publié' }).waitFor();
+    expect(await page.getByRole('button', { name: /^Publier / }).count()).toBe(0);
     await browser.shoot('back-office-referentiels');
   });
 

@@ -33,8 +33,9 @@ export async function referentialsScreen(ctx: ScreenContext): Promise<Node> {
       // The version read here is the one the click was made on: a change since is a 412, not a silent publish.
       const { etag } = await ctx.api.get<any>(`/v1/referentials/${id}`);
       await ctx.api.post(`/v1/referentials/${id}/publish`, {}, { ifMatch: etag ?? undefined });
-      showSuccess(list, publishAlert, `Référentiel ${code} publié.`);
+      // The list first, then the message: when it says "publié" the table already does.
       await refresh();
+      showSuccess(list, publishAlert, `Référentiel ${code} publié.`);
     } catch (error) {
       showError(list, publishAlert, error);
     }
