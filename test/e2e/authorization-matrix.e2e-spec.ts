@@ -34,6 +34,10 @@ const API_ROLES: Record<string, Role[]> = {
   'POST /v1/candidates/:param/vae/admissibility': ['admin'],
   'POST /v1/candidates/:param/vae/file': ['admin'],
   'POST /v1/juries/:param/vae-interviews': ['jury'],
+  // Beyond API.md: resits, absence and fraud (docs/paths.md).
+  'POST /v1/candidates/:param/absences': ['admin'],
+  'POST /v1/candidates/:param/fraud-reports': ['assessor', 'admin'],
+  'POST /v1/juries/:param/fraud-decisions': ['jury'],
   'POST /v1/juries': ['admin'],
   'POST /v1/juries/:param/open': ['jury'],
   'POST /v1/juries/:param/neutralisations': ['jury'],

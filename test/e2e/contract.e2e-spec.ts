@@ -399,7 +399,7 @@ describe('HTTP contract (API.md, DOMAIN.md)', () => {
     it('neutralises a non-core criterion named by the opinion; progress counts it apart', async () => {
       await ok(`/v1/juries/${jury}/neutralisations`, 'pres', { candidateId: B, criterion: 'CE1.2', opinionId: opinionB });
       const progress = (await get(`/v1/candidates/${B}/progress`, 'admin').expect(200)).body;
-      expect(progress).toEqual({ candidateId: B, certified: false, blocks: [{ code: 'BC01', proposal: 'acquired', decision: null, criteria: { total: 3, scored: 2, acquired: 2, neutralised: 1 } }], appealDeadline: null, letters: [] });
+      expect(progress).toEqual({ candidateId: B, certified: false, blocks: [{ code: 'BC01', proposal: 'acquired', notEvaluated: null, attempt: 1, decision: null, criteria: { total: 3, scored: 2, acquired: 2, neutralised: 1 } }], appealDeadline: null, letters: [] });
     });
     it('422 SCORES_INCOMPLETE: validated while non-neutralised criteria are unscored', async () => {
       const E = (await ok('/v1/candidates', 'admin', { givenName: 'Emma', familyName: 'Roux', birthDate: '1990-01-01', email: 'emma@example.org', accessRoute: 'vae' })).id;

@@ -143,7 +143,7 @@ describe('capitalisation per certification (HTTP, PostgreSQL)', () => {
     expect(enrolment.data.lapsed).toEqual([expect.objectContaining({ block: 'BC01' })]);
     const { position } = (await post(`/v1/candidates/${someone}/scores`, 'assessor-1', { sessionId: second, criterion: 'C-CE-BC01', result: 'not-acquired' }).expect(201)).body;
 
-    const expected = { candidateId: someone, certified: false, blocks: [{ code: 'BC01', proposal: 'not-acquired', decision: null, criteria: { total: 1, scored: 1, acquired: 0, neutralised: 0 } }], appealDeadline: null, letters: [] };
+    const expected = { candidateId: someone, certified: false, blocks: [{ code: 'BC01', proposal: 'not-acquired', notEvaluated: null, attempt: 2, decision: null, criteria: { total: 1, scored: 1, acquired: 0, neutralised: 0 } }], appealDeadline: null, letters: [] };
     const live = await t.http().get(`/v1/candidates/${someone}/progress`).set('authorization', tok.admin).set('X-Min-Position', String(position)).expect(200);
     expect(live.body).toEqual(expected);
     expect((await get(`/v1/candidates/${someone}/progress?atPosition=${position}`, 'admin').expect(200)).body).toEqual(expected);

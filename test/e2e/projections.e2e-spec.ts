@@ -47,7 +47,7 @@ describe('progress, history and projections over HTTP', () => {
     expect(first.body).toEqual({
       candidateId: id,
       certified: false,
-      blocks: [{ code: 'BC01', proposal: 'incomplete', decision: null, criteria: { total: 2, scored: 0, acquired: 0, neutralised: 0 } }],
+      blocks: [{ code: 'BC01', proposal: 'incomplete', notEvaluated: null, attempt: 1, decision: null, criteria: { total: 2, scored: 0, acquired: 0, neutralised: 0 } }],
       appealDeadline: null,
       letters: [],
     });
@@ -63,11 +63,11 @@ describe('progress, history and projections over HTTP', () => {
     const decided = await store.append(`candidate-${id}`, [ev('BlockDecisionRecorded', { candidateId: id, juryId: world.juryId, sessionId: world.sessionId, block: 'BC01', decision: 'validated', revision: false }, 'jury')], { expectedVersion: 4 });
     const jury = await t.token('jury-1', ['jury']);
     const after = await t.http().get(`/v1/candidates/${id}/progress`).set(auth(jury)).set('X-Min-Position', String(decided.lastPosition)).expect(200);
-    expect(after.body.blocks).toEqual([{ code: 'BC01', proposal: 'acquired', decision: 'validated', criteria: { total: 2, scored: 1, acquired: 1, neutralised: 1 } }]);
+    expect(after.body.blocks).toEqual([{ code: 'BC01', proposal: 'acquired', notEvaluated: null, attempt: 1, decision: 'validated', criteria: { total: 2, scored: 1, acquired: 1, neutralised: 1 } }]);
 
     // Time travel: as it stood once the scores were written, by position and by timestamp.
     const then = await t.http().get(`/v1/candidates/${id}/progress?atPosition=${scored.lastPosition}`).set(auth(admin)).expect(200);
-    expect(then.body.blocks[0]).toEqual({ code: 'BC01', proposal: 'acquired', decision: null, criteria: { total: 2, scored: 2, acquired: 2, neutralised: 0 } });
+    expect(then.body.blocks[0]).toEqual({ code: 'BC01', proposal: 'acquired', notEvaluated: null, attempt: 1, decision: null, criteria: { total: 2, scored: 2, acquired: 2, neutralised: 0 } });
     const before = await t.http().get(`/v1/candidates/${id}/progress?atPosition=${position - 2}`).set(auth(admin)).expect(404);
     expect(before.body.code).toBe('NOT_FOUND');
     const now = await t.http().get(`/v1/candidates/${id}/progress?asOf=${encodeURIComponent(new Date(Date.now() + 1000).toISOString())}`).set(auth(admin)).expect(200);

@@ -12,6 +12,10 @@ import { CandidateIdentity } from './identity';
 import { ReadCandidateController } from './read-candidate/read-candidate.controller';
 import { RecommendNeutralisationController } from './recommend-neutralisation/recommend-neutralisation.controller';
 import { RecommendNeutralisationHandler } from './recommend-neutralisation/recommend-neutralisation.handler';
+import { RecordAbsenceController } from './record-absence/record-absence.controller';
+import { RecordAbsenceHandler } from './record-absence/record-absence.handler';
+import { ReportFraudController } from './report-fraud/report-fraud.controller';
+import { ReportFraudHandler } from './report-fraud/report-fraud.handler';
 import { RegisterCandidateController } from './register-candidate/register-candidate.controller';
 import { RegisterCandidateHandler } from './register-candidate/register-candidate.handler';
 import { RequestAccommodationController } from './request-accommodation/request-accommodation.controller';
@@ -25,7 +29,7 @@ import { DecideVaeAdmissibilityHandler } from './decide-vae-admissibility/decide
 import { SubmitVaeFileController } from './submit-vae-file/submit-vae-file.controller';
 import { SubmitVaeFileHandler } from './submit-vae-file/submit-vae-file.handler';
 
-/** The candidate's file: registration, enrolment, accommodations, scoring, neutralisation opinions, the VAE path's back-office steps, and its read. */
+/** The candidate's file: registration, enrolment, accommodations, scoring, neutralisation opinions, the VAE path's back-office steps, absences, fraud reports, and its read. */
 @Module({
   controllers: [
     RegisterCandidateController,
@@ -39,6 +43,8 @@ import { SubmitVaeFileHandler } from './submit-vae-file/submit-vae-file.handler'
     FileVaeApplicationController,
     DecideVaeAdmissibilityController,
     SubmitVaeFileController,
+    RecordAbsenceController,
+    ReportFraudController,
     ReadCandidateController,
   ],
   providers: [
@@ -55,6 +61,8 @@ import { SubmitVaeFileHandler } from './submit-vae-file/submit-vae-file.handler'
     FileVaeApplicationHandler,
     DecideVaeAdmissibilityHandler,
     SubmitVaeFileHandler,
+    RecordAbsenceHandler,
+    ReportFraudHandler,
   ],
   exports: [CandidateIdentity],
 })

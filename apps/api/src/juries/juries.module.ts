@@ -7,6 +7,8 @@ import { ConveneJuryController } from './convene-jury/convene-jury.controller';
 import { ConveneJuryHandler } from './convene-jury/convene-jury.handler';
 import { DecideBlockController } from './decide-block/decide-block.controller';
 import { DecideBlockHandler } from './decide-block/decide-block.handler';
+import { DecideFraudController } from './decide-fraud/decide-fraud.controller';
+import { DecideFraudHandler } from './decide-fraud/decide-fraud.handler';
 import { DesignatePresidentController } from './designate-president/designate-president.controller';
 import { DesignatePresidentHandler } from './designate-president/designate-president.handler';
 import { LodgeAppealController } from './lodge-appeal/lodge-appeal.controller';
@@ -34,6 +36,7 @@ import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
     NeutraliseCriterionController,
     DecideBlockController,
     HoldVaeInterviewController,
+    DecideFraudController,
     DesignatePresidentController,
     CloseDeliberationController,
     ApproveRecordController,
@@ -48,6 +51,7 @@ import { RecuseMemberHandler } from './recuse-member/recuse-member.handler';
     NeutraliseCriterionHandler,
     DecideBlockHandler,
     HoldVaeInterviewHandler,
+    DecideFraudHandler,
     DesignatePresidentHandler,
     CloseDeliberationHandler,
     ApproveRecordHandler,

@@ -29,15 +29,15 @@ export class ProgressController {
 
   @Get(':id/progress')
   @Roles('admin', 'assessor', 'jury', 'regulator')
-  @ApiOperation({ summary: "The candidate's progress per block, live or as it stood at asOf / atPosition", description: "Per block: the proposal computed from the scores, the jury's decision in force, the criteria counted." })
+  @ApiOperation({ summary: "The candidate's progress per block, live or as it stood at asOf / atPosition", description: "Per block: the proposal computed from the scores of the block's session (not-evaluated after an absence, notEvaluated saying why), its attempt number, the jury's decision in force, the criteria counted." })
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO 8601 timestamp: the answer as it stood then (folded from the log)' })
   @ApiQuery({ name: 'atPosition', required: false, description: 'global log position: the answer as it stood once that position was written' })
   @ApiHeader({ name: 'X-Min-Position', required: false, description: 'wait (up to 5 s) until the read model has processed this log position (the `position` a command returned)' })
   @ApiResponse({
     status: 200,
     description:
-      '{ candidateId, certified, blocks: [{ code, proposal, decision, criteria: { total, scored, acquired, neutralised }, vae? }], appealDeadline, letters: [{ juryId, issuedAt, appealDeadline }], vae? } — ' +
-      'beyond API.md: the decision letters issued and the end of the recours gracieux (YYYY-MM-DD, the latest letter’s at the top; null before any letter); ' +
+      '{ candidateId, certified, blocks: [{ code, proposal, notEvaluated, attempt, decision, criteria: { total, scored, acquired, neutralised }, vae? }], appealDeadline, letters: [{ juryId, issuedAt, appealDeadline }], vae? } — ' +
+      'beyond API.md: the decision letters issued and the end of the recours gracieux (YYYY-MM-DD, the latest letter’s at the top; null before any letter); `notEvaluated` and `attempt` (docs/paths.md "Resits", "Absence", "Fraud"); ' +
       '`vae` (docs/paths.md "VAE"): on a block enrolled on a VAE file `{ decidedOn: "file-and-interview", applicationId, admissibility, fileCovers, interviewHeldOn }`; at the top, for a candidate who filed an application, `[{ applicationId, certificationCode, blocks, admissibility, file, interviews }]`',
   })
   @ApiResponse({ status: 403, description: "the candidate is outside the reader's work (assessors: their sessions' candidates; jury members: their juries' sessions)" })

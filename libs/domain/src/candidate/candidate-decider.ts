@@ -58,7 +58,26 @@ export type RecommendNeutralisation = {
   data: { candidateId: string; criteria: string[]; motivation: SealedMotivation | null };
 };
 
+/**
+ * The certifier's staff record that the candidate missed an evaluation of a
+ * session: a referential modality (M…) of an enrolled block, or the block
+ * itself where its referential lists no modalities. `reason` is sealed by the
+ * caller (it may carry health data: a medical certificate).
+ */
+export type RecordAbsence = {
+  type: 'RecordAbsence';
+  data: { candidateId: string; sessionId: string; modality?: string | null; block?: string | null; justified: boolean; reason?: SealedText | null };
+};
+
+/** An assessor of the session (or an admin) reports a suspected fraud; `description` is sealed by the caller (null when blank). */
+export type ReportFraud = {
+  type: 'ReportFraud';
+  data: { candidateId: string; sessionId: string; blocks: string[]; description: SealedText | null };
+};
+
 export type CandidateCommand =
+  | ReportFraud
+  | RecordAbsence
   | RegisterCandidate
   | EnrolCandidate
   | RequestAccommodation
@@ -180,6 +199,10 @@ export function decideCandidate(command: CandidateCommand, state: CandidateState
       return decideVaeAdmissibility(command, state);
     case 'SubmitVaeFile':
       return submitVaeFile(command, state);
+    case 'RecordAbsence':
+      return recordAbsence(command, state, context);
+    case 'ReportFraud':
+      return reportFraud(command, state, context);
     default:
       return assertNever(command, 'candidate command');
   }
@@ -209,6 +232,8 @@ function enrol(command: EnrolCandidate, state: CandidateState, context: Decision
   if (validated.length) {
     throw rule('BLOCK_ALREADY_VALIDATED', `block ${validated.join(', ')} of ${document.code} is already validated: it stays acquired and is not evaluated again`, { blocks: validated });
   }
+  const ban = banInForce(state, context.now);
+  if (ban) throw rule('CANDIDATE_BANNED', `candidate ${candidateId} is banned by jury ${ban.juryId} until ${ban.banUntil}: no enrolment before that day`, { banUntil: ban.banUntil, juryId: ban.juryId });
   const already = blocks.filter((b) => state.enrolments[sessionId]?.blocks.includes(b));
   if (already.length) throw conflict('ALREADY_ENROLLED', `candidate ${candidateId} is already enrolled in session ${sessionId} for ${already.join(', ')}`, { blocks: already });
   const vae = vaeEnrolment(state, document, blocks);
@@ -360,6 +385,87 @@ function recommendNeutralisation(command: RecommendNeutralisation, state: Candid
   }
   const sealed = motivationRule(motivation, true, 'a neutralisation opinion')!;
   return [{ type: 'NeutralisationRecommended', data: { candidateId, opinionId: context.newId(), criteria, motivation: sealed } }];
+}
+
+/**
+ * An absence names what was missed: a modality of a block the candidate is
+ * enrolled for in that session, or the block when its referential lists no
+ * modalities (then the whole block was missed). It is recorded before the
+ * jury decides the block (a deferred block is still before the jury), once
+ * per modality. The block is then "not evaluated" in that session
+ * (session-block.ts), whatever was scored.
+ */
+function recordAbsence(command: RecordAbsence, state: CandidateState, context: DecisionContext & CandidateDeps): CandidateEvent[] {
+  const { candidateId, sessionId, justified } = command.data;
+  const session = openedSession(context.session, sessionId);
+  const enrolment = state.enrolments[sessionId];
+  if (!enrolment) throw rule('NOT_ENROLLED_IN_SESSION', `candidate ${candidateId} is not enrolled in session ${sessionId}`);
+  const document = context.referential?.document;
+  if (!document) throw notFound('referential', session.referentialId!);
+  const modality = command.data.modality ?? null;
+  const named = command.data.block ?? null;
+  if ((modality === null) === (named === null)) {
+    throw invalid('an absence names either the modality missed or, for a block without modalities, the block', [{ path: modality === null ? 'modality' : 'block', message: 'exactly one of modality and block' }]);
+  }
+  let block: string;
+  if (modality !== null) {
+    const owner = document.blocks.find((b) => (b.modalities ?? []).some((m) => m.code === modality));
+    if (!owner) throw rule('UNKNOWN_MODALITY', `the referential of session ${sessionId} has no modality ${modality}`);
+    block = owner.code;
+  } else {
+    const found = findBlock(document, named!);
+    if (!found) throw rule('UNKNOWN_BLOCK', `the referential of session ${sessionId} has no block ${named}`, { blocks: [named] });
+    if ((found.modalities ?? []).length > 0) {
+      throw rule('BLOCK_HAS_MODALITIES', `block ${named} is evaluated by ${found.modalities!.map((m) => m.code).join(', ')}: name the modality missed`);
+    }
+    block = found.code;
+  }
+  if (!enrolment.blocks.includes(block)) throw rule('BLOCK_NOT_IN_ENROLMENT', `candidate ${candidateId} is not enrolled for block ${block} in session ${sessionId}`);
+  const decided = decisionOf(state, sessionId, block);
+  if (decided && decided.decision !== 'deferred') throw rule('BLOCK_ALREADY_DECIDED', `the jury has decided block ${block}: only a revision deliberation changes it`);
+  if ((state.outcome.absences ?? []).some((a) => a.sessionId === sessionId && a.block === block && a.modality === modality)) {
+    throw conflict('ABSENCE_ALREADY_RECORDED', `an absence from ${modality ?? block} is already recorded for candidate ${candidateId} in session ${sessionId}`);
+  }
+  if (typeof justified !== 'boolean') throw invalid('justified must be true or false', [{ path: 'justified', message: 'boolean' }]);
+  const reason = command.data.reason ?? undefined;
+  return [{ type: 'CandidateAbsent', data: { candidateId, sessionId, modality, block, justified, ...(reason ? { reason } : {}) } }];
+}
+
+/**
+ * The ban a jury pronounced that still runs at `now` (the context's clock):
+ * the candidate may enrol again from `banUntil` on. The latest-ending one
+ * when several run.
+ */
+export function banInForce(state: CandidateState, now: string): { juryId: string; banUntil: string } | undefined {
+  const today = now.slice(0, 10);
+  const running = (state.outcome.frauds ?? []).filter((f) => f.outcome === 'ban' && f.banUntil !== null && today < f.banUntil);
+  running.sort((a, b) => (a.banUntil! < b.banUntil! ? 1 : -1));
+  return running[0] ? { juryId: running[0].juryId, banUntil: running[0].banUntil! } : undefined;
+}
+
+/**
+ * A suspected fraud is reported by an assessor of the session (or an admin),
+ * on blocks the candidate is enrolled for there, before the jury decided
+ * them, with a description of what was seen. The jury decides it
+ * (jury-decider.ts `DecideFraud`).
+ */
+function reportFraud(command: ReportFraud, state: CandidateState, context: DecisionContext & CandidateDeps): CandidateEvent[] {
+  const { candidateId, sessionId, description } = command.data;
+  const session = openedSession(context.session, sessionId);
+  assertAssigned(session, context);
+  const enrolment = state.enrolments[sessionId];
+  if (!enrolment) throw rule('NOT_ENROLLED_IN_SESSION', `candidate ${candidateId} is not enrolled in session ${sessionId}`);
+  const blocks = [...new Set(command.data.blocks)];
+  if (blocks.length === 0 || blocks.length > MAX_BLOCKS) throw invalid(`blocks must list 1 to ${MAX_BLOCKS} blocks`, [{ path: 'blocks', message: 'length' }]);
+  const outside = blocks.filter((b) => !enrolment.blocks.includes(b));
+  if (outside.length) throw rule('BLOCK_NOT_IN_ENROLMENT', `candidate ${candidateId} is not enrolled for ${outside.join(', ')} in session ${sessionId}`, { blocks: outside });
+  const decided = blocks.filter((b) => {
+    const d = decisionOf(state, sessionId, b);
+    return d && d.decision !== 'deferred';
+  });
+  if (decided.length) throw rule('BLOCK_ALREADY_DECIDED', `the jury has decided ${decided.join(', ')}: only a revision deliberation changes it`, { blocks: decided });
+  if (!description) throw rule('DESCRIPTION_REQUIRED', 'a fraud report must say what was seen (description)');
+  return [{ type: 'FraudReported', data: { candidateId, reportId: context.newId(), sessionId, blocks, description } }];
 }
 
 function openedSession(session: SessionState | undefined, sessionId: string): SessionState {

@@ -27,6 +27,14 @@ export interface AwardedBlock {
 /** Personal data as it travels in events: the one sealed shape of the domain (shared/free-text.ts); the domain only carries it. */
 export type SealedData = SealedText;
 
+/**
+ * What the jury decides on a reported fraud: nothing (`none`), the
+ * evaluation of the blocks concerned annulled in that session, or a ban
+ * (which annuls too) until `banUntil`.
+ */
+export type FraudOutcome = 'none' | 'evaluation-annulled' | 'ban';
+export const FRAUD_OUTCOMES: readonly FraudOutcome[] = ['none', 'evaluation-annulled', 'ban'];
+
 export type AccessRoute = 'initial-training' | 'apprenticeship' | 'continuing-education' | 'vae' | 'independent';
 export const ACCESS_ROUTES: readonly AccessRoute[] = ['initial-training', 'apprenticeship', 'continuing-education', 'vae', 'independent'];
 
@@ -124,6 +132,45 @@ export type CandidateEvent =
     >
   | RecordedEvent<'VaeAdmissibilityDecided', { candidateId: string; applicationId: string; admissible: boolean; motivation: SealedData }>
   | RecordedEvent<'VaeFileSubmitted', { candidateId: string; applicationId: string; blocks: string[]; file: SealedData }>
+  | RecordedEvent<
+      'FraudReported',
+      {
+        candidateId: string;
+        reportId: string;
+        sessionId: string;
+        /** The blocks whose evaluation is suspected (enrolled in that session). */
+        blocks: string[];
+        /** What was seen, sealed under the candidate's key: regulators never read it. */
+        description: SealedData;
+      }
+    >
+  | RecordedEvent<
+      'FraudDecisionRecorded',
+      {
+        candidateId: string;
+        juryId: string;
+        sessionId: string;
+        reportId: string;
+        blocks: string[];
+        outcome: FraudOutcome;
+        /** For a ban: the first day (YYYY-MM-DD) the candidate may enrol again. */
+        banUntil?: string;
+      }
+    >
+  | RecordedEvent<
+      'CandidateAbsent',
+      {
+        candidateId: string;
+        sessionId: string;
+        /** The referential modality (M…) missed; null for a block whose referential lists no modalities (the whole block was missed). */
+        modality: string | null;
+        /** The block of that modality, written down so no reader needs the referential to know which block is not evaluated. */
+        block: string;
+        justified: boolean;
+        /** Why, sealed under the candidate's key (it may carry health data). */
+        reason?: SealedData;
+      }
+    >
   | RecordedEvent<'CandidatePersonalDataErased', { candidateId: string; reason: string; beforeRetentionEnd: boolean }>;
 
 export type CandidateEventType = CandidateEvent['type'];

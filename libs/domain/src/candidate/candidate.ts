@@ -111,6 +111,8 @@ export interface CandidateState {
   letters?: Record<string, IssuedLetter>;
   /** VAE applications in the order filed; the last one is the path in progress (currentVaeApplication). */
   vaeApplications: VaeApplication[];
+  /** Reported frauds by report id (the jury's decision on each is in `outcome.frauds`; `?? {}` for states stored before). */
+  fraudReports: Record<string, FraudReport>;
 }
 
 /** A jury's decision letter as first issued to the candidate: the seal it reports and when. */
@@ -118,6 +120,15 @@ export interface IssuedLetter {
   juryId: string;
   sealHash: string;
   issuedAt: string;
+}
+
+export interface FraudReport {
+  reportId: string;
+  sessionId: string;
+  blocks: string[];
+  description: SealedData;
+  reportedBy: string | null;
+  reportedAt: string | null;
 }
 
 export const initialCandidateState = (): CandidateState => ({
@@ -134,6 +145,7 @@ export const initialCandidateState = (): CandidateState => ({
   appeals: {},
   letters: {},
   vaeApplications: [],
+  fraudReports: {},
 });
 
 /**
@@ -205,6 +217,13 @@ export function evolveCandidate(previous: CandidateState, raw: RecordedEvent): C
           },
         },
       };
+    case 'FraudReported': {
+      const { reportId, sessionId, blocks, description } = event.data;
+      const report: FraudReport = { reportId, sessionId, blocks: [...blocks], description, reportedBy: event.metadata?.actor?.id ?? null, reportedAt: event.recordedAt ?? null };
+      return { ...state, fraudReports: { ...(state.fraudReports ?? {}), [reportId]: report } };
+    }
+    case 'CandidateAbsent':
+    case 'FraudDecisionRecorded':
     case 'BlockDecisionRecorded':
     case 'CertificationAwarded':
     case 'CertificationWithdrawn':

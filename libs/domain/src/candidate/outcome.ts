@@ -1,5 +1,5 @@
 import { RecordedEvent } from '../shared/decider';
-import { AwardedBlock, BlockDecision, CandidateEvent } from './candidate-events';
+import { AwardedBlock, BlockDecision, CandidateEvent, FraudOutcome } from './candidate-events';
 
 export { BLOCK_DECISIONS } from './candidate-events';
 export type { AwardedBlock, BlockDecision } from './candidate-events';
@@ -49,18 +49,48 @@ export interface AwardFact {
   withdrawn: { juryId: string; reason: string; eventId: string | null; recordedAt: string | null } | null;
 }
 
+/** A block enrolled in a session, in the order of the enrolments: what the attempt number counts (session-block.ts). */
+export interface EnrolledBlock {
+  sessionId: string;
+  block: string;
+}
+
+/** An absence recorded in a session (CandidateAbsent): the block it concerns is not evaluated there. */
+export interface RecordedAbsence {
+  sessionId: string;
+  block: string;
+  modality: string | null;
+  justified: boolean;
+}
+
+/** A jury's decision on a reported fraud, mirrored in the candidate's file (FraudDecisionRecorded). */
+export interface RecordedFraudDecision {
+  juryId: string;
+  sessionId: string;
+  reportId: string;
+  blocks: string[];
+  outcome: FraudOutcome;
+  banUntil: string | null;
+}
+
 export interface Outcome {
   /** By session id: the referential (and its certification) the enrolment pinned. */
   sessions: Record<string, { referentialId: string; certificationCode: string | null; referentialVersion: number | null }>;
+  /** Every block enrolled, in log order (a state stored before this existed has none: read it with `?? []`). */
+  enrolled: EnrolledBlock[];
+  /** Every absence recorded, in log order (`?? []` as above). */
+  absences: RecordedAbsence[];
+  /** Every fraud decision, in log order (`?? []` as above). */
+  frauds: RecordedFraudDecision[];
   /** Every BlockDecisionRecorded, in log order: a later one of the same session and block supersedes (both stay in the log). */
   decisions: RecordedDecision[];
   /** Every CertificationAwarded, in log order, with its withdrawal if one came. */
   awards: AwardFact[];
 }
 
-export const initialOutcome = (): Outcome => ({ sessions: {}, decisions: [], awards: [] });
+export const initialOutcome = (): Outcome => ({ sessions: {}, enrolled: [], absences: [], frauds: [], decisions: [], awards: [] });
 
-export const OUTCOME_EVENT_TYPES = ['CandidateEnrolled', 'BlockDecisionRecorded', 'CertificationAwarded', 'CertificationWithdrawn'] as const;
+export const OUTCOME_EVENT_TYPES = ['CandidateEnrolled', 'CandidateAbsent', 'FraudDecisionRecorded', 'BlockDecisionRecorded', 'CertificationAwarded', 'CertificationWithdrawn'] as const;
 
 /** Where an event sits in the log: its id and time (null when folded without them, as in decider tests). */
 const logged = (event: RecordedEvent) => ({ eventId: event.eventId ?? null, recordedAt: event.recordedAt ?? null });
@@ -77,7 +107,17 @@ export function evolveOutcome(state: Outcome, raw: RecordedEvent): Outcome {
         certificationCode: d.certificationCode ?? existing?.certificationCode ?? null,
         referentialVersion: d.referentialVersion ?? existing?.referentialVersion ?? null,
       };
-      return { ...state, sessions: { ...state.sessions, [d.sessionId]: pinned } };
+      const enrolled = [...(state.enrolled ?? [])];
+      for (const block of d.blocks) if (!enrolled.some((e) => e.sessionId === d.sessionId && e.block === block)) enrolled.push({ sessionId: d.sessionId, block });
+      return { ...state, sessions: { ...state.sessions, [d.sessionId]: pinned }, enrolled };
+    }
+    case 'CandidateAbsent': {
+      const { sessionId, block, modality, justified } = event.data;
+      return { ...state, absences: [...(state.absences ?? []), { sessionId, block, modality: modality ?? null, justified: !!justified }] };
+    }
+    case 'FraudDecisionRecorded': {
+      const { juryId, sessionId, reportId, blocks, outcome, banUntil } = event.data;
+      return { ...state, frauds: [...(state.frauds ?? []), { juryId, sessionId, reportId, blocks: [...blocks], outcome, banUntil: banUntil ?? null }] };
     }
     case 'BlockDecisionRecorded': {
       const { juryId, sessionId, block, decision, revision, certificationCode, referentialId, referentialVersion } = event.data;

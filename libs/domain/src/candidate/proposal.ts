@@ -2,7 +2,14 @@ import { assertNever } from '../shared/errors';
 import { CriterionDoc, ValidationRuleName } from '../referential/referential';
 
 export type CriterionResult = 'acquired' | 'not-acquired';
-export type Proposal = 'incomplete' | 'acquired' | 'not-acquired';
+/**
+ * `not-evaluated` ("non évalué") is never computed from scores: it is the
+ * override of a block the candidate could not be evaluated on in a session
+ * (an absence, an annulled evaluation), applied by `proposeSessionBlock`
+ * (session-block.ts). It is not "not acquired".
+ */
+export type Proposal = 'incomplete' | 'acquired' | 'not-acquired' | 'not-evaluated';
+export const PROPOSALS: readonly Proposal[] = ['incomplete', 'acquired', 'not-acquired', 'not-evaluated'];
 
 export interface BlockProposal {
   proposal: Proposal;

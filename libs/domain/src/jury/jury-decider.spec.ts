@@ -275,6 +275,12 @@ describe('jury decider', () => {
         .when(...decide({ candidate: notAcquired, sealedMotivation: motivated('ok', 2) }, asPresident))
         .thenMatch([{ type: 'BlockDecided', data: { motivation: sealedText('ok') } }, {}]);
     });
+    it('departsFromProposal: not-validated agrees with not-acquired and not-evaluated, validated with acquired only', () => {
+      expect(departsFromProposal('not-validated', 'not-evaluated')).toBe(false);
+      expect(departsFromProposal('validated', 'not-evaluated')).toBe(true);
+      expect(departsFromProposal('deferred', 'not-evaluated')).toBe(true);
+      expect(departsFromProposal('not-validated', 'incomplete')).toBe(true);
+    });
     it('agrees without motivation on not-validated / not-acquired', () => {
       given(juryDecider, [convened(), opened])
         .when(...decide({ decision: 'not-validated', candidate: candidate(score('CE1.1'), score('CE1.2', 'not-acquired')) }, asPresident))
@@ -286,6 +292,94 @@ describe('jury decider', () => {
       given(juryDecider, [convened(), opened])
         .when(...decide({ decision: 'deferred', candidate: incomplete, motivation: 'épreuve à repasser' }, asPresident))
         .thenMatch([{ type: 'BlockDecided', data: { decision: 'deferred', proposal: 'incomplete' } }, {}]);
+    });
+    describe('a block not evaluated (absence)', () => {
+      const absent = (justified: boolean) => ev('CandidateAbsent', { candidateId: CAND, sessionId: SESSION, modality: 'M1', block: 'BC01', justified });
+      it('is never validated, motivated or not (422 BLOCK_NOT_EVALUATED), even with every criterion scored acquired', () => {
+        given(juryDecider, [convened(), opened]).when(...decide({ candidate: candidate(...allScored(), absent(true)) }, asPresident)).thenThrows('BLOCK_NOT_EVALUATED');
+        given(juryDecider, [convened(), opened]).when(...decide({ candidate: candidate(absent(false)), motivation: 'le jury est souverain' }, asPresident)).thenThrows('BLOCK_NOT_EVALUATED');
+      });
+      it('is recorded not validated on the proposal not-evaluated, without motivation', () => {
+        given(juryDecider, [convened(), opened])
+          .when(...decide({ decision: 'not-validated', candidate: candidate(absent(true)) }, asPresident))
+          .thenMatch([{ type: 'BlockDecided', data: { decision: 'not-validated', proposal: 'not-evaluated' } }, { type: 'BlockDecisionRecorded', data: { decision: 'not-validated' } }]);
+      });
+      it('is deferred only with a motivation, as any deferral', () => {
+        given(juryDecider, [convened(), opened]).when(...decide({ decision: 'deferred', candidate: candidate(absent(false)) }, asPresident)).thenThrows('MOTIVATION_REQUIRED');
+        given(juryDecider, [convened(), opened])
+          .when(...decide({ decision: 'deferred', candidate: candidate(absent(false)), motivation: 'en attente du justificatif' }, asPresident))
+          .thenMatch([{ type: 'BlockDecided', data: { decision: 'deferred', proposal: 'not-evaluated' } }, {}]);
+      });
+      it('an absence in another session leaves this session’s block to its scores', () => {
+        const elsewhere = ev('CandidateAbsent', { candidateId: CAND, sessionId: EARLIER_SESSION, modality: 'M1', block: 'BC01', justified: false });
+        given(juryDecider, [convened(), opened])
+          .when(...decide({ candidate: candidate(ev('CandidateEnrolled', { candidateId: CAND, sessionId: EARLIER_SESSION, referentialId: REF, blocks: ['BC01'] }), elsewhere, ...allScored()) }, asPresident))
+          .thenMatch([{ type: 'BlockDecided', data: { decision: 'validated', proposal: 'acquired' } }, {}]);
+      });
+    });
+    describe('a reported fraud (DecideFraud)', () => {
+      const REPORT = 'f0000000-0000-4000-8000-000000000001';
+      const reported = (sessionId = SESSION) => ev('FraudReported', { candidateId: CAND, reportId: REPORT, sessionId, blocks: ['BC02'], description: sealed });
+      const fraud = (outcome: string, over: { banUntil?: string | null; motivation?: string; file?: CandidateState } = {}, who: Ctx = asPresident): When => [
+        { type: 'DecideFraud', data: { candidateId: CAND, reportId: REPORT, outcome: outcome as never, banUntil: over.banUntil ?? null, motivation: motivated(over.motivation ?? 'antisèche trouvée sur la table') } },
+        { ...who, candidate: over.file ?? candidate(reported()) },
+      ];
+      it('annuls the evaluation of the blocks reported: FraudDecided in the record, FraudDecisionRecorded in the file', () => {
+        given(juryDecider, [convened(), opened])
+          .when(...fraud('evaluation-annulled'))
+          .then([
+            { type: 'FraudDecided', data: { juryId: JURY, candidateId: CAND, reportId: REPORT, blocks: ['BC02'], outcome: 'evaluation-annulled', motivation: sealedText('antisèche trouvée sur la table') } },
+            { type: 'FraudDecisionRecorded', data: { candidateId: CAND, juryId: JURY, sessionId: SESSION, reportId: REPORT, blocks: ['BC02'], outcome: 'evaluation-annulled' } },
+          ]);
+      });
+      it('a ban needs an end date after today (the context’s clock); other outcomes take none', () => {
+        given(juryDecider, [convened(), opened]).when(...fraud('ban')).thenThrows('BAN_END_REQUIRED');
+        given(juryDecider, [convened(), opened]).when(...fraud('ban', { banUntil: '2026-06-15' })).thenThrows('BAN_END_REQUIRED');
+        given(juryDecider, [convened(), opened]).when(...fraud('none', { banUntil: '2027-06-15' })).thenThrows('BAN_END_REQUIRED');
+        given(juryDecider, [convened(), opened])
+          .when(...fraud('ban', { banUntil: '2027-06-15' }))
+          .thenMatch([{ type: 'FraudDecided', data: { outcome: 'ban', banUntil: '2027-06-15' } }, { type: 'FraudDecisionRecorded', data: { outcome: 'ban', banUntil: '2027-06-15' } }]);
+      });
+      it('needs a motivation', () => {
+        given(juryDecider, [convened(), opened]).when(...fraud('none', { motivation: '  ' })).thenThrows('MOTIVATION_REQUIRED');
+      });
+      it('only the president, in an open deliberation', () => {
+        given(juryDecider, [convened(), opened]).when(...fraud('none', {}, asMember)).thenThrows('FORBIDDEN');
+        given(juryDecider, [convened()]).when(...fraud('none')).thenThrows('DELIBERATION_NOT_OPEN');
+        given(juryDecider, [convened(), opened, closedEv()]).when(...fraud('none')).thenThrows('DELIBERATION_CLOSED');
+      });
+      it('a report of this jury’s session, decided once', () => {
+        given(juryDecider, [convened(), opened]).when(...fraud('none', { file: candidate() })).thenThrows('FRAUD_REPORT_NOT_FOUND');
+        given(juryDecider, [convened(), opened])
+          .when(...fraud('none', { file: candidate(ev('CandidateEnrolled', { candidateId: CAND, sessionId: EARLIER_SESSION, referentialId: REF, blocks: ['BC02'] }), reported(EARLIER_SESSION)) }))
+          .thenThrows('FRAUD_REPORT_NOT_FOUND');
+        const ruled = ev('FraudDecisionRecorded', { candidateId: CAND, juryId: JURY, sessionId: SESSION, reportId: REPORT, blocks: ['BC02'], outcome: 'none' });
+        given(juryDecider, [convened(), opened]).when(...fraud('evaluation-annulled', { file: candidate(reported(), ruled) })).thenThrows('FRAUD_ALREADY_DECIDED');
+      });
+      it('annuls before the jury decides the blocks (a deferred block is still before it)', () => {
+        const decided = (decision: string) => ev('BlockDecided', { juryId: JURY, candidateId: CAND, block: 'BC02', decision, proposal: 'incomplete' });
+        given(juryDecider, [convened(), opened, decided('not-validated')]).when(...fraud('evaluation-annulled')).thenThrows('BLOCK_ALREADY_DECIDED');
+        given(juryDecider, [convened(), opened, decided('deferred')]).when(...fraud('evaluation-annulled')).thenMatch([{ type: 'FraudDecided' }, {}]);
+        given(juryDecider, [convened(), opened, decided('not-validated')]).when(...fraud('none')).thenMatch([{ type: 'FraudDecided', data: { outcome: 'none' } }, {}]);
+      });
+      it('an annulled block is then not evaluated: never validated', () => {
+        const ruled = ev('FraudDecisionRecorded', { candidateId: CAND, juryId: JURY, sessionId: SESSION, reportId: REPORT, blocks: ['BC02'], outcome: 'evaluation-annulled' });
+        given(juryDecider, [convened(), opened]).when(...decide({ block: 'BC02', candidate: candidate(reported(), ruled, ...allScored()) }, asPresident)).thenThrows('BLOCK_NOT_EVALUATED');
+        given(juryDecider, [convened(), opened])
+          .when(...decide({ block: 'BC02', decision: 'not-validated', candidate: candidate(reported(), ruled, ...allScored()) }, asPresident))
+          .thenMatch([{ type: 'BlockDecided', data: { proposal: 'not-evaluated' } }, {}]);
+      });
+    });
+    it('a resit is proposed on this session’s scores only: an earlier session’s do not carry over', () => {
+      const earlier = [
+        ev('CandidateEnrolled', { candidateId: CAND, sessionId: EARLIER_SESSION, referentialId: REF, blocks: ['BC02'] }),
+        score('CE2.1', 'acquired', EARLIER_SESSION),
+        ev('BlockDecisionRecorded', { candidateId: CAND, juryId: OTHER_JURY, sessionId: EARLIER_SESSION, block: 'BC02', decision: 'not-validated', revision: false }),
+      ];
+      given(juryDecider, [convened(), opened]).when(...decide({ block: 'BC02', candidate: candidate(...earlier) }, asPresident)).thenThrows('SCORES_INCOMPLETE');
+      given(juryDecider, [convened(), opened])
+        .when(...decide({ block: 'BC02', decision: 'not-validated', candidate: candidate(...earlier, score('CE2.1', 'not-acquired')) }, asPresident))
+        .thenMatch([{ type: 'BlockDecided', data: { proposal: 'not-acquired' } }, {}]);
     });
     it('never validates with unscored criteria, motivated or not', () => {
       given(juryDecider, [convened(), opened]).when(...decide({ candidate: candidate(score('CE1.1')), motivation: 'trust us' }, asPresident)).thenThrows('SCORES_INCOMPLETE');

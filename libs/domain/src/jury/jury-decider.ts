@@ -1,6 +1,7 @@
 import { Decider, DecisionContext } from '../shared/decider';
 import { assertNever, conflict, forbidden, invalid, notFound, rule } from '../shared/errors';
-import { proposeBlock, Proposal } from '../candidate/proposal';
+import { Proposal } from '../candidate/proposal';
+import { proposeSessionBlock, SessionBlockProposal } from '../candidate/session-block';
 import { motivationRule, SealedMotivation, SealedText } from '../shared/free-text';
 import { criteriaOfBlock, locateCriterion, ReferentialDocument } from '../referential/referential';
 import { candidateSpec, CandidateEvent, CandidateState, candidateStream, VaeApplication, vaeApplicationOf } from '../candidate/candidate';
@@ -26,6 +27,7 @@ import {
 } from './jury';
 import { CertificationTarget, Outcome, sessionDecision } from '../candidate/outcome';
 import { closingOutcome } from './closing';
+import { FRAUD_OUTCOMES, FraudOutcome } from '../candidate/candidate-events';
 
 /**
  * The jury's commands, `{ type, data }` like every decider's. What a command
@@ -54,7 +56,23 @@ export type ApproveRecord = { type: 'ApproveRecord'; data: { sealHash?: string; 
 /** A member records the VAE interview held with the candidate (`heldOn`, a calendar day); `notes` are sealed by the caller. */
 export type HoldVaeInterview = { type: 'HoldVaeInterview'; data: { candidateId: string; heldOn: string; notes?: SealedText | null } };
 
-export type JuryCommand = ConveneJury | RecuseMember | OpenDeliberation | NeutraliseCriterion | DecideBlock | DesignatePresident | CloseDeliberation | ApproveRecord | HoldVaeInterview;
+/** The president decides a reported fraud; `motivation` is sealed under the candidate's key by the caller. */
+export type DecideFraud = {
+  type: 'DecideFraud';
+  data: { candidateId: string; reportId: string; outcome: FraudOutcome; banUntil?: string | null; motivation: SealedMotivation | null };
+};
+
+export type JuryCommand =
+  | ConveneJury
+  | RecuseMember
+  | OpenDeliberation
+  | NeutraliseCriterion
+  | DecideBlock
+  | DecideFraud
+  | DesignatePresident
+  | CloseDeliberation
+  | ApproveRecord
+  | HoldVaeInterview;
 
 /** What a jury command reads besides the jury's stream, loaded by the handler. */
 export interface JuryDeps {
@@ -76,7 +94,7 @@ export interface JuryDeps {
 }
 
 /** The candidate-stream events a jury decision writes: the decision in the file, the awards and withdrawals of a closing. */
-export type JuryCandidateEvent = Extract<CandidateEvent, { type: 'BlockDecisionRecorded' | 'CertificationAwarded' | 'CertificationWithdrawn' }>;
+export type JuryCandidateEvent = Extract<CandidateEvent, { type: 'BlockDecisionRecorded' | 'FraudDecisionRecorded' | 'CertificationAwarded' | 'CertificationWithdrawn' }>;
 /** Every event a jury command decides: to the jury's stream or to a candidate's. */
 export type JuryDecisionEvent = JuryEvent | JuryCandidateEvent;
 
@@ -92,11 +110,13 @@ export function streamOfJuryDecision(event: JuryDecisionEvent): string {
     case 'DeliberationOpened':
     case 'CriterionNeutralised':
     case 'BlockDecided':
+    case 'FraudDecided':
     case 'PresidentDesignated':
     case 'DeliberationClosed':
     case 'RecordApproved':
     case 'VaeInterviewHeld':
       return juryStream(event.data.juryId);
+    case 'FraudDecisionRecorded':
     case 'BlockDecisionRecorded':
     case 'CertificationAwarded':
     case 'CertificationWithdrawn':
@@ -129,6 +149,8 @@ export function decideJury(command: JuryCommand, state: JuryState, context: Jury
       return neutralise(command.data, state, context);
     case 'DecideBlock':
       return decideBlock(command.data, state, context);
+    case 'DecideFraud':
+      return decideFraud(command.data, state, context);
     case 'DesignatePresident':
       return designatePresident(command.data, state, context);
     case 'CloseDeliberation':
@@ -250,6 +272,7 @@ function decideBlock(command: DecideBlock['data'], state: JuryState, context: Ju
     requireWithinRevisionWindow(command, state, context, candidate, previous);
     return decisionEvents(command, state, proposal.proposal, motivation, vae.applicationId);
   }
+  requireEvaluatedToValidate(command, proposal);
   requireScoredToValidate(command, proposal);
   const motivation = motivationRule(command.motivation, departsFromProposal(command.decision, proposal.proposal), `deciding ${command.decision} where the proposal is ${proposal.proposal}`);
   requireWithinRevisionWindow(command, state, context, candidate, previous);
@@ -295,10 +318,29 @@ function requireRevisable(command: DecideBlock['data'], state: JuryState, contex
   return revisedDecision.decision;
 }
 
-/** The proposal of the block under its referential rule, from the session's scores and this jury's neutralisations. */
-function proposalFor(command: DecideBlock['data'], state: JuryState, candidate: CandidateState, referential: ReferentialDocument) {
+/**
+ * The proposal of the block under its referential rule, from this session's
+ * scores only (a resit starts from none) and this jury's neutralisations,
+ * overridden where the block was not evaluated in this session.
+ */
+function proposalFor(command: DecideBlock['data'], state: JuryState, candidate: CandidateState, referential: ReferentialDocument): SessionBlockProposal {
   const scores = new Map(Object.values(candidate.scores[state.sessionId!] ?? {}).map((s) => [s.criterion, s.result]));
-  return proposeBlock(referential.validationRule, criteriaOfBlock(referential, command.block), scores, neutralisedFor(state, command.candidateId, command.block));
+  return proposeSessionBlock(
+    referential.validationRule,
+    criteriaOfBlock(referential, command.block),
+    scores,
+    neutralisedFor(state, command.candidateId, command.block),
+    candidate.outcome,
+    state.sessionId!,
+    command.block,
+  );
+}
+
+/** A block not evaluated in this session (absence) has nothing the jury could validate: not validated or deferred only. */
+function requireEvaluatedToValidate(command: DecideBlock['data'], proposal: SessionBlockProposal): void {
+  if (command.decision === 'validated' && proposal.notEvaluated) {
+    throw rule('BLOCK_NOT_EVALUATED', `block ${command.block} was not evaluated in this session (${proposal.notEvaluated}): it cannot be validated`, { notEvaluated: proposal.notEvaluated });
+  }
 }
 
 function requireScoredToValidate(command: DecideBlock['data'], proposal: { unscored: string[] }): void {
@@ -389,6 +431,47 @@ function holdVaeInterview(command: HoldVaeInterview['data'], state: JuryState, c
   return [{ type: 'VaeInterviewHeld', data }];
 }
 
+/**
+ * The president of an open deliberation decides a fraud reported in the
+ * jury's session, once, with a motivation. An annulment (or a ban, which
+ * annuls too) makes the blocks reported not evaluated in this session, so it
+ * comes before the jury decides them (a deferred block is still before it);
+ * a ban runs until `banUntil`, a day after today. Two events: FraudDecided in
+ * the jury's record, FraudDecisionRecorded in the candidate's file (where the
+ * enrolment decider enforces the ban).
+ */
+function decideFraud(command: DecideFraud['data'], state: JuryState, context: JuryContext): JuryDecisionEvent[] {
+  requireMember(state, context, true);
+  requireStatus(state, 'open');
+  const candidate = dependency(context.candidate, 'the candidate');
+  const { candidateId, reportId, outcome } = command;
+  requireEnrolled(candidate, candidateId, state);
+  requireNotRecused(state, context, candidateId);
+  const report = (candidate.fraudReports ?? {})[reportId];
+  if (!report || report.sessionId !== state.sessionId) throw rule('FRAUD_REPORT_NOT_FOUND', `no fraud report ${reportId} for candidate ${candidateId} in this jury's session`);
+  const earlier = (candidate.outcome.frauds ?? []).find((f) => f.reportId === reportId);
+  if (earlier) throw conflict('FRAUD_ALREADY_DECIDED', `fraud report ${reportId} was already decided by jury ${earlier.juryId}`);
+  if (!FRAUD_OUTCOMES.includes(outcome)) throw invalid(`outcome must be one of ${FRAUD_OUTCOMES.join(', ')}`, [{ path: 'outcome', message: 'unknown outcome' }]);
+  const banUntil = command.banUntil ?? null;
+  if (outcome === 'ban' && (!banUntil || !isCalendarDate(banUntil) || banUntil <= context.now.slice(0, 10))) {
+    throw rule('BAN_END_REQUIRED', 'a ban needs its end date (banUntil, YYYY-MM-DD, after today)');
+  }
+  if (outcome !== 'ban' && banUntil !== null) throw rule('BAN_END_REQUIRED', 'only a ban takes an end date (banUntil)');
+  if (outcome !== 'none') {
+    const decided = report.blocks.filter((b) => {
+      const d = decisionOf(state, candidateId, b);
+      return d && d.decision !== 'deferred';
+    });
+    if (decided.length) throw rule('BLOCK_ALREADY_DECIDED', `block ${decided.join(', ')} was already decided in this deliberation: its evaluation can no longer be annulled here`, { blocks: decided });
+  }
+  const motivation = motivationRule(command.motivation, true, 'a decision on a fraud')!;
+  const ban = outcome === 'ban' ? { banUntil: banUntil! } : {};
+  return [
+    { type: 'FraudDecided', data: { juryId: state.juryId!, candidateId, reportId, blocks: [...report.blocks], outcome, ...ban, motivation } },
+    { type: 'FraudDecisionRecorded', data: { candidateId, juryId: state.juryId!, sessionId: state.sessionId!, reportId, blocks: [...report.blocks], outcome, ...ban } },
+  ];
+}
+
 function designatePresident(command: DesignatePresident['data'], state: JuryState, context: JuryContext): JuryEvent[] {
   if (state.status === 'none') throw notFound('jury', 'requested');
   if (context.actor.role !== 'admin') throw forbidden('only the certifier’s staff (admin) designates a substitute president');
@@ -435,12 +518,16 @@ function approve(command: ApproveRecord['data'], state: JuryState, context: Jury
 }
 
 /**
- * The two agreeing pairs are validated/acquired and not-validated/not-acquired.
- * Everything else departs: `deferred` always does (no proposal ever says
- * "defer"), and so does any decision on an incomplete proposal.
+ * The agreeing pairs are validated/acquired, not-validated/not-acquired and
+ * not-validated/not-evaluated (nothing was evaluated, so nothing is acquired
+ * in this session: recording it needs no motivation). Everything else
+ * departs: `deferred` always does (no proposal ever says "defer"), and so
+ * does any decision on an incomplete proposal.
  */
 export function departsFromProposal(decision: BlockDecision, proposal: Proposal): boolean {
-  return !((decision === 'validated' && proposal === 'acquired') || (decision === 'not-validated' && proposal === 'not-acquired'));
+  if (decision === 'validated') return proposal !== 'acquired';
+  if (decision === 'not-validated') return proposal !== 'not-acquired' && proposal !== 'not-evaluated';
+  return true;
 }
 
 /** Calendar months in UTC; a day the target month lacks is clamped to its last day (31 Oct + 4 → 28/29 Feb). */

@@ -2,6 +2,7 @@ import { RecordedEvent, StateSpec } from '../shared/decider';
 import { streamName } from '../shared/streams';
 import { Proposal } from '../candidate/proposal';
 import { BlockDecision } from '../candidate/outcome';
+import { FraudOutcome } from '../candidate/candidate-events';
 import { StoredText } from '../shared/free-text';
 import { upcastEvent } from '../shared/upcasters';
 
@@ -54,6 +55,11 @@ export type VaeInterviewHeld = RecordedEvent<
   { juryId: string; candidateId: string; applicationId: string; sessionId: string; heldOn: string; memberId: string; notes?: StoredText }
 >;
 export type DeliberationClosed = RecordedEvent<'DeliberationClosed', { juryId: string; sealHash: string; signature: string; keyFingerprint: string; closedAt: string }>;
+/** The jury's decision on a reported fraud; `motivation` sealed under the candidate's key. Mirrored by FraudDecisionRecorded in the candidate's file. */
+export type FraudDecided = RecordedEvent<
+  'FraudDecided',
+  { juryId: string; candidateId: string; reportId: string; blocks: string[]; outcome: FraudOutcome; banUntil?: string; motivation: StoredText }
+>;
 /** The admin names another member president (the president recused for a candidate, absent…); the former one stays a member. */
 export type PresidentDesignated = RecordedEvent<'PresidentDesignated', { juryId: string; userId: string; previousUserId: string | null }>;
 
@@ -71,6 +77,7 @@ export type JuryEvent =
   | DeliberationOpened
   | CriterionNeutralised
   | BlockDecided
+  | FraudDecided
   | PresidentDesignated
   | DeliberationClosed
   | RecordApproved
@@ -113,6 +120,16 @@ export interface VaeInterview {
   notes?: StoredText;
 }
 
+export interface FraudDecision {
+  candidateId: string;
+  reportId: string;
+  blocks: string[];
+  outcome: FraudOutcome;
+  banUntil: string | null;
+  motivation: StoredText;
+  decidedAt: string | null;
+}
+
 export interface Seal {
   sealHash: string;
   signature: string;
@@ -142,6 +159,8 @@ export interface JuryState {
   neutralisations: Neutralisation[];
   /** Every BlockDecided in order: a block deferred and decided again has two entries, the later one stands. */
   decisions: Decision[];
+  /** Decisions on reported frauds, in order (`?? []` for states stored before). */
+  frauds: FraudDecision[];
   /** Substitute presidents designated during the deliberation, in order. */
   designations: Array<{ userId: string; previousUserId: string | null; designatedAt: string | null }>;
   convenedAt: string | null;
@@ -165,6 +184,7 @@ export const juryInitialState = (): JuryState => ({
   recusals: [],
   neutralisations: [],
   decisions: [],
+  frauds: [],
   designations: [],
   convenedAt: null,
   openedAt: null,
@@ -201,6 +221,11 @@ export function evolveJury(state: JuryState, raw: RecordedEvent): JuryState {
       if (motivation !== undefined) entry.motivation = motivation;
       if (vae !== undefined) entry.vae = { applicationId: vae.applicationId };
       return { ...state, decisions: [...state.decisions, entry] };
+    }
+    case 'FraudDecided': {
+      const { candidateId, reportId, blocks, outcome, banUntil, motivation } = event.data;
+      const entry: FraudDecision = { candidateId, reportId, blocks: [...blocks], outcome, banUntil: banUntil ?? null, motivation, decidedAt: event.recordedAt ?? null };
+      return { ...state, frauds: [...(state.frauds ?? []), entry] };
     }
     case 'PresidentDesignated': {
       const { userId, previousUserId } = event.data;

@@ -1,4 +1,7 @@
-import { proposeBlock, Proposal } from '../candidate/proposal';
+import { Proposal } from '../candidate/proposal';
+import { FraudOutcome } from '../candidate/candidate-events';
+import { initialOutcome } from '../candidate/outcome';
+import { attemptOf, NotEvaluated, proposeSessionBlock } from '../candidate/session-block';
 import { criteriaOfBlock, findBlock, locateCriterion } from '../referential/referential';
 import { ReferentialState } from '../referential/referential-state';
 import { ApprovalStatus, approvalStatus, BlockDecision, decisionOf, JuryState, JuryStatus, neutralisedFor, recordIsFinal, Revises, vaeInterviewOf } from './jury';
@@ -53,6 +56,20 @@ export interface CandidateRecord {
   }>;
   /** Awards this (revision) deliberation withdrew at its closing. */
   withdrawals: Array<{ certificationCode: string; awardEventId: string | null; reason: string }>;
+  /**
+   * Frauds reported in this session and the jury's decision on each (null
+   * while undecided). `description` and `motivation` as the reader may see
+   * them: regulators learn that a fraud was reported and decided, never what
+   * was described.
+   */
+  frauds: Array<{
+    reportId: string;
+    blocks: string[];
+    reportedBy: string | null;
+    reportedAt: string | null;
+    description: string | null;
+    decision: { juryId: string; outcome: FraudOutcome; banUntil: string | null; motivation: string | null; decidedAt: string | null } | null;
+  }>;
   accommodations: Array<{
     requestId: string;
     types: string[];
@@ -82,6 +99,10 @@ export interface BlockRecord {
   title: string | null;
   /** The proposal the decision was taken on; for a block not decided yet, the proposal computed now. */
   proposal: Proposal;
+  /** Why the block was not evaluated in this session (proposal `not-evaluated`), else null. */
+  notEvaluated: NotEvaluated | null;
+  /** The attempt number of this block in this session (session-block.ts `attemptOf`); null for a block the candidate is not enrolled for here. */
+  attempt: number | null;
   decision: BlockDecision | null;
   motivation: string | null;
   decidedAt: string | null;
@@ -164,13 +185,24 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
       blocks: blocks.map((block): BlockRecord => {
         const decision = decisionOf(jury, candidateId, block);
         const neutral = neutralisedFor(jury, candidateId, block);
-        const computed = proposeBlock(doc?.validationRule ?? 'all-criteria', doc ? criteriaOfBlock(doc, block) : [], new Map(Object.entries(view?.scores[sessionId] ?? {})), neutral);
+        const outcome = view?.outcome ?? initialOutcome();
+        const computed = proposeSessionBlock(
+          doc?.validationRule ?? 'all-criteria',
+          doc ? criteriaOfBlock(doc, block) : [],
+          new Map(Object.entries(view?.scores[sessionId] ?? {})),
+          neutral,
+          outcome,
+          sessionId,
+          block,
+        );
         const onFile = vae ? { vae: { decidedOn: 'file-and-interview' as const, applicationId: vae.applicationId, fileCovers: !!vae.file?.blocks.includes(block), interviewHeldOn: vae.interview?.heldOn ?? null } } : {};
         return {
           ...onFile,
           block,
           title: doc ? findBlock(doc, block)?.title ?? null : null,
           proposal: decision ? decision.proposal : computed.proposal,
+          notEvaluated: computed.notEvaluated,
+          attempt: attemptOf(outcome, sessionId, block) ?? null,
           decision: decision?.decision ?? null,
           motivation: text(decision?.motivation, 'personal', candidateId),
           decidedAt: decision?.decidedAt ?? null,
@@ -212,6 +244,22 @@ export function buildJuryRecord({ jury, referential, session, candidates, reveal
       withdrawals: (view?.outcome.awards ?? [])
         .filter((a) => a.withdrawn?.juryId === jury.juryId)
         .map((a) => ({ certificationCode: a.certificationCode, awardEventId: a.eventId, reason: a.withdrawn!.reason })),
+      frauds: (view?.fraudReports ?? [])
+        .filter((r) => r.sessionId === sessionId)
+        .map((r) => {
+          const ruled = (view?.outcome.frauds ?? []).find((f) => f.reportId === r.reportId);
+          const own = (jury.frauds ?? []).find((f) => f.reportId === r.reportId);
+          return {
+            reportId: r.reportId,
+            blocks: [...r.blocks],
+            reportedBy: r.reportedBy,
+            reportedAt: r.reportedAt,
+            description: text(r.description, 'personal', candidateId),
+            decision: ruled
+              ? { juryId: ruled.juryId, outcome: ruled.outcome, banUntil: ruled.banUntil, motivation: own ? text(own.motivation, 'personal', candidateId) : null, decidedAt: own?.decidedAt ?? null }
+              : null,
+          };
+        }),
       accommodations: (view?.accommodations ?? [])
         .filter((a) => a.status === 'granted')
         .map((a) => ({

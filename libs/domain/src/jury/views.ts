@@ -1,4 +1,4 @@
-import { CandidateState, NeutralisationOpinion, VaeApplication } from '../candidate/candidate';
+import { CandidateState, FraudReport, NeutralisationOpinion, VaeApplication } from '../candidate/candidate';
 import { CriterionResult } from '../candidate/proposal';
 import { Outcome } from '../candidate/outcome';
 import { SessionState } from '../session/session';
@@ -41,6 +41,8 @@ export interface CandidateView {
   accommodations: AccommodationView[];
   /** VAE applications in the order filed (absent from views built before the VAE path). */
   vaeApplications?: VaeApplication[];
+  /** Frauds reported against the candidate, in report order (`?? []` for views built before). */
+  fraudReports: FraudReport[];
 }
 
 /** The jury's view of a candidate's file, read off the candidate fold's state. */
@@ -65,6 +67,7 @@ export function candidateView(state: CandidateState): CandidateView {
       applied: r.applications.map((a) => ({ sessionId: a.sessionId, evaluation: a.evaluation, note: a.note ?? null })),
     })),
     vaeApplications: state.vaeApplications ?? [],
+    fraudReports: Object.values(state.fraudReports ?? {}),
   };
 }
 

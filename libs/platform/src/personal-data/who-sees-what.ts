@@ -33,6 +33,10 @@ export const FREE_TEXT_FIELDS: Readonly<Record<string, Readonly<Record<string, T
   VaeAdmissibilityDecided: { motivation: 'personal' },
   VaeFileSubmitted: { file: 'personal' },
   VaeInterviewHeld: { notes: 'personal' },
+  // Paths beyond the first session (docs/paths.md): an absence's reason may be medical; a fraud's description and the jury's motivation are personal.
+  CandidateAbsent: { reason: 'health' },
+  FraudReported: { description: 'personal' },
+  FraudDecided: { motivation: 'personal' },
   // Not about one candidate: sealed under the jury record's key (`jury-record:{juryId}`), shown by the same table.
   RecordApproved: { comment: 'personal' },
 };

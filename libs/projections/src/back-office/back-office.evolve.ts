@@ -14,7 +14,7 @@ import {
   OwnedProgressSlice,
   ProgressEvent,
   PROGRESS_EVENT_TYPES,
-  progressView,
+  blockView,
   ReferentialCriteria,
 } from '../candidate-progress/candidate-progress.evolve';
 
@@ -73,6 +73,7 @@ const JURY_TYPES = new Set<string>(
     DeliberationOpened: true,
     CriterionNeutralised: true,
     BlockDecided: true,
+    FraudDecided: true,
     PresidentDesignated: true,
     DeliberationClosed: true,
     RecordApproved: true,
@@ -90,6 +91,7 @@ const FILE_EVENT_TYPES = new Set([
   'AccommodationGranted',
   'AccommodationRefused',
   'AccommodationApplied',
+  'FraudReported',
   'CandidatePersonalDataErased',
 ]);
 
@@ -210,18 +212,20 @@ function tokensOf(blocks: BlockProgressView[]): string[] {
 export function sheetRows(candidate: SheetCandidateState, referentials: ReadonlyMap<string, ReferentialCriteria>): SheetRow[] {
   const { file, progress } = candidate;
   if (!file.registered) return [];
-  const view = progressView(progress, referentials);
   return Object.values(file.enrolments).map((enrolment) => {
     const sessionId = enrolment.sessionId;
     const blocks: BlockProgressView[] = [];
     const neutralisations: SheetRow['neutralisations'] = [];
     for (const code of [...enrolment.blocks].sort()) {
-      // The block of this session; a block validated earlier and enrolled again stays the earlier one (capitalised).
-      let index = progress.blocks.findIndex((b) => b.code === code && b.sessionId === sessionId);
-      if (index < 0) index = progress.blocks.findIndex((b) => b.code === code);
-      if (index < 0) continue;
-      blocks.push(view.blocks[index]);
-      for (const criterion of progress.blocks[index].neutralised) neutralisations.push({ block: code, criterion });
+      // The block of this session (a resit's earlier session keeps its own); a block validated earlier and enrolled
+      // again stays the earlier one (capitalised).
+      const block =
+        progress.blocks.find((b) => b.code === code && b.sessionId === sessionId) ??
+        (progress.earlier ?? []).find((b) => b.code === code && b.sessionId === sessionId) ??
+        progress.blocks.find((b) => b.code === code);
+      if (!block) continue;
+      blocks.push(blockView(progress, block, referentials));
+      for (const criterion of block.neutralised) neutralisations.push({ block: code, criterion });
     }
     const accommodations = new Set<AccommodationType>();
     let pendingOpinions = 0;

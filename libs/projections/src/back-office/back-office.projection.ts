@@ -33,10 +33,14 @@ export const BACK_OFFICE = 'back-office';
  *
  * Code version 2: the sheet's blocks carry the VAE path (the progress fold's
  * code version 6).
+ *
+ * Code version 3: the sheet's blocks carry the attempt number and the
+ * not-evaluated override, a resit's earlier session keeps its own block, and
+ * the file folds fraud reports (the progress fold's code version 7).
  */
 export const backOfficeProjection: Projection = {
   name: BACK_OFFICE,
-  codeVersion: 2,
+  codeVersion: 3,
   tables: {
     back_office_referentials: (t) => `CREATE TABLE ${t} (referential_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL)`,
     back_office_candidates: (t) => `CREATE TABLE ${t} (candidate_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL)`,

@@ -1,4 +1,4 @@
-import { applyProgressEvent, emptySlice, evolveProgress, ProgressEvent, ProgressSlice, progressView } from './candidate-progress.evolve';
+import { applyProgressEvent, blockView, emptySlice, evolveProgress, ProgressEvent, ProgressSlice, progressView } from './candidate-progress.evolve';
 import { fixtureReferential } from '../testing/progress-fixtures';
 
 const C = 'c1';
@@ -38,8 +38,8 @@ describe('candidate progress evolve', () => {
       candidateId: C,
       certified: false,
       blocks: [
-        { code: 'BC01', proposal: 'not-acquired', decision: null, criteria: { total: 2, scored: 2, acquired: 1, neutralised: 0 } },
-        { code: 'BC02', proposal: 'incomplete', decision: null, criteria: { total: 3, scored: 1, acquired: 1, neutralised: 1 } },
+        { code: 'BC01', proposal: 'not-acquired', notEvaluated: null, attempt: 1, decision: null, criteria: { total: 2, scored: 2, acquired: 1, neutralised: 0 } },
+        { code: 'BC02', proposal: 'incomplete', notEvaluated: null, attempt: 1, decision: null, criteria: { total: 3, scored: 1, acquired: 1, neutralised: 1 } },
       ],
       appealDeadline: null,
       letters: [],
@@ -61,7 +61,7 @@ describe('candidate progress evolve', () => {
     expect(view(slice)).toEqual({
       candidateId: C,
       certified: true,
-      blocks: [{ code: 'BC01', proposal: 'acquired', decision: 'validated', criteria: { total: 2, scored: 2, acquired: 2, neutralised: 0 } }],
+      blocks: [{ code: 'BC01', proposal: 'acquired', notEvaluated: null, attempt: 1, decision: 'validated', criteria: { total: 2, scored: 2, acquired: 2, neutralised: 0 } }],
       appealDeadline: null,
       letters: [],
     });
@@ -97,8 +97,8 @@ describe('candidate progress evolve', () => {
       score(S2, 'BC02', 'CE2.2'),
     ]);
     expect(view(slice).blocks).toEqual([
-      { code: 'BC01', proposal: 'acquired', decision: 'validated', criteria: { total: 2, scored: 2, acquired: 2, neutralised: 0 } },
-      { code: 'BC02', proposal: 'incomplete', decision: null, criteria: { total: 3, scored: 1, acquired: 1, neutralised: 0 } },
+      { code: 'BC01', proposal: 'acquired', notEvaluated: null, attempt: 1, decision: 'validated', criteria: { total: 2, scored: 2, acquired: 2, neutralised: 0 } },
+      { code: 'BC02', proposal: 'incomplete', notEvaluated: null, attempt: 2, decision: null, criteria: { total: 3, scored: 1, acquired: 1, neutralised: 0 } },
     ]);
   });
 
@@ -110,9 +110,9 @@ describe('candidate progress evolve', () => {
       score(S2, 'BC01', 'CE1.1'),
       score(S2, 'BC01', 'CE1.2', 'not-acquired'),
     ]);
-    expect(view(slice).blocks).toEqual([{ code: 'BC01', proposal: 'not-acquired', decision: null, criteria: { total: 2, scored: 2, acquired: 1, neutralised: 0 } }]);
+    expect(view(slice).blocks).toEqual([{ code: 'BC01', proposal: 'not-acquired', notEvaluated: null, attempt: 2, decision: null, criteria: { total: 2, scored: 2, acquired: 1, neutralised: 0 } }]);
     const decided = fold([e('BlockDecisionRecorded', { juryId: 'j2', sessionId: S2, block: 'BC01', decision: 'not-validated', revision: false })], slice);
-    expect(view(decided).blocks).toEqual([{ code: 'BC01', proposal: 'not-acquired', decision: 'not-validated', criteria: { total: 2, scored: 2, acquired: 1, neutralised: 0 } }]);
+    expect(view(decided).blocks).toEqual([{ code: 'BC01', proposal: 'not-acquired', notEvaluated: null, attempt: 2, decision: 'not-validated', criteria: { total: 2, scored: 2, acquired: 1, neutralised: 0 } }]);
   });
 
   it('replaying an event already applied changes nothing; events about other candidates or of other types are ignored', () => {
@@ -136,8 +136,8 @@ describe('candidate progress evolve', () => {
   it('a block enrolled before its referential is in the log counts no criteria, even once the referential is drafted', () => {
     const slice = fold([e('CandidateRegistered', {}), enrol(S1, ['BC01']), referential(), score(S1, 'BC01', 'CE1.1'), enrol(S2, ['BC02'])]);
     expect(view(slice).blocks).toEqual([
-      { code: 'BC01', proposal: 'acquired', decision: null, criteria: { total: 0, scored: 0, acquired: 0, neutralised: 0 } },
-      { code: 'BC02', proposal: 'incomplete', decision: null, criteria: { total: 3, scored: 0, acquired: 0, neutralised: 0 } },
+      { code: 'BC01', proposal: 'acquired', notEvaluated: null, attempt: 1, decision: null, criteria: { total: 0, scored: 0, acquired: 0, neutralised: 0 } },
+      { code: 'BC02', proposal: 'incomplete', notEvaluated: null, attempt: 1, decision: null, criteria: { total: 3, scored: 0, acquired: 0, neutralised: 0 } },
     ]);
   });
 
@@ -194,6 +194,32 @@ describe('candidate progress evolve', () => {
     expect(view(again).certified).toBe(true);
   });
 
+  it('a resit shows its attempt number; an absence makes the block of that session not evaluated', () => {
+    const slice = fold([
+      referential(),
+      e('CandidateRegistered', {}),
+      enrol(S1, ['BC01', 'BC02']),
+      score(S1, 'BC02', 'CE2.1', 'not-acquired'),
+      e('BlockDecisionRecorded', { juryId: 'j1', sessionId: S1, block: 'BC02', decision: 'not-validated', revision: false }),
+      enrol(S2, ['BC02']),
+      e('CandidateAbsent', { sessionId: S2, modality: 'M3', block: 'BC02', justified: true }),
+    ]);
+    const state = slice.candidates.get(C)!;
+    expect(view(slice).blocks.find((b) => b.code === 'BC02')).toEqual({
+      code: 'BC02',
+      proposal: 'not-evaluated',
+      notEvaluated: 'absence-justified',
+      attempt: 2,
+      decision: null,
+      criteria: { total: 3, scored: 0, acquired: 0, neutralised: 0 },
+    });
+    // The first session's BC02 stepped aside for the resit, as it stood: the sheet of that session still shows it.
+    expect(state.earlier?.map((b) => ({ code: b.code, sessionId: b.sessionId, decision: b.decision, scores: b.scores }))).toEqual([
+      { code: 'BC02', sessionId: S1, decision: 'not-validated', scores: { 'CE2.1': 'not-acquired' } },
+    ]);
+    expect(blockView(state, state.earlier![0], slice.referentials)).toMatchObject({ proposal: 'incomplete', notEvaluated: null, attempt: 1, decision: 'not-validated' });
+  });
+
   it('keeps blocks of two certifications with the same codes apart', () => {
     const other = () => e('ReferentialDrafted', { ...fixtureReferential('r2'), document: { ...fixtureReferential('r2').document, code: 'RNCP99999' } });
     const slice = fold([
@@ -206,8 +232,8 @@ describe('candidate progress evolve', () => {
       score(S2, 'BC01', 'CE1.1'),
     ]);
     expect(view(slice).blocks).toEqual([
-      { code: 'BC01', proposal: 'incomplete', decision: 'validated', criteria: { total: 2, scored: 0, acquired: 0, neutralised: 0 } },
-      { code: 'BC01', proposal: 'incomplete', decision: null, criteria: { total: 2, scored: 1, acquired: 1, neutralised: 0 } },
+      { code: 'BC01', proposal: 'incomplete', notEvaluated: null, attempt: 1, decision: 'validated', criteria: { total: 2, scored: 0, acquired: 0, neutralised: 0 } },
+      { code: 'BC01', proposal: 'incomplete', notEvaluated: null, attempt: 1, decision: null, criteria: { total: 2, scored: 1, acquired: 1, neutralised: 0 } },
     ]);
   });
 });

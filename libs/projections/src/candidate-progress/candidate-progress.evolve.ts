@@ -1,5 +1,6 @@
 import { assertNever } from '@app/domain/shared/errors';
-import { CriterionResult, Proposal, proposeBlock } from '@app/domain/candidate/proposal';
+import { CriterionResult, Proposal } from '@app/domain/candidate/proposal';
+import { attemptOf, NotEvaluated, proposeSessionBlock } from '@app/domain/candidate/session-block';
 import {
   awardsInForce,
   BlockDecision,
@@ -123,6 +124,11 @@ export interface CandidateProgressState {
   letters?: Array<{ juryId: string; issuedAt: string }>;
   /** VAE applications in the order filed (absent: none). */
   vae?: VaeProgress[];
+  /**
+   * Blocks of earlier sessions a later enrolment took over (a resit), kept
+   * for the deliberation sheet of their session; `progress` shows `blocks`.
+   */
+  earlier?: BlockState[];
   at: LogMark;
 }
 
@@ -146,6 +152,10 @@ export type VaeAdmissibility = 'pending' | 'admissible' | 'not-admissible';
 export interface BlockProgressView {
   code: string;
   proposal: Proposal;
+  /** Why the block was not evaluated in its session (proposal `not-evaluated`), else null. */
+  notEvaluated: NotEvaluated | null;
+  /** The attempt number of the block in its session (session-block.ts `attemptOf`). */
+  attempt: number;
   decision: BlockDecision | null;
   criteria: { total: number; scored: number; acquired: number; neutralised: number };
   /** Only on a block enrolled on a VAE file. */
@@ -191,6 +201,8 @@ export const PROGRESS_EVENT_TYPES = new Set([
   'ReferentialDrafted',
   'CandidateRegistered',
   'CandidateEnrolled',
+  'CandidateAbsent',
+  'FraudDecisionRecorded',
   'CriterionScored',
   'CriterionScoreCorrected',
   'CriterionNeutralised',
@@ -212,6 +224,8 @@ type CandidateProgressEvent =
         type:
           | 'CandidateRegistered'
           | 'CandidateEnrolled'
+          | 'CandidateAbsent'
+          | 'FraudDecisionRecorded'
           | 'CriterionScored'
           | 'CriterionScoreCorrected'
           | 'BlockDecisionRecorded'
@@ -316,12 +330,15 @@ export function initialCandidate(candidateId: string): CandidateProgressState {
 export function cloneCandidate(state: CandidateProgressState): CandidateProgressState {
   return {
     ...state,
-    blocks: state.blocks.map((b) => ({ ...b, scores: { ...b.scores }, neutralised: [...b.neutralised] })),
+    blocks: state.blocks.map(cloneBlock),
+    ...(state.earlier ? { earlier: state.earlier.map(cloneBlock) } : {}),
     ...(state.awarded ? { awarded: [...state.awarded] } : {}),
     ...(state.letters ? { letters: state.letters.map((l) => ({ ...l })) } : {}),
     at: { ...state.at },
   };
 }
+
+const cloneBlock = (b: BlockState): BlockState => ({ ...b, scores: { ...b.scores }, neutralised: [...b.neutralised] });
 
 function referentialCriteria(raw: ProgressEvent): ReferentialCriteria {
   const event = upcastReferentialEvent({ type: raw.type, data: raw.data });
@@ -360,6 +377,9 @@ function evolveCandidateProgress(state: CandidateProgressState, raw: ProgressEve
     case 'CandidateRegistered':
       state.registered = true;
       return;
+    case 'CandidateAbsent':
+    case 'FraudDecisionRecorded':
+      return; // folded into the outcome above: the proposal of the block's session reads it (proposeSessionBlock)
     case 'CandidateEnrolled': {
       const d = event.data;
       const referentialId = d.referentialId != null && referentials.has(d.referentialId) ? String(d.referentialId) : null;
@@ -375,6 +395,9 @@ function evolveCandidateProgress(state: CandidateProgressState, raw: ProgressEve
         // (its validity period ran out) is evaluated again, like any block that does not count.
         if (outcome.decisions.length && !lapsed.has(code) && counts(decisionInForce(outcome, target, code, at))) continue;
         const decision = sessionDecision(outcome, d.sessionId, code)?.decision ?? null;
+        // A resit: the block of the earlier session steps aside (its sheet still shows it), and the new session starts from no score.
+        const replaced = blocks.get(keyOf({ code, certificationCode }));
+        if (replaced && replaced.sessionId !== d.sessionId) state.earlier = [...(state.earlier ?? []), replaced];
         const block: BlockState = { code, referentialId, certificationCode, sessionId: d.sessionId, scores: {}, neutralised: [], decision };
         if (d.vaeApplicationId) block.vaeApplicationId = d.vaeApplicationId;
         blocks.set(keyOf({ code, certificationCode }), block);
@@ -459,9 +482,10 @@ function blockOf(state: CandidateProgressState, code: string): BlockState | unde
   return undefined;
 }
 
-/** The block of that code enrolled in that session (two certifications may share block codes). */
+/** The block of that code enrolled in that session (two certifications may share block codes), a resit's earlier one included. */
 function blockOfSession(state: CandidateProgressState, sessionId: string, code: string): BlockState | undefined {
   for (const b of state.blocks) if (b.code === code && b.sessionId === sessionId) return b;
+  for (const b of state.earlier ?? []) if (b.code === code && b.sessionId === sessionId) return b;
   return undefined;
 }
 
@@ -494,30 +518,41 @@ export function progressView(state: CandidateProgressState, referentials: Progre
     certified: state.certified,
     appealDeadline: latestAppealDeadline(letters),
     letters,
-    blocks: state.blocks.map((b) => {
-      const referential = b.referentialId === null ? undefined : referentials.get(b.referentialId);
-      if (b.referentialId !== null && !referential) throw new Error(`referential ${b.referentialId} of block ${b.code} of candidate ${state.candidateId} is not loaded`);
-      const { proposal, criteria } = proposeBlock(
-        referential?.rule ?? 'all-criteria',
-        criterionDocsOf(referential?.blocks[b.code] ?? NO_CRITERIA),
-        new Map(Object.entries(b.scores)),
-        new Set(b.neutralised),
-      );
-      const view: BlockProgressView = { code: b.code, proposal, decision: b.decision, criteria };
-      const vae = b.vaeApplicationId ? state.vae?.find((a) => a.applicationId === b.vaeApplicationId) : undefined;
-      if (vae) {
-        view.vae = {
-          decidedOn: 'file-and-interview',
-          applicationId: vae.applicationId,
-          admissibility: admissibilityOf(vae),
-          fileCovers: !!vae.fileBlocks?.includes(b.code),
-          interviewHeldOn: vae.interviews.find((i) => i.sessionId === b.sessionId)?.heldOn ?? null,
-        };
-      }
-      return view;
-    }),
+    blocks: state.blocks.map((b) => blockView(state, b, referentials)),
     ...vaePathsView(state),
   };
+}
+
+/**
+ * One block as progress and the sheet show it: the proposal of its session
+ * through the domain's one override (proposeSessionBlock) and its attempt
+ * number (attemptOf), both asked of the candidate's outcome.
+ */
+export function blockView(state: CandidateProgressState, b: BlockState, referentials: ProgressSlice['referentials']): BlockProgressView {
+  const referential = b.referentialId === null ? undefined : referentials.get(b.referentialId);
+  if (b.referentialId !== null && !referential) throw new Error(`referential ${b.referentialId} of block ${b.code} of candidate ${state.candidateId} is not loaded`);
+  const outcome = state.outcome ?? EMPTY_OUTCOME;
+  const { proposal, criteria, notEvaluated } = proposeSessionBlock(
+    referential?.rule ?? 'all-criteria',
+    criterionDocsOf(referential?.blocks[b.code] ?? NO_CRITERIA),
+    new Map(Object.entries(b.scores)),
+    new Set(b.neutralised),
+    outcome,
+    b.sessionId,
+    b.code,
+  );
+  const view: BlockProgressView = { code: b.code, proposal, notEvaluated, attempt: attemptOf(outcome, b.sessionId, b.code) ?? 1, decision: b.decision, criteria };
+  const vae = b.vaeApplicationId ? state.vae?.find((a) => a.applicationId === b.vaeApplicationId) : undefined;
+  if (vae) {
+    view.vae = {
+      decidedOn: 'file-and-interview',
+      applicationId: vae.applicationId,
+      admissibility: admissibilityOf(vae),
+      fileCovers: !!vae.fileBlocks?.includes(b.code),
+      interviewHeldOn: vae.interviews.find((i) => i.sessionId === b.sessionId)?.heldOn ?? null,
+    };
+  }
+  return view;
 }
 
 /** The decision letters of a candidate's row as progress shows them. */

@@ -37,10 +37,14 @@ export const CANDIDATE_PROGRESS = 'candidate-progress';
  *
  * Code version 6: the VAE path (application, admissibility, file, the jury's
  * interview) and the blocks enrolled on a VAE file.
+ *
+ * Code version 7: each block's attempt number and not-evaluated override
+ * (absences and fraud decisions in the outcome), and a resit's earlier block
+ * kept for its session's sheet (docs/paths.md).
  */
 export const candidateProgressProjection: Projection = {
   name: CANDIDATE_PROGRESS,
-  codeVersion: 6,
+  codeVersion: 7,
   tables: {
     candidate_progress: (t) => `CREATE TABLE ${t} (
       candidate_id text PRIMARY KEY,

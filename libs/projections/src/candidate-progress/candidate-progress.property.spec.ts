@@ -142,6 +142,6 @@ describe('candidate progress agrees with the domain fold (property)', () => {
       { kind: 'score', session: 's2', criterion: 'CE1.1', result: 'not-acquired', days: 0 },
       { kind: 'decide', block: 'BC01', decision: 'not-validated', jury: 0, days: 10 },
     ]);
-    expect(view.blocks).toEqual([{ code: 'BC01', proposal: 'incomplete', decision: 'not-validated', criteria: { total: 3, scored: 1, acquired: 0, neutralised: 0 } }]);
+    expect(view.blocks).toEqual([{ code: 'BC01', proposal: 'incomplete', notEvaluated: null, attempt: 2, decision: 'not-validated', criteria: { total: 3, scored: 1, acquired: 0, neutralised: 0 } }]);
   });
 });

@@ -44,7 +44,7 @@ export class DecideBlockController {
     description:
       'Writes BlockDecided in the jury’s record and BlockDecisionRecorded in the candidate’s file, atomically; a deferred block may be decided again in the same deliberation. The certification is awarded at the closing, not here. A block enrolled on a VAE file is decided on the file and the interview: no scores, a motivation always, the interview held first (except to defer). Answers also `proposal` and `certificationAwarded` (always false). 403 non-member or not the president.',
   })
-  @Refusals('DELIBERATION_NOT_OPEN', 'DELIBERATION_CLOSED', 'MOTIVATION_REQUIRED', 'SCORES_INCOMPLETE', 'BLOCK_ALREADY_DECIDED', 'CANDIDATE_NOT_IN_SESSION', 'BLOCK_NOT_IN_ENROLMENT', 'MEMBER_RECUSED', 'VAE_BLOCK_NOT_IN_FILE', 'VAE_INTERVIEW_NOT_HELD', 'NOT_DECIDED_BY_REVISED_JURY', 'DECISION_ALREADY_REVISED', 'REVISION_NOT_IN_FAVOUR')
+  @Refusals('DELIBERATION_NOT_OPEN', 'DELIBERATION_CLOSED', 'MOTIVATION_REQUIRED', 'SCORES_INCOMPLETE', 'BLOCK_NOT_EVALUATED', 'BLOCK_ALREADY_DECIDED', 'CANDIDATE_NOT_IN_SESSION', 'BLOCK_NOT_IN_ENROLMENT', 'MEMBER_RECUSED', 'VAE_BLOCK_NOT_IN_FILE', 'VAE_INTERVIEW_NOT_HELD', 'NOT_DECIDED_BY_REVISED_JURY', 'DECISION_ALREADY_REVISED', 'REVISION_NOT_IN_FAVOUR')
   decide(@Param('id', new IdParam('jury')) id: string, @Body() body: DecideBlockDto, @Meta() meta: CommandMeta): Promise<CommandResult> {
     return this.commands.execute(new DecideBlockCommand(id, body.candidateId.toLowerCase(), body.block, body.decision, body.motivation, meta));
   }

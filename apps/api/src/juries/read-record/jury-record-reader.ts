@@ -206,6 +206,8 @@ export class JuryRecordReader {
       for (const a of candidate.accommodations) values.push(a.reason, ...a.applied.map((x) => x.note));
       for (const a of candidate.vaeApplications ?? []) values.push(a.summary, a.admissibility?.motivation, a.file?.description);
       for (const i of [...(jury.vaeInterviews ?? []), ...(revised?.vaeInterviews ?? [])]) if (i.candidateId === candidateId) values.push(i.notes);
+      for (const f of jury.frauds ?? []) if (f.candidateId === candidateId) values.push(f.motivation);
+      for (const r of candidate.fraudReports ?? []) values.push(r.description);
       out.set(candidateId, await this.who.texts(view, candidate.erased).load(values));
     }
     return out;

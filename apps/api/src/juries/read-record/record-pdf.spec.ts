@@ -13,6 +13,8 @@ function block(code: string, decision: BlockRecord['decision'], extra: Partial<B
     block: code,
     title: `Titre du bloc ${code}, assez long pour passer à la ligne dans le procès-verbal et montrer le retrait des lignes suivantes`,
     proposal: decision === 'validated' ? 'acquired' : 'not-acquired',
+    notEvaluated: null,
+    attempt: 1,
     decision,
     motivation: null,
     decidedAt: decision ? '2026-06-30T16:05:00.000Z' : null,
@@ -25,7 +27,7 @@ function block(code: string, decision: BlockRecord['decision'], extra: Partial<B
 }
 
 function candidate(id: string, name: string | null, blocks: BlockRecord[], extra: Record<string, unknown> = {}): CandidateRecordView {
-  return { candidateId: id, name, pseudonym: `C-${id.toUpperCase()}`, erased: name === null, recusedMembers: [], blocks, accommodations: [], awards: [], withdrawals: [], ...extra } as CandidateRecordView;
+  return { candidateId: id, name, pseudonym: `C-${id.toUpperCase()}`, erased: name === null, recusedMembers: [], blocks, frauds: [], accommodations: [], awards: [], withdrawals: [], ...extra } as CandidateRecordView;
 }
 
 function record(overrides: Partial<JuryRecordView> = {}): JuryRecordView {
@@ -97,6 +99,35 @@ describe('French wording', () => {
     expect(by('c-2')).toBe('non délibéré');
     expect(outcome(candidate('x', 'X Y', [block('BC01', 'not-validated')]), true)).toBe('non validé');
     expect(outcome(candidate('x', 'X Y', [block('BC01', null)]), false)).toBe('non encore délibéré');
+  });
+  it('lists a block not evaluated as such, not again as "non validé"', () => {
+    const absent = block('BC02', 'not-validated', { proposal: 'not-evaluated', notEvaluated: 'absence-justified' });
+    expect(outcome(candidate('x', 'X Y', [block('BC01', 'validated'), absent]), true)).toBe('bloc validé : BC01 (non évalué : BC02)');
+  });
+});
+
+describe('the procès-verbal of a resit, an absence and a fraud', () => {
+  it('prints the attempt, "Non évalué — …" without criteria counts, and the fraud with the jury’s decision', async () => {
+    const fraud = {
+      reportId: 'f-1',
+      blocks: ['BC02'],
+      reportedBy: 'assessor-1',
+      reportedAt: '2026-06-12T08:00:00.000Z',
+      description: '[withheld]',
+      decision: { juryId: 'j-1', outcome: 'ban' as const, banUntil: '2027-06-30', motivation: 'fraude établie', decidedAt: '2026-06-30T16:00:00.000Z' },
+    };
+    const candidates = [
+      candidate('c-7', 'Léa Absente', [block('BC01', 'not-validated', { proposal: 'not-evaluated', notEvaluated: 'absence-unjustified' })]),
+      candidate('c-8', 'Noé Fraudeur', [block('BC02', 'not-validated', { proposal: 'not-evaluated', notEvaluated: 'evaluation-annulled', attempt: 2 })], { frauds: [fraud] }),
+    ];
+    const { text } = await textOf(await renderRecordPdf(record({ candidates }), { place: 'Lyon' }));
+    expect(text).toContain('Proposition : Non évalué — absence non justifiée');
+    expect(text).toContain('Proposition : Non évalué — évaluation annulée pour fraude');
+    expect(text).toContain('Tentative n° 2');
+    expect(text).toMatch(/Fraude signalée par assessor-1 le 12 juin 2026 à 10 h 00 \(blocs BC02\) : non communiqué/);
+    expect(text).toMatch(/annulation de l’évaluation et interdiction de se présenter\s+jusqu’au 30 juin 2027/);
+    expect(text).not.toContain('[withheld]');
+    expect(text).not.toMatch(/Proposition : non acquis/);
   });
 });
 

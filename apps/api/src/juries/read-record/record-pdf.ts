@@ -1,3 +1,4 @@
+import { NOT_EVALUATED_WORDING } from '@app/domain/candidate/session-block';
 import PDFDocument from 'pdfkit';
 import type { CandidateRecord } from '@app/domain/jury/record';
 import { WITHHELD } from '@app/platform/personal-data/identity-view';
@@ -5,8 +6,10 @@ import { ERASED } from '@app/platform/personal-data/vault';
 import { JuryRecordView } from './jury-record-reader';
 
 const STATUS: Record<string, string> = { convened: 'jury convoqué, délibération non ouverte', open: 'délibération ouverte, non close', closed: 'délibération close et scellée' };
-const PROPOSAL: Record<string, string> = { acquired: 'acquis', 'not-acquired': 'non acquis', incomplete: 'incomplet' };
+const PROPOSAL: Record<string, string> = { acquired: 'acquis', 'not-acquired': 'non acquis', incomplete: 'incomplet', 'not-evaluated': 'non évalué' };
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 const DECISION: Record<string, string> = { validated: 'validé', 'not-validated': 'non validé', deferred: 'différé' };
+const FRAUD: Record<string, string> = { none: 'aucune sanction', 'evaluation-annulled': 'annulation de l’évaluation', ban: 'annulation de l’évaluation et interdiction de se présenter' };
 const REASON: Record<string, string> = { 'material-error': 'erreur matérielle', appeal: 'recours' };
 const RULE: Record<string, string> = { 'all-criteria': 'bloc acquis lorsque tous les critères non neutralisés sont acquis' };
 const ACCOMMODATION: Record<string, string> = {
@@ -83,10 +86,13 @@ export function outcome(c: PvCandidate, sealed: boolean): string {
   else if (validated.length > 0) line = `${validated.length > 1 ? 'blocs validés' : 'bloc validé'} : ${validated.join(', ')}`;
   else if (deferred.length === decided.length) line = 'décision différée';
   else line = 'non validé';
-  const notValidated = c.blocks.filter((b) => b.decision === 'not-validated').map((b) => b.block);
+  // A block not evaluated is listed as such, not again as "non validé".
+  const notValidated = c.blocks.filter((b) => b.decision === 'not-validated' && !b.notEvaluated).map((b) => b.block);
   const notes: string[] = [];
   if (notValidated.length && validated.length) notes.push(`non validé : ${notValidated.join(', ')}`);
   if (deferred.length && !(decided.length === deferred.length)) notes.push(`${deferred.length > 1 ? 'blocs différés' : 'bloc différé'} : ${deferred.join(', ')}`);
+  const notEvaluated = c.blocks.filter((b) => b.notEvaluated).map((b) => b.block);
+  if (notEvaluated.length) notes.push(`non évalué : ${notEvaluated.join(', ')}`);
   if (undecided.length && decided.length) notes.push(`${sealed ? 'non délibéré' : 'à délibérer'} : ${undecided.join(', ')}`);
   return notes.length ? `${line} (${notes.join(' ; ')})` : line;
 }
@@ -192,9 +198,13 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
     for (const b of c.blocks) {
       para(`Bloc ${b.block}${b.title ? ` — ${b.title}` : ''}`, 10, 'bold');
       const k = b.criteria;
+      if (b.attempt) para(`Tentative n° ${b.attempt}`, 20);
       if (b.vae) {
         // Decided on the file and the interview: no score proposal to print.
         para(`Sur dossier VAE : bloc ${b.vae.fileCovers ? 'couvert par le dossier' : 'hors du dossier'}, ${b.vae.interviewHeldOn ? `entretien tenu le ${frenchDate(b.vae.interviewHeldOn)}` : 'entretien non tenu'}`, 20);
+      } else if (b.notEvaluated) {
+        // A block not evaluated (absence, annulled evaluation) says so and why: its counts would read as a failure ("non acquis") when nothing was evaluated.
+        para(`Proposition : ${capitalised(NOT_EVALUATED_WORDING[b.notEvaluated])}`, 20);
       } else {
         para(
           `Proposition : ${PROPOSAL[b.proposal] ?? b.proposal} (${count(k.total, 'critère', 'critères')} : ${count(k.scored, 'évalué', 'évalués')}, ${count(k.acquired, 'acquis', 'acquis')}, ${count(k.neutralised, 'neutralisé', 'neutralisés')})`,
@@ -218,6 +228,18 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
       for (const b of a.blocks) {
         const from = b.byEquivalence ? ` par équivalence du bloc ${b.byEquivalence.block} (référentiel ${b.byEquivalence.referentialId ?? '—'})` : '';
         para(`Bloc ${b.block} validé${b.validatedOn ? ` le ${frenchDate(b.validatedOn)}` : ''}${from}`, 20);
+      }
+    }
+    for (const f of c.frauds ?? []) {
+      const by = f.reportedBy ? ` par ${f.reportedBy}` : '';
+      const at = f.reportedAt ? ` le ${frenchDateTime(f.reportedAt)}` : '';
+      para(`Fraude signalée${by}${at} (blocs ${f.blocks.join(', ')})${f.description ? ` : ${shown(f.description)}` : ''}`, 10, 'bold');
+      const d = f.decision;
+      if (!d) para(sealed ? 'Décision du jury sur la fraude : aucune' : 'Décision du jury sur la fraude : à prendre', 20);
+      else {
+        const until = d.banUntil ? ` jusqu’au ${frenchDate(d.banUntil)} (réinscription possible à partir de cette date)` : '';
+        para(`Décision du jury sur la fraude : ${FRAUD[d.outcome] ?? d.outcome}${until}${d.decidedAt ? `, le ${frenchDateTime(d.decidedAt)}` : ''}`, 20);
+        if (d.motivation) para(`Motivation : ${shown(d.motivation)}`, 20);
       }
     }
     for (const w of c.withdrawals ?? []) para(`Certification ${w.certificationCode} retirée par cette délibération de révision (motif : ${REASON[w.reason] ?? w.reason})`, 10, 'bold');

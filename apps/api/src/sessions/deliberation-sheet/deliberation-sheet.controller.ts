@@ -12,8 +12,8 @@ import { IdParam } from '../../http/id-param';
 import { DeliberationSheetReader, SheetItem } from './deliberation-sheet.reader';
 import { sheetCsv } from './sheet-csv';
 import { Refusals } from '../../http/refusals';
+import { PROPOSALS } from '@app/domain/candidate/proposal';
 
-const PROPOSALS = ['incomplete', 'acquired', 'not-acquired'];
 const DECISIONS = ['none', 'validated', 'not-validated', 'deferred'];
 
 export class SheetFilterQuery {
@@ -51,10 +51,10 @@ export class DeliberationSheetController {
   @Roles('admin', 'regulator', 'assessor', 'jury')
   @ApiOperation({
     summary: "The session's deliberation sheet: one item per enrolled candidate (paged)",
-    description: `Per candidate: identity as the reader may see it, blocks with proposal, decision in force and criteria counts (as progress), neutralisations, accommodation types applied, pending referent opinions, certified. Ordered by family name then given name, by pseudonym for regulators. ${SCOPE}`,
+    description: `Per candidate: identity as the reader may see it, blocks with proposal (not-evaluated, with notEvaluated saying why), attempt number, decision in force and criteria counts (as progress), neutralisations, accommodation types applied, pending referent opinions, certified. Ordered by family name then given name, by pseudonym for regulators. ${SCOPE}`,
   })
   @ApiHeader(MIN_POSITION_HEADER_DOC)
-  @ApiResponse({ status: 200, description: '{ items: [{ candidateId, identity, blocks: [{ code, proposal, decision, criteria, vae? }], neutralisations, accommodations, pendingOpinions, certified }], next } — `vae` on a block enrolled on a VAE file, as in progress (docs/paths.md "VAE")' })
+  @ApiResponse({ status: 200, description: '{ items: [{ candidateId, identity, blocks: [{ code, proposal, notEvaluated, attempt, decision, criteria, vae? }], neutralisations, accommodations, pendingOpinions, certified }], next } — `vae` on a block enrolled on a VAE file, as in progress (docs/paths.md "VAE")' })
   @ApiResponse({ status: 400, description: 'a filter, limit or cursor that is not valid' })
   @ApiResponse({ status: 403, description: "the session is outside the reader's work" })
   @ApiResponse({ status: 404, description: 'unknown session' })

@@ -21,8 +21,9 @@ describe('deliberation sheet CSV', () => {
           candidateId: 'c1',
           identity: { status: 'pseudonymised', pseudonym: 'C-1' },
           blocks: [
-            { code: 'BC01', proposal: 'acquired', decision: 'validated', criteria: { total: 3, scored: 3, acquired: 3, neutralised: 0 } },
-            { code: 'BC02', proposal: 'incomplete', decision: null, criteria: { total: 2, scored: 0, acquired: 0, neutralised: 1 } },
+            { code: 'BC01', proposal: 'acquired', notEvaluated: null, attempt: 1, decision: 'validated', criteria: { total: 3, scored: 3, acquired: 3, neutralised: 0 } },
+            { code: 'BC02', proposal: 'incomplete', notEvaluated: null, attempt: 2, decision: null, criteria: { total: 2, scored: 0, acquired: 0, neutralised: 1 } },
+            { code: 'BC03', proposal: 'not-evaluated', notEvaluated: 'absence-justified', attempt: 1, decision: 'not-validated', criteria: { total: 2, scored: 0, acquired: 0, neutralised: 0 } },
           ],
           neutralisations: [{ block: 'BC02', criterion: 'CE2.1' }],
           accommodations: ['assistant', 'extra-time'],
@@ -33,7 +34,11 @@ describe('deliberation sheet CSV', () => {
       false,
     );
     expect(csv.startsWith('\uFEFFIdentifiant candidat;Pseudonyme;Bloc;')).toBe(true);
-    expect(csv.split('\r\n').slice(1, 3)).toEqual(['c1;C-1;BC01;acquis;validé;3;3;3;0;;assistant, extra-time;0;non;', 'c1;C-1;BC02;incomplet;non délibéré;2;0;0;1;CE2.1;assistant, extra-time;0;non;']);
+    expect(csv.split('\r\n').slice(1, 4)).toEqual([
+      'c1;C-1;BC01;acquis;validé;3;3;3;0;;assistant, extra-time;0;non;;1',
+      'c1;C-1;BC02;incomplet;non délibéré;2;0;0;1;CE2.1;assistant, extra-time;0;non;;2',
+      'c1;C-1;BC03;non évalué — absence justifiée;non validé;2;0;0;0;;assistant, extra-time;0;non;;1',
+    ]);
   });
 
   it('says a VAE block is decided on the file, with where its path stands', () => {
@@ -44,8 +49,8 @@ describe('deliberation sheet CSV', () => {
           candidateId: 'c2',
           identity: { status: 'pseudonymised', pseudonym: 'C-2' },
           blocks: [
-            { code: 'BC01', proposal: 'incomplete', decision: 'validated', criteria: { total: 3, scored: 0, acquired: 0, neutralised: 0 }, vae: vae('2026-06-10') },
-            { code: 'BC02', proposal: 'incomplete', decision: null, criteria: { total: 2, scored: 0, acquired: 0, neutralised: 0 }, vae: vae(null) },
+            { code: 'BC01', proposal: 'incomplete', notEvaluated: null, attempt: 1, decision: 'validated', criteria: { total: 3, scored: 0, acquired: 0, neutralised: 0 }, vae: vae('2026-06-10') },
+            { code: 'BC02', proposal: 'incomplete', notEvaluated: null, attempt: 1, decision: null, criteria: { total: 2, scored: 0, acquired: 0, neutralised: 0 }, vae: vae(null) },
           ],
           neutralisations: [],
           accommodations: [],
@@ -55,10 +60,10 @@ describe('deliberation sheet CSV', () => {
       ],
       false,
     );
-    expect(csv.split('\r\n')[0].endsWith(';Certifié;Parcours VAE')).toBe(true);
+    expect(csv.split('\r\n')[0].endsWith(';Certifié;Parcours VAE;Tentative')).toBe(true);
     expect(csv.split('\r\n').slice(1, 3)).toEqual([
-      'c2;C-2;BC01;sur dossier (VAE);validé;3;0;0;0;;;0;non;recevable, dossier déposé, entretien le 2026-06-10',
-      'c2;C-2;BC02;sur dossier (VAE);non délibéré;2;0;0;0;;;0;non;recevable, dossier déposé, entretien à tenir',
+      'c2;C-2;BC01;sur dossier (VAE);validé;3;0;0;0;;;0;non;recevable, dossier déposé, entretien le 2026-06-10;1',
+      'c2;C-2;BC02;sur dossier (VAE);non délibéré;2;0;0;0;;;0;non;recevable, dossier déposé, entretien à tenir;1',
     ]);
   });
 });

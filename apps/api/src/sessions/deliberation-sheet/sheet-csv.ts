@@ -1,4 +1,5 @@
 import type { BlockProgressView } from '@app/projections/candidate-progress/candidate-progress.evolve';
+import { NOT_EVALUATED_WORDING } from '@app/domain/candidate/session-block';
 import type { SheetItem } from './deliberation-sheet.reader';
 
 const PROPOSALS: Record<string, string> = { incomplete: 'incomplet', acquired: 'acquis', 'not-acquired': 'non acquis' };
@@ -47,6 +48,8 @@ export function sheetCsv(items: SheetItem[], withNames: boolean): string {
     'Avis du référent en attente',
     'Certifié',
     'Parcours VAE',
+    // Last, so the columns spreadsheets already read keep their places.
+    'Tentative',
   ];
   const rows: Array<Array<string | number>> = [header];
   for (const item of items) {
@@ -58,7 +61,7 @@ export function sheetCsv(items: SheetItem[], withNames: boolean): string {
         item.identity.pseudonym,
         ...(withNames ? names : []),
         block.code,
-        block.vae ? 'sur dossier (VAE)' : PROPOSALS[block.proposal] ?? block.proposal,
+        block.vae ? 'sur dossier (VAE)' : block.notEvaluated ? NOT_EVALUATED_WORDING[block.notEvaluated] : PROPOSALS[block.proposal] ?? block.proposal,
         block.decision === null ? 'non délibéré' : DECISIONS[block.decision] ?? block.decision,
         block.criteria.total,
         block.criteria.scored,
@@ -69,6 +72,7 @@ export function sheetCsv(items: SheetItem[], withNames: boolean): string {
         item.pendingOpinions,
         item.certified ? 'oui' : 'non',
         vaeCell(block.vae),
+        block.attempt,
       ]);
     }
   }
