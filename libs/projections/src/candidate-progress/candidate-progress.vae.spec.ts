@@ -44,11 +44,13 @@ describe('candidate progress: the VAE path', () => {
       {
         code: 'BC01',
         proposal: 'incomplete',
+        notEvaluated: null,
+        attempt: 1,
         decision: 'validated',
         criteria: { total: 2, scored: 0, acquired: 0, neutralised: 0 },
         vae: { decidedOn: 'file-and-interview', applicationId: A, admissibility: 'admissible', fileCovers: true, interviewHeldOn: '2026-06-20' },
       },
-      { code: 'BC02', proposal: 'incomplete', decision: null, criteria: { total: 3, scored: 0, acquired: 0, neutralised: 0 } },
+      { code: 'BC02', proposal: 'incomplete', notEvaluated: null, attempt: 1, decision: null, criteria: { total: 3, scored: 0, acquired: 0, neutralised: 0 } },
     ]);
     expect(shown.vae).toEqual([{ applicationId: A, certificationCode: 'RNCP00000', blocks: ['BC01', 'BC02'], admissibility: 'admissible', file: { blocks: ['BC01'] }, interviews: [{ sessionId: S1, heldOn: '2026-06-20' }] }]);
   });
