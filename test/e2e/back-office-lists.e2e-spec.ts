@@ -297,7 +297,7 @@ describe('back-office lists (HTTP, PostgreSQL)', () => {
       const rows = parse(bytes.subarray(3).toString('utf8'));
       expect(rows[0]).toEqual([
         'Identifiant candidat', 'Pseudonyme', 'Nom', 'Prénom', 'Date de naissance', 'Bloc', 'Proposition', 'Décision', 'Critères', 'Critères évalués',
-        'Critères acquis', 'Critères neutralisés', 'Neutralisations', 'Aménagements appliqués', 'Avis du référent en attente', 'Certifié', 'Parcours VAE', 'Tentative',
+        'Critères acquis', 'Critères neutralisés', 'Neutralisations', 'Aménagements appliqués', 'Avis du référent en attente', 'Certifié', 'Tentative', 'Parcours VAE',
       ]);
       const sheet = await all(`/v1/sessions/${S1}/candidates`, 'admin', 200);
       expect(rows.length - 1).toBe(sheet.reduce((n, i) => n + i.blocks.length, 0));

@@ -198,7 +198,7 @@ describe('resits and absence (HTTP, PostgreSQL, shipped referential)', () => {
     expect(text).toContain('non évalué : BC02');
     expect(text).toContain('Tentative n° 1');
     const csv = await csvRows(s1, who.absentJustified);
-    expect(csv.find((l: string) => l.includes(';BC02;'))).toMatch(/;BC02;non évalué — absence justifiée;non validé;.*;1$/);
+    expect(csv.find((l: string) => l.includes(';BC02;'))).toMatch(/;BC02;non évalué — absence justifiée;non validé;.*;non;1;$/);
     expect(await flux()).toBe(''); // nobody awarded: nothing to declare
   });
 
@@ -234,7 +234,7 @@ describe('resits and absence (HTTP, PostgreSQL, shipped referential)', () => {
     expect(after.certified).toBe(true);
     expect(after.blocks.find((b: any) => b.code === 'BC02')).toMatchObject({ proposal: 'acquired', decision: 'validated', attempt: 2 });
     expect((await sheetItem(s2, who.resit)).blocks).toEqual([expect.objectContaining({ code: 'BC02', attempt: 2, decision: 'validated' })]);
-    expect((await csvRows(s2, who.resit))[0]).toMatch(/;BC02;acquis;validé;.*;2$/);
+    expect((await csvRows(s2, who.resit))[0]).toMatch(/;BC02;acquis;validé;.*;oui;2;$/);
     const rec = await record(j2);
     expect(recordBlock(rec, who.resit, 'BC02')).toMatchObject({ attempt: 2, proposal: 'acquired', decision: 'validated' });
     expect(recordBlock(rec, who.absentJustified, 'BC02')).toMatchObject({ attempt: 1, proposal: 'incomplete', decision: null });

@@ -35,9 +35,9 @@ describe('deliberation sheet CSV', () => {
     );
     expect(csv.startsWith('\uFEFFIdentifiant candidat;Pseudonyme;Bloc;')).toBe(true);
     expect(csv.split('\r\n').slice(1, 4)).toEqual([
-      'c1;C-1;BC01;acquis;validé;3;3;3;0;;assistant, extra-time;0;non;;1',
-      'c1;C-1;BC02;incomplet;non délibéré;2;0;0;1;CE2.1;assistant, extra-time;0;non;;2',
-      'c1;C-1;BC03;non évalué — absence justifiée;non validé;2;0;0;0;;assistant, extra-time;0;non;;1',
+      'c1;C-1;BC01;acquis;validé;3;3;3;0;;assistant, extra-time;0;non;1;',
+      'c1;C-1;BC02;incomplet;non délibéré;2;0;0;1;CE2.1;assistant, extra-time;0;non;2;',
+      'c1;C-1;BC03;non évalué — absence justifiée;non validé;2;0;0;0;;assistant, extra-time;0;non;1;',
     ]);
   });
 
@@ -60,10 +60,10 @@ describe('deliberation sheet CSV', () => {
       ],
       false,
     );
-    expect(csv.split('\r\n')[0].endsWith(';Certifié;Parcours VAE;Tentative')).toBe(true);
+    expect(csv.split('\r\n')[0].endsWith(';Certifié;Tentative;Parcours VAE')).toBe(true);
     expect(csv.split('\r\n').slice(1, 3)).toEqual([
-      'c2;C-2;BC01;sur dossier (VAE);validé;3;0;0;0;;;0;non;recevable, dossier déposé, entretien le 2026-06-10;1',
-      'c2;C-2;BC02;sur dossier (VAE);non délibéré;2;0;0;0;;;0;non;recevable, dossier déposé, entretien à tenir;1',
+      'c2;C-2;BC01;sur dossier (VAE);validé;3;0;0;0;;;0;non;1;recevable, dossier déposé, entretien le 2026-06-10',
+      'c2;C-2;BC02;sur dossier (VAE);non délibéré;2;0;0;0;;;0;non;1;recevable, dossier déposé, entretien à tenir',
     ]);
   });
 });

@@ -47,9 +47,9 @@ export function sheetCsv(items: SheetItem[], withNames: boolean): string {
     'Aménagements appliqués',
     'Avis du référent en attente',
     'Certifié',
-    'Parcours VAE',
-    // Last, so the columns spreadsheets already read keep their places.
+    // After the columns spreadsheets already read, so they keep their places.
     'Tentative',
+    'Parcours VAE',
   ];
   const rows: Array<Array<string | number>> = [header];
   for (const item of items) {
@@ -71,8 +71,8 @@ export function sheetCsv(items: SheetItem[], withNames: boolean): string {
         item.accommodations.join(', '),
         item.pendingOpinions,
         item.certified ? 'oui' : 'non',
-        vaeCell(block.vae),
         block.attempt,
+        vaeCell(block.vae),
       ]);
     }
   }
