@@ -1,4 +1,4 @@
-import { importsWithKind, productionFiles, resolveImport, source } from './source-files';
+import { importsWithKind, productionFiles, resolveImport, source, withoutComments } from './source-files';
 
 /**
  * The libraries depend one way (docs/architecture.md, "Layers"):
@@ -102,6 +102,13 @@ describe('dependencies between libraries and files', () => {
       'libs/event-store/src/ledger/sealer.ts (event-store) imports libs/platform/src/config.ts (platform)',
       'libs/platform/src/config.ts (platform) imports apps/api/src/main.ts (apps)',
     ]);
+  });
+
+  it('no import() or require() names an @app alias: the tsc build of the Docker image rewrites aliases in static imports only', () => {
+    const dynamicAlias = /\b(?:import|require)\s*\(\s*['"]@app\//;
+    const offenders = productionFiles('libs', 'apps').filter((file) => dynamicAlias.test(withoutComments(source(file))));
+    expect(offenders).toEqual([]);
+    expect(dynamicAlias.test("await import('@app/platform/observability/metrics')")).toBe(true);
   });
 
   it('no module cycle', () => {

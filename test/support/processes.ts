@@ -24,8 +24,9 @@ export function startProcess(app: 'api' | 'projector', env: NodeJS.ProcessEnv): 
   // One API process unless a test asks for workers (API_WORKERS=auto would fork one per core on PostgreSQL).
   const child = spawn(process.execPath, [entry], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', API_WORKERS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
-  child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  // Bounded, but above a start-up log with the whole route map (tests read it from its first line).
+  child.stdout!.on('data', (d) => (out = (out + d).slice(-200_000)));
+  child.stderr!.on('data', (d) => (out = (out + d).slice(-200_000)));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     child,

@@ -8,6 +8,7 @@ import { JsonLogger } from '@app/platform/observability/logger';
 import { blindIndexKey } from '@app/platform/personal-data/blind-index';
 import { loadKeyEncryptionKeys } from '@app/platform/personal-data/kek';
 import { loadSigningKey } from '@app/platform/signing/signing-key';
+import { METRICS } from '@app/platform/observability/metrics';
 import { apiWorkers, metricsThroughPrimary, runPrimary, WORKER_NUMBER_ENV, workerPids, workersLine } from './cluster';
 import { checkDatabaseReachable, startupFailure, startupLines } from './startup';
 
@@ -41,13 +42,9 @@ async function main(): Promise<void> {
 
 /** One API process: the whole API (worker = null) or worker `worker` of a cluster. */
 async function serve(config: AppConfig, worker: number | null): Promise<void> {
-  // Nest and the application load here only: the cluster primary never needs them.
-  const [{ Logger }, { createApp }, { boundPort, startedListening }, { METRICS }] = await Promise.all([
-    import('@nestjs/common'),
-    import('./bootstrap'),
-    import('./startup'),
-    import('@app/platform/observability/metrics'),
-  ]);
+  // Nest and the application load here only: the cluster primary never needs them. (Relative or package
+  // specifiers only: the tsc build of the Docker image rewrites `@app/…` in static imports, not in import().)
+  const [{ Logger }, { createApp }, { boundPort, startedListening }] = await Promise.all([import('@nestjs/common'), import('./bootstrap'), import('./startup')]);
   if (worker === null) {
     // Before Nest boots: a held data directory or an unreachable server is one line and exit 2.
     claimEmbeddedDataDirectory(config);
