@@ -178,7 +178,7 @@ describeInBrowser('the console (Chromium)', () => {
 
       // Deferring departs from the proposal: without a motivation the API refuses (422), and the form says why beside the field.
       const form = page.getByRole('form', { name: 'Décider le bloc BC01' });
-      await form.getByLabel('Ajourné').check();
+      await form.getByLabel('Différé').check();
       await form.getByRole('button', { name: 'Enregistrer la décision du bloc BC01' }).click();
       const error = page.locator('#motivation-BC01-error');
       await error.filter({ hasText: 'Une motivation est obligatoire' }).waitFor();
@@ -189,7 +189,7 @@ describeInBrowser('the console (Chromium)', () => {
       await form.getByLabel('Motivation', { exact: true }).fill('Pièces complémentaires attendues : décision renvoyée à la prochaine délibération.');
       await form.getByRole('button', { name: 'Enregistrer la décision du bloc BC01' }).click();
       await page.getByText('Décision enregistrée pour le bloc BC01.').waitFor();
-      await page.getByRole('region', { name: /^BC01/ }).locator('span.tag').filter({ hasText: /^Ajourné$/ }).waitFor();
+      await page.getByRole('region', { name: /^BC01/ }).locator('span.tag').filter({ hasText: /^Différé$/ }).waitFor();
     });
 
     it('refuses to overwrite a change made meanwhile from another token: "modifié entre-temps, rechargez"', async () => {

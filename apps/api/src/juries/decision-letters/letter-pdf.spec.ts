@@ -15,10 +15,10 @@ function letter(overrides: Partial<DecisionLetter> = {}): DecisionLetter {
     revises: null,
     candidate: { candidateId: 'c-1', pseudonym: 'C-0123456789ABCDEF', erased: false, name: 'Zoé LEFÈVRE', email: 'zoe.lefevre@example.org' },
     blocks: [
-      { block: 'BC01', title: 'Construire les orientations de la stratégie marketing et commerciale d’une organisation', decision: 'validated', motivation: null },
-      { block: 'BC02', title: 'Concevoir le plan d’action marketing et commercial opérationnel', decision: 'not-validated', motivation: 'Plan d’action insuffisamment chiffré' },
-      { block: 'BC03', title: 'Piloter le plan d’action', decision: 'not-evaluated', motivation: null },
-      { block: 'BC04', title: 'Conduire les actions de développement commercial', decision: 'evaluation-annulled', motivation: null },
+      { block: 'BC01', title: 'Construire les orientations de la stratégie marketing et commerciale d’une organisation', decision: 'validated', motivation: null, notEvaluated: null },
+      { block: 'BC02', title: 'Concevoir le plan d’action marketing et commercial opérationnel', decision: 'not-validated', motivation: 'Plan d’action insuffisamment chiffré', notEvaluated: null },
+      { block: 'BC03', title: 'Piloter le plan d’action', decision: 'not-validated', motivation: null, notEvaluated: 'absence-justified' },
+      { block: 'BC04', title: 'Conduire les actions de développement commercial', decision: 'evaluation-annulled', motivation: null, notEvaluated: null },
     ],
     awards: [],
     withdrawals: [],
@@ -39,7 +39,7 @@ async function textOf(pdf: Buffer): Promise<string> {
 }
 
 describe('decision letter PDF', () => {
-  it('prints the addressee, each block’s decision (unknown values as plain labels), the motivations, the appeal routes with the deadline, and the seal', async () => {
+  it('prints the addressee, each block’s decision (unknown values as plain labels; a block not evaluated says why), the motivations, the appeal routes with the deadline, and the seal', async () => {
     const pdf = await renderLetterPdf(letter());
     if (process.env.LETTER_SAMPLE) writeFileSync(process.env.LETTER_SAMPLE, pdf);
     const text = await textOf(pdf);
@@ -52,7 +52,7 @@ describe('decision letter PDF', () => {
       'Décision : validé',
       'Décision : non validé',
       'Motivation du jury : Plan d’action insuffisamment chiffré',
-      'Décision : non évalué',
+      'Évaluation : non évalué — absence justifiée',
       'Décision : evaluation annulled',
       'Les blocs de compétences validés vous restent acquis',
       'dans un délai de deux mois à compter de la notification de la présente lettre',
@@ -84,7 +84,7 @@ describe('decision letter PDF', () => {
   it('names nobody once the candidate’s personal data was erased, and says the motivation was erased', async () => {
     const erased = letter({
       candidate: { candidateId: 'c-1', pseudonym: 'C-0123456789ABCDEF', erased: true, name: null, email: null },
-      blocks: [{ block: 'BC02', title: 'Concevoir le plan d’action', decision: 'not-validated', motivation: '[erased]' }],
+      blocks: [{ block: 'BC02', title: 'Concevoir le plan d’action', decision: 'not-validated', motivation: '[erased]', notEvaluated: null }],
     });
     const text = await textOf(await renderLetterPdf(erased));
     expect(text).toContain('Données personnelles effacées');

@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import { appealDeadline, APPEAL_MONTHS, parisDay } from '@app/domain/candidate/decision-letters';
+import { NOT_EVALUATED_WORDING, NotEvaluated } from '@app/domain/candidate/session-block';
 import { IssuedLetter } from '@app/domain/candidate/candidate';
 import { WITHHELD } from '@app/platform/personal-data/identity-view';
 import { ERASED } from '@app/platform/personal-data/vault';
@@ -20,7 +21,8 @@ export interface DecisionLetter {
   closedAt: string | null;
   revises: { juryId: string; reason: string } | null;
   candidate: { candidateId: string; pseudonym: string; erased: boolean; name: string | null; email: string | null };
-  blocks: Array<{ block: string; title: string | null; decision: string | null; motivation: string | null }>;
+  /** `notEvaluated`: why the block was not evaluated in that session (absence, annulment), null when it was. */
+  blocks: Array<{ block: string; title: string | null; decision: string | null; motivation: string | null; notEvaluated: NotEvaluated | null }>;
   awards: Array<{ certificationCode: string; awardedOn: string; withdrawn: boolean }>;
   withdrawals: Array<{ certificationCode: string }>;
   sealHash: string;
@@ -45,7 +47,7 @@ export function letterOfRecord(record: JuryRecordView, candidate: CandidateRecor
     closedAt: record.closedAt,
     revises: record.revises ? { juryId: record.revises.juryId, reason: record.revises.reason } : null,
     candidate: { candidateId: candidate.candidateId, pseudonym: candidate.pseudonym, erased: candidate.erased, name: candidate.erased ? null : addressee.name, email: candidate.erased ? null : addressee.email },
-    blocks: candidate.blocks.map((b) => ({ block: b.block, title: b.title, decision: b.decision, motivation: shown(b.motivation) })),
+    blocks: candidate.blocks.map((b) => ({ block: b.block, title: b.title, decision: b.decision, motivation: shown(b.motivation), notEvaluated: b.notEvaluated ?? null })),
     awards: candidate.awards.filter((a) => a.awardedOn).map((a) => ({ certificationCode: a.certificationCode, awardedOn: a.awardedOn, withdrawn: a.withdrawn !== null })),
     withdrawals: candidate.withdrawals.map((w) => ({ certificationCode: w.certificationCode })),
     sealHash: record.sealHash!,
@@ -165,6 +167,8 @@ export function renderLetterPdf(letter: DecisionLetter): Promise<Buffer> {
   gap(0.3);
   for (const b of letter.blocks) {
     para(`${rncpBlockCode(cert.code, b.block)}${b.title ? ` — ${b.title}` : ''}`, 10, 'bold', 10);
+    // A block the candidate was not evaluated on says so: "non validé" alone would read as a failed evaluation.
+    if (b.notEvaluated) para(`Évaluation : ${NOT_EVALUATED_WORDING[b.notEvaluated]}`, 20, 'regular', 10);
     para(`Décision : ${decisionLabel(b.decision)}`, 20, 'regular', 10);
     if (b.motivation) para(`Motivation du jury : ${b.motivation === ERASED ? 'effacée' : b.motivation}`, 20, 'regular', 10);
     gap(0.3);

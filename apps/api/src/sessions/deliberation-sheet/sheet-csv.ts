@@ -3,7 +3,7 @@ import { NOT_EVALUATED_WORDING } from '@app/domain/candidate/session-block';
 import type { SheetItem } from './deliberation-sheet.reader';
 
 const PROPOSALS: Record<string, string> = { incomplete: 'incomplet', acquired: 'acquis', 'not-acquired': 'non acquis' };
-const DECISIONS: Record<string, string> = { validated: 'validé', 'not-validated': 'non validé', deferred: 'ajourné' };
+const DECISIONS: Record<string, string> = { validated: 'validé', 'not-validated': 'non validé', deferred: 'différé' };
 const ADMISSIBILITY: Record<string, string> = { pending: 'recevabilité en attente', admissible: 'recevable', 'not-admissible': 'non recevable' };
 
 /** Where a block's VAE path stands, in the sheet's words; blank for a scored block. */

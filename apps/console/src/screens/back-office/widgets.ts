@@ -1,4 +1,5 @@
 import { h } from '../../dom.js';
+import { DECISION_LABELS, PROPOSAL_LABELS } from '../jury/model.js';
 import { ApiError } from '../../api.js';
 import { fieldErrors, frenchMessage } from '../../errors.js';
 
@@ -171,8 +172,10 @@ export function section(title: string, ...children: Array<Node | string | null |
   return h('section', { class: 'card' }, h('h2', {}, title), ...children);
 }
 
-export const PROPOSALS: Record<string, string> = { incomplete: 'incomplet', acquired: 'acquis', 'not-acquired': 'non acquis' };
-export const DECISIONS: Record<string, string> = { validated: 'validé', 'not-validated': 'non validé', deferred: 'ajourné' };
+/** The jury screens' labels, in lower case for use inside a sentence: one wording of proposals and decisions in the console. */
+const lowerCased = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v.charAt(0).toLowerCase() + v.slice(1)]));
+export const PROPOSALS: Record<string, string> = lowerCased(PROPOSAL_LABELS);
+export const DECISIONS: Record<string, string> = lowerCased(DECISION_LABELS);
 export const JURY_STATUSES: Record<string, string> = { convened: 'convoqué', open: 'délibération ouverte', closed: 'clos' };
 export const REFERENTIAL_STATUSES: Record<string, string> = { draft: 'brouillon', published: 'publié', retired: 'retiré' };
 export const ACCESS_ROUTES: Array<[string, string]> = [

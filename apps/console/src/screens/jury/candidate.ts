@@ -223,7 +223,7 @@ function decisionForm(ctx: ScreenContext, b: BlockContext): HTMLElement {
       'div',
       { class: 'field' },
       h('label', { for: ids.motivation }, 'Motivation'),
-      h('p', { class: 'muted', id: `${ids.motivation}-hint` }, 'Obligatoire quand la décision s’écarte de la proposition (un ajournement s’en écarte toujours).'),
+      h('p', { class: 'muted', id: `${ids.motivation}-hint` }, 'Obligatoire quand la décision s’écarte de la proposition (un report s’en écarte toujours).'),
       motivation,
       motivationError,
     ),

@@ -30,7 +30,7 @@ export async function juriesScreen(ctx: ScreenContext): Promise<Node> {
       h('td', null, STATUS_LABELS[jury.status] ?? jury.status),
       h('td', null, me ? (me.president ? 'Président·e' : 'Membre') : '—'),
       h('td', { class: 'num' }, String(session?.candidates ?? '—')),
-      h('td', { class: 'num' }, `${jury.decisions.total} (${jury.decisions.validated} validés, ${jury.decisions.notValidated} non validés, ${jury.decisions.deferred} ajournés)`),
+      h('td', { class: 'num' }, `${jury.decisions.total} (${jury.decisions.validated} validés, ${jury.decisions.notValidated} non validés, ${jury.decisions.deferred} différés)`),
     );
   });
   return h(

@@ -1,7 +1,7 @@
 import { h } from '../../dom.js';
 
 /** What the jury screens read of the API (docs/api.md, docs/jury.md): only the fields they use. */
-export type Proposal = 'acquired' | 'not-acquired' | 'incomplete';
+export type Proposal = 'acquired' | 'not-acquired' | 'incomplete' | 'not-evaluated';
 export type Decision = 'validated' | 'not-validated' | 'deferred';
 export type JuryStatus = 'convened' | 'open' | 'closed';
 
@@ -91,15 +91,15 @@ export interface Page<T> {
   next: string | null;
 }
 
-export const PROPOSAL_LABELS: Record<Proposal, string> = { acquired: 'Acquis', 'not-acquired': 'Non acquis', incomplete: 'Incomplet' };
-export const DECISION_LABELS: Record<Decision, string> = { validated: 'Validé', 'not-validated': 'Non validé', deferred: 'Ajourné' };
+export const PROPOSAL_LABELS: Record<Proposal, string> = { acquired: 'Acquis', 'not-acquired': 'Non acquis', incomplete: 'Incomplet', 'not-evaluated': 'Non évalué' };
+export const DECISION_LABELS: Record<Decision, string> = { validated: 'Validé', 'not-validated': 'Non validé', deferred: 'Différé' };
 export const STATUS_LABELS: Record<JuryStatus, string> = { convened: 'Convoqué, délibération à ouvrir', open: 'Délibération ouverte', closed: 'Clos et scellé' };
 export const ACCOMMODATION_LABELS: Record<string, string> = {
   'extra-time': 'Temps majoré',
   'adapted-equipment': 'Matériel adapté',
   assistant: 'Assistance humaine',
-  'adapted-format': 'Format adapté',
-  'separate-room': 'Salle à part',
+  'adapted-communication': 'Communication adaptée',
+  'personal-equipment': 'Matériel personnel',
   other: 'Autre',
 };
 

@@ -99,7 +99,7 @@ function counters(record: JuryRecord): HTMLElement {
     progressBar('progress-candidates', 'Candidats entièrement décidés', allDecided, record.candidates.length),
     h('div', { class: 'counter' }, h('div', null, 'Validés'), h('div', { class: 'value' }, String(count('validated')))),
     h('div', { class: 'counter' }, h('div', null, 'Non validés'), h('div', { class: 'value' }, String(count('not-validated')))),
-    h('div', { class: 'counter' }, h('div', null, 'Ajournés'), h('div', { class: 'value' }, String(count('deferred')))),
+    h('div', { class: 'counter' }, h('div', null, 'Différés'), h('div', { class: 'value' }, String(count('deferred')))),
   );
 }
 
@@ -134,7 +134,7 @@ function closeButton(record: JuryRecord, run: Run): HTMLElement {
     'dialog',
     { 'aria-labelledby': 'close-title', 'aria-describedby': 'close-text' },
     h('h2', { id: 'close-title' }, 'Clore la délibération ?'),
-    h('p', { id: 'close-text' }, 'La délibération sera close et le procès-verbal scellé : plus aucune décision ne pourra y être modifiée.', undecided ? ` ${undecided} bloc(s) restent à décider ou ajournés.` : ''),
+    h('p', { id: 'close-text' }, 'La délibération sera close et le procès-verbal scellé : plus aucune décision ne pourra y être modifiée.', undecided ? ` ${undecided} bloc(s) restent à décider ou différés.` : ''),
     h('div', { class: 'actions' }, confirm, h('button', { type: 'button', onClick: () => dialog.close() }, 'Annuler')),
   ) as HTMLDialogElement;
   confirm.addEventListener('click', () => {
