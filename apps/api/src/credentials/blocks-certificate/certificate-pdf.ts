@@ -1,6 +1,6 @@
-import PDFDocument from 'pdfkit';
 import { pdfInfoOf, SignedAttestation } from '@app/proof/attestation';
-import { FONTS, frenchDate } from '../../juries/read-record/record-pdf';
+import { openFrenchPdf } from '../../http/french-pdf';
+import { frenchDate } from '../../juries/read-record/record-pdf';
 import { BlocksAttestation } from './blocks-attestation';
 
 /**
@@ -17,16 +17,8 @@ export function renderCertificatePdf(content: BlocksAttestation, signed: SignedA
   const dates = content.certifications.flatMap((c) => c.blocks.map((b) => b.validatedOn ?? '')).filter(Boolean).sort();
   const latest = dates[dates.length - 1] ?? null;
   const stamp = new Date(`${latest ?? '2000-01-01'}T12:00:00Z`);
-  const doc = new PDFDocument({
-    size: 'A4',
-    margins: { top: 55, bottom: 70, left: 60, right: 60 },
-    pdfVersion: '1.7',
-    subset: 'PDF/A-2b',
-    tagged: true,
-    lang: 'fr-FR',
-    displayTitle: true,
-    bufferPages: true,
-    info: {
+  const { doc, done, left, width, para } = openFrenchPdf(
+    {
       Title: 'Attestation de blocs de compétences acquis',
       Author: content.certifier ?? 'certificateur',
       Subject: `Candidat ${content.holder.candidateId}`,
@@ -35,20 +27,8 @@ export function renderCertificatePdf(content: BlocksAttestation, signed: SignedA
       ModDate: stamp,
       ...pdfInfoOf(signed),
     } as PDFKit.DocumentInfo,
-  });
-  doc.registerFont('regular', FONTS.regular);
-  doc.registerFont('bold', FONTS.bold);
-  doc.registerFont('mono', FONTS.mono);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const left = doc.page.margins.left;
-  const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
-  const para = (text: string, indent = 0, font: 'regular' | 'bold' | 'mono' = 'regular', size = 10.5, options: PDFKit.Mixins.TextOptions = {}) =>
-    doc.font(font).fontSize(size).text(text, left + indent, doc.y, { width: width - indent, ...options });
+    { top: 55, bottom: 70, left: 60, right: 60 },
+  );
 
   para(content.certifier ?? 'Le certificateur', 0, 'bold', 13);
   doc.moveDown(1.5);

@@ -1,11 +1,11 @@
-import PDFDocument from 'pdfkit';
 import { appealDeadline, APPEAL_MONTHS, parisDay } from '@app/domain/candidate/decision-letters';
 import { NOT_EVALUATED_WORDING, NotEvaluated } from '@app/domain/candidate/session-block';
 import { IssuedLetter } from '@app/domain/candidate/candidate';
 import { WITHHELD } from '@app/platform/personal-data/identity-view';
 import { ERASED } from '@app/platform/personal-data/vault';
 import { CandidateRecordView, JuryRecordView } from '../read-record/jury-record-reader';
-import { FONTS, frenchDate, frenchDateTime } from '../read-record/record-pdf';
+import { openFrenchPdf } from '../../http/french-pdf';
+import { frenchDate, frenchDateTime } from '../read-record/record-pdf';
 
 /**
  * What a decision letter says, cut to what its reader may see: the record of
@@ -98,16 +98,8 @@ export function appealParagraphs(certifier: string | null, issuedAt: string | nu
 export function renderLetterPdf(letter: DecisionLetter): Promise<Buffer> {
   const stamp = new Date(letter.issue?.issuedAt ?? letter.closedAt ?? '2000-01-01T00:00:00Z');
   const cert = letter.certification;
-  const doc = new PDFDocument({
-    size: 'A4',
-    margins: { top: 55, bottom: 70, left: 60, right: 60 },
-    pdfVersion: '1.7',
-    subset: 'PDF/A-2b',
-    tagged: true,
-    lang: 'fr-FR',
-    displayTitle: true,
-    bufferPages: true,
-    info: {
+  const { doc, done, left, width, para } = openFrenchPdf(
+    {
       Title: `Notification de la décision du jury — ${cert.title ?? cert.code ?? ''}`,
       Author: letter.certifier ?? 'certificateur',
       Subject: `Jury ${letter.juryId}, candidat ${letter.candidate.candidateId}`,
@@ -115,20 +107,8 @@ export function renderLetterPdf(letter: DecisionLetter): Promise<Buffer> {
       CreationDate: stamp,
       ModDate: stamp,
     },
-  });
-  doc.registerFont('regular', FONTS.regular);
-  doc.registerFont('bold', FONTS.bold);
-  doc.registerFont('mono', FONTS.mono);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const left = doc.page.margins.left;
-  const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
-  const para = (text: string, indent = 0, font: 'regular' | 'bold' | 'mono' = 'regular', size = 10.5, options: PDFKit.Mixins.TextOptions = {}) =>
-    doc.font(font).fontSize(size).text(text, left + indent, doc.y, { width: width - indent, ...options });
+    { top: 55, bottom: 70, left: 60, right: 60 },
+  );
   const gap = (lines = 0.6) => doc.moveDown(lines);
 
   // The sender, then the addressee on the right, as a window envelope reads them.

@@ -1,5 +1,5 @@
 import { NOT_EVALUATED_WORDING } from '@app/domain/candidate/session-block';
-import PDFDocument from 'pdfkit';
+import { openFrenchPdf } from '../../http/french-pdf';
 import type { CandidateRecord } from '@app/domain/jury/record';
 import { WITHHELD } from '@app/platform/personal-data/identity-view';
 import { ERASED } from '@app/platform/personal-data/vault';
@@ -33,10 +33,6 @@ export interface RecordPdfOptions {
   /** Where the jury sat ("Fait à … le …"); a blank to fill in by hand when unset. */
   place?: string;
 }
-
-// Embedded fonts (PDF/A forbids the standard 14): DejaVu covers French and every Latin name.
-const FONT_DIR = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf').replace(/DejaVuSans\.ttf$/, '');
-export const FONTS = { regular: `${FONT_DIR}DejaVuSans.ttf`, bold: `${FONT_DIR}DejaVuSans-Bold.ttf`, mono: `${FONT_DIR}DejaVuSansMono.ttf` };
 
 const MONTHS = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'];
 const PARIS = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' });
@@ -109,38 +105,17 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
   const stamp = new Date(record.closedAt ?? record.convenedAt ?? '2000-01-01T00:00:00Z');
   const cert = record.certification;
   const sealed = record.status === 'closed' && !!record.sealHash;
-  const doc = new PDFDocument({
-    size: 'A4',
-    margins: { top: 50, bottom: 70, left: 55, right: 55 },
-    pdfVersion: '1.7',
-    subset: 'PDF/A-2b',
-    tagged: true,
-    lang: 'fr-FR',
-    displayTitle: true,
-    bufferPages: true,
-    info: {
+  const { doc, done, left, width, para } = openFrenchPdf(
+    {
       Title: `Procès-verbal de délibération — ${cert.title ?? cert.code ?? ''} — ${record.session.title ?? record.session.sessionId}`,
       Author: cert.certifier ?? 'certificateur',
       Subject: `Jury ${record.juryId}`,
       CreationDate: stamp,
       ModDate: stamp,
     },
-  });
-  doc.registerFont('regular', FONTS.regular);
-  doc.registerFont('bold', FONTS.bold);
-  doc.registerFont('mono', FONTS.mono);
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  const left = doc.page.margins.left;
-  const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
-  /** A paragraph whose every line (not only the first) starts at `indent`. */
-  const para = (text: string, indent = 0, font: 'regular' | 'bold' | 'mono' = 'regular', size = 10) =>
-    doc.font(font).fontSize(size).text(text, left + indent, doc.y, { width: width - indent });
+    { top: 50, bottom: 70, left: 55, right: 55 },
+    10,
+  );
   const heading = (text: string) => {
     doc.moveDown(0.7);
     para(text, 0, 'bold', 12);
