@@ -40,6 +40,21 @@ describe('npm run demo', () => {
     expect(text).toContain('Aménagement accordé : temps majoré de 33 %');
   });
 
+  it('with --deliberate stops once the jury is convened and prints the console address of its sheet, writing no procès-verbal', () => {
+    const own = mkdtempSync(join(tmpdir(), 'cert-demo-deliberate-'));
+    try {
+      const run = demo(['--candidates', '4', '--deliberate', '--exit'], own);
+      expect(run.stderr).not.toMatch(/error/i);
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/Demo session played in [\d.]+ s up to the jury's convening: 4 candidates scored/);
+      expect(run.stdout).toMatch(/\/console\/#\/juries\/[0-9a-f-]{36}/);
+      expect(run.stdout).not.toContain('procès-verbal');
+      expect(() => readdirSync(join(own, 'demo'))).toThrow();
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it('answers --help at once and refuses an unknown flag with exit 2, touching no data', () => {
     const empty = join(dir, 'never-created');
     const help = demo(['--help'], empty);

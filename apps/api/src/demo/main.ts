@@ -9,7 +9,7 @@ import { ConfigError, exitUnlessProductionReady, loadConfig } from '@app/platfor
 import { boundPort, checkDatabaseReachable, startedListening, startupFailure } from '../startup';
 import type { DemoTokens } from './demo-session';
 
-const USAGE = `usage: npm run demo [-- --candidates N] [-- --exit]
+const USAGE = `usage: npm run demo [-- --candidates N] [-- --deliberate] [-- --exit]
 
 Starts the API (embedded database under DATA_DIR, or DATABASE_URL), plays a
 realistic session through it — the shipped referential, candidates scored on
@@ -18,13 +18,15 @@ appeal decided by a revision jury — and prints what to open next. The API
 keeps serving until Ctrl-C (--exit stops it once the session is played).
 
   --candidates N   how many candidates (4 to 30, default 30)
+  --deliberate     stop once the jury is convened, for the president to open, decide and close
+                   in the console (http://localhost:3000/console/)
   --exit           stop once the session is played
   -h, --help       this text`;
 
 async function main(argv: string[]): Promise<number> {
-  let values: { candidates?: string; exit?: boolean; help?: boolean };
+  let values: { candidates?: string; deliberate?: boolean; exit?: boolean; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { candidates: { type: 'string' }, exit: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: argv, options: { candidates: { type: 'string' }, deliberate: { type: 'boolean' }, exit: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -67,7 +69,17 @@ async function main(argv: string[]): Promise<number> {
 
   const started = Date.now();
   process.stderr.write(`demo: API on ${baseUrl}, data ${config.databaseUrl ? 'on DATABASE_URL' : `in ${config.dataDir}`}\n`);
-  const result = await runDemo({ baseUrl, tokens, candidates, log: (line) => process.stderr.write(`  ${line}\n`) });
+  const result = await runDemo({ baseUrl, tokens, candidates, until: values.deliberate ? 'convened' : 'sealed', log: (line) => process.stderr.write(`  ${line}\n`) });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (values.deliberate) {
+    process.stdout.write(`
+Demo session played in ${seconds} s up to the jury's convening: ${result.candidateIds.length} candidates scored, ${result.commands} commands.
+
+Deliberate in the console, while the API runs: ${baseUrl}/console/#/juries/${result.juryId}
+  (development sign-in: choose "Claire Petit — présidente du jury"; open the deliberation, neutralise, decide, close)
+`);
+    return keepServing(app, values.exit);
+  }
 
   // The sealed procès-verbal, as the president reads it, written beside the data for a first look.
   const pdf = await fetch(`${baseUrl}/v1/juries/${result.juryId}/record.pdf`, { headers: { authorization: `Bearer ${tokens.president}` } });
@@ -77,7 +89,6 @@ async function main(argv: string[]): Promise<number> {
   const pvFile = join(folder, `proces-verbal-${result.juryId}.pdf`);
   writeFileSync(pvFile, Buffer.from(await pdf.arrayBuffer()));
 
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(`
 Demo session played in ${seconds} s: ${result.candidateIds.length} candidates, ${result.commands} commands, log position ${result.lastPosition}.
 
@@ -102,7 +113,11 @@ Then, while the API runs:
   open $B/docs for every route (Authorize with one of the tokens above)
 `);
 
-  if (values.exit) {
+  return keepServing(app, values.exit);
+}
+
+async function keepServing(app: { close(): Promise<void> }, exit: boolean | undefined): Promise<number> {
+  if (exit) {
     await app.close();
     return 0;
   }
