@@ -16,7 +16,7 @@ import {
   label,
   link,
   onSubmit,
-  pager,
+  pagedList,
   qs,
   section,
   select,
@@ -45,24 +45,21 @@ export async function candidatesScreen(ctx: ScreenContext, _params: Record<strin
     searchAlert,
   ) as HTMLFormElement;
   const criteria = () => Object.fromEntries(SEARCH_FIELDS.map(([name]) => [name, valueOf(search, name)]).filter(([, v]) => v));
-  const show = async (cursor: string | null, shownBefore: number) => {
-    const { body } = await ctx.api.get<{ items: any[]; next: string | null }>(`/v1/candidates${qs({ ...criteria(), cursor })}`);
-    clear(results);
-    results.append(
+  const show = pagedList<any>(ctx, results, (cursor) => `/v1/candidates${qs({ ...criteria(), cursor })}`, (items) => {
+    return [
       table(
         'Candidats trouvés',
         ['Candidat', 'Date de naissance', 'Sessions', 'Certifié'],
-        body.items.map((c) => [link(`/admin/candidats/${c.candidateId}`, identityLine(c.identity)), day(c.identity?.birthDate), String(c.sessions.length), c.certified ? 'oui' : 'non']),
+        items.map((c) => [link(`/admin/candidats/${c.candidateId}`, identityLine(c.identity)), day(c.identity?.birthDate), String(c.sessions.length), c.certified ? 'oui' : 'non']),
         'Aucun candidat ne correspond.',
       ),
-      pager(shownBefore, body.items.length, body.next, (c, n) => void show(c, n).catch((e) => ctx.notify(String(e?.message ?? e), 'error'))),
-    );
-  };
+    ];
+  });
   onSubmit(search, searchAlert, async () => {
     if (Object.keys(criteria()).length === 0) throw new Error('Renseignez au moins un champ.');
-    await show(null, 0);
+    await show(null);
   });
-  if (Object.keys(criteria()).length) await show(null, 0).catch(() => undefined);
+  if (Object.keys(criteria()).length) await show(null).catch(() => undefined);
 
   const alert = alertRegion();
   const register = h(

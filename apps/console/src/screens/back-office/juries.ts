@@ -1,6 +1,6 @@
-import { clear, h } from '../../dom.js';
+import { h } from '../../dom.js';
 import type { ScreenContext } from '../../router.js';
-import { alertRegion, day, field, heading, idempotencyKey, input, JURY_STATUSES, label, onSubmit, pager, qs, section, select, table, uid, valueOf } from './widgets.js';
+import { alertRegion, day, field, heading, idempotencyKey, input, JURY_STATUSES, label, onSubmit, pagedList, qs, section, select, table, uid, valueOf } from './widgets.js';
 
 const PAGE = 50;
 
@@ -10,14 +10,12 @@ export async function juriesScreen(ctx: ScreenContext, _params: Record<string, s
   const { body: sessions } = await ctx.api.get<{ items: any[] }>(`/v1/sessions${qs({ limit: 200 })}`);
   const titles = new Map(sessions.items.map((s) => [s.id as string, s.title as string]));
   const list = h('div', {});
-  const show = async (cursor: string | null, shownBefore: number) => {
-    const { body } = await ctx.api.get<{ items: any[]; next: string | null }>(`/v1/juries${qs({ sessionId, limit: PAGE, cursor })}`);
-    clear(list);
-    list.append(
+  const show = pagedList<any>(ctx, list, (cursor) => `/v1/juries${qs({ sessionId, limit: PAGE, cursor })}`, (items) => {
+    return [
       table(
         'Jurys',
         ['Jury', 'Session', 'Statut', 'Président', 'Membres', 'Décisions'],
-        body.items.map((j) => [
+        items.map((j) => [
           String(j.id).slice(0, 8),
           titles.get(j.sessionId) ?? String(j.sessionId).slice(0, 8),
           label(JURY_STATUSES, j.status),
@@ -27,9 +25,8 @@ export async function juriesScreen(ctx: ScreenContext, _params: Record<string, s
         ]),
         'Aucun jury.',
       ),
-      pager(shownBefore, body.items.length, body.next, (c, n) => void show(c, n).catch((e) => ctx.notify(String(e?.message ?? e), 'error'))),
-    );
-  };
+    ];
+  });
 
   const sessionSelect = select('sessionId', sessions.items.map((s) => [s.id, `${s.title} (${day(s.startsOn)})`]), { required: true });
   if (sessionId) sessionSelect.value = sessionId;
@@ -76,11 +73,11 @@ export async function juriesScreen(ctx: ScreenContext, _params: Record<string, s
     // Emptied, so that a second click convenes nothing twice by mistake.
     form.reset();
     if (sessionId) sessionSelect.value = sessionId;
-    await show(null, 0);
+    await show(null);
     return `Jury convoqué (${String(answer.id).slice(0, 8)}).`;
   });
 
-  await show(query.get('cursor'), 0);
+  await show(query.get('cursor'));
   return h('div', { class: 'ecran' }, heading('Jurys'), section('Jurys convoqués', list), section('Convoquer un jury', sessions.items.length ? form : h('p', {}, 'Aucune session ouverte.')));
 }
 
@@ -105,16 +102,14 @@ export async function cdcScreen(ctx: ScreenContext, _params: Record<string, stri
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Afficher')),
     alert,
   ) as HTMLFormElement;
-  const show = async (cursor: string | null, shownBefore: number) => {
-    const { body } = await ctx.api.get<{ items: any[]; next: string | null }>(`/v1/exports/accrochage/status${qs({ from: valueOf(form, 'from'), to: valueOf(form, 'to'), cursor })}`);
-    clear(list);
-    const late = body.items.filter((i) => typeof i.daysLeft === 'number' && i.daysLeft < 0 && i.status !== 'accepted').length;
-    list.append(
-      h('p', { class: 'muted' }, `${body.items.length} certification${body.items.length > 1 ? 's' : ''} sur cette page, dont ${late} hors délai.`),
+  const show = pagedList<any>(ctx, list, (cursor) => `/v1/exports/accrochage/status${qs({ from: valueOf(form, 'from'), to: valueOf(form, 'to'), cursor })}`, (items) => {
+    const late = items.filter((i) => typeof i.daysLeft === 'number' && i.daysLeft < 0 && i.status !== 'accepted').length;
+    return [
+      h('p', { class: 'muted' }, `${items.length} certification${items.length > 1 ? 's' : ''} sur cette page, dont ${late} hors délai.`),
       table(
         'Déclarations à la CDC',
         ['Candidat', 'Certification', 'Délivrée le', 'Statut', 'Motif', 'Dernier envoi', 'Échéance', 'Jours restants', 'Retrait'],
-        body.items.map((i) => [
+        items.map((i) => [
           String(i.candidateId).slice(0, 8),
           i.certificationCode,
           day(i.awardedOn),
@@ -127,10 +122,9 @@ export async function cdcScreen(ctx: ScreenContext, _params: Record<string, stri
         ]),
         'Aucune certification délivrée sur la période.',
       ),
-      pager(shownBefore, body.items.length, body.next, (c, n) => void show(c, n).catch((e) => ctx.notify(String(e?.message ?? e), 'error'))),
-    );
-  };
-  onSubmit(form, alert, () => show(null, 0));
-  await show(null, 0);
+    ];
+  });
+  onSubmit(form, alert, () => show(null));
+  await show(null);
   return h('div', { class: 'ecran' }, heading('Déclarations CDC (accrochage)'), section('Suivi des déclarations', form, list));
 }

@@ -13,7 +13,7 @@ import {
   label,
   link,
   onSubmit,
-  pager,
+  pagedList,
   progressCounter,
   PROPOSALS,
   qs,
@@ -32,19 +32,16 @@ export async function publishedReferentials(ctx: ScreenContext): Promise<Array<[
 
 export async function sessionsScreen(ctx: ScreenContext, _params: Record<string, string>, query: URLSearchParams): Promise<Node> {
   const list = h('div', {});
-  const show = async (cursor: string | null, shownBefore: number) => {
-    const { body } = await ctx.api.get<{ items: any[]; next: string | null }>(`/v1/sessions${qs({ limit: PAGE, cursor })}`);
-    clear(list);
-    list.append(
+  const show = pagedList<any>(ctx, list, (cursor) => `/v1/sessions${qs({ limit: PAGE, cursor })}`, (items) => {
+    return [
       table(
         'Sessions',
         ['Session', 'Certification', 'Dates', 'Candidats', 'Jurys'],
-        body.items.map((s) => [link(`/admin/sessions/${s.id}`, s.title), s.certificationCode, `du ${day(s.startsOn)} au ${day(s.endsOn)}`, String(s.candidates), String(s.juries)]),
+        items.map((s) => [link(`/admin/sessions/${s.id}`, s.title), s.certificationCode, `du ${day(s.startsOn)} au ${day(s.endsOn)}`, String(s.candidates), String(s.juries)]),
         'Aucune session.',
       ),
-      pager(shownBefore, body.items.length, body.next, (c, n) => void show(c, n).catch((e) => ctx.notify(String(e?.message ?? e), 'error'))),
-    );
-  };
+    ];
+  });
 
   const referentials = await publishedReferentials(ctx);
   const alert = alertRegion();
@@ -65,11 +62,11 @@ export async function sessionsScreen(ctx: ScreenContext, _params: Record<string,
       { idempotencyKey: idempotencyKey() },
     );
     form.reset();
-    await show(null, 0);
+    await show(null);
     return 'Session ouverte.';
   });
 
-  await show(query.get('cursor'), 0);
+  await show(query.get('cursor'));
   return h('div', { class: 'ecran' }, heading('Sessions'), section('Sessions d’examen', list), section('Ouvrir une session', referentials.length ? form : h('p', {}, 'Publiez d’abord un référentiel.')));
 }
 
@@ -106,16 +103,14 @@ export async function sessionScreen(ctx: ScreenContext, params: Record<string, s
   });
 
   const sheet = h('div', {});
-  const showSheet = async (cursor: string | null, shownBefore: number) => {
-    const { body } = await ctx.api.get<{ items: any[]; next: string | null }>(`/v1/sessions/${id}/candidates${qs({ limit: PAGE, cursor })}`);
-    const blocks = body.items.flatMap((c) => c.blocks as any[]);
-    clear(sheet);
-    sheet.append(
+  const showSheet = pagedList<any>(ctx, sheet, (cursor) => `/v1/sessions/${id}/candidates${qs({ limit: PAGE, cursor })}`, (items) => {
+    const blocks = items.flatMap((c) => c.blocks as any[]);
+    return [
       progressCounter('Blocs délibérés sur cette page', blocks.filter((b) => b.decision).length, blocks.length),
       table(
         'Candidats inscrits',
         ['Candidat', 'Blocs', 'Aménagements', 'Avis en attente', 'Certifié'],
-        body.items.map((c) => [
+        items.map((c) => [
           link(`/admin/candidats/${c.candidateId}`, identityLine(c.identity)),
           (c.blocks as any[]).map((b) => `${b.code} : ${label(DECISIONS, b.decision, label(PROPOSALS, b.proposal))} (${b.criteria.scored}/${b.criteria.total - b.criteria.neutralised})`).join(' · '),
           (c.accommodations as string[]).join(', ') || '—',
@@ -124,9 +119,8 @@ export async function sessionScreen(ctx: ScreenContext, params: Record<string, s
         ]),
         'Aucun candidat inscrit.',
       ),
-      pager(shownBefore, body.items.length, body.next, (c, n) => void showSheet(c, n).catch((e) => ctx.notify(String(e?.message ?? e), 'error'))),
-    );
-  };
+    ];
+  });
 
   const juries = h('div', {});
   const { body: juryPage } = await ctx.api.get<{ items: any[] }>(`/v1/juries${qs({ sessionId: id, limit: 200 })}`);
@@ -135,7 +129,7 @@ export async function sessionScreen(ctx: ScreenContext, params: Record<string, s
     link(`/admin/jurys${qs({ sessionId: id })}`, 'Convoquer un jury pour cette session'),
   );
 
-  await Promise.all([load(), showSheet(null, 0)]);
+  await Promise.all([load(), showSheet()]);
   return h('div', { class: 'ecran' }, details, section('Évaluateurs', assessors, assign), section('Feuille de délibération', sheet), section('Jurys', juries));
 }
 

@@ -1,4 +1,5 @@
-import { h } from '../../dom.js';
+import { clear, h } from '../../dom.js';
+import type { ScreenContext } from '../../router.js';
 import { DECISION_LABELS, PROPOSAL_LABELS } from '../jury/model.js';
 import { ApiError } from '../../api.js';
 import { fieldErrors, frenchMessage } from '../../errors.js';
@@ -147,6 +148,23 @@ export function pager(shownBefore: number, shownHere: number, next: string | nul
     shownBefore > 0 ? h('button', { type: 'button', onClick: () => go(null, 0) }, 'Première page') : null,
     next ? h('button', { type: 'button', onClick: () => go(next, shown) }, 'Page suivante') : null,
   );
+}
+
+/**
+ * A list the API pages with an opaque cursor, shown a page at a time in
+ * `into` with its pager below. Returns what shows a page again (the first one
+ * by default, after a command changed the list).
+ */
+export function pagedList<T>(ctx: ScreenContext, into: HTMLElement, path: (cursor: string | null) => string, render: (items: T[]) => Array<Node | null>): (cursor?: string | null) => Promise<void> {
+  const show = async (cursor: string | null, shownBefore: number): Promise<void> => {
+    const { body } = await ctx.api.get<{ items: T[]; next: string | null }>(path(cursor));
+    clear(into);
+    into.append(
+      ...render(body.items).filter((n): n is Node => n !== null),
+      pager(shownBefore, body.items.length, body.next, (c, n) => void show(c, n).catch((e) => ctx.notify(String(e?.message ?? e), 'error'))),
+    );
+  };
+  return (cursor = null) => show(cursor, 0);
 }
 
 /** A counter with a progress bar, for lists of hundreds (decided blocks of a session, files loaded). */

@@ -14,6 +14,7 @@ import {
   label,
   link,
   localToIso,
+  pagedList,
   pager,
   progressCounter,
   PROPOSALS,
@@ -60,14 +61,12 @@ async function sessionsScreen(ctx: ScreenContext, _params: Record<string, string
   const root = h('div', { class: 'ecran' }, heading('Sessions d’examen'));
   const list = h('div', {});
   root.append(list);
-  const show = async (cursor: string | null, shownBefore: number) => {
-    const { body } = await ctx.api.get<{ items: any[]; next: string | null }>(`/v1/sessions${qs({ limit: PAGE, cursor })}`);
-    clear(list);
-    list.append(
+  const show = pagedList<any>(ctx, list, (cursor) => `/v1/sessions${qs({ limit: PAGE, cursor })}`, (items) => {
+    return [
       table(
         'Sessions',
         ['Session', 'Certification', 'Dates', 'Candidats', 'Jurys'],
-        body.items.map((s) => [
+        items.map((s) => [
           link(`/regulateur/sessions/${s.id}`, s.title),
           s.certificationCode,
           `du ${day(s.startsOn)} au ${day(s.endsOn)}`,
@@ -76,10 +75,9 @@ async function sessionsScreen(ctx: ScreenContext, _params: Record<string, string
         ]),
         'Aucune session.',
       ),
-      pager(shownBefore, body.items.length, body.next, (c, n) => void show(c, n).catch((e) => ctx.notify(String(e), 'error'))),
-    );
-  };
-  await show(query.get('cursor'), 0);
+    ];
+  });
+  await show(query.get('cursor'));
   return root;
 }
 
@@ -89,26 +87,23 @@ async function sessionScreen(ctx: ScreenContext, params: Record<string, string>)
   const root = h('div', { class: 'ecran' }, heading(session.title), h('p', {}, `Du ${day(session.startsOn)} au ${day(session.endsOn)} — `, link(`/regulateur/jurys${qs({ sessionId: params.id })}`, 'jurys de la session')));
   const sheet = h('div', {});
   root.append(section('Feuille de délibération', sheet));
-  const show = async (cursor: string | null, shownBefore: number) => {
-    const { body } = await ctx.api.get<{ items: any[]; next: string | null }>(`/v1/sessions/${params.id}/candidates${qs({ limit: PAGE, cursor })}`);
-    const blocks = body.items.flatMap((c) => c.blocks as any[]);
-    clear(sheet);
-    sheet.append(
+  const show = pagedList<any>(ctx, sheet, (cursor) => `/v1/sessions/${params.id}/candidates${qs({ limit: PAGE, cursor })}`, (items) => {
+    const blocks = items.flatMap((c) => c.blocks as any[]);
+    return [
       progressCounter('Blocs délibérés sur cette page', blocks.filter((b) => b.decision).length, blocks.length),
       table(
         'Candidats de la session',
         ['Candidat', 'Blocs', 'Certifié'],
-        body.items.map((c) => [
+        items.map((c) => [
           link(`/regulateur/candidats/${c.candidateId}`, identityLine(c.identity)),
           (c.blocks as any[]).map((b) => `${b.code} : ${label(DECISIONS, b.decision, label(PROPOSALS, b.proposal))}`).join(' · '),
           c.certified ? 'oui' : 'non',
         ]),
         'Aucun candidat inscrit.',
       ),
-      pager(shownBefore, body.items.length, body.next, (c, n) => void show(c, n).catch((e) => ctx.notify(String(e), 'error'))),
-    );
-  };
-  await show(null, 0);
+    ];
+  });
+  await show(null);
   return root;
 }
 
@@ -117,14 +112,12 @@ async function juriesScreen(ctx: ScreenContext, _params: Record<string, string>,
   const root = h('div', { class: 'ecran' }, heading(sessionId ? 'Jurys de la session' : 'Jurys'));
   const list = h('div', {});
   root.append(list);
-  const show = async (cursor: string | null, shownBefore: number) => {
-    const { body } = await ctx.api.get<{ items: any[]; next: string | null }>(`/v1/juries${qs({ sessionId, limit: PAGE, cursor })}`);
-    clear(list);
-    list.append(
+  const show = pagedList<any>(ctx, list, (cursor) => `/v1/juries${qs({ sessionId, limit: PAGE, cursor })}`, (items) => {
+    return [
       table(
         'Jurys',
         ['Jury', 'Statut', 'Président', 'Membres', 'Décisions en vigueur', 'Révision'],
-        body.items.map((j) => [
+        items.map((j) => [
           link(`/regulateur/jurys/${j.id}`, `Procès-verbal ${String(j.id).slice(0, 8)}`),
           label(JURY_STATUSES, j.status),
           (j.members as any[]).find((m) => m.president)?.name ?? '—',
@@ -134,10 +127,9 @@ async function juriesScreen(ctx: ScreenContext, _params: Record<string, string>,
         ]),
         'Aucun jury.',
       ),
-      pager(shownBefore, body.items.length, body.next, (c, n) => void show(c, n).catch((e) => ctx.notify(String(e), 'error'))),
-    );
-  };
-  await show(query.get('cursor'), 0);
+    ];
+  });
+  await show(query.get('cursor'));
   return root;
 }
 
