@@ -181,6 +181,10 @@ describe('resits and absence (HTTP, PostgreSQL, shipped referential)', () => {
       expect.objectContaining({ reportId, blocks: ['BC02'], reportedBy: 'assessor-1', description, decision: expect.objectContaining({ juryId: j1, outcome: 'evaluation-annulled', banUntil: null }) }),
     ]);
     expect(rec.candidates.find((c: any) => c.candidateId === who.banned).frauds[0].decision).toMatchObject({ outcome: 'ban', banUntil });
+    // The seal covers the fraud decisions, and the record read back still matches it.
+    expect(rec.sealVerification).toMatchObject({ intact: true, signatureValid: true });
+    const sealedFrauds = [{ candidateId: who.fraud, reportId, outcome: 'evaluation-annulled' }, { candidateId: who.banned, reportId: banReport, outcome: 'ban' }];
+    expect(rec.sealVerification.content.fraudDecisions).toEqual(sealedFrauds.sort((x, y) => (x.candidateId < y.candidateId ? -1 : 1)).map((f) => expect.objectContaining(f)));
     // Regulators see that a fraud was reported and decided, never what was described nor the motivation.
     const forRegulator = (await record(j1, 'regulator')).candidates.find((c: any) => c.candidateId === who.fraud);
     expect(forRegulator.frauds[0]).toMatchObject({ description: '[withheld]', decision: { outcome: 'evaluation-annulled', motivation: '[withheld]' } });

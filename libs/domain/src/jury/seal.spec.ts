@@ -84,6 +84,17 @@ describe('recordContent', () => {
     expect(JSON.stringify(one)).not.toBe(JSON.stringify(content));
   });
 
+  it('covers the jury’s fraud decisions when it took some (motivation as stored), and a record without any hashes as before', () => {
+    expect(content).not.toHaveProperty('fraudDecisions');
+    const withFraud = fold(jurySpec, [
+      ...events,
+      ev('FraudDecided', { juryId: 'j', candidateId: 'cand-a', reportId: 'f1', blocks: ['BC02', 'BC01'], outcome: 'ban', banUntil: '2027-06-15', motivation: sealed }),
+    ]);
+    const covered = recordContent(withFraud, { id: 'r', code: 'RNCP00000', version: 2 }, { o1: { opinionId: 'o1', criteria: ['CE1.2'], motivation: sealed } }, '2026-06-20T10:00:00.000Z');
+    expect(covered.fraudDecisions).toEqual([{ candidateId: 'cand-a', reportId: 'f1', blocks: ['BC01', 'BC02'], outcome: 'ban', banUntil: '2027-06-15', motivation: sealed }]);
+    expect({ ...covered, fraudDecisions: undefined }).toEqual({ ...content, fraudDecisions: undefined });
+  });
+
   it('does not depend on the order decisions arrived in', () => {
     const swapped = [...events.slice(0, 4), events[5], events[4]];
     const again = recordContent(fold(jurySpec, swapped), { id: 'r', code: 'RNCP00000', version: 2 }, { o1: { opinionId: 'o1', criteria: ['CE1.2'], motivation: sealed } }, '2026-06-20T10:00:00.000Z');

@@ -55,6 +55,11 @@ export interface SealedRecordContent {
    * VAE file: a record without VAE hashes as it did before the path existed.
    */
   vaeInterviews?: Array<{ candidateId: string; applicationId: string; heldOn: string; memberId: string; notes: StoredText | null }>;
+  /**
+   * The jury's decisions on reported frauds (docs/paths.md "Fraud"), motivations as stored. Present
+   * only in a record that has some: a record without frauds hashes as it did before.
+   */
+  fraudDecisions?: Array<{ candidateId: string; reportId: string; blocks: string[]; outcome: string; banUntil: string | null; motivation: StoredText }>;
   /** Substitute presidents the admin designated during the deliberation. */
   designations?: Array<{ userId: string; previousUserId: string | null }>;
   /** The certifications this closing awards and withdraws: part of the act the seal covers (format 2). */
@@ -115,6 +120,13 @@ export function recordContent(
           vaeInterviews: jury.vaeInterviews
             .map((i) => ({ candidateId: i.candidateId, applicationId: i.applicationId, heldOn: i.heldOn, memberId: i.memberId, notes: i.notes ?? null }))
             .sort(cmp('candidateId', 'applicationId')),
+        }
+      : {}),
+    ...(jury.frauds?.length
+      ? {
+          fraudDecisions: jury.frauds
+            .map((f) => ({ candidateId: f.candidateId, reportId: f.reportId, blocks: [...f.blocks].sort(), outcome: f.outcome, banUntil: f.banUntil, motivation: f.motivation }))
+            .sort(cmp('candidateId', 'reportId')),
         }
       : {}),
     closedAt,
