@@ -14,6 +14,12 @@ export interface FrenchPdf {
   width: number;
   /** A paragraph whose every line (not only the first) starts at `indent`. */
   para(text: string, indent?: number, font?: PdfFont, size?: number, options?: PDFKit.Mixins.TextOptions): PDFKit.PDFDocument;
+  /**
+   * Writes `lines` (in mono, one under the other, `offset` points below the
+   * text area) and "page n / N" at the foot of every page, then ends the
+   * document: what lets a single page be matched with what it belongs to.
+   */
+  finish(lines: string[], offset: number): Promise<Buffer>;
 }
 
 /**
@@ -35,5 +41,20 @@ export function openFrenchPdf(info: PDFKit.DocumentInfo, margins: { top: number;
   const width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
   const para = (text: string, indent = 0, font: PdfFont = 'regular', size = defaultSize, options: PDFKit.Mixins.TextOptions = {}) =>
     doc.font(font).fontSize(size).text(text, left + indent, doc.y, { width: width - indent, ...options });
-  return { doc, done, left, width, para };
+  const finish = (lines: string[], offset: number) => {
+    const range = doc.bufferedPageRange();
+    for (let i = 0; i < range.count; i++) {
+      doc.switchToPage(range.start + i);
+      // Writing inside the bottom margin must not start a new page.
+      const bottom = doc.page.margins.bottom;
+      doc.page.margins.bottom = 0;
+      const y = doc.page.height - bottom + offset;
+      lines.forEach((text, k) => doc.font('mono').fontSize(6.5).text(text, left, y + k * 9, { width: width - 60, lineBreak: false }));
+      doc.font('regular').fontSize(8).text(`page ${i + 1} / ${range.count}`, left + width - 60, y, { width: 60, align: 'right', lineBreak: false });
+      doc.page.margins.bottom = bottom;
+    }
+    doc.end();
+    return done;
+  };
+  return { doc, done, left, width, para, finish };
 }

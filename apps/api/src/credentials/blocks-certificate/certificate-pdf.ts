@@ -17,7 +17,7 @@ export function renderCertificatePdf(content: BlocksAttestation, signed: SignedA
   const dates = content.certifications.flatMap((c) => c.blocks.map((b) => b.validatedOn ?? '')).filter(Boolean).sort();
   const latest = dates[dates.length - 1] ?? null;
   const stamp = new Date(`${latest ?? '2000-01-01'}T12:00:00Z`);
-  const { doc, done, left, width, para } = openFrenchPdf(
+  const { doc, para, finish } = openFrenchPdf(
     {
       Title: 'Attestation de blocs de compétences acquis',
       Author: content.certifier ?? 'certificateur',
@@ -85,17 +85,5 @@ export function renderCertificatePdf(content: BlocksAttestation, signed: SignedA
   para(`Empreinte de la clé : ${signed.keyFingerprint}`, 0, 'regular', 8.5);
   para('Le contenu attesté, l’empreinte, la signature et la clé publique sont joints aux métadonnées de ce document : npm run -s cli -- certificate verify <fichier.pdf> les vérifie hors ligne.', 0, 'regular', 8);
 
-  const range = doc.bufferedPageRange();
-  for (let i = 0; i < range.count; i++) {
-    doc.switchToPage(range.start + i);
-    const bottom = doc.page.margins.bottom;
-    doc.page.margins.bottom = 0;
-    const y = doc.page.height - bottom + 20;
-    doc.font('mono').fontSize(6.5).text(`Empreinte SHA-256 : ${signed.hash}`, left, y, { width: width - 60, lineBreak: false });
-    doc.font('mono').fontSize(6.5).text(`Clé : ${signed.keyFingerprint}`, left, y + 9, { width: width - 60, lineBreak: false });
-    doc.font('regular').fontSize(8).text(`page ${i + 1} / ${range.count}`, left + width - 60, y, { width: 60, align: 'right', lineBreak: false });
-    doc.page.margins.bottom = bottom;
-  }
-  doc.end();
-  return done;
+  return finish([`Empreinte SHA-256 : ${signed.hash}`, `Clé : ${signed.keyFingerprint}`], 20);
 }

@@ -98,7 +98,7 @@ export function appealParagraphs(certifier: string | null, issuedAt: string | nu
 export function renderLetterPdf(letter: DecisionLetter): Promise<Buffer> {
   const stamp = new Date(letter.issue?.issuedAt ?? letter.closedAt ?? '2000-01-01T00:00:00Z');
   const cert = letter.certification;
-  const { doc, done, left, width, para } = openFrenchPdf(
+  const { doc, left, width, para, finish } = openFrenchPdf(
     {
       Title: `Notification de la décision du jury — ${cert.title ?? cert.code ?? ''}`,
       Author: letter.certifier ?? 'certificateur',
@@ -184,16 +184,5 @@ export function renderLetterPdf(letter: DecisionLetter): Promise<Buffer> {
   para(letter.sealHash, 0, 'mono', 8);
   para(`Jury ${letter.juryId}${letter.keyFingerprint ? ` — clé de scellement ${letter.keyFingerprint}` : ''}`, 0, 'regular', 7.5);
 
-  const range = doc.bufferedPageRange();
-  for (let i = 0; i < range.count; i++) {
-    doc.switchToPage(range.start + i);
-    const bottom = doc.page.margins.bottom;
-    doc.page.margins.bottom = 0; // writing in the margin must not open a page
-    const y = doc.page.height - bottom + 20;
-    doc.font('mono').fontSize(6.5).text(`Sceau SHA-256 du procès-verbal : ${letter.sealHash}`, left, y, { width: width - 60, lineBreak: false });
-    doc.font('regular').fontSize(8).text(`page ${i + 1} / ${range.count}`, left + width - 60, y, { width: 60, align: 'right', lineBreak: false });
-    doc.page.margins.bottom = bottom;
-  }
-  doc.end();
-  return done;
+  return finish([`Sceau SHA-256 du procès-verbal : ${letter.sealHash}`], 20);
 }

@@ -105,7 +105,7 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
   const stamp = new Date(record.closedAt ?? record.convenedAt ?? '2000-01-01T00:00:00Z');
   const cert = record.certification;
   const sealed = record.status === 'closed' && !!record.sealHash;
-  const { doc, done, left, width, para } = openFrenchPdf(
+  const { doc, left, para, finish } = openFrenchPdf(
     {
       Title: `Procès-verbal de délibération — ${cert.title ?? cert.code ?? ''} — ${record.session.title ?? record.session.sessionId}`,
       Author: cert.certifier ?? 'certificateur',
@@ -261,20 +261,7 @@ export function renderRecordPdf(record: JuryRecordView, options: RecordPdfOption
   }
 
   // Every page carries the seal, so a single page can be matched with the ledger.
-  const range = doc.bufferedPageRange();
-  for (let i = 0; i < range.count; i++) {
-    doc.switchToPage(range.start + i);
-    // Writing inside the bottom margin must not start a new page.
-    const bottom = doc.page.margins.bottom;
-    doc.page.margins.bottom = 0;
-    const y = doc.page.height - bottom + 18;
-    const lines = sealed ? [`Sceau SHA-256 : ${record.sealHash}`, `Clé : ${record.keyFingerprint ?? '—'}`] : ['Procès-verbal non scellé'];
-    lines.forEach((text, k) => doc.font('mono').fontSize(6.5).text(text, left, y + k * 9, { width: width - 60, lineBreak: false }));
-    doc.font('regular').fontSize(8).text(`page ${i + 1} / ${range.count}`, left + width - 60, y, { width: 60, align: 'right', lineBreak: false });
-    doc.page.margins.bottom = bottom;
-  }
-  doc.end();
-  return done;
+  return finish(sealed ? [`Sceau SHA-256 : ${record.sealHash}`, `Clé : ${record.keyFingerprint ?? '—'}`] : ['Procès-verbal non scellé'], 18);
 }
 
 /**
