@@ -1,3 +1,5 @@
+import { createPublicKey, KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 /** What a command receives: its flags, parsed and checked by main.ts against its spec, and its positional arguments. */
 export interface CommandInput {
   values: Record<string, string | boolean | string[] | boolean[] | undefined>;
@@ -10,6 +12,17 @@ export class UsageError extends Error {}
 export function stringFlag(input: CommandInput, name: string): string | undefined {
   const v = input.values[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** The public key a `--key <PEM file>` flag pins (the certifier's, for the offline checks), or undefined without the flag. */
+export function pinnedKeyFlag(input: CommandInput): KeyObject | undefined {
+  const file = stringFlag(input, 'key');
+  if (!file) return undefined;
+  try {
+    return createPublicKey(readFileSync(file, 'utf8'));
+  } catch {
+    throw new UsageError(`--key: ${file} is not a readable public key PEM`);
+  }
 }
 
 export function noPositionals(input: CommandInput): void {

@@ -1,7 +1,6 @@
-import { createPublicKey, KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { attestationOfPdf, verifyAttestation } from '@app/proof/attestation';
-import { CommandInput, stringFlag, UsageError } from '../command';
+import { CommandInput, pinnedKeyFlag, UsageError } from '../command';
 
 /**
  * Offline check of a certificate of blocks: the attested content, its hash,
@@ -10,7 +9,6 @@ import { CommandInput, stringFlag, UsageError } from '../command';
  * key, so a certificate signed by anyone else is refused.
  */
 export async function run(input: CommandInput): Promise<number> {
-  const key = stringFlag(input, 'key');
   if (input.positionals.length !== 1) throw new UsageError('give exactly one certificate PDF');
   let pdf: Buffer;
   try {
@@ -18,14 +16,7 @@ export async function run(input: CommandInput): Promise<number> {
   } catch (error) {
     throw new UsageError(`cannot read ${input.positionals[0]}: ${(error as Error).message}`);
   }
-  let pinned: KeyObject | undefined;
-  if (key) {
-    try {
-      pinned = createPublicKey(readFileSync(key, 'utf8'));
-    } catch {
-      throw new UsageError(`--key: ${key} is not a readable public key PEM`);
-    }
-  }
+  const pinned = pinnedKeyFlag(input);
   const check = verifyAttestation(attestationOfPdf(pdf), pinned);
   process.stdout.write(`${JSON.stringify({ ...check, pinned: !!pinned }, null, 2)}\n`);
   return check.verified ? 0 : 1;

@@ -1,6 +1,5 @@
-import { createPublicKey, KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CommandInput, stringFlag, UsageError } from '../command';
+import { CommandInput, pinnedKeyFlag, UsageError } from '../command';
 
 /**
  * Offline check of a credential's eddsa-jcs-2022 proof: the did:key in the
@@ -10,7 +9,6 @@ import { CommandInput, stringFlag, UsageError } from '../command';
  */
 export async function run(input: CommandInput): Promise<number> {
   const positional = input.positionals;
-  const key = stringFlag(input, 'key');
   if (positional.length !== 1) throw new UsageError('give exactly one credential file');
   let credential: unknown;
   try {
@@ -18,14 +16,7 @@ export async function run(input: CommandInput): Promise<number> {
   } catch (error) {
     throw new UsageError(`cannot read ${positional[0]} as JSON: ${(error as Error).message}`);
   }
-  let pinned: KeyObject | undefined;
-  if (key) {
-    try {
-      pinned = createPublicKey(readFileSync(key, 'utf8'));
-    } catch {
-      throw new UsageError(`--key: ${key} is not a readable public key PEM`);
-    }
-  }
+  const pinned = pinnedKeyFlag(input);
   const { verifyOffline } = await import('../../../api/src/credentials/credential-issuer');
   const result = verifyOffline(credential, pinned);
   const c = (credential ?? {}) as Record<string, any>;
