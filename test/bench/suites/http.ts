@@ -117,7 +117,9 @@ function freePort(): Promise<number> {
 
 /** Starts the API as `npm start` does and waits until every worker serves (aggregated /metrics), or /health for a single process. */
 async function startApi(env: NodeJS.ProcessEnv, baseUrl: string, workers: number): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [join(root, 'scripts', 'launch.js'), 'api'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_PROFILE_DIR: a V8 CPU profile of each API process, written there when it stops (docs/performance.md).
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, join(root, 'scripts', 'launch.js'), 'api'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
   child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));

@@ -77,6 +77,33 @@ describe('Personal data vault: envelope encryption', () => {
     await expect(vault.seal(subject, 'again')).rejects.toMatchObject({ code: 'PERSONAL_DATA_ERASED' });
   });
 
+  it('seals a subject again without a round trip; what another process seals after an erasure elsewhere opens to nothing', async () => {
+    const keys = ring();
+    const vault = new PersonalDataVault(t.db, keys);
+    await vault.onModuleInit();
+    const subject = randomUUID();
+    const queries: string[] = [];
+    const query = t.db.pool.query.bind(t.db.pool);
+    t.db.pool.query = ((text: unknown, ...rest: unknown[]) => (queries.push(String(text)), (query as any)(text, ...rest))) as typeof t.db.pool.query;
+    const first = await vault.seal(subject, 'first comment');
+    expect(queries.filter((q) => q.includes('personal_data_keys'))).toHaveLength(3); // look-up, creation, read back
+    queries.length = 0;
+    const second = await vault.seal(subject, 'second comment');
+    expect(queries).toEqual([]);
+    expect(await vault.open(second)).toBe('second comment');
+    expect(queries).toHaveLength(1); // opening always asks the database
+
+    // Another process erases: this one still seals for a while (commands refuse an erased file
+    // from its event, written before the key is destroyed), but nobody can open what it sealed.
+    const other = new PersonalDataVault(t.db, keys);
+    expect(await other.erase(subject)).toBe(true);
+    const late = await vault.seal(subject, 'after the erasure');
+    expect(await vault.open(late)).toBeNull();
+    expect(await vault.open(first)).toBeNull();
+    // The process that erased refuses at once.
+    await expect(other.seal(subject, 'again')).rejects.toMatchObject({ code: 'PERSONAL_DATA_ERASED' });
+  });
+
   it('wraps the keys stored before envelope encryption on the first start, and they still open', async () => {
     await migrate(t.db.pool, VAULT_MIGRATIONS.slice(0, 1), 'vault');
     const subject = randomUUID();

@@ -54,9 +54,23 @@ export function isSealed(value: unknown): value is Sealed {
   return !!value && typeof value === 'object' && (value as Sealed).alg === 'A256GCM' && typeof (value as Sealed).ct === 'string';
 }
 
+/** How long a data key used to seal stays in this process's memory, and how many such keys it keeps. */
+export const SEAL_KEY_TTL_MS = 60_000;
+const SEAL_KEYS_MAX = 10_000;
+
 @Injectable()
 export class PersonalDataVault implements OnModuleInit {
   private readonly keks: KeyEncryptionKeys;
+  /**
+   * The keys this process sealed with in the last minute, least recently used
+   * first: an assessor scoring a candidate's criteria one after the other seals
+   * each comment without a round trip. They only ever seal, never open: after
+   * an erasure nothing is read under a key the database no longer holds, and
+   * what is sealed then is unreadable too. The erasure event is written before
+   * the key is destroyed, so a command deciding on the file refuses an erased
+   * candidate whatever this cache holds (docs/performance.md).
+   */
+  private readonly sealKeys = new Map<string, { key: Buffer; until: number }>();
 
   constructor(
     @Inject(DATABASE) private readonly db: Database,
@@ -120,7 +134,7 @@ export class PersonalDataVault implements OnModuleInit {
 
   /** Encrypts a JSON value under the subject's key, creating the key on first use. Refused once erased. */
   async seal(subjectId: string, value: unknown): Promise<Sealed> {
-    const key = await this.keyFor(subjectId, true);
+    const key = await this.sealKeyFor(subjectId);
     // A 409, not a 500: a command about an erased candidate is a state conflict the client can understand.
     if (!key) throw conflict('PERSONAL_DATA_ERASED', `the personal data of ${subjectId} was erased: nothing new can be stored`);
     const iv = randomBytes(12);
@@ -157,6 +171,7 @@ export class PersonalDataVault implements OnModuleInit {
   /** Crypto-shredding: the key is destroyed; returns false if it was already gone. */
   async erase(subjectId: string): Promise<boolean> {
     if (subjectId.startsWith('system:')) throw new Error('application secrets are not personal data: they are never erased');
+    this.sealKeys.delete(subjectId);
     const { rowCount } = await this.db.pool.query(
       `INSERT INTO personal_data_keys (subject_id, data_key, erased_at) VALUES ($1, NULL, now())
        ON CONFLICT (subject_id) DO UPDATE SET data_key = NULL, kek_id = NULL, erased_at = now() WHERE personal_data_keys.erased_at IS NULL`,
@@ -181,14 +196,31 @@ export class PersonalDataVault implements OnModuleInit {
     return rows.length > 0 && rows[0].erased_at !== null;
   }
 
-  private async keyFor(subjectId: string, create: boolean): Promise<Buffer | null> {
-    if (create) {
-      await this.db.pool.query('INSERT INTO personal_data_keys (subject_id, data_key, kek_id) VALUES ($1, $2, $3) ON CONFLICT (subject_id) DO NOTHING', [
-        subjectId,
-        wrapKey(this.keks.current, subjectId, randomBytes(32)),
-        this.keks.current.id,
-      ]);
+  private async sealKeyFor(subjectId: string): Promise<Buffer | null> {
+    const now = Date.now();
+    const cached = this.sealKeys.get(subjectId);
+    this.sealKeys.delete(subjectId);
+    if (cached && cached.until > now) {
+      this.sealKeys.set(subjectId, cached);
+      return cached.key;
     }
+    const key = await this.keyFor(subjectId, true);
+    if (key) {
+      this.sealKeys.set(subjectId, { key, until: now + SEAL_KEY_TTL_MS });
+      if (this.sealKeys.size > SEAL_KEYS_MAX) this.sealKeys.delete(this.sealKeys.keys().next().value!);
+    }
+    return key;
+  }
+
+  /** The subject's key, created on first use when `create` (one round trip once it exists); null once erased. */
+  private async keyFor(subjectId: string, create: boolean): Promise<Buffer | null> {
+    const { rows } = await this.db.pool.query('SELECT data_key, kek_id FROM personal_data_keys WHERE subject_id = $1', [subjectId]);
+    if (rows.length || !create) return keyOfRow(this.keks, subjectId, rows[0]);
+    await this.db.pool.query('INSERT INTO personal_data_keys (subject_id, data_key, kek_id) VALUES ($1, $2, $3) ON CONFLICT (subject_id) DO NOTHING', [
+      subjectId,
+      wrapKey(this.keks.current, subjectId, randomBytes(32)),
+      this.keks.current.id,
+    ]);
     return dataKeyOf(this.db.pool, this.keks, subjectId);
   }
 
@@ -204,7 +236,11 @@ export class PersonalDataVault implements OnModuleInit {
  */
 async function dataKeyOf(db: Pick<Pool, 'query'>, keks: KeyEncryptionKeys, subjectId: string): Promise<Buffer | null> {
   const { rows } = await db.query('SELECT data_key, kek_id FROM personal_data_keys WHERE subject_id = $1', [subjectId]);
-  return rows.length && rows[0].data_key ? unwrapStored(keks, subjectId, rows[0].data_key as Buffer, rows[0].kek_id as string | null) : null;
+  return keyOfRow(keks, subjectId, rows[0]);
+}
+
+function keyOfRow(keks: KeyEncryptionKeys, subjectId: string, row: { data_key: Buffer | null; kek_id: string | null } | undefined): Buffer | null {
+  return row?.data_key ? unwrapStored(keks, subjectId, row.data_key, row.kek_id) : null;
 }
 
 function unwrapStored(keks: KeyEncryptionKeys, subjectId: string, stored: Buffer, kekId: string | null): Buffer {
