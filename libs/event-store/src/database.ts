@@ -51,7 +51,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       connectionString: options.url,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
-      options: `-c search_path=${schema} -c idle_in_transaction_session_timeout=30000 -c statement_timeout=${statementTimeout}`,
+      options: `-c search_path=${schema} -c idle_in_transaction_session_timeout=30000 -c statement_timeout=${statementTimeout} -c plan_cache_mode=force_generic_plan`,
     };
     await ensureSchema(options.url, schema);
     const pool = new Pool(connection);
