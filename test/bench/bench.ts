@@ -60,7 +60,7 @@ export const QUICK: Sizes = {
   httpCandidates: 100,
   httpConnections: 32,
   embeddedHttpSeconds: 3,
-  embeddedHttpCandidates: 20,
+  embeddedHttpCandidates: 40,
   bigLogCandidates: 200,
   verifySizes: [5_000, 20_000],
   sheetCandidates: 200,
@@ -101,6 +101,9 @@ export interface Summary {
   httpPeakRssMb: number | null;
   /** API worker processes of the HTTP run (API_WORKERS as resolved). */
   httpWorkers: number | null;
+  /** CPU time per score request of the API's processes, and of the local PostgreSQL server, µs (what a busy machine hardly moves). */
+  httpApiCpuUsPerCommand: number | null;
+  httpDbCpuUsPerCommand: number | null;
   rebuildEventsPerSec: number | null;
   rebuildPeakRssMb: number | null;
   verifyEventsPerSec: number | null;
@@ -111,6 +114,8 @@ export interface Summary {
   sheetFirstPageMs: number | null;
   embeddedAppendEventsPerSec: number | null;
   embeddedHttpCommandsPerSec: number | null;
+  /** CPU time per score request of the embedded API process (PGlite runs in it), µs. */
+  embeddedHttpCpuUsPerCommand: number | null;
 }
 
 export function summarize(r: BenchResults): Summary {
@@ -132,6 +137,8 @@ export function summarize(r: BenchResults): Summary {
     httpProgressP99Ms: r.http?.progress?.p99Ms ?? null,
     httpPeakRssMb: r.http?.peakRssMb ?? null,
     httpWorkers: r.http?.workers ?? null,
+    httpApiCpuUsPerCommand: r.http?.scoresCpu?.apiUsPerRequest ?? null,
+    httpDbCpuUsPerCommand: r.http?.scoresCpu?.databaseUsPerRequest ?? null,
     rebuildEventsPerSec: r.rebuild?.eventsPerSec ?? null,
     rebuildPeakRssMb: r.rebuild?.peakRssMb ?? null,
     verifyEventsPerSec: lastVerify?.verifyEventsPerSec ?? null,
@@ -141,6 +148,7 @@ export function summarize(r: BenchResults): Summary {
     sheetFirstPageMs: r.sheet?.p95Ms ?? null,
     embeddedAppendEventsPerSec: r.embedded?.append?.single.ours.eventsPerSec ?? null,
     embeddedHttpCommandsPerSec: r.embedded?.http?.scores.requestsPerSec ?? null,
+    embeddedHttpCpuUsPerCommand: r.embedded?.http?.scoresCpu?.apiUsPerRequest ?? null,
   };
 }
 
@@ -213,6 +221,7 @@ export function table(r: BenchResults): string {
     rows.push(['http scores', 'latency p50 / p99 / max', `${fmt(h.scores.p50Ms)} / ${fmt(h.scores.p99Ms)} / ${fmt(h.scores.maxMs)} ms`, '', '']);
     rows.push(['http scores', 'non-2xx / errors', `${h.scores.non2xx} / ${h.scores.errors}`, '', '']);
     rows.push(['http', 'API workers, peak RSS (all processes)', fmt(h.workers), `${fmt(h.peakRssMb)} MB`, '']);
+    if (h.scoresCpu) rows.push(['http scores', 'CPU µs per request: API / PostgreSQL', `${fmt(h.scoresCpu.apiUsPerRequest)} / ${fmt(h.scoresCpu.databaseUsPerRequest)}`, '', '']);
     if (h.progress) {
       rows.push(['http progress', 'req/s, p50 / p99 ms', `${fmt(h.progress.requestsPerSec)}, ${fmt(h.progress.p50Ms)} / ${fmt(h.progress.p99Ms)}`, '', `${h.progress.non2xx} non-2xx`]);
     }
@@ -234,6 +243,7 @@ export function table(r: BenchResults): string {
   if (e?.append) rows.push(['PGlite append', 'single events/s vs plain INSERT', fmt(e.append.single.ours.eventsPerSec), fmt(e.append.single.baseline.eventsPerSec), fmt(e.append.single.ratioVsBaseline, '×')]);
   if (e?.append?.batch) rows.push(['PGlite append', `batch events/s vs plain INSERT`, fmt(e.append.batch.ours.eventsPerSec), fmt(e.append.batch.baseline.eventsPerSec), fmt(e.append.batch.ratioVsBaseline, '×')]);
   if (e?.http) rows.push(['PGlite http', 'scores req/s, p99, peak RSS', fmt(e.http.scores.requestsPerSec), `${fmt(e.http.scores.p99Ms)} ms, ${fmt(e.http.peakRssMb)} MB`, `${e.http.scores.non2xx} non-2xx`]);
+  if (e?.http?.scoresCpu) rows.push(['PGlite http', 'CPU µs per request (API with PGlite)', fmt(e.http.scoresCpu.apiUsPerRequest), '', '']);
   if (!e) rows.push(['PGlite', 'not run', '—', '—', '—']);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join(' | ');

@@ -160,6 +160,14 @@ export interface Subscription {
 export interface SubscribeOptions extends ReadOptions {
   from: LogCheckpoint;
   batchSize?: number;
+  /**
+   * Least time between two batches while appends keep coming, in ms (default
+   * 0: every wake-up reads). The first append after a quiet spell is handed
+   * over at once; under a steady flow, one batch per interval, fewer and
+   * larger, each paying its transaction once. A full batch is followed at once
+   * (catching up).
+   */
+  minIntervalMs?: number;
   /** Called with each batch in gap-safe order; the next batch starts after the last event handled. */
   handle(events: StoredEvent[]): Promise<void>;
   onError?(error: unknown): void;

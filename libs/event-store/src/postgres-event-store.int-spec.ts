@@ -284,6 +284,7 @@ describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
       await sub.stop();
       expect(got).toEqual(appended);
     });
+
   });
 
   describe('group commit', () => {
@@ -421,6 +422,49 @@ describe('wake-ups across processes (server database)', () => {
       expect([...got].sort()).toEqual([...ids].sort());
     } finally {
       holder.release();
+      await sub.stop();
+    }
+  });
+});
+
+describe('subscription with a least interval between batches (server database)', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await serverDatabase();
+  });
+  afterAll(async () => t?.dispose());
+
+  it('with a least interval, reads the first append after a quiet spell at once, a steady flow once per interval, a full batch at once', async () => {
+    const store = new PostgresEventStore(t.db.pool, { pollIntervalMs: 50 });
+    const stream = () => `test-${randomUUID()}`;
+    const { checkpoint } = await drain(store, LOG_START);
+    const batches: Array<{ at: number; ids: string[] }> = [];
+    const sub = store.subscribe({ from: checkpoint, batchSize: 3, minIntervalMs: 2000, handle: async (batch) => void batches.push({ at: performance.now(), ids: batch.map((e) => e.eventId) }) });
+    const until = async (n: number) => {
+      const deadline = Date.now() + 10_000;
+      while (batches.flatMap((b) => b.ids).length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    };
+    try {
+      await new Promise((r) => setTimeout(r, 2100)); // quiet for longer than the interval
+      const quiet = performance.now();
+      await store.append(stream(), [ev('Quiet')], { expectedVersion: 'no-stream' });
+      await until(1);
+      expect(batches).toHaveLength(1);
+      expect(batches[0].at - quiet).toBeLessThan(1500);
+      // Two appends 50 ms apart, then nothing: read together, not before the interval has passed.
+      await store.append(stream(), [ev('Steady')], { expectedVersion: 'no-stream' });
+      await new Promise((r) => setTimeout(r, 50));
+      await store.append(stream(), [ev('Steady')], { expectedVersion: 'no-stream' });
+      await until(3);
+      expect(batches.map((b) => b.ids.length)).toEqual([1, 2]);
+      expect(batches[1].at - batches[0].at).toBeGreaterThanOrEqual(1990);
+      // Seven at once: batches of 3, 3 and 1, the two after a full one without waiting.
+      await store.appendMany(Array.from({ length: 7 }, () => ({ streamId: stream(), events: [ev('Burst')], expectedVersion: 'no-stream' as const })));
+      await until(10);
+      const burst = batches.slice(2);
+      expect(burst.map((b) => b.ids.length)).toEqual([3, 3, 1]);
+      expect(burst[2].at - burst[0].at).toBeLessThan(1500);
+    } finally {
       await sub.stop();
     }
   });

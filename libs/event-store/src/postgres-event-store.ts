@@ -554,11 +554,16 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     return Number(rows[0].n);
   }
 
-  /** Wakes on every local append and on the external signal; polls slowly in between. */
+  /**
+   * Wakes on every local append and on the external signal; polls slowly in
+   * between. With `minIntervalMs`, hands over at most one batch per interval
+   * while appends keep coming (a full batch is followed at once).
+   */
   subscribe(options: SubscribeOptions): Subscription {
     let checkpoint = options.from;
     let stopped = false;
     let wake: (() => void) | null = null;
+    let stoppedNow: (() => void) | null = null;
     let pending = false;
     const poke = () => {
       pending = true;
@@ -567,19 +572,38 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     this.local.on('append', poke);
     const offSignal = this.options.signal?.on(poke);
     const batchSize = options.batchSize ?? 500;
+    const minIntervalMs = options.minIntervalMs ?? 0;
+    if (!Number.isFinite(minIntervalMs) || minIntervalMs < 0) throw new EventStoreInputError('minIntervalMs must be a non-negative number');
     // After a wake-up that found nothing visible yet, how long before looking again (0: the poll).
     let chase = 0;
+    let lastBatch = Number.NEGATIVE_INFINITY;
+    let catchingUp = false;
     const loop = (async () => {
       while (!stopped) {
+        const gap = catchingUp ? 0 : lastBatch + minIntervalMs - performance.now();
+        if (gap >= 1) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, gap);
+            stoppedNow = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          stoppedNow = null;
+          if (stopped) break;
+        }
+        catchingUp = false;
         const woken = pending;
         pending = false;
         try {
           const batch = await this.readAll({ after: checkpoint, limit: batchSize, upcast: options.upcast });
           if (batch.length > 0) {
             chase = 0;
+            lastBatch = performance.now();
             await options.handle(batch);
             checkpoint = checkpointOf(batch[batch.length - 1]);
-            if (batch.length === batchSize) continue;
+            catchingUp = batch.length === batchSize;
+            if (catchingUp) continue;
           } else if (woken || chase) {
             // Woken for events committed past the gap-safe horizon, which a transaction running
             // elsewhere (any session of the server) holds back: look again within
@@ -607,6 +631,7 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
         this.local.off('append', poke);
         offSignal?.();
         wake?.();
+        stoppedNow?.();
         await loop;
       },
     };

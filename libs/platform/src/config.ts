@@ -64,13 +64,19 @@ export interface ProjectionSettings {
   rebuildBatchSize: number;
   /** Delay before a failed runner tries the same event again (PROJECTION_FAILURE_RETRY_MS, default 30000). */
   failureRetryMs: number;
+  /** Least time between two batches while appends keep coming (PROJECTION_INTERVAL_MS, default PROJECTION_INTERVAL_DEFAULT_MS). */
+  minIntervalMs: number;
 }
+
+/** See `SubscribeOptions.minIntervalMs`: how stale a read model may get under a steady flow of commands, for fewer transactions. */
+export const PROJECTION_INTERVAL_DEFAULT_MS = 50;
 
 export function projectionSettings(env: NodeJS.ProcessEnv): ProjectionSettings {
   return {
     batchSize: integer(env, 'PROJECTION_BATCH_SIZE', 500, 1, 10_000),
     rebuildBatchSize: integer(env, 'PROJECTION_REBUILD_BATCH_SIZE', 5000, 1, 50_000),
     failureRetryMs: integer(env, 'PROJECTION_FAILURE_RETRY_MS', 30_000, 100, 3_600_000),
+    minIntervalMs: integer(env, 'PROJECTION_INTERVAL_MS', PROJECTION_INTERVAL_DEFAULT_MS, 0, 10_000),
   };
 }
 

@@ -37,6 +37,12 @@ export interface HttpSuiteResult {
   workers: number;
   /** Peak of the summed resident memory of the API's processes (primary and workers) during the seeding and both loads, MB. */
   peakRssMb: number;
+  /**
+   * CPU time (user + system) per score request during the scores load, µs: of the API's processes, and
+   * of the local PostgreSQL server's processes (null when the server is not on this machine, or embedded).
+   * Unlike requests per second, a busy machine hardly moves it: it is what a change to the path costs.
+   */
+  scoresCpu: { apiUsPerRequest: number; databaseUsPerRequest: number | null };
   notes: string[];
 }
 
@@ -77,8 +83,55 @@ function load(plan: Record<string, unknown>, dir: string): Promise<LoadFigures> 
   });
 }
 
+/** CPU time (user + system) so far of a process and all its descendants, µs (Linux /proc). */
+function treeCpuUs(pid: number): number {
+  return sumOverTree(pid, (p) => cpuUsOf(readFileSync(`/proc/${p}/stat`, 'utf8')));
+}
+
+/**
+ * CPU time so far of each server process serving the API (its connections carry the
+ * application name `appName`), µs by pid; null when the server is not on this machine.
+ */
+async function serverCpuUs(url: string, appName: string): Promise<Map<number, number> | null> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [appName]);
+    const cpu = new Map<number, number>();
+    for (const { pid } of rows) {
+      try {
+        cpu.set(pid, cpuUsOf(readFileSync(`/proc/${pid}/stat`, 'utf8')));
+      } catch {
+        return null; // not a process of this machine
+      }
+    }
+    return cpu;
+  } finally {
+    await client.end();
+  }
+}
+
+/** CPU used between two readings by the processes present in both, µs. */
+function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, us] of after) if (before.has(pid)) total += us - before.get(pid)!;
+  return total;
+}
+
+/** utime + stime of a /proc/<pid>/stat line, in µs (clock ticks of 10 ms on Linux). */
+function cpuUsOf(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
 /** Resident memory of a process and all its descendants, in bytes (Linux /proc; 0 for a process gone). */
 export function treeRss(pid: number): number {
+  return sumOverTree(pid, (p) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) * 1024);
+}
+
+/** A figure summed over a process and all its descendants (0 for a process gone). */
+function sumOverTree(pid: number, of: (pid: number) => number): number {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -94,7 +147,7 @@ export function treeRss(pid: number): number {
   let total = 0;
   const walk = (p: number) => {
     try {
-      total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+      total += of(p);
     } catch {
       // gone meanwhile
     }
@@ -174,6 +227,8 @@ export async function httpSuite(opts: HttpSuiteOptions): Promise<HttpSuiteResult
     // load generator that is one user on one address: this measures capacity, not the brake.
     RATE_LIMIT_PER_MINUTE_USER: '0',
     RATE_LIMIT_PER_MINUTE_IP: '0',
+    // The server processes of the API's connections, found by name for their CPU time.
+    PGAPPNAME: schema,
   };
   const config = loadConfig(env);
   const workers = apiWorkers(config, env);
@@ -202,9 +257,12 @@ export async function httpSuite(opts: HttpSuiteOptions): Promise<HttpSuiteResult
     const sessionId = (await must('open session', admin.post('/v1/sessions', { referentialId, title: 'Benchmark session', startsOn: '2026-06-01', endsOn: '2026-06-30' }))).id as string;
     await must('assign assessor', admin.post(`/v1/sessions/${sessionId}/assessors`, { userId: 'bench-assessor' }));
     const blocks = [...new Set(SEED_CRITERIA.map((c) => c.block))];
-    const candidateIds: string[] = new Array(opts.candidates);
+    // The warm-up scores candidates of its own: what it leaves in flight when it stops may or may
+    // not be written, and a measured request must know whether it scores or corrects (with a reason).
+    const warmUpCandidates = 16;
+    const candidateIds: string[] = new Array(opts.candidates + warmUpCandidates);
     await inParallel(16, async (w) => {
-      for (let i = w; i < opts.candidates; i += 16) {
+      for (let i = w; i < candidateIds.length; i += 16) {
         const id = (
           await must(
             'register candidate',
@@ -216,15 +274,23 @@ export async function httpSuite(opts: HttpSuiteOptions): Promise<HttpSuiteResult
       }
     });
     const seedMs = Math.round(performance.now() - t0);
-    log(`http: seeded ${opts.candidates} candidates in ${(seedMs / 1000).toFixed(1)} s`);
+    log(`http: seeded ${candidateIds.length} candidates in ${(seedMs / 1000).toFixed(1)} s`);
 
-    const plan = { baseUrl, connections: opts.connections, candidateIds, criteria: SEED_CRITERIA, sessionId };
-    // Warm-up (JIT, pools, first plans): one second, its combinations are not reused.
-    const warm = await load({ ...plan, token: assessorToken, route: 'scores', seconds: 1, offset: 0 }, dataDir);
+    const plan = { baseUrl, connections: opts.connections, candidateIds: candidateIds.slice(0, opts.candidates), criteria: SEED_CRITERIA, sessionId };
+    // Warm-up (JIT, pools, first plans): one second, on its own candidates (its refusals, once it has
+    // gone round them all, are not counted).
+    await load({ ...plan, candidateIds: candidateIds.slice(opts.candidates), token: assessorToken, route: 'scores', seconds: 1, offset: 0 }, dataDir);
     log(`http: scores for ${opts.seconds} s…`);
-    const scores = await load({ ...plan, token: assessorToken, route: 'scores', seconds: opts.seconds, offset: warm.requests + opts.connections }, dataDir);
-    const combos = candidateIds.length * SEED_CRITERIA.length;
-    if (scores.requests + warm.requests > combos) notes.push(`more requests than the ${combos} candidate/criterion combinations: later rounds were corrections`);
+    const cpuBefore = { api: treeCpuUs(pid), db: opts.url ? await serverCpuUs(opts.url, schema) : null };
+    const scores = await load({ ...plan, token: assessorToken, route: 'scores', seconds: opts.seconds, offset: 0 }, dataDir);
+    const apiCpu = treeCpuUs(pid) - cpuBefore.api;
+    const dbAfter = opts.url && cpuBefore.db ? await serverCpuUs(opts.url, schema) : null;
+    const scoresCpu = {
+      apiUsPerRequest: round(apiCpu / Math.max(1, scores.requests)),
+      databaseUsPerRequest: cpuBefore.db && dbAfter ? round(cpuBetween(cpuBefore.db, dbAfter) / Math.max(1, scores.requests)) : null,
+    };
+    const combos = opts.candidates * SEED_CRITERIA.length;
+    if (scores.requests > combos) notes.push(`more requests than the ${combos} candidate/criterion combinations: later rounds were corrections`);
 
     let progress: LoadFigures | null = null;
     if (existsSync(join(root, 'apps/api/src/progress'))) {
@@ -235,7 +301,7 @@ export async function httpSuite(opts: HttpSuiteOptions): Promise<HttpSuiteResult
     peakRss = Math.max(peakRss, treeRss(pid));
     const peakRssMb = round(peakRss / (1 << 20));
     log(`http: peak resident memory of the API's ${workers > 1 ? `${workers + 1} processes` : 'process'}: ${peakRssMb} MB`);
-    return { backend: opts.url ? 'server' : 'embedded', candidates: opts.candidates, connections: opts.connections, seconds: opts.seconds, seedMs, scores, progress, workers, peakRssMb, notes };
+    return { backend: opts.url ? 'server' : 'embedded', candidates: opts.candidates, connections: opts.connections, seconds: opts.seconds, seedMs, scores, scoresCpu, progress, workers, peakRssMb, notes };
   } finally {
     if (sampler) clearInterval(sampler);
     if (api) {

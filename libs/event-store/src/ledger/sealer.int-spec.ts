@@ -73,6 +73,30 @@ describe('ledger sealer', () => {
     expect(await sealer.checkpointNow()).toEqual(now);
   });
 
+  it('with a least interval, seals the first append after a quiet spell at once and a steady flow in few batches', async () => {
+    const sealer = new LedgerSealer(t.db.pool, sealerOptions({ pollIntervalMs: 60_000, minIntervalMs: 2000, checkpointEvery: 1000 }));
+    sealer.start((l) => store.onAppend(l));
+    try {
+      await waitFor(async () => (await sealer.status()).running);
+      await new Promise((r) => setTimeout(r, 2100)); // quiet for longer than the interval
+      const first = performance.now();
+      await appendMany(store, 1);
+      await waitFor(async () => (await sealer.status()).sealedSeq === 1);
+      expect(performance.now() - first).toBeLessThan(1500); // not held back by the interval
+      // Ten appends, 30 ms apart: at most one batch per interval after the first.
+      for (let i = 0; i < 10; i++) {
+        await appendMany(store, 1);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      await waitFor(async () => (await sealer.status()).sealedSeq === 11, 10_000);
+      const { rows } = await t.db.pool.query('SELECT count(DISTINCT sealed_at)::int AS batches FROM ledger WHERE seq > 1');
+      expect(rows[0].batches).toBeLessThanOrEqual(2);
+    } finally {
+      await sealer.stop();
+    }
+    expectValidChain(await ledgerRows(t), 11);
+  });
+
   it('is idempotent across restarts: a second sealer continues where the first stopped', async () => {
     await appendMany(store, 12);
     await sealAtLeast(new LedgerSealer(t.db.pool, sealerOptions()), 12);

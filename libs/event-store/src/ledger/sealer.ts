@@ -30,12 +30,20 @@ export interface SealerOptions {
   batchSize?: number;
   /** Back-up poll of the background loop, when no append wakes it. */
   pollIntervalMs?: number;
+  /**
+   * Least time between two batches of the background loop while appends keep
+   * coming, in ms (default 0): the first append after a quiet spell is sealed
+   * at once, a steady flow in one batch per interval (a full batch is followed at once).
+   */
+  minIntervalMs?: number;
   now?: () => Date;
 }
 
 export interface LedgerConfig {
   checkpointEvery: number;
   checkpointSeconds: number;
+  /** SealerOptions.minIntervalMs. */
+  sealIntervalMs?: number;
 }
 
 /** A stored event does not hash to what was recorded at append: tampering or a bug. Sealing stops. */
@@ -74,6 +82,8 @@ export class SigningKeyNotInForceError extends Error {
 
 export interface SealResult {
   sealed: number;
+  /** The batch read as many events as it could take (a full batch, or up to a checkpoint): more may be waiting. */
+  more?: boolean;
   /** Ledger size after the batch. */
   size: number;
   checkpoint?: SignedCheckpoint;
@@ -138,6 +148,8 @@ export class LedgerSealer {
   private wake: (() => void) | null = null;
   private pending = false;
   private leaderClient: Client | null = null;
+  /** Ends the wait between two batches (stop). */
+  private stopNow: (() => void) | null = null;
   private isLeader = false;
 
   constructor(
@@ -184,17 +196,35 @@ export class LedgerSealer {
     if (this.loop) return;
     this.stopped = false;
     const off = subscribe(() => this.poke());
+    const minIntervalMs = this.options.minIntervalMs ?? 0;
+    let lastBatch = Number.NEGATIVE_INFINITY;
+    let catchingUp = false;
     this.loop = (async () => {
       try {
         while (!this.stopped) {
+          const gap = catchingUp ? 0 : lastBatch + minIntervalMs - performance.now();
+          if (gap >= 1) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, gap);
+              this.stopNow = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+            this.stopNow = null;
+            if (this.stopped) break;
+          }
+          catchingUp = false;
           this.pending = false;
           let waitMs = this.pollIntervalMs;
           try {
             if (leaderConnection && !(await this.ensureLeader(leaderConnection))) {
               waitMs = Math.max(this.pollIntervalMs, 5000);
             } else {
+              lastBatch = performance.now();
               const r = await this.sealBatch();
-              if (r.sealed > 0) continue;
+              catchingUp = r.more === true;
+              if (catchingUp || (r.sealed > 0 && minIntervalMs === 0)) continue;
               waitMs = Math.min(this.pollIntervalMs, this.msUntilCheckpointDue());
             }
           } catch (error) {
@@ -225,6 +255,7 @@ export class LedgerSealer {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
+    this.stopNow?.();
     const loop = this.loop;
     this.loop = null;
     await loop;
@@ -404,7 +435,7 @@ export class LedgerSealer {
         throw integrity;
       }
       if (notInForce) throw notInForce;
-      return { sealed: seqs.length, size, checkpoint };
+      return { sealed: seqs.length, more: seqs.length > 0 && events.length === limit, size, checkpoint };
     } catch (error) {
       if (committed) throw error; // what was sealed stays sealed
       failure = error as Error;

@@ -16,10 +16,14 @@ import { SIGNING_KEY, SigningKey } from '../signing/signing-key';
 export const LEDGER_OPTIONS = 'LEDGER_OPTIONS';
 
 /** LEDGER_CHECKPOINT_EVERY (default 1000 events), LEDGER_CHECKPOINT_SECONDS (default 10). */
+/** The sealer's least time between two batches under a steady flow of appends (SealerOptions.minIntervalMs). */
+export const LEDGER_SEAL_INTERVAL_DEFAULT_MS = 100;
+
 export function loadLedgerConfig(env: NodeJS.ProcessEnv): LedgerConfig {
   return {
     checkpointEvery: integer(env, 'LEDGER_CHECKPOINT_EVERY', 1000, 1, 1_000_000),
     checkpointSeconds: integer(env, 'LEDGER_CHECKPOINT_SECONDS', 10, 1, 86_400),
+    sealIntervalMs: integer(env, 'LEDGER_SEAL_INTERVAL_MS', LEDGER_SEAL_INTERVAL_DEFAULT_MS, 0, 10_000),
   };
 }
 
@@ -69,6 +73,7 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
       keyFingerprint: signingKey.fingerprint,
       checkpointEvery: config.checkpointEvery,
       checkpointSeconds: config.checkpointSeconds,
+      minIntervalMs: config.sealIntervalMs,
     });
   }
 

@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   lockRetryMs?: number;
   /** After a failing event, how long before the runner tries that event again (it never skips it). */
   failureRetryMs?: number;
+  /** Least time between two batches of a live runner while appends keep coming (default 0; see SubscribeOptions). */
+  minIntervalMs?: number;
   logger?: ProjectionLogger;
 }
 
@@ -149,6 +151,7 @@ class ProjectionRunner {
       const subscription = this.runtime.store.subscribe({
         from: this.checkpoint,
         batchSize: this.options.batchSize,
+        minIntervalMs: this.options.minIntervalMs,
         upcast: true,
         handle: async (batch) => {
           if (finished) throw new CheckpointMoved('runner stopping');
@@ -201,6 +204,7 @@ export class ProjectionRuntime {
     this.options = {
       batchSize: options.batchSize ?? 500,
       rebuildBatchSize: options.rebuildBatchSize ?? 5000,
+      minIntervalMs: options.minIntervalMs ?? 0,
       lockRetryMs: options.lockRetryMs ?? 1000,
       failureRetryMs: options.failureRetryMs ?? 30_000,
       logger: options.logger ?? new Logger('Projections'),
