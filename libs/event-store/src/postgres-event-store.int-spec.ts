@@ -383,6 +383,19 @@ describe('wake-ups across processes (server database)', () => {
   });
   afterAll(async () => t?.dispose());
 
+  it('sends no NOTIFY when told there is no other process (the embedded database)', async () => {
+    const sent = async (options: { notify?: boolean }) => {
+      const texts: string[] = [];
+      const pool = { query: (config: unknown, ...rest: unknown[]) => (texts.push(typeof config === 'string' ? config : (config as { text: string }).text), (t.db.pool.query as any)(config, ...rest)), options: { max: 10 } };
+      const store = new PostgresEventStore(pool as unknown as typeof t.db.pool, options);
+      await store.append(`test-${randomUUID()}`, [ev('Quiet')], { expectedVersion: 'no-stream' });
+      await new Promise((r) => setTimeout(r, 30));
+      return texts.filter((q) => q.includes('pg_notify')).length;
+    };
+    expect(await sent({})).toBe(1);
+    expect(await sent({ notify: false })).toBe(0);
+  });
+
   it('delivers the last events of a burst through the trailing NOTIFY, without waiting for the poll', async () => {
     // Two stores on separate pools stand for two processes: only NOTIFY can wake the reader,
     // whose poll (one minute) is far beyond the deadline.

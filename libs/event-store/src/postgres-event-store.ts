@@ -65,6 +65,11 @@ export interface PostgresEventStoreOptions {
   pollIntervalMs?: number;
   /** Group commit of concurrent appends (on by default; `false` or `{ enabled: false }`: one statement per append). */
   groupCommit?: GroupCommitOptions | false;
+  /**
+   * NOTIFY other processes after appends (default true). An embedded database
+   * has no other process, and a NOTIFY there would take the one connection.
+   */
+  notify?: boolean;
 }
 
 /**
@@ -653,7 +658,7 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
    */
   private appended(): void {
     this.local.emit('append');
-    this.notifyOthers();
+    if (this.options.notify !== false) this.notifyOthers();
   }
 
   private notifyOthers(): void {

@@ -56,7 +56,7 @@ export class DatabaseModule {
     };
     const storeProvider = {
       provide: EVENT_STORE,
-      useFactory: (db: Database, metrics: Metrics) => new InstrumentedEventStore(db.pool, { signal: db.signal, groupCommit: groupCommitOptions(config.eventStore) }, metrics),
+      useFactory: (db: Database, metrics: Metrics) => new InstrumentedEventStore(db.pool, { signal: db.signal, groupCommit: groupCommitOptions(config.eventStore), notify: db.kind === 'server' }, metrics),
       inject: [DATABASE, METRICS],
     };
     return {

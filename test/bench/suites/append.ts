@@ -195,7 +195,7 @@ export async function appendSuite(opts: AppendSuiteOptions): Promise<AppendSuite
       groups.count++;
       groups.appends += appends;
     };
-    const store = new PostgresEventStore(db.pool, { signal: db.signal, groupCommit: group && { ...group, onGroup } });
+    const store = new PostgresEventStore(db.pool, { signal: db.signal, groupCommit: group && { ...group, onGroup }, notify: db.kind === 'server' });
     // Same pool size, same server; on PGlite the one connection is shared, as the app does.
     basePool = embedded ? db.pool : new Pool({ ...db.connection, max: opts.writers });
     basePool.on('error', () => undefined);

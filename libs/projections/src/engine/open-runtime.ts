@@ -11,7 +11,7 @@ export async function openProjectionRuntime(config: AppConfig, options: RuntimeO
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.schema, poolSize: 3, statementTimeoutMs: config.statementTimeoutMs });
   try {
     await migrate(db.pool, EVENT_STORE_MIGRATIONS, 'event-store');
-    const store = new PostgresEventStore(db.pool, { signal: db.signal });
+    const store = new PostgresEventStore(db.pool, { signal: db.signal, notify: db.kind === 'server' });
     const dataSource = await sharedDataSource(db, READ_MODEL_ENTITIES);
     const runtime = new ProjectionRuntime(db, store, dataSource, projectionsFor(config), options);
     await runtime.init();
