@@ -1,5 +1,5 @@
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from 'node:http';
 import type { AppConfig } from '../config';
@@ -45,8 +45,9 @@ export async function applyHttpSecurity(app: NestFastifyApplication, config: App
   const limits = app.get(RateLimits);
   if (limits.ip) fastify.addHook('onRequest', limits.ipHook());
   // Helmet's defaults (CSP 'self', no sniffing, frame denial, HSTS...) suit an API and Swagger UI alike.
-  await app.register(helmet as never);
+  const headers = SECURITY_HEADERS;
   fastify.addHook('onRequest', (req, reply, done) => {
+    void reply.headers(headers);
     // Answers may carry personal data: no shared cache keeps them.
     if (req.url.startsWith('/v1/')) void reply.header('Cache-Control', 'no-store');
     done();
@@ -63,6 +64,26 @@ export async function applyHttpSecurity(app: NestFastifyApplication, config: App
     });
   }
 }
+
+/**
+ * The security headers of helmet's defaults, worked out once: they depend on
+ * no request, and building helmet's middleware for each request (as its
+ * Fastify plugin does) parsed the CSP directives anew every time.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = (() => {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  let done = false;
+  helmet()({} as never, response as never, (error?: unknown) => {
+    if (error) throw error;
+    done = true;
+  });
+  if (!done) throw new Error('helmet did not set its headers synchronously');
+  return Object.freeze(headers);
+})();
 
 /**
  * How much a client may make the server wait or work before its request is
