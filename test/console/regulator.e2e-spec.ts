@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ApiClient, SEED_CRITERIA, setUpScenario } from '../support/scenario';
 import { openScreens, ScreensBrowser } from './screens-support';
 import { describeInBrowser } from './support/browser';
-import { ConsoleApi, startConsoleApi } from './support/console-api';
+import { ConsoleApi, readModelsCaughtUp, startConsoleApi } from './support/console-api';
 
 /**
  * The regulator's screens in a real browser: time travel on a candidate's
@@ -49,6 +49,7 @@ describeInBrowser('console: the regulator', () => {
     await nextSecond();
     expect((await president.post(`/v1/juries/${juryId}/decisions`, { candidateId, block: 'BC01', decision: 'validated' })).status).toBe(201);
     expect((await president.post(`/v1/juries/${juryId}/close`, {})).status).toBe(201);
+    await readModelsCaughtUp(api);
     browser = await openScreens(api.baseUrl, 'regulator', { sub: 'regulator-1', name: 'Régis Contrôle' });
   });
 

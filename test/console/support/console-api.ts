@@ -1,5 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Role } from '@app/domain/shared/decider';
+import type { EventStore } from '@app/event-store/event-store';
+import { EVENT_STORE } from '@app/platform/persistence.module';
+import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
 import { runDemo, type DemoResult, type DemoTokens } from '../../../apps/api/src/demo/demo-session';
 import { startTestApp, type TestApp } from '../../support/app';
 import { setConsoleBaseUrl } from './browser';
@@ -45,5 +48,21 @@ export async function demoTokens(api: ConsoleApi): Promise<DemoTokens> {
  * then deliberates it as the president would.
  */
 export async function seedDeliberationReadySession(api: ConsoleApi, candidates = 4): Promise<DemoResult> {
-  return runDemo({ baseUrl: api.baseUrl, tokens: await demoTokens(api), candidates, until: 'convened', log: () => undefined });
+  const demo = await runDemo({ baseUrl: api.baseUrl, tokens: await demoTokens(api), candidates, until: 'convened', log: () => undefined });
+  await readModelsCaughtUp(api);
+  return demo;
+}
+
+/**
+ * Waits until every read model has applied the log as it stands. What a test
+ * wrote through the API is not known to the browser's console (which waits for
+ * its own writes with X-Min-Position), and the read models follow a steady
+ * flow of commands a few tens of milliseconds behind.
+ */
+export async function readModelsCaughtUp(api: ConsoleApi): Promise<void> {
+  const runtime = api.t.app.get(ProjectionRuntime);
+  const head = await api.t.app.get<EventStore>(EVENT_STORE).headPosition();
+  for (const { name } of runtime.projections) {
+    if (!(await runtime.waitFor(name, head, 30_000))) throw new Error(`the read model ${name} did not reach position ${head} within 30 s`);
+  }
 }
