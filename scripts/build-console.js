@@ -30,7 +30,8 @@ function compilerOptions(ts) {
   return ts.parseJsonConfigFileContent(config, ts.sys, app).options;
 }
 
-function buildConsole() {
+/** As scripts/build.js's `build`: `{ check: true }` only tells whether something would change (`{ stale }`). */
+function buildConsole({ check = false } = {}) {
   const started = Date.now();
   const wanted = new Set();
   let compiled = 0;
@@ -42,6 +43,7 @@ function buildConsole() {
     wanted.add(dest);
     wanted.add(`${dest}.map`);
     if (existsSync(dest) && statSync(dest).mtimeMs >= statSync(file).mtimeMs) continue;
+    if (check) return { stale: true };
     // Loaded on the first file to compile: a start with nothing changed does not pay for it.
     ts ??= require('typescript');
     options ??= compilerOptions(ts);
@@ -55,6 +57,7 @@ function buildConsole() {
     const dest = join(out, relative(join(app, 'public'), file));
     wanted.add(dest);
     if (existsSync(dest) && statSync(dest).mtimeMs >= statSync(file).mtimeMs) continue;
+    if (check) return { stale: true };
     mkdirSync(dirname(dest), { recursive: true });
     copyFileSync(file, dest);
     compiled++;
@@ -62,10 +65,12 @@ function buildConsole() {
   let removed = 0;
   for (const file of walk(out)) {
     if (!wanted.has(file)) {
+      if (check) return { stale: true };
       rmSync(file);
       removed++;
     }
   }
+  if (check) return { stale: false };
   return { compiled, removed, ms: Date.now() - started };
 }
 

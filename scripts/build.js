@@ -19,7 +19,6 @@
  * leaves them out of the tsc build. Only files newer than their output are compiled again; outputs whose source
  * is gone are removed, so a deleted module cannot be loaded from a stale dist.
  */
-const { transformFileSync } = require('@swc/core');
 const { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } = require('node:fs');
 const { dirname, join, relative } = require('node:path');
 
@@ -68,8 +67,13 @@ function* sources(dir) {
   }
 }
 
-function build() {
+/**
+ * Compiles what changed. `{ check: true }` compiles nothing: it only tells
+ * whether a build would change dist/ (`{ stale }`), without loading a compiler.
+ */
+function build({ check = false } = {}) {
   const started = Date.now();
+  let transformFileSync;
   const wanted = new Set();
   let compiled = 0;
   for (const top of ['apps', 'libs']) {
@@ -79,9 +83,12 @@ function build() {
       wanted.add(dest);
       if (!isJson) wanted.add(`${dest}.map`);
       if (existsSync(dest) && statSync(dest).mtimeMs >= statSync(file).mtimeMs) continue;
+      if (check) return { stale: true };
       mkdirSync(dirname(dest), { recursive: true });
       if (isJson) copyFileSync(file, dest);
       else {
+        // Loaded on the first file to compile: SWC's native module is about 20 MB resident.
+        transformFileSync ??= require('@swc/core').transformFileSync;
         const { code, map } = transformFileSync(file, options(file));
         writeFileSync(dest, `${code}\n//# sourceMappingURL=${relative(dirname(dest), dest)}.map\n`);
         if (map) writeFileSync(`${dest}.map`, map);
@@ -95,12 +102,14 @@ function build() {
     if (!existsSync(dir)) continue;
     for (const file of walk(dir)) {
       if (!wanted.has(file)) {
+        if (check) return { stale: true };
         rmSync(file);
         removed++;
       }
     }
   }
-  const web = require('./build-console').buildConsole();
+  const web = require('./build-console').buildConsole({ check });
+  if (check) return { stale: web.stale };
   return { compiled: compiled + web.compiled, removed: removed + web.removed, ms: Date.now() - started };
 }
 

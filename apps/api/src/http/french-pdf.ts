@@ -1,10 +1,22 @@
-import PDFDocument from 'pdfkit';
+import type PDFDocument from 'pdfkit';
 
 // Embedded fonts (PDF/A forbids the standard 14): DejaVu covers French and every Latin name.
 const FONT_DIR = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf').replace(/DejaVuSans\.ttf$/, '');
 export const FONTS = { regular: `${FONT_DIR}DejaVuSans.ttf`, bold: `${FONT_DIR}DejaVuSans-Bold.ttf`, mono: `${FONT_DIR}DejaVuSansMono.ttf` };
 
 export type PdfFont = keyof typeof FONTS;
+
+let pdfkit: typeof PDFDocument | undefined;
+
+/**
+ * pdfkit, loaded by the first document: with fontkit and its Unicode tables it
+ * is about 20 MB of resident memory, which a process serving commands and
+ * queries has no use for until someone asks for a procès-verbal, a letter or
+ * a certificate.
+ */
+function pdfDocumentClass(): typeof PDFDocument {
+  return (pdfkit ??= require('pdfkit') as typeof PDFDocument);
+}
 
 export interface FrenchPdf {
   doc: PDFKit.PDFDocument;
@@ -29,7 +41,7 @@ export interface FrenchPdf {
  * same content gives the same bytes.
  */
 export function openFrenchPdf(info: PDFKit.DocumentInfo, margins: { top: number; bottom: number; left: number; right: number }, defaultSize = 10.5): FrenchPdf {
-  const doc = new PDFDocument({ size: 'A4', margins, pdfVersion: '1.7', subset: 'PDF/A-2b', tagged: true, lang: 'fr-FR', displayTitle: true, bufferPages: true, info });
+  const doc = new (pdfDocumentClass())({ size: 'A4', margins, pdfVersion: '1.7', subset: 'PDF/A-2b', tagged: true, lang: 'fr-FR', displayTitle: true, bufferPages: true, info });
   for (const font of Object.keys(FONTS) as PdfFont[]) doc.registerFont(font, FONTS[font]);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
