@@ -11,10 +11,13 @@ import { loadSigningKey } from '@app/platform/signing/signing-key';
 import { METRICS } from '@app/platform/observability/metrics';
 import { apiWorkers, metricsThroughPrimary, runPrimary, WORKER_NUMBER_ENV, workerPids, workersLine } from './cluster';
 import { checkDatabaseReachable, startupFailure, startupLines } from './startup';
+import { applyHeapGrowth, heapGrowthPercent } from './heap';
 
 async function main(): Promise<void> {
   exitUnlessProductionReady();
   const config = loadConfig();
+  // Every process of the API, workers included (each runs this main), before it loads anything.
+  applyHeapGrowth(heapGrowthPercent());
   if (cluster.isWorker) return serve(config, Number(process.env[WORKER_NUMBER_ENV]));
   const count = apiWorkers(config);
   // One worker: the API is this process, as it always was (the embedded default always is).
