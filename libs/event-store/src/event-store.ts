@@ -155,6 +155,8 @@ export interface EventCount {
 
 export interface Subscription {
   stop(): Promise<void>;
+  /** A reader waits for what the subscriber writes: the next batch is read now, not after `minIntervalMs`. */
+  hurry?(): void;
 }
 
 export interface SubscribeOptions extends ReadOptions {

@@ -453,7 +453,7 @@ describe('subscription with a least interval between batches (server database)',
   });
   afterAll(async () => t?.dispose());
 
-  it('with a least interval, reads the first append after a quiet spell at once, a steady flow once per interval, a full batch at once', async () => {
+  it('with a least interval, reads the first append after a quiet spell at once, a steady flow once per interval, a full batch or a hurried reader at once', async () => {
     const store = new PostgresEventStore(t.db.pool, { pollIntervalMs: 50 });
     const stream = () => `test-${randomUUID()}`;
     const { checkpoint } = await drain(store, LOG_START);
@@ -483,6 +483,12 @@ describe('subscription with a least interval between batches (server database)',
       const burst = batches.slice(2);
       expect(burst.map((b) => b.ids.length)).toEqual([3, 3, 1]);
       expect(burst[2].at - burst[0].at).toBeLessThan(1500);
+      // Right after a batch, a reader in a hurry: read now, not two seconds later.
+      await store.append(stream(), [ev('Awaited')], { expectedVersion: 'no-stream' });
+      const asked = performance.now();
+      sub.hurry!();
+      await until(11);
+      expect(batches.at(-1)!.at - asked).toBeLessThan(1500);
     } finally {
       await sub.stop();
     }

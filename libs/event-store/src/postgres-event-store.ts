@@ -568,7 +568,9 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     let checkpoint = options.from;
     let stopped = false;
     let wake: (() => void) | null = null;
-    let stoppedNow: (() => void) | null = null;
+    /** Ends the wait of the least interval: stop, or a reader waiting for the next batch (`hurry`). */
+    let endGap: (() => void) | null = null;
+    let hurried = false;
     let pending = false;
     const poke = () => {
       pending = true;
@@ -585,16 +587,16 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     let catchingUp = false;
     const loop = (async () => {
       while (!stopped) {
-        const gap = catchingUp ? 0 : lastBatch + minIntervalMs - performance.now();
+        const gap = catchingUp || hurried ? 0 : lastBatch + minIntervalMs - performance.now();
         if (gap >= 1) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, gap);
-            stoppedNow = () => {
+            endGap = () => {
               clearTimeout(timer);
               resolve();
             };
           });
-          stoppedNow = null;
+          endGap = null;
           if (stopped) break;
         }
         catchingUp = false;
@@ -605,6 +607,8 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
           if (batch.length > 0) {
             chase = 0;
             lastBatch = performance.now();
+            // A hurried reader waits for this batch (or for a later one: it asks again).
+            hurried = false;
             await options.handle(batch);
             checkpoint = checkpointOf(batch[batch.length - 1]);
             catchingUp = batch.length === batchSize;
@@ -631,12 +635,16 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
       }
     })();
     return {
+      hurry: () => {
+        hurried = true;
+        endGap?.();
+      },
       stop: async () => {
         stopped = true;
         this.local.off('append', poke);
         offSignal?.();
         wake?.();
-        stoppedNow?.();
+        endGap?.();
         await loop;
       },
     };

@@ -69,7 +69,7 @@ export interface ProjectionSettings {
 }
 
 /** See `SubscribeOptions.minIntervalMs`: how stale a read model may get under a steady flow of commands, for fewer transactions. */
-export const PROJECTION_INTERVAL_DEFAULT_MS = 50;
+export const PROJECTION_INTERVAL_DEFAULT_MS = 100;
 
 export function projectionSettings(env: NodeJS.ProcessEnv): ProjectionSettings {
   return {

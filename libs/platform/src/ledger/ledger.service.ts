@@ -17,7 +17,7 @@ export const LEDGER_OPTIONS = 'LEDGER_OPTIONS';
 
 /** LEDGER_CHECKPOINT_EVERY (default 1000 events), LEDGER_CHECKPOINT_SECONDS (default 10). */
 /** The sealer's least time between two batches under a steady flow of appends (SealerOptions.minIntervalMs). */
-export const LEDGER_SEAL_INTERVAL_DEFAULT_MS = 100;
+export const LEDGER_SEAL_INTERVAL_DEFAULT_MS = 200;
 
 export function loadLedgerConfig(env: NodeJS.ProcessEnv): LedgerConfig {
   return {

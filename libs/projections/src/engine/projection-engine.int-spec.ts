@@ -15,7 +15,7 @@ jest.setTimeout(60_000);
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
-async function runtimeOn(db: Database, projections: Projection[], options: { batchSize?: number; rebuildBatchSize?: number; failureRetryMs?: number; logger?: typeof quiet } = {}) {
+async function runtimeOn(db: Database, projections: Projection[], options: { batchSize?: number; rebuildBatchSize?: number; failureRetryMs?: number; minIntervalMs?: number; logger?: typeof quiet } = {}) {
   const store = new PostgresEventStore(db.pool, { signal: db.signal, pollIntervalMs: 200 });
   const dataSource = await sharedDataSource(db, READ_MODEL_ENTITIES);
   const runtime = new ProjectionRuntime(db, store, dataSource, projections, { lockRetryMs: 200, logger: quiet, ...options });
@@ -100,6 +100,26 @@ describe('projection engine on PostgreSQL', () => {
     await second.runtime.rebuild(CANDIDATE_PROGRESS);
     await settle(second.runtime, t.db);
     expect(await activeHash(second.runtime)).toBe(resumed);
+  });
+
+  it('keeps to its least interval under a steady flow, except for a read waiting on it', async () => {
+    await seed(store, world, 5);
+    const { runtime } = await runtimeOn(t.db, [candidateProgressProjection], { minIntervalMs: 5000 });
+    runtime.start();
+    try {
+      expect(await runtime.waitFor(CANDIDATE_PROGRESS, await committedHead(t.db), 30_000)).toBe(true);
+      const caughtUp = (await runtime.status())[0].position;
+      // Right after a batch: left alone, the runner would not apply this before five seconds.
+      await seed(store, world, 1);
+      const head = await committedHead(t.db);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await runtime.status())[0].position).toBe(caughtUp);
+      const asked = performance.now();
+      expect(await runtime.waitFor(CANDIDATE_PROGRESS, head, 30_000)).toBe(true);
+      expect(performance.now() - asked).toBeLessThan(3000);
+    } finally {
+      await runtime.stop();
+    }
   });
 
   it('replaying events already applied changes nothing', async () => {
