@@ -356,6 +356,25 @@ describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
       expect(await store.readStream(duplicated)).toHaveLength(1);
     });
 
+    it('refuses an event id stored in another stream to its own append only, the rest of the group written', async () => {
+      const [elsewhere, mine, other] = [stream(), stream(), stream()];
+      const stored = { ...ev('E1'), eventId: randomUUID() };
+      await store.append(elsewhere, [stored], { expectedVersion: 'no-stream' });
+      await store.append(mine, [ev('M1')], { expectedVersion: 'no-stream' });
+      await store.append(other, [ev('O1')], { expectedVersion: 'no-stream' });
+      groups.length = 0;
+      const settled = await Promise.allSettled([
+        store.append(mine, [{ ...stored, type: 'M2' }], { expectedVersion: 1 }),
+        store.append(other, [ev('O2')], { expectedVersion: 1 }),
+      ]);
+      expect(groups).toEqual([2]);
+      expect(settled[0]).toMatchObject({ status: 'rejected', reason: expect.any(EventStoreInputError) });
+      expect(settled[1]).toMatchObject({ status: 'fulfilled', value: { streamId: other, streamVersion: 2 } });
+      expect((await store.readStream(mine)).map((e) => e.type)).toEqual(['M1']);
+      expect((await store.readStream(other)).map((e) => e.type)).toEqual(['O1', 'O2']);
+      expect((await store.readStream(elsewhere)).map((e) => e.type)).toEqual(['E1']);
+    });
+
     it('writes appends that touch the same stream one group after the other, as if one after the other', async () => {
       const [s, other, checked] = [stream(), stream(), stream()];
       await store.append(checked, [ev('C1')], { expectedVersion: 'no-stream' });
@@ -531,6 +550,35 @@ describe('group commit when the statement fails (server database)', () => {
     } finally {
       other.release();
     }
+  });
+});
+
+describe('group commit plans (server database)', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await serverDatabase({ poolSize: 1 }); // one connection: the store's named statements are the ones explained
+  });
+  afterAll(async () => t?.dispose());
+
+  it('finds the streams of a group by their key even when its plan was made while the table was nearly empty', async () => {
+    const groups: number[] = [];
+    const store = new PostgresEventStore(t.db.pool, { groupCommit: { concurrency: 1, onGroup: (n) => groups.push(n) } });
+    const streams = [stream(), stream()];
+    await Promise.all(streams.map((s) => store.append(s, [ev('A')], { expectedVersion: 'no-stream' })));
+    await Promise.all(streams.map((s) => store.append(s, [ev('B')], { expectedVersion: 1 })));
+    expect(groups).toEqual([2, 2]);
+    // The server pool keeps one generic plan per named statement for the connection's life.
+    await t.db.pool.query(`INSERT INTO streams (stream_id, version) SELECT 'grown-' || g, 1 FROM generate_series(1, 20000) g`);
+    const array = (values: unknown[]) => `'{${values.map((v) => `"${v}"`).join(',')}}'`;
+    const { rows } = await t.db.pool.query(
+      `EXPLAIN EXECUTE event_store_append_group(${[
+        array(streams), array([2, 2]), array([1, 1]), array(streams), array([randomUUID(), randomUUID()]), array(['C', 'C']), array([1, 1]),
+        array(['{}', '{}']), array(['{}', '{}']), array(['2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z']), array(['h', 'h']), array([3, 3]),
+      ].join(', ')})`,
+    );
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toMatch(/Index Scan using streams_pkey/);
+    expect(plan).not.toMatch(/Seq Scan on streams/);
   });
 });
 

@@ -428,8 +428,7 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
   }
 
   private async groupStatement(group: PendingAppend[]): Promise<QueryResult<any>> {
-    const values = groupValues(group);
-    return this.unnamedOnClash(() => this.pool.query({ name: this.named ? 'event_store_append_group' : undefined, text: GROUP_APPEND, values }));
+    return this.unnamedOnClash(() => this.pool.query(groupAppend(this.named, group)));
   }
 
   async appendMany(writes: StreamWrite[], options: { unchanged?: StreamVersion[] } = {}): Promise<AppendResult[]> {
@@ -902,55 +901,31 @@ function several(named: boolean, base: number, streamId: string, events: Prepare
 
 /**
  * A group of appends in one statement (one implicit transaction). Per append
- * ($1 stream, $2 expected version, $3 event count); per event ($4 the append
- * it belongs to, then its columns, the version known from the expectation);
- * per unchanged stream ($13 the append, $14 stream, $15 version). An append
- * is refused (not written, the others are) when a stream it checks moved or
- * one of its event ids is stored already; the others move their stream under
- * their expected version exactly as the single statements do (a conflict
- * leaves that stream alone). Events are inserted in group order, so positions
- * follow it. Only the written events come back.
+ * ($1 stream, $2 expected version, $3 event count); per event ($4 its stream,
+ * then its columns, the version known from the expectation); per unchanged
+ * stream ($13 the stream of the append that checks it, $14 the stream, $15
+ * its version). Each append moves its stream under its own expected version
+ * exactly as the single statements do; an append whose stream moved, or one
+ * of whose unchanged streams moved, is left out (its events are not
+ * inserted), the others are written. A group never holds a stream twice
+ * (takeGroup), so the written stream names its append. Events are inserted in
+ * group order, so positions follow it. Only the written events come back.
+ *
+ * The statement has only the parts its group needs, each shape named (a
+ * generic plan per pooled connection): the `unchanged` check when a member
+ * carries one, stream creation when a member starts a stream, the update when
+ * a member extends one; a group of scores to existing candidates is one
+ * UPDATE and one INSERT. Event ids already stored are not looked up: a retry
+ * of a committed append finds its stream moved and is refused like a conflict
+ * (then answered with the earlier result), and an id stored in another stream
+ * fails the statement on the unique index, after which each member is written
+ * alone (writeGroup) and gets its own answer.
  */
-const GROUP_APPEND = `WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS i(stream_id, base, n, k)
-  ),
-  batch AS (
-    SELECT * FROM unnest($4::bigint[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])
-      WITH ORDINALITY AS e(k, event_id, type, schema_version, data, metadata, recorded_at, hash, version, ord)
-  ),
-  refused AS (
-    SELECT u.k FROM unnest($13::bigint[], $14::text[], $15::bigint[]) AS u(k, stream_id, version)
-     WHERE coalesce((SELECT s.version FROM streams s WHERE s.stream_id = u.stream_id), 0) <> u.version
-    UNION
-    SELECT b.k FROM batch b WHERE EXISTS (SELECT 1 FROM events x WHERE x.event_id = b.event_id)
-  ),
-  created AS (
-    INSERT INTO streams AS s (stream_id, version)
-    SELECT i.stream_id, i.n FROM input i WHERE i.base = 0 AND i.k NOT IN (SELECT k FROM refused)
-    ON CONFLICT (stream_id) DO UPDATE SET version = s.version + excluded.version WHERE s.version = 0
-    RETURNING s.stream_id
-  ),
-  updated AS (
-    UPDATE streams s SET version = s.version + i.n FROM input i
-     WHERE i.base > 0 AND s.stream_id = i.stream_id AND s.version = i.base AND i.k NOT IN (SELECT k FROM refused)
-    RETURNING s.stream_id
-  ),
-  moved AS (
-    SELECT i.k, i.stream_id FROM input i
-     WHERE i.stream_id IN (SELECT stream_id FROM created UNION ALL SELECT stream_id FROM updated)
-  )
-  INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at, hash)
-  SELECT m.stream_id, b.version, b.event_id, b.type, b.schema_version, b.data::jsonb, b.metadata::jsonb, b.recorded_at::timestamptz, b.hash
-    FROM batch b JOIN moved m ON m.k = b.k
-   ORDER BY b.ord
-  RETURNING stream_id, version, global_position`;
-
-/** The parameters of GROUP_APPEND; leaf hashes computed here, each covering its version (expected + rank). */
-function groupValues(group: PendingAppend[]): unknown[] {
+function groupAppend(named: boolean, group: PendingAppend[]): QueryConfig {
   const streams: string[] = [];
   const bases: number[] = [];
   const counts: number[] = [];
-  const of: number[] = [];
+  const of: string[] = [];
   const ids: string[] = [];
   const types: string[] = [];
   const schemas: number[] = [];
@@ -959,17 +934,22 @@ function groupValues(group: PendingAppend[]): unknown[] {
   const recorded: string[] = [];
   const hashes: string[] = [];
   const versions: number[] = [];
-  const uOf: number[] = [];
+  const uOf: string[] = [];
   const uStreams: string[] = [];
   const uVersions: number[] = [];
-  group.forEach((p, index) => {
-    const k = index + 1;
+  let fresh = false;
+  let existing = false;
+  for (const p of group) {
     streams.push(p.streamId);
     bases.push(p.base);
     counts.push(p.events.length);
-    p.events.forEach((e, i) => {
+    if (p.base === 0) fresh = true;
+    else existing = true;
+    for (let i = 0; i < p.events.length; i++) {
+      const e = p.events[i];
+      // The leaf hash covers the stream version, known from the expectation.
       const version = p.base + i + 1;
-      of.push(k);
+      of.push(p.streamId);
       ids.push(e.eventId);
       types.push(e.type);
       schemas.push(e.schemaVersion);
@@ -978,14 +958,69 @@ function groupValues(group: PendingAppend[]): unknown[] {
       recorded.push(e.recordedAt);
       hashes.push(leafHashOfCanonical({ ...e, streamId: p.streamId, version }));
       versions.push(version);
-    });
+    }
     for (const u of p.unchanged) {
-      uOf.push(k);
+      uOf.push(p.streamId);
       uStreams.push(u.streamId);
       uVersions.push(u.version);
     }
-  });
-  return [streams, bases, counts, of, ids, types, schemas, data, metadata, recorded, hashes, versions, uOf, uStreams, uVersions];
+  }
+  const checked = uOf.length > 0;
+  const values: unknown[] = [streams, bases, counts, of, ids, types, schemas, data, metadata, recorded, hashes, versions];
+  if (checked) values.push(uOf, uStreams, uVersions);
+  const kind = fresh && existing ? '_mixed' : fresh ? '_new' : '';
+  return { name: named ? `event_store_append_group${kind}${checked ? '_checked' : ''}` : undefined, text: groupAppendSql(fresh, existing, checked), values };
+}
+
+const GROUP_APPEND_SQL = new Map<string, string>();
+
+function groupAppendSql(fresh: boolean, existing: boolean, checked: boolean): string {
+  const key = `${fresh}${existing}${checked}`;
+  let sql = GROUP_APPEND_SQL.get(key);
+  if (sql) return sql;
+  const parts: string[] = [];
+  if (checked) {
+    parts.push(`refused AS (
+    SELECT u.of FROM unnest($13::text[], $14::text[], $15::bigint[]) AS u(of, stream_id, version)
+     WHERE coalesce((SELECT s.version FROM streams s WHERE s.stream_id = u.stream_id), 0) <> u.version
+  )`);
+  }
+  parts.push(`input AS (
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS i(stream_id, base, n)${checked ? '\n     WHERE i.stream_id NOT IN (SELECT of FROM refused)' : ''}
+  )`);
+  const moved: string[] = [];
+  if (fresh) {
+    parts.push(`created AS (
+    INSERT INTO streams AS s (stream_id, version)
+    SELECT i.stream_id, i.n FROM input i${existing ? ' WHERE i.base = 0' : ''}
+    ON CONFLICT (stream_id) DO UPDATE SET version = s.version + excluded.version WHERE s.version = 0
+    RETURNING s.stream_id
+  )`);
+    moved.push('SELECT stream_id FROM created');
+  }
+  if (existing) {
+    // Each stream found through its key, then updated by row address: a join would let a plan
+    // made while the table was small (generic plans last as long as the connection) scan the
+    // whole table for every group once it has grown. A row moved meanwhile has another address
+    // and a version past the expected one: left alone, a conflict as it would be anyway.
+    parts.push(`updated AS (
+    UPDATE streams s SET version = s.version + i.n
+      FROM input i CROSS JOIN LATERAL (SELECT t.ctid FROM streams t WHERE t.stream_id = i.stream_id LIMIT 1) t
+     WHERE s.ctid = t.ctid${fresh ? ' AND i.base > 0' : ''} AND s.version = i.base
+    RETURNING s.stream_id
+  )`);
+    moved.push('SELECT stream_id FROM updated');
+  }
+  sql = `WITH ${parts.join(',\n  ')}
+  INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at, hash)
+  SELECT e.stream_id, e.version, e.event_id, e.type, e.schema_version, e.data::jsonb, e.metadata::jsonb, e.recorded_at::timestamptz, e.hash
+    FROM unnest($4::text[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])
+      WITH ORDINALITY AS e(stream_id, event_id, type, schema_version, data, metadata, recorded_at, hash, version, ord)
+   WHERE e.stream_id IN (${moved.join(' UNION ALL ')})
+   ORDER BY e.ord
+  RETURNING stream_id, version, global_position`;
+  GROUP_APPEND_SQL.set(key, sql);
+  return sql;
 }
 
 /** The unchanged list: valid versions, no stream listed twice, none of the streams written. */
