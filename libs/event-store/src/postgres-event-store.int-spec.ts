@@ -553,6 +553,62 @@ describe('group commit when the statement fails (server database)', () => {
   });
 });
 
+describe('group commit beyond one group at a time (server database)', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await serverDatabase({ poolSize: 4 });
+  });
+  afterAll(async () => t?.dispose());
+
+  /** Another transaction holding a stream's row: an append to that stream waits for its end. */
+  async function holding(streamId: string, run: () => Promise<void>): Promise<void> {
+    const other = await t.db.pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT version FROM streams WHERE stream_id = $1 FOR UPDATE', [streamId]);
+      await run();
+    } finally {
+      await other.query('COMMIT');
+      other.release();
+    }
+  }
+
+  it('lets the appends of other streams through while a group waits on a lock', async () => {
+    const groups: number[] = [];
+    const store = new PostgresEventStore(t.db.pool, { groupCommit: { concurrency: 1, stallMs: 20, onGroup: (n) => groups.push(n) } });
+    const [locked, free] = [stream(), stream()];
+    await store.append(locked, [ev('L1')], { expectedVersion: 'no-stream' });
+    let blocked: Promise<AppendResult> | undefined;
+    let blockedDone = false;
+    await holding(locked, async () => {
+      blocked = store.append(locked, [ev('L2')], { expectedVersion: 1 });
+      void blocked.then(() => (blockedDone = true));
+      await new Promise((r) => setTimeout(r, 50)); // its group is waiting on the row
+      const through = await store.append(free, [ev('F1')], { expectedVersion: 'no-stream' });
+      expect(through).toMatchObject({ streamId: free, streamVersion: 1 });
+      expect(blockedDone).toBe(false);
+    });
+    expect(await blocked).toMatchObject({ streamId: locked, streamVersion: 2 });
+  });
+
+  it('starts another group when a full one is queued, whatever the groups committing', async () => {
+    const groups: number[] = [];
+    const store = new PostgresEventStore(t.db.pool, { groupCommit: { concurrency: 1, maxEvents: 2, stallMs: 600_000, onGroup: (n) => groups.push(n) } });
+    const [locked, a, b, c] = [stream(), stream(), stream(), stream()];
+    await store.append(locked, [ev('L1')], { expectedVersion: 'no-stream' });
+    groups.length = 0;
+    let blocked: Promise<AppendResult[]> | undefined;
+    await holding(locked, async () => {
+      blocked = Promise.all([store.append(locked, [ev('L2')], { expectedVersion: 1 }), store.append(a, [ev('A1')], { expectedVersion: 'no-stream' })]);
+      await new Promise((r) => setTimeout(r, 50)); // that group is waiting on the row
+      const through = await Promise.all([store.append(b, [ev('B1')], { expectedVersion: 'no-stream' }), store.append(c, [ev('C1')], { expectedVersion: 'no-stream' })]);
+      expect(through.map((r) => r.streamVersion)).toEqual([1, 1]);
+    });
+    expect((await blocked!).map((r) => r.streamVersion)).toEqual([2, 1]);
+    expect(groups).toEqual([2, 2]);
+  });
+});
+
 describe('group commit plans (server database)', () => {
   let t: TestDatabase;
   beforeAll(async () => {

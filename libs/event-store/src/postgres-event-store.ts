@@ -89,21 +89,24 @@ export interface GroupCommitOptions {
    */
   maxWaitMs?: number;
   /**
-   * Groups committing at the same time (at most the pool's size, which is the
-   * default: 1 on the embedded database): while they all are, the next
-   * appends queue and form the next group. More lets the database work on
-   * several statements at once; fewer makes larger groups. On a PostgreSQL
-   * server a group statement costs more than as many single appends running
-   * side by side (PostgreSQL already shares WAL flushes between concurrent
-   * commits), so groups should form only once every connection is busy
-   * (docs/performance.md, "Group commit").
+   * Groups committing at the same time (default 1, at most the pool's size):
+   * while they all are, the next appends queue and form the next group. More
+   * lets the database work on several statements at once; fewer makes larger
+   * groups, and a group statement's own cost (a transaction, a commit, a round
+   * trip) is most of a small group's (docs/performance.md, "Group commit").
+   * Beyond it, up to the pool's size, another group starts when a full group
+   * (maxEvents) is queued, or when every group committing has taken longer
+   * than stallMs (waiting on a lock, say), so that one slow group does not
+   * hold back the appends of every other stream.
    */
   concurrency?: number;
+  /** See `concurrency` (default 10 ms). */
+  stallMs?: number;
   /** Called with the number of appends of each group written (1 for an append written alone): metrics, tests. */
   onGroup?(appends: number): void;
 }
 
-export const GROUP_COMMIT_DEFAULTS = { maxEvents: 64, maxWaitMs: 0, concurrency: 64 } as const;
+export const GROUP_COMMIT_DEFAULTS = { maxEvents: 64, maxWaitMs: 0, concurrency: 1, stallMs: 10 } as const;
 
 /** An append waiting for its group: checked and hashed, its caller waiting on the promise. */
 interface PendingAppend {
@@ -214,11 +217,14 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
   private readonly local = new EventEmitter();
   private readonly pollIntervalMs: number;
   /** Null when group commit is off. */
-  private readonly group: { maxEvents: number; maxWaitMs: number; concurrency: number; onGroup?: (appends: number) => void } | null;
+  private readonly group: { maxEvents: number; maxWaitMs: number; concurrency: number; stallMs: number; connections: number; onGroup?: (appends: number) => void } | null;
   private queue: PendingAppend[] = [];
   private queuedEvents = 0;
   /** Groups committing now, and the streams they write (an append to one of them waits for the next group). */
   private inFlight = 0;
+  /** When each group now committing started (performance.now()). */
+  private readonly inFlightSince: number[] = [];
+  private stallTimer: NodeJS.Timeout | null = null;
   private readonly streamsInFlight = new Set<string>();
   private immediate: NodeJS.Immediate | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -240,9 +246,12 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
       const concurrency = group.concurrency ?? GROUP_COMMIT_DEFAULTS.concurrency;
       if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0) throw new EventStoreInputError('groupCommit.maxWaitMs must be a non-negative number');
       if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new EventStoreInputError('groupCommit.concurrency must be a positive integer');
+      const stallMs = group.stallMs ?? GROUP_COMMIT_DEFAULTS.stallMs;
+      if (!Number.isFinite(stallMs) || stallMs < 0) throw new EventStoreInputError('groupCommit.stallMs must be a non-negative number');
       // More groups than connections would only queue in the pool, where they could not grow (PGlite has one).
-      const connections = (pool as Pool & { options?: { max?: number } }).options?.max;
-      this.group = { maxEvents, maxWaitMs, concurrency: Math.min(concurrency, connections && connections > 0 ? connections : concurrency), onGroup: group.onGroup };
+      const max = (pool as Pool & { options?: { max?: number } }).options?.max;
+      const connections = max && max > 0 ? max : Math.max(concurrency, 64);
+      this.group = { maxEvents, maxWaitMs, concurrency: Math.min(concurrency, connections), stallMs, connections, onGroup: group.onGroup };
     }
   }
 
@@ -290,14 +299,15 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
 
   /**
    * Starts the next group unless `concurrency` groups are committing (the end
-   * of one calls this again). Deferred to the end of the tick, so that the appends made in the
+   * of one calls this again) and no other may start (`mayAddGroup`). Deferred to the end of the tick, so that the appends made in the
    * same tick (the callers the previous group woke) join it. With a wait, the
    * oldest queued append waits at most maxWaitMs for others, less if the
    * group fills up.
    */
   private schedule(): void {
     const group = this.group!;
-    if (this.inFlight >= group.concurrency || this.queue.length === 0 || this.immediate) return;
+    if (this.queue.length === 0 || this.immediate) return;
+    if (this.inFlight >= group.concurrency && !this.mayAddGroup()) return;
     const wait = group.maxWaitMs - (performance.now() - this.queue[0].queuedAt);
     if (wait >= 1 && this.queuedEvents < group.maxEvents) {
       this.timer ??= setTimeout(() => {
@@ -314,16 +324,39 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     });
   }
 
+  /**
+   * Beyond `concurrency`, up to the pool's size: a full group is queued (more
+   * appends than one group takes), or every group committing has been out
+   * for stallMs (then the appends of other streams need not wait for it); a
+   * timer looks again when the youngest would reach stallMs.
+   */
+  private mayAddGroup(): boolean {
+    const { maxEvents, stallMs, connections } = this.group!;
+    if (this.inFlight >= connections) return false;
+    if (this.queuedEvents >= maxEvents) return true;
+    const age = performance.now() - Math.max(...this.inFlightSince);
+    if (age >= stallMs) return true;
+    this.stallTimer ??= setTimeout(() => {
+      this.stallTimer = null;
+      this.schedule();
+    }, Math.ceil(stallMs - age));
+    this.stallTimer.unref();
+    return false;
+  }
+
   private async commitGroup(): Promise<void> {
     const group = this.takeGroup();
     if (group.length === 0) return; // every queued append waits for a stream now committing
+    const since = performance.now();
     this.inFlight++;
+    this.inFlightSince.push(since);
     for (const p of group) this.streamsInFlight.add(p.streamId);
     this.schedule(); // another slot may be free for what this group left
     try {
       await this.writeGroup(group);
     } finally {
       this.inFlight--;
+      this.inFlightSince.splice(this.inFlightSince.indexOf(since), 1);
       for (const p of group) this.streamsInFlight.delete(p.streamId);
       this.schedule();
     }

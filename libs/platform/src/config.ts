@@ -37,7 +37,7 @@ export interface EventStoreSettings {
   groupMaxEvents: number;
   /** How long an append may wait for others when no group is committing (EVENT_STORE_GROUP_WAIT_MS, default 0). */
   groupWaitMs: number;
-  /** Groups committing at the same time (EVENT_STORE_GROUP_CONCURRENCY, default: the pool's size). */
+  /** Groups committing at the same time (EVENT_STORE_GROUP_CONCURRENCY, default 1; more start for a full queue or a stalled group). */
   groupConcurrency: number;
 }
 

@@ -1,10 +1,10 @@
 import { ConfigError, eventStoreSettings, groupCommitOptions, loadConfig } from './config';
 
 describe('event store settings (group commit)', () => {
-  it('defaults to group commit on, 64 events, no wait, as many groups at a time as the pool has connections', () => {
+  it('defaults to group commit on, 64 events, no wait, one group at a time', () => {
     const settings = eventStoreSettings({});
-    expect(settings).toEqual({ groupCommit: true, groupMaxEvents: 64, groupWaitMs: 0, groupConcurrency: 64 });
-    expect(groupCommitOptions(settings)).toEqual({ maxEvents: 64, maxWaitMs: 0, concurrency: 64 });
+    expect(settings).toEqual({ groupCommit: true, groupMaxEvents: 64, groupWaitMs: 0, groupConcurrency: 1 });
+    expect(groupCommitOptions(settings)).toEqual({ maxEvents: 64, maxWaitMs: 0, concurrency: 1 });
     expect(loadConfig({ DATA_DIR: '/tmp/unused' }).eventStore).toEqual(settings);
   });
 
