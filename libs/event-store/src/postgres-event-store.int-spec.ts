@@ -303,7 +303,8 @@ describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
       groups.length = 0;
     });
 
-    it('writes a group in one statement where each append keeps its own checks and gets its own result', async () => {
+    // With an append of two events the statement takes arrays; with one event each, one parameter per value.
+    it.each([[['F1', 'F2']], [['F1']]])('writes a group in one statement where each append keeps its own checks and gets its own result (%j first)', async (freshTypes) => {
       const [moved, read, checked, duplicated] = [stream(), stream(), stream(), stream()];
       await store.append(moved, [ev('M1')], { expectedVersion: 'no-stream' });
       await store.append(read, [ev('R1'), ev('R2')], { expectedVersion: 'no-stream' });
@@ -324,7 +325,7 @@ describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
       try {
         // All in one tick: one group of six.
         settled = await Promise.allSettled([
-          store.append(fresh, [ev('F1'), ev('F2')], { expectedVersion: 'no-stream' }),
+          store.append(fresh, freshTypes.map((type) => ev(type)), { expectedVersion: 'no-stream' }),
           store.append(moved, [ev('M2')], { expectedVersion: 0 }), // the stream is at 1
           store.append(duplicated, [known], { expectedVersion: 'no-stream' }), // written before: the earlier result
           store.append(read, [ev('R3')], { expectedVersion: 2, unchanged: [{ streamId: checked, version: 0 }] }), // checked is at 1
@@ -336,12 +337,13 @@ describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
       }
       expect(groups).toEqual([6]);
       expect(statements).toHaveLength(1);
+      expect(/unnest\(\$4::text\[\]/.test(statements[0])).toBe(freshTypes.length > 1);
       const [wrote, conflict, again, refused, checkedOk, wroteToo] = settled;
       expect(conflict).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ code: 'CONCURRENCY_CONFLICT', streamId: moved, expected: 0, actual: 1 }) });
       expect(refused).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ code: 'CONCURRENCY_CONFLICT', streamId: checked, expected: 0, actual: 1 }) });
       expect(again).toEqual({ status: 'fulfilled', value: first });
       const results = [wrote, checkedOk, wroteToo].map((r) => (r as PromiseFulfilledResult<AppendResult>).value);
-      expect(results.map((r) => [r.streamId, r.streamVersion, r.positions.length])).toEqual([[fresh, 2, 2], [next, 2, 1], [alsoFresh, 1, 1]]);
+      expect(results.map((r) => [r.streamId, r.streamVersion, r.positions.length])).toEqual([[fresh, freshTypes.length, freshTypes.length], [next, 2, 1], [alsoFresh, 1, 1]]);
       // Positions follow the order of the group, and are what the log holds.
       const positions = results.flatMap((r) => r.positions);
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -621,20 +623,24 @@ describe('group commit plans (server database)', () => {
     const store = new PostgresEventStore(t.db.pool, { groupCommit: { concurrency: 1, onGroup: (n) => groups.push(n) } });
     const streams = [stream(), stream()];
     await Promise.all(streams.map((s) => store.append(s, [ev('A')], { expectedVersion: 'no-stream' })));
-    await Promise.all(streams.map((s) => store.append(s, [ev('B')], { expectedVersion: 1 })));
-    expect(groups).toEqual([2, 2]);
+    await Promise.all(streams.map((s) => store.append(s, [ev('B')], { expectedVersion: 1 }))); // one event each: scalar parameters
+    await Promise.all(streams.map((s) => store.append(s, [ev('C'), ev('D')], { expectedVersion: 2 }))); // several: arrays
+    expect(groups).toEqual([2, 2, 2]);
     // The server pool keeps one generic plan per named statement for the connection's life.
     await t.db.pool.query(`INSERT INTO streams (stream_id, version) SELECT 'grown-' || g, 1 FROM generate_series(1, 20000) g`);
+    const text = (v: unknown) => `'${v}'`;
     const array = (values: unknown[]) => `'{${values.map((v) => `"${v}"`).join(',')}}'`;
-    const { rows } = await t.db.pool.query(
-      `EXPLAIN EXECUTE event_store_append_group(${[
-        array(streams), array([2, 2]), array([1, 1]), array(streams), array([randomUUID(), randomUUID()]), array(['C', 'C']), array([1, 1]),
-        array(['{}', '{}']), array(['{}', '{}']), array(['2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z']), array(['h', 'h']), array([3, 3]),
-      ].join(', ')})`,
-    );
-    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-    expect(plan).toMatch(/Index Scan using streams_pkey/);
-    expect(plan).not.toMatch(/Seq Scan on streams/);
+    const scalar = streams.flatMap((s) => [s, 4, randomUUID(), 'E', 1, '{}', '{}', '2026-01-01T00:00:00Z', 'h'].map(text));
+    const arrays = [
+      array(streams), array([4, 4]), array([1, 1]), array(streams), array([randomUUID(), randomUUID()]), array(['E', 'E']), array([1, 1]),
+      array(['{}', '{}']), array(['{}', '{}']), array(['2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z']), array(['h', 'h']), array([5, 5]),
+    ];
+    for (const [name, params] of [['event_store_append_group_of_2', scalar], ['event_store_append_group', arrays]] as const) {
+      const { rows } = await t.db.pool.query(`EXPLAIN EXECUTE ${name}(${params.join(', ')})`);
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(plan).toMatch(/Index Scan using streams_pkey/);
+      expect(plan).not.toMatch(/Seq Scan on streams/);
+    }
   });
 });
 

@@ -999,28 +999,60 @@ function groupAppend(named: boolean, group: PendingAppend[]): QueryConfig {
     }
   }
   const checked = uOf.length > 0;
+  const kind = `${fresh && existing ? '_mixed' : fresh ? '_new' : ''}${checked ? '_checked' : ''}`;
+  if (ids.length === group.length && group.length <= SCALAR_GROUP_MAX) {
+    // One event per append (scores and most commands): one parameter per value, no arrays
+    // for Node to escape and PostgreSQL to parse (the backend's CPU for a group of 8: -15%).
+    const values: unknown[] = checked ? [uOf, uStreams, uVersions] : [];
+    for (let k = 0; k < group.length; k++) values.push(streams[k], bases[k], ids[k], types[k], schemas[k], data[k], metadata[k], recorded[k], hashes[k]);
+    return { name: named ? `event_store_append_group${kind}_of_${group.length}` : undefined, text: groupAppendSql(fresh, existing, checked, group.length), values };
+  }
   const values: unknown[] = [streams, bases, counts, of, ids, types, schemas, data, metadata, recorded, hashes, versions];
   if (checked) values.push(uOf, uStreams, uVersions);
-  const kind = fresh && existing ? '_mixed' : fresh ? '_new' : '';
-  return { name: named ? `event_store_append_group${kind}${checked ? '_checked' : ''}` : undefined, text: groupAppendSql(fresh, existing, checked), values };
+  return { name: named ? `event_store_append_group${kind}` : undefined, text: groupAppendSql(fresh, existing, checked, 0), values };
 }
+
+/** Groups of single-event appends up to this size get a statement with scalar parameters (one shape per size). */
+const SCALAR_GROUP_MAX = 16;
+/** Parameters per append in the scalar statement. */
+const SCALAR_PARAMS = 9;
 
 const GROUP_APPEND_SQL = new Map<string, string>();
 
-function groupAppendSql(fresh: boolean, existing: boolean, checked: boolean): string {
-  const key = `${fresh}${existing}${checked}`;
+/**
+ * The group statement of a shape: `scalar` appends of one event each, one
+ * parameter per value (the unchanged lists, if any, as arrays $1–$3, then
+ * each append's stream, expected version and event columns), or 0: arrays
+ * (groupAppend's comment).
+ */
+function groupAppendSql(fresh: boolean, existing: boolean, checked: boolean, scalar: number): string {
+  const key = `${fresh}${existing}${checked}${scalar}`;
   let sql = GROUP_APPEND_SQL.get(key);
   if (sql) return sql;
   const parts: string[] = [];
   if (checked) {
+    const [of, stream, version] = scalar ? [1, 2, 3] : [13, 14, 15];
     parts.push(`refused AS (
-    SELECT u.of FROM unnest($13::text[], $14::text[], $15::bigint[]) AS u(of, stream_id, version)
+    SELECT u.of FROM unnest($${of}::text[], $${stream}::text[], $${version}::bigint[]) AS u(of, stream_id, version)
      WHERE coalesce((SELECT s.version FROM streams s WHERE s.stream_id = u.stream_id), 0) <> u.version
   )`);
   }
-  parts.push(`input AS (
-    SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS i(stream_id, base, n)${checked ? '\n     WHERE i.stream_id NOT IN (SELECT of FROM refused)' : ''}
+  const notRefused = checked ? '\n     WHERE i.stream_id NOT IN (SELECT of FROM refused)' : '';
+  if (scalar) {
+    const rows: string[] = [];
+    for (let k = 0; k < scalar; k++) {
+      const p = (checked ? 3 : 0) + k * SCALAR_PARAMS;
+      rows.push(`(${k + 1}, $${p + 1}::text, $${p + 2}::bigint, 1::bigint, $${p + 3}::uuid, $${p + 4}::text, $${p + 5}::int, $${p + 6}::text, $${p + 7}::text, $${p + 8}::text, $${p + 9}::text)`);
+    }
+    parts.push(`input AS (
+    SELECT * FROM (VALUES ${rows.join(',\n      ')})
+      AS i(ord, stream_id, base, n, event_id, type, schema_version, data, metadata, recorded_at, hash)${notRefused}
   )`);
+  } else {
+    parts.push(`input AS (
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS i(stream_id, base, n)${notRefused}
+  )`);
+  }
   const moved: string[] = [];
   if (fresh) {
     parts.push(`created AS (
@@ -1044,11 +1076,14 @@ function groupAppendSql(fresh: boolean, existing: boolean, checked: boolean): st
   )`);
     moved.push('SELECT stream_id FROM updated');
   }
+  const events = scalar
+    ? `SELECT e.stream_id, e.base + 1 AS version, e.event_id, e.type, e.schema_version, e.data, e.metadata, e.recorded_at, e.hash, e.ord FROM input e`
+    : `SELECT * FROM unnest($4::text[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])
+      WITH ORDINALITY AS e(stream_id, event_id, type, schema_version, data, metadata, recorded_at, hash, version, ord)`;
   sql = `WITH ${parts.join(',\n  ')}
   INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at, hash)
   SELECT e.stream_id, e.version, e.event_id, e.type, e.schema_version, e.data::jsonb, e.metadata::jsonb, e.recorded_at::timestamptz, e.hash
-    FROM unnest($4::text[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[])
-      WITH ORDINALITY AS e(stream_id, event_id, type, schema_version, data, metadata, recorded_at, hash, version, ord)
+    FROM (${events}) e
    WHERE e.stream_id IN (${moved.join(' UNION ALL ')})
    ORDER BY e.ord
   RETURNING stream_id, version, global_position`;
