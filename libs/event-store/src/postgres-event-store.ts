@@ -31,6 +31,7 @@ import {
   Subscription,
 } from './event-store';
 import { canonicalize, leafHashOfCanonical } from '@app/proof/canonical';
+import { LeastInterval } from './least-interval';
 import { checkpointParams, eventColumns, gapSafe, gapSafeOrder } from './log-sql';
 
 const NOTIFY_CHANNEL = 'cert_events';
@@ -220,9 +221,7 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
   private readonly group: { maxEvents: number; maxWaitMs: number; concurrency: number; stallMs: number; connections: number; onGroup?: (appends: number) => void } | null;
   private queue: PendingAppend[] = [];
   private queuedEvents = 0;
-  /** Groups committing now, and the streams they write (an append to one of them waits for the next group). */
-  private inFlight = 0;
-  /** When each group now committing started (performance.now()). */
+  /** When each group now committing started (performance.now()), and the streams they write (an append to one of them waits for the next group). */
   private readonly inFlightSince: number[] = [];
   private stallTimer: NodeJS.Timeout | null = null;
   private readonly streamsInFlight = new Set<string>();
@@ -307,7 +306,7 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
   private schedule(): void {
     const group = this.group!;
     if (this.queue.length === 0 || this.immediate) return;
-    if (this.inFlight >= group.concurrency && !this.mayAddGroup()) return;
+    if (this.inFlightSince.length >= group.concurrency && !this.mayAddGroup()) return;
     const wait = group.maxWaitMs - (performance.now() - this.queue[0].queuedAt);
     if (wait >= 1 && this.queuedEvents < group.maxEvents) {
       this.timer ??= setTimeout(() => {
@@ -332,7 +331,7 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
    */
   private mayAddGroup(): boolean {
     const { maxEvents, stallMs, connections } = this.group!;
-    if (this.inFlight >= connections) return false;
+    if (this.inFlightSince.length >= connections) return false;
     if (this.queuedEvents >= maxEvents) return true;
     const age = performance.now() - Math.max(...this.inFlightSince);
     if (age >= stallMs) return true;
@@ -348,14 +347,12 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     const group = this.takeGroup();
     if (group.length === 0) return; // every queued append waits for a stream now committing
     const since = performance.now();
-    this.inFlight++;
     this.inFlightSince.push(since);
     for (const p of group) this.streamsInFlight.add(p.streamId);
     this.schedule(); // another slot may be free for what this group left
     try {
       await this.writeGroup(group);
     } finally {
-      this.inFlight--;
       this.inFlightSince.splice(this.inFlightSince.indexOf(since), 1);
       for (const p of group) this.streamsInFlight.delete(p.streamId);
       this.schedule();
@@ -374,7 +371,7 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
   private takeGroup(): PendingAppend[] {
     const { maxEvents, concurrency } = this.group!;
     // The queue is shared among the free slots, so that the database works on as many statements at once.
-    const share = Math.ceil(this.queuedEvents / Math.max(1, concurrency - this.inFlight));
+    const share = Math.ceil(this.queuedEvents / Math.max(1, concurrency - this.inFlightSince.length));
     const max = Math.max(1, Math.min(maxEvents, share));
     const taken: PendingAppend[] = [];
     const left: PendingAppend[] = [];
@@ -600,9 +597,6 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     let checkpoint = options.from;
     let stopped = false;
     let wake: (() => void) | null = null;
-    /** Ends the wait of the least interval: stop, or a reader waiting for the next batch (`hurry`). */
-    let endGap: (() => void) | null = null;
-    let hurried = false;
     let pending = false;
     const poke = () => {
       pending = true;
@@ -613,38 +607,23 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     const batchSize = options.batchSize ?? 500;
     const minIntervalMs = options.minIntervalMs ?? 0;
     if (!Number.isFinite(minIntervalMs) || minIntervalMs < 0) throw new EventStoreInputError('minIntervalMs must be a non-negative number');
+    const pace = new LeastInterval(minIntervalMs);
     // After a wake-up that found nothing visible yet, how long before looking again (0: the poll).
     let chase = 0;
-    let lastBatch = Number.NEGATIVE_INFINITY;
-    let catchingUp = false;
     const loop = (async () => {
       while (!stopped) {
-        const gap = catchingUp || hurried ? 0 : lastBatch + minIntervalMs - performance.now();
-        if (gap >= 1) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, gap);
-            endGap = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          endGap = null;
-          if (stopped) break;
-        }
-        catchingUp = false;
+        await pace.wait();
+        if (stopped) break;
         const woken = pending;
         pending = false;
         try {
           const batch = await this.readAll({ after: checkpoint, limit: batchSize, upcast: options.upcast });
           if (batch.length > 0) {
             chase = 0;
-            lastBatch = performance.now();
-            // A hurried reader waits for this batch (or for a later one: it asks again).
-            hurried = false;
+            pace.batched(batch.length === batchSize);
             await options.handle(batch);
             checkpoint = checkpointOf(batch[batch.length - 1]);
-            catchingUp = batch.length === batchSize;
-            if (catchingUp) continue;
+            if (batch.length === batchSize) continue;
           } else if (woken || chase) {
             // Woken for events committed past the gap-safe horizon, which a transaction running
             // elsewhere (any session of the server) holds back: look again within
@@ -667,16 +646,13 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
       }
     })();
     return {
-      hurry: () => {
-        hurried = true;
-        endGap?.();
-      },
+      hurry: () => pace.hurry(),
       stop: async () => {
         stopped = true;
         this.local.off('append', poke);
         offSignal?.();
         wake?.();
-        endGap?.();
+        pace.interrupt();
         await loop;
       },
     };

@@ -3,6 +3,7 @@ import { Client, Pool, PoolClient, PoolConfig } from 'pg';
 import { LOG_START, LogCheckpoint, StoredEvent } from '../event-store';
 import { eventColumns, gapSafe, visible } from '../log-sql';
 import { lastRotatedKey } from './key-rotation';
+import { LeastInterval } from '../least-interval';
 import { PostgresLogReader } from '../postgres-event-store';
 import { chainHash, GENESIS, leafHash, signCheckpoint, type SignedCheckpoint } from '@app/proof/canonical';
 import { chainKey, isRotation, rotationProblem, type ChainKey } from '@app/proof/key-chain';
@@ -148,8 +149,8 @@ export class LedgerSealer {
   private wake: (() => void) | null = null;
   private pending = false;
   private leaderClient: Client | null = null;
-  /** Ends the wait between two batches (stop). */
-  private stopNow: (() => void) | null = null;
+  /** The background loop's least interval between two batches (stop interrupts its wait). */
+  private pace: LeastInterval | null = null;
   private isLeader = false;
 
   constructor(
@@ -197,34 +198,22 @@ export class LedgerSealer {
     this.stopped = false;
     const off = subscribe(() => this.poke());
     const minIntervalMs = this.options.minIntervalMs ?? 0;
-    let lastBatch = Number.NEGATIVE_INFINITY;
-    let catchingUp = false;
+    const pace = (this.pace = new LeastInterval(minIntervalMs));
     this.loop = (async () => {
       try {
         while (!this.stopped) {
-          const gap = catchingUp ? 0 : lastBatch + minIntervalMs - performance.now();
-          if (gap >= 1) {
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, gap);
-              this.stopNow = () => {
-                clearTimeout(timer);
-                resolve();
-              };
-            });
-            this.stopNow = null;
-            if (this.stopped) break;
-          }
-          catchingUp = false;
+          await pace.wait();
+          if (this.stopped) break;
           this.pending = false;
           let waitMs = this.pollIntervalMs;
           try {
             if (leaderConnection && !(await this.ensureLeader(leaderConnection))) {
               waitMs = Math.max(this.pollIntervalMs, 5000);
             } else {
-              lastBatch = performance.now();
+              const started = performance.now();
               const r = await this.sealBatch();
-              catchingUp = r.more === true;
-              if (catchingUp || (r.sealed > 0 && minIntervalMs === 0)) continue;
+              if (r.sealed > 0) pace.batched(r.more === true, started);
+              if (r.more || (r.sealed > 0 && minIntervalMs === 0)) continue;
               waitMs = Math.min(this.pollIntervalMs, this.msUntilCheckpointDue());
             }
           } catch (error) {
@@ -255,7 +244,7 @@ export class LedgerSealer {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
-    this.stopNow?.();
+    this.pace?.interrupt();
     const loop = this.loop;
     this.loop = null;
     await loop;

@@ -214,8 +214,8 @@ export class PersonalDataVault implements OnModuleInit {
 
   /** The subject's key, created on first use when `create` (one round trip once it exists); null once erased. */
   private async keyFor(subjectId: string, create: boolean): Promise<Buffer | null> {
-    const { rows } = await this.db.pool.query('SELECT data_key, kek_id FROM personal_data_keys WHERE subject_id = $1', [subjectId]);
-    if (rows.length || !create) return keyOfRow(this.keks, subjectId, rows[0]);
+    const row = await dataKeyRow(this.db.pool, subjectId);
+    if (row || !create) return keyOfRow(this.keks, subjectId, row);
     await this.db.pool.query('INSERT INTO personal_data_keys (subject_id, data_key, kek_id) VALUES ($1, $2, $3) ON CONFLICT (subject_id) DO NOTHING', [
       subjectId,
       wrapKey(this.keks.current, subjectId, randomBytes(32)),
@@ -235,8 +235,13 @@ export class PersonalDataVault implements OnModuleInit {
  * erased or never created.
  */
 async function dataKeyOf(db: Pick<Pool, 'query'>, keks: KeyEncryptionKeys, subjectId: string): Promise<Buffer | null> {
+  return keyOfRow(keks, subjectId, await dataKeyRow(db, subjectId));
+}
+
+/** A subject's row of the key table (its key is null once erased), undefined when it has none. */
+async function dataKeyRow(db: Pick<Pool, 'query'>, subjectId: string): Promise<{ data_key: Buffer | null; kek_id: string | null } | undefined> {
   const { rows } = await db.query('SELECT data_key, kek_id FROM personal_data_keys WHERE subject_id = $1', [subjectId]);
-  return keyOfRow(keks, subjectId, rows[0]);
+  return rows[0];
 }
 
 function keyOfRow(keks: KeyEncryptionKeys, subjectId: string, row: { data_key: Buffer | null; kek_id: string | null } | undefined): Buffer | null {
