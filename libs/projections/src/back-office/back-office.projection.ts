@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
-import { EventApplyError, Projection } from '../engine/projection';
+import { EventApplyError, Projection, REWRITTEN_ROWS } from '../engine/projection';
+import type { StateMemo } from '../engine/state-memo';
 import {
   applyBackOfficeEvent,
   BACK_OFFICE_EVENT_TYPES,
@@ -43,7 +44,7 @@ export const backOfficeProjection: Projection = {
   codeVersion: 3,
   tables: {
     back_office_referentials: (t) => `CREATE TABLE ${t} (referential_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL)`,
-    back_office_candidates: (t) => `CREATE TABLE ${t} (candidate_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL)`,
+    back_office_candidates: (t) => `CREATE TABLE ${t} (candidate_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL) ${REWRITTEN_ROWS}`,
     back_office_sessions: (t) => `CREATE TABLE ${t} (
       session_id text PRIMARY KEY,
       referential_id text NOT NULL,
@@ -69,7 +70,7 @@ export const backOfficeProjection: Projection = {
       certified boolean NOT NULL,
       tokens text[] NOT NULL,
       last_position bigint NOT NULL,
-      PRIMARY KEY (session_id, candidate_id))`,
+      PRIMARY KEY (session_id, candidate_id)) ${REWRITTEN_ROWS}`,
     back_office_juries: (t) => `CREATE TABLE ${t} (
       jury_id text PRIMARY KEY,
       session_id text NOT NULL,
@@ -84,9 +85,9 @@ export const backOfficeProjection: Projection = {
       last_position bigint NOT NULL)`,
   },
   handles: (type) => BACK_OFFICE_EVENT_TYPES.has(type),
-  async apply(events, { client, table }) {
+  async apply(events, { client, table, memo }) {
     const slice = emptyBackOfficeSlice();
-    await load(client, table, slice, events.map(touches));
+    await load(client, table, slice, events.map(touches), memo);
     const changed: Changed = { sessions: new Set(), juries: new Set(), candidates: new Set(), referentials: new Set() };
     for (const e of events) {
       try {
@@ -95,23 +96,29 @@ export const backOfficeProjection: Projection = {
         throw new EventApplyError(e, error);
       }
     }
-    await save(client, table, slice, changed);
+    await save(client, table, slice, changed, memo);
   },
 };
 
 type Table = (base: string) => string;
 
-async function load(client: PoolClient, table: Table, slice: BackOfficeSlice, touched: ReturnType<typeof touches>[]): Promise<void> {
+async function load(client: PoolClient, table: Table, slice: BackOfficeSlice, touched: ReturnType<typeof touches>[], memo?: StateMemo): Promise<void> {
   const ids = (key: keyof ReturnType<typeof touches>) => [...new Set(touched.map((t) => t[key]).filter((id): id is string => id !== undefined))];
   const referentialIds = new Set(ids('referential'));
-  const candidateIds = ids('candidate');
-  if (candidateIds.length) {
-    const { rows } = await client.query(`SELECT candidate_id, state FROM ${table('back_office_candidates')} WHERE candidate_id = ANY($1::text[])`, [candidateIds]);
-    for (const r of rows) {
-      const state = r.state as SheetCandidateState;
-      slice.candidates.set(r.candidate_id, state);
-      for (const b of state.progress.blocks) if (b.referentialId !== null) referentialIds.add(b.referentialId);
-    }
+  const candidates = table('back_office_candidates');
+  const found = (candidateId: string, state: SheetCandidateState) => {
+    slice.candidates.set(candidateId, state);
+    for (const b of state.progress.blocks) if (b.referentialId !== null) referentialIds.add(b.referentialId);
+  };
+  const unread: string[] = [];
+  for (const id of ids('candidate')) {
+    const state = memo?.take<SheetCandidateState>(candidates, id);
+    if (state) found(id, state);
+    else unread.push(id);
+  }
+  if (unread.length) {
+    const { rows } = await client.query(`SELECT candidate_id, state FROM ${candidates} WHERE candidate_id = ANY($1::text[])`, [unread]);
+    for (const r of rows) found(r.candidate_id, r.state as SheetCandidateState);
   }
   if (referentialIds.size) {
     const { rows } = await client.query(`SELECT referential_id, state FROM ${table('back_office_referentials')} WHERE referential_id = ANY($1::text[])`, [[...referentialIds]]);
@@ -141,7 +148,7 @@ async function upsert(client: PoolClient, target: string, key: string, columns: 
   );
 }
 
-async function save(client: PoolClient, table: Table, slice: BackOfficeSlice, changed: Changed): Promise<void> {
+async function save(client: PoolClient, table: Table, slice: BackOfficeSlice, changed: Changed, memo?: StateMemo): Promise<void> {
   await upsert(client, table('back_office_referentials'), 'referential_id', [['referential_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']], [...changed.referentials].map((id) => {
     const state = slice.referentials.get(id)!;
     return { referential_id: id, state, last_position: state.at.position };
@@ -185,12 +192,12 @@ async function save(client: PoolClient, table: Table, slice: BackOfficeSlice, ch
     })),
   );
   const candidates = [...changed.candidates].map((id) => slice.candidates.get(id)!);
-  await upsert(client, table('back_office_candidates'), 'candidate_id', [['candidate_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']], candidates.map((c) => ({
-    candidate_id: c.candidateId,
+  await upsert(client, table('back_office_candidates'), 'candidate_id', [['candidate_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']], candidates.map((c) => {
     // Scores (with their sealed comments) are the progress fold's business here: not kept twice.
-    state: { ...c, file: { ...c.file, scores: {} } },
-    last_position: c.at.position,
-  })));
+    const state: SheetCandidateState = { ...c, file: { ...c.file, scores: {} } };
+    memo?.stage(table('back_office_candidates'), c.candidateId, state);
+    return { candidate_id: c.candidateId, state, last_position: c.at.position };
+  }));
   const lines = candidates.flatMap((c) => sheetRows(c, slice.referentials).map((row) => ({ ...row, last_position: c.at.position })));
   await upsert(
     client,

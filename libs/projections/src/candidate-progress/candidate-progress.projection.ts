@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@app/event-store/event-store';
-import { EventApplyError, Projection } from '../engine/projection';
+import { EventApplyError, Projection, REWRITTEN_ROWS } from '../engine/projection';
 import {
   applyProgressEvent,
   CandidateProgressState,
@@ -52,14 +52,14 @@ export const candidateProgressProjection: Projection = {
       blocks jsonb NOT NULL,
       letters jsonb NOT NULL,
       state jsonb NOT NULL,
-      last_position bigint NOT NULL)`,
+      last_position bigint NOT NULL) ${REWRITTEN_ROWS}`,
     progress_referentials: (t) => `CREATE TABLE ${t} (
       referential_id text PRIMARY KEY,
       state jsonb NOT NULL,
       last_position bigint NOT NULL)`,
   },
   handles: (type) => PROGRESS_EVENT_TYPES.has(type),
-  async apply(events, { client, table }) {
+  async apply(events, { client, table, memo }) {
     const candidateIds = new Set<string>();
     const referentialIds = new Set<string>();
     for (const e of events) {
@@ -69,13 +69,20 @@ export const candidateProgressProjection: Projection = {
       if (e.type === 'CandidateEnrolled' && e.data?.referentialId) referentialIds.add(String(e.data.referentialId));
     }
     const slice: OwnedProgressSlice = { referentials: new Map(), candidates: new Map() };
-    if (candidateIds.size) {
-      const { rows } = await client.query(`SELECT candidate_id, state FROM ${table('candidate_progress')} WHERE candidate_id = ANY($1::text[])`, [[...candidateIds]]);
-      for (const r of rows) {
-        const state = r.state as CandidateProgressState;
-        slice.candidates.set(r.candidate_id, state);
-        for (const b of state.blocks) if (b.referentialId !== null) referentialIds.add(b.referentialId);
-      }
+    const progress = table('candidate_progress');
+    const found = (candidateId: string, state: CandidateProgressState) => {
+      slice.candidates.set(candidateId, state);
+      for (const b of state.blocks) if (b.referentialId !== null) referentialIds.add(b.referentialId);
+    };
+    const unread: string[] = [];
+    for (const id of candidateIds) {
+      const state = memo?.take<CandidateProgressState>(progress, id);
+      if (state) found(id, state);
+      else unread.push(id);
+    }
+    if (unread.length) {
+      const { rows } = await client.query(`SELECT candidate_id, state FROM ${progress} WHERE candidate_id = ANY($1::text[])`, [unread]);
+      for (const r of rows) found(r.candidate_id, r.state as CandidateProgressState);
     }
     if (referentialIds.size) {
       const { rows } = await client.query(`SELECT referential_id, state FROM ${table('progress_referentials')} WHERE referential_id = ANY($1::text[])`, [[...referentialIds]]);
@@ -107,11 +114,12 @@ export const candidateProgressProjection: Projection = {
     if (changedCandidates.size) {
       const rows = [...changedCandidates].map((id) => {
         const c = slice.candidates.get(id)!;
+        memo?.stage(progress, id, c);
         const view = progressView(c, slice.referentials);
         return { id, certified: c.certified, blocks: view.blocks, letters: view.letters, state: c, pos: c.at.position };
       });
       await client.query(
-        `INSERT INTO ${table('candidate_progress')} (candidate_id, certified, blocks, letters, state, last_position)
+        `INSERT INTO ${progress} (candidate_id, certified, blocks, letters, state, last_position)
          SELECT r.id, r.certified, r.blocks, r.letters, r.state, r.pos FROM jsonb_to_recordset($1::jsonb) AS r(id text, certified boolean, blocks jsonb, letters jsonb, state jsonb, pos bigint)
          ON CONFLICT (candidate_id) DO UPDATE SET certified = excluded.certified, blocks = excluded.blocks, letters = excluded.letters, state = excluded.state, last_position = excluded.last_position`,
         [JSON.stringify(rows)],

@@ -3,6 +3,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { checkpointOf, EventStore, LogCheckpoint, StoredEvent, StoreUnavailableError } from '@app/event-store/event-store';
 import { translate } from '@app/event-store/postgres-event-store';
 import { CheckpointMoved, EventApplyError, generationTable, Projection, ProjectionContext, ProjectionFailure } from './projection';
+import type { StateMemo } from './state-memo';
 
 export type GenerationStatus = 'building' | 'live' | 'retired';
 
@@ -100,9 +101,10 @@ export class ProjectionCheckpoints {
    * checkpoint must be `expected` (and, for a live runner, the generation
    * still active): otherwise nothing is written and CheckpointMoved is thrown.
    */
-  async applyBatch(projection: Projection, generation: number, expected: LogCheckpoint, events: StoredEvent[], options: { requireActive: boolean }): Promise<LogCheckpoint> {
+  async applyBatch(projection: Projection, generation: number, expected: LogCheckpoint, events: StoredEvent[], options: { requireActive: boolean; memo?: StateMemo }): Promise<LogCheckpoint> {
     if (events.length === 0) return expected;
-    return this.transaction(async (client, runner) => {
+    const { memo } = options;
+    const next = this.transaction(async (client, runner) => {
       const { rows } = await client.query(
         `SELECT active, transaction_id::text AS transaction_id, position FROM projection_checkpoints
           WHERE name = $1 AND generation = $2 FOR UPDATE`,
@@ -114,8 +116,19 @@ export class ProjectionCheckpoints {
       if (row.transaction_id !== expected.transactionId || Number(row.position) !== expected.position) {
         throw new CheckpointMoved(`checkpoint of ${projection.name} g${generation} is at ${row.transaction_id}/${row.position}, expected ${expected.transactionId}/${expected.position}`);
       }
-      return this.applyLocked(client, runner, projection, generation, events);
+      return this.applyLocked(client, runner, projection, generation, events, memo);
     });
+    if (!memo) return next;
+    return next.then(
+      (checkpoint) => {
+        memo.commit();
+        return checkpoint;
+      },
+      (error: unknown) => {
+        memo.clear();
+        throw error;
+      },
+    );
   }
 
   /**
@@ -187,11 +200,11 @@ export class ProjectionCheckpoints {
     return parts.join(' ');
   }
 
-  private async applyLocked(client: PoolClient, runner: QueryRunner, projection: Projection, generation: number, events: StoredEvent[]): Promise<LogCheckpoint> {
+  private async applyLocked(client: PoolClient, runner: QueryRunner, projection: Projection, generation: number, events: StoredEvent[], memo?: StateMemo): Promise<LogCheckpoint> {
     // Read with `upcast: true` (the runner's subscription, the rebuild, the switch).
     const handled = events.filter((e) => projection.handles(e.type));
     if (handled.length > 0) {
-      const context: ProjectionContext = { manager: runner.manager, client, generation, table: (base) => generationTable(base, generation) };
+      const context: ProjectionContext = { manager: runner.manager, client, generation, table: (base) => generationTable(base, generation), memo };
       try {
         await projection.apply(handled, context);
       } catch (error) {

@@ -27,4 +27,22 @@ export const PROJECTION_MIGRATIONS: Migration[] = [
       CREATE UNIQUE INDEX projection_checkpoints_one_active ON projection_checkpoints (name) WHERE active;
     `,
   },
+  {
+    version: 2,
+    name: 'rewritten rows stay uncompressed',
+    // REWRITTEN_ROWS (projection.ts) on the tables of the generations made before it:
+    // the rows written from now on are stored uncompressed up to 8 kB.
+    up: `
+      DO $$
+      DECLARE t regclass;
+      BEGIN
+        FOR t IN SELECT c.oid::regclass FROM pg_class c
+                  WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
+                    AND c.relname ~ '^(candidate_progress|back_office_candidates|deliberation_sheet)_g[0-9]+$'
+        LOOP
+          EXECUTE format('ALTER TABLE %s SET (toast_tuple_target = 8160)', t);
+        END LOOP;
+      END $$;
+    `,
+  },
 ];

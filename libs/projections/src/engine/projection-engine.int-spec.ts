@@ -8,7 +8,9 @@ import { CANDIDATE_PROGRESS, candidateProgressProjection } from '../candidate-pr
 import { READ_MODEL_ENTITIES } from '../projections';
 import { candidateWrites, newWorld, referentialWrite, World } from '../testing/progress-fixtures';
 import { sharedDataSource } from './data-source';
-import { Projection } from './projection';
+import { BACK_OFFICE, backOfficeProjection } from '../back-office/back-office.projection';
+import { CheckpointMoved, Projection } from './projection';
+import { StateMemo } from './state-memo';
 import { ProjectionRuntime } from './projection-runtime';
 
 jest.setTimeout(60_000);
@@ -260,6 +262,78 @@ describe('projection engine on PostgreSQL', () => {
 
     // The live answers are what time travel computes by folding the log with the same evolve.
     expect(await Promise.all(ids.map((id) => query.at(id, {})))).toEqual(answers);
+  });
+
+  it('a live runner takes the states of its earlier batches from its memo, and writes the rows a rebuild writes', async () => {
+    await seed(store, world, 40, 5);
+    const memoSizes: number[] = [];
+    const watched = (projection: Projection): Projection => ({
+      ...projection,
+      async apply(events, tx) {
+        if (tx.memo) memoSizes.push(tx.memo.size);
+        await projection.apply(events, tx);
+      },
+    });
+    const { runtime } = await runtimeOn(t.db, [watched(candidateProgressProjection), watched(backOfficeProjection)], { batchSize: 6 });
+    runtime.start();
+    for (const name of [CANDIDATE_PROGRESS, BACK_OFFICE]) expect(await runtime.waitFor(name, await committedHead(t.db), 30_000)).toBe(true);
+    await runtime.stop();
+    // Batches of 6 events cut through each candidate's ten or so: most batches find states in the memo.
+    expect(memoSizes.filter((n) => n > 0).length).toBeGreaterThan(memoSizes.length / 2);
+    expect(Number((await t.db.pool.query('SELECT count(*) AS n FROM back_office_candidates')).rows[0].n)).toBe(40);
+    const live = [await activeHash(runtime), await activeHash(runtime, BACK_OFFICE)];
+
+    for (const name of [CANDIDATE_PROGRESS, BACK_OFFICE]) await runtime.rebuild(name);
+    runtime.start();
+    for (const name of [CANDIDATE_PROGRESS, BACK_OFFICE]) expect(await runtime.waitFor(name, await committedHead(t.db), 30_000)).toBe(true);
+    await runtime.stop();
+    expect([await activeHash(runtime), await activeHash(runtime, BACK_OFFICE)]).toEqual(live);
+  });
+
+  it('a batch that fails, or finds its checkpoint moved, leaves the memo empty; one that commits keeps what it wrote', async () => {
+    await seed(store, world, 8);
+    const { runtime } = await runtimeOn(t.db, [candidateProgressProjection]);
+    const active = (await runtime.checkpoints.active(CANDIDATE_PROGRESS))!;
+    const events = await store.readAll({ limit: 10_000, upcast: true });
+    const memo = new StateMemo(100);
+    const failing: Projection = {
+      ...candidateProgressProjection,
+      async apply(batch, tx) {
+        await candidateProgressProjection.apply(batch, tx);
+        throw new Error('after writing and staging');
+      },
+    };
+    const apply = (projection: Projection, from = active.checkpoint) =>
+      runtime.checkpoints.applyBatch(projection, active.generation, from, events, { requireActive: true, memo });
+    await expect(apply(failing)).rejects.toThrow(/after writing and staging/);
+    expect(memo.size).toBe(0);
+    await apply(candidateProgressProjection);
+    expect(memo.size).toBe(8);
+    await expect(apply(candidateProgressProjection)).rejects.toThrow(CheckpointMoved); // the checkpoint is past `from` now
+    expect(memo.size).toBe(0);
+  });
+
+  it('read-model tables whose rows are rewritten whole keep them uncompressed, those made before the setting included', async () => {
+    const fresh = await serverDatabase({ migrate: false });
+    try {
+      await fresh.db.pool.query('CREATE TABLE back_office_candidates_g4 (candidate_id text PRIMARY KEY, state jsonb)');
+      const { runtime } = await runtimeOn(fresh.db, [candidateProgressProjection, backOfficeProjection]);
+      const { rows } = await fresh.db.pool.query(
+        `SELECT relname, reloptions FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r'
+            AND relname IN ('back_office_candidates_g4', 'back_office_candidates_g1', 'candidate_progress_g1', 'deliberation_sheet_g1', 'progress_referentials_g1')`,
+      );
+      const options = Object.fromEntries(rows.map((r) => [r.relname, r.reloptions]));
+      expect(options).toEqual({
+        back_office_candidates_g4: ['toast_tuple_target=8160'],
+        back_office_candidates_g1: ['toast_tuple_target=8160'],
+        candidate_progress_g1: ['toast_tuple_target=8160'],
+        deliberation_sheet_g1: ['toast_tuple_target=8160'],
+        progress_referentials_g1: null,
+      });
+      expect(runtime.projections).toHaveLength(2);
+    } finally {
+      await fresh.dispose();
+    }
   });
 
   it('a rebuild stopped by a failing event leaves the live generation answering; the next rebuild starts over', async () => {

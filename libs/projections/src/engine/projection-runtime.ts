@@ -8,6 +8,7 @@ import { CheckpointRow, ProjectionCheckpoints } from './checkpoints';
 import { PROJECTION_MIGRATIONS } from './migrations';
 import { CheckpointMoved, Projection, ProjectionFailure } from './projection';
 import { advisoryLock, noLock, RunnerLock } from './runner-lock';
+import { StateMemo } from './state-memo';
 
 export interface ProjectionLogger {
   log(message: string): void;
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   failureRetryMs?: number;
   /** Least time between two batches of a live runner while appends keep coming (default 0; see SubscribeOptions). */
   minIntervalMs?: number;
+  /** States a live runner keeps from its earlier batches instead of reading them back (StateMemo; default 1,000 per projection, 0: none). */
+  memoEntries?: number;
   logger?: ProjectionLogger;
 }
 
@@ -61,6 +64,9 @@ export interface ProjectionState {
 export interface RebuildProgress {
   (done: number, total: number): void;
 }
+
+/** About 10 MB per projection for a thousand candidates' states. */
+export const DEFAULT_MEMO_ENTRIES = 1000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -154,6 +160,8 @@ class ProjectionRunner {
         // Not awaited here: this may run inside the subscription's own loop.
         void subscription.stop().then(() => resolve(outcome));
       };
+      // A new memo each time the runner (re)starts from the stored checkpoint.
+      const memo = this.options.memoEntries > 0 ? new StateMemo(this.options.memoEntries) : undefined;
       const subscription = (this.subscription = this.runtime.store.subscribe({
         from: this.checkpoint,
         batchSize: this.options.batchSize,
@@ -161,7 +169,7 @@ class ProjectionRunner {
         upcast: true,
         handle: async (batch) => {
           if (finished) throw new CheckpointMoved('runner stopping');
-          this.checkpoint = await checkpoints.applyBatch(this.projection, this.generation, this.checkpoint, batch, { requireActive: true });
+          this.checkpoint = await checkpoints.applyBatch(this.projection, this.generation, this.checkpoint, batch, { requireActive: true, memo });
           if (this.status === 'failed') this.status = 'live';
           events.emit('progress', this.projection.name);
         },
@@ -211,6 +219,7 @@ export class ProjectionRuntime {
       batchSize: options.batchSize ?? 500,
       rebuildBatchSize: options.rebuildBatchSize ?? 5000,
       minIntervalMs: options.minIntervalMs ?? 0,
+      memoEntries: options.memoEntries ?? DEFAULT_MEMO_ENTRIES,
       lockRetryMs: options.lockRetryMs ?? 1000,
       failureRetryMs: options.failureRetryMs ?? 30_000,
       logger: options.logger ?? new Logger('Projections'),

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '@app/event-store/event-store';
+import type { StateMemo } from './state-memo';
 
 /**
  * What a batch's `apply` gets: the batch transaction (TypeORM manager and the
@@ -14,6 +15,12 @@ export interface ProjectionContext {
   generation: number;
   /** The table of this generation for a base table name (e.g. candidate_progress → candidate_progress_g2). */
   table(base: string): string;
+  /**
+   * A live runner's states from its earlier batches (StateMemo): take a row's
+   * state from here before reading it, stage every state written. Absent in
+   * rebuilds and switches.
+   */
+  memo?: StateMemo;
 }
 
 export interface Projection {
@@ -34,6 +41,17 @@ export interface Projection {
 }
 
 export const generationTable = (base: string, generation: number) => `${base}_g${generation}`;
+
+/**
+ * Storage of a table whose rows are rewritten whole at every batch that
+ * touches them (a candidate's state, a little over 2 kB of JSON and growing
+ * with their scores): rows stay uncompressed in the table up to 8 kB instead
+ * of being compressed past 2 kB. Compressing at every write and decompressing
+ * at every read cost about 20 µs per row; the bytes saved do not matter for
+ * tables of a few thousand rows (docs/performance.md, "Read models").
+ * Migration 2 of the engine sets it on the tables made before.
+ */
+export const REWRITTEN_ROWS = 'WITH (toast_tuple_target = 8160)';
 
 /** An event the projection could not apply: the projection stops on it rather than skip it. */
 export class ProjectionFailure extends Error {
