@@ -136,16 +136,22 @@ async function load(client: PoolClient, table: Table, slice: BackOfficeSlice, to
   }
 }
 
-/** Multi-row upsert of JSON records: one statement per table whatever the batch size. */
-async function upsert(client: PoolClient, target: string, key: string, columns: Array<[string, string]>, rows: unknown[]): Promise<void> {
-  if (!rows.length) return;
+/**
+ * Multi-row upsert of JSON records: one statement per table whatever the batch
+ * size. With `returning`, those columns of the rows that were inserted (not
+ * updated) come back.
+ */
+async function upsert(client: PoolClient, target: string, key: string, columns: Array<[string, string]>, rows: unknown[], returning?: string): Promise<Array<Record<string, unknown>>> {
+  if (!rows.length) return [];
   const names = columns.map(([name]) => name);
-  await client.query(
-    `INSERT INTO ${target} (${names.join(', ')})
+  const result = await client.query(
+    `INSERT INTO ${target} AS t (${names.join(', ')})
      SELECT ${names.map((n) => `r.${n}`).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${columns.map(([n, type]) => `${n} ${type}`).join(', ')})
-     ON CONFLICT (${key}) DO UPDATE SET ${names.filter((n) => !key.split(', ').includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}`,
+     ON CONFLICT (${key}) DO UPDATE SET ${names.filter((n) => !key.split(', ').includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}
+     ${returning ? `RETURNING ${returning}, t.xmax = 0 AS inserted` : ''}`,
     [JSON.stringify(rows)],
   );
+  return returning ? result.rows.filter((r) => r.inserted) : [];
 }
 
 async function save(client: PoolClient, table: Table, slice: BackOfficeSlice, changed: Changed, memo?: StateMemo): Promise<void> {
@@ -199,7 +205,7 @@ async function save(client: PoolClient, table: Table, slice: BackOfficeSlice, ch
     return { candidate_id: c.candidateId, state, last_position: c.at.position };
   }));
   const lines = candidates.flatMap((c) => sheetRows(c, slice.referentials).map((row) => ({ ...row, last_position: c.at.position })));
-  await upsert(
+  const newLines = await upsert(
     client,
     table('deliberation_sheet'),
     'session_id, candidate_id',
@@ -217,10 +223,13 @@ async function save(client: PoolClient, table: Table, slice: BackOfficeSlice, ch
       tokens: l.tokens,
       last_position: l.last_position,
     })),
+    'session_id',
   );
-  // Counts and readers of the sessions whose candidates or juries changed (a session never loses a candidate: enrolments are not withdrawn).
+  // Counts and readers of the sessions that changed, gained a candidate or whose juries changed (a session
+  // never loses a candidate: enrolments are not withdrawn). A score changes none of them: counting a
+  // session's lines at every batch of scores cost a scan of the whole session each time.
   const recount = new Set<string>(sessions.map((s) => s.session.sessionId!));
-  for (const l of lines) recount.add(l.sessionId);
+  for (const l of newLines) recount.add(l.session_id as string);
   for (const j of juries) recount.add(j.jury.sessionId!);
   if (recount.size) {
     await client.query(
