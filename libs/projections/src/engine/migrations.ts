@@ -29,9 +29,9 @@ export const PROJECTION_MIGRATIONS: Migration[] = [
   },
   {
     version: 2,
-    name: 'rewritten rows stay uncompressed',
+    name: 'storage of rows rewritten whole',
     // REWRITTEN_ROWS (projection.ts) on the tables of the generations made before it:
-    // the rows written from now on are stored uncompressed up to 8 kB.
+    // the rows written from now on are stored uncompressed up to 8 kB, on half-filled pages.
     up: `
       DO $$
       DECLARE t regclass;
@@ -40,7 +40,7 @@ export const PROJECTION_MIGRATIONS: Migration[] = [
                   WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
                     AND c.relname ~ '^(candidate_progress|back_office_candidates|deliberation_sheet)_g[0-9]+$'
         LOOP
-          EXECUTE format('ALTER TABLE %s SET (toast_tuple_target = 8160)', t);
+          EXECUTE format('ALTER TABLE %s SET (toast_tuple_target = 8160, fillfactor = 50)', t);
         END LOOP;
       END $$;
     `,

@@ -313,7 +313,7 @@ describe('projection engine on PostgreSQL', () => {
     expect(memo.size).toBe(0);
   });
 
-  it('read-model tables whose rows are rewritten whole keep them uncompressed, those made before the setting included', async () => {
+  it('read-model tables whose rows are rewritten whole keep them uncompressed on half-filled pages, those made before the setting included', async () => {
     const fresh = await serverDatabase({ migrate: false });
     try {
       await fresh.db.pool.query('CREATE TABLE back_office_candidates_g4 (candidate_id text PRIMARY KEY, state jsonb)');
@@ -324,10 +324,10 @@ describe('projection engine on PostgreSQL', () => {
       );
       const options = Object.fromEntries(rows.map((r) => [r.relname, r.reloptions]));
       expect(options).toEqual({
-        back_office_candidates_g4: ['toast_tuple_target=8160'],
-        back_office_candidates_g1: ['toast_tuple_target=8160'],
-        candidate_progress_g1: ['toast_tuple_target=8160'],
-        deliberation_sheet_g1: ['toast_tuple_target=8160'],
+        back_office_candidates_g4: ['toast_tuple_target=8160', 'fillfactor=50'],
+        back_office_candidates_g1: ['toast_tuple_target=8160', 'fillfactor=50'],
+        candidate_progress_g1: ['toast_tuple_target=8160', 'fillfactor=50'],
+        deliberation_sheet_g1: ['toast_tuple_target=8160', 'fillfactor=50'],
         progress_referentials_g1: null,
       });
       expect(runtime.projections).toHaveLength(2);
