@@ -162,6 +162,8 @@ export interface Subscription {
 export interface SubscribeOptions extends ReadOptions {
   from: LogCheckpoint;
   batchSize?: number;
+  /** As in readAll: false leaves `metadata` and `hash` unread (null). Default true. */
+  metadata?: boolean;
   /**
    * Least time between two batches while appends keep coming, in ms (default
    * 0: every wake-up reads). The first append after a quiet spell is handed

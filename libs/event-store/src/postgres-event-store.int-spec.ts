@@ -289,6 +289,28 @@ describe.each(BACKENDS)('event store conformance on %s', (_name, open) => {
       expect(got).toEqual(appended);
     });
 
+    it('subscribers at one checkpoint share one read of a batch, its events frozen, metadata left unread when they ask', async () => {
+      const { checkpoint } = await drain(store, LOG_START);
+      const ids = [randomUUID(), randomUUID()];
+      for (const id of ids) await store.append(stream(), [{ ...ev('Shared', { nested: { n: 1 } }), eventId: id }], { expectedVersion: 'no-stream' });
+      const reads = jest.spyOn(store, 'readAll');
+      const batches: StoredEvent[][] = [];
+      const subscriptions = [0, 1].map(() => store.subscribe({ from: checkpoint, batchSize: 10, metadata: false, handle: async (batch) => void batches.push(batch) }));
+      const deadline = Date.now() + 5000;
+      while (batches.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await Promise.all(subscriptions.map((s) => s.stop()));
+      const fromCheckpoint = reads.mock.calls.filter(([options]) => options?.after?.position === checkpoint.position);
+      reads.mockRestore();
+      expect(batches).toHaveLength(2);
+      expect(batches[1]).toBe(batches[0]);
+      expect(fromCheckpoint).toHaveLength(1);
+      expect(batches[0].map((e) => e.eventId)).toEqual(ids);
+      expect(batches[0][0].metadata).toBeNull();
+      expect(() => {
+        (batches[0][0].data as { nested: { n: number } }).nested.n = 2;
+      }).toThrow(TypeError);
+    });
+
   });
 
   describe('group commit', () => {

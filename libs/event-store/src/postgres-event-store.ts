@@ -617,7 +617,7 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
         const woken = pending;
         pending = false;
         try {
-          const batch = await this.readAll({ after: checkpoint, limit: batchSize, upcast: options.upcast });
+          const batch = await this.readShared({ after: checkpoint, limit: batchSize, upcast: options.upcast, metadata: options.metadata });
           if (batch.length > 0) {
             chase = 0;
             pace.batched(batch.length === batchSize);
@@ -656,6 +656,30 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
         await loop;
       },
     };
+  }
+
+  /** Subscribers' reads in flight or just done, by what they read (readShared). */
+  private readonly sharedReads = new Map<string, Promise<StoredEvent[]>>();
+
+  /**
+   * The subscribers of a process (its projection runners) follow the log in
+   * step: woken by the same append, from the same checkpoint, they would each
+   * read the same batch. A read serves every subscriber that asks for the same
+   * one while it runs or within SHARED_READ_MS after: the log after a
+   * checkpoint only grows, so a batch read a moment ago is still a true prefix
+   * of what a new read would return. Its events are frozen, since several
+   * folds receive the same objects.
+   */
+  private readShared(options: { after: LogCheckpoint; limit: number; upcast?: boolean; metadata?: boolean }): Promise<StoredEvent[]> {
+    const key = `${options.after.transactionId}/${options.after.position}/${options.limit}/${options.upcast === true}/${options.metadata !== false}`;
+    let read = this.sharedReads.get(key);
+    if (!read) {
+      read = this.readAll(options).then(frozen);
+      this.sharedReads.set(key, read);
+      const forget = () => setTimeout(() => this.sharedReads.delete(key), SHARED_READ_MS).unref();
+      read.then(forget, () => this.sharedReads.delete(key));
+    }
+    return read;
   }
 
   private notifyTimer: NodeJS.Timeout | null = null;
@@ -1078,6 +1102,21 @@ function checkUnchanged(unchanged: StreamVersion[] | undefined, written: string[
     seen.add(u.streamId);
   }
   return unchanged;
+}
+
+/** How long a subscriber's read may serve another subscriber asking for the same batch (readShared). */
+const SHARED_READ_MS = 50;
+
+/** Events handed to several readers at once: none may change what the others see. */
+function frozen(events: StoredEvent[]): StoredEvent[] {
+  for (const e of events) deepFreeze(e);
+  return Object.freeze(events) as StoredEvent[];
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const member of Object.values(value)) deepFreeze(member);
 }
 
 const COLUMNS = eventColumns('events');

@@ -167,6 +167,7 @@ class ProjectionRunner {
         batchSize: this.options.batchSize,
         minIntervalMs: this.options.minIntervalMs,
         upcast: true,
+        metadata: this.projection.readsMetadata === true,
         handle: async (batch) => {
           if (finished) throw new CheckpointMoved('runner stopping');
           this.checkpoint = await checkpoints.applyBatch(this.projection, this.generation, this.checkpoint, batch, { requireActive: true, memo });
