@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { EventApplyError, Projection, REWRITTEN_ROWS } from '../engine/projection';
-import type { StateMemo } from '../engine/state-memo';
+import { loadStates, StateMemo } from '../engine/state-memo';
 import {
   applyBackOfficeEvent,
   BACK_OFFICE_EVENT_TYPES,
@@ -105,20 +105,9 @@ type Table = (base: string) => string;
 async function load(client: PoolClient, table: Table, slice: BackOfficeSlice, touched: ReturnType<typeof touches>[], memo?: StateMemo): Promise<void> {
   const ids = (key: keyof ReturnType<typeof touches>) => [...new Set(touched.map((t) => t[key]).filter((id): id is string => id !== undefined))];
   const referentialIds = new Set(ids('referential'));
-  const candidates = table('back_office_candidates');
-  const found = (candidateId: string, state: SheetCandidateState) => {
-    slice.candidates.set(candidateId, state);
+  for (const [id, state] of await loadStates<SheetCandidateState>(client, table('back_office_candidates'), 'candidate_id', ids('candidate'), memo)) {
+    slice.candidates.set(id, state);
     for (const b of state.progress.blocks) if (b.referentialId !== null) referentialIds.add(b.referentialId);
-  };
-  const unread: string[] = [];
-  for (const id of ids('candidate')) {
-    const state = memo?.take<SheetCandidateState>(candidates, id);
-    if (state) found(id, state);
-    else unread.push(id);
-  }
-  if (unread.length) {
-    const { rows } = await client.query(`SELECT candidate_id, state FROM ${candidates} WHERE candidate_id = ANY($1::text[])`, [unread]);
-    for (const r of rows) found(r.candidate_id, r.state as SheetCandidateState);
   }
   if (referentialIds.size) {
     const { rows } = await client.query(`SELECT referential_id, state FROM ${table('back_office_referentials')} WHERE referential_id = ANY($1::text[])`, [[...referentialIds]]);

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '@app/event-store/event-store';
 import { EventApplyError, Projection, REWRITTEN_ROWS } from '../engine/projection';
+import { loadStates } from '../engine/state-memo';
 import {
   applyProgressEvent,
   CandidateProgressState,
@@ -70,19 +71,9 @@ export const candidateProgressProjection: Projection = {
     }
     const slice: OwnedProgressSlice = { referentials: new Map(), candidates: new Map() };
     const progress = table('candidate_progress');
-    const found = (candidateId: string, state: CandidateProgressState) => {
-      slice.candidates.set(candidateId, state);
+    for (const [id, state] of await loadStates<CandidateProgressState>(client, progress, 'candidate_id', candidateIds, memo)) {
+      slice.candidates.set(id, state);
       for (const b of state.blocks) if (b.referentialId !== null) referentialIds.add(b.referentialId);
-    };
-    const unread: string[] = [];
-    for (const id of candidateIds) {
-      const state = memo?.take<CandidateProgressState>(progress, id);
-      if (state) found(id, state);
-      else unread.push(id);
-    }
-    if (unread.length) {
-      const { rows } = await client.query(`SELECT candidate_id, state FROM ${progress} WHERE candidate_id = ANY($1::text[])`, [unread]);
-      for (const r of rows) found(r.candidate_id, r.state as CandidateProgressState);
     }
     if (referentialIds.size) {
       const { rows } = await client.query(`SELECT referential_id, state FROM ${table('progress_referentials')} WHERE referential_id = ANY($1::text[])`, [[...referentialIds]]);

@@ -1,3 +1,5 @@
+import type { PoolClient } from 'pg';
+
 /**
  * The states a live runner wrote in its earlier batches, so that the next
  * batch touching the same candidate need not read back the row it has just
@@ -63,3 +65,23 @@ export class StateMemo {
 }
 
 const entry = (table: string, key: string) => `${table}\u0000${key}`;
+
+/**
+ * The `state` column of the rows of `table` whose `key` column is one of
+ * `ids`: from the memo for those it has, in one query for the others. An id
+ * with no row is left out.
+ */
+export async function loadStates<T>(client: PoolClient, table: string, key: string, ids: Iterable<string>, memo?: StateMemo): Promise<Array<[string, T]>> {
+  const found: Array<[string, T]> = [];
+  const unread: string[] = [];
+  for (const id of ids) {
+    const state = memo?.take<T>(table, id);
+    if (state) found.push([id, state]);
+    else unread.push(id);
+  }
+  if (unread.length) {
+    const { rows } = await client.query(`SELECT ${key} AS id, state FROM ${table} WHERE ${key} = ANY($1::text[])`, [unread]);
+    for (const r of rows) found.push([r.id as string, r.state as T]);
+  }
+  return found;
+}
