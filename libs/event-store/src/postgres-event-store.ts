@@ -665,10 +665,12 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
    * The subscribers of a process (its projection runners) follow the log in
    * step: woken by the same append, from the same checkpoint, they would each
    * read the same batch. A read serves every subscriber that asks for the same
-   * one while it runs or within SHARED_READ_MS after: the log after a
-   * checkpoint only grows, so a batch read a moment ago is still a true prefix
-   * of what a new read would return. Its events are frozen, since several
-   * folds receive the same objects.
+   * one while it runs or, when it found events, within SHARED_READ_MS after:
+   * the log after a checkpoint only grows, so a batch read a moment ago is
+   * still a true prefix of what a new read would return (and the subscriber
+   * reads on from its end). An empty read is not kept: a subscriber woken by
+   * an append reads again. Its events are frozen, since several folds
+   * receive the same objects.
    */
   private readShared(options: { after: LogCheckpoint; limit: number; upcast?: boolean; metadata?: boolean }): Promise<StoredEvent[]> {
     const key = `${options.after.transactionId}/${options.after.position}/${options.limit}/${options.upcast === true}/${options.metadata !== false}`;
@@ -676,8 +678,8 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
     if (!read) {
       read = this.readAll(options).then(frozen);
       this.sharedReads.set(key, read);
-      const forget = () => setTimeout(() => this.sharedReads.delete(key), SHARED_READ_MS).unref();
-      read.then(forget, () => this.sharedReads.delete(key));
+      const forget = () => this.sharedReads.delete(key);
+      read.then((events) => (events.length ? setTimeout(forget, SHARED_READ_MS).unref() : forget()), forget);
     }
     return read;
   }
