@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { EventApplyError, Projection, REWRITTEN_ROWS } from '../engine/projection';
+import { EventApplyError, inPieces, Projection, REWRITTEN_ROWS } from '../engine/projection';
 import { loadStates, StateMemo } from '../engine/state-memo';
 import {
   applyBackOfficeEvent,
@@ -126,21 +126,22 @@ async function load(client: PoolClient, table: Table, slice: BackOfficeSlice, to
 }
 
 /**
- * Multi-row upsert of JSON records: one statement per table whatever the batch
- * size. With `returning`, those columns of the rows that were inserted (not
- * updated) come back.
+ * Multi-row upsert of JSON records: one statement per ROWS_PER_STATEMENT rows.
+ * With `returning`, those columns of the rows that were inserted (not updated)
+ * come back.
  */
 async function upsert(client: PoolClient, target: string, key: string, columns: Array<[string, string]>, rows: unknown[], returning?: string): Promise<Array<Record<string, unknown>>> {
-  if (!rows.length) return [];
   const names = columns.map(([name]) => name);
-  const result = await client.query(
-    `INSERT INTO ${target} AS t (${names.join(', ')})
+  const sql = `INSERT INTO ${target} AS t (${names.join(', ')})
      SELECT ${names.map((n) => `r.${n}`).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${columns.map(([n, type]) => `${n} ${type}`).join(', ')})
      ON CONFLICT (${key}) DO UPDATE SET ${names.filter((n) => !key.split(', ').includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}
-     ${returning ? `RETURNING ${returning}, t.xmax = 0 AS inserted` : ''}`,
-    [JSON.stringify(rows)],
-  );
-  return returning ? result.rows.filter((r) => r.inserted) : [];
+     ${returning ? `RETURNING ${returning}, t.xmax = 0 AS inserted` : ''}`;
+  const inserted: Array<Record<string, unknown>> = [];
+  for (const piece of inPieces(rows)) {
+    const result = await client.query(sql, [JSON.stringify(piece)]);
+    if (returning) inserted.push(...result.rows.filter((r) => r.inserted));
+  }
+  return inserted;
 }
 
 async function save(client: PoolClient, table: Table, slice: BackOfficeSlice, changed: Changed, memo?: StateMemo): Promise<void> {

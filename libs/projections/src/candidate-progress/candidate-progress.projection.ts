@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@app/event-store/event-store';
-import { EventApplyError, Projection, REWRITTEN_ROWS } from '../engine/projection';
+import { EventApplyError, inPieces, Projection, REWRITTEN_ROWS } from '../engine/projection';
 import { loadStates } from '../engine/state-memo';
 import {
   applyProgressEvent,
@@ -109,12 +109,14 @@ export const candidateProgressProjection: Projection = {
         const view = progressView(c, slice.referentials);
         return { id, certified: c.certified, blocks: view.blocks, letters: view.letters, state: c, pos: c.at.position };
       });
-      await client.query(
-        `INSERT INTO ${progress} (candidate_id, certified, blocks, letters, state, last_position)
-         SELECT r.id, r.certified, r.blocks, r.letters, r.state, r.pos FROM jsonb_to_recordset($1::jsonb) AS r(id text, certified boolean, blocks jsonb, letters jsonb, state jsonb, pos bigint)
-         ON CONFLICT (candidate_id) DO UPDATE SET certified = excluded.certified, blocks = excluded.blocks, letters = excluded.letters, state = excluded.state, last_position = excluded.last_position`,
-        [JSON.stringify(rows)],
-      );
+      for (const piece of inPieces(rows)) {
+        await client.query(
+          `INSERT INTO ${progress} (candidate_id, certified, blocks, letters, state, last_position)
+           SELECT r.id, r.certified, r.blocks, r.letters, r.state, r.pos FROM jsonb_to_recordset($1::jsonb) AS r(id text, certified boolean, blocks jsonb, letters jsonb, state jsonb, pos bigint)
+           ON CONFLICT (candidate_id) DO UPDATE SET certified = excluded.certified, blocks = excluded.blocks, letters = excluded.letters, state = excluded.state, last_position = excluded.last_position`,
+          [JSON.stringify(piece)],
+        );
+      }
     }
   },
 };

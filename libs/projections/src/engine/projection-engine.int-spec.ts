@@ -6,10 +6,11 @@ import { embeddedDatabase, serverDatabase, TestDatabase, TEST_DATABASE_URL } fro
 import { CandidateProgressQuery } from '../candidate-progress/candidate-progress.query';
 import { CANDIDATE_PROGRESS, candidateProgressProjection } from '../candidate-progress/candidate-progress.projection';
 import { READ_MODEL_ENTITIES } from '../projections';
-import { candidateWrites, newWorld, referentialWrite, World } from '../testing/progress-fixtures';
+import { candidateWrites, ev, newWorld, referentialWrite, World } from '../testing/progress-fixtures';
+import { sessionStream } from '@app/domain/session/session';
 import { sharedDataSource } from './data-source';
 import { BACK_OFFICE, backOfficeProjection } from '../back-office/back-office.projection';
-import { CheckpointMoved, Projection } from './projection';
+import { CheckpointMoved, Projection, ROWS_PER_STATEMENT } from './projection';
 import { StateMemo } from './state-memo';
 import { ProjectionRuntime } from './projection-runtime';
 
@@ -288,6 +289,33 @@ describe('projection engine on PostgreSQL', () => {
     for (const name of [CANDIDATE_PROGRESS, BACK_OFFICE]) expect(await runtime.waitFor(name, await committedHead(t.db), 30_000)).toBe(true);
     await runtime.stop();
     expect([await activeHash(runtime), await activeHash(runtime, BACK_OFFICE)]).toEqual(live);
+  });
+
+  it('writes a batch of more rows than a statement takes in pieces, and counts the new candidates of every session', async () => {
+    // Two sessions of the same referential, opened and applied first: the batch of candidates then changes no session row.
+    const second: World = { ...world, sessionId: randomUUID(), juryId: randomUUID() };
+    for (const w of [world, second]) {
+      const session = { sessionId: w.sessionId, referentialId: w.referentialId, title: 'Session', startsOn: '2026-06-01', endsOn: '2026-06-30' };
+      await store.appendMany([{ streamId: sessionStream(w.sessionId), expectedVersion: 'no-stream', events: [ev('SessionOpened', session)] }]);
+    }
+    const { runtime } = await runtimeOn(t.db, [candidateProgressProjection, backOfficeProjection], { batchSize: 1000 });
+    runtime.start();
+    try {
+      for (const name of [CANDIDATE_PROGRESS, BACK_OFFICE]) expect(await runtime.waitFor(name, await committedHead(t.db), 30_000)).toBe(true);
+      // One transaction, one batch: 30 sheet lines of the first session, then 15 of the second, in pieces of 25.
+      expect(ROWS_PER_STATEMENT).toBeLessThan(30);
+      const ids = (n: number) => Array.from({ length: n }, () => randomUUID());
+      await store.appendMany([...candidateWrites(world, ids(30)), ...candidateWrites(second, ids(15))]);
+      for (const name of [CANDIDATE_PROGRESS, BACK_OFFICE]) expect(await runtime.waitFor(name, await committedHead(t.db), 30_000)).toBe(true);
+    } finally {
+      await runtime.stop();
+    }
+    expect(Number((await t.db.pool.query('SELECT count(*) AS n FROM candidate_progress')).rows[0].n)).toBe(45);
+    const { rows } = await t.db.pool.query('SELECT session_id, candidates FROM back_office_sessions ORDER BY candidates DESC');
+    expect(rows).toEqual([
+      { session_id: world.sessionId, candidates: 30 },
+      { session_id: second.sessionId, candidates: 15 },
+    ]);
   });
 
   it('a batch that fails, or finds its checkpoint moved, leaves the memo empty; one that commits keeps what it wrote', async () => {
