@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { EventApplyError, inPieces, Projection, REWRITTEN_ROWS } from '../engine/projection';
+import { EventApplyError, inPieces, Projection, ProjectionContext, REWRITTEN_ROWS } from '../engine/projection';
 import { loadStates, StateMemo } from '../engine/state-memo';
 import {
   applyBackOfficeEvent,
@@ -85,9 +85,9 @@ export const backOfficeProjection: Projection = {
       last_position bigint NOT NULL)`,
   },
   handles: (type) => BACK_OFFICE_EVENT_TYPES.has(type),
-  async apply(events, { client, table, memo }) {
+  async apply(events, tx) {
     const slice = emptyBackOfficeSlice();
-    await load(client, table, slice, events.map(touches), memo);
+    await load(tx.client, tx.table, slice, events.map(touches), tx.memo);
     const changed: Changed = { sessions: new Set(), juries: new Set(), candidates: new Set(), referentials: new Set() };
     for (const e of events) {
       try {
@@ -96,7 +96,7 @@ export const backOfficeProjection: Projection = {
         throw new EventApplyError(e, error);
       }
     }
-    await save(client, table, slice, changed, memo);
+    await save(tx, slice, changed);
   },
 };
 
@@ -130,28 +130,29 @@ async function load(client: PoolClient, table: Table, slice: BackOfficeSlice, to
  * With `returning`, those columns of the rows that were inserted (not updated)
  * come back.
  */
-async function upsert(client: PoolClient, target: string, key: string, columns: Array<[string, string]>, rows: unknown[], returning?: string): Promise<Array<Record<string, unknown>>> {
+async function upsert(tx: ProjectionContext, target: string, key: string, columns: Array<[string, string]>, rows: unknown[], returning?: string): Promise<Array<Record<string, unknown>>> {
   const names = columns.map(([name]) => name);
   const sql = `INSERT INTO ${target} AS t (${names.join(', ')})
      SELECT ${names.map((n) => `r.${n}`).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${columns.map(([n, type]) => `${n} ${type}`).join(', ')})
      ON CONFLICT (${key}) DO UPDATE SET ${names.filter((n) => !key.split(', ').includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}
      ${returning ? `RETURNING ${returning}, t.xmax = 0 AS inserted` : ''}`;
   const inserted: Array<Record<string, unknown>> = [];
-  for (const piece of inPieces(rows)) {
-    const result = await client.query(sql, [JSON.stringify(piece)]);
+  for (const piece of inPieces(rows, tx.rowsPerStatement)) {
+    const result = await tx.client.query(sql, [JSON.stringify(piece)]);
     if (returning) inserted.push(...result.rows.filter((r) => r.inserted));
   }
   return inserted;
 }
 
-async function save(client: PoolClient, table: Table, slice: BackOfficeSlice, changed: Changed, memo?: StateMemo): Promise<void> {
-  await upsert(client, table('back_office_referentials'), 'referential_id', [['referential_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']], [...changed.referentials].map((id) => {
+async function save(tx: ProjectionContext, slice: BackOfficeSlice, changed: Changed): Promise<void> {
+  const { client, table, memo } = tx;
+  await upsert(tx, table('back_office_referentials'), 'referential_id', [['referential_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']], [...changed.referentials].map((id) => {
     const state = slice.referentials.get(id)!;
     return { referential_id: id, state, last_position: state.at.position };
   }));
   const sessions = [...changed.sessions].map((id) => slice.sessions.get(id)!).filter((s) => s.session.opened);
   await upsert(
-    client,
+    tx,
     table('back_office_sessions'),
     'session_id',
     [['session_id', 'text'], ['referential_id', 'text'], ['certification_code', 'text'], ['title', 'text'], ['starts_on', 'text'], ['ends_on', 'text'], ['assessors', 'text[]'], ['state', 'jsonb'], ['last_position', 'bigint']],
@@ -169,7 +170,7 @@ async function save(client: PoolClient, table: Table, slice: BackOfficeSlice, ch
   );
   const juries = [...changed.juries].map((id) => slice.juries.get(id)!).filter((j) => j.jury.status !== 'none');
   await upsert(
-    client,
+    tx,
     table('back_office_juries'),
     'jury_id',
     [['jury_id', 'text'], ['session_id', 'text'], ['referential_id', 'text'], ['status', 'text'], ['members', 'jsonb'], ['member_ids', 'text[]'], ['revises', 'jsonb'], ['decisions', 'jsonb'], ['convened_position', 'bigint'], ['state', 'jsonb'], ['last_position', 'bigint']],
@@ -188,7 +189,7 @@ async function save(client: PoolClient, table: Table, slice: BackOfficeSlice, ch
     })),
   );
   const candidates = [...changed.candidates].map((id) => slice.candidates.get(id)!);
-  await upsert(client, table('back_office_candidates'), 'candidate_id', [['candidate_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']], candidates.map((c) => {
+  await upsert(tx, table('back_office_candidates'), 'candidate_id', [['candidate_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']], candidates.map((c) => {
     // Scores (with their sealed comments) are the progress fold's business here: not kept twice.
     const state: SheetCandidateState = { ...c, file: { ...c.file, scores: {} } };
     memo?.stage(table('back_office_candidates'), c.candidateId, state);
@@ -196,7 +197,7 @@ async function save(client: PoolClient, table: Table, slice: BackOfficeSlice, ch
   }));
   const lines = candidates.flatMap((c) => sheetRows(c, slice.referentials).map((row) => ({ ...row, last_position: c.at.position })));
   const newLines = await upsert(
-    client,
+    tx,
     table('deliberation_sheet'),
     'session_id, candidate_id',
     [['session_id', 'text'], ['candidate_id', 'text'], ['identity', 'jsonb'], ['erased', 'boolean'], ['blocks', 'jsonb'], ['neutralisations', 'jsonb'], ['accommodations', 'text[]'], ['pending_opinions', 'integer'], ['certified', 'boolean'], ['tokens', 'text[]'], ['last_position', 'bigint']],

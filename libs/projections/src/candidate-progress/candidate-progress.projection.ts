@@ -60,7 +60,7 @@ export const candidateProgressProjection: Projection = {
       last_position bigint NOT NULL)`,
   },
   handles: (type) => PROGRESS_EVENT_TYPES.has(type),
-  async apply(events, { client, table, memo }) {
+  async apply(events, { client, table, memo, rowsPerStatement }) {
     const candidateIds = new Set<string>();
     const referentialIds = new Set<string>();
     for (const e of events) {
@@ -109,7 +109,7 @@ export const candidateProgressProjection: Projection = {
         const view = progressView(c, slice.referentials);
         return { id, certified: c.certified, blocks: view.blocks, letters: view.letters, state: c, pos: c.at.position };
       });
-      for (const piece of inPieces(rows)) {
+      for (const piece of inPieces(rows, rowsPerStatement)) {
         await client.query(
           `INSERT INTO ${progress} (candidate_id, certified, blocks, letters, state, last_position)
            SELECT r.id, r.certified, r.blocks, r.letters, r.state, r.pos FROM jsonb_to_recordset($1::jsonb) AS r(id text, certified boolean, blocks jsonb, letters jsonb, state jsonb, pos bigint)

@@ -51,6 +51,8 @@ export class ProjectionCheckpoints {
     private readonly schema: string,
     /** The log, read upcast: projections fold events in the current shape of their type. */
     private readonly store: EventStore,
+    /** ProjectionContext.rowsPerStatement (absent: a batch's rows in one statement). */
+    private readonly rowsPerStatement?: number,
   ) {}
 
   async rows(name?: string): Promise<CheckpointRow[]> {
@@ -204,7 +206,7 @@ export class ProjectionCheckpoints {
     // Read with `upcast: true` (the runner's subscription, the rebuild, the switch).
     const handled = events.filter((e) => projection.handles(e.type));
     if (handled.length > 0) {
-      const context: ProjectionContext = { manager: runner.manager, client, generation, table: (base) => generationTable(base, generation), memo };
+      const context: ProjectionContext = { manager: runner.manager, client, generation, table: (base) => generationTable(base, generation), memo, rowsPerStatement: this.rowsPerStatement };
       try {
         await projection.apply(handled, context);
       } catch (error) {

@@ -298,7 +298,15 @@ describe('projection engine on PostgreSQL', () => {
       const session = { sessionId: w.sessionId, referentialId: w.referentialId, title: 'Session', startsOn: '2026-06-01', endsOn: '2026-06-30' };
       await store.appendMany([{ streamId: sessionStream(w.sessionId), expectedVersion: 'no-stream', events: [ev('SessionOpened', session)] }]);
     }
-    const { runtime } = await runtimeOn(t.db, [candidateProgressProjection, backOfficeProjection], { batchSize: 1000 });
+    const pieces = new Set<number | undefined>();
+    const watched: Projection = {
+      ...backOfficeProjection,
+      async apply(events, tx) {
+        pieces.add(tx.rowsPerStatement);
+        await backOfficeProjection.apply(events, tx);
+      },
+    };
+    const { runtime } = await runtimeOn(t.db, [candidateProgressProjection, watched], { batchSize: 1000 });
     runtime.start();
     try {
       for (const name of [CANDIDATE_PROGRESS, BACK_OFFICE]) expect(await runtime.waitFor(name, await committedHead(t.db), 30_000)).toBe(true);
@@ -310,6 +318,7 @@ describe('projection engine on PostgreSQL', () => {
     } finally {
       await runtime.stop();
     }
+    expect([...pieces]).toEqual([ROWS_PER_STATEMENT]);
     expect(Number((await t.db.pool.query('SELECT count(*) AS n FROM candidate_progress')).rows[0].n)).toBe(45);
     const { rows } = await t.db.pool.query('SELECT session_id, candidates FROM back_office_sessions ORDER BY candidates DESC');
     expect(rows).toEqual([

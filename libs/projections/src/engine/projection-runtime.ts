@@ -6,7 +6,7 @@ import { checkpointOf, compareCheckpoints, EventStore, LOG_START, LogCheckpoint,
 import { migrate } from '@app/event-store/migrations';
 import { CheckpointRow, ProjectionCheckpoints } from './checkpoints';
 import { PROJECTION_MIGRATIONS } from './migrations';
-import { CheckpointMoved, Projection, ProjectionFailure } from './projection';
+import { CheckpointMoved, Projection, ProjectionFailure, ROWS_PER_STATEMENT } from './projection';
 import { advisoryLock, noLock, RunnerLock } from './runner-lock';
 import { StateMemo } from './state-memo';
 
@@ -215,7 +215,7 @@ export class ProjectionRuntime {
     options: RuntimeOptions = {},
   ) {
     this.events.setMaxListeners(0);
-    this.checkpoints = new ProjectionCheckpoints(dataSource, db.pool, db.schema, store);
+    this.checkpoints = new ProjectionCheckpoints(dataSource, db.pool, db.schema, store, db.kind === 'server' ? ROWS_PER_STATEMENT : undefined);
     this.options = {
       batchSize: options.batchSize ?? 500,
       rebuildBatchSize: options.rebuildBatchSize ?? 5000,
