@@ -122,6 +122,30 @@ describe('ledger sealer', () => {
     expectValidChain(await ledgerRows(t), 8);
   });
 
+  it('looks again soon when woken for events that a transaction elsewhere still hides, not at its poll', async () => {
+    const sealer = new LedgerSealer(t.db.pool, sealerOptions({ pollIntervalMs: 60_000 }));
+    await appendMany(store, 1);
+    await sealAtLeast(sealer, 1);
+    sealer.start((l) => store.onAppend(l));
+    // A transaction with an id, open while the appends commit: gap-safe readers cannot see past it.
+    const holder = await t.db.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_current_xact_id()');
+      await appendMany(store, 4);
+      // The wake-ups have come and found nothing to seal; the short looks that follow (10 ... 320 ms, then
+      // every 320 ms) find nothing either while the transaction stays open.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await sealer.status()).sealedSeq).toBe(1);
+      await holder.query('COMMIT');
+      await waitFor(async () => (await sealer.status()).sealedSeq === 5, 2000);
+    } finally {
+      holder.release();
+      await sealer.stop();
+    }
+    expectValidChain(await ledgerRows(t), 5);
+  });
+
   it('writes a checkpoint once the oldest uncovered event waited T seconds', async () => {
     let clock = Date.parse('2030-01-01T00:00:00Z');
     const sealer = new LedgerSealer(t.db.pool, sealerOptions({ checkpointEvery: 1000, checkpointSeconds: 10, now: () => new Date(clock) }));

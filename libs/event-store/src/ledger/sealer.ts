@@ -200,10 +200,13 @@ export class LedgerSealer {
     const minIntervalMs = this.options.minIntervalMs ?? 0;
     const pace = (this.pace = new LeastInterval(minIntervalMs));
     this.loop = (async () => {
+      // After a wake-up that found nothing to seal yet, how long before looking again (0: the poll).
+      let chase = 0;
       try {
         while (!this.stopped) {
           await pace.wait();
           if (this.stopped) break;
+          const woken = this.pending;
           this.pending = false;
           let waitMs = this.pollIntervalMs;
           try {
@@ -212,9 +215,20 @@ export class LedgerSealer {
             } else {
               const started = performance.now();
               const r = await this.sealBatch();
-              if (r.sealed > 0) pace.batched(r.more === true, started);
+              if (r.sealed > 0) {
+                chase = 0;
+                pace.batched(r.more === true, started);
+              }
               if (r.more || (r.sealed > 0 && minIntervalMs === 0)) continue;
               waitMs = Math.min(this.pollIntervalMs, this.msUntilCheckpointDue());
+              if (r.sealed === 0 && (woken || chase)) {
+                // Woken for events that a transaction running elsewhere (any session of the server)
+                // still hides past the gap-safe horizon: look again within 10, 20 ... 320 ms, then every
+                // 320 ms, while committed events lie past the ledger, rather than at the poll.
+                const next = woken ? 10 : Math.min(chase * 2, 320);
+                chase = (await this.committedPastLedger()) ? next : 0;
+                if (chase) waitMs = Math.min(waitMs, chase);
+              }
             }
           } catch (error) {
             if (error instanceof LedgerIntegrityError) {
@@ -291,6 +305,14 @@ export class LedgerSealer {
       leader: this.isLeader,
       halted: this.haltedReason,
     };
+  }
+
+  /** Whether the log holds an event past the last position the ledger sealed (committed, visible or not yet). */
+  private async committedPastLedger(): Promise<boolean> {
+    const { rows } = await this.pool.query(
+      `SELECT coalesce((SELECT max(global_position) FROM events), 0) > coalesce((SELECT max(global_position) FROM ledger), 0) AS past`,
+    );
+    return rows[0].past === true;
   }
 
   private poke(): void {
