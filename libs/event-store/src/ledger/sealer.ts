@@ -221,10 +221,11 @@ export class LedgerSealer {
               }
               if (r.more || (r.sealed > 0 && minIntervalMs === 0)) continue;
               waitMs = Math.min(this.pollIntervalMs, this.msUntilCheckpointDue());
-              if (r.sealed === 0 && (woken || chase)) {
+              if (r.sealed === 0 && (woken || chase) && !this.pending) {
                 // Woken for events that a transaction running elsewhere (any session of the server)
-                // still hides past the gap-safe horizon: look again within 10, 20 ... 320 ms, then every
-                // 320 ms, while committed events lie past the ledger, rather than at the poll.
+                // still hides past the gap-safe horizon, and no later append to wake it again: look
+                // again within 10, 20 ... 320 ms, then every 320 ms, while committed events lie past
+                // the ledger, rather than at the poll.
                 const next = woken ? 10 : Math.min(chase * 2, 320);
                 chase = (await this.committedPastLedger()) ? next : 0;
                 if (chase) waitMs = Math.min(waitMs, chase);
