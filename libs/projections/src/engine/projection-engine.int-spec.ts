@@ -105,6 +105,30 @@ describe('projection engine on PostgreSQL', () => {
     expect(await activeHash(second.runtime)).toBe(resumed);
   });
 
+  it('a batch commits without waiting for the disk, and only that transaction: the pooled connections keep the server setting', async () => {
+    await seed(store, world, 30);
+    const inBatch: string[] = [];
+    const watching: Projection = {
+      ...candidateProgressProjection,
+      async apply(events, tx) {
+        inBatch.push((await tx.client.query('SHOW synchronous_commit')).rows[0].synchronous_commit);
+        await candidateProgressProjection.apply(events, tx);
+      },
+    };
+    const { runtime } = await runtimeOn(t.db, [watching], { batchSize: 20 });
+    runtime.start();
+    try {
+      expect(await runtime.waitFor(CANDIDATE_PROGRESS, await committedHead(t.db), 30_000)).toBe(true);
+    } finally {
+      await runtime.stop();
+    }
+    expect(inBatch.length).toBeGreaterThan(1);
+    expect(new Set(inBatch)).toEqual(new Set(['off']));
+    const server = (await t.db.pool.query("SELECT reset_val FROM pg_settings WHERE name = 'synchronous_commit'")).rows[0].reset_val;
+    const after = await Promise.all(Array.from({ length: 4 }, () => t.db.pool.query('SHOW synchronous_commit')));
+    expect(after.map((r) => r.rows[0].synchronous_commit)).toEqual(Array(4).fill(server));
+  });
+
   it('keeps to its least interval under a steady flow, except for a read waiting on it', async () => {
     await seed(store, world, 5);
     const { runtime } = await runtimeOn(t.db, [candidateProgressProjection], { minIntervalMs: 5000 });
