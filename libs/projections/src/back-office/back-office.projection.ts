@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
-import { EventApplyError, inPieces, Projection, ProjectionContext, REWRITTEN_ROWS } from '../engine/projection';
+import { EventApplyError, FOLD_STATE, Projection, ProjectionContext, REWRITTEN_ROWS } from '../engine/projection';
+import { upsertRows } from '../engine/upsert-rows';
 import { loadStates, StateMemo } from '../engine/state-memo';
 import {
   applyBackOfficeEvent,
@@ -38,13 +39,17 @@ export const BACK_OFFICE = 'back-office';
  * Code version 3: the sheet's blocks carry the attempt number and the
  * not-evaluated override, a resit's earlier session keeps its own block, and
  * the file folds fraud reports (the progress fold's code version 7).
+ *
+ * Code version 4: a candidate's fold state is stored as `json` (FOLD_STATE,
+ * engine/projection.ts); rows are written with one parameter per value
+ * (upsertRows).
  */
 export const backOfficeProjection: Projection = {
   name: BACK_OFFICE,
-  codeVersion: 3,
+  codeVersion: 4,
   tables: {
     back_office_referentials: (t) => `CREATE TABLE ${t} (referential_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL)`,
-    back_office_candidates: (t) => `CREATE TABLE ${t} (candidate_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL) ${REWRITTEN_ROWS}`,
+    back_office_candidates: (t) => `CREATE TABLE ${t} (candidate_id text PRIMARY KEY, state ${FOLD_STATE} NOT NULL, last_position bigint NOT NULL) ${REWRITTEN_ROWS}`,
     back_office_sessions: (t) => `CREATE TABLE ${t} (
       session_id text PRIMARY KEY,
       referential_id text NOT NULL,
@@ -125,36 +130,17 @@ async function load(client: PoolClient, table: Table, slice: BackOfficeSlice, to
   }
 }
 
-/**
- * Multi-row upsert of JSON records: one statement per ROWS_PER_STATEMENT rows.
- * With `returning`, those columns of the rows that were inserted (not updated)
- * come back.
- */
-async function upsert(tx: ProjectionContext, target: string, key: string, columns: Array<[string, string]>, rows: unknown[], returning?: string): Promise<Array<Record<string, unknown>>> {
-  const names = columns.map(([name]) => name);
-  const sql = `INSERT INTO ${target} AS t (${names.join(', ')})
-     SELECT ${names.map((n) => `r.${n}`).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS r(${columns.map(([n, type]) => `${n} ${type}`).join(', ')})
-     ON CONFLICT (${key}) DO UPDATE SET ${names.filter((n) => !key.split(', ').includes(n)).map((n) => `${n} = excluded.${n}`).join(', ')}
-     ${returning ? `RETURNING ${returning}, t.xmax = 0 AS inserted` : ''}`;
-  const inserted: Array<Record<string, unknown>> = [];
-  for (const piece of inPieces(rows, tx.rowsPerStatement)) {
-    const result = await tx.client.query(sql, [JSON.stringify(piece)]);
-    if (returning) inserted.push(...result.rows.filter((r) => r.inserted));
-  }
-  return inserted;
-}
-
 async function save(tx: ProjectionContext, slice: BackOfficeSlice, changed: Changed): Promise<void> {
   const { client, table, memo } = tx;
-  await upsert(tx, table('back_office_referentials'), 'referential_id', [['referential_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']], [...changed.referentials].map((id) => {
+  await upsertRows(tx, table('back_office_referentials'), ['referential_id'], [['referential_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']], [...changed.referentials].map((id) => {
     const state = slice.referentials.get(id)!;
     return { referential_id: id, state, last_position: state.at.position };
   }));
   const sessions = [...changed.sessions].map((id) => slice.sessions.get(id)!).filter((s) => s.session.opened);
-  await upsert(
+  await upsertRows(
     tx,
     table('back_office_sessions'),
-    'session_id',
+    ['session_id'],
     [['session_id', 'text'], ['referential_id', 'text'], ['certification_code', 'text'], ['title', 'text'], ['starts_on', 'text'], ['ends_on', 'text'], ['assessors', 'text[]'], ['state', 'jsonb'], ['last_position', 'bigint']],
     sessions.map((s) => ({
       session_id: s.session.sessionId,
@@ -169,10 +155,10 @@ async function save(tx: ProjectionContext, slice: BackOfficeSlice, changed: Chan
     })),
   );
   const juries = [...changed.juries].map((id) => slice.juries.get(id)!).filter((j) => j.jury.status !== 'none');
-  await upsert(
+  await upsertRows(
     tx,
     table('back_office_juries'),
-    'jury_id',
+    ['jury_id'],
     [['jury_id', 'text'], ['session_id', 'text'], ['referential_id', 'text'], ['status', 'text'], ['members', 'jsonb'], ['member_ids', 'text[]'], ['revises', 'jsonb'], ['decisions', 'jsonb'], ['convened_position', 'bigint'], ['state', 'jsonb'], ['last_position', 'bigint']],
     juries.map((j) => ({
       jury_id: j.jury.juryId,
@@ -189,17 +175,17 @@ async function save(tx: ProjectionContext, slice: BackOfficeSlice, changed: Chan
     })),
   );
   const candidates = [...changed.candidates].map((id) => slice.candidates.get(id)!);
-  await upsert(tx, table('back_office_candidates'), 'candidate_id', [['candidate_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']], candidates.map((c) => {
+  await upsertRows(tx, table('back_office_candidates'), ['candidate_id'], [['candidate_id', 'text'], ['state', FOLD_STATE], ['last_position', 'bigint']], candidates.map((c) => {
     // Scores (with their sealed comments) are the progress fold's business here: not kept twice.
     const state: SheetCandidateState = { ...c, file: { ...c.file, scores: {} } };
     memo?.stage(table('back_office_candidates'), c.candidateId, state);
     return { candidate_id: c.candidateId, state, last_position: c.at.position };
   }));
   const lines = candidates.flatMap((c) => sheetRows(c, slice.referentials).map((row) => ({ ...row, last_position: c.at.position })));
-  const newLines = await upsert(
+  const newLines = await upsertRows(
     tx,
     table('deliberation_sheet'),
-    'session_id, candidate_id',
+    ['session_id', 'candidate_id'],
     [['session_id', 'text'], ['candidate_id', 'text'], ['identity', 'jsonb'], ['erased', 'boolean'], ['blocks', 'jsonb'], ['neutralisations', 'jsonb'], ['accommodations', 'text[]'], ['pending_opinions', 'integer'], ['certified', 'boolean'], ['tokens', 'text[]'], ['last_position', 'bigint']],
     lines.map((l) => ({
       session_id: l.sessionId,

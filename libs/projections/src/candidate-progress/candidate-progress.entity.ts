@@ -22,8 +22,8 @@ export class CandidateProgressEntity {
   @Column({ type: 'jsonb' })
   letters!: LetterProgressView[];
 
-  /** The fold state the next event evolves. */
-  @Column({ type: 'jsonb' })
+  /** The fold state the next event evolves (stored as `json`: FOLD_STATE). */
+  @Column({ type: 'json' })
   state!: CandidateProgressState;
 
   @Column({ type: 'bigint', name: 'last_position' })

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '@app/event-store/event-store';
-import { EventApplyError, inPieces, Projection, REWRITTEN_ROWS } from '../engine/projection';
+import { EventApplyError, FOLD_STATE, Projection, REWRITTEN_ROWS } from '../engine/projection';
+import { UpsertColumn, upsertRows } from '../engine/upsert-rows';
 import { loadStates } from '../engine/state-memo';
 import {
   applyProgressEvent,
@@ -42,17 +43,25 @@ export const CANDIDATE_PROGRESS = 'candidate-progress';
  * Code version 7: each block's attempt number and not-evaluated override
  * (absences and fraud decisions in the outcome), and a resit's earlier block
  * kept for its session's sheet (docs/paths.md).
+ *
+ * Code version 8: the fold state is stored as `json` (the text as written)
+ * rather than `jsonb`: only the runner reads it back, whole, and PostgreSQL
+ * no longer builds the binary form of every state a batch rewrites
+ * (FOLD_STATE, engine/projection.ts).
  */
+const REFERENTIAL_COLUMNS: UpsertColumn[] = [['referential_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']];
+const CANDIDATE_COLUMNS: UpsertColumn[] = [['candidate_id', 'text'], ['certified', 'boolean'], ['blocks', 'jsonb'], ['letters', 'jsonb'], ['state', FOLD_STATE], ['last_position', 'bigint']];
+
 export const candidateProgressProjection: Projection = {
   name: CANDIDATE_PROGRESS,
-  codeVersion: 7,
+  codeVersion: 8,
   tables: {
     candidate_progress: (t) => `CREATE TABLE ${t} (
       candidate_id text PRIMARY KEY,
       certified boolean NOT NULL,
       blocks jsonb NOT NULL,
       letters jsonb NOT NULL,
-      state jsonb NOT NULL,
+      state ${FOLD_STATE} NOT NULL,
       last_position bigint NOT NULL) ${REWRITTEN_ROWS}`,
     progress_referentials: (t) => `CREATE TABLE ${t} (
       referential_id text PRIMARY KEY,
@@ -60,7 +69,8 @@ export const candidateProgressProjection: Projection = {
       last_position bigint NOT NULL)`,
   },
   handles: (type) => PROGRESS_EVENT_TYPES.has(type),
-  async apply(events, { client, table, memo, rowsPerStatement }) {
+  async apply(events, tx) {
+    const { client, table, memo } = tx;
     const candidateIds = new Set<string>();
     const referentialIds = new Set<string>();
     for (const e of events) {
@@ -93,30 +103,18 @@ export const candidateProgressProjection: Projection = {
     if (changedReferentials.size) {
       const rows = [...changedReferentials].map((id) => {
         const r = slice.referentials.get(id)!;
-        return { id, state: r, pos: r.at.position };
+        return { referential_id: id, state: r, last_position: r.at.position };
       });
-      await client.query(
-        `INSERT INTO ${table('progress_referentials')} (referential_id, state, last_position)
-         SELECT r.id, r.state, r.pos FROM jsonb_to_recordset($1::jsonb) AS r(id text, state jsonb, pos bigint)
-         ON CONFLICT (referential_id) DO UPDATE SET state = excluded.state, last_position = excluded.last_position`,
-        [JSON.stringify(rows)],
-      );
+      await upsertRows(tx, table('progress_referentials'), ['referential_id'], REFERENTIAL_COLUMNS, rows);
     }
     if (changedCandidates.size) {
       const rows = [...changedCandidates].map((id) => {
         const c = slice.candidates.get(id)!;
         memo?.stage(progress, id, c);
         const view = progressView(c, slice.referentials);
-        return { id, certified: c.certified, blocks: view.blocks, letters: view.letters, state: c, pos: c.at.position };
+        return { candidate_id: id, certified: c.certified, blocks: view.blocks, letters: view.letters, state: c, last_position: c.at.position };
       });
-      for (const piece of inPieces(rows, rowsPerStatement)) {
-        await client.query(
-          `INSERT INTO ${progress} (candidate_id, certified, blocks, letters, state, last_position)
-           SELECT r.id, r.certified, r.blocks, r.letters, r.state, r.pos FROM jsonb_to_recordset($1::jsonb) AS r(id text, certified boolean, blocks jsonb, letters jsonb, state jsonb, pos bigint)
-           ON CONFLICT (candidate_id) DO UPDATE SET certified = excluded.certified, blocks = excluded.blocks, letters = excluded.letters, state = excluded.state, last_position = excluded.last_position`,
-          [JSON.stringify(piece)],
-        );
-      }
+      await upsertRows(tx, progress, ['candidate_id'], CANDIDATE_COLUMNS, rows);
     }
   },
 };
