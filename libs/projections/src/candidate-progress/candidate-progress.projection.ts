@@ -19,8 +19,8 @@ export const CANDIDATE_PROGRESS = 'candidate-progress';
 /**
  * Per batch, whatever its size: load the candidate rows the batch touches,
  * then the referentials they and the batch name; fold the batch in place with
- * the evolve step time travel uses; upsert the changed rows with one
- * multi-row statement per table. All in the batch's transaction.
+ * the evolve step time travel uses; upsert the changed rows (upsertRows:
+ * multi-row statements of the batch's pieces). All in the batch's transaction.
  *
  * Code version 2: a candidate's state no longer carries copies of the
  * referential's criteria (it names the referential instead), which made every

@@ -22,10 +22,9 @@ export interface ProjectionContext {
    */
   memo?: StateMemo;
   /**
-   * Rows per statement when the batch's rows go as one JSON document
-   * (inPieces): ROWS_PER_STATEMENT on a server; absent (all in one) on the
-   * embedded database, where the statements run on the API's own thread
-   * anyway and each one waits its turn on the one connection.
+   * Rows per statement (upsertRows): ROWS_PER_STATEMENT on a server; absent
+   * (all in one) on the embedded database, where the statements run on the
+   * API's own thread anyway and each one waits its turn on the one connection.
    */
   rowsPerStatement?: number;
 }
@@ -75,15 +74,15 @@ export const REWRITTEN_ROWS = 'WITH (toast_tuple_target = 8160, fillfactor = 50)
 export const FOLD_STATE = 'json';
 
 /**
- * Rows per statement on a server when a projection writes a batch's rows as
- * one JSON document (about 25 candidate states, a hundred kB). A batch's
- * document in one piece (500 kB and more under a steady flow of scores) was
- * made in one go on the event loop, with the requests waiting meanwhile, and
- * landed in V8's large-object space; in pieces of this size the requests are
- * served between two statements: p99 of the HTTP bench 57-66 ms -> 49-58 ms
- * in alternated runs, for the same CPU. On the embedded database the pieces
- * cost 6 % of the scores per second and bought nothing: none there
- * (ProjectionContext.rowsPerStatement; docs/performance.md, "Read models").
+ * Rows per statement on a server (upsertRows; about 25 candidate states, a
+ * hundred kB). A batch's rows in one statement (500 kB and more under a
+ * steady flow of scores) were made in one go on the event loop, with the
+ * requests waiting meanwhile, and landed in V8's large-object space; in pieces
+ * of this size the requests are served between two statements: p99 of the
+ * HTTP bench 57-66 ms -> 49-58 ms in alternated runs, for the same CPU. On the
+ * embedded database the pieces cost 6 % of the scores per second and bought
+ * nothing: none there (ProjectionContext.rowsPerStatement; docs/performance.md,
+ * "Read models").
  */
 export const ROWS_PER_STATEMENT = 25;
 
