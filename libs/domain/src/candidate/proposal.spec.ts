@@ -30,4 +30,22 @@ describe('block proposal, rule all-criteria', () => {
     expect(p.proposal).toBe('acquired');
     expect(p.criteria).toEqual({ total: 3, scored: 2, acquired: 2, neutralised: 1 });
   });
+
+  it('gives the same proposal from a fold\'s plain record and list as from a Map and a Set, whatever the record inherits', () => {
+    const results = ['acquired', 'not-acquired'] as const;
+    const codes = ['CE1.1', 'CE1.2', 'CE1.3', 'toString', 'constructor'];
+    const withInherited = criteria.concat({ code: 'toString', text: 'd', core: false }, { code: 'constructor', text: 'e', core: false });
+    for (let seed = 0; seed < 3 ** codes.length * 4; seed++) {
+      const record: Record<string, (typeof results)[number]> = {};
+      let n = seed;
+      for (const code of codes) {
+        const pick = n % 3;
+        n = Math.floor(n / 3);
+        if (pick < 2) record[code] = results[pick];
+      }
+      const neutralised = codes.filter((_, i) => (n >> i) & 1 && i < 2);
+      const fromMap = proposeBlock('all-criteria', withInherited, new Map(Object.entries(record)), new Set(neutralised));
+      expect(proposeBlock('all-criteria', withInherited, record, neutralised)).toEqual(fromMap);
+    }
+  });
 });

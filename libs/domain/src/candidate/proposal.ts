@@ -28,26 +28,39 @@ export interface BlockProposal {
 }
 
 /**
+ * A block's scores by criterion code: a Map, or the plain record a fold keeps
+ * (read as it is: a view computed for every block a batch rewrites does not
+ * copy it into a Map first).
+ */
+export type BlockScores = ReadonlyMap<string, CriterionResult> | Readonly<Record<string, CriterionResult>>;
+/** The criteria the jury neutralised: a Set, or the short list a fold keeps. */
+export type NeutralisedCriteria = ReadonlySet<string> | readonly string[];
+
+/**
  * The block proposal computed from the scores, under the referential's named
  * rule. 'all-criteria': acquired when every non-neutralised criterion is
  * acquired; not acquired when all are scored and one is not; incomplete otherwise.
  */
-export function proposeBlock(
-  rule: ValidationRuleName,
-  criteria: readonly CriterionDoc[],
-  scores: ReadonlyMap<string, CriterionResult>,
-  neutralised: ReadonlySet<string>,
-): BlockProposal {
-  const counted = criteria.filter((c) => !neutralised.has(c.code));
-  const unscored = counted.filter((c) => !scores.has(c.code)).map((c) => c.code);
-  const acquired = counted.filter((c) => scores.get(c.code) === 'acquired').length;
-  const scored = counted.length - unscored.length;
-  const totals = { total: criteria.length, scored, acquired, neutralised: criteria.length - counted.length };
+export function proposeBlock(rule: ValidationRuleName, criteria: readonly CriterionDoc[], scores: BlockScores, neutralised: NeutralisedCriteria): BlockProposal {
+  const scoreOf = isMap(scores) ? (code: string) => scores.get(code) : (code: string) => (Object.hasOwn(scores, code) ? scores[code] : undefined);
+  const isNeutralised = isList(neutralised) ? (code: string) => neutralised.includes(code) : (code: string) => neutralised.has(code);
+  const unscored: string[] = [];
+  let counted = 0;
+  let acquired = 0;
+  for (const c of criteria) {
+    if (isNeutralised(c.code)) continue;
+    counted++;
+    const score = scoreOf(c.code);
+    if (score === undefined) unscored.push(c.code);
+    else if (score === 'acquired') acquired++;
+  }
+  const scored = counted - unscored.length;
+  const totals = { total: criteria.length, scored, acquired, neutralised: criteria.length - counted };
   switch (rule) {
     case 'all-criteria': {
       let proposal: Proposal;
       if (unscored.length > 0) proposal = 'incomplete';
-      else if (acquired === counted.length) proposal = 'acquired';
+      else if (acquired === counted) proposal = 'acquired';
       else proposal = 'not-acquired';
       return { proposal, criteria: totals, unscored };
     }
@@ -55,3 +68,6 @@ export function proposeBlock(
       return assertNever(rule, 'validation rule');
   }
 }
+
+const isMap = (scores: BlockScores): scores is ReadonlyMap<string, CriterionResult> => scores instanceof Map;
+const isList = (neutralised: NeutralisedCriteria): neutralised is readonly string[] => Array.isArray(neutralised);

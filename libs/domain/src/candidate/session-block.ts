@@ -1,6 +1,6 @@
 import { CriterionDoc, ValidationRuleName } from '../referential/referential';
 import { Outcome } from './outcome';
-import { BlockProposal, CriterionResult, proposeBlock } from './proposal';
+import { BlockProposal, BlockScores, NeutralisedCriteria, proposeBlock } from './proposal';
 
 /**
  * A block as it stands in one session of a candidate's file: its attempt
@@ -49,8 +49,8 @@ export interface SessionBlockProposal extends BlockProposal {
 export function proposeSessionBlock(
   rule: ValidationRuleName,
   criteria: readonly CriterionDoc[],
-  scores: ReadonlyMap<string, CriterionResult>,
-  neutralised: ReadonlySet<string>,
+  scores: BlockScores,
+  neutralised: NeutralisedCriteria,
   outcome: Outcome,
   sessionId: string,
   block: string,

@@ -535,8 +535,8 @@ export function blockView(state: CandidateProgressState, b: BlockState, referent
   const { proposal, criteria, notEvaluated } = proposeSessionBlock(
     referential?.rule ?? 'all-criteria',
     criterionDocsOf(referential?.blocks[b.code] ?? NO_CRITERIA),
-    new Map(Object.entries(b.scores)),
-    new Set(b.neutralised),
+    b.scores,
+    b.neutralised,
     outcome,
     b.sessionId,
     b.code,
