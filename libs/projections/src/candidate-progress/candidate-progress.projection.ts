@@ -16,6 +16,9 @@ import {
 
 export const CANDIDATE_PROGRESS = 'candidate-progress';
 
+const REFERENTIAL_COLUMNS: UpsertColumn[] = [['referential_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']];
+const CANDIDATE_COLUMNS: UpsertColumn[] = [['candidate_id', 'text'], ['certified', 'boolean'], ['blocks', 'jsonb'], ['letters', 'jsonb'], ['state', FOLD_STATE], ['last_position', 'bigint']];
+
 /**
  * Per batch, whatever its size: load the candidate rows the batch touches,
  * then the referentials they and the batch name; fold the batch in place with
@@ -49,9 +52,6 @@ export const CANDIDATE_PROGRESS = 'candidate-progress';
  * no longer builds the binary form of every state a batch rewrites
  * (FOLD_STATE, engine/projection.ts).
  */
-const REFERENTIAL_COLUMNS: UpsertColumn[] = [['referential_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']];
-const CANDIDATE_COLUMNS: UpsertColumn[] = [['candidate_id', 'text'], ['certified', 'boolean'], ['blocks', 'jsonb'], ['letters', 'jsonb'], ['state', FOLD_STATE], ['last_position', 'bigint']];
-
 export const candidateProgressProjection: Projection = {
   name: CANDIDATE_PROGRESS,
   codeVersion: 8,

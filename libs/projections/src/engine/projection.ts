@@ -66,10 +66,11 @@ export const REWRITTEN_ROWS = 'WITH (toast_tuple_target = 8160, fillfactor = 50)
  * The column type of a fold state that only its runner reads back (whole, to
  * fold the next batch into it): `json`, the text as written. PostgreSQL checks
  * its syntax and stores it; as `jsonb` it built the binary form of every state
- * a batch rewrote, which no query used: for the back office's 4.3 kB states,
- * 52-54 µs of the server's CPU per row upserted as `jsonb` against 30-32 µs as
- * `json` (docs/performance.md, "Read models"). Key order is the writer's:
- * compare such rows as `jsonb` (Checkpoints.tableHash does).
+ * a batch rewrote, which no query used (for the back office's 4.3 kB states,
+ * written from one document per statement: 52-54 µs of the server's CPU per
+ * row as `jsonb`, 30-32 µs as `json`; upsertRows then took it to 12-14 µs;
+ * docs/performance.md, "Read models"). Key order is the writer's: compare such
+ * rows as `jsonb` (Checkpoints.tableHash does).
  */
 export const FOLD_STATE = 'json';
 
