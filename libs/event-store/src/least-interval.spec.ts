@@ -1,4 +1,4 @@
-import { LeastInterval } from './least-interval';
+import { LeastInterval, nextChase } from './least-interval';
 
 const timed = async (wait: Promise<void>) => {
   const start = performance.now();
@@ -28,5 +28,18 @@ describe('least interval between two batches of a follower of the log', () => {
 
   it('refuses a negative interval', () => {
     expect(() => new LeastInterval(-1)).toThrow(RangeError);
+  });
+});
+
+describe('looks after a wake-up that found nothing visible yet', () => {
+  it('10 ms after the wake-up, then doubling up to 320 ms; past it a subscription stops and the sealer goes on every 320 ms', () => {
+    const gaps = (keepLooking: boolean) => {
+      const seen = [nextChase(true, 0, keepLooking)];
+      for (let i = 0; i < 6; i++) seen.push(nextChase(false, seen[seen.length - 1], keepLooking));
+      return seen;
+    };
+    expect(gaps(false)).toEqual([10, 20, 40, 80, 160, 320, 0]);
+    expect(gaps(true)).toEqual([10, 20, 40, 80, 160, 320, 320]);
+    expect(nextChase(true, 320)).toBe(10); // a new wake-up starts over
   });
 });

@@ -50,3 +50,21 @@ export class LeastInterval {
     this.endWait?.();
   }
 }
+
+/** The first look after a wake-up that found nothing visible yet, and the longest gap between two such looks (nextChase). */
+export const CHASE_FIRST_MS = 10;
+export const CHASE_MAX_MS = 320;
+
+/**
+ * When a follower of the log (a subscription, the ledger sealer) is woken for
+ * events it cannot see yet (a transaction running elsewhere holds the gap-safe
+ * horizon back), it looks again soon rather than at its poll: 10 ms after the
+ * wake-up, then after twice the previous gap. Past 320 ms it stops (0: wait for
+ * the poll), or with `keepLooking` goes on every 320 ms. The caller looks only
+ * while events lie past what it has.
+ */
+export function nextChase(woken: boolean, previousMs: number, keepLooking = false): number {
+  const next = woken ? CHASE_FIRST_MS : previousMs * 2;
+  if (next <= CHASE_MAX_MS) return next;
+  return keepLooking ? CHASE_MAX_MS : 0;
+}

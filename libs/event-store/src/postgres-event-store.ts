@@ -31,7 +31,7 @@ import {
   Subscription,
 } from './event-store';
 import { canonicalize, leafHashOfCanonical } from '@app/proof/canonical';
-import { LeastInterval } from './least-interval';
+import { LeastInterval, nextChase } from './least-interval';
 import { checkpointParams, eventColumns, gapSafe, gapSafeOrder } from './log-sql';
 
 const NOTIFY_CHANNEL = 'cert_events';
@@ -628,8 +628,8 @@ export class PostgresEventStore extends PostgresLogReader implements EventStore 
             // Woken for events committed past the gap-safe horizon, which a transaction running
             // elsewhere (any session of the server) holds back: look again within
             // 10, 20 ... 320 ms rather than at the next poll, while there are such events.
-            const next = woken ? 10 : chase * 2;
-            chase = next <= 320 && (await this.lastPosition()) > checkpoint.position ? next : 0;
+            const next = nextChase(woken, chase);
+            chase = next > 0 && (await this.lastPosition()) > checkpoint.position ? next : 0;
           }
         } catch (error) {
           options.onError?.(error);

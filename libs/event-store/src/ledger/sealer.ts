@@ -3,7 +3,7 @@ import { Client, Pool, PoolClient, PoolConfig } from 'pg';
 import { LOG_START, LogCheckpoint, StoredEvent } from '../event-store';
 import { eventColumns, gapSafe, visible } from '../log-sql';
 import { lastRotatedKey } from './key-rotation';
-import { LeastInterval } from '../least-interval';
+import { LeastInterval, nextChase } from '../least-interval';
 import { PostgresLogReader } from '../postgres-event-store';
 import { chainHash, GENESIS, leafHash, signCheckpoint, type SignedCheckpoint } from '@app/proof/canonical';
 import { chainKey, isRotation, rotationProblem, type ChainKey } from '@app/proof/key-chain';
@@ -226,7 +226,7 @@ export class LedgerSealer {
                 // still hides past the gap-safe horizon, and no later append to wake it again: look
                 // again within 10, 20 ... 320 ms, then every 320 ms, while committed events lie past
                 // the ledger, rather than at the poll.
-                const next = woken ? 10 : Math.min(chase * 2, 320);
+                const next = nextChase(woken, chase, true);
                 chase = (await this.committedPastLedger()) ? next : 0;
                 if (chase) waitMs = Math.min(waitMs, chase);
               }
