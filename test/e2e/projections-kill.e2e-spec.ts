@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { CANDIDATE_PROGRESS } from '@app/projections/candidate-progress/candidate-progress.projection';
-import { sharedDataSource } from '@app/projections/engine/data-source';
 import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
-import { PROJECTIONS, READ_MODEL_ENTITIES } from '@app/projections/projections';
+import { PROJECTIONS } from '@app/projections/projections';
 import { candidateWrites, newWorld, referentialWrite } from '@app/projections/testing/progress-fixtures';
 import { serverDatabase, TestDatabase, TEST_DATABASE_URL } from '../support/databases';
 import { RunningProcess, startProcess } from '../support/processes';
@@ -41,7 +40,7 @@ describe('projector process: kill, restart, take-over', () => {
     if (built.status !== 0) throw new Error(`projector build failed:\n${built.stderr}\n${built.stdout}`);
     t = await serverDatabase();
     store = new PostgresEventStore(t.db.pool);
-    runtime = new ProjectionRuntime(t.db, store, await sharedDataSource(t.db, READ_MODEL_ENTITIES), PROJECTIONS, { logger: quiet });
+    runtime = new ProjectionRuntime(t.db, store, PROJECTIONS, { logger: quiet });
     await runtime.init(); // not started: this process only observes and rebuilds
     dataDir = mkdtempSync(join(tmpdir(), 'cert-projector-'));
   });

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
-import { sharedDataSource } from '@app/projections/engine/data-source';
 import { Projection } from '@app/projections/engine/projection';
 import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
 import { CANDIDATE_PROGRESS, candidateProgressProjection } from '@app/projections/candidate-progress/candidate-progress.projection';
 import { PROGRESS_EVENT_TYPES } from '@app/projections/candidate-progress/candidate-progress.evolve';
-import { READ_MODEL_ENTITIES } from '@app/projections/projections';
 import { candidateEvents, newWorld, referentialWrite } from '@app/projections/testing/progress-fixtures';
 import { serverDatabase, TestDatabase } from '../support/databases';
 
@@ -58,9 +56,8 @@ describe('reliability: late commits while projections run', () => {
     const store = new PostgresEventStore(t.db.pool, { signal: t.db.signal, pollIntervalMs: 200 });
     const world = newWorld();
     await store.appendMany([referentialWrite(world)]);
-    const dataSource = await sharedDataSource(t.db, READ_MODEL_ENTITIES);
     const quiet = { log: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
-    runtime = new ProjectionRuntime(t.db, store, dataSource, [candidateProgressProjection, applyLog], { batchSize: 25, lockRetryMs: 200, failureRetryMs: 60_000, logger: quiet });
+    runtime = new ProjectionRuntime(t.db, store, [candidateProgressProjection, applyLog], { batchSize: 25, lockRetryMs: 200, failureRetryMs: 60_000, logger: quiet });
     await runtime.init();
     runtime.start();
 

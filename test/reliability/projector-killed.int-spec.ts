@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { CANDIDATE_PROGRESS } from '@app/projections/candidate-progress/candidate-progress.projection';
 import { PROGRESS_EVENT_TYPES } from '@app/projections/candidate-progress/candidate-progress.evolve';
-import { sharedDataSource } from '@app/projections/engine/data-source';
 import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
-import { PROJECTIONS, READ_MODEL_ENTITIES } from '@app/projections/projections';
+import { PROJECTIONS } from '@app/projections/projections';
 import { candidateWrites, newWorld, referentialWrite } from '@app/projections/testing/progress-fixtures';
 import { AppProcess, appProcess, dataDirWithTokens } from '../support/api-process';
 import { serverDatabase, TestDatabase, TEST_DATABASE_URL } from '../support/databases';
@@ -34,7 +33,7 @@ describe('reliability: the projector is SIGKILLed 20 times while catching up', (
     ensureBuilt();
     t = await serverDatabase();
     keys = dataDirWithTokens();
-    runtime = new ProjectionRuntime(t.db, new PostgresEventStore(t.db.pool), await sharedDataSource(t.db, READ_MODEL_ENTITIES), PROJECTIONS, { logger: quiet });
+    runtime = new ProjectionRuntime(t.db, new PostgresEventStore(t.db.pool), PROJECTIONS, { logger: quiet });
     await runtime.init(); // this process only observes and rebuilds
   }, 300_000); // the first suite to need dist builds it
   afterAll(async () => {

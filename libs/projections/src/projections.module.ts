@@ -55,9 +55,9 @@ class ProjectionLifecycle implements OnModuleInit, OnApplicationBootstrap, OnMod
     {
       provide: ProjectionRuntime,
       // Hand-built configs (tests) may leave the settings out: the defaults then.
-      useFactory: (db: Database, store: EventStore, dataSource: DataSource, config: AppConfig) =>
-        new ProjectionRuntime(db, store, dataSource, projectionsFor(config), config.projections ?? projectionSettings({})),
-      inject: [DATABASE, EVENT_STORE, DataSource, APP_CONFIG],
+      useFactory: (db: Database, store: EventStore, config: AppConfig) =>
+        new ProjectionRuntime(db, store, projectionsFor(config), config.projections ?? projectionSettings({})),
+      inject: [DATABASE, EVENT_STORE, APP_CONFIG],
     },
     {
       provide: CandidateProgressQuery,

@@ -8,10 +8,9 @@
 import { tmpdir } from 'node:os';
 import { openDatabase } from '@app/event-store/database';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
-import { sharedDataSource } from '@app/projections/engine/data-source';
 import { ProjectionRuntime } from '@app/projections/engine/projection-runtime';
 import { CANDIDATE_PROGRESS } from '@app/projections/candidate-progress/candidate-progress.projection';
-import { PROJECTIONS, READ_MODEL_ENTITIES } from '@app/projections/projections';
+import { PROJECTIONS } from '@app/projections/projections';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -20,8 +19,7 @@ async function main(): Promise<void> {
   const db = await openDatabase({ url, dataDir: tmpdir(), schema, poolSize: 4, statementTimeoutMs: 600_000 });
   try {
     const store = new PostgresEventStore(db.pool, { signal: db.signal });
-    const dataSource = await sharedDataSource(db, READ_MODEL_ENTITIES);
-    const runtime = new ProjectionRuntime(db, store, dataSource, PROJECTIONS, { logger: quiet });
+    const runtime = new ProjectionRuntime(db, store, PROJECTIONS, { logger: quiet });
     await runtime.init();
     let peakRss = process.memoryUsage().rss;
     const sample = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);

@@ -80,7 +80,7 @@ export async function sheetSuite(db: Database, log: BigLog, candidates: number, 
 
     const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
     const dataSource = await sharedDataSource(db, READ_MODEL_ENTITIES);
-    const runtime = new ProjectionRuntime(db, store, dataSource, PROJECTIONS, { logger: quiet });
+    const runtime = new ProjectionRuntime(db, store, PROJECTIONS, { logger: quiet });
     await runtime.init();
     const t0 = performance.now();
     const { events } = await runtime.rebuild(BACK_OFFICE);

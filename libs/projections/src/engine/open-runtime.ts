@@ -2,8 +2,7 @@ import { Database, openDatabase } from '@app/event-store/database';
 import { EVENT_STORE_MIGRATIONS, migrate } from '@app/event-store/migrations';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { AppConfig } from '@app/platform/config';
-import { projectionsFor, READ_MODEL_ENTITIES } from '../projections';
-import { sharedDataSource } from './data-source';
+import { projectionsFor } from '../projections';
 import { ProjectionLogger, ProjectionRuntime, RuntimeOptions } from './projection-runtime';
 
 /** The engine outside Nest (CLI): its own small pool on the configured database. Close the returned database when done. */
@@ -12,8 +11,7 @@ export async function openProjectionRuntime(config: AppConfig, options: RuntimeO
   try {
     await migrate(db.pool, EVENT_STORE_MIGRATIONS, 'event-store');
     const store = new PostgresEventStore(db.pool, { signal: db.signal, notify: db.kind === 'server' });
-    const dataSource = await sharedDataSource(db, READ_MODEL_ENTITIES);
-    const runtime = new ProjectionRuntime(db, store, dataSource, projectionsFor(config), options);
+    const runtime = new ProjectionRuntime(db, store, projectionsFor(config), options);
     await runtime.init();
     return { runtime, db };
   } catch (error) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { openDatabase, Database } from '@app/event-store/database';
-import { StoredEvent } from '@app/event-store/event-store';
+import { checkpointOf, StoredEvent } from '@app/event-store/event-store';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { embeddedDatabase, serverDatabase, TestDatabase, TEST_DATABASE_URL } from '../../../../test/support/databases';
 import { CandidateProgressQuery } from '../candidate-progress/candidate-progress.query';
@@ -21,7 +22,7 @@ const quiet = { log: () => undefined, warn: () => undefined, error: () => undefi
 async function runtimeOn(db: Database, projections: Projection[], options: { batchSize?: number; rebuildBatchSize?: number; failureRetryMs?: number; minIntervalMs?: number; logger?: typeof quiet } = {}) {
   const store = new PostgresEventStore(db.pool, { signal: db.signal, pollIntervalMs: 200 });
   const dataSource = await sharedDataSource(db, READ_MODEL_ENTITIES);
-  const runtime = new ProjectionRuntime(db, store, dataSource, projections, { lockRetryMs: 200, logger: quiet, ...options });
+  const runtime = new ProjectionRuntime(db, store, projections, { lockRetryMs: 200, logger: quiet, ...options });
   await runtime.init();
   return { runtime, store, dataSource };
 }
@@ -163,7 +164,6 @@ describe('projection engine on PostgreSQL', () => {
       const active = await runtime.checkpoints.active(CANDIDATE_PROGRESS);
       await candidateProgressProjection.apply(events.filter((e) => candidateProgressProjection.handles(e.type)), {
         client,
-        manager: undefined as never,
         generation: active!.generation,
         table: (base) => `${base}_g${active!.generation}`,
       });
@@ -372,6 +372,44 @@ describe('projection engine on PostgreSQL', () => {
     expect(memo.size).toBe(8);
     await expect(apply(candidateProgressProjection)).rejects.toThrow(CheckpointMoved); // the checkpoint is past `from` now
     expect(memo.size).toBe(0);
+  });
+
+  it('a batch the projection handles none of moves only its checkpoint, in one statement, which still finds a moved checkpoint or an inactive generation', async () => {
+    await seed(store, world, 3);
+    const none: Projection = {
+      name: 'handles-none',
+      codeVersion: 1,
+      tables: { handles_none: (table) => `CREATE TABLE ${table} (id int)` },
+      handles: () => false,
+      apply: async () => {
+        throw new Error('a batch it handles none of is not applied');
+      },
+    };
+    const { runtime } = await runtimeOn(t.db, [none]);
+    const active = (await runtime.checkpoints.active('handles-none'))!;
+    const events = await store.readAll({ limit: 10_000, upcast: true });
+    const memo = new StateMemo(10);
+    memo.stage('t', 'k', { kept: true });
+    memo.commit();
+    const statements = jest.spyOn(Client.prototype, 'query');
+    const sent = () => statements.mock.calls.map(([q]) => (typeof q === 'string' ? q : (q as { text: string }).text).trim().split(/\s/)[0]);
+    const apply = (from: typeof active.checkpoint, requireActive = true) => runtime.checkpoints.applyBatch(none, active.generation, from, events, { requireActive, memo });
+
+    const moved = await apply(active.checkpoint);
+    expect(moved).toEqual(checkpointOf(events[events.length - 1]));
+    expect(sent()).toEqual(['UPDATE']);
+    expect((await runtime.checkpoints.active('handles-none'))!.checkpoint).toEqual(moved);
+    expect(memo.size).toBe(1); // nothing staged, nothing lost
+
+    await expect(apply(active.checkpoint)).rejects.toThrow(/is at .*, expected/);
+    expect(memo.size).toBe(0); // a batch that did not commit empties the memo, as any other
+    await t.db.pool.query(`UPDATE projection_checkpoints SET active = false WHERE name = 'handles-none'`);
+    await expect(apply(moved)).rejects.toThrow(/no longer active/);
+    await expect(apply(moved, false)).resolves.toEqual(moved); // a rebuild's generation is not active yet
+    await t.db.pool.query(`DELETE FROM projection_checkpoints WHERE name = 'handles-none'`);
+    await expect(apply(moved, false)).rejects.toThrow(CheckpointMoved);
+    expect(sent()).not.toContain('BEGIN');
+    statements.mockRestore();
   });
 
   it('read-model tables whose rows are rewritten whole keep them uncompressed on half-filled pages, those made before the setting included', async () => {

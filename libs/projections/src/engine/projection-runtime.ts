@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import { Database } from '@app/event-store/database';
 import { checkpointOf, compareCheckpoints, EventStore, LOG_START, LogCheckpoint, StoredEvent, Subscription } from '@app/event-store/event-store';
 import { migrate } from '@app/event-store/migrations';
@@ -210,12 +209,11 @@ export class ProjectionRuntime {
   constructor(
     readonly db: Database,
     readonly store: EventStore,
-    dataSource: DataSource,
     readonly projections: Projection[],
     options: RuntimeOptions = {},
   ) {
     this.events.setMaxListeners(0);
-    this.checkpoints = new ProjectionCheckpoints(dataSource, db.pool, db.schema, store, db.kind === 'server' ? ROWS_PER_STATEMENT : undefined);
+    this.checkpoints = new ProjectionCheckpoints(db.pool, db.schema, store, db.kind === 'server' ? ROWS_PER_STATEMENT : undefined);
     this.options = {
       batchSize: options.batchSize ?? 500,
       rebuildBatchSize: options.rebuildBatchSize ?? 5000,

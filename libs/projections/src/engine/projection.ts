@@ -1,15 +1,13 @@
 import type { PoolClient } from 'pg';
-import type { EntityManager } from 'typeorm';
 import type { StoredEvent } from '@app/event-store/event-store';
 import type { StateMemo } from './state-memo';
 
 /**
- * What a batch's `apply` gets: the batch transaction (TypeORM manager and the
- * raw client of the same connection) and the names of this generation's tables.
- * Everything written here commits with the checkpoint, or not at all.
+ * What a batch's `apply` gets: the batch transaction's connection and the
+ * names of this generation's tables. Everything written here commits with the
+ * checkpoint, or not at all.
  */
 export interface ProjectionContext {
-  manager: EntityManager;
   /** The transaction's own connection. On the embedded database it is the only one: never use the pool here. */
   client: PoolClient;
   generation: number;
