@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import { EventApplyError, FOLD_STATE, Projection, ProjectionContext, REWRITTEN_ROWS } from '../engine/projection';
 import { upsertRows } from '../engine/upsert-rows';
 import { loadStates, StateMemo } from '../engine/state-memo';
+import type { ReferentialCriteria } from '../candidate-progress/candidate-progress.evolve';
 import {
   applyBackOfficeEvent,
   BACK_OFFICE_EVENT_TYPES,
@@ -114,10 +115,7 @@ async function load(client: PoolClient, table: Table, slice: BackOfficeSlice, to
     slice.candidates.set(id, state);
     for (const b of state.progress.blocks) if (b.referentialId !== null) referentialIds.add(b.referentialId);
   }
-  if (referentialIds.size) {
-    const { rows } = await client.query(`SELECT referential_id, state FROM ${table('back_office_referentials')} WHERE referential_id = ANY($1::text[])`, [[...referentialIds]]);
-    for (const r of rows) slice.referentials.set(r.referential_id, r.state);
-  }
+  for (const [id, state] of await loadStates<ReferentialCriteria>(client, table('back_office_referentials'), 'referential_id', referentialIds, memo)) slice.referentials.set(id, state);
   const sessionIds = ids('session');
   if (sessionIds.length) {
     const { rows } = await client.query(`SELECT session_id, state FROM ${table('back_office_sessions')} WHERE session_id = ANY($1::text[])`, [sessionIds]);
@@ -136,6 +134,8 @@ async function save(tx: ProjectionContext, slice: BackOfficeSlice, changed: Chan
     const state = slice.referentials.get(id)!;
     return { referential_id: id, state, last_position: state.at.position };
   }));
+  // Drafted once, never changed: kept in the memo for the next batch, read or written (candidate-progress does the same).
+  for (const [id, r] of slice.referentials) memo?.stage(table('back_office_referentials'), id, r);
   const sessions = [...changed.sessions].map((id) => slice.sessions.get(id)!).filter((s) => s.session.opened);
   await upsertRows(
     tx,

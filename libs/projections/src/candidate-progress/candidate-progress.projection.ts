@@ -85,10 +85,8 @@ export const candidateProgressProjection: Projection = {
       slice.candidates.set(id, state);
       for (const b of state.blocks) if (b.referentialId !== null) referentialIds.add(b.referentialId);
     }
-    if (referentialIds.size) {
-      const { rows } = await client.query(`SELECT referential_id, state FROM ${table('progress_referentials')} WHERE referential_id = ANY($1::text[])`, [[...referentialIds]]);
-      for (const r of rows) slice.referentials.set(r.referential_id, r.state);
-    }
+    const referentials = table('progress_referentials');
+    for (const [id, state] of await loadStates<ReferentialCriteria>(client, referentials, 'referential_id', referentialIds, memo)) slice.referentials.set(id, state);
     const changedCandidates = new Set<string>();
     const changedReferentials = new Set<string>();
     for (const e of events) {
@@ -105,8 +103,11 @@ export const candidateProgressProjection: Projection = {
         const r = slice.referentials.get(id)!;
         return { referential_id: id, state: r, last_position: r.at.position };
       });
-      await upsertRows(tx, table('progress_referentials'), ['referential_id'], REFERENTIAL_COLUMNS, rows);
+      await upsertRows(tx, referentials, ['referential_id'], REFERENTIAL_COLUMNS, rows);
     }
+    // A referential version is drafted once and never changes: the next batch takes the ones
+    // this batch read or wrote from the memo as well (each batch of scores read them back).
+    for (const [id, r] of slice.referentials) memo?.stage(referentials, id, r);
     if (changedCandidates.size) {
       const rows = [...changedCandidates].map((id) => {
         const c = slice.candidates.get(id)!;

@@ -369,7 +369,8 @@ describe('projection engine on PostgreSQL', () => {
     await expect(apply(failing)).rejects.toThrow(/after writing and staging/);
     expect(memo.size).toBe(0);
     await apply(candidateProgressProjection);
-    expect(memo.size).toBe(8);
+    expect(memo.size).toBe(9); // the eight candidates' states and the referential they name
+    expect(memo.take(`progress_referentials_g${active.generation}`, world.referentialId)).toMatchObject({ referentialId: world.referentialId });
     await expect(apply(candidateProgressProjection)).rejects.toThrow(CheckpointMoved); // the checkpoint is past `from` now
     expect(memo.size).toBe(0);
   });
