@@ -107,6 +107,8 @@ export interface Summary {
   /** CPU time per score request of the API's processes, and of the local PostgreSQL server, µs (what a busy machine hardly moves). */
   httpApiCpuUsPerCommand: number | null;
   httpDbCpuUsPerCommand: number | null;
+  /** Busy share of the scores load of the API's busiest main thread (0-1): near 1, the request thread limits the rate. */
+  httpApiMainThreadBusy: number | null;
   rebuildEventsPerSec: number | null;
   rebuildPeakRssMb: number | null;
   verifyEventsPerSec: number | null;
@@ -142,6 +144,7 @@ export function summarize(r: BenchResults): Summary {
     httpWorkers: r.http?.workers ?? null,
     httpApiCpuUsPerCommand: r.http?.scoresCpu?.apiUsPerRequest ?? null,
     httpDbCpuUsPerCommand: r.http?.scoresCpu?.databaseUsPerRequest ?? null,
+    httpApiMainThreadBusy: r.http?.scoresCpu?.apiMainThread?.busiestShare ?? null,
     rebuildEventsPerSec: r.rebuild?.eventsPerSec ?? null,
     rebuildPeakRssMb: r.rebuild?.peakRssMb ?? null,
     verifyEventsPerSec: lastVerify?.verifyEventsPerSec ?? null,
@@ -225,6 +228,7 @@ export function table(r: BenchResults): string {
     rows.push(['http scores', 'non-2xx / errors', `${h.scores.non2xx} / ${h.scores.errors}`, '', '']);
     rows.push(['http', 'API workers, peak RSS (all processes)', fmt(h.workers), `${fmt(h.peakRssMb)} MB`, '']);
     if (h.scoresCpu) rows.push(['http scores', 'CPU µs per request: API / PostgreSQL', `${fmt(h.scoresCpu.apiUsPerRequest)} / ${fmt(h.scoresCpu.databaseUsPerRequest)}`, '', '']);
+    if (h.scoresCpu?.apiMainThread) rows.push(['http scores', "API's main thread: CPU µs per request, busy", fmt(h.scoresCpu.apiMainThread.usPerRequest), `${fmt(Math.round(h.scoresCpu.apiMainThread.busiestShare * 100))} % of the load`, '']);
     if (h.progress) {
       rows.push(['http progress', 'req/s, p50 / p99 ms', `${fmt(h.progress.requestsPerSec)}, ${fmt(h.progress.p50Ms)} / ${fmt(h.progress.p99Ms)}`, '', `${h.progress.non2xx} non-2xx`]);
     }

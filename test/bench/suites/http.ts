@@ -42,8 +42,21 @@ export interface HttpSuiteResult {
    * of the local PostgreSQL server's processes (null when the server is not on this machine, or embedded).
    * Unlike requests per second, a busy machine hardly moves it: it is what a change to the path costs.
    */
-  scoresCpu: { apiUsPerRequest: number; databaseUsPerRequest: number | null };
+  scoresCpu: { apiUsPerRequest: number; databaseUsPerRequest: number | null; apiMainThread: MainThreadFigures };
   notes: string[];
+}
+
+/**
+ * The API's main threads (one per process) during the scores load. The rest of
+ * an API process's CPU is V8's helper threads (mostly the garbage collector's
+ * concurrent work) and libuv's pool. A busiest share near 1 says the request
+ * thread limits the rate; well below it, the machine or the database does.
+ */
+export interface MainThreadFigures {
+  /** CPU time of the main threads per score request, µs. */
+  usPerRequest: number;
+  /** Busy share of the busiest main thread over the load's duration (the load generator's own start-up falls outside it), 0–1. */
+  busiestShare: number;
 }
 
 export interface HttpSuiteOptions {
@@ -86,6 +99,16 @@ function load(plan: Record<string, unknown>, dir: string): Promise<LoadFigures> 
 /** CPU time (user + system) so far of a process and all its descendants, µs (Linux /proc). */
 function treeCpuUs(pid: number): number {
   return sumOverTree(pid, (p) => cpuUsOf(readFileSync(`/proc/${p}/stat`, 'utf8')));
+}
+
+/** CPU time so far of the main thread of each process of the tree, µs by pid (Linux /proc). */
+function mainThreadsCpuUs(pid: number): Map<number, number> {
+  const cpu = new Map<number, number>();
+  sumOverTree(pid, (p) => {
+    cpu.set(p, cpuUsOf(readFileSync(`/proc/${p}/task/${p}/stat`, 'utf8')));
+    return 0;
+  });
+  return cpu;
 }
 
 /**
@@ -281,13 +304,17 @@ export async function httpSuite(opts: HttpSuiteOptions): Promise<HttpSuiteResult
     // gone round them all, are not counted).
     await load({ ...plan, candidateIds: candidateIds.slice(opts.candidates), token: assessorToken, route: 'scores', seconds: 1, offset: 0 }, dataDir);
     log(`http: scores for ${opts.seconds} s…`);
-    const cpuBefore = { api: treeCpuUs(pid), db: opts.url ? await serverCpuUs(opts.url, schema) : null };
+    const cpuBefore = { api: treeCpuUs(pid), main: mainThreadsCpuUs(pid), db: opts.url ? await serverCpuUs(opts.url, schema) : null };
     const scores = await load({ ...plan, token: assessorToken, route: 'scores', seconds: opts.seconds, offset: 0 }, dataDir);
     const apiCpu = treeCpuUs(pid) - cpuBefore.api;
+    const mainAfter = mainThreadsCpuUs(pid);
     const dbAfter = opts.url && cpuBefore.db ? await serverCpuUs(opts.url, schema) : null;
+    let busiest = 0;
+    for (const [p, us] of mainAfter) if (cpuBefore.main.has(p)) busiest = Math.max(busiest, us - cpuBefore.main.get(p)!);
     const scoresCpu = {
       apiUsPerRequest: round(apiCpu / Math.max(1, scores.requests)),
       databaseUsPerRequest: cpuBefore.db && dbAfter ? round(cpuBetween(cpuBefore.db, dbAfter) / Math.max(1, scores.requests)) : null,
+      apiMainThread: { usPerRequest: round(cpuBetween(cpuBefore.main, mainAfter) / Math.max(1, scores.requests)), busiestShare: round(Math.min(1, busiest / (opts.seconds * 1e6)), 2) },
     };
     const combos = opts.candidates * SEED_CRITERIA.length;
     if (scores.requests > combos) notes.push(`more requests than the ${combos} candidate/criterion combinations: later rounds were corrections`);
