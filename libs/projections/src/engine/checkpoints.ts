@@ -38,6 +38,21 @@ function toRow(r: any): CheckpointRow {
 }
 
 /**
+ * Why a batch may not move a generation's checkpoint from `expected` (the
+ * generation is gone, no longer active for a live runner, or its checkpoint is
+ * elsewhere), or null when it may.
+ */
+function movedFrom(projection: Projection, generation: number, expected: LogCheckpoint, requireActive: boolean, row: Pick<CheckpointRow, 'active' | 'checkpoint'> | undefined): CheckpointMoved | null {
+  if (!row) return new CheckpointMoved(`generation ${generation} of ${projection.name} no longer exists`);
+  if (requireActive && !row.active) return new CheckpointMoved(`generation ${generation} of ${projection.name} is no longer active`);
+  const { transactionId, position } = row.checkpoint;
+  if (transactionId !== expected.transactionId || position !== expected.position) {
+    return new CheckpointMoved(`checkpoint of ${projection.name} g${generation} is at ${transactionId}/${position}, expected ${expected.transactionId}/${expected.position}`);
+  }
+  return null;
+}
+
+/**
  * Checkpoints and generations of read-model tables. Every write to a read
  * model goes through `applyBatch`, which moves the checkpoint in the same
  * transaction (compare-and-set under a row lock), so a batch takes effect
@@ -136,11 +151,8 @@ export class ProjectionCheckpoints {
         [projection.name, generation],
       );
       const row = rows[0];
-      if (!row) throw new CheckpointMoved(`generation ${generation} of ${projection.name} no longer exists`);
-      if (options.requireActive && !row.active) throw new CheckpointMoved(`generation ${generation} of ${projection.name} is no longer active`);
-      if (row.transaction_id !== expected.transactionId || Number(row.position) !== expected.position) {
-        throw new CheckpointMoved(`checkpoint of ${projection.name} g${generation} is at ${row.transaction_id}/${row.position}, expected ${expected.transactionId}/${expected.position}`);
-      }
+      const moved = movedFrom(projection, generation, expected, options.requireActive, row && { active: row.active, checkpoint: { transactionId: row.transaction_id, position: Number(row.position) } });
+      if (moved) throw moved;
       return this.applyLocked(client, projection, generation, events, options.memo);
     });
   }
@@ -171,9 +183,7 @@ export class ProjectionCheckpoints {
     }
     if (moved === 1) return next;
     const row = (await this.rows(projection.name)).find((r) => r.generation === generation);
-    if (!row) throw new CheckpointMoved(`generation ${generation} of ${projection.name} no longer exists`);
-    if (requireActive && !row.active) throw new CheckpointMoved(`generation ${generation} of ${projection.name} is no longer active`);
-    throw new CheckpointMoved(`checkpoint of ${projection.name} g${generation} is at ${row.checkpoint.transactionId}/${row.checkpoint.position}, expected ${expected.transactionId}/${expected.position}`);
+    throw movedFrom(projection, generation, expected, requireActive, row) ?? new CheckpointMoved(`checkpoint of ${projection.name} g${generation} moved while it was being passed over`);
   }
 
   /**
