@@ -30,5 +30,10 @@ describe('API_WORKERS', () => {
   it('says where the projections run', () => {
     expect(workersLine(2, { runProjections: true }, [11, 12])).toBe('2 API worker processes (pids 11, 12), projections and ledger sealer in worker 1');
     expect(workersLine(1, { runProjections: false })).toBe('1 API worker process, projections and ledger sealer in a separate projector');
+    const server = { runProjections: true, databaseUrl: 'postgres://db/x' };
+    expect(workersLine(1, { ...server, projectionsThread: 'on' })).toBe('1 API worker process, projections and ledger sealer in worker 1, on a thread of its own');
+    expect(workersLine(1, { ...server, projectionsThread: 'off' })).toBe('1 API worker process, projections and ledger sealer in worker 1');
+    // 'auto' is the API entry's to resolve (main.ts): a config left at it runs them on the main thread.
+    expect(workersLine(1, { ...server, projectionsThread: 'auto' })).toBe('1 API worker process, projections and ledger sealer in worker 1');
   });
 });

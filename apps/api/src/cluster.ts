@@ -1,7 +1,7 @@
 import cluster, { Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
-import type { AppConfig } from '@app/platform/config';
+import { AppConfig, projectionsInThread } from '@app/platform/config';
 import { ConfigError } from '@app/platform/settings';
 
 /**
@@ -183,9 +183,10 @@ export function runPrimary(options: PrimaryOptions): void {
 }
 
 /** The line saying how the API is spread over processes. */
-export function workersLine(count: number, config: Pick<AppConfig, 'runProjections'>, pids: number[] = []): string {
+export function workersLine(count: number, config: Pick<AppConfig, 'runProjections' | 'projectionsThread' | 'databaseUrl'>, pids: number[] = []): string {
   const list = pids.length ? ` (pids ${pids.join(', ')})` : '';
-  const where = config.runProjections ? 'projections and ledger sealer in worker 1' : 'projections and ledger sealer in a separate projector';
+  const thread = projectionsInThread(config) ? ', on a thread of its own' : '';
+  const where = config.runProjections ? `projections and ledger sealer in worker 1${thread}` : 'projections and ledger sealer in a separate projector';
   return `${count} API worker process${count > 1 ? 'es' : ''}${list}, ${where}`;
 }
 

@@ -15,7 +15,9 @@ import { applyHeapGrowth, heapGrowthPercent } from './heap';
 
 async function main(): Promise<void> {
   exitUnlessProductionReady();
-  const config = loadConfig();
+  const loaded = loadConfig();
+  // PROJECTIONS_THREAD=auto: the read side in a thread of its own on a server database (AppConfig.projectionsThread).
+  const config: AppConfig = loaded.projectionsThread === 'auto' ? { ...loaded, projectionsThread: loaded.databaseUrl ? 'on' : 'off' } : loaded;
   // Every process of the API, workers included (each runs this main), before it loads anything.
   applyHeapGrowth(heapGrowthPercent());
   if (cluster.isWorker) return serve(config, Number(process.env[WORKER_NUMBER_ENV]));

@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { loadAuthConfig } from '@app/platform/auth/auth.config';
-import { AppConfig } from '@app/platform/config';
+import { AppConfig, projectionsInThread } from '@app/platform/config';
 import { JsonLogger } from '@app/platform/observability/logger';
 
 /**
@@ -113,7 +113,7 @@ export function startupLines(config: AppConfig, port: number, env: NodeJS.Proces
   return [
     `API listening on ${base} (pid ${process.pid})`,
     `  database: ${database}`,
-    `  mode:     ${mode}${config.runProjections ? (workers > 1 ? ', projections in worker 1' : ', projections in this process') : ', projections in a separate projector'}`,
+    `  mode:     ${mode}${config.runProjections ? (workers > 1 ? ', projections in worker 1' : ', projections in this process') : ', projections in a separate projector'}${projectionsInThread(config) ? ' (on a thread of their own)' : ''}`,
     `  docs:     ${base}/docs (OpenAPI JSON at ${base}/docs-json), health at ${base}/health`,
   ];
 }

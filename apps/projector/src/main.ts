@@ -13,7 +13,8 @@ import { ProjectorModule } from './projector.module';
  */
 async function main(): Promise<void> {
   exitUnlessProductionReady();
-  const config = { ...loadConfig(), runProjections: true };
+  // The projector is the read side's process: no thread of its own for it.
+  const config = { ...loadConfig(), runProjections: true, projectionsThread: 'off' as const };
   if (!config.databaseUrl) {
     // Name the holder when there is one (the API, usually): that is the process to ask.
     lockDataDirectory(config.dataDir).release();

@@ -3,7 +3,7 @@ import { AppConfig } from '@app/platform/config';
 import { persistenceModules } from '@app/platform/persistence.module';
 import { ProjectionsModule } from '@app/projections/projections.module';
 import { LedgerModule } from '@app/platform/ledger/ledger.service';
-import { loadLedgerConfig } from '@app/platform/ledger/ledger.service';
+import { loadLedgerConfig } from '@app/platform/ledger/ledger-config';
 import { loadSigningKey } from '@app/platform/signing/signing-key';
 
 /** The API's persistence and projection modules, without HTTP. */

@@ -1,5 +1,5 @@
 import { ConfigError, PROJECTION_INTERVAL_DEFAULT_MS, projectionSettings } from './config';
-import { LEDGER_SEAL_INTERVAL_DEFAULT_MS, loadLedgerConfig } from './ledger/ledger.service';
+import { LEDGER_SEAL_INTERVAL_DEFAULT_MS, loadLedgerConfig } from './ledger/ledger-config';
 
 describe('least intervals of the background followers (projections, ledger sealer)', () => {
   it('default to a few tens of milliseconds, and 0 turns them off', () => {

@@ -16,6 +16,16 @@ export interface AppConfig {
   statementTimeoutMs: number;
   /** Projections run inside the API process unless a separate projector is deployed. */
   runProjections: boolean;
+  /**
+   * PROJECTIONS_THREAD: where an API process that runs the projections runs
+   * them and the ledger sealer. 'on': in a worker thread of its own, off the
+   * thread that answers requests (a server database only); 'off': on that
+   * thread; 'auto' (default): the API's entry (main.ts) makes it 'on' for a
+   * server database and 'off' for the embedded one, whose one connection
+   * lives on the main thread. An application built in a test from a config
+   * left at 'auto' runs them on its main thread.
+   */
+  projectionsThread?: 'auto' | 'on' | 'off';
   logLevel: string;
   /** Rate limits, CORS, proxies, retention (optional so hand-built configs in tests need not spell it). */
   security?: SecurityConfig;
@@ -103,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
     statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 100, 600_000),
     runProjections: boolean(env, 'RUN_PROJECTIONS', true),
+    projectionsThread: projectionsThread(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     security: loadSecurityConfig(env),
     motivationMinLength: integer(env, 'MOTIVATION_MIN_LENGTH', 10, 1, 500),
@@ -110,6 +121,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     projections: projectionSettings(env),
     eventStore: eventStoreSettings(env),
   };
+}
+
+function projectionsThread(env: NodeJS.ProcessEnv): 'auto' | 'on' | 'off' {
+  const value = oneOf(env, 'PROJECTIONS_THREAD', 'auto', ['auto', 'on', 'off']);
+  if (value === 'on' && !env.DATABASE_URL) throw new ConfigError('PROJECTIONS_THREAD=on needs DATABASE_URL: the embedded database has one connection, on the main thread');
+  return value;
+}
+
+/** Whether this process runs the projections and the ledger sealer in a worker thread (PROJECTIONS_THREAD, resolved). */
+export function projectionsInThread(config: Pick<AppConfig, 'runProjections' | 'projectionsThread' | 'databaseUrl'>): boolean {
+  return config.runProjections && config.projectionsThread === 'on' && config.databaseUrl !== undefined;
 }
 
 function pattern(env: NodeJS.ProcessEnv, name: string, fallback: string, re: RegExp): string {

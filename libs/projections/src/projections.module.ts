@@ -3,12 +3,14 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Database } from '@app/event-store/database';
 import { EventStore } from '@app/event-store/event-store';
-import { AppConfig, projectionSettings } from '@app/platform/config';
+import { AppConfig, projectionSettings, projectionsInThread } from '@app/platform/config';
 import { blindIndexKey } from '@app/platform/personal-data/blind-index';
 import { APP_CONFIG, DATABASE, EVENT_STORE } from '@app/platform/persistence.module';
 import { CandidateProgressQuery } from './candidate-progress/candidate-progress.query';
 import { ProjectionRuntime, ProjectionState } from './engine/projection-runtime';
-import { projectionsFor, READ_MODEL_ENTITIES } from './projections';
+import { ReadSideThread } from './engine/read-side-thread';
+import { projectionsFor } from './projections';
+import { READ_MODEL_ENTITIES } from './read-model-entities';
 import { CandidateSearchQuery } from './candidate-search/candidate-search.query';
 
 /**
@@ -27,6 +29,8 @@ export class ProjectionStatus {
 
 @Injectable()
 class ProjectionLifecycle implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private thread: ReadSideThread | null = null;
+
   constructor(
     private readonly runtime: ProjectionRuntime,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -37,13 +41,19 @@ class ProjectionLifecycle implements OnModuleInit, OnApplicationBootstrap, OnMod
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.runProjections) this.runtime.start();
+    if (projectionsInThread(this.config)) {
+      // The ledger sealer goes with them (LedgerService leaves it to the thread).
+      this.thread = new ReadSideThread(this.runtime, this.config, new Logger('Projections'));
+      this.thread.start();
+      new Logger('Projections').log('projections and ledger sealer running in a worker thread of this process (PROJECTIONS_THREAD)');
+    } else if (this.config.runProjections) this.runtime.start();
     else if (process.env.API_WORKER_NUMBER) new Logger('Projections').log(`API worker ${process.env.API_WORKER_NUMBER}: HTTP only, the projections run in another worker or a projector`);
     else new Logger('Projections').log('RUN_PROJECTIONS=false: projections run in a separate projector process');
   }
 
   /** Before the database closes (that happens at application shutdown). */
   async onModuleDestroy(): Promise<void> {
+    await this.thread?.stop();
     await this.runtime.stop();
   }
 }
@@ -56,7 +66,7 @@ class ProjectionLifecycle implements OnModuleInit, OnApplicationBootstrap, OnMod
       provide: ProjectionRuntime,
       // Hand-built configs (tests) may leave the settings out: the defaults then.
       useFactory: (db: Database, store: EventStore, config: AppConfig) =>
-        new ProjectionRuntime(db, store, projectionsFor(config), config.projections ?? projectionSettings({})),
+        new ProjectionRuntime(db, store, projectionsFor(config), { ...(config.projections ?? projectionSettings({})), logger: new Logger('Projections') }),
       inject: [DATABASE, EVENT_STORE, APP_CONFIG],
     },
     {

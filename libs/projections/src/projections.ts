@@ -1,16 +1,13 @@
 import type { AppConfig } from '@app/platform/config';
 import { blindIndexKey } from '@app/platform/personal-data/blind-index';
-import { vaultKeys } from '@app/platform/personal-data/vault';
-import { BackOfficeJuryEntity, BackOfficeSessionEntity, DeliberationSheetEntity } from './back-office/back-office.entity';
+import { vaultKeys } from '@app/platform/personal-data/sealed-values';
 import { backOfficeProjection } from './back-office/back-office.projection';
-import { CandidateProgressEntity, ProgressReferentialEntity } from './candidate-progress/candidate-progress.entity';
 import { candidateProgressProjection } from './candidate-progress/candidate-progress.projection';
 import { candidateSearchProjection } from './candidate-search/candidate-search.projection';
 import type { Projection } from './engine/projection';
 
 /** The projections that need no secret (tests and tools that run the engine on a bare database use these). */
 export const PROJECTIONS: Projection[] = [candidateProgressProjection, backOfficeProjection];
-export const READ_MODEL_ENTITIES: Function[] = [CandidateProgressEntity, ProgressReferentialEntity, BackOfficeSessionEntity, DeliberationSheetEntity, BackOfficeJuryEntity];
 
 /**
  * Every projection the engine runs in a process configured by `config`: the

@@ -43,7 +43,8 @@ export async function sheetSuite(db: Database, log: BigLog, candidates: number, 
   const { StreamStates } = await import('@app/platform/commands/stream-states');
   const { sharedDataSource } = await import('@app/projections/engine/data-source');
   const { ProjectionRuntime } = await import('@app/projections/engine/projection-runtime');
-  const { PROJECTIONS, READ_MODEL_ENTITIES } = await import('@app/projections/projections');
+  const { PROJECTIONS } = await import('@app/projections/projections');
+  const { READ_MODEL_ENTITIES } = await import('@app/projections/read-model-entities');
   const { BACK_OFFICE } = await import('@app/projections/back-office/back-office.projection');
   const { BackOfficeQuery } = await import('@app/projections/back-office/back-office.query');
   const { DeliberationSheetReader } = await import('../../../apps/api/src/sessions/deliberation-sheet/deliberation-sheet.reader');

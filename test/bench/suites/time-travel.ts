@@ -28,7 +28,7 @@ export function timeTravelAvailable(): boolean {
 export async function timeTravelSuite(db: Database, log: BigLog, samples = 30): Promise<TimeTravelResult> {
   const { CandidateProgressQuery } = await import('@app/projections/candidate-progress/candidate-progress.query');
   const { sharedDataSource } = await import('@app/projections/engine/data-source');
-  const { READ_MODEL_ENTITIES } = await import('@app/projections/projections');
+  const { READ_MODEL_ENTITIES } = await import('@app/projections/read-model-entities');
   const dataSource = await sharedDataSource(db, READ_MODEL_ENTITIES);
   const query = new CandidateProgressQuery(dataSource, new PostgresEventStore(db.pool));
   // A candidate from the middle of the log, half way through their assessment.

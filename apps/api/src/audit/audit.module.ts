@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LedgerModule, LedgerService } from '@app/platform/ledger/ledger.service';
-import { loadLedgerConfig } from '@app/platform/ledger/ledger.service';
+import { loadLedgerConfig } from '@app/platform/ledger/ledger-config';
 import { LEDGER_STATUS } from '../observability/status-sources';
 import { ExportController } from './export/export.controller';
 import { LedgerController } from './ledger/ledger.controller';

@@ -10,7 +10,8 @@ import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../../../../test/su
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { appendEvents } from '@app/event-store/testing/ledger-test-kit';
 import { verifyCheckpointSignature } from '@app/proof/canonical';
-import { LedgerModule, LedgerService, loadLedgerConfig } from './ledger.service';
+import { LedgerModule, LedgerService } from './ledger.service';
+import { loadLedgerConfig } from './ledger-config';
 
 /** The recipe for a process without HTTP or PlatformModule (the projector): the ledger module alone seals. */
 describe('LedgerModule in a worker process', () => {

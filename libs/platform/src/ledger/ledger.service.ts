@@ -5,27 +5,16 @@ import type { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { LEDGER_MIGRATIONS } from '@app/event-store/ledger/ledger-migrations';
 import { LedgerKey } from '@app/event-store/ledger/ledger-reader';
 import { LedgerConfig, LedgerSealer, LedgerStatus } from '@app/event-store/ledger/sealer';
+import { ledgerSealer, loadLedgerConfig } from './ledger-config';
 import { appendKeyRotation } from '@app/event-store/ledger/key-rotation';
 import { keyFingerprint, type SignedCheckpoint } from '@app/proof/canonical';
 import type { RotationData } from '@app/proof/key-chain';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { AppConfig, integer } from '../config';
+import { AppConfig, projectionsInThread } from '../config';
 import { APP_CONFIG, DATABASE, EVENT_STORE } from '../persistence.module';
 import { SIGNING_KEY, SigningKey } from '../signing/signing-key';
 
 export const LEDGER_OPTIONS = 'LEDGER_OPTIONS';
-
-/** LEDGER_CHECKPOINT_EVERY (default 1000 events), LEDGER_CHECKPOINT_SECONDS (default 10). */
-/** The sealer's least time between two batches under a steady flow of appends (SealerOptions.minIntervalMs). */
-export const LEDGER_SEAL_INTERVAL_DEFAULT_MS = 200;
-
-export function loadLedgerConfig(env: NodeJS.ProcessEnv): LedgerConfig {
-  return {
-    checkpointEvery: integer(env, 'LEDGER_CHECKPOINT_EVERY', 1000, 1, 1_000_000),
-    checkpointSeconds: integer(env, 'LEDGER_CHECKPOINT_SECONDS', 10, 1, 86_400),
-    sealIntervalMs: integer(env, 'LEDGER_SEAL_INTERVAL_MS', LEDGER_SEAL_INTERVAL_DEFAULT_MS, 0, 10_000),
-  };
-}
 
 export interface LedgerModuleOptions {
   /**
@@ -67,14 +56,7 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   ) {
     const config = (this.config = options.config ?? loadLedgerConfig(process.env));
     this.key = { origin: signingKey.origin, publicKeyPem: signingKey.publicKeyPem, keyFingerprint: signingKey.fingerprint };
-    this.sealer = new LedgerSealer(db.pool, {
-      origin: signingKey.origin,
-      privateKey: signingKey.privateKey,
-      keyFingerprint: signingKey.fingerprint,
-      checkpointEvery: config.checkpointEvery,
-      checkpointSeconds: config.checkpointSeconds,
-      minIntervalMs: config.sealIntervalMs,
-    });
+    this.sealer = ledgerSealer(db.pool, signingKey, config);
   }
 
   get pool() {
@@ -86,7 +68,8 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   }
 
   onApplicationBootstrap(): void {
-    const run = this.options.runSealer === 'auto' ? this.appConfig.runProjections : this.options.runSealer;
+    // 'auto': where the projections run, unless they run in the read side's thread, which runs the sealer too.
+    const run = this.options.runSealer === 'auto' ? this.appConfig.runProjections && !projectionsInThread(this.appConfig) : this.options.runSealer;
     if (!run) return;
     this.sealer.start(
       (listener) => this.store.onAppend(listener),

@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import type { StoredEvent } from '@app/event-store/event-store';
 import { BlindIndexKey, blindIndexesOf, SearchableIdentityField } from '@app/platform/personal-data/blind-index';
 import type { KeyEncryptionKeys } from '@app/platform/personal-data/kek';
-import { isSealed, openSealedWith, Sealed } from '@app/platform/personal-data/vault';
+import { isSealed, openSealedWith, Sealed } from '@app/platform/personal-data/sealed-values';
 import { EventApplyError, Projection } from '../engine/projection';
 
 export const CANDIDATE_SEARCH = 'candidate-search';

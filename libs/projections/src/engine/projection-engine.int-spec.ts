@@ -6,7 +6,7 @@ import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { embeddedDatabase, serverDatabase, TestDatabase, TEST_DATABASE_URL } from '../../../../test/support/databases';
 import { CandidateProgressQuery } from '../candidate-progress/candidate-progress.query';
 import { CANDIDATE_PROGRESS, candidateProgressProjection } from '../candidate-progress/candidate-progress.projection';
-import { READ_MODEL_ENTITIES } from '../projections';
+import { READ_MODEL_ENTITIES } from '../read-model-entities';
 import { candidateWrites, ev, newWorld, referentialWrite, World } from '../testing/progress-fixtures';
 import { sessionStream } from '@app/domain/session/session';
 import { sharedDataSource } from './data-source';

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { Logger } from '@nestjs/common';
 import { Database } from '@app/event-store/database';
 import { checkpointOf, compareCheckpoints, EventStore, LOG_START, LogCheckpoint, StoredEvent, Subscription } from '@app/event-store/event-store';
 import { migrate } from '@app/event-store/migrations';
@@ -34,8 +33,16 @@ export interface RuntimeOptions {
   minIntervalMs?: number;
   /** States a live runner keeps from its earlier batches instead of reading them back (StateMemo; default 1,000 per projection, 0: none). */
   memoEntries?: number;
+  /** Where the runners report (default: the console; the Nest module passes Nest's logger). */
   logger?: ProjectionLogger;
 }
+
+/** Runners' reports on the console, for tools and tests that build the engine outside Nest. */
+export const consoleProjectionLogger: ProjectionLogger = {
+  log: (message) => console.log(`[Projections] ${message}`),
+  warn: (message) => console.warn(`[Projections] ${message}`),
+  error: (message) => console.error(`[Projections] ${message}`),
+};
 
 export type RunnerStatus = 'idle' | 'waiting-for-lock' | 'rebuilding' | 'live' | 'failed' | 'stopped';
 
@@ -69,8 +76,24 @@ export const DEFAULT_MEMO_ENTRIES = 1000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
+/**
+ * What the runtime asks of a projection's runner: this process's
+ * (ProjectionRunner), or one another thread of the process runs and reports
+ * on (read-side-thread.ts), which `adopt` registers.
+ */
+export interface Runner {
+  readonly status: RunnerStatus;
+  /** What the runner has applied (its generation's checkpoint). */
+  readonly checkpoint: LogCheckpoint;
+  /** Failing batches since the runner started. */
+  readonly failures: number;
+  /** Someone waits for this read model: the next batch is applied now, not after the least interval. */
+  hurry(): void;
+  stop(): Promise<void>;
+}
+
 /** One projection in this process: takes the runner lock, follows the log, stops on a failing event. */
-class ProjectionRunner {
+class ProjectionRunner implements Runner {
   status: RunnerStatus = 'idle';
   generation = 0;
   checkpoint: LogCheckpoint = LOG_START;
@@ -203,7 +226,7 @@ export class ProjectionRuntime {
   readonly checkpoints: ProjectionCheckpoints;
   /** 'progress' (projection name) after every batch a local runner commits. */
   readonly events = new EventEmitter();
-  private readonly runners = new Map<string, ProjectionRunner>();
+  private readonly runners = new Map<string, Runner>();
   private readonly options: Required<Omit<RuntimeOptions, 'logger'>> & { logger: ProjectionLogger };
 
   constructor(
@@ -221,7 +244,7 @@ export class ProjectionRuntime {
       memoEntries: options.memoEntries ?? DEFAULT_MEMO_ENTRIES,
       lockRetryMs: options.lockRetryMs ?? 1000,
       failureRetryMs: options.failureRetryMs ?? 30_000,
-      logger: options.logger ?? new Logger('Projections'),
+      logger: options.logger ?? consoleProjectionLogger,
     };
   }
 
@@ -247,6 +270,22 @@ export class ProjectionRuntime {
     }
   }
 
+  /**
+   * Registers the runner of `name` that another thread of this process runs
+   * (read-side-thread.ts): status, read-your-writes waits and `hurry` then go
+   * to it as to a local one; it emits 'progress' on `events` after each batch.
+   */
+  adopt(name: string, runner: Runner): void {
+    this.projection(name);
+    if (this.runners.has(name)) throw new Error(`projection ${name} already has a runner in this process`);
+    this.runners.set(name, runner);
+  }
+
+  /** A reader waits for `name`: its runner here (or adopted) applies its next batch now. */
+  hurry(name: string): void {
+    this.runners.get(name)?.hurry();
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
     this.runners.clear();
@@ -255,6 +294,11 @@ export class ProjectionRuntime {
   /** The local runner's status, or undefined when projections do not run in this process. */
   runnerStatus(name: string): RunnerStatus | undefined {
     return this.runners.get(name)?.status;
+  }
+
+  /** The runner of `name` in this process (its own or adopted), if any. */
+  runnerOf(name: string): Runner | undefined {
+    return this.runners.get(name);
   }
 
   async status(): Promise<ProjectionState[]> {

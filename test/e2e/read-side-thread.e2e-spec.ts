@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { dataDirWithTokens } from '../support/api-process';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../support/databases';
+import { ensureBuilt, RunningProcess, startProcess, waitForHttp } from '../support/processes';
+import { ApiClient, setUpScenario } from '../support/scenario';
+import { freePort } from '../support/throwaway-cluster';
+
+jest.setTimeout(180_000);
+
+const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+
+/**
+ * `npm start` on a PostgreSQL server: the projections and the ledger sealer run
+ * in a worker thread of the API process (PROJECTIONS_THREAD=auto), not on the
+ * thread that answers requests. Reads with X-Min-Position still see the
+ * command they follow, the runners show as this process's, the ledger is
+ * sealed, and SIGTERM stops the thread with the process (status 0).
+ */
+describe('the read side in a worker thread of the API (server database)', () => {
+  const schema = uniqueSchema('thread');
+  let keys: ReturnType<typeof dataDirWithTokens>;
+  let api: RunningProcess;
+  let base: string;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    keys = dataDirWithTokens();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    api = startProcess('api', { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, DATA_DIR: keys.dataDir, PORT: String(port), LOG_LEVEL: 'info', LEDGER_SEAL_INTERVAL_MS: '0' });
+    await waitForHttp(`${base}/health`, 90_000, api);
+  }, 120_000);
+  afterAll(async () => {
+    await api?.kill('SIGKILL');
+    await dropSchema(schema);
+    keys?.dispose();
+  });
+
+  it('reads its writes, reports the thread’s runners as its own, seals the ledger, and stops with status 0 on SIGTERM', async () => {
+    expect(api.output()).toContain('projections and ledger sealer running in a worker thread of this process');
+    const admin = new ApiClient(base, await keys.token('admin-1', ['admin']));
+    const assessor = new ApiClient(base, await keys.token('assessor-1', ['assessor']));
+    const scenario = await setUpScenario(admin, { candidates: 1, blocks: ['BC01'] });
+    const [candidateId] = scenario.candidateIds;
+    for (const [i, { criterion }] of scenario.criteria.slice(0, 5).entries()) {
+      const scored = await assessor.post(`/v1/candidates/${candidateId}/scores`, { sessionId: scenario.sessionId, criterion, result: 'acquired' });
+      expect(scored.status).toBe(201);
+      const read = await admin.get(`/v1/candidates/${candidateId}/progress`, { 'x-min-position': String(scored.body.position) });
+      expect(read.status).toBe(200);
+      expect(read.body.blocks.find((b: { code: string }) => b.code === 'BC01').criteria.scored).toBe(i + 1);
+      // The wait is on the thread's reports after each batch, hurried: well under the 5 s limit.
+      expect(read.ms).toBeLessThan(2000);
+    }
+
+    const projections = await admin.get('/v1/projections');
+    expect(projections.status).toBe(200);
+    expect(projections.body.map((p: { name: string; runner: string }) => [p.name, p.runner])).toEqual([
+      ['candidate-progress', 'live'],
+      ['back-office', 'live'],
+      ['candidate-search', 'live'],
+    ]);
+
+    // The sealer runs in the thread: every event is sealed without any export asking for it.
+    let metrics = '';
+    for (let waited = 0; waited < 15_000; waited += 200) {
+      metrics = await (await fetch(`${base}/metrics`)).text();
+      if (metric(metrics, 'ledger_lag_events') === 0 && metric(metrics, 'ledger_sealed_events') > 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(metric(metrics, 'ledger_lag_events')).toBe(0);
+    expect(metric(metrics, 'ledger_sealed_events')).toBeGreaterThan(10);
+
+    expect(await api.kill('SIGTERM')).toBe(0);
+    expect(api.output()).not.toMatch(/read side thread (exited|did not stop)/);
+  });
+
+  it('PROJECTIONS_THREAD=on on the embedded database is a configuration error: exit 2, one line', () => {
+    const run = spawnSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'apps', 'api', 'src', 'main.js')], {
+      env: { ...process.env, DATABASE_URL: '', PROJECTIONS_THREAD: 'on', DATA_DIR: keys.dataDir, PORT: '0' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split('\n')).toEqual(['configuration error: PROJECTIONS_THREAD=on needs DATABASE_URL: the embedded database has one connection, on the main thread']);
+  });
+});
