@@ -22,11 +22,11 @@ export interface ReadSideWorkerData {
 export const READ_SIDE_WORKER = join(__dirname, 'read-side-thread.worker.js');
 
 /**
- * The young generation of the thread's heap, in MB. V8's default (the main
- * thread's: 16 MB semi-spaces) cost the API ~15 MB more resident memory under
- * the bench's load for no measurable gain in throughput; 16 keeps the thread's
- * scavenges cheap and its memory small (docs/performance.md, "The read side's
- * thread").
+ * The young generation of the thread's heap, in MB. Under the bench's full
+ * HTTP load V8's default (48 MB, the main thread's) put the API at 321 MB
+ * resident, 16 MB at 297-304 MB and 8 MB at 287 MB, scores/s within the runs'
+ * spread (docs/performance.md, "The read side's thread"): the thread's garbage
+ * is a batch's, short-lived, and the target is 300 MB for the whole process.
  */
 export const READ_SIDE_YOUNG_GENERATION_MB = 8;
 
