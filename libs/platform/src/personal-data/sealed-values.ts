@@ -8,7 +8,7 @@ import { Kek, KeyEncryptionKeys, loadKeyEncryptionKeys, unwrapKey } from './kek'
  * Sealed personal data read outside Nest: what the vault (vault.ts) and the
  * identity search projection share to recognise a sealed value and open it
  * with the configured key-encryption keys on a given connection. Nothing here
- * loads Nest or TypeORM, so the read side's thread (projection-thread.ts)
+ * loads Nest or TypeORM, so the read side's thread (read-side-thread.ts)
  * stays small.
  */
 

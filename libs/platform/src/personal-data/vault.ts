@@ -20,8 +20,12 @@ export const PERSONAL_DATA_KEKS = 'PERSONAL_DATA_KEKS';
  * outside the log; erasing it (crypto-shredding) makes every copy unreadable
  * while the log, whose hashes cover the ciphertext, still verifies. Each
  * data key is itself stored wrapped by a key-encryption key (kek.ts) that
- * lives outside the database: the table alone holds no usable key.
+ * lives outside the database: the table alone holds no usable key. The
+ * helpers that need no Nest (recognising a sealed value, opening it on a
+ * given connection) are in sealed-values.ts.
  */
+
+/** What a reader is shown where the data key was erased. */
 export const ERASED = '[erased]';
 
 export const VAULT_MIGRATIONS: Migration[] = [
