@@ -5,10 +5,13 @@
  * profile the bench writes with BENCH_PROFILE_DIR (docs/performance.md):
  *
  *   BENCH_PROFILE_DIR=/tmp/prof npm run bench -- --quick --only=http
- *   node test/bench/profile-summary.js /tmp/prof/CPU.*.cpuprofile
+ *   node test/bench/profile-summary.js /tmp/prof/CPU.*.0.001.cpuprofile /tmp/prof/CPU.*.1.002.cpuprofile
  *
- * Only the seconds in which the score route runs and the progress route does
- * not are counted (the scores phase, its one-second warm-up included). Each sample goes to the first area, in
+ * The first file is the API's main thread (thread 0 in V8's file name), the
+ * optional second one the read side's thread (thread 1, on a server database:
+ * docs/projections.md "Where projections run"). Only the seconds in which the
+ * score route runs on the main thread and the progress route does not are
+ * counted (the scores phase, its one-second warm-up included), in both. Each sample goes to the first area, in
  * the order below, that a frame of its stack belongs to; a sample of a
  * callback whose caller is lost across an await lands in "other".
  */
@@ -28,7 +31,7 @@ const AREAS = [
   ['pg driver (messages, rows)', /node_modules\/pg\/|pg-protocol|pg-pool/],
 ];
 
-function summarize(profile) {
+function graphOf(profile) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -37,26 +40,40 @@ function summarize(profile) {
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) urls.push(byId.get(cur).callFrame.url);
     return urls;
   };
-  // Pass 1: which seconds are the scores phase.
+  // When each sample was taken, in the profiles' common clock (µs): the profile's start plus the deltas.
+  let clock = profile.startTime ?? 0;
+  const times = profile.samples.map((_, i) => (clock += profile.timeDeltas[i] ?? 0));
+  return { byId, stackOf, times };
+}
+
+/** The seconds of `profile` (the API's main thread) in which the score route runs and the progress route does not, as [start, end) µs. */
+function scoresWindows(profile) {
+  const { stackOf, times } = graphOf(profile);
+  const origin = profile.startTime ?? 0;
   const seconds = new Map();
-  let clock = 0;
-  const at = profile.samples.map((id, i) => {
-    clock += profile.timeDeltas[i] ?? 0;
-    const s = Math.floor(clock / 1e6);
+  profile.samples.forEach((id, i) => {
+    const s = Math.floor((times[i] - origin) / 1e6);
     const urls = stackOf(id);
     const o = seconds.get(s) ?? { score: 0, progress: 0 };
     // The route's own code running (not its module being loaded at start).
     if (urls.some((u) => u.includes('score-criterion')) && !urls.some((u) => u.startsWith('node:internal/modules'))) o.score++;
     if (urls.some((u) => u.includes('progress.controller'))) o.progress++;
     seconds.set(s, o);
-    return s;
   });
-  const scoring = new Set([...seconds].filter(([, o]) => o.score > 0 && o.progress === 0).map(([s]) => s));
-  // Pass 2: the areas.
+  return [...seconds].filter(([, o]) => o.score > 0 && o.progress === 0).map(([s]) => [origin + s * 1e6, origin + (s + 1) * 1e6]);
+}
+
+/**
+ * Where `profile`'s samples go during `windows` (by default its own scores
+ * phase; for the read side's thread, the main thread's: its profile has no
+ * route of its own).
+ */
+function summarize(profile, windows = scoresWindows(profile)) {
+  const { byId, stackOf, times } = graphOf(profile);
   const areas = new Map();
   let total = 0;
   profile.samples.forEach((id, i) => {
-    if (!scoring.has(at[i])) return;
+    if (!windows.some(([from, to]) => times[i] >= from && times[i] < to)) return;
     const d = profile.timeDeltas[i] ?? 0;
     total += d;
     const leaf = byId.get(id).callFrame;
@@ -72,22 +89,33 @@ function summarize(profile) {
     }
     areas.set(area, (areas.get(area) ?? 0) + d);
   });
-  return { seconds: scoring.size, totalMs: total / 1000, areas: [...areas].sort((a, b) => b[1] - a[1]).map(([area, us]) => ({ area, share: us / total })) };
+  return { seconds: windows.length, totalMs: total / 1000, areas: [...areas].sort((a, b) => b[1] - a[1]).map(([area, us]) => ({ area, share: us / total })) };
 }
 
 if (require.main === module) {
-  const file = process.argv[2];
+  const [file, threadFile] = process.argv.slice(2);
   if (!file) {
-    process.stderr.write('usage: node test/bench/profile-summary.js <file.cpuprofile>\n');
+    process.stderr.write('usage: node test/bench/profile-summary.js <main thread .cpuprofile> [<read side thread .cpuprofile>]\n');
     process.exit(2);
   }
-  const { seconds, totalMs, areas } = summarize(JSON.parse(readFileSync(file, 'utf8')));
-  if (seconds === 0) {
+  const main = JSON.parse(readFileSync(file, 'utf8'));
+  const windows = scoresWindows(main);
+  if (windows.length === 0) {
     process.stderr.write('no second of this profile runs the score route alone: is it the API process of an HTTP run?\n');
     process.exit(1);
   }
-  process.stdout.write(`scores phase: ${seconds} s of profile, ${Math.round(totalMs)} ms sampled\n\n| where the API's time goes | share |\n|---|---|\n`);
-  for (const { area, share } of areas) process.stdout.write(`| ${area} | ${(100 * share).toFixed(1)} % |\n`);
+  const table = (title, { areas }) => {
+    process.stdout.write(`| ${title} | share |\n|---|---|\n`);
+    for (const { area, share } of areas) process.stdout.write(`| ${area} | ${(100 * share).toFixed(1)} % |\n`);
+  };
+  const summary = summarize(main, windows);
+  process.stdout.write(`scores phase: ${summary.seconds} s of profile, ${Math.round(summary.totalMs)} ms sampled\n\n`);
+  table("where the API's time goes", summary);
+  if (threadFile) {
+    const thread = summarize(JSON.parse(readFileSync(threadFile, 'utf8')), windows);
+    process.stdout.write(`\nthe read side's thread over the same seconds: ${Math.round(thread.totalMs)} ms sampled\n\n`);
+    table("where the read side's thread's time goes", thread);
+  }
 }
 
-module.exports = { summarize };
+module.exports = { summarize, scoresWindows };

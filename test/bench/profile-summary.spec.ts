@@ -1,5 +1,5 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { summarize } = require('./profile-summary');
+const { summarize, scoresWindows } = require('./profile-summary');
 
 /** A profile of three seconds: start-up (loading the score handler's module), scoring, then reading progress. */
 function profile() {
@@ -45,5 +45,27 @@ describe('profile summary of the HTTP suite', () => {
     expect(share['socket writes (system calls)']).toBeCloseTo(0.2);
     expect(share['garbage collector']).toBeCloseTo(0.1);
     expect(Object.keys(share)).toHaveLength(4);
+  });
+
+  it("takes the read side's thread over the main thread's scores phase, in the profiles' common clock", () => {
+    const main = { ...profile(), startTime: 5e6 };
+    const windows = scoresWindows(main);
+    expect(windows).toEqual([[6e6, 7e6]]);
+    // The thread's profile starts half a second after the main one: its samples at 6.0-7.0 s count, the others not.
+    const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url, lineNumber: 0, columnNumber: 0, scriptId: '0' }, children });
+    const thread = {
+      nodes: [frame(1, '(root)', '', [2, 3, 4]), frame(2, 'apply', 'file:///app/dist/libs/projections/src/back-office/back-office.projection.js'), frame(3, '(idle)', ''), frame(4, 'sealBatch', 'file:///app/dist/libs/event-store/src/ledger/sealer.js')],
+      samples: [4, ...Array(50).fill(2), ...Array(50).fill(3), ...Array(50).fill(4)],
+      timeDeltas: [0, ...Array(150).fill(10_000)],
+      startTime: 5.5e6,
+    };
+    // Sample times: 5.5 s, then 5.51 … 7.0 s: the window holds samples 50-149 (6.0-6.99 s).
+    const summary = summarize(thread, windows);
+    expect(summary.seconds).toBe(1);
+    expect(summary.totalMs).toBe(1000);
+    const share = Object.fromEntries(summary.areas.map((a: { area: string; share: number }) => [a.area, a.share]));
+    expect(share['projections (read models)']).toBeCloseTo(0.01);
+    expect(share['idle (waiting for the database or the clients)']).toBeCloseTo(0.5);
+    expect(share['ledger sealer']).toBeCloseTo(0.49);
   });
 });
