@@ -29,6 +29,7 @@ export class ProjectionStatus {
 
 @Injectable()
 class ProjectionLifecycle implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Projections');
   private thread: ReadSideThread | null = null;
 
   constructor(
@@ -43,12 +44,12 @@ class ProjectionLifecycle implements OnModuleInit, OnApplicationBootstrap, OnMod
   onApplicationBootstrap(): void {
     if (projectionsInThread(this.config)) {
       // The ledger sealer goes with them (LedgerService leaves it to the thread).
-      this.thread = new ReadSideThread(this.runtime, this.config, new Logger('Projections'));
+      this.thread = new ReadSideThread(this.runtime, this.config, this.logger);
       this.thread.start();
-      new Logger('Projections').log('projections and ledger sealer running in a worker thread of this process (PROJECTIONS_THREAD)');
+      this.logger.log('projections and ledger sealer running in a worker thread of this process (PROJECTIONS_THREAD)');
     } else if (this.config.runProjections) this.runtime.start();
-    else if (process.env.API_WORKER_NUMBER) new Logger('Projections').log(`API worker ${process.env.API_WORKER_NUMBER}: HTTP only, the projections run in another worker or a projector`);
-    else new Logger('Projections').log('RUN_PROJECTIONS=false: projections run in a separate projector process');
+    else if (process.env.API_WORKER_NUMBER) this.logger.log(`API worker ${process.env.API_WORKER_NUMBER}: HTTP only, the projections run in another worker or a projector`);
+    else this.logger.log('RUN_PROJECTIONS=false: projections run in a separate projector process');
   }
 
   /** Before the database closes (that happens at application shutdown). */

@@ -9,7 +9,7 @@ import { DATABASE } from '../persistence.module';
 import { KeyEncryptionKeys, wrapKey } from './kek';
 import { dataKeyOf, dataKeyRow, decrypt, keyOfRow, Sealed, unwrapStored, vaultKeys } from './sealed-values';
 
-export { isSealed, openSealedWith, vaultKeys } from './sealed-values';
+export { isSealed, vaultKeys } from './sealed-values';
 export type { Sealed } from './sealed-values';
 
 export const PERSONAL_DATA_KEKS = 'PERSONAL_DATA_KEKS';

@@ -33,16 +33,9 @@ export interface RuntimeOptions {
   minIntervalMs?: number;
   /** States a live runner keeps from its earlier batches instead of reading them back (StateMemo; default 1,000 per projection, 0: none). */
   memoEntries?: number;
-  /** Where the runners report (default: the console; the Nest module passes Nest's logger). */
+  /** Where the runners report (the Nest module passes Nest's logger, tools and tests their own). */
   logger?: ProjectionLogger;
 }
-
-/** Runners' reports on the console, for tools and tests that build the engine outside Nest. */
-export const consoleProjectionLogger: ProjectionLogger = {
-  log: (message) => console.log(`[Projections] ${message}`),
-  warn: (message) => console.warn(`[Projections] ${message}`),
-  error: (message) => console.error(`[Projections] ${message}`),
-};
 
 export type RunnerStatus = 'idle' | 'waiting-for-lock' | 'rebuilding' | 'live' | 'failed' | 'stopped';
 
@@ -233,7 +226,7 @@ export class ProjectionRuntime {
     readonly db: Database,
     readonly store: EventStore,
     readonly projections: Projection[],
-    options: RuntimeOptions = {},
+    options: RuntimeOptions & { logger: ProjectionLogger },
   ) {
     this.events.setMaxListeners(0);
     this.checkpoints = new ProjectionCheckpoints(db.pool, db.schema, store, db.kind === 'server' ? ROWS_PER_STATEMENT : undefined);
@@ -244,7 +237,7 @@ export class ProjectionRuntime {
       memoEntries: options.memoEntries ?? DEFAULT_MEMO_ENTRIES,
       lockRetryMs: options.lockRetryMs ?? 1000,
       failureRetryMs: options.failureRetryMs ?? 30_000,
-      logger: options.logger ?? consoleProjectionLogger,
+      logger: options.logger,
     };
   }
 
