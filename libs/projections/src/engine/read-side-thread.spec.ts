@@ -12,6 +12,9 @@ import { READ_SIDE_WORKER, ReadSideThread } from './read-side-thread';
  * workers (the real one, read-side-thread.worker.ts, runs in the built API:
  * test/e2e/read-side-thread.e2e-spec.ts).
  */
+// Threads start slowly on a loaded machine, and one test waits through two restart delays (1 s, then 2 s).
+jest.setTimeout(30_000);
+
 describe('ReadSideThread', () => {
   const dir = mkdtempSync(join(tmpdir(), 'read-side-thread-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,10 +69,10 @@ describe('ReadSideThread', () => {
     const { runtime, logger, lines } = setUp();
     const thread = new ReadSideThread(runtime, {} as never, logger, { entry });
     thread.start();
-    await until(() => lines.filter(([, m]) => m === 'started').length === 2, 'the second start', 4000);
+    await until(() => lines.filter(([, m]) => m === 'started').length === 2, 'the second start', 10_000);
     expect(lines.find(([l]) => l === 'error')?.[1]).toBe('read side thread exited (code 3): the projections and the ledger sealer start again in 1 s');
     expect(lines.some(([, m]) => /start again in 2 s/.test(m))).toBe(false);
-    await until(() => lines.some(([, m]) => /start again in 2 s/.test(m)), 'the second exit, with a longer delay', 2000);
+    await until(() => lines.some(([, m]) => /start again in 2 s/.test(m)), 'the second exit, with a longer delay', 10_000);
     await thread.stop();
     const starts = lines.filter(([, m]) => m === 'started').length;
     await new Promise((r) => setTimeout(r, 2500));
