@@ -46,6 +46,14 @@ async function committedHead(db: Database): Promise<number> {
   return Number((await db.pool.query('SELECT coalesce(max(global_position), 0) AS p FROM events')).rows[0].p);
 }
 
+/** The whole log, once every committed event is past the gap-safe horizon (another suite's open transaction may hold it back a while). */
+async function wholeLog(store: PostgresEventStore, db: Database): Promise<StoredEvent[]> {
+  const committed = Number((await db.pool.query('SELECT count(*) AS n FROM events')).rows[0].n);
+  let events: StoredEvent[] = [];
+  await until(async () => (events = await store.readAll({ limit: 10_000, upcast: true })).length === committed, 20_000, 'every seeded event visible');
+  return events;
+}
+
 /** A rebuild stops at the gap-safe horizon; follow the log live up to every committed event before comparing. */
 async function settle(runtime: ProjectionRuntime, db: Database): Promise<void> {
   runtime.start();
@@ -355,7 +363,7 @@ describe('projection engine on PostgreSQL', () => {
     await seed(store, world, 8);
     const { runtime } = await runtimeOn(t.db, [candidateProgressProjection]);
     const active = (await runtime.checkpoints.active(CANDIDATE_PROGRESS))!;
-    const events = await store.readAll({ limit: 10_000, upcast: true });
+    const events = await wholeLog(store, t.db);
     const memo = new StateMemo(100);
     const failing: Projection = {
       ...candidateProgressProjection,
@@ -388,7 +396,7 @@ describe('projection engine on PostgreSQL', () => {
     };
     const { runtime } = await runtimeOn(t.db, [none]);
     const active = (await runtime.checkpoints.active('handles-none'))!;
-    const events = await store.readAll({ limit: 10_000, upcast: true });
+    const events = await wholeLog(store, t.db);
     const memo = new StateMemo(10);
     memo.stage('t', 'k', { kept: true });
     memo.commit();
