@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { createCipheriv, randomBytes } from 'node:crypto';
+import { freshIv } from './fresh-iv';
 import { conflict } from '@app/domain/shared/errors';
 import type { Pool } from 'pg';
 import { Database } from '@app/event-store/database';
@@ -137,7 +138,7 @@ export class PersonalDataVault implements OnModuleInit {
     const key = await this.sealKeyFor(subjectId);
     // A 409, not a 500: a command about an erased candidate is a state conflict the client can understand.
     if (!key) throw conflict('PERSONAL_DATA_ERASED', `the personal data of ${subjectId} was erased: nothing new can be stored`);
-    const iv = randomBytes(12);
+    const iv = freshIv();
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(subjectId, 'utf8'));
     const ct = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);

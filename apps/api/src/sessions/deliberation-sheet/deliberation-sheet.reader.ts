@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Role } from '@app/domain/shared/decider';
 import { forbidden, invalid, notFound } from '@app/domain/shared/errors';
@@ -7,6 +7,7 @@ import type { EventStore } from '@app/event-store/event-store';
 import { EVENT_STORE } from '@app/platform/persistence.module';
 import { CandidateIdentity } from '@app/platform/personal-data/identity-view';
 import type { SealedText } from '@app/domain/shared/free-text';
+import { freshIv } from '@app/platform/personal-data/fresh-iv';
 import { ERASED, isSealed, PersonalDataVault } from '@app/platform/personal-data/vault';
 import { Reader, ReaderView, WhoSeesWhat, widestView } from '@app/platform/personal-data/who-sees-what';
 import type { BlockProgressView } from '@app/projections/candidate-progress/candidate-progress.evolve';
@@ -199,7 +200,7 @@ export class DeliberationSheetReader {
   private async cursorOf(p: Placed, view: ReaderView): Promise<string> {
     if (view.identity !== 'clear') return encodeCursor(['p', p.first, p.candidateId]);
     if (p.rank === 1) return encodeCursor(['e', '', p.candidateId]);
-    const iv = randomBytes(12);
+    const iv = freshIv();
     const cipher = createCipheriv('aes-256-gcm', await this.cursorKey(), iv);
     cipher.setAAD(Buffer.from(p.candidateId, 'utf8'));
     const ct = Buffer.concat([cipher.update(JSON.stringify([p.first, p.second]), 'utf8'), cipher.final()]);
