@@ -107,6 +107,16 @@ export interface Summary {
   /** CPU time per score request of the API's processes, and of the local PostgreSQL server, µs (what a busy machine hardly moves). */
   httpApiCpuUsPerCommand: number | null;
   httpDbCpuUsPerCommand: number | null;
+  /** CPU time per score request of the load generator, which shares the machine with the API and the database, µs. */
+  httpLoadCpuUsPerCommand: number | null;
+  /**
+   * Score requests per second the machine's cores could serve at most, were they busy with nothing
+   * but the API, the database and the load generator at the CPU per request measured (cores × 1 s ÷
+   * their sum), and that ceiling ÷ plain INSERT: how far the ratio can go on this machine without
+   * cutting the CPU per request.
+   */
+  httpCpuCeilingPerSec: number | null;
+  httpCpuCeilingRatioVsBaseline: number | null;
   /** Busy share of the scores load of the API's busiest main thread (0-1): near 1, the request thread limits the rate. */
   httpApiMainThreadBusy: number | null;
   rebuildEventsPerSec: number | null;
@@ -144,6 +154,9 @@ export function summarize(r: BenchResults): Summary {
     httpWorkers: r.http?.workers ?? null,
     httpApiCpuUsPerCommand: r.http?.scoresCpu?.apiUsPerRequest ?? null,
     httpDbCpuUsPerCommand: r.http?.scoresCpu?.databaseUsPerRequest ?? null,
+    httpLoadCpuUsPerCommand: r.http?.scoresCpu?.loadUsPerRequest ?? null,
+    httpCpuCeilingPerSec: cpuCeiling(r),
+    httpCpuCeilingRatioVsBaseline: ratio(cpuCeiling(r), a?.single.baseline.eventsPerSec),
     httpApiMainThreadBusy: r.http?.scoresCpu?.apiMainThread?.busiestShare ?? null,
     rebuildEventsPerSec: r.rebuild?.eventsPerSec ?? null,
     rebuildPeakRssMb: r.rebuild?.peakRssMb ?? null,
@@ -212,6 +225,14 @@ function machine(serverVersion: string | null): Record<string, unknown> {
 
 const fmt = (n: number | null | undefined, unit = '') => (n === null || n === undefined ? '—' : `${n.toLocaleString('en-US')}${unit}`);
 
+/** cores × 1 s ÷ (API + PostgreSQL + load generator CPU per score request): see Summary.httpCpuCeilingPerSec. */
+function cpuCeiling(r: BenchResults): number | null {
+  const c = r.http?.scoresCpu;
+  const cores = Number(r.machine.cpus);
+  if (!c || c.databaseUsPerRequest === null || c.loadUsPerRequest === undefined || !(cores > 0)) return null;
+  return Math.round((cores * 1e6) / (c.apiUsPerRequest + c.databaseUsPerRequest + c.loadUsPerRequest));
+}
+
 export function table(r: BenchResults): string {
   const rows: string[][] = [['suite', 'measure', 'ours', 'reference', 'ratio']];
   const a = r.append;
@@ -227,7 +248,11 @@ export function table(r: BenchResults): string {
     rows.push(['http scores', 'latency p50 / p99 / max', `${fmt(h.scores.p50Ms)} / ${fmt(h.scores.p99Ms)} / ${fmt(h.scores.maxMs)} ms`, '', '']);
     rows.push(['http scores', 'non-2xx / errors', `${h.scores.non2xx} / ${h.scores.errors}`, '', '']);
     rows.push(['http', 'API workers, peak RSS (all processes)', fmt(h.workers), `${fmt(h.peakRssMb)} MB`, '']);
-    if (h.scoresCpu) rows.push(['http scores', 'CPU µs per request: API / PostgreSQL', `${fmt(h.scoresCpu.apiUsPerRequest)} / ${fmt(h.scoresCpu.databaseUsPerRequest)}`, '', '']);
+    if (h.scoresCpu) {
+      rows.push(['http scores', 'CPU µs per request: API / PostgreSQL / load generator', `${fmt(h.scoresCpu.apiUsPerRequest)} / ${fmt(h.scoresCpu.databaseUsPerRequest)} / ${fmt(h.scoresCpu.loadUsPerRequest)}`, '', '']);
+      const ceiling = cpuCeiling(r);
+      if (ceiling !== null) rows.push(['http scores', `at most on ${fmt(Number(r.machine.cpus))} cores at that CPU per request`, fmt(ceiling), fmt(a?.single.baseline.eventsPerSec), fmt(ratio(ceiling, a?.single.baseline.eventsPerSec), '×')]);
+    }
     if (h.scoresCpu?.apiMainThread) rows.push(['http scores', "API's main thread: CPU µs per request, busy", fmt(h.scoresCpu.apiMainThread.usPerRequest), `${fmt(Math.round(h.scoresCpu.apiMainThread.busiestShare * 100))} % of the load`, '']);
     if (h.progress) {
       rows.push(['http progress', 'req/s, p50 / p99 ms', `${fmt(h.progress.requestsPerSec)}, ${fmt(h.progress.p50Ms)} / ${fmt(h.progress.p99Ms)}`, '', `${h.progress.non2xx} non-2xx`]);

@@ -23,6 +23,8 @@ export interface LoadFigures {
   errors: number;
   timeouts: number;
   statusCodes: Record<string, { count: number }>;
+  /** CPU time (user + system) of the load generator's process over the load, µs. */
+  cpuUs: number;
 }
 
 export interface HttpSuiteResult {
@@ -41,8 +43,9 @@ export interface HttpSuiteResult {
    * CPU time (user + system) per score request during the scores load, µs: of the API's processes, and
    * of the local PostgreSQL server's processes (null when the server is not on this machine, or embedded).
    * Unlike requests per second, a busy machine hardly moves it: it is what a change to the path costs.
+   * And of the load generator (autocannon), which runs on the same machine.
    */
-  scoresCpu: { apiUsPerRequest: number; databaseUsPerRequest: number | null; apiMainThread: MainThreadFigures };
+  scoresCpu: { apiUsPerRequest: number; databaseUsPerRequest: number | null; loadUsPerRequest: number; apiMainThread: MainThreadFigures };
   notes: string[];
 }
 
@@ -314,6 +317,7 @@ export async function httpSuite(opts: HttpSuiteOptions): Promise<HttpSuiteResult
     const scoresCpu = {
       apiUsPerRequest: round(apiCpu / Math.max(1, scores.requests)),
       databaseUsPerRequest: cpuBefore.db && dbAfter ? round(cpuBetween(cpuBefore.db, dbAfter) / Math.max(1, scores.requests)) : null,
+      loadUsPerRequest: round(scores.cpuUs / Math.max(1, scores.requests)),
       apiMainThread: { usPerRequest: round(cpuBetween(cpuBefore.main, mainAfter) / Math.max(1, scores.requests)), busiestShare: round(Math.min(1, busiest / (opts.seconds * 1e6)), 2) },
     };
     const combos = opts.candidates * SEED_CRITERIA.length;
