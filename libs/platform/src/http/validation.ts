@@ -43,7 +43,7 @@ const REMEMBERED = Symbol('validation rules remembered');
  * one class and the same options the answer does not change afterwards: it is
  * kept (the list and its grouping) and forgotten whenever a rule is added.
  * Validating a score's body took 20.8 µs without this, 12 µs with it
- * (docs/performance.md, "Validation's rules, looked up once"). The lists are
+ * (docs/performance.md, "Small costs of the request thread"). The lists are
  * only read by class-validator and Nest's pipe.
  */
 export function rememberValidationRules(storage: RulesStorage = getMetadataStorage()): void {
