@@ -11,5 +11,4 @@ describe('freshIv', () => {
     }
     expect(seen.size).toBe(1000);
   });
-
 });

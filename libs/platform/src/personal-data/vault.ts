@@ -1,12 +1,12 @@
 import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { freshIv } from './fresh-iv';
 import { conflict } from '@app/domain/shared/errors';
 import type { Pool } from 'pg';
 import { Database } from '@app/event-store/database';
 import { migrate, Migration } from '@app/event-store/migrations';
 import { AppConfig, loadConfig } from '../config';
 import { DATABASE } from '../persistence.module';
+import { freshIv } from './fresh-iv';
 import { KeyEncryptionKeys, wrapKey } from './kek';
 import { dataKeyOf, dataKeyRow, decrypt, keyOfRow, Sealed, unwrapStored, vaultKeys } from './sealed-values';
 
