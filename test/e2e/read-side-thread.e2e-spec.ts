@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { dataDirWithTokens } from '../support/api-process';
+import { AppProcess, appProcess, dataDirWithTokens } from '../support/api-process';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../support/databases';
-import { ensureBuilt, RunningProcess, startProcess, waitForHttp } from '../support/processes';
+import { ensureBuilt } from '../support/processes';
 import { ApiClient, setUpScenario } from '../support/scenario';
-import { freePort } from '../support/throwaway-cluster';
 
 jest.setTimeout(180_000);
 
@@ -20,25 +19,23 @@ const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+
 describe('the read side in a worker thread of the API (server database)', () => {
   const schema = uniqueSchema('thread');
   let keys: ReturnType<typeof dataDirWithTokens>;
-  let api: RunningProcess;
+  let app: AppProcess;
   let base: string;
 
   beforeAll(async () => {
     ensureBuilt();
     keys = dataDirWithTokens();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    api = startProcess('api', { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, DATA_DIR: keys.dataDir, PORT: String(port), LOG_LEVEL: 'info', LEDGER_SEAL_INTERVAL_MS: '0' });
-    await waitForHttp(`${base}/health`, 90_000, api);
+    app = await appProcess('api', { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, DATA_DIR: keys.dataDir, LOG_LEVEL: 'info', LEDGER_SEAL_INTERVAL_MS: '0' });
+    base = app.base;
   }, 120_000);
   afterAll(async () => {
-    await api?.kill('SIGKILL');
+    await app?.kill('SIGKILL');
     await dropSchema(schema);
     keys?.dispose();
   });
 
   it('reads its writes, reports the thread’s runners as its own, seals the ledger, and stops with status 0 on SIGTERM', async () => {
-    expect(api.output()).toContain('projections and ledger sealer running in a worker thread of this process');
+    expect(app.proc.output()).toContain('projections and ledger sealer running in a worker thread of this process');
     const admin = new ApiClient(base, await keys.token('admin-1', ['admin']));
     const assessor = new ApiClient(base, await keys.token('assessor-1', ['assessor']));
     const scenario = await setUpScenario(admin, { candidates: 1, blocks: ['BC01'] });
@@ -71,8 +68,8 @@ describe('the read side in a worker thread of the API (server database)', () => 
     expect(metric(metrics, 'ledger_lag_events')).toBe(0);
     expect(metric(metrics, 'ledger_sealed_events')).toBeGreaterThan(10);
 
-    expect(await api.kill('SIGTERM')).toBe(0);
-    expect(api.output()).not.toMatch(/read side thread (exited|did not stop)/);
+    expect(await app.kill('SIGTERM')).toBe(0);
+    expect(app.proc.output()).not.toMatch(/read side thread (exited|did not stop)/);
   });
 
   it('PROJECTIONS_THREAD=on on the embedded database is a configuration error: exit 2, one line', () => {
