@@ -1,9 +1,14 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { summarize, scoresWindows } = require('./profile-summary');
 
+/** A node of a V8 CPU profile. */
+const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url, lineNumber: 0, columnNumber: 0, scriptId: '0' }, children });
+
+/** A summary's shares by area. */
+const sharesOf = (summary: { areas: Array<{ area: string; share: number }> }): Record<string, number> => Object.fromEntries(summary.areas.map((a) => [a.area, a.share]));
+
 /** A profile of three seconds: start-up (loading the score handler's module), scoring, then reading progress. */
 function profile() {
-  const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url, lineNumber: 0, columnNumber: 0, scriptId: '0' }, children });
   const nodes = [
     frame(1, '(root)', '', [2, 3, 4, 5, 6, 7, 9]),
     frame(2, 'require', 'node:internal/modules/cjs/loader', [8]),
@@ -39,7 +44,7 @@ describe('profile summary of the HTTP suite', () => {
     const summary = summarize(profile());
     expect(summary.seconds).toBe(1);
     expect(summary.totalMs).toBe(1000);
-    const share = Object.fromEntries(summary.areas.map((a: { area: string; share: number }) => [a.area, a.share]));
+    const share = sharesOf(summary);
     expect(share['command (handler, runner, domain decision)']).toBeCloseTo(0.5);
     expect(share['projections (read models)']).toBeCloseTo(0.2);
     expect(share['socket writes (system calls)']).toBeCloseTo(0.2);
@@ -52,7 +57,6 @@ describe('profile summary of the HTTP suite', () => {
     const windows = scoresWindows(main);
     expect(windows).toEqual([[6e6, 7e6]]);
     // The thread's profile starts half a second after the main one: its samples at 6.0-7.0 s count, the others not.
-    const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url, lineNumber: 0, columnNumber: 0, scriptId: '0' }, children });
     const thread = {
       nodes: [frame(1, '(root)', '', [2, 3, 4]), frame(2, 'apply', 'file:///app/dist/libs/projections/src/back-office/back-office.projection.js'), frame(3, '(idle)', ''), frame(4, 'sealBatch', 'file:///app/dist/libs/event-store/src/ledger/sealer.js')],
       samples: [4, ...Array(50).fill(2), ...Array(50).fill(3), ...Array(50).fill(4)],
@@ -63,7 +67,7 @@ describe('profile summary of the HTTP suite', () => {
     const summary = summarize(thread, windows);
     expect(summary.seconds).toBe(1);
     expect(summary.totalMs).toBe(1000);
-    const share = Object.fromEntries(summary.areas.map((a: { area: string; share: number }) => [a.area, a.share]));
+    const share = sharesOf(summary);
     expect(share['projections (read models)']).toBeCloseTo(0.01);
     expect(share['idle (waiting for the database or the clients)']).toBeCloseTo(0.5);
     expect(share['ledger sealer']).toBeCloseTo(0.49);
