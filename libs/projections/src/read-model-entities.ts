@@ -4,6 +4,6 @@ import { CandidateProgressEntity, ProgressReferentialEntity } from './candidate-
 /**
  * The read models' TypeORM entities, which the queries read through. Apart
  * from projections.ts: the engine and the projections it runs never load
- * TypeORM (the read side's thread, projection-thread.ts, stays small).
+ * TypeORM (the read side's thread, engine/read-side-thread.ts, stays small).
  */
 export const READ_MODEL_ENTITIES: Function[] = [CandidateProgressEntity, ProgressReferentialEntity, BackOfficeSessionEntity, DeliberationSheetEntity, BackOfficeJuryEntity];
