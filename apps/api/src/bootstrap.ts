@@ -8,6 +8,9 @@ import { loadSigningKey } from '@app/platform/signing/signing-key';
 import { vaultKeys } from '@app/platform/personal-data/vault';
 import { blindIndexKey } from '@app/platform/personal-data/blind-index';
 import { validationPipe } from '@app/platform/http/validation';
+import { installCommandAnswers } from '@app/platform/commands/idempotency';
+import { DATABASE } from '@app/platform/persistence.module';
+import type { Database } from '@app/event-store/database';
 import { applyHttpSecurity, applyRequestLimits, httpAdapter } from '@app/platform/http/http-security';
 import { AppModule } from './app.module';
 import { Metrics, METRICS } from '@app/platform/observability/metrics';
@@ -34,6 +37,8 @@ export async function createApp(config: AppConfig, env: NodeJS.ProcessEnv = proc
   // First hooks: every response, refused ones included, is measured and logged with its correlation id.
   installHttpObservability(fastify, app.get<Metrics>(METRICS), logger);
   recordRoutes(app, fastify);
+  // Command routes' answers: ETag, and the first answer stored under an Idempotency-Key (CommandGuard's other half).
+  installCommandAnswers(fastify, app.get<Database>(DATABASE));
   for (const warning of auth.warnings) new Logger('Auth').warn(warning);
   await applyHttpSecurity(app, config);
   applyRequestLimits(app, config, [ACCROCHAGE_REPORT_BODY]);

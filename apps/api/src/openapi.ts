@@ -1,9 +1,9 @@
 import { INestApplication, RequestMethod } from '@nestjs/common';
-import { HTTP_CODE_METADATA, INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { GUARDS_METADATA, HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { PUBLIC_KEY, ROLES_KEY } from '@app/platform/auth/roles';
-import { CommandInterceptor } from '@app/platform/commands/idempotency';
+import { CommandGuard } from '@app/platform/commands/idempotency';
 import { describeCodes, ERROR_CODES, ErrorCode, statusOf } from '@app/domain/shared/error-codes';
 
 /** The status table of the errors section, every code of the catalogue in its row. */
@@ -99,8 +99,8 @@ export function routeRules(app: INestApplication): Map<string, RouteRule> {
         if (!method) continue;
         const roles = (Reflect.getMetadata(ROLES_KEY, handler) ?? Reflect.getMetadata(ROLES_KEY, controller) ?? []) as string[];
         const isPublic = Boolean(Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, controller));
-        const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
-        const command = interceptors.includes(CommandInterceptor) || (Reflect.getMetadata(HTTP_CODE_METADATA, handler) === 201 && method === 'post');
+        const guards = (Reflect.getMetadata(GUARDS_METADATA, handler) ?? []) as unknown[];
+        const command = guards.includes(CommandGuard) || (Reflect.getMetadata(HTTP_CODE_METADATA, handler) === 201 && method === 'post');
         for (const c of classPaths) for (const m of asArray(methodPaths)) rules.set(`${method} ${openApiPath(c, m)}`, { roles, isPublic, command });
       }
     }

@@ -9,7 +9,7 @@ import { TokenVerifier } from './auth/token-verifier';
 import { Clock } from './commands/clock';
 import { CommandRunner } from './commands/command-runner';
 import { StreamStates } from './commands/stream-states';
-import { CommandInterceptor, IDEMPOTENCY_MIGRATIONS } from './commands/idempotency';
+import { CommandGuard, IDEMPOTENCY_MIGRATIONS } from './commands/idempotency';
 import { ErrorsFilter } from './http/errors.filter';
 import { RateLimits } from './http/rate-limit';
 import { loadSecurityConfig } from './http/security.config';
@@ -49,7 +49,7 @@ export class PlatformModule {
         StreamStates,
         Clock,
         CommandRunner,
-        CommandInterceptor,
+        CommandGuard,
         { provide: PERSONAL_DATA_KEKS, useFactory: (config: AppConfig) => vaultKeys(config), inject: [APP_CONFIG] },
         PersonalDataVault,
         IdentityViews,
@@ -57,7 +57,7 @@ export class PlatformModule {
         WhoSeesWhat,
         { provide: RateLimits, useFactory: (config: AppConfig) => new RateLimits(config.security ?? loadSecurityConfig({})), inject: [APP_CONFIG] },
       ],
-      exports: [AUTH_CONFIG, SIGNING_KEY, TOKEN_VERIFIER, StreamStates, Clock, CommandRunner, CommandInterceptor, PersonalDataVault, IdentityViews, FreeTexts, WhoSeesWhat, RateLimits, CqrsModule],
+      exports: [AUTH_CONFIG, SIGNING_KEY, TOKEN_VERIFIER, StreamStates, Clock, CommandRunner, CommandGuard, PersonalDataVault, IdentityViews, FreeTexts, WhoSeesWhat, RateLimits, CqrsModule],
     };
   }
 }

@@ -4,6 +4,7 @@ import { ConcurrencyError, EventStoreInputError, StoreUnavailableError } from '@
 import { translate } from '@app/event-store/postgres-event-store';
 import { ERROR_CODES, ErrorCode, GENERIC_CODE, STATUS_OF_KIND } from '@app/domain/shared/error-codes';
 import { DomainError } from '@app/domain/shared/errors';
+import { ReplayedAnswer } from '../commands/idempotency';
 
 export interface ErrorBody {
   statusCode: number;
@@ -12,13 +13,18 @@ export interface ErrorBody {
   details?: unknown;
 }
 
-/** One place maps every failure to docs/api.md's error body; bad input never becomes a 500. */
+/** One place maps every failure to docs/api.md's error body; bad input never becomes a 500. It also sends an Idempotency-Key's replayed answer. */
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (exception instanceof ReplayedAnswer) {
+      // Not a failure: the first answer under this Idempotency-Key, again (CommandGuard); its ETag is set as any 201's.
+      if (!reply.sent) void reply.code(201).header('Idempotent-Replayed', 'true').send(exception.body);
+      return;
+    }
     const body = this.toBody(exception);
     if (body.statusCode >= 500 && body.statusCode !== 503) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (reply.sent || reply.raw.headersSent) return;
