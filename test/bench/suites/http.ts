@@ -10,7 +10,7 @@ import { dropSchema, inParallel, log, round, uniqueName } from '../lib';
  * starts it (`node scripts/launch.js api`: a process of its own, with
  * API_WORKERS worker processes on a PostgreSQL server, one process on the
  * embedded database), projections and the ledger sealer running as in
- * production, loaded by autocannon from another child process. The resident
+ * production, loaded by children/load.js from another child process. The resident
  * memory of the API's processes (primary and workers) is sampled under the load.
  */
 export interface LoadFigures {
@@ -43,7 +43,7 @@ export interface HttpSuiteResult {
    * CPU time (user + system) per score request during the scores load, µs: of the API's processes, and
    * of the local PostgreSQL server's processes (null when the server is not on this machine, or embedded).
    * Unlike requests per second, a busy machine hardly moves it: it is what a change to the path costs.
-   * And of the load generator (autocannon), which runs on the same machine.
+   * And of the load generator (children/load.js), which runs on the same machine.
    */
   scoresCpu: { apiUsPerRequest: number; databaseUsPerRequest: number | null; loadUsPerRequest: number; apiMainThread: MainThreadFigures };
   notes: string[];
