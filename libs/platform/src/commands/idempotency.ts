@@ -25,7 +25,7 @@ export const IDEMPOTENCY_MIGRATIONS: Migration[] = [
   },
 ];
 
-/** What the guard leaves on a command route's request for its answer (COMMAND_ANSWERS). */
+/** What the guard leaves on a command route's request for its answer (installCommandAnswers). */
 interface CommandMark {
   /** Set when the request carries an Idempotency-Key and the first answer must be stored. */
   idempotent?: { actorId: string; key: string; fingerprint: string };
@@ -54,9 +54,9 @@ export class ReplayedAnswer {
  * about 22 µs of the request thread per command: docs/performance.md, "Small
  * costs of the request thread"): this guard runs after authentication and the
  * role rule (the global AuthGuard goes first) and before the validation pipes
- * and the handler, as the interceptor did, and answers a replay or refuses a
- * reused key; the Fastify hook COMMAND_ANSWERS (installCommandAnswers) sets
- * the ETag of a 201 and stores the first answer before it is sent.
+ * and the handler, and answers a replay or refuses a reused key; the Fastify
+ * hook that installCommandAnswers adds stores the first answer before it is
+ * sent and sets the ETag of a 201.
  */
 @Injectable()
 export class CommandGuard implements CanActivate {
