@@ -46,8 +46,10 @@ describe('the read side in a worker thread of the API (server database)', () => 
       const read = await admin.get(`/v1/candidates/${candidateId}/progress`, { 'x-min-position': String(scored.body.position) });
       expect(read.status).toBe(200);
       expect(read.body.blocks.find((b: { code: string }) => b.code === 'BC01').criteria.scored).toBe(i + 1);
-      // The wait is on the thread's reports after each batch, hurried: well under the 5 s limit.
-      expect(read.ms).toBeLessThan(2000);
+      // The wait is on the thread's reports after each batch, hurried: it ends well before the 5 s limit
+      // (at the limit the answer would be a 503, refused above). The bound leaves room for a loaded
+      // machine: under the whole suite on two cores a read once took 2,030 ms.
+      expect(read.ms).toBeLessThan(4000);
     }
 
     const projections = await admin.get('/v1/projections');
