@@ -3,7 +3,7 @@ import { EVENT_STORE_MIGRATIONS, migrate } from '@app/event-store/migrations';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { AppConfig } from '@app/platform/config';
 import { projectionsFor } from '../projections';
-import { ProjectionLogger, ProjectionRuntime, RuntimeOptions } from './projection-runtime';
+import { ProjectionRuntime, RuntimeOptions } from './projection-runtime';
 
 /**
  * The engine outside Nest (the CLI, the read side's thread): its own small pool
@@ -12,7 +12,7 @@ import { ProjectionLogger, ProjectionRuntime, RuntimeOptions } from './projectio
  */
 export async function openProjectionRuntime(
   config: AppConfig,
-  options: RuntimeOptions & { logger: ProjectionLogger; poolSize?: number },
+  options: RuntimeOptions & { poolSize?: number },
 ): Promise<{ runtime: ProjectionRuntime; db: Database; store: PostgresEventStore }> {
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.schema, poolSize: options.poolSize ?? 3, statementTimeoutMs: config.statementTimeoutMs });
   try {

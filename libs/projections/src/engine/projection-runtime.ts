@@ -34,7 +34,7 @@ export interface RuntimeOptions {
   /** States a live runner keeps from its earlier batches instead of reading them back (StateMemo; default 1,000 per projection, 0: none). */
   memoEntries?: number;
   /** Where the runners report (the Nest module passes Nest's logger, tools and tests their own). */
-  logger?: ProjectionLogger;
+  logger: ProjectionLogger;
 }
 
 export type RunnerStatus = 'idle' | 'waiting-for-lock' | 'rebuilding' | 'live' | 'failed' | 'stopped';
@@ -101,7 +101,7 @@ class ProjectionRunner implements Runner {
     private readonly projection: Projection,
     private readonly runtime: ProjectionRuntime,
     private readonly lock: RunnerLock,
-    private readonly options: Required<Omit<RuntimeOptions, 'logger'>> & { logger: ProjectionLogger },
+    private readonly options: Required<RuntimeOptions>,
   ) {}
 
   start(): void {
@@ -220,13 +220,13 @@ export class ProjectionRuntime {
   /** 'progress' (projection name) after every batch a local runner commits. */
   readonly events = new EventEmitter();
   private readonly runners = new Map<string, Runner>();
-  private readonly options: Required<Omit<RuntimeOptions, 'logger'>> & { logger: ProjectionLogger };
+  private readonly options: Required<RuntimeOptions>;
 
   constructor(
     readonly db: Database,
     readonly store: EventStore,
     readonly projections: Projection[],
-    options: RuntimeOptions & { logger: ProjectionLogger },
+    options: RuntimeOptions,
   ) {
     this.events.setMaxListeners(0);
     this.checkpoints = new ProjectionCheckpoints(db.pool, db.schema, store, db.kind === 'server' ? ROWS_PER_STATEMENT : undefined);
