@@ -136,6 +136,7 @@ export interface Summary {
 export function summarize(r: BenchResults): Summary {
   const a = r.append;
   const lastVerify = r.verify?.points[r.verify.points.length - 1];
+  const ceiling = cpuCeiling(r);
   return {
     appendEventsPerSec: a?.single.ours.eventsPerSec ?? null,
     baselineInsertsPerSec: a?.single.baseline.eventsPerSec ?? null,
@@ -155,8 +156,8 @@ export function summarize(r: BenchResults): Summary {
     httpApiCpuUsPerCommand: r.http?.scoresCpu?.apiUsPerRequest ?? null,
     httpDbCpuUsPerCommand: r.http?.scoresCpu?.databaseUsPerRequest ?? null,
     httpLoadCpuUsPerCommand: r.http?.scoresCpu?.loadUsPerRequest ?? null,
-    httpCpuCeilingPerSec: cpuCeiling(r),
-    httpCpuCeilingRatioVsBaseline: ratio(cpuCeiling(r), a?.single.baseline.eventsPerSec),
+    httpCpuCeilingPerSec: ceiling,
+    httpCpuCeilingRatioVsBaseline: ratio(ceiling, a?.single.baseline.eventsPerSec),
     httpApiMainThreadBusy: r.http?.scoresCpu?.apiMainThread?.busiestShare ?? null,
     rebuildEventsPerSec: r.rebuild?.eventsPerSec ?? null,
     rebuildPeakRssMb: r.rebuild?.peakRssMb ?? null,
