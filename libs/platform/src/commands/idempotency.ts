@@ -108,7 +108,6 @@ export function installCommandAnswers(fastify: FastifyInstance, db: Database): v
     };
     const idempotent = mark.idempotent;
     if (!idempotent) return tagged();
-    mark.idempotent = undefined;
     db.pool
       .query('INSERT INTO idempotency_keys (actor_id, key, fingerprint, status, body) VALUES ($1, $2, $3, 201, $4) ON CONFLICT DO NOTHING', [
         idempotent.actorId,
