@@ -46,16 +46,16 @@ export class DeliberationSheetEntity {
   candidateId!: string;
 
   /** Ciphertext, as in the log: erasure (the key destroyed) reaches it without a rebuild. */
-  @Column({ type: 'jsonb', nullable: true })
+  @Column({ type: 'json', nullable: true })
   identity!: SealedText | null;
 
   @Column({ type: 'boolean' })
   erased!: boolean;
 
-  @Column({ type: 'jsonb' })
+  @Column({ type: 'json' })
   blocks!: BlockProgressView[];
 
-  @Column({ type: 'jsonb' })
+  @Column({ type: 'json' })
   neutralisations!: Array<{ block: string; criterion: string }>;
 
   @Column({ type: 'text', array: true })

@@ -194,7 +194,15 @@ export function filterToken(filter: { block?: string; proposal?: string; decisio
   return null;
 }
 
+/** Tokens by the blocks' codes, proposals and decisions: a handful of combinations, met again at every score. */
+const TOKENS = new Map<string, string[]>();
+const TOKENS_KEPT = 10_000;
+
 function tokensOf(blocks: BlockProgressView[]): string[] {
+  let key = '';
+  for (const b of blocks) key += `${b.code}\u0000${b.proposal}\u0000${b.decision ?? 'none'}\u0000`;
+  const known = TOKENS.get(key);
+  if (known) return known;
   const tokens = new Set<string>();
   for (const b of blocks) {
     const decision: BlockDecision | 'none' = b.decision ?? 'none';
@@ -205,7 +213,10 @@ function tokensOf(blocks: BlockProgressView[]): string[] {
       tokens.add(`pd:${code}:${b.proposal}:${decision}`);
     }
   }
-  return [...tokens].sort();
+  const sorted = Object.freeze([...tokens].sort()) as string[];
+  if (TOKENS.size >= TOKENS_KEPT) TOKENS.clear();
+  TOKENS.set(key, sorted);
+  return sorted;
 }
 
 /** The sheet's lines of a candidate: one per session the candidate is enrolled in. */

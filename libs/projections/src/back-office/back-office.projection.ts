@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { EventApplyError, FOLD_STATE, Projection, ProjectionContext, REWRITTEN_ROWS } from '../engine/projection';
-import { upsertRows } from '../engine/upsert-rows';
+import { foldState, upsertRows } from '../engine/upsert-rows';
 import { loadStates, StateMemo } from '../engine/state-memo';
 import type { ReferentialCriteria } from '../candidate-progress/candidate-progress.evolve';
 import {
@@ -44,10 +44,16 @@ export const BACK_OFFICE = 'back-office';
  * Code version 4: a candidate's fold state is stored as `json` (FOLD_STATE,
  * engine/projection.ts); rows are written with one parameter per value
  * (upsertRows).
+ *
+ * Code version 5: the fold state is stored as `text` (FOLD_STATE), the
+ * sheet's JSON columns as `json` (its query returns them whole or reads one
+ * key), its filter tokens written as one array literal (textArray): a score
+ * rewrites the candidate's line, and PostgreSQL no longer parses what it
+ * only stores.
  */
 export const backOfficeProjection: Projection = {
   name: BACK_OFFICE,
-  codeVersion: 4,
+  codeVersion: 5,
   tables: {
     back_office_referentials: (t) => `CREATE TABLE ${t} (referential_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL)`,
     back_office_candidates: (t) => `CREATE TABLE ${t} (candidate_id text PRIMARY KEY, state ${FOLD_STATE} NOT NULL, last_position bigint NOT NULL) ${REWRITTEN_ROWS}`,
@@ -67,10 +73,10 @@ export const backOfficeProjection: Projection = {
     deliberation_sheet: (t) => `CREATE TABLE ${t} (
       session_id text NOT NULL,
       candidate_id text NOT NULL,
-      identity jsonb,
+      identity json,
       erased boolean NOT NULL,
-      blocks jsonb NOT NULL,
-      neutralisations jsonb NOT NULL,
+      blocks json NOT NULL,
+      neutralisations json NOT NULL,
       accommodations text[] NOT NULL,
       pending_opinions integer NOT NULL,
       certified boolean NOT NULL,
@@ -175,7 +181,7 @@ async function save(tx: ProjectionContext, slice: BackOfficeSlice, changed: Chan
     })),
   );
   const candidates = [...changed.candidates].map((id) => slice.candidates.get(id)!);
-  await upsertRows(tx, table('back_office_candidates'), ['candidate_id'], [['candidate_id', 'text'], ['state', FOLD_STATE], ['last_position', 'bigint']], candidates.map((c) => {
+  await upsertRows(tx, table('back_office_candidates'), ['candidate_id'], [['candidate_id', 'text'], foldState('state'), ['last_position', 'bigint']], candidates.map((c) => {
     // Scores (with their sealed comments) are the progress fold's business here: not kept twice.
     const state: SheetCandidateState = { ...c, file: { ...c.file, scores: {} } };
     memo?.stage(table('back_office_candidates'), c.candidateId, state);
@@ -186,7 +192,7 @@ async function save(tx: ProjectionContext, slice: BackOfficeSlice, changed: Chan
     tx,
     table('deliberation_sheet'),
     ['session_id', 'candidate_id'],
-    [['session_id', 'text'], ['candidate_id', 'text'], ['identity', 'jsonb'], ['erased', 'boolean'], ['blocks', 'jsonb'], ['neutralisations', 'jsonb'], ['accommodations', 'text[]'], ['pending_opinions', 'integer'], ['certified', 'boolean'], ['tokens', 'text[]'], ['last_position', 'bigint']],
+    [['session_id', 'text'], ['candidate_id', 'text'], ['identity', 'json'], ['erased', 'boolean'], ['blocks', 'json'], ['neutralisations', 'json'], ['accommodations', 'text[]'], ['pending_opinions', 'integer'], ['certified', 'boolean'], ['tokens', 'text[]'], ['last_position', 'bigint']],
     lines.map((l) => ({
       session_id: l.sessionId,
       candidate_id: l.candidateId,

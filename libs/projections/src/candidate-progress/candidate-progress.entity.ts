@@ -15,15 +15,15 @@ export class CandidateProgressEntity {
   certified!: boolean;
 
   /** The query's answer, as `progressView` computed it. */
-  @Column({ type: 'jsonb' })
+  @Column({ type: 'json' })
   blocks!: BlockProgressView[];
 
   /** The decision letters issued, as `progressView` computed them (appeal deadlines included). */
-  @Column({ type: 'jsonb' })
+  @Column({ type: 'json' })
   letters!: LetterProgressView[];
 
-  /** The fold state the next event evolves (stored as `json`: FOLD_STATE). */
-  @Column({ type: 'json' })
+  /** The fold state the next event evolves (stored as its JSON text: FOLD_STATE). */
+  @Column({ type: 'text', transformer: { from: (text: string | null) => (text === null ? null : JSON.parse(text)), to: (state: unknown) => JSON.stringify(state) } })
   state!: CandidateProgressState;
 
   @Column({ type: 'bigint', name: 'last_position' })

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '@app/event-store/event-store';
 import { EventApplyError, FOLD_STATE, Projection, REWRITTEN_ROWS } from '../engine/projection';
-import { UpsertColumn, upsertRows } from '../engine/upsert-rows';
+import { foldState, UpsertColumn, upsertRows } from '../engine/upsert-rows';
 import { loadStates } from '../engine/state-memo';
 import {
   applyProgressEvent,
@@ -17,7 +17,7 @@ import {
 export const CANDIDATE_PROGRESS = 'candidate-progress';
 
 const REFERENTIAL_COLUMNS: UpsertColumn[] = [['referential_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']];
-const CANDIDATE_COLUMNS: UpsertColumn[] = [['candidate_id', 'text'], ['certified', 'boolean'], ['blocks', 'jsonb'], ['letters', 'jsonb'], ['state', FOLD_STATE], ['last_position', 'bigint']];
+const CANDIDATE_COLUMNS: UpsertColumn[] = [['candidate_id', 'text'], ['certified', 'boolean'], ['blocks', 'json'], ['letters', 'json'], foldState('state'), ['last_position', 'bigint']];
 
 /**
  * Per batch, whatever its size: load the candidate rows the batch touches,
@@ -51,16 +51,20 @@ const CANDIDATE_COLUMNS: UpsertColumn[] = [['candidate_id', 'text'], ['certified
  * rather than `jsonb`: only the runner reads it back, whole, and PostgreSQL
  * no longer builds the binary form of every state a batch rewrites
  * (FOLD_STATE, engine/projection.ts).
+ *
+ * Code version 9: the fold state is stored as `text` (PostgreSQL no longer
+ * parses it to check it), and the row's views (`blocks`, `letters`) as `json`:
+ * the query returns them whole, no query looks inside them.
  */
 export const candidateProgressProjection: Projection = {
   name: CANDIDATE_PROGRESS,
-  codeVersion: 8,
+  codeVersion: 9,
   tables: {
     candidate_progress: (t) => `CREATE TABLE ${t} (
       candidate_id text PRIMARY KEY,
       certified boolean NOT NULL,
-      blocks jsonb NOT NULL,
-      letters jsonb NOT NULL,
+      blocks json NOT NULL,
+      letters json NOT NULL,
       state ${FOLD_STATE} NOT NULL,
       last_position bigint NOT NULL) ${REWRITTEN_ROWS}`,
     progress_referentials: (t) => `CREATE TABLE ${t} (

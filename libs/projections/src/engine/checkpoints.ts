@@ -242,13 +242,19 @@ export class ProjectionCheckpoints {
     await this.pool.query('UPDATE projection_checkpoints SET error = $3, failed_at = now(), updated_at = now() WHERE name = $1 AND generation = $2', [name, generation, error.slice(0, 2000)]);
   }
 
-  /** A digest of a generation's tables, row by row (each as jsonb: the key order of a json column does not count): equal digests, equal read models. */
+  /**
+   * A digest of a generation's tables, row by row (each as jsonb, a fold state
+   * kept as JSON text parsed: the key order of a json column or a fold state
+   * does not count): equal digests, equal read models.
+   */
   async tableHash(projection: Projection, generation: number): Promise<string> {
     const parts: string[] = [];
     for (const base of Object.keys(projection.tables).sort()) {
       const table = generationTable(base, generation);
       const { rows } = await this.pool.query(
-        `SELECT md5(coalesce(string_agg(r, E'\\n' ORDER BY r), '')) AS h, count(*) AS n FROM (SELECT row_to_json(t)::jsonb::text AS r FROM ${table} t) t`,
+        `SELECT md5(coalesce(string_agg(r, E'\\n' ORDER BY r), '')) AS h, count(*) AS n FROM (
+           SELECT (CASE WHEN jsonb_typeof(j->'state') = 'string' THEN jsonb_set(j, '{state}', (j->>'state')::jsonb) ELSE j END)::text AS r
+             FROM (SELECT row_to_json(t)::jsonb AS j FROM ${table} t) t) t`,
       );
       parts.push(`${base}:${rows[0].n}:${rows[0].h}`);
     }

@@ -62,15 +62,21 @@ export const REWRITTEN_ROWS = 'WITH (toast_tuple_target = 8160, fillfactor = 50)
 
 /**
  * The column type of a fold state that only its runner reads back (whole, to
- * fold the next batch into it): `json`, the text as written. PostgreSQL checks
- * its syntax and stores it; as `jsonb` it built the binary form of every state
- * a batch rewrote, which no query used (for the back office's 4.3 kB states,
- * written from one document per statement: 52-54 µs of the server's CPU per
- * row as `jsonb`, 30-32 µs as `json`; upsertRows then took it to 12-14 µs;
- * docs/performance.md, "Read models"). Key order is the writer's: compare such
- * rows as `jsonb` (Checkpoints.tableHash does).
+ * fold the next batch into it): `text`, the JSON as written. As `jsonb`
+ * PostgreSQL built the binary form of every state a batch rewrote, which no
+ * query used (for the back office's 4.3 kB states, written from one document
+ * per statement: 52-54 µs of the server's CPU per row as `jsonb`, 30-32 µs as
+ * `json`; upsertRows then took it to 12-14 µs); as `json` it still parsed
+ * every state to check it (about 5 µs of the server's CPU per score for the
+ * back office's state, 3-4 µs for progress'; docs/performance.md, "Read
+ * models"). The runner is its only writer and JSON.stringify its only
+ * encoder, and loadStates parses it back. Key order is the writer's:
+ * compare such rows as `jsonb` (Checkpoints.tableHash does).
+ *
+ * Written through upsertRows as `foldState(column)`: the value is the state,
+ * encoded there.
  */
-export const FOLD_STATE = 'json';
+export const FOLD_STATE = 'text';
 
 /**
  * Rows per statement on a server (upsertRows; about 25 candidate states, a

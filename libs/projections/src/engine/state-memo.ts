@@ -81,7 +81,8 @@ export async function loadStates<T>(client: PoolClient, table: string, key: stri
   }
   if (unread.length) {
     const { rows } = await client.query(`SELECT ${key} AS id, state FROM ${table} WHERE ${key} = ANY($1::text[])`, [unread]);
-    for (const r of rows) found.push([r.id as string, r.state as T]);
+    // A fold state (FOLD_STATE) comes back as its JSON text; other states as the driver parsed them.
+    for (const r of rows) found.push([r.id as string, (typeof r.state === 'string' ? JSON.parse(r.state) : r.state) as T]);
   }
   return found;
 }

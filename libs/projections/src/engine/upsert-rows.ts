@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { ProjectionContext } from './projection';
-import { inPieces } from './projection';
+import { FOLD_STATE, inPieces } from './projection';
 
-/** A column an upsert writes: its name and SQL type (`json` and `jsonb` values go as JSON text, arrays as arrays). */
-export type UpsertColumn = readonly [name: string, type: string];
+/**
+ * A column an upsert writes: its name and SQL type (`json` and `jsonb` values
+ * go as JSON text, arrays as arrays), and `json` for a `text` column that
+ * holds a value as JSON (a fold state: foldState).
+ */
+export type UpsertColumn = readonly [name: string, type: string, encoding?: 'json'];
+
+/** A fold state's column (FOLD_STATE): the state goes as its JSON text. */
+export const foldState = (name: string): UpsertColumn => [name, FOLD_STATE, 'json'];
 
 /** The most parameters one statement may carry (PostgreSQL's protocol counts them in 16 bits). */
 const MAX_PARAMETERS = 65_535;
@@ -43,15 +50,43 @@ export async function upsertRows(
     const { text, name } = statement(table, key, columns, piece.length, returning);
     const values: unknown[] = [];
     for (const row of piece) {
-      for (const [column, type] of columns) {
+      for (const [column, type, encoding] of columns) {
         const value = row[column];
-        values.push(value === undefined || value === null ? null : type === 'json' || type === 'jsonb' ? JSON.stringify(value) : value);
+        values.push(
+          value === undefined || value === null
+            ? null
+            : type === 'json' || type === 'jsonb' || encoding === 'json'
+              ? JSON.stringify(value)
+              : type === 'text[]'
+                ? textArray(value as Array<string | null>)
+                : value,
+        );
       }
     }
     const result = await tx.client.query({ text, values, name: named ? name : undefined });
     if (returning) for (const r of result.rows) if (r.inserted) inserted.push(r);
   }
   return inserted;
+}
+
+/** Elements that stand unquoted in an array literal: no quote, backslash, brace, comma or space, and not NULL. */
+const BARE_ELEMENT = /^[A-Za-z0-9:*._@+-]+$/;
+
+/**
+ * A `text[]` value as PostgreSQL's array literal, written here: the driver's
+ * own conversion quotes and escapes every element through a regular
+ * expression, and the sheet's filter tokens (32 per line) go with every
+ * score. Elements that need it are quoted and escaped the same way.
+ */
+export function textArray(values: ReadonlyArray<string | null>): string {
+  let literal = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) literal += ',';
+    if (v === null || v === undefined) literal += 'NULL';
+    else literal += BARE_ELEMENT.test(v) && v.toUpperCase() !== 'NULL' ? v : `"${v.replace(/[\\"]/g, '\\$&')}"`;
+  }
+  return literal + '}';
 }
 
 function statement(table: string, key: readonly string[], columns: readonly UpsertColumn[], count: number, returning?: string): { text: string; name: string } {
