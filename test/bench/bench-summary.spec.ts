@@ -13,7 +13,7 @@ function results(databaseUsPerRequest: number | null): BenchResults {
       scores: { requests: 8000, requestsPerSec: 1000, p50Ms: 20, p99Ms: 60, maxMs: 90, non2xx: 0, errors: 0, timeouts: 0, statusCodes: {}, cpuUs: 1_600_000 },
       scoresCpu: { apiUsPerRequest: 600, databaseUsPerRequest, loadUsPerRequest: 200, apiMainThread: { usPerRequest: 400, busiestShare: 0.6 } },
     },
-    bigLog: null, rebuild: null, verify: null, timeTravel: null, sheet: null, embedded: null, notes: [],
+    readSide: null, bigLog: null, rebuild: null, verify: null, timeTravel: null, sheet: null, embedded: null, notes: [],
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=append,http,rebuild,verify,timetravel,sheet,embedded]`
+ * `npm run bench [-- --quick] [-- --only=append,http,readside,rebuild,verify,timetravel,sheet,embedded]`
  *
  * Runs the suites against BENCH_DATABASE_URL (default the local PostgreSQL),
  * each on a fresh schema or database dropped afterwards, prints a table,
@@ -13,15 +13,16 @@ import { join } from 'node:path';
 import { openDatabase } from '@app/event-store/database';
 import { EVENT_STORE_MIGRATIONS, migrate } from '@app/event-store/migrations';
 import { loadBigLog } from './big-log';
-import { benchUrl, dropSchema, log, ratio, uniqueName, withClient } from './lib';
+import { benchUrl, dropSchema, log, ratio, round, uniqueName, withClient } from './lib';
 import { appendSuite, AppendSuiteResult } from './suites/append';
 import { httpAvailable, httpSuite, HttpSuiteResult } from './suites/http';
+import { readSideSuite, ReadSideResult } from './suites/read-side';
 import { rebuildAvailable, rebuildSuite, RebuildSuiteResult } from './suites/rebuild';
 import { sheetAvailable, SheetResult, sheetSuite } from './suites/sheet';
 import { timeTravelAvailable, timeTravelSuite, TimeTravelResult } from './suites/time-travel';
 import { verifySuite, VerifySuiteResult } from './suites/verify';
 
-export const SUITES = ['append', 'http', 'rebuild', 'verify', 'timetravel', 'sheet', 'embedded'] as const;
+export const SUITES = ['append', 'http', 'readside', 'rebuild', 'verify', 'timetravel', 'sheet', 'embedded'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export interface Sizes {
@@ -32,6 +33,8 @@ export interface Sizes {
   httpConnections: number;
   embeddedHttpSeconds: number;
   embeddedHttpCandidates: number;
+  /** Candidates of the log the read models replay (readside: 100 events each). */
+  readSideCandidates: number;
   bigLogCandidates: number;
   verifySizes: number[];
   /** Candidates of the session whose deliberation sheet is read. */
@@ -46,6 +49,7 @@ export const FULL: Sizes = {
   httpConnections: 32,
   embeddedHttpSeconds: 10,
   embeddedHttpCandidates: 100,
+  readSideCandidates: 500,
   bigLogCandidates: 10_000,
   verifySizes: [100_000, 1_000_000],
   sheetCandidates: 2_000,
@@ -64,6 +68,7 @@ export const QUICK: Sizes = {
   httpConnections: 32,
   embeddedHttpSeconds: 3,
   embeddedHttpCandidates: 40,
+  readSideCandidates: 200,
   bigLogCandidates: 200,
   verifySizes: [5_000, 20_000],
   sheetCandidates: 200,
@@ -77,6 +82,7 @@ export interface BenchResults {
   sizes: Sizes;
   append: AppendSuiteResult | null;
   http: HttpSuiteResult | null;
+  readSide: ReadSideResult | null;
   bigLog: { events: number; candidates: number; loadMs: number } | null;
   rebuild: RebuildSuiteResult | null;
   verify: VerifySuiteResult | null;
@@ -119,6 +125,9 @@ export interface Summary {
   httpCpuCeilingRatioVsBaseline: number | null;
   /** Busy share of the scores load of the API's busiest main thread (0-1): near 1, the request thread limits the rate. */
   httpApiMainThreadBusy: number | null;
+  /** CPU per event of the read models (every projection that needs no secret) replaying scores in live-sized batches: Node, and PostgreSQL (null when not on this machine), µs. */
+  readSideNodeUsPerEvent: number | null;
+  readSideDbUsPerEvent: number | null;
   rebuildEventsPerSec: number | null;
   rebuildPeakRssMb: number | null;
   verifyEventsPerSec: number | null;
@@ -159,6 +168,8 @@ export function summarize(r: BenchResults): Summary {
     httpCpuCeilingPerSec: ceiling,
     httpCpuCeilingRatioVsBaseline: ratio(ceiling, a?.single.baseline.eventsPerSec),
     httpApiMainThreadBusy: r.http?.scoresCpu?.apiMainThread?.busiestShare ?? null,
+    readSideNodeUsPerEvent: r.readSide ? round(r.readSide.projections.reduce((sum, p) => sum + p.nodeUsPerEvent, 0), 1) : null,
+    readSideDbUsPerEvent: r.readSide && r.readSide.projections.every((p) => p.dbUsPerEvent !== null) ? round(r.readSide.projections.reduce((sum, p) => sum + p.dbUsPerEvent!, 0), 1) : null,
     rebuildEventsPerSec: r.rebuild?.eventsPerSec ?? null,
     rebuildPeakRssMb: r.rebuild?.peakRssMb ?? null,
     verifyEventsPerSec: lastVerify?.verifyEventsPerSec ?? null,
@@ -259,6 +270,11 @@ export function table(r: BenchResults): string {
       rows.push(['http progress', 'req/s, p50 / p99 ms', `${fmt(h.progress.requestsPerSec)}, ${fmt(h.progress.p50Ms)} / ${fmt(h.progress.p99Ms)}`, '', `${h.progress.non2xx} non-2xx`]);
     }
   } else rows.push(['http', 'not run', '—', '—', '—']);
+  if (r.readSide) {
+    for (const p of r.readSide.projections) {
+      rows.push(['read side', `${p.name}: CPU µs per event, Node / PostgreSQL (${fmt(r.readSide.events)} events, batches of ${fmt(r.readSide.batchSize)})`, `${fmt(p.nodeUsPerEvent)} / ${fmt(p.dbUsPerEvent)}`, `${fmt(p.ms)} ms`, '']);
+    }
+  } else rows.push(['read side', 'not run', '—', '—', '—']);
   if (r.rebuild) rows.push(['rebuild', `events/s (${fmt(r.rebuild.events)} events), peak RSS`, fmt(r.rebuild.eventsPerSec), `${fmt(r.rebuild.peakRssMb)} MB`, `Node CPU ${fmt(r.rebuild.cpuMs)} ms`]);
   else rows.push(['rebuild', 'not run', '—', '—', '—']);
   if (r.verify) {
@@ -317,6 +333,7 @@ export async function runBench(options: RunOptions): Promise<{ results: BenchRes
     sizes,
     append: null,
     http: null,
+    readSide: null,
     bigLog: null,
     rebuild: null,
     verify: null,
@@ -342,6 +359,11 @@ export async function runBench(options: RunOptions): Promise<{ results: BenchRes
         httpSuite({ url, seconds: sizes.httpSeconds, candidates: sizes.httpCandidates, connections: sizes.httpConnections }),
       );
     }
+  }
+
+  if (only.has('readside')) {
+    log(`read side: ${sizes.readSideCandidates} candidates × 100 events replayed through each read model…`);
+    results.readSide = await attempt('read side', notes, () => readSideSuite(url, sizes.readSideCandidates));
   }
 
   const wantBig = only.has('rebuild') || only.has('verify') || only.has('timetravel') || only.has('sheet');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Client, Pool } from 'pg';
 import type { NewEvent } from '@app/event-store/event-store';
 
@@ -120,4 +121,40 @@ export interface Notes {
 
 export function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
+}
+
+/**
+ * CPU time so far of each server process serving a client whose connections carry the
+ * application name `appName` (the API, a bench child), µs by pid; null when the server is not on this machine.
+ */
+export async function serverCpuUs(url: string, appName: string): Promise<Map<number, number> | null> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [appName]);
+    const cpu = new Map<number, number>();
+    for (const { pid } of rows) {
+      try {
+        cpu.set(pid, cpuUsOf(readFileSync(`/proc/${pid}/stat`, 'utf8')));
+      } catch {
+        return null; // not a process of this machine
+      }
+    }
+    return cpu;
+  } finally {
+    await client.end();
+  }
+}
+
+/** CPU used between two readings by the processes present in both, µs. */
+export function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, us] of after) if (before.has(pid)) total += us - before.get(pid)!;
+  return total;
+}
+
+/** utime + stime of a /proc/<pid>/stat line, in µs (clock ticks of 10 ms on Linux). */
+export function cpuUsOf(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropSchema, inParallel, log, round, uniqueName } from '../lib';
+import { cpuBetween, cpuUsOf, dropSchema, inParallel, log, round, serverCpuUs, uniqueName } from '../lib';
 
 /**
  * Suite 2: the API end to end on a fresh schema, started as `npm start`
@@ -112,43 +112,6 @@ function mainThreadsCpuUs(pid: number): Map<number, number> {
     return 0;
   });
   return cpu;
-}
-
-/**
- * CPU time so far of each server process serving the API (its connections carry the
- * application name `appName`), µs by pid; null when the server is not on this machine.
- */
-async function serverCpuUs(url: string, appName: string): Promise<Map<number, number> | null> {
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [appName]);
-    const cpu = new Map<number, number>();
-    for (const { pid } of rows) {
-      try {
-        cpu.set(pid, cpuUsOf(readFileSync(`/proc/${pid}/stat`, 'utf8')));
-      } catch {
-        return null; // not a process of this machine
-      }
-    }
-    return cpu;
-  } finally {
-    await client.end();
-  }
-}
-
-/** CPU used between two readings by the processes present in both, µs. */
-function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
-  let total = 0;
-  for (const [pid, us] of after) if (before.has(pid)) total += us - before.get(pid)!;
-  return total;
-}
-
-/** utime + stime of a /proc/<pid>/stat line, in µs (clock ticks of 10 ms on Linux). */
-function cpuUsOf(stat: string): number {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 /** Resident memory of a process and all its descendants, in bytes (Linux /proc; 0 for a process gone). */
