@@ -1,5 +1,5 @@
 import { fixtureReferential } from '../testing/progress-fixtures';
-import { applyBackOfficeEvent, BackOfficeSlice, Changed, decisionCounts, emptyBackOfficeSlice, filterToken, sheetRows, StreamEvent } from './back-office.evolve';
+import { applyBackOfficeEvent, BackOfficeSlice, decisionCounts, emptyBackOfficeSlice, filterToken, noChanges, sheetRows, StreamEvent } from './back-office.evolve';
 
 const C = 'c1';
 const S1 = 's1';
@@ -8,7 +8,7 @@ const IDENTITY = { alg: 'A256GCM', kid: C, iv: 'iv', ct: 'ct', tag: 'tag' };
 
 let position = 0;
 const e = (type: string, data: object): StreamEvent => ({ type, data, transactionId: String(100 + ++position), globalPosition: position, recordedAt: '2026-06-01T10:00:00.000Z' });
-const changes = (): Changed => ({ sessions: new Set(), juries: new Set(), candidates: new Set(), referentials: new Set() });
+const changes = noChanges;
 function fold(events: StreamEvent[], slice: BackOfficeSlice = emptyBackOfficeSlice()): BackOfficeSlice {
   for (const event of events) applyBackOfficeEvent(slice, event, changes());
   return slice;
@@ -52,6 +52,19 @@ describe('back-office lists evolve', () => {
     expect(line.tokens).toEqual(expect.arrayContaining([filterToken({ block: 'BC01', decision: 'deferred' }), filterToken({ decision: 'none' }), filterToken({ block: 'BC02' })]));
     expect(line.tokens).not.toContain(filterToken({ block: 'BC02', decision: 'deferred' }));
     expect(slice.sessions.get(S1)).toMatchObject({ certificationCode: fixtureReferential('r1').document.code, session: { title: 'Juin', assessors: [] } });
+  });
+
+  it("notes a candidate's file as changed by file events only: a score changes the progress alone", () => {
+    const slice = fold(history());
+    const score = noChanges();
+    applyBackOfficeEvent(slice, e('CriterionScored', { candidateId: C, sessionId: S1, block: 'BC01', criterion: 'CE1.2', result: 'acquired' }), score);
+    expect([...score.candidates]).toEqual([C]);
+    expect([...score.files.keys()]).toEqual([]);
+    const request = noChanges();
+    const requested = e('AccommodationRequested', { candidateId: C, requestId: 'q3', accommodations: [{ type: 'assistant' }], justification: IDENTITY });
+    applyBackOfficeEvent(slice, requested, request);
+    expect([...request.candidates]).toEqual([C]);
+    expect([...request.files]).toEqual([[C, requested.globalPosition]]);
   });
 
   it('replaying events already applied changes nothing', () => {

@@ -113,9 +113,14 @@ const recorded = (e: StreamEvent): RecordedEvent => ({ type: e.type, data: e.dat
 export interface Changed {
   sessions: Set<string>;
   juries: Set<string>;
+  /** Candidates an event changed (their progress, their file, or both). */
   candidates: Set<string>;
+  /** Of those, the candidates whose file changed (a score changes only the progress), with the position of the last event that changed it. */
+  files: Map<string, number>;
   referentials: Set<string>;
 }
+
+export const noChanges = (): Changed => ({ sessions: new Set(), juries: new Set(), candidates: new Set(), files: new Map(), referentials: new Set() });
 
 /**
  * Applies one event to the slice in place and notes what it changed. An event
@@ -158,7 +163,10 @@ export function applyBackOfficeEvent(slice: BackOfficeSlice, e: StreamEvent, cha
     slice.candidates.set(candidateId, candidate);
   }
   if (alreadyApplied(candidate.at, e)) return;
-  if (FILE_EVENT_TYPES.has(e.type)) candidate.file = candidateSpec.evolve(candidate.file, recorded(e));
+  if (FILE_EVENT_TYPES.has(e.type)) {
+    candidate.file = candidateSpec.evolve(candidate.file, recorded(e));
+    changed.files.set(candidateId, e.globalPosition);
+  }
   if (PROGRESS_EVENT_TYPES.has(e.type)) {
     const progress: OwnedProgressSlice = { referentials: slice.referentials, candidates: new Map([[candidateId, candidate.progress]]) };
     applyProgressEvent(progress, e);

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
+import { CandidateState, candidateSpec } from '@app/domain/candidate/candidate';
 import { EventApplyError, FOLD_STATE, Projection, ProjectionContext, REWRITTEN_ROWS } from '../engine/projection';
-import { foldState, upsertRows } from '../engine/upsert-rows';
+import { foldState, UpsertColumn, upsertRows } from '../engine/upsert-rows';
 import { loadStates, StateMemo } from '../engine/state-memo';
 import type { ReferentialCriteria } from '../candidate-progress/candidate-progress.evolve';
 import {
@@ -11,6 +12,7 @@ import {
   decisionCounts,
   emptyBackOfficeSlice,
   JuryListState,
+  noChanges,
   SessionListState,
   SheetCandidateState,
   sheetRows,
@@ -27,7 +29,10 @@ export const BACK_OFFICE = 'back-office';
  * sessions. All in the batch's transaction.
  *
  * Tables (base names; queries read the views):
- * - back_office_referentials, back_office_candidates: fold states only;
+ * - back_office_referentials, back_office_candidates (a candidate's progress
+ *   fold and the mark of the last event applied to them), back_office_files
+ *   (a candidate's file, the domain's fold): fold states only. A score
+ *   rewrites the progress, not the file;
  * - back_office_sessions: one row per session, with its readers (assessors,
  *   members of its juries) for the per-role scope;
  * - deliberation_sheet: one row per (session, candidate), the identity as
@@ -45,11 +50,12 @@ export const BACK_OFFICE = 'back-office';
  * engine/projection.ts); rows are written with one parameter per value
  * (upsertRows).
  *
- * Code version 5: the fold state is stored as `text` (FOLD_STATE), the
- * sheet's JSON columns as `json` (its query returns them whole or reads one
- * key), its filter tokens written as one array literal (textArray): a score
- * rewrites the candidate's line, and PostgreSQL no longer parses what it
- * only stores.
+ * Code version 5: a candidate's file has a row of its own
+ * (back_office_files), written only when a file event changes it, so a
+ * score no longer rewrites it with the progress; fold states are stored as
+ * `text` (FOLD_STATE), the sheet's JSON columns as `json` (its query returns
+ * them whole or reads one key), its filter tokens written as one array
+ * literal (textArray): PostgreSQL no longer parses what it only stores.
  */
 export const backOfficeProjection: Projection = {
   name: BACK_OFFICE,
@@ -57,6 +63,7 @@ export const backOfficeProjection: Projection = {
   tables: {
     back_office_referentials: (t) => `CREATE TABLE ${t} (referential_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL)`,
     back_office_candidates: (t) => `CREATE TABLE ${t} (candidate_id text PRIMARY KEY, state ${FOLD_STATE} NOT NULL, last_position bigint NOT NULL) ${REWRITTEN_ROWS}`,
+    back_office_files: (t) => `CREATE TABLE ${t} (candidate_id text PRIMARY KEY, state ${FOLD_STATE} NOT NULL, last_position bigint NOT NULL)`,
     back_office_sessions: (t) => `CREATE TABLE ${t} (
       session_id text PRIMARY KEY,
       referential_id text NOT NULL,
@@ -100,7 +107,7 @@ export const backOfficeProjection: Projection = {
   async apply(events, tx) {
     const slice = emptyBackOfficeSlice();
     await load(tx.client, tx.table, slice, events.map(touches), tx.memo);
-    const changed: Changed = { sessions: new Set(), juries: new Set(), candidates: new Set(), referentials: new Set() };
+    const changed = noChanges();
     for (const e of events) {
       try {
         applyBackOfficeEvent(slice, e, changed);
@@ -114,11 +121,21 @@ export const backOfficeProjection: Projection = {
 
 type Table = (base: string) => string;
 
+/** A candidate's row of back_office_candidates: the progress fold and the last event applied to the candidate (file or progress). */
+interface CandidateFold {
+  progress: SheetCandidateState['progress'];
+  at: SheetCandidateState['at'];
+}
+
+const STATE_COLUMNS: UpsertColumn[] = [['candidate_id', 'text'], foldState('state'), ['last_position', 'bigint']];
+
 async function load(client: PoolClient, table: Table, slice: BackOfficeSlice, touched: ReturnType<typeof touches>[], memo?: StateMemo): Promise<void> {
   const ids = (key: keyof ReturnType<typeof touches>) => [...new Set(touched.map((t) => t[key]).filter((id): id is string => id !== undefined))];
   const referentialIds = new Set(ids('referential'));
-  for (const [id, state] of await loadStates<SheetCandidateState>(client, table('back_office_candidates'), 'candidate_id', ids('candidate'), memo)) {
-    slice.candidates.set(id, state);
+  const candidateIds = ids('candidate');
+  const files = new Map(await loadStates<CandidateState>(client, table('back_office_files'), 'candidate_id', candidateIds, memo));
+  for (const [id, state] of await loadStates<CandidateFold>(client, table('back_office_candidates'), 'candidate_id', candidateIds, memo)) {
+    slice.candidates.set(id, { candidateId: id, file: files.get(id) ?? candidateSpec.initialState(), progress: state.progress, at: state.at });
     for (const b of state.progress.blocks) if (b.referentialId !== null) referentialIds.add(b.referentialId);
   }
   for (const [id, state] of await loadStates<ReferentialCriteria>(client, table('back_office_referentials'), 'referential_id', referentialIds, memo)) slice.referentials.set(id, state);
@@ -181,12 +198,14 @@ async function save(tx: ProjectionContext, slice: BackOfficeSlice, changed: Chan
     })),
   );
   const candidates = [...changed.candidates].map((id) => slice.candidates.get(id)!);
-  await upsertRows(tx, table('back_office_candidates'), ['candidate_id'], [['candidate_id', 'text'], foldState('state'), ['last_position', 'bigint']], candidates.map((c) => {
-    // Scores (with their sealed comments) are the progress fold's business here: not kept twice.
-    const state: SheetCandidateState = { ...c, file: { ...c.file, scores: {} } };
+  await upsertRows(tx, table('back_office_candidates'), ['candidate_id'], STATE_COLUMNS, candidates.map((c) => {
+    const state: CandidateFold = { progress: c.progress, at: c.at };
     memo?.stage(table('back_office_candidates'), c.candidateId, state);
     return { candidate_id: c.candidateId, state, last_position: c.at.position };
   }));
+  // A file is written when an event changed it; the others go back to the memo as they were read.
+  await upsertRows(tx, table('back_office_files'), ['candidate_id'], STATE_COLUMNS, [...changed.files].map(([id, position]) => ({ candidate_id: id, state: slice.candidates.get(id)!.file, last_position: position })));
+  for (const c of slice.candidates.values()) memo?.stage(table('back_office_files'), c.candidateId, c.file);
   const lines = candidates.flatMap((c) => sheetRows(c, slice.referentials).map((row) => ({ ...row, last_position: c.at.position })));
   const newLines = await upsertRows(
     tx,
