@@ -31,7 +31,7 @@ export interface RuntimeOptions {
   failureRetryMs?: number;
   /** Least time between two batches of a live runner while appends keep coming (default 0; see SubscribeOptions). */
   minIntervalMs?: number;
-  /** States a live runner keeps from its earlier batches instead of reading them back (StateMemo; default 1,000 per projection, 0: none). */
+  /** States a live runner keeps from its earlier batches instead of reading them back (StateMemo; default 1,000 per table of the projection, 0: none). */
   memoEntries?: number;
   /** Where the runners report (the Nest module passes Nest's logger, tools and tests their own). */
   logger: ProjectionLogger;
@@ -64,7 +64,7 @@ export interface RebuildProgress {
   (done: number, total: number): void;
 }
 
-/** A thousand candidates' states: about 5 MB per projection at twenty scores each (measured), three times that fully scored. */
+/** A thousand candidates' states per table: about 5 MB at twenty scores each (measured), three times that fully scored. */
 export const DEFAULT_MEMO_ENTRIES = 1000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

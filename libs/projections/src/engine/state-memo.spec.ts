@@ -42,4 +42,20 @@ describe('StateMemo', () => {
     expect(memo.take('t', 'd')).toBe('d');
     expect(() => new StateMemo(-1)).toThrow(/limit/);
   });
+
+  it('counts the limit per table: two states per candidate keep as many candidates', () => {
+    const memo = new StateMemo(2);
+    for (const key of ['a', 'b']) {
+      memo.stage('progress', key, `p${key}`);
+      memo.stage('file', key, `f${key}`);
+    }
+    memo.commit();
+    expect(memo.size).toBe(4);
+    memo.stage('progress', 'c', 'pc');
+    memo.commit();
+    expect(memo.size).toBe(4);
+    expect(memo.take('progress', 'a')).toBeUndefined();
+    expect(memo.take('file', 'a')).toBe('fa');
+    expect(memo.take('progress', 'c')).toBe('pc');
+  });
 });

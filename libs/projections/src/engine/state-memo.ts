@@ -16,45 +16,57 @@ import type { PoolClient } from 'pg';
  * `clear` forgets everything (a batch that failed, whatever it had taken or
  * changed in place).
  *
- * Bounded: the least recently written entries go first past `limit`.
+ * Bounded: past `limit` entries in one table, its least recently written
+ * entries go first (per table, so that a projection keeping two states per
+ * candidate, such as the back office's progress and file, keeps as many
+ * candidates as one keeping one).
  */
 export class StateMemo {
-  private readonly kept = new Map<string, unknown>();
-  private staged = new Map<string, unknown>();
+  private readonly kept = new Map<string, Map<string, unknown>>();
+  private staged = new Map<string, Map<string, unknown>>();
 
   constructor(readonly limit: number) {
     if (!Number.isSafeInteger(limit) || limit < 0) throw new Error('StateMemo: limit must be a non-negative integer');
   }
 
+  /** Entries kept, all tables together. */
   get size(): number {
-    return this.kept.size;
+    let size = 0;
+    for (const states of this.kept.values()) size += states.size;
+    return size;
   }
 
   /** The state of `key` in `table` as the last committed batch wrote it, or undefined (then read the row). */
   take<T>(table: string, key: string): T | undefined {
-    const id = entry(table, key);
-    const state = this.kept.get(id);
+    const states = this.kept.get(table);
+    const state = states?.get(key);
     if (state === undefined) return undefined;
-    this.kept.delete(id);
+    states!.delete(key);
     return state as T;
   }
 
   /** What this batch writes for `key` in `table` (exactly what the row will hold once read back). */
   stage(table: string, key: string, state: unknown): void {
-    this.staged.set(entry(table, key), state);
+    let states = this.staged.get(table);
+    if (!states) this.staged.set(table, (states = new Map()));
+    states.set(key, state);
   }
 
   /** The batch committed: its staged states are the rows now. */
   commit(): void {
-    for (const [id, state] of this.staged) {
-      this.kept.delete(id);
-      this.kept.set(id, state);
+    for (const [table, staged] of this.staged) {
+      let states = this.kept.get(table);
+      if (!states) this.kept.set(table, (states = new Map()));
+      for (const [key, state] of staged) {
+        states.delete(key);
+        states.set(key, state);
+      }
+      for (const key of states.keys()) {
+        if (states.size <= this.limit) break;
+        states.delete(key);
+      }
     }
     this.staged = new Map();
-    for (const id of this.kept.keys()) {
-      if (this.kept.size <= this.limit) break;
-      this.kept.delete(id);
-    }
   }
 
   /** The batch failed or its outcome is unknown: nothing here can be trusted any more. */
@@ -63,8 +75,6 @@ export class StateMemo {
     this.staged = new Map();
   }
 }
-
-const entry = (table: string, key: string) => `${table}\u0000${key}`;
 
 /**
  * The `state` column of the rows of `table` whose `key` column is one of
