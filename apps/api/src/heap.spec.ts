@@ -2,10 +2,10 @@ import { ConfigError } from '@app/platform/settings';
 import { applyHeapGrowth, DEFAULT_HEAP_GROWTH_PERCENT, heapGrowthPercent } from './heap';
 
 describe('API heap growth (API_HEAP_GROWTH_PERCENT)', () => {
-  it('defaults to twice what the last full collection kept', () => {
-    expect(DEFAULT_HEAP_GROWTH_PERCENT).toBe(100);
-    expect(heapGrowthPercent({})).toBe(100);
-    expect(heapGrowthPercent({ API_HEAP_GROWTH_PERCENT: '' })).toBe(100);
+  it('defaults to growing by three quarters of what the last full collection kept', () => {
+    expect(DEFAULT_HEAP_GROWTH_PERCENT).toBe(75);
+    expect(heapGrowthPercent({})).toBe(75);
+    expect(heapGrowthPercent({ API_HEAP_GROWTH_PERCENT: '' })).toBe(75);
   });
 
   it('reads an integer from 0 (V8 decides) to 300, and names the setting otherwise', () => {
