@@ -203,9 +203,11 @@ async function save(tx: ProjectionContext, slice: BackOfficeSlice, changed: Chan
     memo?.stage(table('back_office_candidates'), c.candidateId, state);
     return { candidate_id: c.candidateId, state, last_position: c.at.position };
   }));
-  // A file is written when an event changed it; the others go back to the memo as they were read.
-  await upsertRows(tx, table('back_office_files'), ['candidate_id'], STATE_COLUMNS, [...changed.files].map(([id, position]) => ({ candidate_id: id, state: slice.candidates.get(id)!.file, last_position: position })));
-  for (const c of slice.candidates.values()) memo?.stage(table('back_office_files'), c.candidateId, c.file);
+  // A file is written when an event changed it; the others go back to the memo as they were read. Scores (with
+  // their sealed comments) are the progress fold's business: never kept in the file's row.
+  const written = new Map([...changed.files.keys()].map((id) => [id, { ...slice.candidates.get(id)!.file, scores: {} }]));
+  await upsertRows(tx, table('back_office_files'), ['candidate_id'], STATE_COLUMNS, [...changed.files].map(([id, position]) => ({ candidate_id: id, state: written.get(id), last_position: position })));
+  for (const c of slice.candidates.values()) memo?.stage(table('back_office_files'), c.candidateId, written.get(c.candidateId) ?? c.file);
   const lines = candidates.flatMap((c) => sheetRows(c, slice.referentials).map((row) => ({ ...row, last_position: c.at.position })));
   const newLines = await upsertRows(
     tx,
