@@ -71,7 +71,7 @@ export const REWRITTEN_ROWS = 'WITH (toast_tuple_target = 8160, fillfactor = 50)
  * back office's state, 3-4 µs for progress'; docs/performance.md, "Read
  * models"). The runner is its only writer and JSON.stringify its only
  * encoder, and loadStates parses it back. Key order is the writer's:
- * compare such rows as `jsonb` (Checkpoints.tableHash does).
+ * compare such rows with the state parsed (Checkpoints.tableHash does).
  *
  * Written through upsertRows as `foldState(column)`: the value is the state,
  * encoded there.
