@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import type { NewEvent } from '@app/event-store/event-store';
 
@@ -158,3 +160,19 @@ export function cpuUsOf(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
+
+/**
+ * Runs a child of the bench (`node …args`, in a process of its own so that its CPU and memory are its
+ * own) and resolves with the last line of its output, parsed: the children print their result so.
+ */
+export function childResult<T>(args: string[], what: string, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { maxBuffer: 1 << 22, env }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`${what} failed: ${stderr || error.message}`));
+      resolve(JSON.parse(stdout.trim().split('\n').pop()!) as T);
+    });
+  });
+}
+
+/** The arguments that run a TypeScript child of the bench (test/bench/children) without a build step. */
+export const tsChild = (name: string, ...args: string[]): string[] => ['-r', join(__dirname, 'register.js'), join(__dirname, 'children', name), ...args];

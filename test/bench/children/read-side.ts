@@ -17,7 +17,7 @@ import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { DEFAULT_MEMO_ENTRIES, ProjectionRuntime } from '@app/projections/engine/projection-runtime';
 import { StateMemo } from '@app/projections/engine/state-memo';
 import { PROJECTIONS } from '@app/projections/projections';
-import { cpuBetween, serverCpuUs } from '../lib';
+import { cpuBetween, round, serverCpuUs } from '../lib';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -59,8 +59,8 @@ async function main(): Promise<void> {
       }
       projections.push({
         name: projection.name,
-        nodeUsPerEvent: round(last.nodeUs / log.length),
-        dbUsPerEvent: last.dbUs === null ? null : round(last.dbUs / log.length),
+        nodeUsPerEvent: round(last.nodeUs / log.length, 1),
+        dbUsPerEvent: last.dbUs === null ? null : round(last.dbUs / log.length, 1),
         ms: Math.round(last.ms),
       });
     }
@@ -69,8 +69,6 @@ async function main(): Promise<void> {
     await db.close();
   }
 }
-
-const round = (n: number) => Math.round(n * 10) / 10;
 
 main().catch((error) => {
   console.error(error);

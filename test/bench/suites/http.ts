@@ -1,9 +1,9 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuBetween, cpuUsOf, dropSchema, inParallel, log, round, serverCpuUs, uniqueName } from '../lib';
+import { childResult, cpuBetween, cpuUsOf, dropSchema, inParallel, log, round, serverCpuUs, uniqueName } from '../lib';
 
 /**
  * Suite 2: the API end to end on a fresh schema, started as `npm start`
@@ -87,16 +87,11 @@ export function httpAvailable(): string | null {
   return missing.length ? `not in this tree yet: ${missing.join(', ')}` : null;
 }
 
-function load(plan: Record<string, unknown>, dir: string): Promise<LoadFigures> {
+async function load(plan: Record<string, unknown>, dir: string): Promise<LoadFigures> {
   const file = join(dir, `plan-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(plan));
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [join(__dirname, '..', 'children', 'load.js'), file], { maxBuffer: 1 << 22 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`load generator failed: ${stderr || error.message}`));
-      const r = JSON.parse(stdout.trim().split('\n').pop()!);
-      resolve({ ...r, requestsPerSec: round(r.requestsPerSec), p99Ms: round(r.p99Ms, 1), p50Ms: round(r.p50Ms, 1) });
-    });
-  });
+  const r = await childResult<LoadFigures>([join(__dirname, '..', 'children', 'load.js'), file], 'load generator');
+  return { ...r, requestsPerSec: round(r.requestsPerSec), p99Ms: round(r.p99Ms, 1), p50Ms: round(r.p50Ms, 1) };
 }
 
 /** CPU time (user + system) so far of a process and all its descendants, µs (Linux /proc). */

@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openDatabase } from '@app/event-store/database';
 import { EVENT_STORE_MIGRATIONS, migrate } from '@app/event-store/migrations';
 import { loadBigLog } from '../big-log';
-import { dropSchema, uniqueName } from '../lib';
+import { childResult, dropSchema, tsChild, uniqueName } from '../lib';
 
 /**
  * Suite: what the read models cost per event while scores come in, measured
@@ -35,13 +33,7 @@ export async function readSideSuite(url: string, candidates: number): Promise<Re
     await db.close();
   }
   try {
-    const args = ['-r', join(__dirname, '..', 'register.js'), join(__dirname, '..', 'children', 'read-side.ts'), url, schema, schema, String(READ_SIDE_BATCH)];
-    return await new Promise((resolve, reject) => {
-      execFile(process.execPath, args, { maxBuffer: 1 << 20, env: { ...process.env, LOG_LEVEL: 'silent' } }, (error, stdout, stderr) => {
-        if (error) return reject(new Error(`read-side child failed: ${stderr || error.message}`));
-        resolve(JSON.parse(stdout.trim().split('\n').pop()!) as ReadSideResult);
-      });
-    });
+    return await childResult<ReadSideResult>(tsChild('read-side.ts', url, schema, schema, String(READ_SIDE_BATCH)), 'read-side child', { ...process.env, LOG_LEVEL: 'silent' });
   } finally {
     await dropSchema(url, schema);
   }

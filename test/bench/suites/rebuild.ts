@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { round } from '../lib';
+import { childResult, round, tsChild } from '../lib';
 
 /**
  * Suite 3: rebuild of the candidate progress read model from the whole log,
@@ -25,13 +24,7 @@ export function rebuildAvailable(): boolean {
   return existsSync(join(root, 'libs', 'projections', 'src', 'engine', 'projection-runtime.ts'));
 }
 
-export function rebuildSuite(url: string, schema: string): Promise<RebuildSuiteResult> {
-  const args = ['-r', join(__dirname, '..', 'register.js'), join(__dirname, '..', 'children', 'rebuild.ts'), url, schema];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { maxBuffer: 1 << 20, env: { ...process.env, LOG_LEVEL: 'silent' } }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`rebuild child failed: ${stderr || error.message}`));
-      const r = JSON.parse(stdout.trim().split('\n').pop()!);
-      resolve({ events: r.events, rows: r.rows, ms: r.ms, eventsPerSec: round((r.events / r.ms) * 1000), cpuMs: r.cpuMs, peakRssMb: r.peakRssMb, startRssMb: r.startRssMb });
-    });
-  });
+export async function rebuildSuite(url: string, schema: string): Promise<RebuildSuiteResult> {
+  const r = await childResult<Omit<RebuildSuiteResult, 'eventsPerSec'>>(tsChild('rebuild.ts', url, schema), 'rebuild child', { ...process.env, LOG_LEVEL: 'silent' });
+  return { events: r.events, rows: r.rows, ms: r.ms, eventsPerSec: round((r.events / r.ms) * 1000), cpuMs: r.cpuMs, peakRssMb: r.peakRssMb, startRssMb: r.startRssMb };
 }
