@@ -76,10 +76,15 @@ export interface ProjectionSettings {
   failureRetryMs: number;
   /** Least time between two batches while appends keep coming (PROJECTION_INTERVAL_MS, default PROJECTION_INTERVAL_DEFAULT_MS). */
   minIntervalMs: number;
+  /** How long a live runner keeps fold states written behind before writing them all (PROJECTION_STATES_EVERY_MS, default PROJECTION_STATES_EVERY_DEFAULT_MS; 0: at every batch). */
+  statesEveryMs: number;
 }
 
 /** See `SubscribeOptions.minIntervalMs`: how stale a read model may get under a steady flow of commands, for fewer transactions. */
 export const PROJECTION_INTERVAL_DEFAULT_MS = 100;
+
+/** See `RuntimeOptions.statesEveryMs`: a runner restarting after a crash folds at most these few seconds of the log again. */
+export const PROJECTION_STATES_EVERY_DEFAULT_MS = 5000;
 
 export function projectionSettings(env: NodeJS.ProcessEnv): ProjectionSettings {
   return {
@@ -87,6 +92,7 @@ export function projectionSettings(env: NodeJS.ProcessEnv): ProjectionSettings {
     rebuildBatchSize: integer(env, 'PROJECTION_REBUILD_BATCH_SIZE', 5000, 1, 50_000),
     failureRetryMs: integer(env, 'PROJECTION_FAILURE_RETRY_MS', 30_000, 100, 3_600_000),
     minIntervalMs: integer(env, 'PROJECTION_INTERVAL_MS', PROJECTION_INTERVAL_DEFAULT_MS, 0, 10_000),
+    statesEveryMs: integer(env, 'PROJECTION_STATES_EVERY_MS', PROJECTION_STATES_EVERY_DEFAULT_MS, 0, 600_000),
   };
 }
 

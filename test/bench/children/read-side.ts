@@ -1,8 +1,9 @@
 /**
  * Replays a loaded log through each read model the way a live runner applies
  * it while scores come in: batches of `batchSize` events (what 100 ms of
- * scores at the HTTP suite's rate make), the runner's state memo, into a new
- * generation beside the live one. In a process of its own, so that its CPU
+ * scores at the HTTP suite's rate make), the runner's state memo and its fold
+ * states written behind (all written every fifty batches: five seconds of a
+ * live runner's), into a new generation beside the live one. In a process of its own, so that its CPU
  * time is the replay's; PostgreSQL's CPU is that of this process's
  * connections (their application name). Each projection replays the log
  * twice and the second pass is reported (the first one warms the code up).
@@ -16,10 +17,14 @@ import { checkpointOf, LOG_START, StoredEvent } from '@app/event-store/event-sto
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { DEFAULT_MEMO_ENTRIES, ProjectionRuntime } from '@app/projections/engine/projection-runtime';
 import { StateMemo } from '@app/projections/engine/state-memo';
+import { PROJECTION_INTERVAL_DEFAULT_MS, PROJECTION_STATES_EVERY_DEFAULT_MS } from '@app/platform/config';
 import { PROJECTIONS } from '@app/projections/projections';
 import { cpuBetween, round, serverCpuUs } from '../lib';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A batch stands for the live runner's least interval between two batches (PROJECTION_INTERVAL_DEFAULT_MS) of a steady flow of scores. */
+const STATES_EVERY_BATCHES = PROJECTION_STATES_EVERY_DEFAULT_MS / PROJECTION_INTERVAL_DEFAULT_MS;
 
 async function main(): Promise<void> {
   const [url, schema, appName, batchArg] = process.argv.slice(2);
@@ -48,8 +53,10 @@ async function main(): Promise<void> {
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
         let checkpoint = LOG_START;
-        for (let i = 0; i < log.length; i += batchSize) {
-          checkpoint = await runtime.checkpoints.applyBatch(projection, target.generation, checkpoint, log.slice(i, i + batchSize), { requireActive: false, memo });
+        for (let i = 0, batch = 1; i < log.length; i += batchSize, batch++) {
+          // Fold states written behind are all written every PROJECTION_STATES_EVERY_DEFAULT_MS of the live runner's batches.
+          const statesEveryMs = batch % STATES_EVERY_BATCHES === 0 ? 0 : Number.POSITIVE_INFINITY;
+          checkpoint = await runtime.checkpoints.applyBatch(projection, target.generation, checkpoint, log.slice(i, i + batchSize), { requireActive: false, memo, statesEveryMs });
         }
         const ms = performance.now() - t0;
         const cpu = process.cpuUsage(cpu0);

@@ -39,6 +39,8 @@ export interface SheetCandidateState {
   file: CandidateState;
   progress: CandidateProgressState;
   at: LogMark;
+  /** The position of the last event that changed the file (the projection's file row). */
+  fileAt?: number;
 }
 
 export interface SessionListState {

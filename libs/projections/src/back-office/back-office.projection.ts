@@ -56,10 +56,17 @@ export const BACK_OFFICE = 'back-office';
  * `text` (FOLD_STATE), the sheet's JSON columns as `json` (its query returns
  * them whole or reads one key), its filter tokens written as one array
  * literal (textArray): PostgreSQL no longer parses what it only stores.
+ *
+ * Code version 6: a live runner writes the candidates' fold states (progress,
+ * file) behind (StateMemo.stageBehind, writeStates below): every few seconds
+ * rather than at every score, which rewrote a 3 kB state per score though no
+ * query reads it (docs/projections.md, "Fold states written behind"). The
+ * progress fold keeps the position of the file's last change (`fileAt`), which
+ * the file's row carries when written.
  */
 export const backOfficeProjection: Projection = {
   name: BACK_OFFICE,
-  codeVersion: 5,
+  codeVersion: 6,
   tables: {
     back_office_referentials: (t) => `CREATE TABLE ${t} (referential_id text PRIMARY KEY, state jsonb NOT NULL, last_position bigint NOT NULL)`,
     back_office_candidates: (t) => `CREATE TABLE ${t} (candidate_id text PRIMARY KEY, state ${FOLD_STATE} NOT NULL, last_position bigint NOT NULL) ${REWRITTEN_ROWS}`,
@@ -115,16 +122,33 @@ export const backOfficeProjection: Projection = {
         throw new EventApplyError(e, error);
       }
     }
-    await save(tx, slice, changed);
+    await saveStates(tx, slice, changed);
+    if (!tx.statesOnly) await save(tx, slice, changed);
+  },
+  async writeStates(states, tx) {
+    const folds = states.get(tx.table('back_office_candidates')) ?? new Map<string, unknown>();
+    await writeFolds(tx, folds as ReadonlyMap<string, CandidateFold>);
+    const files = [...(states.get(tx.table('back_office_files')) ?? [])].map(([id, file]) => {
+      // A file is behind only with its candidate's fold (an event that changes the file changes the candidate).
+      const fold = folds.get(id) as CandidateFold | undefined;
+      if (fold?.fileAt === undefined) throw new Error(`back office: the file of ${id} is behind without its candidate's fold`);
+      return { candidate_id: id, state: file, last_position: fold.fileAt };
+    });
+    await upsertRows(tx, tx.table('back_office_files'), ['candidate_id'], STATE_COLUMNS, files);
   },
 };
 
 type Table = (base: string) => string;
 
-/** A candidate's row of back_office_candidates: the progress fold and the last event applied to the candidate (file or progress). */
+/**
+ * A candidate's row of back_office_candidates: the progress fold, the last
+ * event applied to the candidate (file or progress) and the position of the
+ * last one that changed the file (its row's `last_position`).
+ */
 interface CandidateFold {
   progress: SheetCandidateState['progress'];
   at: SheetCandidateState['at'];
+  fileAt?: number;
 }
 
 const STATE_COLUMNS: UpsertColumn[] = [['candidate_id', 'text'], foldState('state'), ['last_position', 'bigint']];
@@ -135,7 +159,7 @@ async function load(client: PoolClient, table: Table, slice: BackOfficeSlice, to
   const candidateIds = ids('candidate');
   const files = new Map(await loadStates<CandidateState>(client, table('back_office_files'), 'candidate_id', candidateIds, memo));
   for (const [id, state] of await loadStates<CandidateFold>(client, table('back_office_candidates'), 'candidate_id', candidateIds, memo)) {
-    slice.candidates.set(id, { candidateId: id, file: files.get(id) ?? candidateSpec.initialState(), progress: state.progress, at: state.at });
+    slice.candidates.set(id, { candidateId: id, file: files.get(id) ?? candidateSpec.initialState(), progress: state.progress, at: state.at, fileAt: state.fileAt });
     for (const b of state.progress.blocks) if (b.referentialId !== null) referentialIds.add(b.referentialId);
   }
   for (const [id, state] of await loadStates<ReferentialCriteria>(client, table('back_office_referentials'), 'referential_id', referentialIds, memo)) slice.referentials.set(id, state);
@@ -149,6 +173,36 @@ async function load(client: PoolClient, table: Table, slice: BackOfficeSlice, to
     const { rows } = await client.query(`SELECT jury_id, state FROM ${table('back_office_juries')} WHERE jury_id = ANY($1::text[])`, [juryIds]);
     for (const r of rows) slice.juries.set(r.jury_id, r.state as JuryListState);
   }
+}
+
+/**
+ * The candidates' fold states (progress, file): a live runner's are left to
+ * its memo, written behind (Projection.writeStates); a rebuild writes them.
+ */
+async function saveStates(tx: ProjectionContext, slice: BackOfficeSlice, changed: Changed): Promise<void> {
+  const { table, memo } = tx;
+  const folds = new Map<string, CandidateFold>();
+  for (const id of changed.candidates) {
+    const c = slice.candidates.get(id)!;
+    c.fileAt = changed.files.get(id) ?? c.fileAt;
+    folds.set(id, { progress: c.progress, at: c.at, fileAt: c.fileAt });
+  }
+  // A file is written when an event changed it. Scores (with their sealed comments) are the progress fold's
+  // business: never kept in the file's row.
+  const files = new Map([...changed.files.keys()].map((id) => [id, { ...slice.candidates.get(id)!.file, scores: {} }]));
+  if (!memo) {
+    await writeFolds(tx, folds);
+    await upsertRows(tx, table('back_office_files'), ['candidate_id'], STATE_COLUMNS, [...files].map(([id, file]) => ({ candidate_id: id, state: file, last_position: changed.files.get(id) })));
+    return;
+  }
+  for (const [id, fold] of folds) memo.stageBehind(table('back_office_candidates'), id, fold);
+  for (const [id, file] of files) memo.stageBehind(table('back_office_files'), id, file);
+  // The files read and left as they were go back to the memo.
+  for (const c of slice.candidates.values()) if (!files.has(c.candidateId)) memo.keep(table('back_office_files'), c.candidateId, c.file);
+}
+
+async function writeFolds(tx: ProjectionContext, folds: ReadonlyMap<string, CandidateFold>): Promise<void> {
+  await upsertRows(tx, tx.table('back_office_candidates'), ['candidate_id'], STATE_COLUMNS, [...folds].map(([id, state]) => ({ candidate_id: id, state, last_position: state.at.position })));
 }
 
 async function save(tx: ProjectionContext, slice: BackOfficeSlice, changed: Changed): Promise<void> {
@@ -198,16 +252,6 @@ async function save(tx: ProjectionContext, slice: BackOfficeSlice, changed: Chan
     })),
   );
   const candidates = [...changed.candidates].map((id) => slice.candidates.get(id)!);
-  await upsertRows(tx, table('back_office_candidates'), ['candidate_id'], STATE_COLUMNS, candidates.map((c) => {
-    const state: CandidateFold = { progress: c.progress, at: c.at };
-    memo?.stage(table('back_office_candidates'), c.candidateId, state);
-    return { candidate_id: c.candidateId, state, last_position: c.at.position };
-  }));
-  // A file is written when an event changed it; the others go back to the memo as they were read. Scores (with
-  // their sealed comments) are the progress fold's business: never kept in the file's row.
-  const written = new Map([...changed.files.keys()].map((id) => [id, { ...slice.candidates.get(id)!.file, scores: {} }]));
-  await upsertRows(tx, table('back_office_files'), ['candidate_id'], STATE_COLUMNS, [...changed.files].map(([id, position]) => ({ candidate_id: id, state: written.get(id), last_position: position })));
-  for (const c of slice.candidates.values()) memo?.stage(table('back_office_files'), c.candidateId, written.get(c.candidateId) ?? c.file);
   const lines = candidates.flatMap((c) => sheetRows(c, slice.referentials).map((row) => ({ ...row, last_position: c.at.position })));
   const newLines = await upsertRows(
     tx,

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { BlockProgressView, CandidateProgressState, LetterProgressView, ReferentialCriteria } from './candidate-progress.evolve';
+import type { BlockProgressView, LetterProgressView, ReferentialCriteria, VaePathView } from './candidate-progress.evolve';
 
 /**
  * Read through the view `candidate_progress`, which points at the live
@@ -22,9 +22,9 @@ export class CandidateProgressEntity {
   @Column({ type: 'json' })
   letters!: LetterProgressView[];
 
-  /** The fold state the next event evolves (stored as its JSON text: FOLD_STATE). */
-  @Column({ type: 'text', transformer: { from: (text: string | null) => (text === null ? null : JSON.parse(text)), to: (state: unknown) => JSON.stringify(state) } })
-  state!: CandidateProgressState;
+  /** The VAE paths, as `progressView` computed them; null for a candidate who filed no VAE application. */
+  @Column({ type: 'json', nullable: true })
+  vae!: VaePathView[] | null;
 
   @Column({ type: 'bigint', name: 'last_position' })
   lastPosition!: string;

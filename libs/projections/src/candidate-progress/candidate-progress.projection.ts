@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@app/event-store/event-store';
-import { EventApplyError, FOLD_STATE, Projection, REWRITTEN_ROWS } from '../engine/projection';
+import { EventApplyError, FOLD_STATE, Projection, ProjectionContext, REWRITTEN_ROWS } from '../engine/projection';
 import { foldState, UpsertColumn, upsertRows } from '../engine/upsert-rows';
 import { loadStates } from '../engine/state-memo';
 import {
@@ -17,7 +17,8 @@ import {
 export const CANDIDATE_PROGRESS = 'candidate-progress';
 
 const REFERENTIAL_COLUMNS: UpsertColumn[] = [['referential_id', 'text'], ['state', 'jsonb'], ['last_position', 'bigint']];
-const CANDIDATE_COLUMNS: UpsertColumn[] = [['candidate_id', 'text'], ['certified', 'boolean'], ['blocks', 'json'], ['letters', 'json'], foldState('state'), ['last_position', 'bigint']];
+const CANDIDATE_COLUMNS: UpsertColumn[] = [['candidate_id', 'text'], ['certified', 'boolean'], ['blocks', 'json'], ['letters', 'json'], ['vae', 'json'], ['last_position', 'bigint']];
+const STATE_COLUMNS: UpsertColumn[] = [['candidate_id', 'text'], foldState('state'), ['last_position', 'bigint']];
 
 /**
  * Per batch, whatever its size: load the candidate rows the batch touches,
@@ -55,16 +56,27 @@ const CANDIDATE_COLUMNS: UpsertColumn[] = [['candidate_id', 'text'], ['certified
  * Code version 9: the fold state is stored as `text` (PostgreSQL no longer
  * parses it to check it), and the row's views (`blocks`, `letters`) as `json`:
  * the query returns them whole, no query looks inside them.
+ *
+ * Code version 10: the fold state has a table of its own (progress_states),
+ * which a live runner writes behind (StateMemo.stageBehind, writeStates
+ * below): every few seconds rather than at every score, which rewrote a
+ * candidate's 3.5 kB state with their views (docs/projections.md, "Fold
+ * states written behind"). The VAE paths the query showed from the state are
+ * a view of their own (`vae`).
  */
 export const candidateProgressProjection: Projection = {
   name: CANDIDATE_PROGRESS,
-  codeVersion: 9,
+  codeVersion: 10,
   tables: {
     candidate_progress: (t) => `CREATE TABLE ${t} (
       candidate_id text PRIMARY KEY,
       certified boolean NOT NULL,
       blocks json NOT NULL,
       letters json NOT NULL,
+      vae json,
+      last_position bigint NOT NULL) ${REWRITTEN_ROWS}`,
+    progress_states: (t) => `CREATE TABLE ${t} (
+      candidate_id text PRIMARY KEY,
       state ${FOLD_STATE} NOT NULL,
       last_position bigint NOT NULL) ${REWRITTEN_ROWS}`,
     progress_referentials: (t) => `CREATE TABLE ${t} (
@@ -84,8 +96,8 @@ export const candidateProgressProjection: Projection = {
       if (e.type === 'CandidateEnrolled' && e.data?.referentialId) referentialIds.add(String(e.data.referentialId));
     }
     const slice: OwnedProgressSlice = { referentials: new Map(), candidates: new Map() };
-    const progress = table('candidate_progress');
-    for (const [id, state] of await loadStates<CandidateProgressState>(client, progress, 'candidate_id', candidateIds, memo)) {
+    const states = table('progress_states');
+    for (const [id, state] of await loadStates<CandidateProgressState>(client, states, 'candidate_id', candidateIds, memo)) {
       slice.candidates.set(id, state);
       for (const b of state.blocks) if (b.referentialId !== null) referentialIds.add(b.referentialId);
     }
@@ -102,6 +114,10 @@ export const candidateProgressProjection: Projection = {
       }
       if (changed) (changed[0] === 'candidate' ? changedCandidates : changedReferentials).add(changed[1]);
     }
+    // The fold states: a live runner's written behind (writeStates), a rebuild's now.
+    if (memo) for (const id of changedCandidates) memo.stageBehind(states, id, slice.candidates.get(id));
+    else await writeStates(tx, [...changedCandidates].map((id) => slice.candidates.get(id)!));
+    if (tx.statesOnly) return;
     if (changedReferentials.size) {
       const rows = [...changedReferentials].map((id) => {
         const r = slice.referentials.get(id)!;
@@ -115,14 +131,18 @@ export const candidateProgressProjection: Projection = {
     if (changedCandidates.size) {
       const rows = [...changedCandidates].map((id) => {
         const c = slice.candidates.get(id)!;
-        memo?.stage(progress, id, c);
         const view = progressView(c, slice.referentials);
-        return { candidate_id: id, certified: c.certified, blocks: view.blocks, letters: view.letters, state: c, last_position: c.at.position };
+        return { candidate_id: id, certified: c.certified, blocks: view.blocks, letters: view.letters, vae: view.vae ?? null, last_position: c.at.position };
       });
-      await upsertRows(tx, progress, ['candidate_id'], CANDIDATE_COLUMNS, rows);
+      await upsertRows(tx, table('candidate_progress'), ['candidate_id'], CANDIDATE_COLUMNS, rows);
     }
   },
+  writeStates: (states, tx) => writeStates(tx, [...(states.get(tx.table('progress_states'))?.values() ?? [])] as CandidateProgressState[]),
 };
+
+async function writeStates(tx: ProjectionContext, states: CandidateProgressState[]): Promise<void> {
+  await upsertRows(tx, tx.table('progress_states'), ['candidate_id'], STATE_COLUMNS, states.map((state) => ({ candidate_id: state.candidateId, state, last_position: state.at.position })));
+}
 
 /** What the evolve step reads of a stored event (`recordedAt` when the reader has it). */
 type LoggedEvent = Pick<StoredEvent, 'type' | 'data' | 'transactionId' | 'globalPosition'> & Partial<Pick<StoredEvent, 'recordedAt'>>;

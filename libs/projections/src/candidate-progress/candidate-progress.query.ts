@@ -3,7 +3,7 @@ import { candidateStream } from '@app/domain/candidate/candidate';
 import { referentialStream } from '@app/domain/referential/referential-state';
 import { checkpointOf, compareCheckpoints, EventStore, LogCut, StoredEvent } from '@app/event-store/event-store';
 import { CandidateProgressEntity } from './candidate-progress.entity';
-import { CandidateProgressView, latestAppealDeadline, progressView, vaePathsView } from './candidate-progress.evolve';
+import { CandidateProgressView, latestAppealDeadline, progressView } from './candidate-progress.evolve';
 import { foldProgress } from './candidate-progress.projection';
 
 export interface AsOf {
@@ -22,8 +22,8 @@ export class CandidateProgressQuery {
 
   /** Null when the read model has no row for this candidate (unknown, or not projected yet). */
   async live(candidateId: string): Promise<CandidateProgressView | null> {
-    const row = await this.dataSource.getRepository(CandidateProgressEntity).findOne({ where: { candidateId }, select: { candidateId: true, certified: true, blocks: true, letters: true, state: true } });
-    return row ? { candidateId: row.candidateId, certified: row.certified, blocks: row.blocks, appealDeadline: latestAppealDeadline(row.letters), letters: row.letters, ...vaePathsView(row.state) } : null;
+    const row = await this.dataSource.getRepository(CandidateProgressEntity).findOne({ where: { candidateId }, select: { candidateId: true, certified: true, blocks: true, letters: true, vae: true } });
+    return row ? { candidateId: row.candidateId, certified: row.certified, blocks: row.blocks, appealDeadline: latestAppealDeadline(row.letters), letters: row.letters, ...(row.vae ? { vae: row.vae } : {}) } : null;
   }
 
   /**

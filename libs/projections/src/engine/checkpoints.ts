@@ -13,6 +13,8 @@ export interface CheckpointRow {
   active: boolean;
   status: GenerationStatus;
   checkpoint: LogCheckpoint;
+  /** Where the fold states written behind were last all written, when older than `checkpoint` (StateMemo.stageBehind). */
+  states: LogCheckpoint | null;
   eventsApplied: number;
   error: string | null;
   failedAt: string | null;
@@ -20,7 +22,7 @@ export interface CheckpointRow {
 }
 
 const ROW = `name, generation, code_version, active, status, transaction_id::text AS transaction_id, position,
-  events_applied, error, failed_at, updated_at`;
+  states_transaction_id::text AS states_transaction_id, states_position, events_applied, error, failed_at, updated_at`;
 
 function toRow(r: any): CheckpointRow {
   return {
@@ -30,6 +32,7 @@ function toRow(r: any): CheckpointRow {
     active: r.active,
     status: r.status,
     checkpoint: { transactionId: r.transaction_id, position: Number(r.position) },
+    states: r.states_transaction_id === null ? null : { transactionId: r.states_transaction_id, position: Number(r.states_position) },
     eventsApplied: Number(r.events_applied),
     error: r.error,
     failedAt: r.failed_at ? new Date(r.failed_at).toISOString() : null,
@@ -50,6 +53,29 @@ function movedFrom(projection: Projection, generation: number, expected: LogChec
     return new CheckpointMoved(`checkpoint of ${projection.name} g${generation} is at ${transactionId}/${position}, expected ${expected.transactionId}/${expected.position}`);
   }
   return null;
+}
+
+export interface BatchOptions {
+  /** A live runner's: the generation must still be the active one. */
+  requireActive: boolean;
+  /** The live runner's states (absent in rebuilds and switches): committed with the batch, cleared if it fails. */
+  memo?: StateMemo;
+  /** Fold states written behind are all written once this long has passed since they last were (default 0: at every batch). */
+  statesEveryMs?: number;
+}
+
+/** `work`'s outcome, with the memo committed when it succeeds and cleared when it fails. */
+function settled<T>(memo: StateMemo, work: Promise<T>): Promise<T> {
+  return work.then(
+    (result) => {
+      memo.commit();
+      return result;
+    },
+    (error: unknown) => {
+      memo.clear();
+      throw error;
+    },
+  );
 }
 
 /**
@@ -124,37 +150,66 @@ export class ProjectionCheckpoints {
    * 9 kB per score against 1.3 kB for the event): their commits no longer wait
    * on it (docs/performance.md, "Read models").
    */
-  async applyBatch(projection: Projection, generation: number, expected: LogCheckpoint, events: StoredEvent[], options: { requireActive: boolean; memo?: StateMemo }): Promise<LogCheckpoint> {
+  async applyBatch(projection: Projection, generation: number, expected: LogCheckpoint, events: StoredEvent[], options: BatchOptions): Promise<LogCheckpoint> {
     if (events.length === 0) return expected;
     const { memo } = options;
     const next = events.some((e) => projection.handles(e.type))
       ? this.applyInTransaction(projection, generation, expected, events, options)
       : this.passOver(projection, generation, expected, events, options.requireActive);
-    if (!memo) return next;
-    return next.then(
-      (checkpoint) => {
-        memo.commit();
-        return checkpoint;
-      },
-      (error: unknown) => {
-        memo.clear();
-        throw error;
-      },
+    return memo ? settled(memo, next) : next;
+  }
+
+  /**
+   * A runner starting over from where its fold states written behind were
+   * last all written (CheckpointRow.states) folds the events up to its
+   * checkpoint into those states alone (ProjectionContext.statesOnly): every
+   * other row has them already. Nothing is written and the checkpoint stays.
+   */
+  async foldStates(projection: Projection, generation: number, events: StoredEvent[], memo: StateMemo): Promise<void> {
+    const handled = events.filter((e) => projection.handles(e.type));
+    if (handled.length === 0) return;
+    await settled(
+      memo,
+      this.transaction(async (client) => {
+        await this.applyHandled(client, projection, { client, generation, table: (base) => generationTable(base, generation), memo, rowsPerStatement: this.rowsPerStatement, statesOnly: true }, handled);
+      }),
     );
   }
 
-  private applyInTransaction(projection: Projection, generation: number, expected: LogCheckpoint, events: StoredEvent[], options: { requireActive: boolean; memo?: StateMemo }): Promise<LogCheckpoint> {
+  /**
+   * Writes every fold state the memo holds behind its row (a runner that
+   * stops), if the generation's checkpoint is still `expected`: the next
+   * runner then starts from the checkpoint itself.
+   */
+  async writeStates(projection: Projection, generation: number, expected: LogCheckpoint, memo: StateMemo): Promise<void> {
+    if (!projection.writeStates || memo.mostBehind === 0) return;
+    await settled(
+      memo,
+      this.transaction(async (client) => {
+        await this.lockCheckpoint(client, projection, generation, expected, true);
+        await projection.writeStates!(memo.behind(), { client, generation, table: (base) => generationTable(base, generation), memo, rowsPerStatement: this.rowsPerStatement });
+        await client.query('UPDATE projection_checkpoints SET states_transaction_id = NULL, states_position = NULL WHERE name = $1 AND generation = $2', [projection.name, generation]);
+      }),
+    );
+  }
+
+  private applyInTransaction(projection: Projection, generation: number, expected: LogCheckpoint, events: StoredEvent[], options: BatchOptions): Promise<LogCheckpoint> {
     return this.transaction(async (client) => {
-      const { rows } = await client.query(
-        `SELECT set_config('synchronous_commit', 'off', true), active, transaction_id::text AS transaction_id, position FROM projection_checkpoints
-          WHERE name = $1 AND generation = $2 FOR UPDATE`,
-        [projection.name, generation],
-      );
-      const row = rows[0];
-      const moved = movedFrom(projection, generation, expected, options.requireActive, row && { active: row.active, checkpoint: { transactionId: row.transaction_id, position: Number(row.position) } });
-      if (moved) throw moved;
-      return this.applyLocked(client, projection, generation, events, options.memo);
+      await this.lockCheckpoint(client, projection, generation, expected, options.requireActive);
+      return this.applyLocked(client, projection, generation, events, options);
     });
+  }
+
+  /** Locks the generation's checkpoint row for this transaction, which commits without waiting for the disk; CheckpointMoved unless it is at `expected`. */
+  private async lockCheckpoint(client: PoolClient, projection: Projection, generation: number, expected: LogCheckpoint, requireActive: boolean): Promise<void> {
+    const { rows } = await client.query(
+      `SELECT set_config('synchronous_commit', 'off', true), active, transaction_id::text AS transaction_id, position FROM projection_checkpoints
+        WHERE name = $1 AND generation = $2 FOR UPDATE`,
+      [projection.name, generation],
+    );
+    const row = rows[0];
+    const moved = movedFrom(projection, generation, expected, requireActive, row && { active: row.active, checkpoint: { transactionId: row.transaction_id, position: Number(row.position) } });
+    if (moved) throw moved;
   }
 
   /**
@@ -261,28 +316,39 @@ export class ProjectionCheckpoints {
     return parts.join(' ');
   }
 
-  private async applyLocked(client: PoolClient, projection: Projection, generation: number, events: StoredEvent[], memo?: StateMemo): Promise<LogCheckpoint> {
+  private async applyLocked(client: PoolClient, projection: Projection, generation: number, events: StoredEvent[], options: Pick<BatchOptions, 'memo' | 'statesEveryMs'> = {}): Promise<LogCheckpoint> {
+    const { memo } = options;
     // Read with `upcast: true` (the runner's subscription, the rebuild, the switch).
     const handled = events.filter((e) => projection.handles(e.type));
-    if (handled.length > 0) {
-      const context: ProjectionContext = { client, generation, table: (base) => generationTable(base, generation), memo, rowsPerStatement: this.rowsPerStatement };
-      try {
-        await projection.apply(handled, context);
-      } catch (error) {
-        const translated = translate(error instanceof EventApplyError ? error.cause : error);
-        if (translated instanceof StoreUnavailableError) throw translated; // transient: retried, not a failure
-        throw new ProjectionFailure(projection.name, error instanceof EventApplyError ? error.event : undefined, error instanceof EventApplyError ? error.cause : error);
-      }
-    }
+    const context: ProjectionContext = { client, generation, table: (base) => generationTable(base, generation), memo, rowsPerStatement: this.rowsPerStatement };
+    if (handled.length > 0) await this.applyHandled(client, projection, context, handled);
+    // The states written behind, all of them, every `statesEveryMs` or when a table holds the memo's limit of them.
+    const behind = memo?.mostBehind ?? 0;
+    const writeAll = behind > 0 && !!projection.writeStates && (behind >= Math.max(1, memo!.limit) || Date.now() - memo!.writtenAt >= (options.statesEveryMs ?? 0));
+    if (writeAll) await this.applyHandled(client, projection, context, [], () => projection.writeStates!(memo!.behind(), context));
     const next = checkpointOf(events[events.length - 1]);
+    // In an UPDATE the right-hand sides read the row as it was: states left behind by this batch are as of its start.
     await client.query(
       `UPDATE projection_checkpoints
           SET transaction_id = $3::text::xid8, position = $4, events_applied = events_applied + $5,
+              states_transaction_id = CASE WHEN $6 THEN NULL ELSE coalesce(states_transaction_id, transaction_id) END,
+              states_position = CASE WHEN $6 THEN NULL ELSE coalesce(states_position, position) END,
               error = NULL, failed_at = NULL, updated_at = now()
         WHERE name = $1 AND generation = $2`,
-      [projection.name, generation, next.transactionId, next.position, handled.length],
+      [projection.name, generation, next.transactionId, next.position, handled.length, writeAll || behind === 0],
     );
     return next;
+  }
+
+  /** The projection's apply (or `run`), its failures named: a store that is unavailable is retried, anything else stops the projection. */
+  private async applyHandled(client: PoolClient, projection: Projection, context: ProjectionContext, handled: StoredEvent[], run = () => projection.apply(handled, context)): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      const translated = translate(error instanceof EventApplyError ? error.cause : error);
+      if (translated instanceof StoreUnavailableError) throw translated; // transient: retried, not a failure
+      throw new ProjectionFailure(projection.name, error instanceof EventApplyError ? error.event : undefined, error instanceof EventApplyError ? error.cause : error);
+    }
   }
 
   private async pointViews(client: PoolClient, projection: Projection, generation: number): Promise<void> {

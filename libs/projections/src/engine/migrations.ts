@@ -45,4 +45,13 @@ export const PROJECTION_MIGRATIONS: Migration[] = [
       END $$;
     `,
   },
+  {
+    version: 3,
+    name: 'fold states written behind',
+    // Where a generation's fold states written behind were last all written (StateMemo.stageBehind):
+    // NULL when they are as of the checkpoint itself.
+    up: `
+      ALTER TABLE projection_checkpoints ADD COLUMN states_transaction_id xid8, ADD COLUMN states_position bigint;
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { openDatabase, Database } from '@app/event-store/database';
-import { checkpointOf, StoredEvent } from '@app/event-store/event-store';
+import { checkpointOf, StoredEvent, StoreUnavailableError } from '@app/event-store/event-store';
 import { PostgresEventStore } from '@app/event-store/postgres-event-store';
 import { embeddedDatabase, serverDatabase, TestDatabase, TEST_DATABASE_URL } from '../../../../test/support/databases';
 import { CandidateProgressQuery } from '../candidate-progress/candidate-progress.query';
@@ -13,13 +13,18 @@ import { sharedDataSource } from './data-source';
 import { BACK_OFFICE, backOfficeProjection } from '../back-office/back-office.projection';
 import { CheckpointMoved, Projection, ROWS_PER_STATEMENT } from './projection';
 import { StateMemo } from './state-memo';
-import { ProjectionRuntime } from './projection-runtime';
+import { ProjectionLogger, ProjectionRuntime } from './projection-runtime';
+import { ProjectionCheckpoints } from './checkpoints';
 
 jest.setTimeout(60_000);
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
-async function runtimeOn(db: Database, projections: Projection[], options: { batchSize?: number; rebuildBatchSize?: number; failureRetryMs?: number; minIntervalMs?: number; logger?: typeof quiet } = {}) {
+async function runtimeOn(
+  db: Database,
+  projections: Projection[],
+  options: { batchSize?: number; rebuildBatchSize?: number; failureRetryMs?: number; minIntervalMs?: number; memoEntries?: number; statesEveryMs?: number; logger?: ProjectionLogger } = {},
+) {
   const store = new PostgresEventStore(db.pool, { signal: db.signal, pollIntervalMs: 200 });
   const dataSource = await sharedDataSource(db, READ_MODEL_ENTITIES);
   const runtime = new ProjectionRuntime(db, store, projections, { lockRetryMs: 200, logger: quiet, ...options });
@@ -321,6 +326,110 @@ describe('projection engine on PostgreSQL', () => {
     for (const name of [CANDIDATE_PROGRESS, BACK_OFFICE]) expect(await runtime.waitFor(name, await committedHead(t.db), 30_000)).toBe(true);
     await runtime.stop();
     expect([await activeHash(runtime), await activeHash(runtime, BACK_OFFICE)]).toEqual(live);
+  });
+
+  describe('fold states written behind', () => {
+    const both = [CANDIDATE_PROGRESS, BACK_OFFICE];
+    const count = async (table: string) => Number((await t.db.pool.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+    const statesAt = async (name: string) => (await new ProjectionCheckpoints(t.db.pool, t.db.schema, store).active(name))!;
+    /** Rebuilt from the log, the hashes of both projections' tables (what a live runner must end with). */
+    async function rebuiltHashes(runtime: ProjectionRuntime): Promise<string[]> {
+      for (const name of both) await runtime.rebuild(name);
+      runtime.start();
+      for (const name of both) expect(await runtime.waitFor(name, await committedHead(t.db), 30_000)).toBe(true);
+      await runtime.stop();
+      return [await activeHash(runtime), await activeHash(runtime, BACK_OFFICE)];
+    }
+
+    it('a live runner keeps them in its memo while the views follow the log, and writes them all when it stops', async () => {
+      const ids = await seed(store, world, 30, 5);
+      const { runtime, dataSource } = await runtimeOn(t.db, [candidateProgressProjection, backOfficeProjection], { batchSize: 6, statesEveryMs: 600_000 });
+      runtime.start();
+      for (const name of both) expect(await runtime.waitFor(name, await committedHead(t.db), 30_000)).toBe(true);
+      // The views are there, the states not yet: the checkpoint says from where they were left behind.
+      expect(await count('candidate_progress')).toBe(30);
+      expect(await count('deliberation_sheet')).toBe(30);
+      for (const table of ['progress_states', 'back_office_candidates', 'back_office_files']) expect(await count(table)).toBe(0);
+      for (const name of both) {
+        const row = await statesAt(name);
+        expect(row.states).not.toBeNull();
+        expect(row.states!.position).toBeLessThan(row.checkpoint.position);
+      }
+      const query = new CandidateProgressQuery(dataSource, store);
+      expect((await Promise.all(ids.map((id) => query.live(id)))).every(Boolean)).toBe(true);
+      await runtime.stop();
+      for (const name of both) expect((await statesAt(name)).states).toBeNull();
+      expect(await count('progress_states')).toBe(30);
+      expect(await count('back_office_files')).toBe(30);
+      const live = [await activeHash(runtime), await activeHash(runtime, BACK_OFFICE)];
+      expect(await rebuiltHashes(runtime)).toEqual(live);
+    });
+
+    it('a runner that restarts after a crash folds the events since they were written into them, then goes on: the rows a rebuild writes', async () => {
+      await seed(store, world, 24, 4);
+      // Memos of 8 entries: the states are all written whenever a table holds 8 behind, and left behind in between.
+      let crashed = false;
+      const crashing = (projection: Projection): Projection => ({
+        ...projection,
+        async writeStates(states, tx) {
+          if (crashed) throw new Error('the process died before writing its states');
+          await projection.writeStates!(states, tx);
+        },
+      });
+      const first = await runtimeOn(t.db, [crashing(candidateProgressProjection), crashing(backOfficeProjection)], { batchSize: 5, memoEntries: 8, statesEveryMs: 600_000 });
+      first.runtime.start();
+      for (const name of both) expect(await first.runtime.waitFor(name, await committedHead(t.db), 30_000)).toBe(true);
+      // Two candidates more: fewer than the memo's limit, so their states stay behind.
+      await seed(store, world, 2, 2);
+      for (const name of both) expect(await first.runtime.waitFor(name, await committedHead(t.db), 30_000)).toBe(true);
+      crashed = true;
+      await first.runtime.stop();
+      for (const name of both) {
+        const row = await statesAt(name);
+        expect(row.states!.position).toBeGreaterThan(0); // written a few times, and left behind since
+        expect(row.states!.position).toBeLessThan(row.checkpoint.position);
+      }
+      expect(await count('progress_states')).toBeGreaterThan(0);
+      expect(await count('progress_states')).toBeLessThan(26);
+      await seed(store, world, 4, 2); // and the log goes on meanwhile
+
+      const logged: string[] = [];
+      const second = await runtimeOn(t.db, [candidateProgressProjection, backOfficeProjection], { batchSize: 7, logger: { ...quiet, log: (m: string) => logged.push(m) } });
+      second.runtime.start();
+      for (const name of both) expect(await second.runtime.waitFor(name, await committedHead(t.db), 30_000)).toBe(true);
+      await second.runtime.stop();
+      expect(logged.filter((m) => /folding the events after position \d+ into the fold states written behind/.test(m))).toHaveLength(2);
+      expect(await count('progress_states')).toBe(30);
+      const live = [await activeHash(second.runtime), await activeHash(second.runtime, BACK_OFFICE)];
+      expect(await rebuiltHashes(second.runtime)).toEqual(live);
+    });
+
+    it('a batch that fails after states were left behind makes the runner start over from where they were written', async () => {
+      await seed(store, world, 20, 4);
+      let calls = 0;
+      let statesOnly = 0;
+      const flaky = (projection: Projection): Projection => ({
+        ...projection,
+        async apply(events, tx) {
+          if (tx.statesOnly) statesOnly++;
+          // A connection lost in the middle of the fourth batch: not a failure of the projection, retried.
+          if (++calls === 4) throw new StoreUnavailableError('connection lost');
+          await projection.apply(events, tx);
+        },
+      });
+      const { runtime } = await runtimeOn(t.db, [flaky(candidateProgressProjection)], { batchSize: 6, statesEveryMs: 600_000 });
+      runtime.start();
+      expect(await runtime.waitFor(CANDIDATE_PROGRESS, await committedHead(t.db), 30_000)).toBe(true);
+      await runtime.stop();
+      expect(calls).toBeGreaterThan(4);
+      // The states the memo held were lost with the batch: the runner folded the events before it again.
+      expect(statesOnly).toBeGreaterThan(0);
+      expect((await runtime.status())[0].failures).toBe(0);
+      const live = await activeHash(runtime);
+      await runtime.rebuild(CANDIDATE_PROGRESS);
+      await settle(runtime, t.db);
+      expect(await activeHash(runtime)).toBe(live);
+    });
   });
 
   it('writes a batch of more rows than a statement takes in pieces, and counts the new candidates of every session', async () => {

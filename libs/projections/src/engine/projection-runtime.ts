@@ -33,6 +33,12 @@ export interface RuntimeOptions {
   minIntervalMs?: number;
   /** States a live runner keeps from its earlier batches instead of reading them back (StateMemo; default 1,000 per table of the projection, 0: none). */
   memoEntries?: number;
+  /**
+   * How long a live runner may keep fold states written behind (StateMemo.stageBehind) before it writes them all
+   * (default 0: at every batch; the API and the projector take PROJECTION_STATES_EVERY_MS). A runner that restarts
+   * after a crash folds the events of that span again.
+   */
+  statesEveryMs?: number;
   /** Where the runners report (the Nest module passes Nest's logger, tools and tests their own). */
   logger: ProjectionLogger;
 }
@@ -66,6 +72,7 @@ export interface RebuildProgress {
 
 /** A thousand candidates' states per table: about 5 MB at twenty scores each (measured), three times that fully scored. */
 export const DEFAULT_MEMO_ENTRIES = 1000;
+
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -159,33 +166,65 @@ class ProjectionRunner implements Runner {
       this.checkpoint = active.checkpoint;
       this.status = 'live';
       this.runtime.events.emit('progress', this.projection.name);
-      const outcome = await this.follow(lost);
+      const outcome = await this.follow(lost, active.states);
       if (outcome !== 'resync') return outcome;
       active = undefined;
     }
   }
 
-  private follow(lost: Promise<void>): Promise<'resync' | 'stopped' | 'lost' | 'failed'> {
+  /**
+   * Follows the log from the checkpoint, or from `states` (where the fold
+   * states written behind were last all written) when it is older: the events
+   * up to the checkpoint are then folded into those states alone
+   * (ProjectionCheckpoints.foldStates), the others have them already.
+   */
+  private follow(lost: Promise<void>, states: LogCheckpoint | null): Promise<'resync' | 'stopped' | 'lost' | 'failed'> {
     const { checkpoints, events } = this.runtime;
+    const { logger } = this.options;
     return new Promise((resolve) => {
       let finished = false;
       const finish = (outcome: 'resync' | 'stopped' | 'lost' | 'failed') => {
         if (finished) return;
         finished = true;
         // Not awaited here: this may run inside the subscription's own loop.
-        void subscription.stop().then(() => resolve(outcome));
+        void subscription
+          .stop()
+          .then(async () => {
+            // A runner that stops writes what it kept behind, so that the next one starts from its checkpoint
+            // (not while still folding up to it: its states are not yet as of its checkpoint).
+            if (outcome === 'stopped' && memo && !memo.lost && !statesOnlyTo) {
+              await checkpoints.writeStates(this.projection, this.generation, this.checkpoint, memo).catch((error: Error) => {
+                logger.warn(`projection ${this.projection.name}: fold states not written on stopping (${error.message}); the next runner folds them again from the log`);
+              });
+            }
+          })
+          .then(() => resolve(outcome));
       };
-      // A new memo each time the runner (re)starts from the stored checkpoint.
-      const memo = this.options.memoEntries > 0 ? new StateMemo(this.options.memoEntries) : undefined;
+      // Folded into the stored states alone up to here (see above); null once passed.
+      let statesOnlyTo: LogCheckpoint | null = states && compareCheckpoints(states, this.checkpoint) < 0 ? this.checkpoint : null;
+      // A new memo each time the runner (re)starts from the stored checkpoint; one of no entries when
+      // states were left behind (only those are kept then, and written at the first batch).
+      const memo = this.options.memoEntries > 0 || statesOnlyTo ? new StateMemo(this.options.memoEntries) : undefined;
+      if (statesOnlyTo) logger.log(`projection ${this.projection.name}: folding the events after position ${states!.position} into the fold states written behind`);
       const subscription = (this.subscription = this.runtime.store.subscribe({
-        from: this.checkpoint,
+        from: statesOnlyTo ? states! : this.checkpoint,
         batchSize: this.options.batchSize,
         minIntervalMs: this.options.minIntervalMs,
         upcast: true,
         metadata: this.projection.readsMetadata === true,
         handle: async (batch) => {
           if (finished) throw new CheckpointMoved('runner stopping');
-          this.checkpoint = await checkpoints.applyBatch(this.projection, this.generation, this.checkpoint, batch, { requireActive: true, memo });
+          // States kept behind their rows were dropped with a failed batch: start over from the stored ones.
+          if (memo?.lost) throw new CheckpointMoved(`projection ${this.projection.name}: fold states kept behind their rows were lost with a failed batch`);
+          if (statesOnlyTo) {
+            const to = statesOnlyTo;
+            const past = batch.findIndex((e) => compareCheckpoints(checkpointOf(e), to) > 0);
+            await checkpoints.foldStates(this.projection, this.generation, past < 0 ? batch : batch.slice(0, past), memo!);
+            if (past < 0) return;
+            statesOnlyTo = null;
+            batch = batch.slice(past);
+          }
+          this.checkpoint = await checkpoints.applyBatch(this.projection, this.generation, this.checkpoint, batch, { requireActive: true, memo, statesEveryMs: this.options.statesEveryMs });
           if (this.status === 'failed') this.status = 'live';
           events.emit('progress', this.projection.name);
         },
@@ -235,6 +274,7 @@ export class ProjectionRuntime {
       rebuildBatchSize: options.rebuildBatchSize ?? 5000,
       minIntervalMs: options.minIntervalMs ?? 0,
       memoEntries: options.memoEntries ?? DEFAULT_MEMO_ENTRIES,
+      statesEveryMs: options.statesEveryMs ?? 0,
       lockRetryMs: options.lockRetryMs ?? 1000,
       failureRetryMs: options.failureRetryMs ?? 30_000,
       logger: options.logger,

@@ -20,6 +20,13 @@ export interface ProjectionContext {
    */
   memo?: StateMemo;
   /**
+   * The batch's events were applied before to every row but the fold states
+   * written behind (a runner starting over from the checkpoint its stored
+   * states were written at, up to its checkpoint): fold them into those
+   * states (in the memo) and write nothing.
+   */
+  statesOnly?: boolean;
+  /**
    * Rows per statement (upsertRows): ROWS_PER_STATEMENT on a server; absent
    * (all in one) on the embedded database, where the statements run on the
    * API's own thread anyway and each one waits its turn on the one connection.
@@ -42,6 +49,12 @@ export interface Projection {
   readsMetadata?: boolean;
   /** Idempotent: an event at or before a row's last applied position changes nothing. */
   apply(events: StoredEvent[], tx: ProjectionContext): Promise<void>;
+  /**
+   * Writes fold states the projection left to the memo (StateMemo.stageBehind,
+   * only when `tx.memo` is there): every such state, by table and key, in one
+   * batch's transaction. A projection that never stages behind has none.
+   */
+  writeStates?(states: ReadonlyMap<string, ReadonlyMap<string, unknown>>, tx: ProjectionContext): Promise<void>;
 }
 
 export const generationTable = (base: string, generation: number) => `${base}_g${generation}`;

@@ -20,13 +20,40 @@ import type { PoolClient } from 'pg';
  * entries go first (per table, so that a projection keeping two states per
  * candidate, such as the back office's progress and file, keeps as many
  * candidates as one keeping one).
+ *
+ * States written behind (`stageBehind`): a projection may leave a fold state
+ * unwritten, kept here alone until the engine writes every such state at once
+ * (`behind`, then `commit`: Projection.writeStates), every few seconds or when
+ * a table holds `limit` of them. Until then the row is older than the state:
+ * such an entry is never evicted nor dropped by `take`, and losing it (`clear`
+ * while any is kept) sets `lost`: the runner must then start over from the
+ * checkpoint the stored states were written at (docs/projections.md, "Fold
+ * states written behind").
  */
 export class StateMemo {
   private readonly kept = new Map<string, Map<string, unknown>>();
   private staged = new Map<string, Map<string, unknown>>();
+  /** Per table, the keys of the kept states whose rows are older (written behind). */
+  private readonly unwritten = new Map<string, Set<string>>();
+  /** Per table, the keys this batch staged behind. */
+  private stagedBehind = new Map<string, Set<string>>();
+  /** The batch being applied writes every state kept behind (`behind` was called): at its commit, none is left. */
+  private writingAll = false;
+  /** States written behind were dropped (a batch failed): the rows cannot be trusted without the log. */
+  lost = false;
+  /** When states written behind were last all written (or the memo made), for Date.now(). */
+  writtenAt = Date.now();
 
   constructor(readonly limit: number) {
     if (!Number.isSafeInteger(limit) || limit < 0) throw new Error('StateMemo: limit must be a non-negative integer');
+  }
+
+  /** The most states written behind in one table (kept, and staged by this batch). */
+  get mostBehind(): number {
+    let most = 0;
+    for (const [table, keys] of this.unwritten) most = Math.max(most, keys.size + (this.stagedBehind.get(table)?.size ?? 0));
+    for (const [table, keys] of this.stagedBehind) if (!this.unwritten.has(table)) most = Math.max(most, keys.size);
+    return most;
   }
 
   /** Entries kept, all tables together. */
@@ -41,7 +68,8 @@ export class StateMemo {
     const states = this.kept.get(table);
     const state = states?.get(key);
     if (state === undefined) return undefined;
-    states!.delete(key);
+    // A state written behind stays: its row is older, and a batch may read it without changing it.
+    if (!this.unwritten.get(table)?.has(key)) states!.delete(key);
     return state as T;
   }
 
@@ -50,29 +78,84 @@ export class StateMemo {
     let states = this.staged.get(table);
     if (!states) this.staged.set(table, (states = new Map()));
     states.set(key, state);
+    this.stagedBehind.get(table)?.delete(key);
+  }
+
+  /** A state this batch read and left as it was: back to the memo (a state written behind is there still). */
+  keep(table: string, key: string, state: unknown): void {
+    if (!this.unwritten.get(table)?.has(key)) this.stage(table, key, state);
+  }
+
+  /** What this batch folds into `key`'s state in `table` without writing the row (written behind: see the class). */
+  stageBehind(table: string, key: string, state: unknown): void {
+    this.stage(table, key, state);
+    let keys = this.stagedBehind.get(table);
+    if (!keys) this.stagedBehind.set(table, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /**
+   * Every state written behind, kept or staged by this batch, by table, for
+   * the batch to write (Projection.writeStates): once it commits, none is
+   * behind any more.
+   */
+  behind(): Map<string, Map<string, unknown>> {
+    const states = new Map<string, Map<string, unknown>>();
+    const add = (table: string, keys: Set<string>, from: Map<string, unknown> | undefined) => {
+      let rows = states.get(table);
+      if (!rows) states.set(table, (rows = new Map()));
+      for (const key of keys) rows.set(key, from!.get(key));
+    };
+    for (const [table, keys] of this.unwritten) add(table, keys, this.kept.get(table));
+    for (const [table, keys] of this.stagedBehind) add(table, keys, this.staged.get(table));
+    this.writingAll = true;
+    return states;
   }
 
   /** The batch committed: its staged states are the rows now. */
   commit(): void {
+    if (this.writingAll) {
+      this.unwritten.clear();
+      this.writtenAt = Date.now();
+    } else {
+      for (const [table, keys] of this.stagedBehind) {
+        let unwritten = this.unwritten.get(table);
+        if (!unwritten) this.unwritten.set(table, (unwritten = new Set()));
+        for (const key of keys) unwritten.add(key);
+      }
+    }
     for (const [table, staged] of this.staged) {
       let states = this.kept.get(table);
       if (!states) this.kept.set(table, (states = new Map()));
+      const unwritten = this.unwritten.get(table);
       for (const [key, state] of staged) {
         states.delete(key);
         states.set(key, state);
+        if (!this.stagedBehind.get(table)?.has(key)) unwritten?.delete(key);
       }
+      let over = states.size - this.limit;
       for (const key of states.keys()) {
-        if (states.size <= this.limit) break;
+        if (over <= 0) break;
+        if (unwritten?.has(key)) continue;
         states.delete(key);
+        over--;
       }
     }
     this.staged = new Map();
+    this.stagedBehind = new Map();
+    this.writingAll = false;
   }
 
-  /** The batch failed or its outcome is unknown: nothing here can be trusted any more. */
+  /** The batch failed or its outcome is unknown: nothing here can be trusted any more (`lost` if a state was written behind). */
   clear(): void {
+    // What this batch staged behind goes with it, and its rows are as they were before it: only states kept from
+    // earlier batches were newer than their rows.
+    for (const keys of this.unwritten.values()) if (keys.size) this.lost = true;
     this.kept.clear();
+    this.unwritten.clear();
     this.staged = new Map();
+    this.stagedBehind = new Map();
+    this.writingAll = false;
   }
 }
 
