@@ -64,6 +64,17 @@ export interface BatchOptions {
   statesEveryMs?: number;
 }
 
+/** Runs a projection's apply or writeStates: a store that is unavailable is retried, any other failure stops the projection. */
+async function failuresNamed(projection: Projection, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    const translated = translate(error instanceof EventApplyError ? error.cause : error);
+    if (translated instanceof StoreUnavailableError) throw translated; // transient: retried, not a failure
+    throw new ProjectionFailure(projection.name, error instanceof EventApplyError ? error.event : undefined, error instanceof EventApplyError ? error.cause : error);
+  }
+}
+
 /** `work`'s outcome, with the memo committed when it succeeds and cleared when it fails. */
 function settled<T>(memo: StateMemo, work: Promise<T>): Promise<T> {
   return work.then(
@@ -171,7 +182,8 @@ export class ProjectionCheckpoints {
     await settled(
       memo,
       this.transaction(async (client) => {
-        await this.applyHandled(client, projection, { client, generation, table: (base) => generationTable(base, generation), memo, rowsPerStatement: this.rowsPerStatement, statesOnly: true }, handled);
+        const context = { ...this.context(client, generation, memo), statesOnly: true };
+        await failuresNamed(projection, () => projection.apply(handled, context));
       }),
     );
   }
@@ -187,7 +199,7 @@ export class ProjectionCheckpoints {
       memo,
       this.transaction(async (client) => {
         await this.lockCheckpoint(client, projection, generation, expected, true);
-        await projection.writeStates!(memo.behind(), { client, generation, table: (base) => generationTable(base, generation), memo, rowsPerStatement: this.rowsPerStatement });
+        await projection.writeStates!(memo.behind(), this.context(client, generation, memo));
         await client.query('UPDATE projection_checkpoints SET states_transaction_id = NULL, states_position = NULL WHERE name = $1 AND generation = $2', [projection.name, generation]);
       }),
     );
@@ -320,12 +332,17 @@ export class ProjectionCheckpoints {
     const { memo } = options;
     // Read with `upcast: true` (the runner's subscription, the rebuild, the switch).
     const handled = events.filter((e) => projection.handles(e.type));
-    const context: ProjectionContext = { client, generation, table: (base) => generationTable(base, generation), memo, rowsPerStatement: this.rowsPerStatement };
-    if (handled.length > 0) await this.applyHandled(client, projection, context, handled);
+    const context = this.context(client, generation, memo);
+    if (handled.length > 0) await failuresNamed(projection, () => projection.apply(handled, context));
     // The states written behind, all of them, every `statesEveryMs` or when a table holds the memo's limit of them.
     const behind = memo?.mostBehind ?? 0;
-    const writeAll = behind > 0 && !!projection.writeStates && (behind >= Math.max(1, memo!.limit) || Date.now() - memo!.writtenAt >= (options.statesEveryMs ?? 0));
-    if (writeAll) await this.applyHandled(client, projection, context, [], () => projection.writeStates!(memo!.behind(), context));
+    const writeAll = behind > 0 && (behind >= Math.max(1, memo!.limit) || Date.now() - memo!.writtenAt >= (options.statesEveryMs ?? 0));
+    if (writeAll) {
+      await failuresNamed(projection, () => {
+        if (!projection.writeStates) throw new Error('the projection left fold states behind their rows but has no writeStates');
+        return projection.writeStates(memo!.behind(), context);
+      });
+    }
     const next = checkpointOf(events[events.length - 1]);
     // In an UPDATE the right-hand sides read the row as it was: states left behind by this batch are as of its start.
     await client.query(
@@ -340,15 +357,9 @@ export class ProjectionCheckpoints {
     return next;
   }
 
-  /** The projection's apply (or `run`), its failures named: a store that is unavailable is retried, anything else stops the projection. */
-  private async applyHandled(client: PoolClient, projection: Projection, context: ProjectionContext, handled: StoredEvent[], run = () => projection.apply(handled, context)): Promise<void> {
-    try {
-      await run();
-    } catch (error) {
-      const translated = translate(error instanceof EventApplyError ? error.cause : error);
-      if (translated instanceof StoreUnavailableError) throw translated; // transient: retried, not a failure
-      throw new ProjectionFailure(projection.name, error instanceof EventApplyError ? error.event : undefined, error instanceof EventApplyError ? error.cause : error);
-    }
+  /** What a projection's apply and writeStates get: the transaction's connection, this generation's tables. */
+  private context(client: PoolClient, generation: number, memo?: StateMemo): ProjectionContext {
+    return { client, generation, table: (base) => generationTable(base, generation), memo, rowsPerStatement: this.rowsPerStatement };
   }
 
   private async pointViews(client: PoolClient, projection: Projection, generation: number): Promise<void> {

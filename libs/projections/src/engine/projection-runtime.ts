@@ -73,7 +73,6 @@ export interface RebuildProgress {
 /** A thousand candidates' states per table: about 5 MB at twenty scores each (measured), three times that fully scored. */
 export const DEFAULT_MEMO_ENTRIES = 1000;
 
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
