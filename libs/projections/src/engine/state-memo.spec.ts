@@ -100,10 +100,33 @@ describe('StateMemo', () => {
       memo.stage('t', 'a', 'a2');
       memo.keep('t', 'b', 'b-read'); // behind: the memo's own state stays
       memo.keep('t', 'c', 'c1'); // written: kept as read
+      expect(memo.mostBehind).toBe(2);
       memo.commit();
       expect(memo.mostBehind).toBe(1);
       expect(memo.behind()).toEqual(new Map([['t', new Map([['b', 'b1']])]]));
       expect(memo.take('t', 'c')).toBe('c1');
+    });
+
+    it('a batch that writes them all writes the newest of each, what it staged itself included', () => {
+      const memo = new StateMemo(10);
+      memo.stageBehind('t', 'a', 'a1');
+      memo.stageBehind('t', 'b', 'b1');
+      memo.commit();
+      memo.stageBehind('t', 'a', 'a2');
+      memo.stageBehind('t', 'c', 'c1');
+      expect(memo.mostBehind).toBe(3); // a, b and c: a counted once
+      expect(memo.behind()).toEqual(
+        new Map([
+          [
+            't',
+            new Map([
+              ['a', 'a2'],
+              ['b', 'b1'],
+              ['c', 'c1'],
+            ]),
+          ],
+        ]),
+      );
     });
 
     it('a failed batch loses what earlier batches kept behind (`lost`), not what it staged itself', () => {

@@ -41,18 +41,23 @@ export class StateMemo {
   private writingAll = false;
   /** States written behind were dropped (a batch failed): the rows cannot be trusted without the log. */
   lost = false;
-  /** When states written behind were last all written (or the memo made), for Date.now(). */
+  /** When states written behind were last all written, or the memo made (Date.now()). */
   writtenAt = Date.now();
 
   constructor(readonly limit: number) {
     if (!Number.isSafeInteger(limit) || limit < 0) throw new Error('StateMemo: limit must be a non-negative integer');
   }
 
-  /** The most states written behind in one table (kept, and staged by this batch). */
+  /** The most states written behind in one table (kept, or staged by this batch). */
   get mostBehind(): number {
     let most = 0;
-    for (const [table, keys] of this.unwritten) most = Math.max(most, keys.size + (this.stagedBehind.get(table)?.size ?? 0));
-    for (const [table, keys] of this.stagedBehind) if (!this.unwritten.has(table)) most = Math.max(most, keys.size);
+    for (const [table, keys] of this.unwritten) most = Math.max(most, keys.size);
+    for (const [table, keys] of this.stagedBehind) {
+      const unwritten = this.unwritten.get(table);
+      let count = unwritten?.size ?? 0;
+      for (const key of keys) if (!unwritten?.has(key)) count++;
+      most = Math.max(most, count);
+    }
     return most;
   }
 
@@ -107,6 +112,11 @@ export class StateMemo {
       for (const key of keys) rows.set(key, from!.get(key));
     };
     for (const [table, keys] of this.unwritten) add(table, keys, this.kept.get(table));
+    // What this batch staged (behind or not) is newer than what the memo kept.
+    for (const [table, staged] of this.staged) {
+      const rows = states.get(table);
+      if (rows) for (const key of rows.keys()) if (staged.has(key)) rows.set(key, staged.get(key));
+    }
     for (const [table, keys] of this.stagedBehind) add(table, keys, this.staged.get(table));
     this.writingAll = true;
     return states;
