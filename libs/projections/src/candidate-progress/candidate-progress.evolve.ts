@@ -410,13 +410,14 @@ function evolveCandidateProgress(state: CandidateProgressState, raw: ProgressEve
       const d = event.data;
       // Scores of an earlier session of a re-enrolled block no longer count.
       const block = blockOfSession(state, d.sessionId, d.block);
-      if (block) block.scores[d.criterion] = d.result;
+      // A new object rather than a change in place: blockView knows an unchanged block by its scores (and the rest).
+      if (block) block.scores = { ...block.scores, [d.criterion]: d.result };
       return;
     }
     case 'CriterionNeutralised': {
       const d = event.data;
       const block = openBlockOf(state, d.block);
-      if (block && !block.neutralised.includes(d.criterion)) block.neutralised.push(d.criterion);
+      if (block && !block.neutralised.includes(d.criterion)) block.neutralised = [...block.neutralised, d.criterion];
       return;
     }
     case 'BlockDecisionRecorded': {
@@ -532,6 +533,9 @@ export function blockView(state: CandidateProgressState, b: BlockState, referent
   const referential = b.referentialId === null ? undefined : referentials.get(b.referentialId);
   if (b.referentialId !== null && !referential) throw new Error(`referential ${b.referentialId} of block ${b.code} of candidate ${state.candidateId} is not loaded`);
   const outcome = state.outcome ?? EMPTY_OUTCOME;
+  // A score changes one block of the candidate: the others' views are the ones computed last (VIEWS).
+  const known = b.vaeApplicationId ? undefined : VIEWS.get(b);
+  if (known && known.scores === b.scores && known.neutralised === b.neutralised && known.decision === b.decision && known.outcome === outcome && known.referential === referential) return known.view;
   const { proposal, criteria, notEvaluated } = proposeSessionBlock(
     referential?.rule ?? 'all-criteria',
     criterionDocsOf(referential?.blocks[b.code] ?? NO_CRITERIA),
@@ -551,9 +555,22 @@ export function blockView(state: CandidateProgressState, b: BlockState, referent
       fileCovers: !!vae.fileBlocks?.includes(b.code),
       interviewHeldOn: vae.interviews.find((i) => i.sessionId === b.sessionId)?.heldOn ?? null,
     };
+  } else {
+    VIEWS.set(b, { scores: b.scores, neutralised: b.neutralised, decision: b.decision, outcome, referential, view: Object.freeze(view) });
   }
   return view;
 }
+
+/**
+ * The last view computed of a block, with what it was computed from. Everything
+ * else a block's view reads never changes on a block (its code, session,
+ * referential id) or on a referential version; the evolve step gives a block
+ * new `scores` and `neutralised` rather than changing them, and the outcome
+ * is a new object at every change (evolveOutcome). A VAE block also reads the
+ * candidate's VAE path: never kept. A state read back from its row has new
+ * blocks, so nothing is taken from an earlier reading. Views are shared: frozen.
+ */
+const VIEWS = new WeakMap<BlockState, { scores: BlockState['scores']; neutralised: BlockState['neutralised']; decision: BlockState['decision']; outcome: Outcome; referential: ReferentialCriteria | undefined; view: BlockProgressView }>();
 
 /** The decision letters of a candidate's row as progress shows them. */
 export function lettersView(state: Pick<CandidateProgressState, 'letters'>): LetterProgressView[] {
