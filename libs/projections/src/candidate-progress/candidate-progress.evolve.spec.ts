@@ -236,4 +236,42 @@ describe('candidate progress evolve', () => {
       { code: 'BC01', proposal: 'incomplete', notEvaluated: null, attempt: 1, decision: null, criteria: { total: 2, scored: 1, acquired: 1, neutralised: 0 } },
     ]);
   });
+
+  it('computes a block\'s view again only when what it reads changed, whatever changed in place', () => {
+    const slice = emptySlice();
+    const apply = (...events: ProgressEvent[]) => {
+      for (const event of events) applyProgressEvent(slice, event);
+      return view(slice).blocks;
+    };
+    const before = apply(referential(), e('CandidateRegistered', {}), enrol(S1, ['BC01', 'BC02']));
+    const scored = apply(score(S1, 'BC01', 'CE1.1'));
+    expect(scored[1]).toBe(before[1]); // BC02 unchanged: the same view
+    expect(scored[0]).not.toBe(before[0]);
+    expect(scored[0].criteria).toMatchObject({ scored: 1, acquired: 1 });
+    const corrected = apply(e('CriterionScoreCorrected', { sessionId: S1, block: 'BC01', criterion: 'CE1.1', result: 'not-acquired', previousResult: 'acquired', correctionReason: 'x' }));
+    expect(corrected[0].criteria).toMatchObject({ scored: 1, acquired: 0 });
+    expect(corrected[1]).toBe(before[1]);
+    const neutralised = apply(e('CriterionNeutralised', { juryId: 'j', block: 'BC02', criterion: 'CE2.2', opinionId: 'o' }));
+    expect(neutralised[1].criteria.neutralised).toBe(1);
+    expect(neutralised[0]).toBe(corrected[0]);
+    const decided = apply(e('BlockDecisionRecorded', { juryId: 'j1', sessionId: S1, block: 'BC02', decision: 'deferred', revision: false }));
+    expect(decided[1].decision).toBe('deferred');
+    // A decision is part of the candidate's outcome, which every block's view reads: all computed again.
+    expect(decided[0]).not.toBe(corrected[0]);
+    expect(decided[0]).toEqual(corrected[0]);
+    expect(apply(score(S1, 'BC01', 'CE1.2'))[1]).toBe(decided[1]);
+    // Shared, so frozen; and what a fold from scratch computes.
+    expect(Object.isFrozen(decided[0])).toBe(true);
+    const events = [
+      referential(),
+      e('CandidateRegistered', {}),
+      enrol(S1, ['BC01', 'BC02']),
+      score(S1, 'BC01', 'CE1.1'),
+      e('CriterionScoreCorrected', { sessionId: S1, block: 'BC01', criterion: 'CE1.1', result: 'not-acquired', previousResult: 'acquired', correctionReason: 'x' }),
+      e('CriterionNeutralised', { juryId: 'j', block: 'BC02', criterion: 'CE2.2', opinionId: 'o' }),
+      e('BlockDecisionRecorded', { juryId: 'j1', sessionId: S1, block: 'BC02', decision: 'deferred', revision: false }),
+      score(S1, 'BC01', 'CE1.2'),
+    ];
+    expect(view(fold(events)).blocks).toEqual(view(slice).blocks);
+  });
 });
