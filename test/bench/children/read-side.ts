@@ -3,10 +3,11 @@
  * it while scores come in: batches of `batchSize` events (what 100 ms of
  * scores at the HTTP suite's rate make), the runner's state memo and its fold
  * states written behind (all written every fifty batches: five seconds of a
- * live runner's), into a new generation beside the live one. In a process of its own, so that its CPU
- * time is the replay's; PostgreSQL's CPU is that of this process's
- * connections (their application name). Each projection replays the log
- * twice and the second pass is reported (the first one warms the code up).
+ * live runner's), into a new generation beside the live one. In a process of
+ * its own, so that its CPU time is the replay's; PostgreSQL's CPU is that of
+ * this process's connections (their application name). Each projection
+ * replays the log twice and the second pass is reported (the first one warms
+ * the code up).
  * Prints { events, batchSize, projections: [{ name, nodeUsPerEvent,
  * dbUsPerEvent, ms }] } as JSON; dbUsPerEvent is null when the server is
  * not on this machine.
