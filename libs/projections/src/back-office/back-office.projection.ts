@@ -125,17 +125,8 @@ export const backOfficeProjection: Projection = {
     await saveStates(tx, slice, changed);
     if (!tx.statesOnly) await save(tx, slice, changed);
   },
-  async writeStates(states, tx) {
-    const folds = states.get(tx.table('back_office_candidates')) ?? new Map<string, unknown>();
-    await writeFolds(tx, folds as ReadonlyMap<string, CandidateFold>);
-    const files = [...(states.get(tx.table('back_office_files')) ?? [])].map(([id, file]) => {
-      // A file is behind only with its candidate's fold (an event that changes the file changes the candidate).
-      const fold = folds.get(id) as CandidateFold | undefined;
-      if (fold?.fileAt === undefined) throw new Error(`back office: the file of ${id} is behind without its candidate's fold`);
-      return { candidate_id: id, state: file, last_position: fold.fileAt };
-    });
-    await upsertRows(tx, tx.table('back_office_files'), ['candidate_id'], STATE_COLUMNS, files);
-  },
+  writeStates: (states, tx) =>
+    writeCandidateStates(tx, (states.get(tx.table('back_office_candidates')) ?? new Map()) as ReadonlyMap<string, CandidateFold>, (states.get(tx.table('back_office_files')) ?? new Map()) as ReadonlyMap<string, CandidateState>),
 };
 
 type Table = (base: string) => string;
@@ -190,19 +181,27 @@ async function saveStates(tx: ProjectionContext, slice: BackOfficeSlice, changed
   // A file is written when an event changed it. Scores (with their sealed comments) are the progress fold's
   // business: never kept in the file's row.
   const files = new Map([...changed.files.keys()].map((id) => [id, { ...slice.candidates.get(id)!.file, scores: {} }]));
-  if (!memo) {
-    await writeFolds(tx, folds);
-    await upsertRows(tx, table('back_office_files'), ['candidate_id'], STATE_COLUMNS, [...files].map(([id, file]) => ({ candidate_id: id, state: file, last_position: changed.files.get(id) })));
-    return;
-  }
+  if (!memo) return writeCandidateStates(tx, folds, files);
   for (const [id, fold] of folds) memo.stageBehind(table('back_office_candidates'), id, fold);
   for (const [id, file] of files) memo.stageBehind(table('back_office_files'), id, file);
   // The files read and left as they were go back to the memo.
   for (const c of slice.candidates.values()) if (!files.has(c.candidateId)) memo.keep(table('back_office_files'), c.candidateId, c.file);
 }
 
-async function writeFolds(tx: ProjectionContext, folds: ReadonlyMap<string, CandidateFold>): Promise<void> {
+/**
+ * Rows of candidates' progress folds and of their files: a rebuild's batch,
+ * or every state a live runner held behind. A file's row carries the position
+ * of its last change, which its candidate's fold keeps (`fileAt`): a file
+ * changes only with its candidate, so its fold is always among `folds`.
+ */
+async function writeCandidateStates(tx: ProjectionContext, folds: ReadonlyMap<string, CandidateFold>, files: ReadonlyMap<string, CandidateState>): Promise<void> {
   await upsertRows(tx, tx.table('back_office_candidates'), ['candidate_id'], STATE_COLUMNS, [...folds].map(([id, state]) => ({ candidate_id: id, state, last_position: state.at.position })));
+  const rows = [...files].map(([id, file]) => {
+    const fileAt = folds.get(id)?.fileAt;
+    if (fileAt === undefined) throw new Error(`back office: the file of ${id} is written without its candidate's fold`);
+    return { candidate_id: id, state: file, last_position: fileAt };
+  });
+  await upsertRows(tx, tx.table('back_office_files'), ['candidate_id'], STATE_COLUMNS, rows);
 }
 
 async function save(tx: ProjectionContext, slice: BackOfficeSlice, changed: Changed): Promise<void> {

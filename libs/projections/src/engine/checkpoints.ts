@@ -75,6 +75,12 @@ async function failuresNamed(projection: Projection, run: () => Promise<void>): 
   }
 }
 
+/** Every state the context's memo holds behind its row, through the projection's writeStates. */
+function writeBehind(projection: Projection, context: ProjectionContext): Promise<void> {
+  if (!projection.writeStates) throw new Error(`projection ${projection.name} left fold states behind their rows but has no writeStates`);
+  return projection.writeStates(context.memo!.behind(), context);
+}
+
 /** `work`'s outcome, with the memo committed when it succeeds and cleared when it fails. */
 function settled<T>(memo: StateMemo, work: Promise<T>): Promise<T> {
   return work.then(
@@ -194,12 +200,12 @@ export class ProjectionCheckpoints {
    * runner then starts from the checkpoint itself.
    */
   async writeStates(projection: Projection, generation: number, expected: LogCheckpoint, memo: StateMemo): Promise<void> {
-    if (!projection.writeStates || memo.mostBehind === 0) return;
+    if (memo.mostBehind === 0) return;
     await settled(
       memo,
       this.transaction(async (client) => {
         await this.lockCheckpoint(client, projection, generation, expected, true);
-        await projection.writeStates!(memo.behind(), this.context(client, generation, memo));
+        await writeBehind(projection, this.context(client, generation, memo));
         await client.query('UPDATE projection_checkpoints SET states_transaction_id = NULL, states_position = NULL WHERE name = $1 AND generation = $2', [projection.name, generation]);
       }),
     );
@@ -337,12 +343,7 @@ export class ProjectionCheckpoints {
     // The states written behind, all of them, every `statesEveryMs` or when a table holds the memo's limit of them.
     const behind = memo?.mostBehind ?? 0;
     const writeAll = behind > 0 && (behind >= Math.max(1, memo!.limit) || Date.now() - memo!.writtenAt >= (options.statesEveryMs ?? 0));
-    if (writeAll) {
-      await failuresNamed(projection, () => {
-        if (!projection.writeStates) throw new Error('the projection left fold states behind their rows but has no writeStates');
-        return projection.writeStates(memo!.behind(), context);
-      });
-    }
+    if (writeAll) await failuresNamed(projection, () => writeBehind(projection, context));
     const next = checkpointOf(events[events.length - 1]);
     // In an UPDATE the right-hand sides read the row as it was: states left behind by this batch are as of its start.
     await client.query(
